@@ -1,0 +1,169 @@
+"""The ``vanishing-minima`` command.
+
+Sub-commands
+------------
+``bounds``       every bound of :mod:`vanishing_minima.theory.bounds` at one size (the main job until
+                 the audit exists)
+``claims``       the claim registry: id, kind, reference, title
+``assumptions``  decide A2-A4 for growth laws, e.g. ``--d0 'n**(3/4)' --d1 'n**(1/3)'``
+``derive``       run the symbolic derivations and print their steps
+
+Exit codes: 0 success, 1 a derivation that does not hold, 2 usage or input errors (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from typing import Sequence
+
+import mpmath
+import sympy as sp
+
+from vanishing_minima.theory import assumptions, bounds, claims, derivations
+
+__all__ = ["main", "bounds_table"]
+
+
+class _UsageError(Exception):
+    """Bad input from the command line: one line on stderr, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse's default prints usage too)
+        raise _UsageError(message)
+
+
+def _value(log_value: float) -> str:
+    """exp(log_value) written out, also where a double underflows (mpmath has no exponent limit)."""
+    return mpmath.nstr(mpmath.exp(mpmath.mpf(log_value)), 4)
+
+
+def bounds_table(n: float, d0: float, d1: float, eps: float, rho: float, d0_over_n: float | None = None) -> list[tuple[str, str, str, str]]:
+    """Rows (quantity, reference, log value, value) of every bound at one size.
+
+    ``d0_over_n`` defaults to ``d0 / n``, the finite-size stand-in for :math:`\\lim d_0/N`.
+    """
+    c = d0 / n if d0_over_n is None else d0_over_n
+    delta = bounds.theorem9_delta(n, d0)
+    g = bounds.gamma_eps(eps, rho, c)
+    t6 = bounds.theorem6_log_bound(n, d0, d1, eps, rho, c)
+    t9 = bounds.theorem9_log_bound(n, d0, 2 * n / d0)
+    t10 = bounds.theorem10_log_bound(n, d0, d1, eps, rho, c)
+    rows = [("gamma_eps", "Definition 5", "", f"{g:.6g}")]
+    if float(n).is_integer() and float(d0).is_integer():
+        ni, d0i = int(n), int(d0)
+        if d0i >= 2:
+            rows.append(("d1_star = 4 ceil(N/(2 d0 - 2))", "Theorem 8", "", str(bounds.d1_star(ni, d0i))))
+        cover = bounds.cover_count(ni, d0i)
+        rows.append(("C(N, d0), sign patterns of one neuron", "G2 (Cover)", f"{math.log(cover):.6g}", _value(math.log(cover))))
+        rows.append(("2^N, all patterns of one neuron", "D1", f"{ni * math.log(2):.6g}", _value(ni * math.log(2))))
+    rows += [
+        ("delta (failure probability)", "Theorem 9", "", f"{delta:.6g}"),
+        ("E V(L_eps) <=. exp(-gamma N^3/4 (d0 d1)^1/4)", "Theorem 6", f"{t6:.6g}", _value(t6)),
+        ("V(G) >=. exp(-d1* d0 log N), d1* = 2N/d0", "Theorem 9", f"{t9:.6g}", _value(t9)),
+        ("V(L_eps)/V(G) <=. exp(T6 - T9)", "Theorem 10", f"{t10:.6g}", _value(t10)),
+    ]
+    if 0 < delta < 1:
+        c7 = bounds.corollary7_log_bound(n, d0, d1, eps, rho, c, delta)
+        rows.append(("V(L_eps) <=. exp(T6)/delta w.p. 1 - delta", "Corollary 7", f"{c7:.6g}", _value(c7)))
+    return rows
+
+
+def _print_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = "  ".join("{:<%d}" % w for w in widths)
+    print(line.format(*header))
+    print(line.format(*["-" * w for w in widths]))
+    for r in rows:
+        print(line.format(*r))
+
+
+def _cmd_bounds(args: argparse.Namespace) -> int:
+    rows = bounds_table(args.n, args.d0, args.d1, args.eps, args.rho, args.d0_over_n)
+    c = args.d0 / args.n if args.d0_over_n is None else args.d0_over_n
+    print(f"Bounds at N={args.n:g}, d0={args.d0:g}, d1={args.d1:g}, eps={args.eps:g}, rho={args.rho:g}, "
+          f"lim d0/N taken as {c:g}{' (d0/N at this size)' if args.d0_over_n is None else ''}")
+    print("Natural logs. The theorems are leading-order (<=.) statements: these are the leading-order")
+    print("expressions evaluated at one size, not finite-N guarantees.\n")
+    _print_table(rows, ("quantity", "reference", "log", "value"))
+    n, product = args.n, args.d0 * args.d1
+    a4 = n * math.log(n) ** 4
+    t10 = bounds.theorem10_log_bound(n, args.d0, args.d1, args.eps, args.rho, c)
+    print(f"\nA4 at this size: d0 d1 = {product:.4g} vs N log^4 N = {a4:.4g} ({'above' if product > a4 else 'below'}); "
+          f"Theorem 10's composed exponent is {'negative (informative)' if t10 < 0 else 'non-negative (vacuous at this size)'}.")
+    return 0
+
+
+def _cmd_claims(args: argparse.Namespace) -> int:
+    rows = [(c.id, c.kind.value, c.reference, c.title) for c in claims.REGISTRY.values()]
+    _print_table(rows, ("id", "kind", "reference", "title"))
+    return 0
+
+
+def _parse_law(text: str, name: str, n: sp.Symbol) -> sp.Expr:
+    try:
+        return sp.sympify(text, locals={"n": n, "N": n})
+    except (sp.SympifyError, SyntaxError, TypeError) as exc:
+        raise _UsageError(f"--{name}: cannot parse {text!r} as an expression in n ({exc})") from None
+
+
+def _cmd_assumptions(args: argparse.Namespace) -> int:
+    n = sp.Symbol("n", positive=True)
+    d0, d1 = _parse_law(args.d0, "d0", n), _parse_law(args.d1, "d1", n)
+    try:
+        verdicts = assumptions.check(d0, d1, n)
+    except (ValueError, TypeError) as exc:
+        raise _UsageError(str(exc)) from None
+    for v in verdicts.values():
+        print(v)
+    return 0
+
+
+def _cmd_derive(args: argparse.Namespace) -> int:
+    failed = 0
+    for derive in derivations.ALL_DERIVATIONS:
+        d = derive()
+        failed += not d.holds
+        print(f"[{'holds' if d.holds else 'FAILS'}] {d.claim} {d.name}: {d.statement}")
+        for step in d.steps:
+            print(f"    - {step}")
+        for finding in d.findings:
+            print(f"    ! {finding}")
+    return 1 if failed else 0
+
+
+def _parser() -> _Parser:
+    p = _Parser(prog="vanishing-minima", description="Theorem audit of Soudry & Hoffer (arXiv:1702.05777).")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    b = sub.add_parser("bounds", help="every bound at one size")
+    b.add_argument("--n", type=float, default=10_000, help="number of datapoints N (default 10000)")
+    b.add_argument("--d0", type=float, default=100, help="input dimension d0 (default 100)")
+    b.add_argument("--d1", type=float, default=400, help="hidden width d1 (default 400)")
+    b.add_argument("--eps", type=float, default=0.1, help="error threshold epsilon in (0,1) (default 0.1)")
+    b.add_argument("--rho", type=float, default=0.0, help="LReLU slope, != 1 (default 0: ReLU)")
+    b.add_argument("--d0-over-n", type=float, default=None, help="lim d0/N in [0,1] (default: d0/N)")
+    b.set_defaults(func=_cmd_bounds)
+    sub.add_parser("claims", help="the claim registry").set_defaults(func=_cmd_claims)
+    a = sub.add_parser("assumptions", help="decide A2-A4 for growth laws in n")
+    a.add_argument("--d0", required=True, help="growth law of d0, e.g. 'n**(3/4)'")
+    a.add_argument("--d1", required=True, help="growth law of d1, e.g. 'n**(1/3)'")
+    a.set_defaults(func=_cmd_assumptions)
+    sub.add_parser("derive", help="run the symbolic derivations").set_defaults(func=_cmd_derive)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    try:
+        args = _parser().parse_args(argv)
+        return args.func(args)
+    except (_UsageError, ValueError) as exc:  # ValueError: invalid sizes, eps, rho (the bounds name the rule)
+        one_line = " ".join(str(exc).split())
+        print(f"vanishing-minima: error: {one_line}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Test configuration: deterministic Hypothesis by default, long sweeps behind --run-slow.
+
+Profiles (select with the environment variable VM_HYPOTHESIS_PROFILE):
+
+* ``default``: derandomized (the same examples on every run), no example database, no deadline.
+* ``thorough``: 10x the examples, still derandomized.
+* ``random``: fresh random examples each run (for hunting counterexamples, not for CI).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default", derandomize=True, database=None, deadline=None, max_examples=60,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough", derandomize=True, database=None, deadline=None, max_examples=600,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("random", database=None, deadline=None, max_examples=200)
+settings.load_profile(os.environ.get("VM_HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-slow", action="store_true", default=False, help="also run tests marked slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --run-slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

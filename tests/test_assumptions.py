@@ -1,0 +1,60 @@
+"""A2-A4 decided for growth laws: the stated examples and the law for power families."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vanishing_minima.theory.assumptions import check
+
+n = sp.Symbol("n", positive=True)
+exps = st.fractions(min_value=sp.Rational(1, 10), max_value=sp.Rational(3, 2), max_denominator=10).map(sp.Rational)
+
+
+def test_issue_examples():
+    v = check(n**0.75, n ** (1 / 3), n)
+    assert v["A2"].holds and v["A3"].holds and v["A4"].holds
+    assert [c.limit for c in v["A3"].conditions] == [sp.Rational(2, 3), sp.Rational(3, 4)]
+    assert v["A4"].conditions[0].limit == sp.Rational(3, 4)
+    w = check(n ** (1 / 3), n**0.75, n)
+    assert w["A3"].holds is False
+    assert w["A3"].conditions[0].limit == sp.Rational(3, 2)
+
+
+@given(a=exps, b=exps)
+def test_power_families_follow_the_exponent_law(a, b):
+    """d0 = n^a, d1 = n^b: A3 iff 1/2 < a <= 1; A4 iff 1 - a < b < 1 (the log^4 N is invisible)."""
+    v = check(n**a, n**b, n)
+    assert v["A2"].holds is True
+    assert v["A3"].holds == (sp.Rational(1, 2) < a <= 1)
+    assert v["A4"].holds == (1 - a < b < 1)
+
+
+def test_polylog_factors_do_not_change_a4_and_a3_boundary_is_strict():
+    # d0 d1 = N exactly: A4's N log^4 N / d0 <. d1 fails only through the strict "< 1"
+    v = check(n ** sp.Rational(3, 4), n ** sp.Rational(1, 4), n)
+    assert v["A4"].holds is False and v["A4"].conditions[0].limit == 1
+    # sqrt(N) log N is not above sqrt(N) in the literal order: A3 fails
+    assert check(sp.sqrt(n) * sp.log(n), n ** sp.Rational(2, 3), n)["A3"].holds is False
+
+
+def test_non_growing_laws_fail_a2_with_the_deciding_limit():
+    v = check(sp.Integer(5), n ** sp.Rational(1, 2), n)
+    assert v["A2"].holds is False
+    assert v["A2"].conditions[0].limit == 5
+    assert v["A3"].holds is False
+
+
+def test_undecided_is_reported_not_guessed():
+    v = check(n ** sp.Rational(3, 4) * (2 + sp.sin(n)), n ** sp.Rational(1, 3), n)
+    assert v["A2"].holds is None  # the sign of the derivative oscillates
+    assert "undecided" in str(v["A2"])
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="depend on n only"):
+        check(n ** sp.Symbol("a"), n, n)
+    with pytest.raises(TypeError):
+        check(n, n, "n")

@@ -1,0 +1,276 @@
+"""Laws of the bound functions: backends agree, kinds are kept, logs stay finite, monotonicity,
+exact integers, and every invalid argument is refused with a message naming it."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from vanishing_minima.theory import bounds as B
+
+# --- strategies -----------------------------------------------------------------------------
+sizes = st.floats(min_value=1.0, max_value=1e9, allow_nan=False, allow_infinity=False)
+unit_open = st.floats(min_value=1e-6, max_value=1 - 1e-6)
+unit_closed = st.floats(min_value=0.0, max_value=1.0)
+rhos = st.one_of(st.just(0.0), st.floats(min_value=-3.0, max_value=0.99), st.floats(min_value=1.01, max_value=3.0))
+
+
+@st.composite
+def sized(draw):
+    """(n, d0, d1) with 1 <= d0 <= n."""
+    n = draw(st.floats(min_value=2.0, max_value=1e9))
+    d0 = draw(st.floats(min_value=1.0, max_value=n))
+    d1 = draw(sizes)
+    return n, d0, d1
+
+
+# Each bound with a strategy for valid arguments and a scale for its value: the sum of the absolute
+# values of its terms, so that "relative error" is relative to what a double can resolve even where
+# terms cancel (Theorem 10's exponent is a difference).
+def _t6_scale(n, d0, d1, eps, rho, c):
+    return abs(B.theorem6_log_bound(n, d0, d1, eps, rho, c))
+
+
+CASES = {
+    "gamma_eps": (st.tuples(unit_open, rhos, unit_closed), lambda *a: abs(B.gamma_eps(*a))),
+    "theorem9_delta": (sized().map(lambda t: t[:2]), lambda n, d0: abs(B.theorem9_delta(n, d0))),
+    "theorem6_log_bound": (
+        st.tuples(sized(), unit_open, rhos, unit_closed).map(lambda t: (*t[0], *t[1:])),
+        _t6_scale,
+    ),
+    "corollary7_log_bound": (
+        st.tuples(sized(), unit_open, rhos, unit_closed, unit_open).map(lambda t: (*t[0], *t[1:])),
+        lambda n, d0, d1, eps, rho, c, dl: _t6_scale(n, d0, d1, eps, rho, c) + abs(math.log(dl)),
+    ),
+    "theorem9_log_bound": (
+        st.tuples(sized(), sizes).map(lambda t: (t[0][0], t[0][1], t[1])),
+        lambda n, d0, w: abs(B.theorem9_log_bound(n, d0, w)),
+    ),
+    "theorem10_log_bound": (
+        st.tuples(sized(), unit_open, rhos, unit_closed).map(lambda t: (*t[0], *t[1:])),
+        lambda n, d0, d1, eps, rho, c: _t6_scale(n, d0, d1, eps, rho, c) + 2 * n * math.log(n),
+    ),
+}
+
+
+def _exact(x: float) -> sp.Rational:
+    return sp.Rational(x)  # the exact binary value of the double
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@given(data=st.data())
+def test_numpy_mpmath_and_sympy_agree(name, data):
+    """NumPy (doubles) within 1e-12 of SymPy at 60 digits; mpmath at 50 digits within 1e-40."""
+    strategy, scale = CASES[name]
+    args = data.draw(strategy)
+    f = getattr(B, name)
+    exact = f(*map(_exact, args)).evalf(60)
+    assert exact.is_real
+    with mpmath.workdps(50):
+        mp_value = f(*[mpmath.mpf(a) for a in args])
+        assert isinstance(mp_value, mpmath.mpf)
+        tol = mpmath.mpf(10) ** -40 * max(mpmath.mpf(scale(*args)), mpmath.mpf(10) ** -300)
+        assert abs(mp_value - mpmath.mpf(str(exact))) <= tol
+    np_value = f(*[np.asarray(a) for a in args])
+    assert isinstance(np_value, np.ndarray)
+    assert abs(float(np_value) - float(exact)) <= 1e-12 * max(scale(*args), 1e-300)
+    py_value = f(*args)  # Python's float pow may differ from NumPy's by an ulp
+    assert isinstance(py_value, float)
+    assert abs(py_value - float(exact)) <= 1e-12 * max(scale(*args), 1e-300)
+
+
+@pytest.mark.parametrize("f", B.ALL_BOUNDS, ids=lambda f: f.__name__)
+def test_symbolic_arguments_give_the_formula(f):
+    """With the module's own symbols, each function returns its SymPy expression (one source of truth)."""
+    symbols = f.bound.symbols
+    assert f(*symbols) == f.expr
+    assert f.reference
+
+
+def test_arrays_broadcast_like_numpy():
+    n = np.array([1e4, 1e5, 1e6])[:, None]
+    d1 = np.array([100.0, 1000.0])[None, :]
+    out = B.theorem6_log_bound(n, 50.0, d1, 0.2, 0.0, 0.0)
+    assert out.shape == (3, 2)
+    for i in range(3):
+        for j in range(2):
+            assert out[i, j] == B.theorem6_log_bound(n[i, :1], 50.0, d1[0, j:j + 1], 0.2, 0.0, 0.0)[0]
+    g = B.gamma_eps(np.array([0.1, 0.5]), np.array([[0.0], [0.2]]), 0.3)
+    assert g.shape == (2, 2)
+    assert g[0, 1] == B.gamma_eps(0.5, 0.0, 0.3) and g[1, 0] == B.gamma_eps(0.1, 0.2, 0.3)
+
+
+@given(n=st.floats(min_value=1e6, max_value=1e15), frac=st.floats(min_value=1e-6, max_value=1.0),
+       eps=unit_open, rho=rhos)
+def test_log_bounds_finite_where_the_probability_underflows(n, frac, eps, rho):
+    d0 = max(1.0, frac * n)
+    t9 = B.theorem9_log_bound(n, d0, 2 * n / d0)
+    assert math.isfinite(t9) and math.exp(t9) == 0.0  # exp(-2 N log N) underflows a double
+    for v in (B.theorem6_log_bound(n, d0, n, eps, rho, frac), B.theorem10_log_bound(n, d0, n, eps, rho, frac)):
+        assert math.isfinite(v)
+    with mpmath.workdps(30):  # the value itself is representable by mpmath, and positive
+        assert mpmath.exp(mpmath.mpf(t9)) > 0
+
+
+def test_theorem9_log_bound_at_one_million_is_minus_two_n_log_n():
+    n = 1e6
+    assert B.theorem9_log_bound(n, 1e3, 2 * n / 1e3) == pytest.approx(-2 * n * math.log(n), rel=1e-15)
+
+
+# --- monotonicity the formulas imply ----------------------------------------------------------
+@given(t=sized(), m=st.floats(min_value=1.0, max_value=1e3), eps=unit_open, rho=rhos, c=unit_closed)
+def test_theorem6_and_9_decrease_with_n(t, m, eps, rho, c):
+    n, d0, d1 = t
+    assert B.theorem6_log_bound(n * m, d0, d1, eps, rho, c) <= B.theorem6_log_bound(n, d0, d1, eps, rho, c)
+    assert B.theorem9_log_bound(n * m, d0, d1) <= B.theorem9_log_bound(n, d0, d1)
+    assert B.theorem9_delta(n * m, d0) <= B.theorem9_delta(n, d0)
+
+
+@given(t=sized(), m=st.floats(min_value=1.0, max_value=1e3), eps=unit_open, rho=rhos, c=unit_closed)
+def test_theorem6_decreases_with_the_widths(t, m, eps, rho, c):
+    n, d0, d1 = t
+    assert B.theorem6_log_bound(n, d0, d1 * m, eps, rho, c) <= B.theorem6_log_bound(n, d0, d1, eps, rho, c)
+    assume(d0 * m <= n)
+    assert B.theorem6_log_bound(n, d0 * m, d1, eps, rho, c) <= B.theorem6_log_bound(n, d0, d1, eps, rho, c)
+
+
+@given(e1=unit_open, e2=unit_open, c1=unit_closed, c2=unit_closed, rho=rhos)
+def test_gamma_eps_increases_with_eps_and_c(e1, e2, c1, c2, rho):
+    lo_e, hi_e = sorted((e1, e2))
+    lo_c, hi_c = sorted((c1, c2))
+    assert B.gamma_eps(lo_e, rho, lo_c) <= B.gamma_eps(hi_e, rho, hi_c)
+    assert B.gamma_eps(e1, 0.0, c1) == B.gamma_eps(e1, 0.0, c2)  # ReLU ignores c
+    assert B.gamma_eps(e1, rho, c1) <= 0.23
+
+
+# --- exact integers -------------------------------------------------------------------------
+@given(n=st.integers(min_value=1, max_value=10**40), d0=st.integers(min_value=2, max_value=10**20))
+def test_d1_star_is_the_least_multiple_of_four_covering_n(n, d0):
+    """d1*/4 is the least integer q with q (2 d0 - 2) >= n."""
+    w = B.d1_star(n, d0)
+    assert isinstance(w, int) and w % 4 == 0
+    q = w // 4
+    assert q * (2 * d0 - 2) >= n > (q - 1) * (2 * d0 - 2)
+    assert B.d1_star(sp.Integer(n), sp.Integer(d0)) == w
+
+
+def test_d1_star_on_integer_arrays_is_exact_and_integer():
+    n = np.array([10, 1000, 10**15, 2**62])
+    out = B.d1_star(n, 11)
+    assert out.dtype.kind == "i"
+    assert out.tolist() == [B.d1_star(int(v), 11) for v in n]
+
+
+@given(n=st.integers(min_value=1, max_value=300), d=st.integers(min_value=2, max_value=300))
+def test_cover_count_obeys_covers_recursion(n, d):
+    """C(N+1, d) = C(N, d) + C(N, d-1); C(N, 1) = 2; C(N, d) = 2^N for d >= N."""
+    assert B.cover_count(n + 1, d) == B.cover_count(n, d) + B.cover_count(n, d - 1)
+    assert B.cover_count(n, 1) == 2
+    if d >= n:
+        assert B.cover_count(n, d) == 2**n
+
+
+@given(n=st.integers(min_value=1, max_value=120), d=st.integers(min_value=1, max_value=40))
+def test_cover_count_backends_are_exact(n, d):
+    exact = B.cover_count(n, d)
+    assert isinstance(exact, int)
+    assert B.cover_count(sp.Integer(n), sp.Integer(d)) == exact
+    arr = B.cover_count(np.array([n, n]), np.array([d, 1]))
+    assert arr.dtype == object and arr[0] == exact and arr[1] == 2
+    with mpmath.workdps(60):
+        assert B.cover_count(mpmath.mpf(n), mpmath.mpf(d)) == exact
+
+
+def test_cover_count_small_cases_by_hand():
+    # 3 points in general position in the plane: 6 of the 8 sign patterns are linear (2 + 2*2 = 6)
+    assert B.cover_count(3, 2) == 6
+    assert B.cover_count(4, 2) == 8
+    assert B.cover_count(64, 64) == 2**64  # beyond int64: exact Python int
+    assert B.cover_count(100, 50) == 2**99
+
+
+# --- invalid arguments --------------------------------------------------------------------------
+BAD_VALUES = [
+    ("gamma_eps", (1.0, 0.0, 0.0), "eps", "open interval"),
+    ("gamma_eps", (0.0, 0.0, 0.0), "eps", "open interval"),
+    ("gamma_eps", (float("nan"), 0.0, 0.0), "eps", "finite"),
+    ("gamma_eps", (0.5, 1.0, 0.0), "rho", "differ from 1"),
+    ("gamma_eps", (0.5, float("inf"), 0.0), "rho", "finite"),
+    ("gamma_eps", (0.5, 0.2, 1.5), "d0_over_n", "closed interval"),
+    ("d1_star", (100, 1), "d0", ">= 2"),
+    ("d1_star", (0, 5), "n", ">= 1"),
+    ("theorem9_delta", (100.0, 0.5), "d0", ">= 1"),
+    ("theorem9_delta", (100.0, 200.0), "d0 <= n", "A3"),
+    ("theorem6_log_bound", (10.0, 20.0, 5.0, 0.5, 0.0, 0.0), "d0 <= n", "A3"),
+    ("theorem6_log_bound", (-10.0, 2.0, 5.0, 0.5, 0.0, 0.0), "n", ">= 1"),
+    ("theorem6_log_bound", (10.0, 2.0, 0.0, 0.5, 0.0, 0.0), "d1", ">= 1"),
+    ("corollary7_log_bound", (10.0, 2.0, 5.0, 0.5, 0.0, 0.0, 1.0), "delta", "open interval"),
+    ("theorem9_log_bound", (10.0, 2.0, 0.0), "d1_star", "> 0"),
+    ("theorem10_log_bound", (10.0, 2.0, 5.0, 0.5, 1.0, 0.0), "rho", "differ from 1"),
+    ("cover_count", (10.5, 2), "n", "integer"),
+    ("cover_count", (10, 0), "d", ">= 1"),
+]
+
+
+@pytest.mark.parametrize("name,args,arg,rule", BAD_VALUES, ids=[f"{b[0]}-{b[2]}-{i}" for i, b in enumerate(BAD_VALUES)])
+def test_invalid_values_raise_value_error_naming_argument_and_rule(name, args, arg, rule):
+    f = getattr(B, name)
+    with pytest.raises(ValueError) as info:
+        f(*args)
+    assert arg in str(info.value) and rule in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["numpy", "mpmath", "sympy"])
+def test_rho_one_is_refused_on_every_backend(kind):
+    one = {"numpy": np.array([0.0, 1.0]), "mpmath": mpmath.mpf(1), "sympy": sp.Integer(1)}[kind]
+    with pytest.raises(ValueError, match="rho must differ from 1"):
+        B.gamma_eps(0.5, one, 0.0)
+
+
+def test_array_errors_give_the_index():
+    with pytest.raises(ValueError, match=r"eps must lie in the open interval \(0, 1\); got 1.5 at index \(2,\)"):
+        B.gamma_eps(np.array([0.1, 0.2, 1.5]), 0.0, 0.0)
+    with pytest.raises(ValueError, match=r"d0 <= n .* got d0=30.0, n=20.0 at index \(1,\)"):
+        B.theorem9_delta(np.array([10.0, 20.0]), np.array([5.0, 30.0]))
+
+
+def test_shape_mismatch_names_the_arrays():
+    with pytest.raises(ValueError, match=r"broadcast.*n \(2,\).*d0 \(3,\)"):
+        B.d1_star(np.array([10, 20]), np.array([2, 3, 4]))
+
+
+@pytest.mark.parametrize(
+    "bad,exc",
+    [(True, TypeError), ("0.5", TypeError), ([0.5], TypeError), (0.5 + 1j, TypeError), (np.array(["a"]), TypeError)],
+)
+def test_wrong_types_raise_type_error(bad, exc):
+    with pytest.raises(exc, match="eps"):
+        B.gamma_eps(bad, 0.0, 0.0)
+
+
+def test_mixing_sympy_or_mpmath_with_arrays_is_refused():
+    with pytest.raises(TypeError, match="cannot mix SymPy"):
+        B.gamma_eps(sp.Rational(1, 2), np.array([0.0]), 0.0)
+    with pytest.raises(TypeError, match="cannot mix mpmath"):
+        B.gamma_eps(mpmath.mpf("0.5"), np.array([0.0]), 0.0)
+
+
+def test_symbolic_arguments_are_not_validated_but_numbers_inside_sympy_are():
+    x = sp.Symbol("x")
+    assert B.gamma_eps(x, 0, 0).has(x)
+    with pytest.raises(ValueError, match="eps"):
+        B.gamma_eps(sp.Rational(3, 2), 0, 0)
+
+
+def test_wrong_argument_count_and_names():
+    with pytest.raises(TypeError, match="missing"):
+        B.gamma_eps(0.5, 0.0)
+    with pytest.raises(TypeError, match="unexpected"):
+        B.gamma_eps(0.5, 0.0, d0_over_N=0.1)
+    assert B.gamma_eps(eps=0.5, rho=0.2, d0_over_n=0.9) == B.gamma_eps(0.5, 0.2, 0.9)

@@ -1,0 +1,224 @@
+"""One formula, four backends: the machinery behind :mod:`vanishing_minima.theory.bounds`.
+
+A :class:`Bound` holds a SymPy expression and its parameters.  It is compiled once, lazily, with
+:func:`sympy.lambdify` into a NumPy function and an mpmath function; calling the bound dispatches on
+the kind of its arguments:
+
+=============================  ==========================================================
+arguments                      result
+=============================  ==========================================================
+any SymPy object               SymPy expression (exact; evaluated when all args are numbers)
+any mpmath ``mpf``             ``mpf`` at the caller's ``mpmath.mp.dps``
+any NumPy array or scalar      ``ndarray`` (arguments broadcast against each other)
+only Python numbers            ``float``; ``int`` for integer-valued bounds on ``int`` input
+=============================  ==========================================================
+
+Mixing SymPy or mpmath with NumPy arrays is refused with ``TypeError`` (the result kind would be
+ambiguous).  Arguments are validated before evaluation (see :mod:`._validate`).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import mpmath
+import numpy as np
+import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
+
+from . import _validate as V
+
+__all__ = ["Bound", "Param", "bound_function"]
+
+
+class _ExactNumPyPrinter(NumPyPrinter):
+    """NumPy printer that keeps integer arithmetic exact.
+
+    ``ceiling(p/q)`` is printed as ``-((-p) // q)`` and ``floor(p/q)`` as ``p // q``, which are exact
+    for Python and NumPy integers (true division would round through a double) and agree with
+    ``ceil``/``floor`` of the quotient for floats.
+    """
+
+    def _print_ceiling(self, expr: sp.ceiling) -> str:
+        p, q = expr.args[0].as_numer_denom()
+        return f"(-((-({self._print(p)})) // ({self._print(q)})))"
+
+    def _print_floor(self, expr: sp.floor) -> str:
+        p, q = expr.args[0].as_numer_denom()
+        return f"(({self._print(p)}) // ({self._print(q)}))"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter of a bound: its Python name, its SymPy symbol and the rules its values obey."""
+
+    name: str
+    symbol: sp.Symbol
+    rules: tuple[V.Rule, ...] = ()
+
+
+@dataclass
+class Bound:
+    """A closed-form quantity of the paper, written once as a SymPy expression.
+
+    Parameters
+    ----------
+    name : str
+        Python name of the public function.
+    params : sequence of Param
+        Parameters in call order.
+    expr : sympy.Expr
+        The formula, in the parameters' symbols.
+    reference : str
+        Where the paper states it (e.g. ``"Theorem 9"``).
+    relations : sequence of Relation
+        Rules linking two parameters (e.g. ``d0 <= n``).
+    integer_valued : bool
+        Exact integers are returned for integer input.
+    elementwise : bool
+        The expression cannot be vectorized by NumPy (e.g. a finite sum whose length is an argument);
+        arrays are then evaluated entry by entry, exactly, into an ``object`` array.
+    python_modules : list
+        Extra name bindings for the exact Python/NumPy backend (e.g. ``binomial -> math.comb``).
+    """
+
+    name: str
+    params: Sequence[Param]
+    expr: sp.Expr
+    reference: str
+    relations: Sequence[V.Relation] = ()
+    integer_valued: bool = False
+    elementwise: bool = False
+    python_modules: list = field(default_factory=list)
+
+    @property
+    def symbols(self) -> tuple[sp.Symbol, ...]:
+        return tuple(p.symbol for p in self.params)
+
+    @functools.cached_property
+    def _numpy(self) -> Callable[..., Any]:
+        # Same printer settings as lambdify's own NumPy printer, plus exact ceiling/floor.
+        user_functions = {name: name for m in self.python_modules for name in m}
+        printer = _ExactNumPyPrinter(
+            {"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
+             "user_functions": user_functions}
+        )
+        return sp.lambdify(self.symbols, self.expr, modules=[*self.python_modules, "numpy"], printer=printer)
+
+    @functools.cached_property
+    def _mpmath(self) -> Callable[..., Any]:
+        return sp.lambdify(self.symbols, self.expr, modules="mpmath")
+
+    def latex(self) -> str:
+        """LaTeX of the formula."""
+        return sp.latex(self.expr)
+
+    # -- evaluation -------------------------------------------------------------------------
+    def _validate(self, values: dict[str, Any]) -> set[str]:
+        kinds = set()
+        for p in self.params:
+            value = values[p.name]
+            kinds.add(V.kind_of(value, p.name))
+            V.require_finite(p.name, value)
+            for rule in p.rules:
+                V.check_rule(p.name, value, rule)
+        V.check_broadcastable(values)
+        for relation in self.relations:
+            V.check_relation(values, relation)
+        return kinds
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        values = self._bind(args, kwargs)
+        kinds = self._validate(values)
+        ordered = [values[p.name] for p in self.params]
+        if "sympy" in kinds:
+            if "numpy" in kinds:
+                raise TypeError(f"{self.name}: cannot mix SymPy objects with NumPy arrays")
+            return self._eval_sympy(ordered)
+        if "mpmath" in kinds:
+            if "numpy" in kinds:
+                raise TypeError(f"{self.name}: cannot mix mpmath numbers with NumPy arrays")
+            return self._eval_mpmath(ordered)
+        if "numpy" in kinds:
+            return self._eval_numpy(ordered)
+        return self._eval_python(ordered)
+
+    def _bind(self, args: tuple, kwargs: dict) -> dict[str, Any]:
+        names = [p.name for p in self.params]
+        if len(args) > len(names):
+            raise TypeError(f"{self.name}() takes {len(names)} arguments ({', '.join(names)}); got {len(args)}")
+        values = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names:
+                raise TypeError(f"{self.name}() got an unexpected argument {key!r}")
+            if key in values:
+                raise TypeError(f"{self.name}() got multiple values for {key!r}")
+            values[key] = value
+        missing = [n for n in names if n not in values]
+        if missing:
+            raise TypeError(f"{self.name}() missing argument(s): {', '.join(missing)}")
+        return values
+
+    def _eval_sympy(self, ordered: list) -> sp.Expr:
+        out = self.expr.xreplace(dict(zip(self.symbols, map(sp.sympify, ordered))))
+        if not out.free_symbols:
+            out = out.doit()
+        return out
+
+    def _eval_mpmath(self, ordered: list) -> mpmath.mpf:
+        if self.elementwise:
+            return mpmath.mpf(self._exact_scalar(ordered))
+        return self._mpmath(*[mpmath.mpmathify(v) for v in ordered])
+
+    def _exact_scalar(self, ordered: list) -> Any:
+        ints = [int(v) for v in ordered]  # integrality was validated by the INTEGRAL rule
+        return self._numpy(*ints)
+
+    def _eval_numpy(self, ordered: list) -> np.ndarray:
+        arrays = np.broadcast_arrays(*[np.asarray(v) for v in ordered])
+        if self.elementwise:
+            out = np.empty(arrays[0].shape, dtype=object)
+            for index in np.ndindex(out.shape):
+                out[index] = self._exact_scalar([a[index] for a in arrays])
+            return out
+        out = np.asarray(self._numpy(*arrays))
+        if out.shape != arrays[0].shape:  # constant expressions do not broadcast by themselves
+            out = np.broadcast_to(out, arrays[0].shape).copy()
+        return out
+
+    def _eval_python(self, ordered: list) -> float | int:
+        if self.elementwise:
+            return self._exact_scalar(ordered)
+        out = self._numpy(*ordered)
+        if self.integer_valued and all(isinstance(v, int) for v in ordered):
+            return int(out)
+        return float(out)
+
+
+def bound_function(bound: Bound) -> Callable[[Callable], Callable]:
+    """Decorate a documented stub so that calling it evaluates ``bound``.
+
+    The stub's signature must list the bound's parameters in order; its body is never run.  The
+    returned function carries ``.bound`` (the :class:`Bound`), ``.expr`` and ``.reference``.
+    """
+
+    def decorate(stub: Callable) -> Callable:
+        names = list(inspect.signature(stub).parameters)
+        expected = [p.name for p in bound.params]
+        if names != expected:
+            raise AssertionError(f"{stub.__name__}: signature {names} does not match bound {expected}")
+
+        @functools.wraps(stub)
+        def evaluate(*args: Any, **kwargs: Any) -> Any:
+            return bound(*args, **kwargs)
+
+        evaluate.bound = bound  # type: ignore[attr-defined]
+        evaluate.expr = bound.expr  # type: ignore[attr-defined]
+        evaluate.reference = bound.reference  # type: ignore[attr-defined]
+        return evaluate
+
+    return decorate
+
