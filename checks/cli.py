@@ -7,6 +7,7 @@ Sub-commands
 ``claims``       the claim registry: id, kind, reference, title
 ``assumptions``  decide A2-A4 for growth laws, e.g. ``--d0 'n**(3/4)' --d1 'n**(1/3)'``
 ``derive``       run the symbolic derivations and print their steps
+``docs``         regenerate the generated pages of ``docs/``
 
 Exit codes: 0 success, 1 a derivation that does not hold, 2 usage or input errors (one line on stderr).
 """
@@ -22,6 +23,8 @@ import mpmath
 import sympy as sp
 
 from vanishing_minima.theory import assumptions, bounds, claims, derivations
+
+from . import docs
 
 __all__ = ["main", "bounds_table"]
 
@@ -134,6 +137,12 @@ def _cmd_derive(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_docs(args: argparse.Namespace) -> int:
+    for path in docs.write_docs(args.dir):
+        print(f"wrote {path}")
+    return 0
+
+
 def _parser() -> _Parser:
     p = _Parser(prog="vanishing-minima", description="Theorem audit of Soudry & Hoffer (arXiv:1702.05777).")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -151,6 +160,9 @@ def _parser() -> _Parser:
     a.add_argument("--d1", required=True, help="growth law of d1, e.g. 'n**(1/3)'")
     a.set_defaults(func=_cmd_assumptions)
     sub.add_parser("derive", help="run the symbolic derivations").set_defaults(func=_cmd_derive)
+    g = sub.add_parser("docs", help="regenerate the generated pages of docs/")
+    g.add_argument("--dir", default="docs", help="output folder (default: docs)")
+    g.set_defaults(func=_cmd_docs)
     return p
 
 
