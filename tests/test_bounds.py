@@ -158,6 +158,10 @@ def test_d1_star_is_the_least_multiple_of_four_covering_n(n, d0):
     q = w // 4
     assert q * (2 * d0 - 2) >= n > (q - 1) * (2 * d0 - 2)
     assert B.d1_star(sp.Integer(n), sp.Integer(d0)) == w
+    if n < 2**62 and d0 < 2**30:
+        assert B.d1_star(np.array([n]), np.array([d0]))[0] == w
+    with mpmath.workdps(max(50, len(str(n)) + 10)):
+        assert B.d1_star(mpmath.mpf(n), mpmath.mpf(d0)) == w
 
 
 def test_d1_star_on_integer_arrays_is_exact_and_integer():
