@@ -1,4 +1,39 @@
-"""Numeric layer: vectorized NumPy/SciPy samplers that test the bounds on random instances.
+"""Numeric layer: vectorized NumPy/SciPy code that tests the paper's bounds on random instances.
 
-Work in progress: see the project's issues.  Nothing is exported yet.
+One module per concept:
+
+* :mod:`.khatri_rao`: K1-K5 (Khatri-Rao products, activation patterns, generic rank, DLM residual, MCE)
+* :mod:`.regions`: D1, D3, D4, K6, V1, V2 (region feasibility by LP, DLMs in a region, angular volumes,
+  samplers over random first layers)
+* :mod:`.gaussian`: G1-G6 (exact formulas and Monte Carlo samplers)
+* :mod:`.stats`: exact (Clopper-Pearson) intervals for every Monte Carlo estimate
+
+Every function that samples takes an explicit ``rng`` (a ``numpy.random.Generator`` or an integer seed).
 """
+
+from .gaussian import (
+    angle_between, angle_density, cap_probability, coherence, count_sign_patterns, pattern_collision_probability,
+    sample_cap_probability, sample_orthant_probability, sample_pattern_collision, sheppard_probability,
+    singular_value_interval, welch_bound,
+)
+from .khatri_rao import (
+    activation_pattern, dlm_residual, generic_rank, generic_rank_brute_force, khatri_rao, khatri_rao_gram, lrelu, mce,
+)
+from .regions import (
+    DLMCertificate, angular_volume, arc_probability, cone_margin, dlm_in_region, pattern_signs, region_contains_dlm,
+    region_contains_global_minimum, region_is_nonempty, region_margins, row_probability, sample_bad_region_event,
+    sample_global_minimum_event,
+)
+from .stats import Estimate, binomial_estimate, clopper_pearson
+
+__all__ = [
+    "khatri_rao", "khatri_rao_gram", "lrelu", "activation_pattern", "generic_rank", "generic_rank_brute_force",
+    "dlm_residual", "mce",
+    "pattern_signs", "cone_margin", "region_margins", "region_is_nonempty", "dlm_in_region", "DLMCertificate",
+    "region_contains_dlm", "region_contains_global_minimum", "arc_probability", "row_probability", "angular_volume",
+    "sample_bad_region_event", "sample_global_minimum_event",
+    "angle_between", "sheppard_probability", "cap_probability", "angle_density", "pattern_collision_probability",
+    "welch_bound", "coherence", "singular_value_interval", "count_sign_patterns", "sample_orthant_probability",
+    "sample_cap_probability", "sample_pattern_collision",
+    "Estimate", "binomial_estimate", "clopper_pearson",
+]

@@ -1,0 +1,225 @@
+r"""Gaussian-input lemmas G1-G6: exact formulas and Monte Carlo samplers that test them.
+
+=========================================  ====================================================
+function                                   lemma
+=========================================  ====================================================
+:func:`sheppard_probability`               G1 :math:`\mathbb P(w^\top x_1>0, w^\top x_2>0) = \tfrac12 - \theta/2\pi`
+:func:`count_sign_patterns`                G2 exact count of the patterns :math:`a(w^\top X)` (vs Cover's :math:`C(N,d)`)
+:func:`cap_probability`                    G3 :math:`\mathbb P(\angle(w,u)\le\phi) = \tfrac12 I_{\sin^2\phi}(\tfrac{d-1}2,\tfrac12)`
+:func:`angle_density`                      G4 density of the angle of two Gaussian vectors, :math:`\propto\sin^{d-2}\theta`
+:func:`pattern_collision_probability`      G4 :math:`\mathbb E[(1-\theta/\pi)^N]`, by quadrature
+:func:`welch_bound`, :func:`coherence`     G5 coherence of the data and its lower bound
+:func:`singular_value_interval`            G6 Gaussian extreme singular values
+=========================================  ====================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import integrate, special
+
+from ._checks import as_array, as_generator, as_matrix
+from .regions import cone_margin
+
+__all__ = [
+    "angle_between",
+    "sheppard_probability",
+    "cap_probability",
+    "angle_density",
+    "pattern_collision_probability",
+    "welch_bound",
+    "coherence",
+    "singular_value_interval",
+    "count_sign_patterns",
+    "sample_orthant_probability",
+    "sample_cap_probability",
+    "sample_pattern_collision",
+    "COUNT_PATTERNS_MAX_N",
+]
+
+#: :func:`count_sign_patterns` enumerates by LP and refuses larger N.
+COUNT_PATTERNS_MAX_N = 16
+
+
+def _positive_int(name: str, value) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
+    return int(value)
+
+
+def angle_between(x1, x2) -> np.ndarray:
+    r"""Angle :math:`\theta\in[0,\pi]` between vectors (last axis), computed stably with ``arctan2``."""
+    a = as_array("x1", x1, min_ndim=1)
+    b = as_array("x2", x2, min_ndim=1)
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"x1 and x2 must have the same dimension; got {a.shape} and {b.shape}")
+    if np.any(np.linalg.norm(a, axis=-1) == 0) or np.any(np.linalg.norm(b, axis=-1) == 0):
+        raise ValueError("x1 and x2 must be non-zero (the angle of a zero vector is undefined)")
+    a = a / np.linalg.norm(a, axis=-1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=-1, keepdims=True)
+    return 2 * np.arctan2(np.linalg.norm(a - b, axis=-1), np.linalg.norm(a + b, axis=-1))
+
+
+def sheppard_probability(x1, x2) -> np.ndarray:
+    r"""G1 (Sheppard): :math:`\mathbb P_{w\sim\mathcal N(0,I)}(w^\top x_1 > 0,\ w^\top x_2 > 0) = \tfrac12 - \tfrac{\theta}{2\pi}`."""
+    return 0.5 - angle_between(x1, x2) / (2 * np.pi)
+
+
+def cap_probability(phi, d: int) -> np.ndarray:
+    r"""G3: :math:`\mathbb P_{w\sim\mathcal N(0,I_d)}(\angle(w, u) \le \phi)` for a fixed unit :math:`u`.
+
+    .. math:: \tfrac12 I_{\sin^2\phi}\!\left(\tfrac{d-1}{2}, \tfrac12\right)\quad (\phi\le\pi/2),
+        \qquad 1 - \text{(the same at } \pi - \phi) \quad (\phi > \pi/2),
+
+    with :math:`I` SciPy's regularized incomplete beta ``betainc``.  Requires :math:`d \ge 2`,
+    :math:`0\le\phi\le\pi`.
+    """
+    d = _positive_int("d", d)
+    if d < 2:
+        raise ValueError(f"d must be >= 2 (in one dimension the angle is 0 or pi); got {d}")
+    phi = as_array("phi", phi)
+    if np.any((phi < 0) | (phi > np.pi)):
+        raise ValueError("phi must lie in [0, pi]")
+    small = np.minimum(phi, np.pi - phi)
+    half = 0.5 * special.betainc((d - 1) / 2, 0.5, np.sin(small) ** 2)
+    return np.where(phi <= np.pi / 2, half, 1 - half)
+
+
+def angle_density(theta, d: int) -> np.ndarray:
+    r"""G4: density of the angle between two independent :math:`\mathcal N(0, I_d)` vectors.
+
+    .. math:: p(\theta) = \frac{\sin^{d-2}\theta}{B\!\left(\tfrac12, \tfrac{d-1}{2}\right)},\quad \theta\in[0,\pi],
+
+    normalized since :math:`\int_0^\pi \sin^{d-2}\theta\,d\theta = B(\tfrac12,\tfrac{d-1}2)`.
+    """
+    d = _positive_int("d", d)
+    if d < 2:
+        raise ValueError(f"d must be >= 2; got {d}")
+    theta = as_array("theta", theta)
+    inside = (theta >= 0) & (theta <= np.pi)
+    log_norm = special.betaln(0.5, (d - 1) / 2)
+    with np.errstate(divide="ignore"):
+        value = np.exp((d - 2) * np.log(np.abs(np.sin(theta))) - log_norm) if d > 2 else np.full(theta.shape, np.exp(-log_norm))
+    return np.where(inside, value, 0.0)
+
+
+def pattern_collision_probability(n: int, d: int) -> float:
+    r"""G4: probability that two independent random neurons share their activation pattern on :math:`N` Gaussian points.
+
+    Given the angle :math:`\theta` of the two weight vectors, a Gaussian point separates them with
+    probability :math:`\theta/\pi`, independently across points, so
+
+    .. math:: \mathbb P = \mathbb E_\theta\!\left[(1 - \theta/\pi)^N\right] = \int_0^\pi (1-\theta/\pi)^N p(\theta)\,d\theta,
+
+    evaluated by adaptive quadrature (``scipy.integrate.quad``) in log space for stability.
+    """
+    n = _positive_int("n", n)
+    d = _positive_int("d", d)
+    if d < 2:
+        raise ValueError(f"d must be >= 2; got {d}")
+    log_norm = special.betaln(0.5, (d - 1) / 2)
+
+    def integrand(t: float) -> float:
+        if t <= 0:
+            return 0.0 if d > 2 else np.exp(-log_norm)
+        return float(np.exp(n * np.log1p(-t / np.pi) + (d - 2) * np.log(np.sin(t)) - log_norm))
+
+    # The mass sits near theta = 0 for large N: split the range there.
+    knot = min(np.pi / 2, 10 * np.pi * (d + 1) / (n + d))
+    a, _ = integrate.quad(integrand, 0, knot, limit=200, epsabs=0, epsrel=1e-10)
+    b, _ = integrate.quad(integrand, knot, np.pi, limit=200, epsabs=0, epsrel=1e-10)
+    return float(a + b)
+
+
+def welch_bound(n: int, d: int) -> float:
+    r"""G5: :math:`\sqrt{(N-d)/(d(N-1))}`, a lower bound on the coherence of any :math:`N \ge d` unit vectors in :math:`\mathbb R^d`."""
+    n, d = _positive_int("n", n), _positive_int("d", d)
+    if n < d:
+        raise ValueError(f"the Welch bound needs N >= d; got N = {n}, d = {d}")
+    if n == 1:
+        return 0.0
+    return float(np.sqrt((n - d) / (d * (n - 1))))
+
+
+def coherence(X) -> float:
+    r"""G5: :math:`\max_{m\ne n} |\langle x_m, x_n\rangle| / (\|x_m\|\|x_n\|)` over the columns of ``X``."""
+    X = as_matrix("X", X)
+    if X.shape[1] < 2:
+        raise ValueError(f"coherence needs at least 2 columns; got {X.shape[1]}")
+    norms = np.linalg.norm(X, axis=0)
+    if np.any(norms == 0):
+        raise ValueError("X must have no zero column")
+    G = np.abs((X / norms).T @ (X / norms))
+    np.fill_diagonal(G, 0.0)
+    return float(G.max())
+
+
+def singular_value_interval(n: int, d0: int, t: float) -> tuple[float, float, float]:
+    r"""G6: :math:`(\sqrt N - \sqrt{d_0} - t,\ \sqrt N + \sqrt{d_0} + t,\ 1 - 2e^{-t^2/2})`.
+
+    For :math:`X\in\mathbb R^{d_0\times N}\sim\mathcal N`, :math:`N\ge d_0`, all singular values lie in
+    the interval with at least the returned probability (Davidson-Szarek).
+    """
+    n, d0 = _positive_int("n", n), _positive_int("d0", d0)
+    if n < d0:
+        raise ValueError(f"G6 needs N >= d0; got N = {n}, d0 = {d0}")
+    if not np.isfinite(t) or t < 0:
+        raise ValueError(f"t must be finite and >= 0; got {t}")
+    return float(np.sqrt(n) - np.sqrt(d0) - t), float(np.sqrt(n) + np.sqrt(d0) + t), float(1 - 2 * np.exp(-t * t / 2))
+
+
+def count_sign_patterns(X, *, margin: float = 1e-6) -> int:
+    r"""G2: the number of distinct sign patterns :math:`\operatorname{sign}(w^\top X)` over :math:`w\in\mathbb R^{d}`, counted exactly.
+
+    Incremental enumeration of the regions of the central arrangement
+    :math:`\{w : w^\top x^{(n)} = 0\}`: a pattern on the first :math:`k` points is extended by each sign
+    for point :math:`k+1` whose cone is non-empty (LP with explicit margin, :func:`cone_margin`).  It
+    uses no counting formula, so it tests Cover's :math:`C(N,d)`.  About
+    :math:`2\sum_k C(k, d)` LPs; refuses :math:`N >` ``COUNT_PATTERNS_MAX_N``.
+    """
+    X = as_matrix("X", X)
+    n = X.shape[1]
+    if n > COUNT_PATTERNS_MAX_N:
+        raise ValueError(f"count_sign_patterns enumerates by LP; N must be <= {COUNT_PATTERNS_MAX_N}, got {n}")
+    patterns: list[tuple[float, ...]] = [()]
+    for k in range(n):
+        grown = []
+        for p in patterns:
+            for s in (1.0, -1.0):
+                q = (*p, s)
+                if cone_margin(np.array(q), X[:, : k + 1])[0] > margin:
+                    grown.append(q)
+        patterns = grown
+    return len(patterns)
+
+
+# --- Monte Carlo samplers (vectorized over samples) ---------------------------------------
+def sample_orthant_probability(x1, x2, *, n_samples: int, rng) -> int:
+    r"""Count of :math:`w\sim\mathcal N(0,I)` (out of ``n_samples``) with :math:`w^\top x_1 > 0` and :math:`w^\top x_2 > 0` (tests G1)."""
+    a = as_array("x1", x1, ndim=1)
+    b = as_array("x2", x2, ndim=1)
+    rng = as_generator(rng)
+    w = rng.standard_normal((int(n_samples), a.shape[0]))
+    return int(np.sum((w @ a > 0) & (w @ b > 0)))
+
+
+def sample_cap_probability(phi: float, d: int, *, n_samples: int, rng) -> int:
+    r"""Count of :math:`w\sim\mathcal N(0,I_d)` within angle ``phi`` of :math:`e_1` (tests G3)."""
+    rng = as_generator(rng)
+    w = rng.standard_normal((int(n_samples), _positive_int("d", d)))
+    return int(np.sum(w[:, 0] >= np.linalg.norm(w, axis=1) * np.cos(phi)))
+
+
+def sample_pattern_collision(n: int, d: int, *, n_samples: int, rng, batch: int = 2048) -> int:
+    r"""Count of draws (fresh Gaussian :math:`X\in\mathbb R^{d\times N}` and two neurons) whose patterns on :math:`X` agree (tests G4)."""
+    n, d = _positive_int("n", n), _positive_int("d", d)
+    rng = as_generator(rng)
+    hits, left = 0, int(n_samples)
+    while left > 0:
+        b = min(batch, left)
+        X = rng.standard_normal((b, d, n))
+        w = rng.standard_normal((b, 2, d))
+        s = (w @ X) > 0
+        hits += int(np.sum(np.all(s[:, 0] == s[:, 1], axis=-1)))
+        left -= b
+    return hits

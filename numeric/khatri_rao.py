@@ -1,0 +1,270 @@
+r"""Khatri-Rao products, activation patterns and the DLM residual (supporting lemmas K1-K5).
+
+Notation (CLAIMS.md): data :math:`X\in\mathbb R^{d_0\times N}`, first layer :math:`W\in\mathbb R^{d_1\times d_0}`,
+activation pattern :math:`A = a(WX)\in\{\rho,1\}^{d_1\times N}`, and the Khatri-Rao product
+
+.. math:: A\circ X = [a^{(1)}\otimes x^{(1)}, \dots, a^{(N)}\otimes x^{(N)}] \in \mathbb R^{d_0 d_1\times N}.
+
+Inside the region :math:`\mathcal D_A` the network output is :math:`(A\circ X)^\top v` with
+:math:`v = \operatorname{vec}(\operatorname{diag}(z) W)` (K5), so every DLM of the region has the residual
+:math:`e_A = (I - P)y`, :math:`P` the orthogonal projector onto the row space of :math:`A\circ X`.
+
+Functions accept a leading batch of patterns where it makes sense (``A`` of shape ``(..., d1, N)``),
+so that samplers evaluate many random ``W`` in one array operation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from ._checks import as_array, as_matrix, check_labels, check_rho, check_same_columns
+
+__all__ = [
+    "khatri_rao",
+    "khatri_rao_gram",
+    "lrelu",
+    "activation_pattern",
+    "generic_rank",
+    "generic_rank_brute_force",
+    "dlm_residual",
+    "mce",
+    "GENERIC_RANK_MAX_CANDIDATES",
+]
+
+#: :func:`generic_rank` refuses inputs that need more candidate subspaces than this.
+GENERIC_RANK_MAX_CANDIDATES = 200_000
+
+
+def khatri_rao(A, X) -> np.ndarray:
+    r"""Column-wise Kronecker product :math:`A\circ X`, column :math:`n` equal to :math:`a^{(n)}\otimes x^{(n)}`.
+
+    Parameters
+    ----------
+    A : array_like, shape (..., d1, N)
+        Activation patterns (or any matrices); a leading batch is allowed.
+    X : array_like, shape (d0, N)
+        Data.
+
+    Returns
+    -------
+    ndarray, shape (..., d1 * d0, N)
+        For 2-D ``A`` equal to ``scipy.linalg.khatri_rao(A, X)``; the batch version has no SciPy
+        counterpart, hence ``einsum``.
+    """
+    A = as_array("A", A, min_ndim=2)
+    X = as_matrix("X", X)
+    check_same_columns("A", A, "X", X)
+    d1, d0, n = A.shape[-2], X.shape[0], X.shape[1]
+    return np.einsum("...in,jn->...ijn", A, X).reshape(*A.shape[:-2], d1 * d0, n)
+
+
+def khatri_rao_gram(A, X) -> np.ndarray:
+    r"""Gram matrix :math:`(A\circ X)^\top(A\circ X) = (A^\top A)\odot(X^\top X)` (K1), without forming :math:`A\circ X`.
+
+    Cost :math:`O(N^2(d_0 + d_1))` instead of :math:`O(N^2 d_0 d_1)`.
+
+    Parameters
+    ----------
+    A : array_like, shape (..., d1, N)
+    X : array_like, shape (d0, N)
+
+    Returns
+    -------
+    ndarray, shape (..., N, N)
+    """
+    A = as_array("A", A, min_ndim=2)
+    X = as_matrix("X", X)
+    check_same_columns("A", A, "X", X)
+    return (np.swapaxes(A, -1, -2) @ A) * (X.T @ X)
+
+
+def lrelu(U, rho: float) -> np.ndarray:
+    r"""Leaky ReLU :math:`f(u) = u\,a(u)`: :math:`u` for :math:`u > 0`, :math:`\rho u` otherwise."""
+    rho = check_rho(rho)
+    U = as_array("U", U)
+    return np.where(U > 0, U, rho * U)
+
+
+def activation_pattern(W, X, rho: float) -> np.ndarray:
+    r"""The pattern :math:`A = a(WX)`: entries 1 where :math:`w_i^\top x^{(n)} > 0`, :math:`\rho` where it is :math:`< 0`.
+
+    Parameters
+    ----------
+    W : array_like, shape (..., d1, d0)
+        First layer; a leading batch of networks is allowed.
+    X : array_like, shape (d0, N)
+    rho : float
+        LReLU slope, :math:`\rho \ne 1`.
+
+    Returns
+    -------
+    ndarray, shape (..., d1, N)
+
+    Raises
+    ------
+    ValueError
+        If some pre-activation is exactly 0: the point :math:`W` lies on a boundary, in no region
+        (:math:`a(0)` is undefined).
+    """
+    rho = check_rho(rho)
+    W = as_array("W", W, min_ndim=2)
+    X = as_matrix("X", X)
+    if W.shape[-1] != X.shape[0]:
+        raise ValueError(f"W must have d0 = {X.shape[0]} columns (the rows of X); got shape {W.shape}")
+    U = W @ X
+    zero = U == 0
+    if np.any(zero):
+        index = tuple(int(i) for i in np.argwhere(zero)[0])
+        raise ValueError(
+            f"pre-activation w_i^T x^(n) is exactly 0 at index {index}: W lies on a region boundary "
+            "(a(0) is undefined)"
+        )
+    return np.where(U > 0, 1.0, rho)
+
+
+def _unique_directions(A: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """Distinct column directions of A (up to sign and scale), their multiplicities, and the zero-column count."""
+    norms = np.linalg.norm(A, axis=0)
+    zero = norms <= tol
+    cols = A[:, ~zero] / norms[~zero]
+    first = cols[np.argmax(np.abs(cols) > tol, axis=0), np.arange(cols.shape[1])]
+    cols = cols * np.sign(first)
+    keys = np.round(cols.T, 10) + 0.0  # +0.0 folds -0.0 into 0.0
+    uniq, counts = np.unique(keys, axis=0, return_counts=True)
+    return uniq.T, counts, int(zero.sum())
+
+
+def generic_rank(A, d0: int, *, max_candidates: int = GENERIC_RANK_MAX_CANDIDATES) -> int:
+    r"""Rank of :math:`A\circ X` for almost every :math:`X` with iid continuous entries (K3).
+
+    .. math:: \operatorname{rank}(A\circ X) = \min_{T\subseteq[N]}\left(N - |T| + d_0\operatorname{rank}(A_T)\right).
+
+    Computed without enumerating the :math:`2^N` subsets: for each rank :math:`r` the best :math:`T` is
+    the largest set of columns lying in an :math:`r`-dimensional subspace spanned by :math:`r` columns, so
+    only subsets of the *distinct* column directions of size :math:`r < (\text{best so far})/d_0` are
+    visited.  Exact for patterns with entries in :math:`\{\rho, 1\}` (columns compared after
+    normalization to 10 decimals).
+
+    Parameters
+    ----------
+    A : array_like, shape (d1, N)
+    d0 : int
+        Number of rows of :math:`X`, :math:`\ge 1`.
+    max_candidates : int
+        Refuse (``ValueError``) when more candidate subspaces than this would be visited.  The count
+        is :math:`\sum_{r < N/d_0} \binom{u}{r}` with :math:`u` the number of distinct directions.
+
+    Returns
+    -------
+    int
+    """
+    A = as_matrix("A", A)
+    if isinstance(d0, (bool, np.bool_)) or not isinstance(d0, (int, np.integer)) or d0 < 1:
+        raise ValueError(f"d0 must be an integer >= 1; got {d0!r}")
+    n = A.shape[1]
+    tol = 1e-9 * max(1.0, float(np.abs(A).max()))
+    rank_a = int(np.linalg.matrix_rank(A))
+    dirs, counts, zeros = _unique_directions(A, tol)
+    best = min(n, d0 * rank_a, n - zeros)  # T = all columns; T = zero columns (rank 0)
+    u = dirs.shape[1]
+    r_max = min(rank_a - 1, (best - 1) // d0)  # ranks r with d0 r < best can still improve
+    work = sum(math.comb(u, r) for r in range(1, r_max + 1))
+    if work > max_candidates:
+        raise ValueError(
+            f"generic_rank would visit {work} candidate subspaces (> max_candidates = {max_candidates}); "
+            f"A has {u} distinct column directions and N/d0 = {n / d0:.3g}"
+        )
+    for r in range(1, r_max + 1):
+        if d0 * r >= best:
+            break
+        for subset in itertools.combinations(range(u), r):
+            basis = dirs[:, subset]
+            q, rr = np.linalg.qr(basis)
+            if np.min(np.abs(np.diag(rr))) <= tol:  # dependent directions: rank < r, seen at a smaller r
+                continue
+            residual = dirs - q @ (q.T @ dirs)
+            inside = np.linalg.norm(residual, axis=0) <= 1e-8
+            m = zeros + int(counts[inside].sum())
+            best = min(best, n - m + d0 * r)
+    return int(best)
+
+
+def generic_rank_brute_force(A, d0: int) -> int:
+    r"""K3's formula by enumerating every :math:`T\subseteq[N]` (reference for tests; :math:`N \le 16`)."""
+    A = as_matrix("A", A)
+    n = A.shape[1]
+    if n > 16:
+        raise ValueError(f"generic_rank_brute_force enumerates 2^N subsets; N must be <= 16, got {n}")
+    best = n
+    for size in range(1, n + 1):
+        for t in itertools.combinations(range(n), size):
+            best = min(best, n - size + d0 * int(np.linalg.matrix_rank(A[:, t])))
+    return best
+
+
+def dlm_residual(A, X, y, *, rtol: float | None = None, return_rank: bool = False):
+    r"""The residual :math:`e_A = (I - P)y` shared by every DLM of the region :math:`\mathcal D_A` (K5, Lemma 2).
+
+    :math:`P` projects onto the row space of :math:`A\circ X`, i.e. the column space of
+    :math:`M = (A\circ X)^\top \in \mathbb R^{N\times d_0d_1}`.  It is computed from the SVD of :math:`M`
+    (never from normal equations): singular values :math:`s_k > \text{rtol}\cdot s_{\max}` count, with
+    default :math:`\text{rtol} = \max(N, d_0d_1)\,\varepsilon_{\text{machine}}` (NumPy's ``matrix_rank``
+    rule).  Batched: one SVD call for all patterns.
+
+    Parameters
+    ----------
+    A : array_like, shape (..., d1, N)
+        Activation patterns (any real matrices work).
+    X : array_like, shape (d0, N)
+    y : array_like, shape (N,)
+        Targets (need not be binary).
+    rtol : float, optional
+        Relative rank tolerance.
+    return_rank : bool
+        Also return the numerical rank of :math:`A\circ X`.
+
+    Returns
+    -------
+    e : ndarray, shape (..., N)
+    rank : ndarray of int, shape (...), only if ``return_rank``
+    """
+    A = as_array("A", A, min_ndim=2)
+    X = as_matrix("X", X)
+    check_same_columns("A", A, "X", X)
+    y = as_array("y", y, ndim=1)
+    n = X.shape[1]
+    if y.shape[0] != n:
+        raise ValueError(f"y must have length N = {n}; got {y.shape[0]}")
+    M = np.swapaxes(khatri_rao(A, X), -1, -2)  # (..., N, d1 d0)
+    U, s, _ = np.linalg.svd(M, full_matrices=False)
+    if rtol is None:
+        rtol = max(M.shape[-2:]) * np.finfo(float).eps
+    keep = s > rtol * s[..., :1]
+    coeff = (np.swapaxes(U, -1, -2) @ y) * keep
+    e = y - (U @ coeff[..., None])[..., 0]
+    if return_rank:
+        return e, keep.sum(axis=-1)
+    return e
+
+
+def mce(output, y) -> np.ndarray | float:
+    r"""Mean classification error: the fraction of :math:`n` with :math:`1\{\text{output}_n > 0.5\} \ne y_n`.
+
+    Parameters
+    ----------
+    output : array_like, shape (..., N)
+        Network outputs; a leading batch is allowed.
+    y : array_like, shape (N,)
+        Labels in {0, 1}.
+
+    Returns
+    -------
+    float or ndarray of shape (...)
+    """
+    out = as_array("output", output, min_ndim=1)
+    y = check_labels(y, out.shape[-1])
+    err = np.mean((out > 0.5) != (y > 0.5), axis=-1)
+    return float(err) if np.ndim(err) == 0 else err

@@ -1,0 +1,382 @@
+r"""Differentiable regions: feasibility, DLMs inside them, angular volumes (D1, D3, D4, K6, V1, V2).
+
+A region :math:`\mathcal D_A(X) = \{W : a(WX) = A\}` is a product of open polyhedral cones, one per row:
+:math:`C_i = \{w : s_{in}\,w^\top x^{(n)} > 0\ \forall n\}` with :math:`s_{in} = +1` where
+:math:`A_{in} = 1` and :math:`-1` where :math:`A_{in} = \rho`.
+
+Strict inequalities are decided with an explicit margin, never by a solver's feasibility flag: the
+data columns are normalized to unit length and the linear program
+
+.. math:: \max t \quad\text{s.t.}\quad s_{in}\,w^\top \hat x^{(n)} \ge t,\ \ -1 \le w_j \le 1,\ \ t \le 1
+
+(always feasible) is solved by HiGHS; the cone is declared non-empty iff :math:`t^* >` ``margin``
+(default ``1e-6``, well above HiGHS's feasibility tolerance of ``1e-7``).  A cone thinner than that is
+reported empty: the decision is conservative.
+
+Costs: :func:`region_is_nonempty` solves :math:`d_1` LPs with :math:`d_0 + 1` variables;
+:func:`region_contains_dlm` solves up to :math:`3^{d_1}` LPs with :math:`d_0d_1 + 1` variables (the sign
+choice :math:`v_i \in C_i, -C_i, \{0\}`) and refuses :math:`d_1 >` ``MAX_D1_SIGN_CHOICES`` = 8.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+
+from ._checks import as_array, as_generator, as_matrix, check_labels, check_rho, check_same_columns
+from .khatri_rao import activation_pattern, dlm_residual, khatri_rao, mce
+from .stats import Estimate, binomial_estimate, clopper_pearson
+
+__all__ = [
+    "DLMCertificate",
+    "pattern_signs",
+    "cone_margin",
+    "region_margins",
+    "region_is_nonempty",
+    "dlm_in_region",
+    "region_contains_dlm",
+    "region_contains_global_minimum",
+    "arc_probability",
+    "row_probability",
+    "angular_volume",
+    "sample_bad_region_event",
+    "sample_global_minimum_event",
+    "DEFAULT_MARGIN",
+    "MAX_D1_SIGN_CHOICES",
+]
+
+DEFAULT_MARGIN = 1e-6
+MAX_D1_SIGN_CHOICES = 8
+
+
+def pattern_signs(A) -> np.ndarray:
+    r"""Signs :math:`s_{in} = +1` where :math:`A_{in} = 1`, else :math:`-1`.
+
+    The entries of ``A`` other than 1 must all equal one value (the slope :math:`\rho`).
+    """
+    A = as_array("A", A, min_ndim=1)
+    other = A[A != 1]
+    if other.size and np.any(other != other.flat[0]):
+        raise ValueError(f"A must have entries in {{rho, 1}} for one rho; got the values {np.unique(A)}")
+    return np.where(A == 1, 1.0, -1.0)
+
+
+def _unit_columns(X: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(X, axis=0)
+    if np.any(norms == 0):
+        raise ValueError(f"X must have no zero column (a zero datapoint has w^T x = 0 for every w); column {int(np.argmin(norms))}")
+    return X / norms
+
+
+def cone_margin(signs, X) -> tuple[float, np.ndarray]:
+    r"""Largest margin :math:`t` with :math:`s_n w^\top \hat x^{(n)} \ge t`, :math:`\|w\|_\infty \le 1`.
+
+    Parameters
+    ----------
+    signs : array_like, shape (N,)
+        Desired signs :math:`\pm 1` of :math:`w^\top x^{(n)}`.
+    X : array_like, shape (d0, N)
+
+    Returns
+    -------
+    t : float
+        The optimal margin (capped at 1); the open cone is non-empty iff :math:`t > 0`.
+    w : ndarray, shape (d0,)
+        A maximizer.
+    """
+    Xh = _unit_columns(as_matrix("X", X))
+    s = np.asarray(signs, dtype=float)
+    d0, n = Xh.shape
+    a_ub = np.hstack([-(Xh * s).T, np.ones((n, 1))])
+    res = linprog(
+        c=np.r_[np.zeros(d0), -1.0], A_ub=a_ub, b_ub=np.zeros(n),
+        bounds=[(-1, 1)] * d0 + [(None, 1)], method="highs",
+    )
+    if res.status != 0:  # pragma: no cover - the LP is always feasible and bounded
+        raise RuntimeError(f"HiGHS failed on a feasible bounded LP: {res.message}")
+    return float(-res.fun), res.x[:d0]
+
+
+def region_margins(A, X) -> np.ndarray:
+    """Per-row LP margins :math:`t_i^*` of the cones :math:`C_i` (see :func:`cone_margin`)."""
+    A = as_matrix("A", A)
+    X = as_matrix("X", X)
+    check_same_columns("A", A, "X", X)
+    s = pattern_signs(A)
+    return np.array([cone_margin(s[i], X)[0] for i in range(A.shape[0])])
+
+
+def region_is_nonempty(A, X, *, margin: float = DEFAULT_MARGIN) -> bool:
+    r"""Whether :math:`\mathcal D_A(X)` is non-empty: every row cone has LP margin :math:`>` ``margin``."""
+    return bool(np.all(region_margins(A, X) > margin))
+
+
+@dataclass(frozen=True)
+class DLMCertificate:
+    """A DLM found in a region: weights, the sign choice, and the LP margin that certified it."""
+
+    W: np.ndarray
+    z: np.ndarray
+    signs: tuple[int, ...]
+    margin: float
+    residual: np.ndarray
+
+
+def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=None) -> DLMCertificate | None:
+    r"""Find a DLM :math:`(W, z)` of the MSE inside :math:`\mathcal D_A(X)` (K6), or return ``None``.
+
+    A DLM in :math:`\mathcal D_A` exists iff the region is non-empty and some :math:`v` with
+    :math:`(A\circ X)^\top v = y - e_A` has each block :math:`v_i \in C_i \cup -C_i \cup \{0\}`
+    (:math:`v_i = z_i w_i`).  Each sign choice :math:`\sigma\in\{+1,-1,0\}^{d_1}` is one LP maximizing the
+    margin :math:`t` of :math:`\sigma_i s_{in} v_i^\top\hat x^{(n)} \ge t` (capped at 1) subject to the
+    equality; it succeeds when :math:`t^* >` ``margin``.  The certificate is checked: its pattern is
+    ``A`` and its output is :math:`y - e_A` to :math:`10^{-6}` relative.
+
+    Parameters
+    ----------
+    A : array_like, shape (d1, N)
+    X : array_like, shape (d0, N)
+    y : array_like, shape (N,)
+    margin : float
+    target_residual : array_like, optional
+        Use this residual instead of :math:`e_A` (``0`` for the global-minimum test of D4).
+
+    Returns
+    -------
+    DLMCertificate or None
+    """
+    A = as_matrix("A", A)
+    X = as_matrix("X", X)
+    check_same_columns("A", A, "X", X)
+    y = as_array("y", y, ndim=1)
+    d1, n = A.shape
+    d0 = X.shape[0]
+    if d1 > MAX_D1_SIGN_CHOICES:
+        raise ValueError(f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign choice costs 3^d1 LPs; got d1 = {d1}")
+    s = pattern_signs(A)
+    row_t = region_margins(A, X)
+    if np.any(row_t <= margin):
+        return None
+    e = dlm_residual(A, X, y) if target_residual is None else as_array("target_residual", target_residual, ndim=1)
+    norms = np.linalg.norm(X, axis=0)
+    Xh = X / norms
+    r = (y - e) / norms  # equality for unit columns: (A o Xh)^T v = (y - e_A)_n / |x_n|
+    scale = float(np.max(np.abs(r)))
+    if scale > 0:
+        r = r / scale
+    M = khatri_rao(A, Xh).T  # (N, d1 d0)
+    for sigma in itertools.product((1, -1, 0), repeat=d1):
+        rows = []
+        for i, si in enumerate(sigma):
+            if si == 0:
+                continue
+            block = np.zeros((n, d1 * d0 + 1))
+            block[:, i * d0:(i + 1) * d0] = -(si * s[i])[:, None] * Xh.T
+            block[:, -1] = 1.0
+            rows.append(block)
+        bounds = []
+        for si in sigma:
+            bounds += [(0, 0)] * d0 if si == 0 else [(None, None)] * d0
+        bounds.append((None, 1))
+        res = linprog(
+            c=np.r_[np.zeros(d1 * d0), -1.0],
+            A_ub=np.vstack(rows) if rows else None, b_ub=np.zeros(len(rows) * n) if rows else None,
+            A_eq=np.hstack([M, np.zeros((n, 1))]), b_eq=r, bounds=bounds, method="highs",
+        )
+        if res.status != 0 or -res.fun <= margin:
+            continue
+        v = res.x[:-1].reshape(d1, d0) * (scale if scale > 0 else 1.0)
+        W = np.empty((d1, d0))
+        z = np.array(sigma, dtype=float)
+        for i, si in enumerate(sigma):
+            W[i] = si * v[i] if si != 0 else cone_margin(s[i], X)[1]
+        cert = DLMCertificate(W, z, tuple(sigma), float(-res.fun), e)
+        _verify(cert, A, X, y)
+        return cert
+    return None
+
+
+def _verify(cert: DLMCertificate, A: np.ndarray, X: np.ndarray, y: np.ndarray) -> None:
+    rho = float(A[A != 1].flat[0]) if np.any(A != 1) else 0.0
+    pattern = activation_pattern(cert.W, X, rho)
+    if not np.array_equal(pattern, A):
+        raise RuntimeError("internal error: DLM certificate leaves the region")
+    output = (pattern * (cert.W @ X)).T @ cert.z
+    target = y - cert.residual
+    if np.linalg.norm(output - target) > 1e-6 * max(1.0, np.linalg.norm(y)):
+        raise RuntimeError("internal error: DLM certificate output differs from y - e_A")
+
+
+def region_contains_dlm(A, X, y, *, margin: float = DEFAULT_MARGIN) -> bool:
+    r"""Whether :math:`\mathcal D_A(X)` contains a DLM of the MSE (K6); see :func:`dlm_in_region`."""
+    return dlm_in_region(A, X, y, margin=margin) is not None
+
+
+def region_contains_global_minimum(A, X, y, *, margin: float = DEFAULT_MARGIN, rtol: float = 1e-9) -> bool:
+    r"""Whether :math:`\mathcal D_A(X) \subseteq G` (D4): a DLM with :math:`e = 0` exists in the region.
+
+    Requires :math:`e_A = 0` (to ``rtol`` relative to :math:`\|y\|`) and the K6 sign LPs with zero residual.
+    """
+    y_arr = as_array("y", y, ndim=1)
+    e = dlm_residual(A, X, y_arr)
+    if np.linalg.norm(e) > rtol * max(np.linalg.norm(y_arr), 1.0):
+        return False
+    return dlm_in_region(A, X, y_arr, margin=margin, target_residual=np.zeros_like(y_arr)) is not None
+
+
+# --- angular volume -------------------------------------------------------------------------
+def arc_probability(signs, X) -> float:
+    r"""Exact :math:`\mathbb P_{w\sim\mathcal N(0,I_2)}(\operatorname{sign}(w^\top X) = s)` for :math:`d_0 = 2`.
+
+    Each constraint :math:`s_n w^\top x^{(n)} > 0` is an open half-circle of directions centred on the angle
+    :math:`\phi_n` of :math:`s_n x^{(n)}`; their intersection is an arc of width
+    :math:`\max(0, \pi - \text{spread})`, where the spread is the shortest arc containing every
+    :math:`\phi_n`.  The Gaussian is isotropic, so the probability is width / :math:`2\pi`.
+    """
+    X = as_matrix("X", X)
+    if X.shape[0] != 2:
+        raise ValueError(f"arc_probability needs d0 = 2; got X of shape {X.shape}")
+    s = np.asarray(signs, dtype=float)
+    v = X * s
+    phi = np.sort(np.mod(np.arctan2(v[1], v[0]), 2 * np.pi))
+    gaps = np.diff(np.r_[phi, phi[0] + 2 * np.pi])
+    spread = 2 * np.pi - gaps.max()
+    return float(max(0.0, np.pi - spread) / (2 * np.pi))
+
+
+def row_probability(signs, X, *, n_samples: int, rng, batch: int = 65_536) -> int:
+    r"""Count of ``n_samples`` draws :math:`w\sim\mathcal N(0, I_{d_0})` with :math:`\operatorname{sign}(w^\top X) = s`, for each row of ``signs``.
+
+    Vectorized: one matrix product per batch; patterns compared as packed bits.
+
+    Returns
+    -------
+    ndarray of int, shape (rows,)
+    """
+    X = as_matrix("X", X)
+    rng = as_generator(rng)
+    s = np.atleast_2d(np.asarray(signs, dtype=float)) > 0
+    target = np.packbits(s, axis=-1)
+    counts = np.zeros(s.shape[0], dtype=np.int64)
+    left = int(n_samples)
+    while left > 0:
+        b = min(batch, left)
+        w = rng.standard_normal((b, X.shape[0]))
+        packed = np.packbits(w @ X > 0, axis=-1)
+        counts += (packed[:, None, :] == target[None, :, :]).all(axis=-1).sum(axis=0)
+        left -= b
+    return counts
+
+
+def angular_volume(A, X, *, n_samples: int = 100_000, rng=None, alpha: float = 1e-3) -> Estimate:
+    r"""Angular volume :math:`V(\mathcal D_A) = \prod_i \mathbb P_w(a(w^\top X) = A_i)` (V1, D3).
+
+    For :math:`d_0 = 2` each factor is exact (:func:`arc_probability`).  Otherwise each factor is a
+    Monte Carlo frequency over ``n_samples`` draws with a Clopper-Pearson interval at level
+    ``alpha / d1`` (Bonferroni), so the product interval covers the volume with probability at least
+    ``1 - alpha``.  Only useful where the volume is not tiny: a region of volume :math:`10^{-9}` needs
+    about :math:`10^{9}` samples per row to be seen at all.
+    """
+    A = as_matrix("A", A)
+    X = as_matrix("X", X)
+    check_same_columns("A", A, "X", X)
+    s = pattern_signs(A)
+    d1 = A.shape[0]
+    if X.shape[0] == 2:
+        value = float(np.prod([arc_probability(s[i], X) for i in range(d1)]))
+        return Estimate(value, value, value, alpha, exact=True)
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in the open interval (0, 1); got {alpha}")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+    counts = row_probability(s, X, n_samples=n_samples, rng=rng)
+    intervals = [clopper_pearson(int(k), n_samples, alpha / d1) for k in counts]
+    return Estimate(
+        float(np.prod(counts / n_samples)), float(np.prod([lo for lo, _ in intervals])),
+        float(np.prod([hi for _, hi in intervals])), alpha, int(counts.min()), n_samples,
+    )
+
+
+# --- samplers over random W -----------------------------------------------------------------------
+def _check_sizes(X, y, d1: int) -> tuple[np.ndarray, np.ndarray]:
+    X = as_matrix("X", X)
+    y = check_labels(y, X.shape[1])
+    if isinstance(d1, (bool, np.bool_)) or not isinstance(d1, (int, np.integer)) or d1 < 1:
+        raise ValueError(f"d1 must be an integer >= 1; got {d1!r}")
+    return X, y
+
+
+def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples: int, rng, alpha: float = 1e-3,
+                            batch: int = 256) -> Estimate:
+    r"""Estimate :math:`\mathbb P_{W\sim\mathcal N}(\mathrm{MCE}(y - e_{a(WX)}) > \epsilon)`, the V2 upper bound on :math:`V(L_\epsilon)`.
+
+    By K5 every DLM of the region :math:`\mathcal D_{a(WX)}` outputs :math:`y - e_A`; the event drops the
+    requirement that a DLM exists, so its probability bounds :math:`V(L_\epsilon)` from above (V2).
+
+    Vectorized: a batch of ``batch`` networks is one matrix product and one batched SVD.
+
+    Parameters
+    ----------
+    X : array_like, shape (d0, N)
+    y : array_like, shape (N,), labels in {0, 1}
+    d1 : int
+    eps : float in (0, 1)
+    rho : float, != 1
+    n_samples : int
+        Number of random first layers :math:`W`.
+    rng : numpy Generator or int seed
+    alpha : float
+        Error rate of the Clopper-Pearson interval.
+
+    Returns
+    -------
+    Estimate
+        ``upper`` is a ``1 - alpha`` upper confidence bound on the V2 event probability.
+    """
+    X, y = _check_sizes(X, y, d1)
+    rho = check_rho(rho)
+    if not 0 < eps < 1:
+        raise ValueError(f"eps must lie in the open interval (0, 1); got {eps}")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+    rng = as_generator(rng)
+    hits, left = 0, int(n_samples)
+    while left > 0:
+        b = min(batch, left)
+        W = rng.standard_normal((b, d1, X.shape[0]))
+        A = activation_pattern(W, X, rho)
+        e = dlm_residual(A, X, y)
+        hits += int(np.sum(mce(y - e, y) > eps))
+        left -= b
+    return binomial_estimate(hits, int(n_samples), alpha)
+
+
+def sample_global_minimum_event(X, y, d1: int, rho: float, *, n_samples: int, rng, alpha: float = 1e-3,
+                                margin: float = DEFAULT_MARGIN) -> Estimate:
+    r"""Estimate :math:`\mathbb P_{W\sim\mathcal N}(\mathcal D_{a(WX)} \subseteq G)`, i.e. :math:`V(G)` (D4, T9).
+
+    The residual test :math:`e_A = 0` is batched; the K6 sign LPs run once per *distinct* pattern among
+    the samples with :math:`e_A = 0`.  Cost up to :math:`3^{d_1}` LPs per distinct pattern; ``d1`` is
+    limited to ``MAX_D1_SIGN_CHOICES``.
+    """
+    X, y = _check_sizes(X, y, d1)
+    rho = check_rho(rho)
+    if d1 > MAX_D1_SIGN_CHOICES:
+        raise ValueError(f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign choice costs 3^d1 LPs; got d1 = {d1}")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+    rng = as_generator(rng)
+    W = rng.standard_normal((int(n_samples), d1, X.shape[0]))
+    A = activation_pattern(W, X, rho)
+    e = dlm_residual(A, X, y)
+    zero = np.linalg.norm(e, axis=-1) <= 1e-9 * max(np.linalg.norm(y), 1.0)
+    hits = 0
+    if np.any(zero):
+        patterns, counts = np.unique(A[zero].reshape(int(zero.sum()), -1), axis=0, return_counts=True)
+        for p, c in zip(patterns, counts):
+            cert = dlm_in_region(p.reshape(d1, -1), X, y, margin=margin, target_residual=np.zeros_like(y))
+            hits += int(c) if cert is not None else 0
+    return binomial_estimate(hits, int(n_samples), alpha)
