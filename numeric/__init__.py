@@ -6,6 +6,8 @@ One module per concept:
 * :mod:`.regions`: D1, D3, D4, K6, V1, V2 (region feasibility by LP, DLMs in a region, angular volumes,
   samplers over random first layers)
 * :mod:`.gaussian`: G1-G6 (exact formulas and Monte Carlo samplers)
+* :mod:`.construction`: T8 (an interpolating network with all neural inputs non-zero)
+* :mod:`.training`: L2 (full-batch training and the DLM checks of Lemma 2)
 * :mod:`.stats`: exact (Clopper-Pearson) intervals for every Monte Carlo estimate
 
 Every function that samples takes an explicit ``rng`` (a ``numpy.random.Generator`` or an integer seed).
@@ -22,18 +24,22 @@ from .khatri_rao import (
 from .regions import (
     DLMCertificate, angular_volume, arc_probability, cone_margin, dlm_in_region, pattern_signs, region_contains_dlm,
     region_contains_global_minimum, region_is_nonempty, region_margins, row_probability, sample_bad_region_event,
-    sample_global_minimum_event,
+    sample_bad_region_event_loop, sample_global_minimum_event,
 )
+from .construction import InterpolatingNetwork, interpolating_network
 from .stats import Estimate, binomial_estimate, clopper_pearson
+from .training import DLMDiagnostics, TrainResult, dlm_diagnostics, mse_and_gradient, train_network
 
 __all__ = [
     "khatri_rao", "khatri_rao_gram", "lrelu", "activation_pattern", "generic_rank", "generic_rank_brute_force",
     "dlm_residual", "mce",
     "pattern_signs", "cone_margin", "region_margins", "region_is_nonempty", "dlm_in_region", "DLMCertificate",
     "region_contains_dlm", "region_contains_global_minimum", "arc_probability", "row_probability", "angular_volume",
-    "sample_bad_region_event", "sample_global_minimum_event",
+    "sample_bad_region_event", "sample_bad_region_event_loop", "sample_global_minimum_event",
     "angle_between", "sheppard_probability", "cap_probability", "angle_density", "pattern_collision_probability",
     "welch_bound", "coherence", "singular_value_interval", "count_sign_patterns", "sample_orthant_probability",
     "sample_cap_probability", "sample_pattern_collision",
     "Estimate", "binomial_estimate", "clopper_pearson",
+    "interpolating_network", "InterpolatingNetwork",
+    "mse_and_gradient", "train_network", "TrainResult", "dlm_diagnostics", "DLMDiagnostics",
 ]

@@ -43,6 +43,7 @@ __all__ = [
     "row_probability",
     "angular_volume",
     "sample_bad_region_event",
+    "sample_bad_region_event_loop",
     "sample_global_minimum_event",
     "DEFAULT_MARGIN",
     "MAX_D1_SIGN_CHOICES",
@@ -350,6 +351,30 @@ def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples:
         A = activation_pattern(W, X, rho)
         e = dlm_residual(A, X, y)
         hits += int(np.sum(mce(y - e, y) > eps))
+        left -= b
+    return binomial_estimate(hits, int(n_samples), alpha)
+
+
+def sample_bad_region_event_loop(X, y, d1: int, eps: float, rho: float, *, n_samples: int, rng,
+                                 alpha: float = 1e-3, batch: int = 256) -> Estimate:
+    r"""Reference implementation of :func:`sample_bad_region_event`: one sample at a time.
+
+    Draws the same :math:`W` as the vectorized sampler (same ``rng`` and ``batch``), then for each
+    forms :math:`A\circ X` and takes the residual of ``numpy.linalg.lstsq``.  For tests and the
+    benchmark only: it is a Python loop per sample.
+    """
+    X, y = _check_sizes(X, y, d1)
+    rho = check_rho(rho)
+    rng = as_generator(rng)
+    hits, left = 0, int(n_samples)
+    while left > 0:
+        b = min(batch, left)
+        Ws = rng.standard_normal((b, d1, X.shape[0]))
+        for W in Ws:
+            A = np.where(W @ X > 0, 1.0, rho)
+            M = khatri_rao(A, X).T
+            e = y - M @ np.linalg.lstsq(M, y, rcond=None)[0]
+            hits += int(np.mean(((y - e) > 0.5) != (y > 0.5)) > eps)
         left -= b
     return binomial_estimate(hits, int(n_samples), alpha)
 

@@ -26,8 +26,19 @@ settings.register_profile("random", database=None, deadline=None, max_examples=2
 settings.load_profile(os.environ.get("VM_HYPOTHESIS_PROFILE", "default"))
 
 
+#: Error rate declared for each Monte Carlo assertion of the suite (Clopper-Pearson, two-sided).
+MC_ALPHA = 1e-4
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-slow", action="store_true", default=False, help="also run tests marked slow")
+    parser.addoption("--vm-seed", type=int, default=0, help="base seed of the Monte Carlo tests (default 0)")
+
+
+@pytest.fixture
+def seed(request: pytest.FixtureRequest) -> int:
+    """Base seed of the Monte Carlo tests: fixed by default, set with --vm-seed."""
+    return int(request.config.getoption("--vm-seed"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

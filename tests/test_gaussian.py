@@ -1,0 +1,119 @@
+"""G1-G6: exact formulas against Monte Carlo (Clopper-Pearson at MC_ALPHA each), exact identities,
+and Cover's count against an LP enumeration of sign patterns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import MC_ALPHA
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import integrate
+
+from vanishing_minima.numeric import (
+    angle_between, angle_density, binomial_estimate, cap_probability, clopper_pearson, coherence,
+    count_sign_patterns, pattern_collision_probability, sample_cap_probability, sample_orthant_probability,
+    sample_pattern_collision, sheppard_probability, singular_value_interval, welch_bound,
+)
+from vanishing_minima.theory.bounds import cover_count
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+@pytest.mark.parametrize("d", [2, 3, 10])
+def test_g1_sheppard_against_monte_carlo(d, seed):
+    rng = np.random.default_rng(seed + d)
+    x1, x2 = rng.standard_normal(d), rng.standard_normal(d)
+    est = binomial_estimate(sample_orthant_probability(x1, x2, n_samples=200_000, rng=seed + 100 + d), 200_000, MC_ALPHA)
+    assert est.contains(float(sheppard_probability(x1, x2)))
+
+
+@given(seeds)
+def test_g1_boundary_values(s):
+    x = np.random.default_rng(s).standard_normal(4)
+    assert sheppard_probability(x, 3 * x) == pytest.approx(0.5)
+    assert sheppard_probability(x, -x) == pytest.approx(0.0, abs=1e-12)
+    assert angle_between(x, -x) == pytest.approx(np.pi)
+
+
+@pytest.mark.parametrize("d", [2, 3, 5, 10])
+@pytest.mark.parametrize("phi", [0.3, 1.2, 2.5])
+def test_g3_cap_against_monte_carlo(d, phi, seed):
+    est = binomial_estimate(sample_cap_probability(phi, d, n_samples=100_000, rng=seed + d), 100_000, MC_ALPHA)
+    assert est.contains(float(cap_probability(phi, d)))
+
+
+@given(st.integers(2, 50), st.floats(0, np.pi), st.floats(0, np.pi))
+def test_g3_cap_is_a_distribution_function(d, a, b):
+    lo, hi = sorted((a, b))
+    assert cap_probability(lo, d) <= cap_probability(hi, d) + 1e-15
+    assert cap_probability(np.pi / 2, d) == pytest.approx(0.5)
+    assert cap_probability(np.pi, d) == pytest.approx(1.0)
+    assert cap_probability(0.0, d) == 0.0
+
+
+@pytest.mark.parametrize("d", [2, 3, 7, 40])
+def test_g4_angle_density_integrates_to_one_and_to_the_cap(d):
+    assert integrate.quad(lambda t: float(angle_density(t, d)), 0, np.pi)[0] == pytest.approx(1.0, abs=1e-10)
+    # P(angle <= phi) for two random vectors equals the cap probability (one of them is a uniform direction)
+    assert integrate.quad(lambda t: float(angle_density(t, d)), 0, 1.0)[0] == pytest.approx(float(cap_probability(1.0, d)), abs=1e-10)
+
+
+@given(st.integers(1, 500))
+def test_g4_collision_in_the_plane_is_one_over_n_plus_one(n):
+    """d = 2: the angle is uniform on [0, pi], so E[(1 - theta/pi)^N] = 1/(N+1) exactly."""
+    assert pattern_collision_probability(n, 2) == pytest.approx(1 / (n + 1), rel=1e-9)
+
+
+@pytest.mark.parametrize("n,d", [(5, 3), (20, 4), (40, 10)])
+def test_g4_collision_against_monte_carlo(n, d, seed):
+    est = binomial_estimate(sample_pattern_collision(n, d, n_samples=100_000, rng=seed + n), 100_000, MC_ALPHA)
+    assert est.contains(pattern_collision_probability(n, d))
+
+
+@given(seeds, st.integers(2, 40), st.integers(1, 10))
+def test_g5_welch_bound_holds_for_every_data_set(s, n, d):
+    if n < d:
+        return
+    X = np.random.default_rng(s).standard_normal((d, n))
+    assert coherence(X) >= welch_bound(n, d) - 1e-12
+
+
+def test_g5_gaussian_coherence_is_about_sqrt_4_log_n_over_d():
+    """Finite-N evidence for an 'about' statement: the ratio at N = 400, d = 100 over 20 draws."""
+    rng = np.random.default_rng(12)
+    ratios = [coherence(rng.standard_normal((100, 400))) / np.sqrt(4 * np.log(400) / 100) for _ in range(20)]
+    assert 0.8 < np.mean(ratios) < 1.2
+
+
+@pytest.mark.parametrize("n,d0,t", [(200, 20, 1.0), (100, 50, 2.0)])
+def test_g6_singular_values_fail_no_more_often_than_the_bound(n, d0, t, seed):
+    """The violation frequency's Clopper-Pearson lower bound stays below 2 exp(-t^2/2)."""
+    lo, hi, prob = singular_value_interval(n, d0, t)
+    rng = np.random.default_rng(seed + n)
+    s = np.linalg.svd(rng.standard_normal((400, d0, n)), compute_uv=False)
+    violations = int(np.sum((s.min(axis=1) < lo) | (s.max(axis=1) > hi)))
+    assert clopper_pearson(violations, 400, MC_ALPHA)[0] <= 1 - prob
+
+
+@given(seeds, st.integers(1, 9), st.integers(1, 4))
+def test_g2_pattern_count_equals_covers_formula(s, n, d):
+    X = np.random.default_rng(s).standard_normal((d, n))
+    assert count_sign_patterns(X) == cover_count(n, d)
+
+
+@pytest.mark.parametrize(
+    "call,needle",
+    [
+        (lambda: cap_probability(4.0, 3), r"phi must lie in \[0, pi\]"),
+        (lambda: cap_probability(1.0, 1), "d must be >= 2"),
+        (lambda: welch_bound(3, 5), "N >= d"),
+        (lambda: singular_value_interval(3, 5, 1.0), "N >= d0"),
+        (lambda: count_sign_patterns(np.ones((2, 20))), "N must be <= 16"),
+        (lambda: angle_between(np.zeros(3), np.ones(3)), "non-zero"),
+        (lambda: pattern_collision_probability(0, 3), "n must be an integer >= 1"),
+    ],
+)
+def test_bad_inputs(call, needle):
+    with pytest.raises(ValueError, match=needle):
+        call()

@@ -1,0 +1,158 @@
+"""K1-K5 as laws on random instances: Khatri-Rao product, Gram identity, rank bounds, generic rank,
+blockwise kernel condition, DLM residual; and every bad input refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vanishing_minima.numeric import (
+    activation_pattern, dlm_residual, generic_rank, generic_rank_brute_force, khatri_rao, khatri_rao_gram, lrelu, mce,
+)
+from vanishing_minima.numeric.khatri_rao import GENERIC_RANK_MAX_CANDIDATES
+
+rhos = st.sampled_from([0.0, 0.3, -0.5, 2.0])
+
+
+@st.composite
+def instance(draw, max_n=10, max_d0=4, max_d1=4):
+    """A pattern A in {rho,1}^(d1 x N), Gaussian X in R^(d0 x N), from one drawn seed."""
+    n = draw(st.integers(2, max_n))
+    d0 = draw(st.integers(1, max_d0))
+    d1 = draw(st.integers(1, max_d1))
+    rho = draw(rhos)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    A = np.where(rng.random((d1, n)) < draw(st.floats(0.1, 0.9)), 1.0, rho)
+    return A, rng.standard_normal((d0, n)), rho, rng
+
+
+@given(instance())
+def test_khatri_rao_matches_scipy_and_batches(inst):
+    A, X, _, _ = inst
+    K = khatri_rao(A, X)
+    assert np.array_equal(K, scipy.linalg.khatri_rao(A, X))
+    batch = khatri_rao(np.stack([A, 2 * A]), X)
+    assert np.array_equal(batch[0], K) and np.allclose(batch[1], 2 * K)
+
+
+@given(instance(), st.integers(0, 2**32 - 1))
+def test_k1_gram_identity(inst, s):
+    """(A o X)^T (B o Y) = (A^T B) * (X^T Y); khatri_rao_gram is the case B = A, Y = X."""
+    A, X, _, _ = inst
+    rng = np.random.default_rng(s)
+    B, Y = rng.standard_normal(A.shape), rng.standard_normal(X.shape)
+    assert np.allclose(khatri_rao(A, X).T @ khatri_rao(B, Y), (A.T @ B) * (X.T @ Y))
+    assert np.allclose(khatri_rao_gram(A, X), khatri_rao(A, X).T @ khatri_rao(A, X))
+
+
+@given(instance())
+def test_k2_rank_bound(inst):
+    A, X, _, _ = inst
+    r = np.linalg.matrix_rank(khatri_rao(A, X))
+    assert r <= min(A.shape[1], np.linalg.matrix_rank(A) * np.linalg.matrix_rank(X))
+
+
+@given(instance(max_n=9, max_d0=3, max_d1=3))
+def test_k3_generic_rank_is_the_rank_for_gaussian_data(inst):
+    """min_T (N - |T| + d0 rank A_T): pruned formula = brute force over all T = rank(A o X) for random X."""
+    A, X, _, _ = inst
+    d0 = X.shape[0]
+    g = generic_rank(A, d0)
+    assert g == generic_rank_brute_force(A, d0)
+    assert g == np.linalg.matrix_rank(khatri_rao(A, X))
+
+
+def test_k3_structured_cases_by_hand():
+    # ReLU pattern with one point seen by no neuron: that column of A o X is zero
+    A = np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    assert generic_rank(A, 2) == 2
+    # all columns equal: A o X has rank <= d0 * 1
+    assert generic_rank(np.ones((3, 7)), 2) == 2
+    # full column rank iff |T| <= d0 rank(A_T) for all T
+    assert generic_rank(np.eye(3).repeat(2, axis=1), 2) == 6
+
+
+def test_k3_refuses_huge_enumerations():
+    A = np.where(np.random.default_rng(0).random((12, 60)) < 0.5, 1.0, 0.0)
+    with pytest.raises(ValueError, match="max_candidates"):
+        generic_rank(A, 2, max_candidates=1000)
+    assert GENERIC_RANK_MAX_CANDIDATES >= 1000
+
+
+@given(instance(), st.integers(0, 2**32 - 1))
+def test_k4_blockwise_kernel(inst, s):
+    """Block i of (A o X) e is X diag(A_i) e; so (A o X) e = 0 iff every block vanishes."""
+    A, X, _, _ = inst
+    e = np.random.default_rng(s).standard_normal(A.shape[1])
+    blocks = khatri_rao(A, X) @ e
+    assert np.allclose(blocks.reshape(A.shape[0], X.shape[0]), np.stack([X @ (a * e) for a in A]))
+    K = khatri_rao(A, X)
+    null = scipy.linalg.null_space(K)
+    if null.shape[1]:
+        e0 = null @ np.random.default_rng(s + 1).standard_normal(null.shape[1])
+        assert all(np.allclose(X @ (a * e0), 0, atol=1e-10) for a in A)
+
+
+@given(instance(max_n=20, max_d0=4, max_d1=4), st.integers(0, 2**32 - 1))
+def test_k5_dlm_residual_is_the_least_squares_residual(inst, s):
+    """e_A is orthogonal to the row space of A o X, y - e_A lies in it, and it equals lstsq's residual."""
+    A, X, _, _ = inst
+    y = np.random.default_rng(s).standard_normal(A.shape[1])
+    K = khatri_rao(A, X)
+    e, rank = dlm_residual(A, X, y, return_rank=True)
+    assert rank == np.linalg.matrix_rank(K)
+    scale = np.linalg.norm(y) * max(1.0, np.linalg.norm(K, 2))
+    assert np.linalg.norm(K @ e) <= 1e-9 * scale
+    assert np.allclose(dlm_residual(A, X, y - e), 0, atol=1e-9 * np.linalg.norm(y))
+    lstsq = y - K.T @ np.linalg.lstsq(K.T, y, rcond=None)[0]
+    assert np.allclose(e, lstsq, atol=1e-9 * np.linalg.norm(y))
+
+
+def test_k5_batched_equals_one_at_a_time():
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((3, 15)), rng.integers(0, 2, 15).astype(float)
+    A = activation_pattern(rng.standard_normal((7, 4, 3)), X, 0.2)
+    batch = dlm_residual(A, X, y)
+    assert np.allclose(batch, np.stack([dlm_residual(a, X, y) for a in A]))
+
+
+@given(instance())
+def test_activation_pattern_and_lrelu(inst):
+    A, X, rho, rng = inst
+    W = rng.standard_normal((A.shape[0], X.shape[0]))
+    P = activation_pattern(W, X, rho)
+    U = W @ X
+    assert np.array_equal(P == 1, U > 0) and np.all(P[U < 0] == rho)
+    assert np.allclose(lrelu(U, rho), P * U)
+
+
+def test_mce():
+    y = np.array([0, 1, 1, 0.0])
+    assert mce(np.array([0.2, 0.9, 0.4, 0.6]), y) == 0.5
+    assert mce(y, y) == 0.0
+    assert np.array_equal(mce(np.stack([y, 1 - y]), y), [0.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    "call,exc,needle",
+    [
+        (lambda: khatri_rao(np.ones((2, 3)), np.ones((2, 4))), ValueError, "same number of columns"),
+        (lambda: khatri_rao(np.ones((2, 3)), np.full((2, 3), np.nan)), ValueError, "X must be finite"),
+        (lambda: khatri_rao(np.ones(3), np.ones((2, 3))), ValueError, "at least 2 dimensions"),
+        (lambda: activation_pattern(np.ones((2, 2)), np.ones((2, 3)), 1.0), ValueError, "rho must differ from 1"),
+        (lambda: activation_pattern(np.array([[1.0, -1.0]]), np.ones((2, 3)), 0.0), ValueError, "exactly 0"),
+        (lambda: activation_pattern(np.ones((2, 3)), np.ones((2, 3)), 0.0), ValueError, "d0 = 2 columns"),
+        (lambda: dlm_residual(np.ones((2, 3)), np.ones((2, 3)), np.ones(4)), ValueError, "length N = 3"),
+        (lambda: mce(np.ones(3), np.array([0, 1, 2])), ValueError, "entries in {0, 1}"),
+        (lambda: mce(np.ones(3), np.array([0, 1])), ValueError, "one label per datapoint"),
+        (lambda: generic_rank(np.ones((2, 3)), 0), ValueError, "d0 must be an integer >= 1"),
+        (lambda: lrelu(np.array(["a"]), 0.0), TypeError, "U must be a real numeric array"),
+        (lambda: lrelu(np.ones(2), True), TypeError, "rho must be a real number"),
+    ],
+)
+def test_bad_inputs(call, exc, needle):
+    with pytest.raises(exc, match=needle.replace("{", r"\{").replace("}", r"\}")):
+        call()

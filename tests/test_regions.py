@@ -1,0 +1,211 @@
+"""Regions (D1, K6, V1, V2) against exact answers: d0 = 2 arcs, brute force on 0- and 1-dimensional
+solution sets, Cover's count, and the reference loop for the V2 sampler."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.linalg
+from conftest import MC_ALPHA
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vanishing_minima.numeric import (
+    activation_pattern, angular_volume, arc_probability, cone_margin, dlm_in_region, dlm_residual, khatri_rao,
+    pattern_signs, region_contains_dlm, region_contains_global_minimum, region_is_nonempty,
+    sample_bad_region_event, sample_bad_region_event_loop, sample_global_minimum_event,
+)
+from vanishing_minima.numeric.regions import DEFAULT_MARGIN
+from vanishing_minima.theory.bounds import cover_count
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+@given(seeds, st.integers(2, 8))
+def test_lp_decides_cones_like_the_exact_arcs(s, n):
+    """d0 = 2: the cone is an arc of exact width; the LP margin is positive iff the width is."""
+    rng = np.random.default_rng(s)
+    X, signs = rng.standard_normal((2, n)), rng.choice([-1.0, 1.0], n)
+    p = arc_probability(signs, X)
+    t, w = cone_margin(signs, X)
+    if 0 < p < 1e-6:  # thinner than the declared margin: the LP is allowed to call it empty
+        return
+    assert (p > 0) == (t > DEFAULT_MARGIN)
+    if p > 0:
+        assert np.all(signs * (w @ X) > 0)
+
+
+@given(seeds, st.integers(2, 9))
+def test_v1_arc_probabilities_of_all_patterns_sum_to_one_over_cover_many(s, n):
+    """d0 = 2: the non-empty sign patterns number C(N, 2) = 2N and their probabilities sum to 1."""
+    X = np.random.default_rng(s).standard_normal((2, n))
+    probs = [arc_probability(np.array(sg), X) for sg in itertools.product((1.0, -1.0), repeat=n)]
+    assert sum(p > 0 for p in probs) == cover_count(n, 2)
+    assert sum(probs) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_regions_of_real_weights_are_nonempty_and_random_patterns_follow_the_arcs():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((2, 7))
+    for _ in range(20):
+        W = rng.standard_normal((3, 2))
+        assert region_is_nonempty(activation_pattern(W, X, 0.3), X)
+        A = np.where(rng.random((3, 7)) < 0.5, 1.0, 0.3)
+        exact = all(arc_probability(pattern_signs(a), X) > 1e-6 for a in A)
+        assert region_is_nonempty(A, X) == exact
+
+
+def test_angular_volume_monte_carlo_covers_the_exact_value(seed):
+    """d0 = 2 embedded in R^3 (a zero third row changes no sign): the MC interval covers the arc product.
+
+    Declared error rate MC_ALPHA per assertion."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((2, 5))
+    A = activation_pattern(rng.standard_normal((2, 2)), X, 0.0)
+    exact = angular_volume(A, X)
+    assert exact.exact and exact.estimate > 0
+    mc = angular_volume(A, np.vstack([X, np.zeros((1, 5))]), n_samples=200_000, rng=seed + 1, alpha=MC_ALPHA)
+    assert not mc.exact and mc.contains(exact.estimate)
+
+
+# --- K6 against brute force ----------------------------------------------------------------------
+def _brute_force_dlm(A, X, y) -> bool:
+    """Exact test when {v : (A o X)^T v = y - e_A} is a point or a line: every cone condition is then
+    an open interval of the line parameter, and v_i = 0 is a point condition."""
+    d1, d0 = A.shape[0], X.shape[0]
+    M = khatri_rao(A, X).T
+    r = y - dlm_residual(A, X, y)
+    v0 = np.linalg.lstsq(M, r, rcond=None)[0]
+    null = scipy.linalg.null_space(M)
+    assert null.shape[1] <= 1
+    nv = null[:, 0] if null.shape[1] else np.zeros_like(v0)
+    s = pattern_signs(A)
+    if not region_is_nonempty(A, X):
+        return False
+    for sigma in itertools.product((1, -1, 0), repeat=d1):
+        lo, hi, point = -np.inf, np.inf, None
+        ok = True
+        for i, si in enumerate(sigma):
+            b0, b1 = v0[i * d0:(i + 1) * d0], nv[i * d0:(i + 1) * d0]
+            if si == 0:  # b0 + c b1 = 0
+                if np.linalg.norm(b1) < 1e-12:
+                    ok &= np.linalg.norm(b0) < 1e-9
+                else:
+                    c = -(b0 @ b1) / (b1 @ b1)
+                    ok &= np.linalg.norm(b0 + c * b1) < 1e-9
+                    point = c if point is None else point
+                    ok &= abs(point - c) < 1e-9
+                continue
+            coef0 = si * s[i] * (b0 @ X)  # need coef0 + c coef1 > 0 for every point
+            coef1 = si * s[i] * (b1 @ X)
+            for a, b in zip(coef0, coef1):
+                if abs(b) < 1e-12:
+                    ok &= a > 1e-9
+                elif b > 0:
+                    lo = max(lo, -a / b)
+                else:
+                    hi = min(hi, -a / b)
+        if not ok:
+            continue
+        if point is not None:
+            if lo + 1e-9 < point < hi - 1e-9:
+                return True
+        elif lo + 1e-7 < hi:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("n,d1", [(3, 2), (4, 2), (5, 3), (6, 3)])
+def test_k6_dlm_in_region_agrees_with_brute_force(n, d1, seed):
+    rng = np.random.default_rng(seed + n)
+    agree = found = 0
+    for _ in range(60):
+        X = rng.standard_normal((2, n))
+        y = rng.integers(0, 2, n).astype(float)
+        A = activation_pattern(rng.standard_normal((d1, 2)), X, rng.choice([0.0, 0.4]))
+        if scipy.linalg.null_space(khatri_rao(A, X).T).shape[1] > 1:
+            continue
+        cert = dlm_in_region(A, X, y)
+        assert (cert is not None) == _brute_force_dlm(A, X, y)
+        agree += 1
+        found += cert is not None
+    assert agree >= 10
+
+
+def test_k6_certificate_is_a_dlm_with_the_region_residual():
+    rng = np.random.default_rng(11)
+    hits = 0
+    for _ in range(40):
+        X, y = rng.standard_normal((2, 12)), rng.integers(0, 2, 12).astype(float)
+        A = activation_pattern(rng.standard_normal((3, 2)), X, 0.3)
+        cert = dlm_in_region(A, X, y)
+        if cert is None:
+            continue
+        hits += 1
+        assert np.array_equal(activation_pattern(cert.W, X, 0.3), A)
+        out = (A * (cert.W @ X)).T @ cert.z
+        assert np.allclose(y - out, dlm_residual(A, X, y), atol=1e-6)
+    assert hits >= 2
+
+
+def test_global_minimum_regions_need_zero_residual():
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((2, 10)), rng.integers(0, 2, 10).astype(float)
+    A = activation_pattern(rng.standard_normal((2, 2)), X, 0.0)  # d0 d1 = 4 < 10: e_A != 0
+    assert not region_contains_global_minimum(A, X, y)
+    y0 = np.zeros(10)  # the zero function is a global minimum in every non-empty region (z = 0)
+    assert region_contains_global_minimum(A, X, y0) and region_contains_dlm(A, X, y0)
+
+
+# --- samplers ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n,d0,d1,rho", [(24, 2, 4, 0.0), (30, 3, 4, 0.2), (40, 4, 5, -0.5)])
+def test_v2_sampler_counts_equal_the_per_sample_lstsq_loop(n, d0, d1, rho, seed):
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((d0, n)), rng.integers(0, 2, n).astype(float)
+    fast = sample_bad_region_event(X, y, d1, 0.2, rho, n_samples=300, rng=seed + 7, batch=64)
+    slow = sample_bad_region_event_loop(X, y, d1, 0.2, rho, n_samples=300, rng=seed + 7, batch=64)
+    assert fast.successes == slow.successes and fast.trials == 300
+    assert fast.lower <= fast.estimate <= fast.upper
+
+
+def test_v2_event_needs_a_rank_deficient_pattern():
+    """Lemma 2's consequence: e_A != 0 (so MCE > 0 is possible) only where rank(A o X) < N.
+
+    With d0 d1 = 2N most patterns have full rank, but not all (K3: repeated pattern columns)."""
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((4, 12)), rng.integers(0, 2, 12).astype(float)
+    A = activation_pattern(rng.standard_normal((2000, 6, 4)), X, 0.1)
+    e, rank = dlm_residual(A, X, y, return_rank=True)
+    bad = np.linalg.norm(e, axis=1) > 1e-9
+    assert np.all(rank[bad] < 12) and np.all(~bad[rank == 12])
+    assert 0 < bad.sum() < 2000 // 10  # both kinds occur; rank deficiency is the exception here
+
+
+def test_global_minimum_sampler_equals_region_by_region_decisions():
+    rng = np.random.default_rng(8)
+    X, y = rng.standard_normal((2, 5)), rng.integers(0, 2, 5).astype(float)
+    est = sample_global_minimum_event(X, y, 3, 0.0, n_samples=200, rng=9)
+    W = np.random.default_rng(9).standard_normal((200, 3, 2))
+    expected = sum(region_contains_global_minimum(activation_pattern(w, X, 0.0), X, y) for w in W)
+    assert est.successes == expected
+
+
+@pytest.mark.parametrize(
+    "call,needle",
+    [
+        (lambda: dlm_in_region(np.ones((9, 4)), np.ones((2, 4)), np.ones(4)), "d1 must be <= 8"),
+        (lambda: pattern_signs(np.array([[1.0, 0.2, 0.3]])), "one rho"),
+        (lambda: cone_margin(np.ones(2), np.zeros((2, 2))), "no zero column"),
+        (lambda: sample_bad_region_event(np.ones((2, 3)), np.ones(3), 2, 1.5, 0.0, n_samples=5, rng=0), "eps"),
+        (lambda: sample_bad_region_event(np.ones((2, 3)), np.ones(3), 2, 0.5, 0.0, n_samples=5, rng=None), "None"),
+        (lambda: sample_bad_region_event(np.ones((2, 3)), np.array([0, 1, 3]), 2, 0.5, 0.0, n_samples=5, rng=0), "{0, 1}"),
+        (lambda: sample_global_minimum_event(np.ones((2, 3)), np.ones(3), 9, 0.0, n_samples=5, rng=0), "d1 must be <= 8"),
+        (lambda: arc_probability(np.ones(3), np.ones((3, 3))), "d0 = 2"),
+        (lambda: angular_volume(np.ones((1, 3)), np.ones((3, 3)), n_samples=0, rng=0), "n_samples"),
+    ],
+)
+def test_bad_inputs(call, needle):
+    with pytest.raises(ValueError, match=needle.replace("{", r"\{").replace("}", r"\}")):
+        call()
