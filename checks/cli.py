@@ -8,6 +8,7 @@ Sub-commands
 ``assumptions``  decide A2-A4 for growth laws, e.g. ``--d0 'n**(3/4)' --d1 'n**(1/3)'``
 ``derive``       run the symbolic derivations and print their steps
 ``docs``         regenerate the generated pages of ``docs/``
+``bench``        throughput of the V2 sampler, vectorized versus a per-sample loop
 
 Exit codes: 0 success, 1 a derivation that does not hold, 2 usage or input errors (one line on stderr).
 """
@@ -24,7 +25,7 @@ import sympy as sp
 
 from vanishing_minima.theory import assumptions, bounds, claims, derivations
 
-from . import docs
+from . import bench, docs
 
 __all__ = ["main", "bounds_table"]
 
@@ -143,6 +144,17 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    print(f"V2 sampler (eps = 0.1, ReLU), median of {args.repeats} runs; same draws for both samplers")
+    rows = [
+        (f"({r.n}, {r.d0}, {r.d1})", str(r.samples), f"{r.vectorized_per_s:.1f}", f"{r.loop_per_s:.1f}",
+         f"{r.ratio:.2f}x", str(r.events))
+        for r in bench.run_benchmark(repeats=args.repeats, seed=args.seed)
+    ]
+    _print_table(rows, ("(N, d0, d1)", "W drawn", "vectorized W/s", "loop W/s", "ratio", "events"))
+    return 0
+
+
 def _parser() -> _Parser:
     p = _Parser(prog="vanishing-minima", description="Theorem audit of Soudry & Hoffer (arXiv:1702.05777).")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -163,6 +175,10 @@ def _parser() -> _Parser:
     g = sub.add_parser("docs", help="regenerate the generated pages of docs/")
     g.add_argument("--dir", default="docs", help="output folder (default: docs)")
     g.set_defaults(func=_cmd_docs)
+    h = sub.add_parser("bench", help="throughput of the V2 sampler against a per-sample loop")
+    h.add_argument("--repeats", type=int, default=3, help="runs per measurement (median; default 3)")
+    h.add_argument("--seed", type=int, default=0, help="seed of data and draws (default 0)")
+    h.set_defaults(func=_cmd_bench)
     return p
 
 

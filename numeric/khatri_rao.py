@@ -32,6 +32,8 @@ __all__ = [
     "dlm_residual",
     "mce",
     "GENERIC_RANK_MAX_CANDIDATES",
+    "QR_DIAGONAL_GUARD",
+    "QR_CERTIFICATE_GUARD",
 ]
 
 #: :func:`generic_rank` refuses inputs that need more candidate subspaces than this.
@@ -114,7 +116,11 @@ def activation_pattern(W, X, rho: float) -> np.ndarray:
     X = as_matrix("X", X)
     if W.shape[-1] != X.shape[0]:
         raise ValueError(f"W must have d0 = {X.shape[0]} columns (the rows of X); got shape {W.shape}")
-    U = W @ X
+    return _pattern_unchecked(W @ X, rho)
+
+
+def _pattern_unchecked(U: np.ndarray, rho: float) -> np.ndarray:
+    """a(U) for validated pre-activations; raises where an entry is exactly 0."""
     zero = U == 0
     if np.any(zero):
         index = tuple(int(i) for i in np.argwhere(zero)[0])
@@ -205,14 +211,79 @@ def generic_rank_brute_force(A, d0: int) -> int:
     return best
 
 
-def dlm_residual(A, X, y, *, rtol: float | None = None, return_rank: bool = False):
+def _residual_svd(M: np.ndarray, y: np.ndarray, rtol: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Residual of y against range(M) by SVD with a relative rank tolerance (rank-revealing)."""
+    U, s, _ = np.linalg.svd(M, full_matrices=False)
+    if rtol is None:
+        rtol = max(M.shape[-2:]) * np.finfo(float).eps
+    keep = s > rtol * s[..., :1]
+    coeff = (np.swapaxes(U, -1, -2) @ y) * keep
+    return y - (U @ coeff[..., None])[..., 0], keep.sum(axis=-1)
+
+
+#: Relative guards of the QR path of :func:`dlm_residual`.
+QR_DIAGONAL_GUARD = 1e-8
+QR_CERTIFICATE_GUARD = 1e-10
+
+
+def _augmented(A: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """[M | y] with M = (A o X)^T, shape (..., N, d1 d0 + 1), written in one pass."""
+    batch, (d1, n), d0 = A.shape[:-2], A.shape[-2:], X.shape[0]
+    aug = np.empty(batch + (n, d1 * d0 + 1))
+    np.multiply(np.swapaxes(A, -1, -2)[..., None], X.T[:, None, :],
+                out=aug[..., : d1 * d0].reshape(batch + (n, d1, d0)))
+    aug[..., -1] = y
+    return aug
+
+
+def _residual_qr(aug: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Residual by Householder QR of [M | y] and a triangular solve; returns (e, accepted mask)."""
+    p = aug.shape[-1] - 1
+    M = aug[..., :p]
+    R = np.linalg.qr(aug, mode="r")
+    diag = np.abs(np.diagonal(R[..., :p, :p], axis1=-2, axis2=-1))
+    ok = diag.min(axis=-1) > QR_DIAGONAL_GUARD * diag.max(axis=-1)
+    Rp = np.where(ok[..., None, None], R[..., :p, :p], np.eye(p))  # keep the solve defined everywhere
+    c = np.linalg.solve(Rp, R[..., :p, p:])[..., 0]
+    e = y - np.einsum("...np,...p->...n", M, c)
+    cert = np.linalg.norm(np.einsum("...np,...n->...p", M, e), axis=-1)
+    scale = np.sqrt(np.einsum("...np,...np->...", M, M)) * np.linalg.norm(y)
+    ok &= np.isfinite(cert) & (cert <= QR_CERTIFICATE_GUARD * scale)
+    return e, ok
+
+
+def _dlm_residual_unchecked(A: np.ndarray, X: np.ndarray, y: np.ndarray, rtol: float | None = None,
+                            method: str = "auto", return_rank: bool = False):
+    """:func:`dlm_residual` on arrays already validated (the samplers' hot path)."""
+    aug = _augmented(A, X, y)
+    M = aug[..., :-1]
+    if return_rank or method == "svd" or M.shape[-1] >= M.shape[-2]:
+        e, rank = _residual_svd(M, y, rtol)
+        return (e, rank) if return_rank else e
+    with np.errstate(all="ignore"):
+        e, ok = _residual_qr(aug, y)
+    if not np.all(ok):
+        e[~ok] = _residual_svd(M[~ok], y, rtol)[0]
+    return e
+
+
+def dlm_residual(A, X, y, *, rtol: float | None = None, return_rank: bool = False, method: str = "auto"):
     r"""The residual :math:`e_A = (I - P)y` shared by every DLM of the region :math:`\mathcal D_A` (K5, Lemma 2).
 
     :math:`P` projects onto the row space of :math:`A\circ X`, i.e. the column space of
-    :math:`M = (A\circ X)^\top \in \mathbb R^{N\times d_0d_1}`.  It is computed from the SVD of :math:`M`
-    (never from normal equations): singular values :math:`s_k > \text{rtol}\cdot s_{\max}` count, with
-    default :math:`\text{rtol} = \max(N, d_0d_1)\,\varepsilon_{\text{machine}}` (NumPy's ``matrix_rank``
-    rule).  Batched: one SVD call for all patterns.
+    :math:`M = (A\circ X)^\top \in \mathbb R^{N\times d_0d_1}`.  Never by normal equations:
+
+    * ``method="svd"``: SVD of :math:`M`; singular values :math:`s_k > \text{rtol}\cdot s_{\max}` count,
+      default :math:`\text{rtol} = \max(N, d_0d_1)\,\varepsilon_{\text{machine}}` (NumPy's ``matrix_rank`` rule).
+    * ``method="auto"`` (default, about 2-7x faster in batches): when :math:`d_0d_1 < N`, Householder QR
+      of :math:`[M \mid y]` (the ``R`` factor only) and a triangular solve for the least-squares
+      coefficients :math:`c`, then :math:`e = y - Mc`.  A pattern is accepted only if every
+      :math:`|r_{kk}| > 10^{-8}\max_j|r_{jj}|` (an exactly dependent column, the rank deficiency of K3,
+      makes its :math:`r_{kk}` vanish) and the certificate :math:`\|M^\top e\| \le 10^{-10}\|M\|_F\|y\|`
+      holds; every other pattern is recomputed by the SVD.  When :math:`d_0d_1 \ge N`, the SVD is used.
+
+    Both give the same vector up to rounding where the SVD's rank decision is unambiguous (tested).
+    Batched: one call for all patterns.
 
     Parameters
     ----------
@@ -222,9 +293,10 @@ def dlm_residual(A, X, y, *, rtol: float | None = None, return_rank: bool = Fals
     y : array_like, shape (N,)
         Targets (need not be binary).
     rtol : float, optional
-        Relative rank tolerance.
+        Relative rank tolerance of the SVD.
     return_rank : bool
-        Also return the numerical rank of :math:`A\circ X`.
+        Also return the numerical rank of :math:`A\circ X` (forces ``method="svd"``).
+    method : {"auto", "svd"}
 
     Returns
     -------
@@ -235,19 +307,11 @@ def dlm_residual(A, X, y, *, rtol: float | None = None, return_rank: bool = Fals
     X = as_matrix("X", X)
     check_same_columns("A", A, "X", X)
     y = as_array("y", y, ndim=1)
-    n = X.shape[1]
-    if y.shape[0] != n:
-        raise ValueError(f"y must have length N = {n}; got {y.shape[0]}")
-    M = np.swapaxes(khatri_rao(A, X), -1, -2)  # (..., N, d1 d0)
-    U, s, _ = np.linalg.svd(M, full_matrices=False)
-    if rtol is None:
-        rtol = max(M.shape[-2:]) * np.finfo(float).eps
-    keep = s > rtol * s[..., :1]
-    coeff = (np.swapaxes(U, -1, -2) @ y) * keep
-    e = y - (U @ coeff[..., None])[..., 0]
-    if return_rank:
-        return e, keep.sum(axis=-1)
-    return e
+    if method not in ("auto", "svd"):
+        raise ValueError(f"method must be 'auto' or 'svd'; got {method!r}")
+    if y.shape[0] != X.shape[1]:
+        raise ValueError(f"y must have length N = {X.shape[1]}; got {y.shape[0]}")
+    return _dlm_residual_unchecked(A, X, y, rtol, method, return_rank)
 
 
 def mce(output, y) -> np.ndarray | float:
@@ -266,5 +330,10 @@ def mce(output, y) -> np.ndarray | float:
     """
     out = as_array("output", output, min_ndim=1)
     y = check_labels(y, out.shape[-1])
-    err = np.mean((out > 0.5) != (y > 0.5), axis=-1)
+    err = _mce_unchecked(out, y)
     return float(err) if np.ndim(err) == 0 else err
+
+
+def _mce_unchecked(output: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """MCE for validated arrays (threshold 0.5 on both outputs and labels)."""
+    return np.mean((output > 0.5) != (y > 0.5), axis=-1)

@@ -27,7 +27,9 @@ import numpy as np
 from scipy.optimize import linprog
 
 from ._checks import as_array, as_generator, as_matrix, check_labels, check_rho, check_same_columns
-from .khatri_rao import activation_pattern, dlm_residual, khatri_rao, mce
+from .khatri_rao import (
+    _dlm_residual_unchecked, _mce_unchecked, _pattern_unchecked, activation_pattern, dlm_residual, khatri_rao,
+)
 from .stats import Estimate, binomial_estimate, clopper_pearson
 
 __all__ = [
@@ -310,14 +312,22 @@ def _check_sizes(X, y, d1: int) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+def _auto_batch(n: int, p: int) -> int:
+    """Patterns per batch so that one batch of [M | y] takes about 4 MB (it then stays in cache)."""
+    return max(1, min(256, (1 << 19) // (n * (p + 1))))
+
+
 def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples: int, rng, alpha: float = 1e-3,
-                            batch: int = 256) -> Estimate:
+                            batch: int | None = None) -> Estimate:
     r"""Estimate :math:`\mathbb P_{W\sim\mathcal N}(\mathrm{MCE}(y - e_{a(WX)}) > \epsilon)`, the V2 upper bound on :math:`V(L_\epsilon)`.
 
     By K5 every DLM of the region :math:`\mathcal D_{a(WX)}` outputs :math:`y - e_A`; the event drops the
     requirement that a DLM exists, so its probability bounds :math:`V(L_\epsilon)` from above (V2).
 
-    Vectorized: a batch of ``batch`` networks is one matrix product and one batched SVD.
+    Vectorized: a batch of networks is one matrix product and one batched residual computation
+    (:func:`~vanishing_minima.numeric.khatri_rao.dlm_residual`, QR with SVD fallback).  ``batch``
+    defaults to about 4 MB of work per batch; it does not change the draws (the normal stream is
+    consumed in order), so any batch gives the same estimate.
 
     Parameters
     ----------
@@ -344,38 +354,34 @@ def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples:
     if n_samples < 1:
         raise ValueError(f"n_samples must be >= 1; got {n_samples}")
     rng = as_generator(rng)
+    batch = _auto_batch(X.shape[1], d1 * X.shape[0]) if batch is None else int(batch)
     hits, left = 0, int(n_samples)
     while left > 0:
         b = min(batch, left)
-        W = rng.standard_normal((b, d1, X.shape[0]))
-        A = activation_pattern(W, X, rho)
-        e = dlm_residual(A, X, y)
-        hits += int(np.sum(mce(y - e, y) > eps))
+        A = _pattern_unchecked(rng.standard_normal((b, d1, X.shape[0])) @ X, rho)
+        e = _dlm_residual_unchecked(A, X, y)
+        hits += int(np.sum(_mce_unchecked(y - e, y) > eps))  # MCE of the DLM output y - e_A
         left -= b
     return binomial_estimate(hits, int(n_samples), alpha)
 
 
 def sample_bad_region_event_loop(X, y, d1: int, eps: float, rho: float, *, n_samples: int, rng,
-                                 alpha: float = 1e-3, batch: int = 256) -> Estimate:
+                                 alpha: float = 1e-3) -> Estimate:
     r"""Reference implementation of :func:`sample_bad_region_event`: one sample at a time.
 
-    Draws the same :math:`W` as the vectorized sampler (same ``rng`` and ``batch``), then for each
-    forms :math:`A\circ X` and takes the residual of ``numpy.linalg.lstsq``.  For tests and the
-    benchmark only: it is a Python loop per sample.
+    Draws the same :math:`W` as the vectorized sampler (same ``rng``), then for each forms
+    :math:`A\circ X` and takes the residual of ``numpy.linalg.lstsq``.  For tests and the benchmark
+    only: it is a Python loop per sample.
     """
     X, y = _check_sizes(X, y, d1)
     rho = check_rho(rho)
     rng = as_generator(rng)
-    hits, left = 0, int(n_samples)
-    while left > 0:
-        b = min(batch, left)
-        Ws = rng.standard_normal((b, d1, X.shape[0]))
-        for W in Ws:
-            A = np.where(W @ X > 0, 1.0, rho)
-            M = khatri_rao(A, X).T
-            e = y - M @ np.linalg.lstsq(M, y, rcond=None)[0]
-            hits += int(np.mean(((y - e) > 0.5) != (y > 0.5)) > eps)
-        left -= b
+    hits = 0
+    for _ in range(int(n_samples)):
+        A = _pattern_unchecked(rng.standard_normal((d1, X.shape[0])) @ X, rho)
+        M = khatri_rao(A, X).T
+        e = y - M @ np.linalg.lstsq(M, y, rcond=None)[0]
+        hits += int(_mce_unchecked(y - e, y) > eps)
     return binomial_estimate(hits, int(n_samples), alpha)
 
 

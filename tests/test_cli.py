@@ -48,3 +48,12 @@ def test_claims_and_assumptions_and_derive(capsys):
     assert "A3 (sqrt(N) <. d0 <=. N) holds" in out and "A4" in out
     assert main(["derive"]) == 0
     assert "FAILS" not in capsys.readouterr().out
+
+
+def test_bench_runs_and_both_samplers_agree(capsys):
+    """A smoke test of the benchmark machinery at a tiny size (the benchmark itself is run by hand)."""
+    from vanishing_minima.checks.bench import run_benchmark
+
+    rows = run_benchmark(repeats=1, sizes=((16, 2, 4, 20),))
+    assert len(rows) == 1 and rows[0].samples == 20
+    assert rows[0].vectorized_per_s > 0 and rows[0].loop_per_s > 0
