@@ -2,15 +2,17 @@
 
 Sub-commands
 ------------
-``bounds``       every bound of :mod:`vanishing_minima.theory.bounds` at one size (the main job until
-                 the audit exists)
+``audit``        the theorem audit: a verdict per claim, a JSON report, the docs (the main job)
+``bounds``       every bound of :mod:`vanishing_minima.theory.bounds` at one size
 ``claims``       the claim registry: id, kind, reference, title
 ``assumptions``  decide A2-A4 for growth laws, e.g. ``--d0 'n**(3/4)' --d1 'n**(1/3)'``
 ``derive``       run the symbolic derivations and print their steps
 ``docs``         regenerate the generated pages of ``docs/``
 ``bench``        throughput of the V2 sampler, vectorized versus a per-sample loop
+``seeds``        run the test suite for consecutive ``--vm-seed`` values (from a clone of the repository)
 
-Exit codes: 0 success, 1 a derivation that does not hold, 2 usage or input errors (one line on stderr).
+Exit codes: 0 success, 1 an ``inconsistent`` verdict (audit) or a derivation that does not hold
+(derive), 2 usage or input errors (one line on stderr).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import sympy as sp
 
 from vanishing_minima.theory import assumptions, bounds, claims, derivations
 
-from . import bench, docs
+from . import audit, bench, docs
 
 __all__ = ["main", "bounds_table"]
 
@@ -155,9 +157,62 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    budget = audit.Budget(args.budget)
+    ids = None
+    if args.claims:
+        ids = [c.strip() for c in args.claims.split(",") if c.strip()]
+        unknown = [c for c in ids if c not in claims.REGISTRY]
+        if unknown:
+            raise _UsageError(f"--claims: unknown claim id(s) {', '.join(unknown)}; known: {', '.join(claims.REGISTRY)}")
+    total = len(ids) if ids else len(claims.REGISTRY)
+    with tqdm(total=total, desc="audit", unit="claim", file=sys.stderr, disable=None) as bar:
+        def progress(cid: str) -> None:
+            bar.set_postfix_str(cid)
+            bar.update(1)
+
+        results = audit.run_audit(ids, budget=budget, seed=args.seed, progress=progress)
+    rows = [(r.claim, r.kind, r.verdict, r.key_figure) for r in results]
+    _print_table(rows, ("claim", "kind", "verdict", "key figure"))
+    if args.json:
+        with open(args.json, "w") as fh:
+            fh.write(audit.report_json(results, budget, args.seed))
+        print(f"\nJSON report: {args.json}")
+    if args.docs:
+        written = docs.write_docs(args.docs)
+        page = docs.Path(args.docs) / "audit.md"
+        page.write_text(audit.audit_page(results, budget, args.seed))
+        print(f"docs: {len(written) + 1} pages in {args.docs}/")
+    return audit.exit_code(results)
+
+
+def _cmd_seeds(args: argparse.Namespace) -> int:
+    import subprocess
+
+    failed = []
+    for seed in range(args.start, args.start + args.count):
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--vm-seed", str(seed)],
+                              capture_output=True, text=True)
+        last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()
+        print(f"seed {seed}: {last}", flush=True)
+        if proc.returncode != 0:
+            failed.append(seed)
+    print(f"{args.count - len(failed)} of {args.count} seeds passed" + (f"; failed: {failed}" if failed else ""))
+    return 1 if failed else 0
+
+
 def _parser() -> _Parser:
     p = _Parser(prog="vanishing-minima", description="Theorem audit of Soudry & Hoffer (arXiv:1702.05777).")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    au = sub.add_parser("audit", help="the theorem audit (quick budget by default)")
+    au.add_argument("--budget", choices=[b.value for b in audit.Budget], default="quick", help="work per check (default quick)")
+    au.add_argument("--seed", type=int, default=0, help="seed of every check (default 0)")
+    au.add_argument("--claims", default=None, help="comma-separated claim ids, e.g. T8,L2 (default: all)")
+    au.add_argument("--json", default="vanishing-minima-audit.json", help="JSON report path ('' for none)")
+    au.add_argument("--docs", default="docs", help="folder for the generated docs ('' for none; default docs)")
+    au.set_defaults(func=_cmd_audit)
     b = sub.add_parser("bounds", help="every bound at one size")
     b.add_argument("--n", type=float, default=10_000, help="number of datapoints N (default 10000)")
     b.add_argument("--d0", type=float, default=100, help="input dimension d0 (default 100)")
@@ -179,6 +234,10 @@ def _parser() -> _Parser:
     h.add_argument("--repeats", type=int, default=3, help="runs per measurement (median; default 3)")
     h.add_argument("--seed", type=int, default=0, help="seed of data and draws (default 0)")
     h.set_defaults(func=_cmd_bench)
+    se = sub.add_parser("seeds", help="run the test suite for consecutive --vm-seed values (run in the repository)")
+    se.add_argument("--count", type=int, default=20, help="number of seeds (default 20)")
+    se.add_argument("--start", type=int, default=1, help="first seed (default 1)")
+    se.set_defaults(func=_cmd_seeds)
     return p
 
 

@@ -27,6 +27,6 @@ def test_ci_runs_the_readme_commands_verbatim():
 
     root = Path(__file__).resolve().parents[1]
     ci, readme = (root / ".ci" / "run").read_text(), (root / "README.md").read_text()
-    commands = ['pip install . && vanishing-minima bounds', 'pip install ".[test]" && pytest']
+    commands = ['pip install . && vanishing-minima audit', 'pip install ".[test]" && pytest']
     for command in commands:
         assert f"\n{command}\n" in ci and f"```bash\n{command}\n```" in readme

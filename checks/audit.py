@@ -1,0 +1,194 @@
+"""The theorem audit: one check per claim, structured verdicts with their evidence, a JSON report.
+
+A check gathers evidence for one claim of the registry (:mod:`vanishing_minima.theory.claims`) and
+returns a :class:`CheckResult` with one of five verdicts:
+
+``proved``
+    the step checked is derived symbolically (SymPy), for that step only;
+``consistent``
+    numeric evidence agrees with the claim: exact identities on random instances, or Monte Carlo
+    estimates whose Clopper-Pearson intervals (at the declared error rate) contain the claimed value;
+``inconsistent``
+    evidence contradicts the claim; the evidence holds the instance;
+``partial``
+    the claim holds with a stated deviation;
+``not checkable``
+    with the reason (a definition, or a hypothesis rather than a claim).
+
+Claims whose check is not implemented yet are reported as ``pending``: a status, not a verdict.
+
+Every check draws from its own generator, seeded by ``(seed, claim id)``, so a claim's evidence does
+not depend on which other claims run; the same seed gives the same report except the timings.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any, Callable
+
+import numpy as np
+
+from vanishing_minima.theory import claims
+
+__all__ = [
+    "Verdict", "Budget", "CheckResult", "Context", "CHECKS", "check", "run_audit", "report_json", "audit_page",
+    "exit_code", "PENDING",
+]
+
+
+class Verdict(str, Enum):
+    PROVED = "proved"
+    CONSISTENT = "consistent"
+    INCONSISTENT = "inconsistent"
+    PARTIAL = "partial"
+    NOT_CHECKABLE = "not checkable"
+
+
+PENDING = "pending"
+
+
+class Budget(str, Enum):
+    """How much work a check may do; ``scale`` multiplies sample counts."""
+
+    QUICK = "quick"
+    STANDARD = "standard"
+    THOROUGH = "thorough"
+
+    @property
+    def scale(self) -> int:
+        return {"quick": 1, "standard": 4, "thorough": 16}[self.value]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check is given: its budget, its generator and the declared Monte Carlo error rate."""
+
+    budget: Budget
+    seed: int
+    claim: str
+    alpha: float = 1e-6
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """A fresh generator for this claim (same seed and claim give the same draws)."""
+        return np.random.default_rng([self.seed, zlib.crc32(self.claim.encode())])
+
+    def n(self, quick: int) -> int:
+        """A sample count: ``quick`` at the quick budget, scaled at the others."""
+        return quick * self.budget.scale
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check: verdict, the key figure, what kind of evidence, and the evidence."""
+
+    claim: str
+    verdict: str
+    key_figure: str
+    method: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def kind(self) -> str:
+        return claims.get(self.claim).kind.value
+
+
+CheckFunction = Callable[[Context], CheckResult]
+CHECKS: dict[str, CheckFunction] = {}
+
+
+def check(claim_id: str) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check for ``claim_id`` (which must be in the claim registry)."""
+    claims.get(claim_id)
+
+    def register(fn: CheckFunction) -> CheckFunction:
+        if claim_id in CHECKS:
+            raise AssertionError(f"two checks for {claim_id}")
+        CHECKS[claim_id] = fn
+        return fn
+
+    return register
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: NumPy scalars and arrays to Python, tuples to lists, floats kept exact."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def run_audit(claim_ids: list[str] | None = None, budget: Budget = Budget.QUICK, seed: int = 0,
+              progress: Callable[[str], None] | None = None) -> list[CheckResult]:
+    """Run the checks of ``claim_ids`` (default: every registered claim) in registry order.
+
+    Claims without a check yield a ``pending`` result.  A check that raises is reported as an
+    error by re-raising: an audit with a broken check must not look green.
+    """
+    from . import claim_checks  # noqa: F401  (registers the checks)
+
+    ids = list(claims.REGISTRY) if claim_ids is None else [claims.get(c).id for c in claim_ids]
+    results = []
+    for cid in ids:
+        if progress:
+            progress(cid)
+        fn = CHECKS.get(cid)
+        if fn is None:
+            results.append(CheckResult(cid, PENDING, "", "check not implemented yet"))
+            continue
+        start = time.perf_counter()
+        result = fn(Context(budget, seed, cid))
+        result.verdict = Verdict(result.verdict).value
+        result.seconds = round(time.perf_counter() - start, 3)
+        result.evidence = _plain(result.evidence)
+        results.append(result)
+    return results
+
+
+def exit_code(results: list[CheckResult]) -> int:
+    """0 when no check is inconsistent, 1 otherwise."""
+    return int(any(r.verdict == Verdict.INCONSISTENT.value for r in results))
+
+
+def audit_page(results: list[CheckResult], budget: Budget, seed: int) -> str:
+    """Markdown index of the verdicts (no timings, so it is reproducible byte for byte)."""
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.verdict] = counts.get(r.verdict, 0) + 1
+    out = ["<!-- generated by `vanishing-minima audit`; do not edit by hand -->\n\n",
+           f"# Audit: verdict table (budget `{budget.value}`, seed {seed})\n\n",
+           "Verdicts: " + ", ".join(f"{k}: {v}" for k, v in counts.items()) + ".  `pending` means the check is not "
+           "written yet: no verdict is claimed.  Statements: [claims.md](claims.md); derivations: "
+           "[derivations.md](derivations.md).\n\n",
+           "| claim | kind | verdict | key figure | evidence |\n|---|---|---|---|---|\n"]
+    for r in results:
+        out.append(f"| [{r.claim}](claims.md#{r.claim.lower()}) | {r.kind} | {r.verdict} | {r.key_figure} | {r.method} |\n")
+    return "".join(out)
+
+
+def report_json(results: list[CheckResult], budget: Budget, seed: int) -> str:
+    """The report as JSON; timings are kept apart so that two runs differ only there."""
+    body = {
+        "paper": "Soudry & Hoffer, arXiv:1702.05777",
+        "budget": budget.value,
+        "seed": seed,
+        "results": [
+            {"claim": r.claim, "kind": r.kind, "verdict": r.verdict, "key_figure": r.key_figure,
+             "method": r.method, "evidence": r.evidence}
+            for r in results
+        ],
+        "timings_seconds": {r.claim: r.seconds for r in results},
+    }
+    return json.dumps(body, indent=2, sort_keys=False, default=str) + "\n"

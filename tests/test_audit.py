@@ -1,0 +1,81 @@
+"""The audit: every check runs and none is inconsistent; reports are reproducible; the command's exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from vanishing_minima.checks import audit
+from vanishing_minima.checks.cli import main
+
+#: Claims whose checks are not written yet: reported as "pending", never with a verdict.
+PENDING = {"T6", "T9", "T10", "E1", "E2", "E3", "S6", "V2"}
+
+
+@pytest.fixture(scope="module")
+def quick_audit():
+    return audit.run_audit(budget=audit.Budget.QUICK, seed=0)
+
+
+def test_every_claim_is_reported_and_no_check_is_inconsistent(quick_audit):
+    by_claim = {r.claim: r for r in quick_audit}
+    assert {c for c, r in by_claim.items() if r.verdict == audit.PENDING} == PENDING
+    for r in quick_audit:
+        assert r.verdict != audit.Verdict.INCONSISTENT.value, (r.claim, r.key_figure, r.evidence)
+        if r.verdict != audit.PENDING:
+            assert r.key_figure and r.method
+    assert by_claim["K1"].verdict == "proved" and by_claim["T8"].verdict == "consistent"
+    assert audit.exit_code(quick_audit) == 0
+
+
+def test_same_seed_same_report_except_timings(quick_audit):
+    again = audit.run_audit(["K3", "G3", "T8", "L2"], seed=0)
+    first = json.loads(audit.report_json([r for r in quick_audit if r.claim in {"K3", "G3", "T8", "L2"}], audit.Budget.QUICK, 0))
+    second = json.loads(audit.report_json(again, audit.Budget.QUICK, 0))
+    first.pop("timings_seconds"), second.pop("timings_seconds")
+    key = lambda report: sorted(report.pop("results"), key=lambda r: r["claim"])  # noqa: E731
+    assert key(first) == key(second) and first == second
+
+
+def test_a_claims_evidence_does_not_depend_on_the_other_claims_run(quick_audit):
+    alone = audit.run_audit(["G1"], seed=0)[0]
+    assert alone.evidence == next(r for r in quick_audit if r.claim == "G1").evidence
+
+
+def test_committed_audit_page_is_current(quick_audit):
+    page = Path(__file__).resolve().parents[1] / "docs" / "audit.md"
+    assert page.read_text() == audit.audit_page(quick_audit, audit.Budget.QUICK, 0), "run `vanishing-minima audit`"
+
+
+def test_inconsistent_verdict_gives_exit_code_1(monkeypatch, capsys, tmp_path):
+    def broken(ctx):
+        return audit.CheckResult("K2", audit.Verdict.INCONSISTENT, "forced", "test double", {"instance": [1, 2]})
+
+    monkeypatch.setitem(audit.CHECKS, "K2", broken)
+    assert main(["audit", "--claims", "K2", "--json", str(tmp_path / "r.json"), "--docs", ""]) == 1
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["results"][0]["verdict"] == "inconsistent" and report["results"][0]["evidence"] == {"instance": [1, 2]}
+
+
+def test_audit_command_writes_table_json_and_docs(capsys, tmp_path):
+    assert main(["audit", "--claims", "K1,T8", "--json", str(tmp_path / "r.json"), "--docs", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr().out
+    assert "K1" in out and "proved" in out and "T8" in out
+    assert (tmp_path / "d" / "audit.md").exists() and (tmp_path / "d" / "claims.md").exists()
+    assert [r["claim"] for r in json.loads((tmp_path / "r.json").read_text())["results"]] == ["K1", "T8"]
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["audit", "--claims", "K1,XX"], "unknown claim id(s) XX"),
+        (["audit", "--budget", "huge"], "invalid choice"),
+        (["audit", "--seed", "x"], "invalid int value"),
+    ],
+)
+def test_audit_usage_errors(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1
