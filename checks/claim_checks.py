@@ -296,7 +296,7 @@ def check_L2(ctx: Context) -> CheckResult:
         checked += 1
         worst = max(worst, d.stationarity, d.residual_gap, float(np.abs(gW).max()), float(np.abs(gz).max()))
     trained = []
-    for k in range(ctx.n(5)):
+    for _ in range(ctx.n(5)):
         X, y = rng.standard_normal((4, 30)), rng.integers(0, 2, 30).astype(float)
         res = nm.train_network(X, y, 12, 0.2, rng=rng)
         d = nm.dlm_diagnostics(res.W, res.z, X, y, 0.2)

@@ -8,7 +8,6 @@ import itertools
 import numpy as np
 import pytest
 import scipy.linalg
-from conftest import MC_ALPHA
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -55,19 +54,6 @@ def test_regions_of_real_weights_are_nonempty_and_random_patterns_follow_the_arc
         A = np.where(rng.random((3, 7)) < 0.5, 1.0, 0.3)
         exact = all(arc_probability(pattern_signs(a), X) > 1e-6 for a in A)
         assert region_is_nonempty(A, X) == exact
-
-
-def test_angular_volume_monte_carlo_covers_the_exact_value(seed):
-    """d0 = 2 embedded in R^3 (a zero third row changes no sign): the MC interval covers the arc product.
-
-    Declared error rate MC_ALPHA per assertion."""
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((2, 5))
-    A = activation_pattern(rng.standard_normal((2, 2)), X, 0.0)
-    exact = angular_volume(A, X)
-    assert exact.exact and exact.estimate > 0
-    mc = angular_volume(A, np.vstack([X, np.zeros((1, 5))]), n_samples=200_000, rng=seed + 1, alpha=MC_ALPHA)
-    assert not mc.exact and mc.contains(exact.estimate)
 
 
 # --- K6 against brute force ----------------------------------------------------------------------

@@ -26,7 +26,7 @@ import mpmath
 import sympy as sp
 
 from . import bounds as B
-from .asymptotics import dot_eq, dot_leq, exp_neg_dot_leq, leading_order_ratio, limit_at_infinity
+from .asymptotics import dot_eq, exp_neg_dot_leq, leading_order_ratio, limit_at_infinity
 
 __all__ = [
     "Derivation",
