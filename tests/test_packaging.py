@@ -30,3 +30,14 @@ def test_ci_runs_the_readme_commands_verbatim():
     commands = ['pip install . && vanishing-minima audit', 'pip install ".[test]" && pytest']
     for command in commands:
         assert f"\n{command}\n" in ci and f"```bash\n{command}\n```" in readme
+
+
+def test_readme_python_examples_run():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    assert len(blocks) >= 3
+    for i, block in enumerate(blocks):
+        exec(compile(block, f"README.md python block {i}", "exec"), {})
