@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_array", "as_matrix", "check_rho", "check_labels", "as_generator", "check_same_columns"]
+__all__ = ["as_array", "as_matrix", "check_rho", "check_labels", "as_generator", "check_same_columns", "positive_int"]
 
 
 def as_array(name: str, value: Any, *, ndim: int | tuple[int, ...] | None = None, min_ndim: int | None = None) -> np.ndarray:
@@ -38,6 +38,13 @@ def as_array(name: str, value: Any, *, ndim: int | tuple[int, ...] | None = None
 def as_matrix(name: str, value: Any) -> np.ndarray:
     """A finite 2-D float array."""
     return as_array(name, value, ndim=2)
+
+
+def positive_int(name: str, value: Any) -> int:
+    """A size: an integer (Python or NumPy) >= 1; booleans are refused."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
+    return int(value)
 
 
 def check_rho(rho: Any) -> float:

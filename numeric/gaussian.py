@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import integrate, special
 
-from ._checks import as_array, as_generator, as_matrix
+from ._checks import as_array, as_generator, as_matrix, positive_int
 from .regions import cone_margin
 
 __all__ = [
@@ -39,12 +39,6 @@ __all__ = [
 
 #: :func:`count_sign_patterns` enumerates by LP and refuses larger N.
 COUNT_PATTERNS_MAX_N = 16
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
-    return int(value)
 
 
 def angle_between(x1, x2) -> np.ndarray:
@@ -74,7 +68,7 @@ def cap_probability(phi, d: int) -> np.ndarray:
     with :math:`I` SciPy's regularized incomplete beta ``betainc``.  Requires :math:`d \ge 2`,
     :math:`0\le\phi\le\pi`.
     """
-    d = _positive_int("d", d)
+    d = positive_int("d", d)
     if d < 2:
         raise ValueError(f"d must be >= 2 (in one dimension the angle is 0 or pi); got {d}")
     phi = as_array("phi", phi)
@@ -92,7 +86,7 @@ def angle_density(theta, d: int) -> np.ndarray:
 
     normalized since :math:`\int_0^\pi \sin^{d-2}\theta\,d\theta = B(\tfrac12,\tfrac{d-1}2)`.
     """
-    d = _positive_int("d", d)
+    d = positive_int("d", d)
     if d < 2:
         raise ValueError(f"d must be >= 2; got {d}")
     theta = as_array("theta", theta)
@@ -113,8 +107,8 @@ def pattern_collision_probability(n: int, d: int) -> float:
 
     evaluated by adaptive quadrature (``scipy.integrate.quad``) in log space for stability.
     """
-    n = _positive_int("n", n)
-    d = _positive_int("d", d)
+    n = positive_int("n", n)
+    d = positive_int("d", d)
     if d < 2:
         raise ValueError(f"d must be >= 2; got {d}")
     log_norm = special.betaln(0.5, (d - 1) / 2)
@@ -133,7 +127,7 @@ def pattern_collision_probability(n: int, d: int) -> float:
 
 def welch_bound(n: int, d: int) -> float:
     r"""G5: :math:`\sqrt{(N-d)/(d(N-1))}`, a lower bound on the coherence of any :math:`N \ge d` unit vectors in :math:`\mathbb R^d`."""
-    n, d = _positive_int("n", n), _positive_int("d", d)
+    n, d = positive_int("n", n), positive_int("d", d)
     if n < d:
         raise ValueError(f"the Welch bound needs N >= d; got N = {n}, d = {d}")
     if n == 1:
@@ -160,7 +154,7 @@ def singular_value_interval(n: int, d0: int, t: float) -> tuple[float, float, fl
     For :math:`X\in\mathbb R^{d_0\times N}\sim\mathcal N`, :math:`N\ge d_0`, all singular values lie in
     the interval with at least the returned probability (Davidson-Szarek).
     """
-    n, d0 = _positive_int("n", n), _positive_int("d0", d0)
+    n, d0 = positive_int("n", n), positive_int("d0", d0)
     if n < d0:
         raise ValueError(f"G6 needs N >= d0; got N = {n}, d0 = {d0}")
     if not np.isfinite(t) or t < 0:
@@ -206,13 +200,13 @@ def sample_orthant_probability(x1, x2, *, n_samples: int, rng) -> int:
 def sample_cap_probability(phi: float, d: int, *, n_samples: int, rng) -> int:
     r"""Count of :math:`w\sim\mathcal N(0,I_d)` within angle ``phi`` of :math:`e_1` (tests G3)."""
     rng = as_generator(rng)
-    w = rng.standard_normal((int(n_samples), _positive_int("d", d)))
+    w = rng.standard_normal((int(n_samples), positive_int("d", d)))
     return int(np.sum(w[:, 0] >= np.linalg.norm(w, axis=1) * np.cos(phi)))
 
 
 def sample_pattern_collision(n: int, d: int, *, n_samples: int, rng, batch: int = 2048) -> int:
     r"""Count of draws (fresh Gaussian :math:`X\in\mathbb R^{d\times N}` and two neurons) whose patterns on :math:`X` agree (tests G4)."""
-    n, d = _positive_int("n", n), _positive_int("d", d)
+    n, d = positive_int("n", n), positive_int("d", d)
     rng = as_generator(rng)
     hits, left = 0, int(n_samples)
     while left > 0:

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from ._checks import as_array, as_matrix, check_labels, check_rho, check_same_columns
+from ._checks import as_array, as_matrix, check_labels, check_rho, check_same_columns, positive_int
 
 __all__ = [
     "khatri_rao",
@@ -168,8 +168,7 @@ def generic_rank(A, d0: int, *, max_candidates: int = GENERIC_RANK_MAX_CANDIDATE
     int
     """
     A = as_matrix("A", A)
-    if isinstance(d0, (bool, np.bool_)) or not isinstance(d0, (int, np.integer)) or d0 < 1:
-        raise ValueError(f"d0 must be an integer >= 1; got {d0!r}")
+    d0 = positive_int("d0", d0)
     n = A.shape[1]
     tol = 1e-9 * max(1.0, float(np.abs(A).max()))
     rank_a = int(np.linalg.matrix_rank(A))

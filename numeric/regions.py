@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog
 
-from ._checks import as_array, as_generator, as_matrix, check_labels, check_rho, check_same_columns
+from ._checks import as_array, as_generator, as_matrix, check_labels, check_rho, check_same_columns, positive_int
 from .khatri_rao import (
     _dlm_residual_unchecked, _mce_unchecked, _pattern_unchecked, activation_pattern, dlm_residual, khatri_rao,
 )
@@ -307,8 +307,7 @@ def angular_volume(A, X, *, n_samples: int = 100_000, rng=None, alpha: float = 1
 def _check_sizes(X, y, d1: int) -> tuple[np.ndarray, np.ndarray]:
     X = as_matrix("X", X)
     y = check_labels(y, X.shape[1])
-    if isinstance(d1, (bool, np.bool_)) or not isinstance(d1, (int, np.integer)) or d1 < 1:
-        raise ValueError(f"d1 must be an integer >= 1; got {d1!r}")
+    positive_int("d1", d1)
     return X, y
 
 

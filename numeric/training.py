@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from ._checks import as_array, as_generator, as_matrix, check_rho
+from ._checks import as_array, as_generator, as_matrix, check_rho, positive_int
 from .khatri_rao import dlm_residual, khatri_rao, mce
 
 __all__ = ["mse_and_gradient", "TrainResult", "train_network", "DLMDiagnostics", "dlm_diagnostics"]
@@ -116,8 +116,7 @@ def train_network(X, y, d1: int, rho: float, *, rng, method: str = "lbfgs", max_
     d0, n = X.shape
     if y.shape[0] != n:
         raise ValueError(f"y must have length N = {n}; got {y.shape[0]}")
-    if isinstance(d1, (bool, np.bool_)) or not isinstance(d1, (int, np.integer)) or d1 < 1:
-        raise ValueError(f"d1 must be an integer >= 1; got {d1!r}")
+    d1 = positive_int("d1", d1)
     if method not in ("lbfgs", "gd"):
         raise ValueError(f"method must be 'lbfgs' or 'gd'; got {method!r}")
     rng = as_generator(rng)
