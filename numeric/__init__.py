@@ -24,7 +24,8 @@ from .khatri_rao import (
 from .regions import (
     DLMCertificate, angular_volume, arc_probability, cone_margin, dlm_in_region, pattern_signs, region_contains_dlm,
     region_contains_global_minimum, region_is_nonempty, region_margins, row_probability, sample_bad_region_event,
-    sample_bad_region_event_loop, sample_global_minimum_event,
+    sample_bad_region_event_loop, sample_global_minimum_event, plane_row_patterns, ExactVolumes,
+    exact_volumes_in_the_plane,
 )
 from .construction import InterpolatingNetwork, interpolating_network
 from .stats import Estimate, binomial_estimate, clopper_pearson
@@ -36,6 +37,7 @@ __all__ = [
     "pattern_signs", "cone_margin", "region_margins", "region_is_nonempty", "dlm_in_region", "DLMCertificate",
     "region_contains_dlm", "region_contains_global_minimum", "arc_probability", "row_probability", "angular_volume",
     "sample_bad_region_event", "sample_bad_region_event_loop", "sample_global_minimum_event",
+    "plane_row_patterns", "ExactVolumes", "exact_volumes_in_the_plane",
     "angle_between", "sheppard_probability", "cap_probability", "angle_density", "pattern_collision_probability",
     "welch_bound", "coherence", "singular_value_interval", "count_sign_patterns", "sample_orthant_probability",
     "sample_cap_probability", "sample_pattern_collision",

@@ -47,6 +47,9 @@ __all__ = [
     "sample_bad_region_event",
     "sample_bad_region_event_loop",
     "sample_global_minimum_event",
+    "plane_row_patterns",
+    "ExactVolumes",
+    "exact_volumes_in_the_plane",
     "DEFAULT_MARGIN",
     "MAX_D1_SIGN_CHOICES",
 ]
@@ -410,3 +413,94 @@ def sample_global_minimum_event(X, y, d1: int, rho: float, *, n_samples: int, rn
             cert = dlm_in_region(p.reshape(d1, -1), X, y, margin=margin, target_residual=np.zeros_like(y))
             hits += int(c) if cert is not None else 0
     return binomial_estimate(hits, int(n_samples), alpha)
+
+
+# --- exact volumes in the plane (d0 = 2) ------------------------------------------------------
+def plane_row_patterns(X) -> tuple[np.ndarray, np.ndarray]:
+    r"""Every non-empty sign pattern of one neuron on :math:`X\in\mathbb R^{2\times N}`, with its exact probability.
+
+    The lines :math:`w^\top x^{(n)} = 0` cut the circle of directions at :math:`2N` angles; each arc between
+    consecutive cuts is one pattern, of probability (arc length)/:math:`2\pi` under :math:`w\sim\mathcal N(0,I_2)`.
+    For points in general position there are :math:`2N = C(N, 2)` arcs (G2).
+
+    Returns
+    -------
+    signs : ndarray, shape (2N, N)
+        The patterns as signs :math:`\pm 1`.
+    probabilities : ndarray, shape (2N,)
+        They sum to 1.
+    """
+    X = as_matrix("X", X)
+    if X.shape[0] != 2:
+        raise ValueError(f"plane_row_patterns needs d0 = 2; got X of shape {X.shape}")
+    normal = np.arctan2(X[1], X[0])
+    cuts = np.sort(np.mod(np.r_[normal + np.pi / 2, normal - np.pi / 2], 2 * np.pi))
+    widths = np.diff(np.r_[cuts, cuts[0] + 2 * np.pi])
+    if np.any(widths <= 1e-12):
+        raise ValueError("X must be in general position (no two points on one line through 0)")
+    middle = cuts + widths / 2
+    W = np.stack([np.cos(middle), np.sin(middle)], axis=1)
+    return np.sign(W @ X), widths / (2 * np.pi)
+
+
+@dataclass(frozen=True)
+class ExactVolumes:
+    """Exact angular volumes of D4's sets and of the V2 event, for one (X, y) with d0 = 2.
+
+    Attributes
+    ----------
+    bad : float
+        :math:`V(L_\epsilon)`: regions holding a DLM whose MCE exceeds :math:`\epsilon` (K6 LPs decide DLMs).
+    v2_event : float
+        :math:`\mathbb P_W(\mathrm{MCE}(y - e_{a(WX)}) > \epsilon)`, the V2 upper bound on ``bad``.
+    global_minima : float
+        :math:`V(G)`: regions holding a DLM with :math:`e = 0`.
+    regions : int
+        Non-empty regions, :math:`(2N)^{d_1}`.
+    total : float
+        Sum of all region volumes (1 up to rounding).
+    """
+
+    bad: float
+    v2_event: float
+    global_minima: float
+    regions: int
+    total: float
+
+
+def exact_volumes_in_the_plane(X, y, d1: int, eps: float, rho: float, *, margin: float = DEFAULT_MARGIN,
+                               max_regions: int = 20_000) -> ExactVolumes:
+    r"""Exact :math:`V(L_\epsilon)`, :math:`V(G)` and the V2 event probability for :math:`d_0 = 2` (D4, V1, V2, K6).
+
+    Every non-empty region is a product of :math:`d_1` arcs (:func:`plane_row_patterns`); its volume is
+    the product of their probabilities (V1).  The residual :math:`e_A` of all regions is one batched
+    computation (K5); regions whose DLM output has MCE :math:`> \epsilon` count for the V2 event, and those
+    among them holding a DLM (:func:`dlm_in_region`) for :math:`V(L_\epsilon)`.  Regions with
+    :math:`e_A = 0` holding a DLM with zero residual count for :math:`V(G)`.  Cost: :math:`(2N)^{d_1}`
+    regions, up to :math:`3^{d_1}` LPs for each candidate; refuses more than ``max_regions`` regions.
+    """
+    X = as_matrix("X", X)
+    y = check_labels(y, X.shape[1])
+    d1 = positive_int("d1", d1)
+    rho = check_rho(rho)
+    if not 0 < eps < 1:
+        raise ValueError(f"eps must lie in the open interval (0, 1); got {eps}")
+    signs, probs = plane_row_patterns(X)
+    k = signs.shape[0]
+    if k**d1 > max_regions:
+        raise ValueError(f"(2N)^d1 = {k ** d1} regions exceed max_regions = {max_regions}")
+    combos = np.array(list(itertools.product(range(k), repeat=d1)))
+    A = np.where(signs[combos] > 0, 1.0, rho)  # (regions, d1, N)
+    volume = np.prod(probs[combos], axis=1)
+    e = dlm_residual(A, X, y)
+    bad_event = _mce_unchecked(y - e, y) > eps
+    zero = np.linalg.norm(e, axis=1) <= 1e-9 * max(np.linalg.norm(y), 1.0)
+    has_bad_dlm = np.zeros(len(volume), dtype=bool)
+    for i in np.flatnonzero(bad_event):
+        has_bad_dlm[i] = dlm_in_region(A[i], X, y, margin=margin) is not None
+    has_global = np.zeros(len(volume), dtype=bool)
+    for i in np.flatnonzero(zero):
+        has_global[i] = dlm_in_region(A[i], X, y, margin=margin, target_residual=np.zeros_like(y)) is not None
+    # the same masked NumPy sums, so that a subset never sums above its superset by rounding
+    return ExactVolumes(float(np.sum(volume, where=has_bad_dlm)), float(np.sum(volume, where=bad_event)),
+                        float(np.sum(volume, where=has_global)), int(len(volume)), float(volume.sum()))

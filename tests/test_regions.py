@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vanishing_minima.numeric import (
+    exact_volumes_in_the_plane, plane_row_patterns,
     activation_pattern, angular_volume, arc_probability, cone_margin, dlm_in_region, dlm_residual, khatri_rao,
     pattern_signs, region_contains_dlm, region_contains_global_minimum, region_is_nonempty,
     sample_bad_region_event, sample_bad_region_event_loop, sample_global_minimum_event,
@@ -54,6 +55,28 @@ def test_regions_of_real_weights_are_nonempty_and_random_patterns_follow_the_arc
         A = np.where(rng.random((3, 7)) < 0.5, 1.0, 0.3)
         exact = all(arc_probability(pattern_signs(a), X) > 1e-6 for a in A)
         assert region_is_nonempty(A, X) == exact
+
+
+@given(seeds, st.integers(2, 12))
+def test_plane_row_patterns_are_the_arcs(s, n):
+    X = np.random.default_rng(s).standard_normal((2, n))
+    signs, probs = plane_row_patterns(X)
+    assert signs.shape == (cover_count(n, 2), n) and len({tuple(r) for r in signs}) == 2 * n
+    assert probs.sum() == pytest.approx(1.0) and np.allclose(probs, [arc_probability(r, X) for r in signs])
+
+
+def test_exact_volumes_obey_v2_add_up_and_match_the_samplers():
+    """V(L_eps) <= P(V2 event) <= 1 and all region volumes sum to 1; the Monte Carlo samplers of the V2
+    event and of G have intervals (alpha 1e-6 each, 6 intervals) containing the exact values."""
+    rng = np.random.default_rng(6)
+    for n, d1, rho in ((5, 2, 0.0), (6, 2, 0.3), (3, 2, 0.2)):
+        X, y = rng.standard_normal((2, n)), rng.integers(0, 2, n).astype(float)
+        v = exact_volumes_in_the_plane(X, y, d1, 0.1, rho)
+        assert v.regions == (2 * n) ** d1 and v.total == pytest.approx(1.0)
+        assert 0 <= v.bad <= v.v2_event <= 1 and 0 <= v.global_minima <= 1
+        v2 = sample_bad_region_event(X, y, d1, 0.1, rho, n_samples=4000, rng=n, alpha=1e-6)
+        g = sample_global_minimum_event(X, y, d1, rho, n_samples=1500, rng=n, alpha=1e-6)
+        assert v2.contains(v.v2_event) and g.contains(v.global_minima)
 
 
 # --- K6 against brute force ----------------------------------------------------------------------
