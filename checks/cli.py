@@ -182,9 +182,13 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         print(f"\nJSON report: {args.json}")
     if args.docs:
         written = docs.write_docs(args.docs)
-        page = docs.Path(args.docs) / "audit.md"
-        page.write_text(audit.audit_page(results, budget, args.seed))
-        print(f"docs: {len(written) + 1} pages in {args.docs}/")
+        (docs.Path(args.docs) / "audit.md").write_text(audit.audit_page(results, budget, args.seed))
+        claim_dir = docs.Path(args.docs) / "claims"
+        claim_dir.mkdir(exist_ok=True)
+        pages = audit.claim_pages(results, budget, args.seed)
+        for name, text in pages.items():
+            (claim_dir / name).write_text(text)
+        print(f"docs: {len(written) + 1} pages in {args.docs}/, {len(pages)} in {args.docs}/claims/")
     return audit.exit_code(results)
 
 

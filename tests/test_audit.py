@@ -64,8 +64,10 @@ def test_a_claims_evidence_does_not_depend_on_the_other_claims_run(quick_audit, 
 def test_committed_audit_page_is_current(quick_audit, audit_seed):
     if audit_seed != 0:
         pytest.skip("docs/audit.md is the audit of seed 0")
-    page = Path(__file__).resolve().parents[1] / "docs" / "audit.md"
-    assert page.read_text() == audit.audit_page(quick_audit, audit.Budget.QUICK, 0), "run `vanishing-minima audit`"
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    assert (docs / "audit.md").read_text() == audit.audit_page(quick_audit, audit.Budget.QUICK, 0), "run `vanishing-minima audit`"
+    for name, text in audit.claim_pages(quick_audit, audit.Budget.QUICK, 0).items():
+        assert (docs / "claims" / name).read_text() == text, f"docs/claims/{name} is stale: run `vanishing-minima audit`"
 
 
 def test_inconsistent_verdict_gives_exit_code_1(monkeypatch, capsys, tmp_path):

@@ -61,6 +61,8 @@ class Claim:
         The SymPy expression behind the statement, where there is one.
     bounds : tuple of str
         Names of the functions of :mod:`vanishing_minima.theory.bounds` that evaluate it.
+    proof : str
+        Proof sketch (Markdown with LaTeX) for the toolkit's own lemmas; empty for the paper's results.
     """
 
     id: str
@@ -72,6 +74,7 @@ class Claim:
     depends_on: tuple[str, ...] = ()
     formula: sp.Expr | None = None
     bounds: tuple[str, ...] = ()
+    proof: str = ""
 
 
 #: :math:`\gamma_\epsilon` as a plain symbol, for readable statements.
@@ -162,23 +165,29 @@ _ITEMS: list[Claim] = [
           assumptions=("A1", "A2", "A3", "A4"), depends_on=("T6", "L2")),
     # --- supporting lemmas: Khatri-Rao -----------------------------------------------------
     Claim("K1", "Gram identity of the Khatri-Rao product", "toolkit lemma", Kind.EXACT_LEMMA,
-          r"(A\circ X)^\top (B\circ Y) = (A^\top B) \odot (X^\top Y)"),
+          r"(A\circ X)^\top (B\circ Y) = (A^\top B) \odot (X^\top Y)",
+          proof='Column $n$ of $A\\circ X$ is $a^{(n)}\\otimes x^{(n)}$, and $(a\\otimes x)^\\top(b\\otimes y) = (a^\\top b)(x^\\top y)$ (mixed-product rule). So entry $(m,n)$ of $(A\\circ X)^\\top(B\\circ Y)$ is $(a^{(m)\\top}b^{(n)})(x^{(m)\\top}y^{(n)})$, the Hadamard product of $A^\\top B$ and $X^\\top Y$.'),
     Claim("K2", "Rank bound", "toolkit lemma", Kind.EXACT_LEMMA,
           r"\operatorname{rank}(A\circ X) \le \min(N, \operatorname{rank}(A)\operatorname{rank}(X))",
-          depends_on=("K1",)),
+          depends_on=("K1",),
+          proof='$A\\circ X$ has $N$ columns, and its columns lie in $\\operatorname{col}(A)\\otimes\\operatorname{col}(X)$, a space of dimension $\\operatorname{rank}(A)\\operatorname{rank}(X)$.'),
     Claim("K3", "Generic rank of A o X", "toolkit lemma", Kind.EXACT_LEMMA,
           r"\text{a.s. } \operatorname{rank}(A\circ X) = \min_{T\subseteq[N]} \left(N - |T| + d_0 "
-          r"\operatorname{rank}(A_T)\right)"),
+          r"\operatorname{rank}(A_T)\right)",
+          proof="Upper bound: for any $T$, the columns outside $T$ add at most $N - |T|$ to the rank, and the columns in $T$ lie in $\\operatorname{col}(A_T)\\otimes\\mathbb R^{d_0}$, of dimension $d_0\\operatorname{rank}(A_T)$. That equality holds for almost every $X$ is the lemma's content; the toolkit does not prove it but checks it against the numerical rank of $A\\circ X$ for Gaussian $X$ (audit check K3) and against brute force over all $T$ (tests)."),
     Claim("K4", "Blockwise form of (A o X) e = 0", "toolkit lemma", Kind.EXACT_LEMMA,
-          r"(A\circ X)\,e = 0 \iff X \operatorname{diag}(A_i)\, e = 0 \ \ \forall i"),
+          r"(A\circ X)\,e = 0 \iff X \operatorname{diag}(A_i)\, e = 0 \ \ \forall i",
+          proof='Block $i$ (rows $(i-1)d_0+1,\\dots,id_0$) of $(A\\circ X)e$ is $\\sum_n A_{in} e_n x^{(n)} = X\\operatorname{diag}(A_i)e$.'),
     Claim("K5", "The DLM residual of a region", "toolkit lemma", Kind.EXACT_LEMMA,
           r"\text{in } \mathcal{D}_A:\ f(WX)^\top z = (A\circ X)^\top v,\ v = \operatorname{vec}(\operatorname{diag}(z)W);"
           r"\ e_A = (I - P)\,y,\ P \text{ the projector onto the row space of } A\circ X",
-          depends_on=("L2",)),
+          depends_on=("L2",),
+          proof='Inside $\\mathcal D_A$, $f(w_i^\\top x^{(n)}) = A_{in} w_i^\\top x^{(n)}$, so the output is $\\sum_i z_i A_{in} w_i^\\top x^{(n)} = ((A\\circ X)^\\top v)_n$ with $v_i = z_i w_i$: it lies in the row space of $A\\circ X$, so $y - e$ does. Lemma 2 gives $(A\\circ X)e = 0$ at every DLM, i.e. $e$ is orthogonal to that row space. The two together say $e = (I - P)y$.'),
     Claim("K6", "Region feasibility and DLM existence as linear programs", "toolkit lemma", Kind.EXACT_LEMMA,
           r"\mathcal{D}_A \ne \emptyset \iff \forall i:\ C_i \ne \emptyset;\ \mathcal{D}_A \ni \text{DLM} \iff "
           r"\exists v: (A\circ X)^\top v = y - e_A,\ v_i \in C_i \cup -C_i \cup \{0\}",
-          depends_on=("K5", "L2")),
+          depends_on=("K5", "L2"),
+          proof='$\\mathcal D_A = \\prod_i C_i$ with open polyhedral cones $C_i$, non-empty iff every $C_i$ is. Inside $\\mathcal D_A$ the MSE is a convex quadratic of $v$ with $v_i = z_i w_i$, so $(W,z)\\in\\mathcal D_A\\times\\mathbb R^{d_1}$ is a local minimum iff its output is $y - e_A$ ($\\mathcal D_A$ is open); such $(W,z)$ exists iff some $v$ with $(A\\circ X)^\\top v = y - e_A$ has $v_i = z_i w_i$ with $w_i\\in C_i$, i.e. $v_i\\in C_i$ ($z_i>0$), $-C_i$ ($z_i<0$) or $\\{0\\}$ ($z_i = 0$).'),
     # --- supporting lemmas: Gaussian inputs --------------------------------------------------
     Claim("G1", "Sheppard's formula", "toolkit lemma (Sheppard 1899)", Kind.EXACT_LEMMA,
           r"\mathbb{P}_{w\sim\mathcal{N}}(w^\top x_1 > 0, w^\top x_2 > 0) = \tfrac12 - \tfrac{\theta}{2\pi}"),
@@ -202,10 +211,12 @@ _ITEMS: list[Claim] = [
     # --- supporting lemmas: volumes ----------------------------------------------------------
     Claim("V1", "Angular volume factorizes over neurons", "toolkit lemma", Kind.EXACT_LEMMA,
           r"V(\mathcal{D}_A) = \prod_{i=1}^{d_1} \mathbb{P}_{w\sim\mathcal{N}}\!\left(a(w^\top X) = A_i\right)",
-          depends_on=("D1", "D3")),
+          depends_on=("D1", "D3"),
+          proof='The rows of $W\\sim\\mathcal N$ are independent and $W\\in\\mathcal D_A$ iff each row $w_i$ has $a(w_i^\\top X) = A_i$.'),
     Claim("V2", "Upper event for the bad volume", "toolkit lemma", Kind.EXACT_LEMMA,
           r"V(L_\epsilon) \le \mathbb{P}_{W\sim\mathcal{N}}\!\left(\mathrm{MCE}(e_{a(WX)}) > \epsilon\right)",
-          depends_on=("K5", "D4")),
+          depends_on=("K5", "D4"),
+          proof='By K5 every DLM in $\\mathcal D_A$ has output $y - e_A$; so a region in $L_\\epsilon$ has $\\mathrm{MCE}(y - e_A) > \\epsilon$. Dropping the requirement that a DLM exists only enlarges the event.'),
 ]
 
 #: Every claim of the catalogue, by id, in catalogue order.
