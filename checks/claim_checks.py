@@ -102,7 +102,8 @@ def check_K1(ctx: Context) -> CheckResult:
         X, Y = rng.standard_normal((d0, n)), rng.standard_normal((d0, n))
         lhs = nm.khatri_rao(A, X).T @ nm.khatri_rao(B, Y)
         worst = max(worst, float(np.abs(lhs - (A.T @ B) * (X.T @ Y)).max() / max(1.0, np.abs(lhs).max())))
-    result = _derived("K1", d, f"symbolic; numeric max relative deviation {worst:.1e} on {ctx.n(50)} instances")
+    result = _derived("K1", d, f"symbolic at d0 = d1 = 2, N = 3 (every entry a symbol); numeric max relative "
+                               f"deviation {worst:.1e} on {ctx.n(50)} random sizes")
     result.evidence["numeric_max_relative_deviation"] = worst
     return result
 
