@@ -80,9 +80,14 @@ class Context:
     alpha: float = MC_ALPHA
 
     @property
+    def seed_sequence(self) -> list[int]:
+        """The entropy of this claim's generator: ``[seed, crc32(claim id)]``."""
+        return [self.seed, zlib.crc32(self.claim.encode())]
+
+    @property
     def rng(self) -> np.random.Generator:
         """A fresh generator for this claim (same seed and claim give the same draws)."""
-        return np.random.default_rng([self.seed, zlib.crc32(self.claim.encode())])
+        return np.random.default_rng(self.seed_sequence)
 
     def n(self, quick: int) -> int:
         """A sample count: ``quick`` at the quick budget, scaled at the others."""
@@ -156,7 +161,9 @@ def run_audit(claim_ids: list[str] | None = None, budget: Budget = Budget.QUICK,
             results.append(CheckResult(cid, PENDING, "", "check not implemented yet"))
             continue
         start = time.perf_counter()
-        result = fn(Context(budget, seed, cid))
+        ctx = Context(budget, seed, cid)
+        result = fn(ctx)
+        result.evidence.setdefault("seed_sequence", ctx.seed_sequence)  # numpy.random.default_rng(this)
         result.verdict = Verdict(result.verdict).value
         result.seconds = round(time.perf_counter() - start, 3)
         result.evidence = _plain(result.evidence)
