@@ -77,7 +77,9 @@ def test_inconsistent_verdict_gives_exit_code_1(monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(audit.CHECKS, "K2", broken)
     assert main(["audit", "--claims", "K2", "--json", str(tmp_path / "r.json"), "--docs", ""]) == 1
     report = json.loads((tmp_path / "r.json").read_text())
-    assert report["results"][0]["verdict"] == "inconsistent" and report["results"][0]["evidence"] == {"instance": [1, 2]}
+    result = report["results"][0]
+    assert result["verdict"] == "inconsistent" and result["evidence"]["instance"] == [1, 2]
+    assert len(result["evidence"]["seed_sequence"]) == 2  # every result says how to reproduce its draws
 
 
 def test_audit_command_writes_table_json_and_docs(capsys, tmp_path):
