@@ -9,10 +9,12 @@ One module per concept:
 * :mod:`.construction`: T8 (an interpolating network with all neural inputs non-zero)
 * :mod:`.training`: L2 (full-batch training and the DLM checks of Lemma 2)
 * :mod:`.stats`: exact (Clopper-Pearson) intervals for every Monte Carlo estimate
+* :mod:`.datasets`: E3's real data (scikit-learn's digits; MNIST and CIFAR-10 from the user's files), whitening
 
 Every function that samples takes an explicit ``rng`` (a ``numpy.random.Generator`` or an integer seed).
 """
 
+from .datasets import binary_labels, load_cifar10, load_digits_binary, load_mnist, read_idx, whiten
 from .gaussian import (
     angle_between, angle_density, cap_probability, coherence, count_sign_patterns, pattern_collision_probability,
     sample_cap_probability, sample_orthant_probability, sample_pattern_collision, sheppard_probability,
@@ -44,4 +46,5 @@ __all__ = [
     "Estimate", "binomial_estimate", "clopper_pearson",
     "interpolating_network", "InterpolatingNetwork",
     "mse_and_gradient", "train_network", "TrainResult", "dlm_diagnostics", "DLMDiagnostics",
+    "binary_labels", "load_digits_binary", "load_mnist", "load_cifar10", "read_idx", "whiten",
 ]

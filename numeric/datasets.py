@@ -1,0 +1,138 @@
+r"""Real data for the binary tasks of Section 5 (E3): loaders, binary class groups and whitening.
+
+Data come out in the paper's orientation, :math:`X\in\mathbb R^{d_0\times N}` (columns are samples),
+with labels :math:`y\in\{0,1\}^N`.
+
+* :func:`load_digits_binary`: scikit-learn's shipped 8x8 digits (N = 1797, d0 = 64); runs out of the box.
+* :func:`load_mnist`: MNIST from the user's files in the standard IDX format (optionally gzipped).
+* :func:`load_cifar10`: CIFAR-10 from the user's files in the standard "python version" pickle batches.
+* :func:`whiten`: ZCA whitening of the inputs, as the paper does before training.
+
+Nothing is downloaded: a missing file raises ``FileNotFoundError`` naming the files expected.
+"""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from ._checks import as_matrix
+
+__all__ = [
+    "binary_labels", "load_digits_binary", "read_idx", "load_mnist", "load_cifar10", "whiten",
+    "MNIST_FILES", "CIFAR10_FILES",
+]
+
+MNIST_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+CIFAR10_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}
+
+
+def binary_labels(labels, positive) -> np.ndarray:
+    """Map class labels to {0, 1}: 1 for the classes in ``positive`` (the paper splits classes into two groups)."""
+    labels = np.asarray(labels)
+    positive = np.asarray(sorted(set(positive)))
+    if positive.size == 0:
+        raise ValueError("positive must name at least one class")
+    missing = np.setdiff1d(positive, np.unique(labels))
+    if missing.size:
+        raise ValueError(f"positive names classes absent from the labels: {missing.tolist()}")
+    y = np.isin(labels, positive).astype(float)
+    if y.min() == y.max():
+        raise ValueError("the grouping puts every sample in one class")
+    return y
+
+
+def load_digits_binary(positive=(5, 6, 7, 8, 9)) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 8x8 digits as a binary task: X (64, 1797) scaled to [0, 1], y = 1 for ``positive`` digits."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return digits.data.T / 16.0, binary_labels(digits.target, positive)
+
+
+def _open(path: Path):
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def read_idx(path) -> np.ndarray:
+    """Read one IDX file (the MNIST format: magic 0x00 0x00 type ndim, big-endian sizes, then the data)."""
+    path = Path(path)
+    types = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+    with _open(path) as fh:
+        head = fh.read(4)
+        if len(head) != 4 or head[0] != 0 or head[1] != 0 or head[2] not in types:
+            raise ValueError(f"{path} is not an IDX file (bad magic number {head!r})")
+        ndim = head[3]
+        shape = struct.unpack(f">{ndim}I", fh.read(4 * ndim))
+        dtype = np.dtype(types[head[2]])
+        data = np.frombuffer(fh.read(), dtype=dtype)
+    if data.size != int(np.prod(shape)):
+        raise ValueError(f"{path}: header says {shape} ({int(np.prod(shape))} values) but the file holds {data.size}")
+    return data.reshape(shape)
+
+
+def _find(directory: Path, stem: str, expected: list[str]) -> Path:
+    for candidate in (directory / stem, directory / f"{stem}.gz"):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"{directory}: missing {stem} (or {stem}.gz); expected the files {', '.join(expected)}")
+
+
+def load_mnist(directory, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """MNIST from ``directory`` (IDX files, optionally ``.gz``): X (784, N) in [0, 1] and the digit labels."""
+    if split not in MNIST_FILES:
+        raise ValueError(f"split must be one of {sorted(MNIST_FILES)}; got {split!r}")
+    directory = Path(directory)
+    expected = [name for pair in MNIST_FILES.values() for name in pair]
+    images = read_idx(_find(directory, MNIST_FILES[split][0], expected))
+    labels = read_idx(_find(directory, MNIST_FILES[split][1], expected))
+    if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
+        raise ValueError(f"MNIST files disagree: images {images.shape}, labels {labels.shape}")
+    return images.reshape(images.shape[0], -1).T / 255.0, labels.astype(int)
+
+
+def load_cifar10(directory, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """CIFAR-10 from ``directory`` (the "python version" pickle batches): X (3072, N) in [0, 1] and labels."""
+    if split not in CIFAR10_FILES:
+        raise ValueError(f"split must be one of {sorted(CIFAR10_FILES)}; got {split!r}")
+    directory = Path(directory)
+    expected = [name for names in CIFAR10_FILES.values() for name in names]
+    data, labels = [], []
+    for name in CIFAR10_FILES[split]:
+        path = directory / name
+        if not path.exists():
+            raise FileNotFoundError(f"{directory}: missing {name}; expected the files {', '.join(expected)}")
+        with open(path, "rb") as fh:
+            batch = pickle.load(fh, encoding="bytes")
+        data.append(np.asarray(batch[b"data"], dtype=np.uint8))
+        labels.append(np.asarray(batch[b"labels"], dtype=int))
+    X = np.concatenate(data)
+    if X.shape[1] != 3072:
+        raise ValueError(f"CIFAR-10 rows must have 3072 values; got {X.shape[1]}")
+    return X.T / 255.0, np.concatenate(labels)
+
+
+def whiten(X, *, eps: float = 1e-5) -> np.ndarray:
+    r"""ZCA whitening: center each input coordinate and map the covariance to (nearly) the identity.
+
+    .. math:: \tilde X = U\operatorname{diag}\big((s + \epsilon)^{-1/2}\big)U^\top (X - \bar x\mathbf 1^\top),
+        \qquad \tfrac1N (X - \bar x\mathbf 1^\top)(X - \bar x\mathbf 1^\top)^\top = U\operatorname{diag}(s)U^\top.
+
+    ``eps`` regularizes directions of (near) zero variance, such as the constant border pixels of the
+    digits; those stay near zero instead of being blown up.
+    """
+    X = as_matrix("X", X)
+    if not eps > 0:
+        raise ValueError(f"eps must be > 0; got {eps}")
+    centered = X - X.mean(axis=1, keepdims=True)
+    cov = centered @ centered.T / X.shape[1]
+    s, U = np.linalg.eigh(cov)
+    return (U * (1.0 / np.sqrt(np.maximum(s, 0.0) + eps))) @ (U.T @ centered)
+

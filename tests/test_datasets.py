@@ -1,0 +1,86 @@
+"""Loaders for E3's data, tested on small files written here in the standard formats."""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+import struct
+
+import numpy as np
+import pytest
+
+from vanishing_minima.numeric.datasets import (
+    binary_labels, load_cifar10, load_digits_binary, load_mnist, read_idx, whiten,
+)
+
+
+def _write_idx(path, array: np.ndarray, compress: bool) -> None:
+    head = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    blob = head + array.astype(np.uint8).tobytes()
+    (gzip.open if compress else open)(path, "wb").write(blob)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_mnist_idx_round_trip(tmp_path, compress):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (7, 28, 28))
+    labels = rng.integers(0, 10, 7)
+    suffix = ".gz" if compress else ""
+    _write_idx(tmp_path / f"train-images-idx3-ubyte{suffix}", images, compress)
+    _write_idx(tmp_path / f"train-labels-idx1-ubyte{suffix}", labels, compress)
+    X, y = load_mnist(tmp_path)
+    assert X.shape == (784, 7) and np.array_equal(y, labels)
+    assert np.allclose(X[:, 3], images[3].ravel() / 255.0)
+
+
+def test_mnist_errors_name_the_expected_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte.*t10k-labels-idx1-ubyte"):
+        load_mnist(tmp_path)
+    (tmp_path / "bad").write_bytes(b"\x01\x02\x03\x04")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        read_idx(tmp_path / "bad")
+    _write_idx(tmp_path / "short", np.zeros((3, 4)), False)
+    (tmp_path / "short").write_bytes((tmp_path / "short").read_bytes()[:-2])
+    with pytest.raises(ValueError, match="header says"):
+        read_idx(tmp_path / "short")
+
+
+def test_cifar10_pickle_batches(tmp_path):
+    rng = np.random.default_rng(1)
+    parts = []
+    for i in range(1, 6):
+        data, labels = rng.integers(0, 256, (4, 3072), dtype=np.uint8), rng.integers(0, 10, 4).tolist()
+        parts.append((data, labels))
+        with open(tmp_path / f"data_batch_{i}", "wb") as fh:
+            pickle.dump({b"data": data, b"labels": labels}, fh)
+    X, y = load_cifar10(tmp_path)
+    assert X.shape == (3072, 20) and y.tolist() == sum((p[1] for p in parts), [])
+    assert np.allclose(X[:, 5], parts[1][0][1] / 255.0)
+    (tmp_path / "data_batch_3").unlink()
+    with pytest.raises(FileNotFoundError, match="missing data_batch_3; expected the files data_batch_1"):
+        load_cifar10(tmp_path)
+
+
+def test_digits_ship_with_scikit_learn():
+    X, y = load_digits_binary()
+    assert X.shape == (64, 1797) and set(np.unique(y)) == {0.0, 1.0}
+    assert 0 <= X.min() and X.max() <= 1
+
+
+def test_whitening_makes_the_covariance_the_identity_on_varying_directions():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((5, 400)) * np.array([[1.0], [3.0], [0.1], [2.0], [1.0]]) + 7.0
+    X[4] = X[0] + X[1]  # a direction of zero variance
+    Xw = whiten(X)
+    cov = Xw @ Xw.T / X.shape[1]
+    s = np.linalg.eigvalsh(cov)
+    assert np.allclose(Xw.mean(axis=1), 0, atol=1e-10)
+    assert np.sum(s > 0.5) == 4 and np.allclose(s[s > 0.5], 1, atol=1e-3) and s.min() < 1e-3
+
+
+def test_binary_labels():
+    assert binary_labels(np.array([0, 5, 7, 2]), {5, 7}).tolist() == [0, 1, 1, 0]
+    with pytest.raises(ValueError, match="absent"):
+        binary_labels(np.array([0, 1]), {3})
+    with pytest.raises(ValueError, match="one class"):
+        binary_labels(np.array([1, 1]), {1})
