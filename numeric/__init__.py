@@ -16,7 +16,7 @@ Every function that samples takes an explicit ``rng`` (a ``numpy.random.Generato
 
 from .datasets import binary_labels, load_cifar10, load_digits_binary, load_mnist, read_idx, whiten
 from .gaussian import (
-    angle_between, angle_density, cap_probability, coherence, count_sign_patterns, pattern_collision_probability,
+    angle_between, angle_density, cap_probability, log_cap_probability, coherence, count_sign_patterns, pattern_collision_probability,
     sample_cap_probability, sample_orthant_probability, sample_pattern_collision, sheppard_probability,
     singular_value_interval, welch_bound,
 )
@@ -27,7 +27,7 @@ from .regions import (
     DLMCertificate, angular_volume, arc_probability, cone_margin, dlm_in_region, pattern_signs, region_contains_dlm,
     region_contains_global_minimum, region_is_nonempty, region_margins, row_probability, sample_bad_region_event,
     sample_bad_region_event_loop, sample_global_minimum_event, plane_row_patterns, ExactVolumes,
-    exact_volumes_in_the_plane,
+    exact_volumes_in_the_plane, region_log_volume_lower_bound,
 )
 from .construction import InterpolatingNetwork, interpolating_network
 from .stats import Estimate, binomial_estimate, clopper_pearson
@@ -39,7 +39,8 @@ __all__ = [
     "pattern_signs", "cone_margin", "region_margins", "region_is_nonempty", "dlm_in_region", "DLMCertificate",
     "region_contains_dlm", "region_contains_global_minimum", "arc_probability", "row_probability", "angular_volume",
     "sample_bad_region_event", "sample_bad_region_event_loop", "sample_global_minimum_event",
-    "plane_row_patterns", "ExactVolumes", "exact_volumes_in_the_plane",
+    "plane_row_patterns", "ExactVolumes", "exact_volumes_in_the_plane", "region_log_volume_lower_bound",
+    "log_cap_probability",
     "angle_between", "sheppard_probability", "cap_probability", "angle_density", "pattern_collision_probability",
     "welch_bound", "coherence", "singular_value_interval", "count_sign_patterns", "sample_orthant_probability",
     "sample_cap_probability", "sample_pattern_collision",

@@ -47,6 +47,7 @@ __all__ = [
     "sample_bad_region_event",
     "sample_bad_region_event_loop",
     "sample_global_minimum_event",
+    "region_log_volume_lower_bound",
     "plane_row_patterns",
     "ExactVolumes",
     "exact_volumes_in_the_plane",
@@ -413,6 +414,42 @@ def sample_global_minimum_event(X, y, d1: int, rho: float, *, n_samples: int, rn
             cert = dlm_in_region(p.reshape(d1, -1), X, y, margin=margin, target_residual=np.zeros_like(y))
             hits += int(c) if cert is not None else 0
     return binomial_estimate(hits, int(n_samples), alpha)
+
+
+def region_log_volume_lower_bound(A, X) -> tuple[float, np.ndarray]:
+    r"""A rigorous lower bound on :math:`\log V(\mathcal D_A)`, by caps inscribed in the row cones (V1, G3).
+
+    For each row, the LP of :func:`cone_margin` gives a direction :math:`w^*`; with :math:`\hat w = w^*/\|w^*\|`
+    and unit columns :math:`\hat x^{(n)}`, let :math:`t = \min_n s_n \hat x^{(n)\top}\hat w > 0`.  Every
+    :math:`w` with :math:`\angle(w, \hat w) < \arcsin t` lies in the cone, because
+    :math:`\angle(s_n\hat x^{(n)}, w) \le \arccos t + \angle(\hat w, w) < \pi/2`.  So, by V1,
+
+    .. math:: \log V(\mathcal D_A) \ \ge\ \sum_i \log \mathbb P\big(\angle(w, \hat w_i) < \arcsin t_i\big),
+
+    each term exact in log space (:func:`~vanishing_minima.numeric.gaussian.log_cap_probability`).
+
+    Returns
+    -------
+    log_lower_bound : float
+        ``-inf`` if some row cone has no positive margin (empty, or thinner than the LP resolves).
+    margins : ndarray, shape (d1,)
+        The :math:`t_i`.
+    """
+    from .gaussian import log_cap_probability
+
+    A = as_matrix("A", A)
+    X = as_matrix("X", X)
+    check_same_columns("A", A, "X", X)
+    s = pattern_signs(A)
+    Xh = _unit_columns(X)
+    margins = np.empty(A.shape[0])
+    for i in range(A.shape[0]):
+        w = cone_margin(s[i], X)[1]
+        norm = np.linalg.norm(w)
+        margins[i] = float(np.min(s[i] * (w @ Xh)) / norm) if norm > 0 else 0.0
+    if np.any(margins <= 0):
+        return float("-inf"), margins
+    return float(sum(log_cap_probability(float(np.arcsin(t)), X.shape[0]) for t in margins)), margins
 
 
 # --- exact volumes in the plane (d0 = 2) ------------------------------------------------------

@@ -12,11 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vanishing_minima.numeric import (
-    exact_volumes_in_the_plane, plane_row_patterns,
+    exact_volumes_in_the_plane, plane_row_patterns, region_log_volume_lower_bound,
     activation_pattern, angular_volume, arc_probability, cone_margin, dlm_in_region, dlm_residual, khatri_rao,
     pattern_signs, region_contains_dlm, region_contains_global_minimum, region_is_nonempty,
     sample_bad_region_event, sample_bad_region_event_loop, sample_global_minimum_event,
 )
+from vanishing_minima.numeric.gaussian import cap_probability, log_cap_probability
 from vanishing_minima.numeric.regions import DEFAULT_MARGIN
 from vanishing_minima.theory.bounds import cover_count
 
@@ -77,6 +78,33 @@ def test_exact_volumes_obey_v2_add_up_and_match_the_samplers():
         v2 = sample_bad_region_event(X, y, d1, 0.1, rho, n_samples=4000, rng=n, alpha=1e-6)
         g = sample_global_minimum_event(X, y, d1, rho, n_samples=1500, rng=n, alpha=1e-6)
         assert v2.contains(v.v2_event) and g.contains(v.global_minima)
+
+
+def test_cap_lower_bound_is_below_the_exact_and_the_sampled_volume():
+    """region_log_volume_lower_bound <= log of the exact arc product (d0 = 2); in d0 = 3 it stays below the
+    Monte Carlo upper confidence bound (alpha 1e-6, fixed seeds)."""
+    rng = np.random.default_rng(9)
+    for _ in range(20):
+        X = rng.standard_normal((2, 6))
+        A = activation_pattern(rng.standard_normal((3, 2)), X, 0.0)
+        lb, margins = region_log_volume_lower_bound(A, X)
+        assert np.all(margins > 0) and lb <= np.log(angular_volume(A, X).estimate) + 1e-12
+    for k in range(5):
+        X = rng.standard_normal((3, 6))
+        A = activation_pattern(rng.standard_normal((2, 3)), X, 0.3)
+        lb, _ = region_log_volume_lower_bound(A, X)
+        mc = angular_volume(A, X, n_samples=100_000, rng=k, alpha=1e-6)
+        assert lb <= np.log(mc.upper)
+
+
+def test_log_cap_probability_matches_and_extends_cap_probability():
+    for d in (2, 5, 30):
+        for phi in (0.05, 0.7, np.pi / 2):
+            assert log_cap_probability(phi, d) == pytest.approx(np.log(float(cap_probability(phi, d))), rel=1e-10)
+    tiny = log_cap_probability(1e-3, 400)  # about (1e-3)^399: far below the smallest double
+    assert np.isfinite(tiny) and tiny < -2000
+    with pytest.raises(ValueError, match="phi"):
+        log_cap_probability(2.0, 3)
 
 
 # --- K6 against brute force ----------------------------------------------------------------------
