@@ -107,13 +107,19 @@ def cone_margin(signs, X) -> tuple[float, np.ndarray]:
     return float(-res.fun), res.x[:d0]
 
 
-def region_margins(A, X) -> np.ndarray:
-    """Per-row LP margins :math:`t_i^*` of the cones :math:`C_i` (see :func:`cone_margin`)."""
+def _row_cones(A, X) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Validated (A, X), the signs of A, and each row cone's LP margin and maximizer (one LP per row)."""
     A = as_matrix("A", A)
     X = as_matrix("X", X)
     check_same_columns("A", A, "X", X)
     s = pattern_signs(A)
-    return np.array([cone_margin(s[i], X)[0] for i in range(A.shape[0])])
+    solved = [cone_margin(row, X) for row in s]
+    return A, X, s, np.array([t for t, _ in solved]), np.array([w for _, w in solved])
+
+
+def region_margins(A, X) -> np.ndarray:
+    """Per-row LP margins :math:`t_i^*` of the cones :math:`C_i` (see :func:`cone_margin`)."""
+    return _row_cones(A, X)[3]
 
 
 def region_is_nonempty(A, X, *, margin: float = DEFAULT_MARGIN) -> bool:
@@ -156,15 +162,12 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
     DLMCertificate or None
     """
     A = as_matrix("A", A)
-    X = as_matrix("X", X)
-    check_same_columns("A", A, "X", X)
     y = as_array("y", y, ndim=1)
+    if A.shape[0] > MAX_D1_SIGN_CHOICES:
+        raise ValueError(f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign choice costs 3^d1 LPs; got d1 = {A.shape[0]}")
+    A, X, s, row_t, row_w = _row_cones(A, X)
     d1, n = A.shape
     d0 = X.shape[0]
-    if d1 > MAX_D1_SIGN_CHOICES:
-        raise ValueError(f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign choice costs 3^d1 LPs; got d1 = {d1}")
-    s = pattern_signs(A)
-    row_t = region_margins(A, X)
     if np.any(row_t <= margin):
         return None
     e = dlm_residual(A, X, y) if target_residual is None else as_array("target_residual", target_residual, ndim=1)
@@ -199,7 +202,7 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
         W = np.empty((d1, d0))
         z = np.array(sigma, dtype=float)
         for i, si in enumerate(sigma):
-            W[i] = si * v[i] if si != 0 else cone_margin(s[i], X)[1]
+            W[i] = si * v[i] if si != 0 else row_w[i]
         cert = DLMCertificate(W, z, tuple(sigma), float(-res.fun), e)
         _verify(cert, A, X, y)
         return cert
@@ -437,14 +440,10 @@ def region_log_volume_lower_bound(A, X) -> tuple[float, np.ndarray]:
     """
     from .gaussian import log_cap_probability
 
-    A = as_matrix("A", A)
-    X = as_matrix("X", X)
-    check_same_columns("A", A, "X", X)
-    s = pattern_signs(A)
+    A, X, s, _, row_w = _row_cones(A, X)
     Xh = _unit_columns(X)
     margins = np.empty(A.shape[0])
-    for i in range(A.shape[0]):
-        w = cone_margin(s[i], X)[1]
+    for i, w in enumerate(row_w):
         norm = np.linalg.norm(w)
         margins[i] = float(np.min(s[i] * (w @ Xh)) / norm) if norm > 0 else 0.0
     if np.any(margins <= 0):
