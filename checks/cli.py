@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from pathlib import Path
 from typing import Sequence
 
 import mpmath
@@ -182,8 +183,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         print(f"\nJSON report: {args.json}")
     if args.docs:
         written = docs.write_docs(args.docs)
-        (docs.Path(args.docs) / "audit.md").write_text(audit.audit_page(results, budget, args.seed))
-        claim_dir = docs.Path(args.docs) / "claims"
+        (Path(args.docs) / "audit.md").write_text(audit.audit_page(results, budget, args.seed))
+        claim_dir = Path(args.docs) / "claims"
         claim_dir.mkdir(exist_ok=True)
         pages = audit.claim_pages(results, budget, args.seed)
         for name, text in pages.items():

@@ -22,7 +22,7 @@ import numpy as np
 from scipy import optimize
 
 from ._checks import as_array, as_generator, as_matrix, check_rho, positive_int
-from .khatri_rao import dlm_residual, khatri_rao, mce
+from .khatri_rao import _pattern_unchecked, dlm_residual, khatri_rao, mce
 
 __all__ = ["mse_and_gradient", "TrainResult", "train_network", "DLMDiagnostics", "dlm_diagnostics"]
 
@@ -193,9 +193,7 @@ def dlm_diagnostics(W, z, X, y, rho: float) -> DLMDiagnostics:
     z = as_array("z", z, ndim=1)
     y = as_array("y", y, ndim=1)
     U = W @ X
-    if np.any(U == 0):
-        raise ValueError("some pre-activation is exactly 0: the point lies in no differentiable region")
-    A = np.where(U > 0, 1.0, rho)
+    A = _pattern_unchecked(U, rho)  # raises where a pre-activation is exactly 0 (no differentiable region)
     e = y - (A * U).T @ z
     K = khatri_rao(A, X)
     ke = np.linalg.norm(K @ e)
