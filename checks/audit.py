@@ -24,6 +24,7 @@ not depend on which other claims run; the same seed gives the same report except
 from __future__ import annotations
 
 import json
+import os
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -53,10 +54,10 @@ class Verdict(str, Enum):
 PENDING = "pending"
 
 #: Error rate declared for each Monte Carlo interval (two-sided Clopper-Pearson).  The quick audit has
-#: 24 intervals: a run fails by chance with probability at most 2.4e-5, 20 runs with different seeds at
-#: most 4.8e-4 (union bound).  It was 1e-4 until a 20-seed run of the tests met a 3.95-sigma event at
-#: seed 100 (G3, d = 5, phi = 1.2; 10^7 further samples gave an interval containing the exact value):
-#: within that rate, but too likely over 20 runs of 21 intervals.
+#: 29 intervals (24 in the lemma checks, 5 in T6's sweep): a run fails by chance with probability at
+#: most 2.9e-5, 20 runs with different seeds at most 5.8e-4 (union bound).  It was 1e-4 until a 20-seed
+#: run of the tests met a 3.95-sigma event at seed 100 (G3, d = 5, phi = 1.2; 10^7 further samples gave
+#: an interval containing the exact value): within that rate, but too likely over 20 runs.
 MC_ALPHA = 1e-6
 
 
@@ -72,14 +73,69 @@ class Budget(str, Enum):
         return {"quick": 1, "standard": 4, "thorough": 16}[self.value]
 
 
+def _one_blas_thread() -> None:
+    """Worker initializer: one BLAS thread per process (the pool already uses every core; more threads
+    on small matrices oversubscribe the cores and were measured 5-8x slower)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
+def _serial(fn: Callable[[Any], Any], tasks: list[Any]) -> list[Any]:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return [fn(t) for t in tasks]
+
+
+class _SharedPool:
+    """A process pool created on first use and shared by the checks of one audit (the platform's
+    default start method)."""
+
+    def __init__(self, workers: int | None):
+        self.workers = workers
+        self._pool: Any = None
+
+    def map(self, fn: Callable[[Any], Any], tasks: list[Any]) -> list[Any]:
+        tasks = list(tasks)
+        workers = self.workers or os.cpu_count() or 1
+        if workers == 1 or len(tasks) <= 1:
+            return _serial(fn, tasks)
+        if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_one_blas_thread)
+        return list(self._pool.map(fn, tasks))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
 @dataclass(frozen=True)
 class Context:
-    """What a check is given: its budget, its generator and the declared Monte Carlo error rate."""
+    """What a check is given: its budget, its generator, the declared Monte Carlo error rate, and where
+    sweeps run (``map``: any ``concurrent.futures.Executor``, or the audit's shared process pool)."""
 
     budget: Budget
     seed: int
     claim: str
     alpha: float = MC_ALPHA
+    executor: Any = field(default=None, compare=False, repr=False)
+
+    def map(self, fn: Callable[[Any], Any], tasks: list[Any]) -> list[Any]:
+        """``[fn(t) for t in tasks]`` on the executor, in task order (each task carries its own seed).
+
+        Results are the same on every executor up to the summation order of a multi-threaded BLAS
+        (the audit's own pool and the serial path use one BLAS thread)."""
+        if self.executor is None:
+            return _serial(fn, tasks)
+        return list(self.executor.map(fn, list(tasks)))
+
+    def task_seed(self, index: int) -> list[int]:
+        """Entropy of the ``index``-th task of this claim's sweep: independent of the executor."""
+        return [*self.seed_sequence, int(index)]
 
     @property
     def seed_sequence(self) -> list[int]:
@@ -106,6 +162,8 @@ class CheckResult:
     method: str
     evidence: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    #: SVG figures by name, written beside the claim's page as ``<claim>-<name>.svg`` (not in the JSON).
+    figures: dict[str, str] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -145,13 +203,30 @@ def _plain(value: Any) -> Any:
 
 
 def run_audit(claim_ids: list[str] | None = None, budget: Budget = Budget.QUICK, seed: int = 0,
-              progress: Callable[[str], None] | None = None) -> list[CheckResult]:
+              progress: Callable[[str], None] | None = None, executor: Any = None,
+              workers: int | None = None) -> list[CheckResult]:
     """Run the checks of ``claim_ids`` (default: every registered claim) in registry order.
 
     Claims without a check yield a ``pending`` result.  A check that raises is reported as an
     error by re-raising: an audit with a broken check must not look green.
+
+    Sweeps (T6, E1-E3) run on ``executor`` (any ``concurrent.futures.Executor``, e.g. a Dask client's
+    ``client.get_executor()``); by default on a process pool of ``workers`` processes (default: all
+    cores; ``workers=1`` runs everything in this process).  The results do not depend on the executor.
     """
-    from . import claim_checks  # noqa: F401  (registers the checks)
+    from . import claim_checks, section5_checks  # noqa: F401  (register the checks)
+
+    pool = None
+    if executor is None:
+        executor = pool = _SharedPool(workers)
+    try:
+        return _run(claim_ids, budget, seed, progress, executor)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _run(claim_ids, budget, seed, progress, executor) -> list[CheckResult]:
 
     ids = list(claims.REGISTRY) if claim_ids is None else [claims.get(c).id for c in claim_ids]
     results = []
@@ -163,7 +238,7 @@ def run_audit(claim_ids: list[str] | None = None, budget: Budget = Budget.QUICK,
             results.append(CheckResult(cid, PENDING, "", "check not implemented yet"))
             continue
         start = time.perf_counter()
-        ctx = Context(budget, seed, cid)
+        ctx = Context(budget, seed, cid, executor=executor)
         result = fn(ctx)
         result.evidence.setdefault("seed_sequence", ctx.seed_sequence)  # numpy.random.default_rng(this)
         result.verdict = Verdict(result.verdict).value
@@ -229,6 +304,8 @@ def claim_pages(results: list[CheckResult], budget: Budget, seed: int) -> dict[s
         out.append(f"\n## Audit (budget `{budget.value}`, seed {seed})\n\n**Verdict: {r.verdict}**")
         out.append(f" -- {r.key_figure}\n\n" if r.key_figure else "\n\n")
         out.append(f"Evidence: {r.method}.\n")
+        for name in r.figures:
+            out.append(f"\n![{c.id}: {name}]({c.id}-{name}.svg)\n")
         out.append(_evidence_markdown(r.evidence))
         pages[f"{c.id}.md"] = "".join(out)
     return pages

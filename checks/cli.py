@@ -12,7 +12,7 @@ Sub-commands
 ``seeds``        run the test suite for consecutive ``--vm-seed`` values (from a clone of the repository)
 
 Exit codes: 0 success, 1 an ``inconsistent`` verdict (audit) or a derivation that does not hold
-(derive), 2 usage or input errors (one line on stderr).
+(derive), 2 usage or input errors (one line on stderr), 3 an internal error (a check that raises).
 """
 
 from __future__ import annotations
@@ -168,13 +168,15 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         unknown = [c for c in ids if c not in claims.REGISTRY]
         if unknown:
             raise _UsageError(f"--claims: unknown claim id(s) {', '.join(unknown)}; known: {', '.join(claims.REGISTRY)}")
+    if args.workers is not None and args.workers < 1:
+        raise _UsageError(f"--workers must be >= 1; got {args.workers}")
     total = len(ids) if ids else len(claims.REGISTRY)
     with tqdm(total=total, desc="audit", unit="claim", file=sys.stderr, disable=None) as bar:
         def progress(cid: str) -> None:
             bar.set_postfix_str(cid)
             bar.update(1)
 
-        results = audit.run_audit(ids, budget=budget, seed=args.seed, progress=progress)
+        results = audit.run_audit(ids, budget=budget, seed=args.seed, progress=progress, workers=args.workers)
     rows = [(r.claim, r.kind, r.verdict, r.key_figure) for r in results]
     _print_table(rows, ("claim", "kind", "verdict", "key figure"))
     if args.json:
@@ -189,6 +191,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         pages = audit.claim_pages(results, budget, args.seed)
         for name, text in pages.items():
             (claim_dir / name).write_text(text)
+        for r in results:
+            for fig, text in r.figures.items():
+                (claim_dir / f"{r.claim}-{fig}.svg").write_text(text)
         print(f"docs: {len(written) + 1} pages in {args.docs}/, {len(pages)} in {args.docs}/claims/")
     return audit.exit_code(results)
 
@@ -214,6 +219,8 @@ def _parser() -> _Parser:
     au = sub.add_parser("audit", help="the theorem audit (quick budget by default)")
     au.add_argument("--budget", choices=[b.value for b in audit.Budget], default="quick", help="work per check (default quick)")
     au.add_argument("--seed", type=int, default=0, help="seed of every check (default 0)")
+    au.add_argument("--workers", type=int, default=None,
+                    help="processes for the sweeps (default: all cores; 1: no pool). Results do not depend on it")
     au.add_argument("--claims", default=None, help="comma-separated claim ids, e.g. T8,L2 (default: all)")
     au.add_argument("--json", default="vanishing-minima-audit.json", help="JSON report path ('' for none)")
     au.add_argument("--docs", default="docs", help="folder for the generated docs ('' for none; default docs)")
@@ -255,6 +262,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         one_line = " ".join(str(exc).split())
         print(f"vanishing-minima: error: {one_line}", file=sys.stderr)
         return 2
+    except Exception:  # a broken check or a bug: never exit 1, which means "a claim is inconsistent"
+        import traceback
+
+        traceback.print_exc()
+        print("vanishing-minima: internal error (exit code 3)", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,7 +8,9 @@ One module per concept:
 * :mod:`.gaussian`: G1-G6 (exact formulas and Monte Carlo samplers)
 * :mod:`.construction`: T8 (an interpolating network with all neural inputs non-zero)
 * :mod:`.training`: L2 (full-batch training and the DLM checks of Lemma 2)
+* :mod:`.sweeps`: sweeps across N on any ``concurrent.futures.Executor``; exponent fits (T6, T10)
 * :mod:`.stats`: exact (Clopper-Pearson) intervals for every Monte Carlo estimate
+* :mod:`.experiments`: Section 5 (E1-E3) as picklable sweep tasks
 * :mod:`.datasets`: E3's real data (scikit-learn's digits; MNIST and CIFAR-10 from the user's files), whitening
 
 Every function that samples takes an explicit ``rng`` (a ``numpy.random.Generator`` or an integer seed).
@@ -26,26 +28,34 @@ from .khatri_rao import (
 from .regions import (
     DLMCertificate, angular_volume, arc_probability, cone_margin, dlm_in_region, pattern_signs, region_contains_dlm,
     region_contains_global_minimum, region_is_nonempty, region_margins, row_probability, sample_bad_region_event,
-    sample_bad_region_event_loop, sample_global_minimum_event, plane_row_patterns, ExactVolumes,
+    sample_bad_region_event_loop, sample_bad_region_event_over_data, sample_global_minimum_event, plane_row_patterns, ExactVolumes,
     exact_volumes_in_the_plane, region_log_volume_lower_bound,
 )
 from .construction import InterpolatingNetwork, interpolating_network
+from .sweeps import ExponentFit, family_sizes, fit_exponent, run_sweep, v2_event_point
 from .stats import Estimate, binomial_estimate, clopper_pearson
-from .training import DLMDiagnostics, TrainResult, dlm_diagnostics, mse_and_gradient, train_network
+from .training import (
+    DLMDiagnostics, KinkStationarity, MLPResult, TrainResult, dlm_diagnostics, kink_stationarity, mse_and_gradient,
+    train_mlp, train_network,
+)
+from .experiments import e1_point, e2_point, e3_point, weights_count
 
 __all__ = [
     "khatri_rao", "khatri_rao_gram", "lrelu", "activation_pattern", "generic_rank", "generic_rank_brute_force",
     "dlm_residual", "mce",
     "pattern_signs", "cone_margin", "region_margins", "region_is_nonempty", "dlm_in_region", "DLMCertificate",
     "region_contains_dlm", "region_contains_global_minimum", "arc_probability", "row_probability", "angular_volume",
-    "sample_bad_region_event", "sample_bad_region_event_loop", "sample_global_minimum_event",
+    "sample_bad_region_event", "sample_bad_region_event_loop", "sample_bad_region_event_over_data", "sample_global_minimum_event",
     "plane_row_patterns", "ExactVolumes", "exact_volumes_in_the_plane", "region_log_volume_lower_bound",
     "log_cap_probability",
     "angle_between", "sheppard_probability", "cap_probability", "angle_density", "pattern_collision_probability",
     "welch_bound", "coherence", "singular_value_interval", "count_sign_patterns", "sample_orthant_probability",
     "sample_cap_probability", "sample_pattern_collision",
     "Estimate", "binomial_estimate", "clopper_pearson",
+    "run_sweep", "family_sizes", "fit_exponent", "ExponentFit", "v2_event_point",
     "interpolating_network", "InterpolatingNetwork",
     "mse_and_gradient", "train_network", "TrainResult", "dlm_diagnostics", "DLMDiagnostics",
+    "train_mlp", "MLPResult", "kink_stationarity", "KinkStationarity",
+    "e1_point", "e2_point", "e3_point", "weights_count",
     "binary_labels", "load_digits_binary", "load_mnist", "load_cifar10", "read_idx", "whiten",
 ]

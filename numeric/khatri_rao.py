@@ -226,10 +226,10 @@ QR_CERTIFICATE_GUARD = 1e-10
 
 
 def _augmented(A: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """[M | y] with M = (A o X)^T, shape (..., N, d1 d0 + 1), written in one pass."""
-    batch, (d1, n), d0 = A.shape[:-2], A.shape[-2:], X.shape[0]
+    """[M | y] with M = (A o X)^T, shape (..., N, d1 d0 + 1), written in one pass (X may be batched too)."""
+    batch, (d1, n), d0 = A.shape[:-2], A.shape[-2:], X.shape[-2]
     aug = np.empty(batch + (n, d1 * d0 + 1))
-    np.multiply(np.swapaxes(A, -1, -2)[..., None], X.T[:, None, :],
+    np.multiply(np.swapaxes(A, -1, -2)[..., None], np.swapaxes(X, -1, -2)[..., :, None, :],
                 out=aug[..., : d1 * d0].reshape(batch + (n, d1, d0)))
     aug[..., -1] = y
     return aug

@@ -318,6 +318,16 @@ def _check_sizes(X, y, d1: int) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+def _check_event_args(rho, eps, n_samples, rng) -> tuple[float, np.random.Generator]:
+    """Validate the V2 samplers' common arguments; return (rho, generator)."""
+    rho = check_rho(rho)
+    if not 0 < eps < 1:
+        raise ValueError(f"eps must lie in the open interval (0, 1); got {eps}")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+    return rho, as_generator(rng)
+
+
 def _auto_batch(n: int, p: int) -> int:
     """Patterns per batch so that one batch of [M | y] takes about 4 MB (it then stays in cache)."""
     return max(1, min(256, (1 << 19) // (n * (p + 1))))
@@ -354,12 +364,7 @@ def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples:
         ``upper`` is a ``1 - alpha`` upper confidence bound on the V2 event probability.
     """
     X, y = _check_sizes(X, y, d1)
-    rho = check_rho(rho)
-    if not 0 < eps < 1:
-        raise ValueError(f"eps must lie in the open interval (0, 1); got {eps}")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be >= 1; got {n_samples}")
-    rng = as_generator(rng)
+    rho, rng = _check_event_args(rho, eps, n_samples, rng)
     batch = _auto_batch(X.shape[1], d1 * X.shape[0]) if batch is None else int(batch)
     hits, left = 0, int(n_samples)
     while left > 0:
@@ -367,6 +372,48 @@ def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples:
         A = _pattern_unchecked(rng.standard_normal((b, d1, X.shape[0])) @ X, rho)
         e = _dlm_residual_unchecked(A, X, y)
         hits += int(np.sum(_mce_unchecked(y - e, y) > eps))  # MCE of the DLM output y - e_A
+        left -= b
+    return binomial_estimate(hits, int(n_samples), alpha)
+
+
+def sample_bad_region_event_over_data(y, d0: int, d1: int, eps: float, rho: float, *, n_samples: int, rng,
+                                     alpha: float = 1e-3, batch: int | None = None) -> Estimate:
+    r"""Estimate :math:`\mathbb E_X\,\mathbb P_W(\mathrm{MCE}(y - e_{a(WX)}) > \epsilon)`: the V2 bound on :math:`\mathbb E_X V(L_\epsilon)`.
+
+    Theorem 6 bounds :math:`\mathbb E_X V(L_\epsilon(X, y))` for fixed labels and :math:`X\sim\mathcal N`
+    (A1).  Each sample draws a fresh pair :math:`(X, W)` of standard normal matrices, so the events are
+    independent Bernoulli trials with success probability :math:`\mathbb E_X \mathbb P_W(\cdot)` and the
+    Clopper-Pearson interval is exact for it (one :math:`X` per sample, not one per batch of :math:`W`).
+
+    Parameters
+    ----------
+    y : array_like, shape (N,), labels in {0, 1}
+    d0, d1 : int
+    eps : float in (0, 1)
+    rho : float, != 1
+    n_samples : int
+    rng : numpy Generator or int seed
+    alpha : float
+        Error rate of the interval.
+    batch : int, optional
+        Pairs per batch (default about 4 MB of work); does not change the draws' distribution.
+
+    Returns
+    -------
+    Estimate
+    """
+    y = check_labels(y)
+    d0, d1 = positive_int("d0", d0), positive_int("d1", d1)
+    rho, rng = _check_event_args(rho, eps, n_samples, rng)
+    n = y.shape[0]
+    batch = _auto_batch(n, d1 * d0) if batch is None else int(batch)
+    hits, left = 0, int(n_samples)
+    while left > 0:
+        b = min(batch, left)
+        X = rng.standard_normal((b, d0, n))
+        A = _pattern_unchecked(rng.standard_normal((b, d1, d0)) @ X, rho)
+        e = _dlm_residual_unchecked(A, X, y)
+        hits += int(np.sum(_mce_unchecked(y - e, y) > eps))
         left -= b
     return binomial_estimate(hits, int(n_samples), alpha)
 
@@ -481,7 +528,7 @@ def plane_row_patterns(X) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class ExactVolumes:
-    """Exact angular volumes of D4's sets and of the V2 event, for one (X, y) with d0 = 2.
+    r"""Exact angular volumes of D4's sets and of the V2 event, for one (X, y) with d0 = 2.
 
     Attributes
     ----------

@@ -24,7 +24,8 @@ from scipy import optimize
 from ._checks import as_array, as_generator, as_matrix, check_rho, positive_int
 from .khatri_rao import _pattern_unchecked, dlm_residual, khatri_rao, mce
 
-__all__ = ["mse_and_gradient", "TrainResult", "train_network", "DLMDiagnostics", "dlm_diagnostics"]
+__all__ = ["mse_and_gradient", "TrainResult", "train_network", "DLMDiagnostics", "dlm_diagnostics", "MLPResult", "train_mlp",
+           "KinkStationarity", "kink_stationarity"]
 
 
 def _unpack(theta: np.ndarray, d1: int, d0: int) -> tuple[np.ndarray, np.ndarray]:
@@ -212,3 +213,151 @@ def dlm_diagnostics(W, z, X, y, rho: float) -> DLMDiagnostics:
             np.min(np.abs(U) / (np.linalg.norm(W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :]))
         ),
     )
+
+
+def _mlp_unpack(theta: np.ndarray, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
+    out, k = [], 0
+    for r, c in shapes:
+        out.append(theta[k: k + r * c].reshape(r, c))
+        k += r * c
+    return out
+
+
+def _mlp_loss_grad(theta: np.ndarray, shapes, X: np.ndarray, y: np.ndarray, rho: float):
+    *Ws, z = _mlp_unpack(theta, shapes)
+    H, cache = X, []
+    for W in Ws:
+        U = W @ H
+        A = np.where(U > 0, 1.0, rho)
+        cache.append((H, A))
+        H = A * U
+    e = y - H.T @ z[:, 0]
+    n = X.shape[1]
+    g = -(2.0 / n) * e
+    grads = [(H @ g)[:, None]]
+    dH = z[:, 0][:, None] * g[None, :]
+    for W, (H_in, A) in zip(reversed(Ws), reversed(cache)):
+        dU = A * dH
+        grads.append(dU @ H_in.T)
+        dH = W.T @ dU
+    return float(e @ e / n), np.concatenate([gr.ravel() for gr in reversed(grads)])
+
+
+@dataclass(frozen=True)
+class MLPResult:
+    """Outcome of :func:`train_mlp`: the layers ``Ws`` (first to last hidden), ``z``, final MSE and gradient."""
+
+    Ws: tuple[np.ndarray, ...]
+    z: np.ndarray
+    mse: float
+    gradient_norm: float
+    iterations: int
+    output: np.ndarray
+
+
+def train_mlp(X, y, widths, rho: float, *, rng, max_iter: int = 5000, gtol: float = 1e-10) -> MLPResult:
+    r"""Full-batch L-BFGS training of an LReLU network with hidden ``widths`` (no biases) on the MSE.
+
+    Output :math:`z^\top f(W_L \cdots f(W_1 X))`; the gradient is back-propagated analytically
+    (checked against finite differences in the tests).  Initialization :math:`W_l \sim \mathcal N(0, 1/\text{fan-in})`,
+    :math:`z \sim \mathcal N(0, 1/d_L)`.  For one hidden layer this is the model of the paper; E1 also
+    uses two.
+
+    Parameters
+    ----------
+    X : array_like, shape (d0, N)
+    y : array_like, shape (N,)
+        Real targets (E1 uses +-1).
+    widths : sequence of int
+        Hidden widths, e.g. ``[d1]`` or ``[d1, d2]``.
+    rho : float, != 1
+    rng : numpy Generator or int seed
+    max_iter : int
+    gtol : float
+
+    Returns
+    -------
+    MLPResult
+    """
+    rho = check_rho(rho)
+    X = as_matrix("X", X)
+    y = as_array("y", y, ndim=1)
+    if y.shape[0] != X.shape[1]:
+        raise ValueError(f"y must have length N = {X.shape[1]}; got {y.shape[0]}")
+    widths = [positive_int("widths", w) for w in widths]
+    if not widths:
+        raise ValueError("widths must name at least one hidden layer")
+    rng = as_generator(rng)
+    fan_in = [X.shape[0]] + widths
+    shapes = [(w, f) for w, f in zip(widths, fan_in[:-1])] + [(widths[-1], 1)]
+    theta = np.concatenate([rng.standard_normal(r * c) / np.sqrt(c if i < len(widths) else r)
+                            for i, (r, c) in enumerate(shapes)])
+    res = optimize.minimize(_mlp_loss_grad, theta, args=(shapes, X, y, rho), jac=True, method="L-BFGS-B",
+                            options={"maxiter": max_iter, "gtol": gtol, "ftol": 0.0, "maxcor": 30, "maxfun": 4 * max_iter})
+    value, grad = _mlp_loss_grad(res.x, shapes, X, y, rho)
+    *Ws, z = _mlp_unpack(res.x, shapes)
+    H = X
+    for W in Ws:
+        H = _lrelu(W @ H, rho)
+    return MLPResult(tuple(Ws), z[:, 0], value, float(np.linalg.norm(grad)), int(res.nit), H.T @ z[:, 0])
+
+
+def _lrelu(U: np.ndarray, rho: float) -> np.ndarray:
+    return np.where(U > 0, U, rho * U)
+
+
+@dataclass(frozen=True)
+class KinkStationarity:
+    r"""Section 6's stationarity at a point where some neural inputs vanish.
+
+    Attributes
+    ----------
+    zero_fraction : float
+        :math:`r`, the fraction of pairs :math:`(i, n)` with :math:`|w_i^\top x^{(n)}| \le \tau\|w_i\|\|x^{(n)}\|`.
+    projected : float
+        :math:`\|P(\operatorname{diag}(z)\otimes I)(A\circ X)e\| / (\|X\|_2\|e\|\|z\|)`, where :math:`P` projects each
+        block :math:`i` onto the complement of :math:`\mathrm{span}\{x^{(n)}: (i,n)\text{ zero}\}` (the
+        directions that keep the zero inputs at zero) and zero pairs are left out of :math:`A\circ X`.
+    full : float
+        The same without the projection (the one-sided gradient that a smooth method sees).
+    output_gradient : float
+        :math:`\|f(WX)e\| / (\|f(WX)\|_2\|e\|)`, the stationarity in :math:`z` (a smooth direction).
+    """
+
+    zero_fraction: float
+    projected: float
+    full: float
+    output_gradient: float
+
+
+def kink_stationarity(W, z, X, y, rho: float, *, tau: float = 1e-6) -> KinkStationarity:
+    r"""Measure Section 6's condition :math:`P(A\circ X)e = 0` at ``(W, z)`` (see :class:`KinkStationarity`).
+
+    ``tau`` is the relative threshold below which a neural input counts as zero; a loop over the
+    ``d1`` neurons (not over samples), each with one QR of its zero inputs.
+    """
+    rho = check_rho(rho)
+    W, X = as_matrix("W", W), as_matrix("X", X)
+    z, y = as_array("z", z, ndim=1), as_array("y", y, ndim=1)
+    if W.shape[1] != X.shape[0] or z.shape[0] != W.shape[0] or y.shape[0] != X.shape[1]:
+        raise ValueError(f"shapes do not fit: W {W.shape}, z {z.shape}, X {X.shape}, y {y.shape}")
+    if not 0 <= tau < 1:
+        raise ValueError(f"tau must lie in [0, 1); got {tau}")
+    U = W @ X
+    zero = np.abs(U) <= tau * np.linalg.norm(W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :]
+    A = np.where(U > 0, 1.0, rho)
+    H = A * U
+    e = y - H.T @ z
+    proj, full = np.zeros_like(W), np.zeros_like(W)
+    for i in range(W.shape[0]):
+        full[i] = z[i] * (X @ (A[i] * e))
+        g = z[i] * (X @ (A[i] * e * ~zero[i]))
+        if zero[i].any():
+            Q = np.linalg.qr(X[:, zero[i]])[0]
+            g = g - Q @ (Q.T @ g)
+        proj[i] = g
+    scale = np.linalg.norm(X, 2) * np.linalg.norm(e) * np.linalg.norm(z)
+    scale = scale if scale > 0 else 1.0
+    hs = np.linalg.norm(H, 2) * np.linalg.norm(e)
+    return KinkStationarity(float(zero.mean()), float(np.linalg.norm(proj) / scale), float(np.linalg.norm(full) / scale),
+                            float(np.linalg.norm(H @ e) / (hs if hs > 0 else 1.0)))

@@ -40,6 +40,7 @@ __all__ = [
     "mse_gradient_in_region",
     "gram_identity",
     "khatri_rao_symbolic",
+    "section6_reduced_width",
     "ALL_DERIVATIONS",
 ]
 
@@ -405,6 +406,38 @@ def mse_gradient_in_region(d0: int = 2, d1: int = 2, n: int = 3) -> Derivation:
     )
 
 
+def section6_reduced_width(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMILY_D1) -> Derivation:
+    r"""Section 6: replacing :math:`d_1` by :math:`(1-r)d_1` keeps Theorem 6's leading order.
+
+    At a non-differentiable critical point with a fraction :math:`r` of zero neural inputs the paper
+    applies Theorem 6's bound with :math:`(1-r)d_1`.  For constant :math:`r \in [0, 1)` the exponent is
+    multiplied by :math:`(1-r)^{1/4}` exactly, so it is :math:`=.` to Theorem 6's, and A4 still holds
+    for :math:`(1-r)d_1` along the family.  What is derived is this substitution step only; the bound
+    itself rests on Theorem 6's proof.
+    """
+    from .assumptions import check
+
+    N, r = B.N, sp.Symbol("r", nonnegative=True)
+    gamma = sp.Symbol("gamma", positive=True)
+    t6 = -gamma * N ** sp.Rational(3, 4) * (d0_law * d1_law) ** sp.Rational(1, 4)
+    reduced = -gamma * N ** sp.Rational(3, 4) * (d0_law * (1 - r) * d1_law) ** sp.Rational(1, 4)
+    ratio = sp.simplify(reduced / t6)
+    exact = _is_zero(ratio - (1 - r) ** sp.Rational(1, 4))
+    half = reduced.subs(r, sp.Rational(1, 2))
+    order = dot_eq(-half, -t6, N)
+    a4 = check(d0_law, (1 - sp.Rational(1, 2)) * d1_law, N)["A4"].holds
+    steps = (
+        f"(exponent with (1-r) d1) / (Theorem 6 exponent) = {ratio}: equals (1-r)^(1/4): {exact}",
+        f"at r = 1/2 the exponents are =.: {order} (a constant factor is invisible to the literal order)",
+        f"A4 holds for d0 = {d0_law}, d1 = {d1_law}/2: {a4}",
+    )
+    return Derivation(
+        "section6_reduced_width", "S6",
+        f"along d0 = {d0_law}, d1 = {d1_law}: gamma N^(3/4)(d0 (1-r) d1)^(1/4) = (1-r)^(1/4) gamma N^(3/4)(d0 d1)^(1/4)",
+        exact and order and a4, steps,
+    )
+
+
 ALL_DERIVATIONS = (
     theorem10_second_inequality_from_A4,
     theorem9_second_inequality,
@@ -414,4 +447,5 @@ ALL_DERIVATIONS = (
     theorem9_delta_vanishes,
     mse_gradient_in_region,
     gram_identity,
+    section6_reduced_width,
 )

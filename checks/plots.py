@@ -1,0 +1,88 @@
+"""Figures for the per-claim pages: matplotlib, SVG text, reproducible byte for byte in one environment.
+
+Every function returns the SVG as a string (no file I/O); :mod:`.cli` writes it beside the claim's page.
+Determinism: the Agg backend, a fixed ``svg.hashsalt`` and no date in the metadata.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["exponent_figure", "error_against_ratio_figure", "e2_figure", "svg"]
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    matplotlib.rcParams["svg.hashsalt"] = "vanishing-minima"
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def svg(fig) -> str:
+    """The figure as SVG text without a date; the figure is closed."""
+    plt = _pyplot()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def exponent_figure(n: Sequence[float], f: Sequence[float], est: Sequence[float], low: Sequence[float],
+                    high: Sequence[float], *, title: str, ylabel: str, claim_label: str) -> str:
+    """Measured -log p (point and exact interval; open triangles mark intervals unbounded above) and the claimed F(N), log axes."""
+    plt = _pyplot()
+    n, f, est, low, high = (np.asarray(v, float) for v in (n, f, est, low, high))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(n, f, "k--", label=claim_label)
+    finite = np.isfinite(est) & np.isfinite(high)
+    ax.errorbar(n[finite], est[finite], yerr=[est[finite] - low[finite], high[finite] - est[finite]], fmt="o",
+                capsize=3, label="measured (exact interval)")
+    if np.any(~finite):
+        ax.plot(n[~finite], low[~finite], "^", mfc="none", label="lower end only (no event seen)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("N")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    return svg(fig)
+
+
+def error_against_ratio_figure(series: dict[str, tuple[Sequence[float], Sequence[float], Sequence[float]]], *,
+                               title: str, xlabel: str, ylabel: str) -> str:
+    """Mean +- std of an error against a ratio, one line per series, with the line ratio = 1."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, (x, mean, std) in series.items():
+        ax.errorbar(x, mean, yerr=std, fmt="o-", capsize=3, label=name)
+    ax.axvline(1.0, color="grey", ls=":", label="ratio = 1")
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    return svg(fig)
+
+
+def e2_figure(rows: list[dict], *, paper_wx: tuple[float, float], paper_mse: tuple[float, float]) -> str:
+    """Final min |w^T x| against final MSE, one colour per d, with the paper's ranges shaded."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for d in sorted({r["d"] for r in rows}):
+        pts = [r for r in rows if r["d"] == d]
+        ax.scatter([max(r["mse"], 1e-40) for r in pts], [max(r["min_abs_wx"], 1e-40) for r in pts], label=f"d = {d}", s=14)
+    ax.axhspan(*paper_wx, color="green", alpha=0.1, label="paper: min |w^T x|")
+    ax.axvspan(*paper_mse, color="blue", alpha=0.05, label="paper: MSE")
+    ax.plot([1e-40, 1], [1e-40, 1], "k:", lw=0.8, label="min |w^T x| = MSE")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("final MSE")
+    ax.set_ylabel("final min |w_i^T x^(n)|")
+    ax.legend(fontsize=7)
+    return svg(fig)

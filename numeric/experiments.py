@@ -1,0 +1,91 @@
+r"""Section 5 of the paper (E1, E2, E3) as sweep tasks: one picklable function per training run.
+
+Each function takes one ``task`` dict (sizes, repeat index and a ``seed`` for
+``numpy.random.default_rng``) and returns the task with its measurements, so a sweep is
+``run_sweep(e1_point, tasks, executor=...)`` (:mod:`.sweeps`) on any executor.
+
+Settings (CLAIMS.md gives the data, the architecture and the schedule's shape, not the optimizer's
+constants; the constants below are ours and are part of the reported evidence):
+
+* E1: :math:`x^{(n)}\sim\mathcal N(0, I_{d_0})`, labels :math:`\pm 1` with probability 1/2, ReLU
+  (:math:`\rho = 0`), hidden widths all equal to :math:`d_0`, MSE, full-batch L-BFGS from
+  :math:`W_l\sim\mathcal N(0, 1/\text{fan-in})` until the gradient is below 1e-10 or 5000 iterations;
+  training error = fraction of :math:`\operatorname{sign}(\text{output}) \ne y`.
+* E2: same data, :math:`d = d_0 = d_1`, :math:`N = \lfloor d^2/5\rfloor`, one hidden layer, plain full-batch
+  gradient descent: ``E2_EPOCHS`` epochs at step ``E2_LR``, then ``E2_EPOCHS`` epochs with the step
+  multiplied by ``E2_DECAY`` each epoch.
+* E3: binary task from a real data set, inputs whitened (ZCA), ReLU, labels in {0, 1}, MSE, L-BFGS,
+  :math:`d_1 = \lceil N/d_0 \rceil` so that parameters/N is about 1; training MCE at threshold 1/2.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from .datasets import whiten
+from .training import train_mlp, train_network
+
+__all__ = ["e1_point", "e2_point", "e3_point", "E2_LR", "E2_DECAY", "E2_EPOCHS", "weights_count"]
+
+E2_LR = 0.2
+E2_DECAY = 0.995
+E2_EPOCHS = 1000
+
+
+def weights_count(d0: int, widths: list[int]) -> int:
+    """Number of weights of the bias-free network with hidden ``widths`` and one output."""
+    fan = [d0] + list(widths)
+    return sum(a * b for a, b in zip(fan[:-1], fan[1:])) + fan[-1]
+
+
+def e1_point(task: dict) -> dict:
+    """One E1 run: ``task`` holds ``n, d0, layers, seed``; returns ``mce, mse, iterations, seconds``."""
+    rng = np.random.default_rng(task["seed"])
+    n, d0 = int(task["n"]), int(task["d0"])
+    X = rng.standard_normal((d0, n))
+    y = rng.choice([-1.0, 1.0], n)
+    start = time.perf_counter()
+    res = train_mlp(X, y, [d0] * int(task["layers"]), 0.0, rng=rng, max_iter=task.get("max_iter", 5000))
+    return {**task, "mce": float(np.mean(np.where(res.output > 0, 1.0, -1.0) != y)), "mse": res.mse,
+            "iterations": res.iterations, "seconds": time.perf_counter() - start}
+
+
+def e2_point(task: dict) -> dict:
+    r"""One E2 run: ``task`` holds ``d, seed``; returns the final MSE and :math:`\min_{i,n}|w_i^\top x^{(n)}|`."""
+    rng = np.random.default_rng(task["seed"])
+    d = int(task["d"])
+    n = d * d // 5
+    X = rng.standard_normal((d, n))
+    y = rng.choice([-1.0, 1.0], n)
+    start = time.perf_counter()
+    with np.errstate(over="raise", invalid="raise"):
+        res = train_network(X, y, d, 0.0, rng=rng, method="gd", max_iter=E2_EPOCHS, decay_epochs=E2_EPOCHS,
+                            lr=E2_LR, decay_rate=E2_DECAY)
+    U = np.abs(res.W @ X)
+    norms = np.linalg.norm(res.W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :]
+    return {**task, "n": n, "mse": res.mse, "min_abs_wx": float(U.min()),
+            "normalized_min_abs_wx": float((U / norms).min()),
+            "pairs_below_1e-3": int(np.sum(U < 1e-3)), "seconds": time.perf_counter() - start}
+
+
+def e3_point(task: dict) -> dict:
+    """One E3 run on ``task["X"]`` (d0, N), ``task["y"]`` in {0, 1}: whiten, train, training MCE.
+
+    ``d1`` defaults to ``ceil(N / d0)``.  Returns the task without the arrays, plus ``d1``,
+    ``params_over_n``, ``mce``, ``mse``, ``iterations``, ``seconds``.
+    """
+    X, y = np.asarray(task["X"], float), np.asarray(task["y"], float)
+    d0, n = X.shape
+    d1 = int(task.get("d1") or math.ceil(n / d0))
+    rng = np.random.default_rng(task["seed"])
+    start = time.perf_counter()
+    Xw = whiten(X)
+    res = train_network(Xw, y, d1, 0.0, rng=rng, max_iter=task.get("max_iter", 20_000), gtol=1e-10)
+    out = np.maximum(res.W @ Xw, 0.0).T @ res.z
+    meta = {k: v for k, v in task.items() if k not in ("X", "y")}
+    return {**meta, "n": n, "d0": d0, "d1": d1, "params_over_n": (d0 * d1 + d1) / n,
+            "mce": float(np.mean((out > 0.5) != (y > 0.5))), "mse": res.mse, "iterations": res.iterations,
+            "seconds": time.perf_counter() - start}

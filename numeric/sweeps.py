@@ -1,0 +1,170 @@
+r"""Sweeps across growing N along a scaling family, on any ``concurrent.futures.Executor``, and exponent fits.
+
+The asymptotic claims (T6, T9, T10) compare leading orders: :math:`V \,\dot\le\, e^{-F}` means
+:math:`\liminf_{N\to\infty} \log(-\log V)/\log F \ge 1`.  At finite N the toolkit measures
+:math:`-\log p(N)` for an estimated probability :math:`p(N)` at several N along a family
+(``d0 = d0(N)``, ``d1 = d1(N)``) and fits the exponent :math:`\kappa` of
+
+.. math:: -\log p(N) \approx C\,F(N)^{\kappa}, \qquad \log(-\log p) = \log C + \kappa \log F,
+
+so the claim reads :math:`\kappa \ge 1` in the limit.  :func:`fit_exponent` gives the least-squares
+:math:`\hat\kappa` on the point estimates and, from the exact per-N confidence intervals, the range of
+:math:`\kappa` for which *one* line passes through every interval (two linear programs).  That range is a
+confidence set under the power-law model at the intervals' joint error rate; when no line passes through
+all intervals, the power law is rejected at these N and the range is ``None``.  Either way the result is
+finite-N evidence, labelled as such by the checks.
+
+Sweeps: :func:`run_sweep` maps a picklable function over tasks on an executor.  The default is a
+``ProcessPoolExecutor``; a user with a cluster passes a Dask client's executor
+(``distributed.Client(...).get_executor()``), which implements the same interface.  Every task carries
+its own seed, so the results do not depend on the executor or on the order in which tasks finish.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+from scipy import optimize
+
+from ._checks import as_array
+
+__all__ = ["run_sweep", "ExponentFit", "fit_exponent", "family_sizes"]
+
+
+def run_sweep(fn: Callable[[Any], Any], tasks: Iterable[Any], *, executor: Executor | None = None,
+              max_workers: int | None = None) -> list[Any]:
+    """``[fn(t) for t in tasks]``, computed on ``executor``; results in task order.
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level (picklable) function of one argument.
+    tasks : iterable
+        Its arguments; each should carry its own seed.
+    executor : concurrent.futures.Executor, optional
+        Any executor: ``ThreadPoolExecutor``, ``ProcessPoolExecutor``, or a Dask distributed client's
+        ``client.get_executor()``.  Default: a ``ProcessPoolExecutor`` with ``max_workers`` workers
+        (default ``os.cpu_count()``), created and shut down here.  With ``max_workers=1`` and no executor
+        the tasks run in this process (no pool).
+    """
+    tasks = list(tasks)
+    if executor is not None:
+        if not isinstance(executor, Executor) and not hasattr(executor, "map"):
+            raise TypeError(f"executor must be a concurrent.futures.Executor; got {type(executor).__name__}")
+        return list(executor.map(fn, tasks))
+    workers = max_workers or os.cpu_count() or 1
+    if workers == 1 or len(tasks) <= 1:
+        return [fn(t) for t in tasks]
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_one_blas_thread) as pool:
+        return list(pool.map(fn, tasks))
+
+
+def _one_blas_thread() -> None:
+    """Worker initializer: one BLAS thread per process (the pool already uses the cores)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
+def family_sizes(ns: Sequence[int], d0_exponent: float, d1_exponent: float) -> list[tuple[int, int, int]]:
+    """``(N, d0, d1)`` with ``d0 = round(N^a)``, ``d1 = max(1, round(N^b))``, checked ``d0 <= N``."""
+    out = []
+    for n in ns:
+        n = int(n)
+        d0, d1 = max(1, round(n ** d0_exponent)), max(1, round(n ** d1_exponent))
+        if n < 2 or d0 > n:
+            raise ValueError(f"family sizes need N >= 2 and d0 <= N; got N = {n}, d0 = {d0}")
+        out.append((n, d0, d1))
+    return out
+
+
+@dataclass(frozen=True)
+class ExponentFit:
+    r"""Fit of :math:`\log(-\log p) = \log C + \kappa \log F` across N.
+
+    Attributes
+    ----------
+    kappa : float
+        Least-squares slope on the point estimates (``nan`` with fewer than two usable points).
+    kappa_range : tuple of float or None
+        Smallest and largest slope of a line through every interval; ``None`` if there is no such
+        line (the power law is rejected at these N), ``(lo, inf)`` if the intervals do not bound it.
+    points : int
+        Sizes with a finite point estimate (``0 < p < 1``).
+    local : list of float
+        Slopes between consecutive usable points (the local exponent; a trend says pre-asymptotic).
+    """
+
+    kappa: float
+    kappa_range: tuple[float, float] | None
+    points: int
+    local: list[float]
+
+
+def fit_exponent(log_f, minus_log_p, minus_log_p_low, minus_log_p_high) -> ExponentFit:
+    r"""Fit the exponent :math:`\kappa` of :math:`-\log p \approx C F^\kappa` (see the module docstring).
+
+    Parameters
+    ----------
+    log_f : array_like, shape (m,)
+        :math:`\log F(N)` at each size (the claimed exponent, e.g. ``-theorem6_log_bound``, logged).
+    minus_log_p : array_like, shape (m,)
+        :math:`-\log \hat p` (``inf`` when no event was seen, ``0`` when every sample was an event).
+    minus_log_p_low, minus_log_p_high : array_like, shape (m,)
+        The interval for :math:`-\log p` from the exact interval of :math:`p` (``high`` may be ``inf``).
+
+    Returns
+    -------
+    ExponentFit
+    """
+    x = as_array("log_f", log_f, ndim=1)
+    est = np.asarray(minus_log_p, dtype=float)
+    lo = np.asarray(minus_log_p_low, dtype=float)
+    hi = np.asarray(minus_log_p_high, dtype=float)
+    if not (x.shape == est.shape == lo.shape == hi.shape):
+        raise ValueError(f"log_f and the -log p arrays must have one shape; got {x.shape}, {est.shape}, {lo.shape}, {hi.shape}")
+    if np.any(np.isnan(est)) or np.any(np.isnan(lo)) or np.any(np.isnan(hi)) or np.any(lo > hi) or np.any(lo < 0):
+        raise ValueError("need 0 <= minus_log_p_low <= minus_log_p_high, no NaN")
+    usable = np.isfinite(est) & (est > 0)
+    xs, ys = x[usable], np.log(est[usable])
+    kappa = float(np.polyfit(xs, ys, 1)[0]) if usable.sum() >= 2 and np.ptp(xs) > 0 else math.nan
+    local = [float((ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i])) for i in range(len(xs) - 1) if xs[i + 1] != xs[i]]
+    # one line a + kappa x through every interval [log lo, log hi]; lo = 0 (p = 1 possible) gives no lower constraint
+    rows, rhs = [], []
+    for xi, l, h in zip(x, lo, hi):
+        if l > 0:
+            rows.append([-1.0, -xi]), rhs.append(-math.log(l))
+        if np.isfinite(h):
+            if h <= 0:
+                return ExponentFit(kappa, None, int(usable.sum()), local)
+            rows.append([1.0, xi]), rhs.append(math.log(h))
+    bounds_ = []
+    for sign in (1.0, -1.0):
+        res = optimize.linprog([0.0, sign], A_ub=rows, b_ub=rhs, bounds=[(None, None)] * 2, method="highs")
+        if res.status == 2:
+            return ExponentFit(kappa, None, int(usable.sum()), local)
+        bounds_.append(math.inf * -sign if res.status == 3 else float(res.x[1]))
+    return ExponentFit(kappa, (bounds_[0], bounds_[1]), int(usable.sum()), local)
+
+
+def v2_event_point(task: dict) -> dict:
+    r"""One size of the Theorem 6 sweep: :math:`\mathbb E_X\mathbb P_W(\mathrm{MCE}(e_{a(WX)}) > \epsilon)`.
+
+    ``task`` holds ``n, d0, d1, eps, rho, n_samples, alpha`` and ``seed`` (entropy for
+    ``numpy.random.default_rng``).  The labels are one fixed Bernoulli(1/2) draw from that generator
+    (Theorem 6 is for fixed labels), then ``n_samples`` independent pairs :math:`(X, W)`
+    (:func:`~vanishing_minima.numeric.regions.sample_bad_region_event_over_data`).  Returns the task with
+    ``hits``, ``estimate``, ``lower``, ``upper``.
+    """
+    from .regions import sample_bad_region_event_over_data
+
+    rng = np.random.default_rng(task["seed"])
+    y = rng.integers(0, 2, int(task["n"])).astype(float)
+    est = sample_bad_region_event_over_data(y, task["d0"], task["d1"], task["eps"], task["rho"],
+                                            n_samples=task["n_samples"], rng=rng, alpha=task["alpha"])
+    return {**task, "hits": est.successes, "estimate": est.estimate, "lower": est.lower, "upper": est.upper}

@@ -1,0 +1,102 @@
+"""Sweeps on executors, the exponent fit, and the (X, W) sampler behind the Theorem 6 check."""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vanishing_minima import numeric as nm
+from vanishing_minima.numeric.khatri_rao import _pattern_unchecked, khatri_rao
+
+
+def _tasks():
+    return [dict(n=n, d0=d0, d1=d1, eps=0.1, rho=0.0, n_samples=300, alpha=1e-3, seed=[7, i])
+            for i, (n, d0, d1) in enumerate(nm.family_sizes([8, 12, 16], 0.75, 1 / 3))]
+
+
+def test_sweep_results_do_not_depend_on_the_executor():
+    serial = nm.run_sweep(nm.v2_event_point, _tasks(), max_workers=1)
+    with ThreadPoolExecutor(2) as pool:
+        threads = nm.run_sweep(nm.v2_event_point, _tasks(), executor=pool)
+    with ProcessPoolExecutor(2) as pool:
+        processes = nm.run_sweep(nm.v2_event_point, _tasks(), executor=pool)
+    assert serial == threads == processes
+    assert [r["n"] for r in serial] == [8, 12, 16]
+
+
+def test_sweep_refuses_a_non_executor():
+    with pytest.raises(TypeError, match="executor"):
+        nm.run_sweep(nm.v2_event_point, _tasks(), executor=object())
+
+
+def test_family_sizes_refuses_impossible_sizes():
+    assert nm.family_sizes([16], 0.75, 1 / 3) == [(16, 8, 3)]
+    with pytest.raises(ValueError, match="d0 <= N"):
+        nm.family_sizes([16], 1.5, 0.5)
+
+
+@given(kappa=st.floats(0.3, 3.0), c=st.floats(0.1, 10.0), width=st.floats(1e-3, 0.2))
+def test_fit_recovers_the_exponent_of_an_exact_power_law(kappa, c, width):
+    """-log p = c F^kappa exactly: the fit returns kappa, and the range of lines through every interval holds it."""
+    log_f = np.log([0.5, 1.0, 2.0, 4.0, 8.0])
+    value = c * np.exp(kappa * log_f)
+    fit = nm.fit_exponent(log_f, value, value * (1 - width), value * (1 + width))
+    assert fit.kappa == pytest.approx(kappa, rel=1e-9, abs=1e-9)
+    assert fit.kappa_range is not None and fit.kappa_range[0] <= kappa <= fit.kappa_range[1]
+    assert all(loc == pytest.approx(kappa, rel=1e-9, abs=1e-9) for loc in fit.local)
+
+
+def test_fit_rejects_a_power_law_that_no_line_fits():
+    log_f = np.log([1.0, 2.0, 4.0])
+    est = np.array([1.0, 10.0, 1.0])  # up then down: no single line through tight intervals
+    fit = nm.fit_exponent(log_f, est, est * 0.99, est * 1.01)
+    assert fit.kappa_range is None and fit.points == 3
+
+
+def test_fit_with_intervals_unbounded_above_gives_an_open_range():
+    log_f = np.log([1.0, 2.0, 4.0])
+    fit = nm.fit_exponent(log_f, [1.0, 2.0, math.inf], [0.9, 1.8, 3.0], [1.1, 2.2, math.inf])
+    two = nm.fit_exponent(log_f[:2], [1.0, 2.0], [0.9, 1.8], [1.1, 2.2])
+    assert fit.points == 2 and fit.kappa_range is not None
+    # the open interval only pushes the slope up: same largest slope, a larger smallest one
+    assert fit.kappa_range[1] == pytest.approx(two.kappa_range[1]) and fit.kappa_range[0] > two.kappa_range[0]
+    alone = nm.fit_exponent(log_f[1:], [2.0, math.inf], [1.8, 3.0], [2.2, math.inf])
+    assert alone.kappa_range[1] == math.inf
+
+
+@pytest.mark.parametrize("bad", [dict(minus_log_p_low=[2.0, 1.0]), dict(minus_log_p=[math.nan, 1.0])])
+def test_fit_refuses_bad_intervals(bad):
+    args = dict(log_f=[0.0, 1.0], minus_log_p=[1.0, 2.0], minus_log_p_low=[0.5, 1.5], minus_log_p_high=[1.5, 2.5])
+    args.update(bad)
+    with pytest.raises(ValueError):
+        nm.fit_exponent(**args)
+
+
+def test_joint_sampler_matches_a_per_sample_lstsq_loop():
+    """batch = 1 draws X then W per sample; the loop repeats those draws and uses numpy.linalg.lstsq."""
+    y = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0])
+    est = nm.sample_bad_region_event_over_data(y, 3, 2, 0.1, 0.0, n_samples=400, rng=np.random.default_rng(3), batch=1)
+    rng, hits = np.random.default_rng(3), 0
+    for _ in range(400):
+        X = rng.standard_normal((1, 3, 10))
+        A = _pattern_unchecked(rng.standard_normal((1, 2, 3)) @ X, 0.0)[0]
+        M = khatri_rao(A, X[0]).T
+        e = y - M @ np.linalg.lstsq(M, y, rcond=None)[0]
+        hits += int(np.mean(((y - e) > 0.5) != (y > 0.5)) > 0.1)
+    assert est.successes == hits and 0 < hits < 400
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(eps=1.0), "eps"), (dict(rho=1.0), "rho"), (dict(d0=0), "d0"), (dict(n_samples=0), "n_samples"),
+    (dict(y=[0.0, 2.0]), "y"),
+])
+def test_joint_sampler_refuses_bad_input(kwargs, match):
+    args = dict(y=[0.0, 1.0, 1.0], d0=2, d1=2, eps=0.1, rho=0.0, n_samples=10, rng=0)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        nm.sample_bad_region_event_over_data(args.pop("y"), **args)
