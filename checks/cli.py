@@ -8,6 +8,7 @@ Sub-commands
 ``assumptions``  decide A2-A4 for growth laws, e.g. ``--d0 'n**(3/4)' --d1 'n**(1/3)'``
 ``derive``       run the symbolic derivations and print their steps
 ``docs``         regenerate the generated pages of ``docs/``
+``table1``       E3: training MCE at params/N about 1 on digits, or MNIST / CIFAR-10 from your files
 ``bench``        throughput of the V2 sampler, vectorized versus a per-sample loop
 ``seeds``        run the test suite for consecutive ``--vm-seed`` values (from a clone of the repository)
 
@@ -147,6 +148,60 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The paper's Table 1 (CLAIMS.md, E3): d0, d1, N, training MCE, params/N.
+PAPER_TABLE1 = {"MNIST": (784, 89, 70000, 0.0, 0.999), "CIFAR-10": (3072, 16, 50000, 0.0, 0.983),
+                "ImageNet 64x64": (12288, 105, 1280000, 0.001, 1.008)}
+
+
+def _table1_data(args: argparse.Namespace) -> list[tuple[str, "object", "object"]]:
+    import numpy as np
+
+    from vanishing_minima import numeric as nm
+
+    data = []
+    if args.digits:
+        X, y = nm.load_digits_binary()
+        data.append(("digits (sklearn)", X, y))
+    if args.mnist:
+        X, labels = nm.load_mnist(args.mnist, "train")
+        try:  # the paper's N = 70000 is train + test
+            Xt, lt = nm.load_mnist(args.mnist, "test")
+            X, labels = np.concatenate([X, Xt], axis=1), np.concatenate([labels, lt])
+        except FileNotFoundError:
+            pass
+        data.append(("MNIST", X, nm.binary_labels(labels, range(5, 10))))
+    if args.cifar:
+        X, labels = nm.load_cifar10(args.cifar, "train")
+        data.append(("CIFAR-10", X, nm.binary_labels(labels, range(5, 10))))
+    return data
+
+
+def _cmd_table1(args: argparse.Namespace) -> int:
+    import time
+
+    import numpy as np
+
+    from vanishing_minima import numeric as nm
+
+    if not (args.digits or args.mnist or args.cifar):
+        raise _UsageError("name at least one data set: --digits, --mnist DIR or --cifar DIR")
+    if args.limit is not None and args.limit < 2:
+        raise _UsageError(f"--limit must be >= 2; got {args.limit}")
+    rows = [(name, str(d0), str(d1), str(n), "paper", f"{p:.3f}", f"{100 * m:.1f}%", "")
+            for name, (d0, d1, n, m, p) in PAPER_TABLE1.items()]
+    for name, X, y in _table1_data(args):
+        rng = np.random.default_rng([args.seed, 1])
+        if args.limit is not None and args.limit < X.shape[1]:
+            idx = np.sort(rng.choice(X.shape[1], args.limit, replace=False))
+            X, y = X[:, idx], y[idx]
+        start = time.perf_counter()
+        r = nm.e3_point({"X": X, "y": y, "seed": [args.seed, 2], "max_iter": args.max_iter, "d1": args.d1})
+        rows.append((name, str(r["d0"]), str(r["d1"]), str(r["n"]), "ours", f"{r['params_over_n']:.3f}",
+                     f"{100 * r['mce']:.2f}%", f"{time.perf_counter() - start:.0f} s ({r['iterations']} it.)"))
+    _print_table(rows, ("data", "d0", "d1", "N", "source", "params/N", "training MCE", "run time"))
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     print(f"V2 sampler (eps = 0.1, ReLU), median of {args.repeats} runs; same draws for both samplers")
     rows = [
@@ -246,6 +301,15 @@ def _parser() -> _Parser:
     h.add_argument("--repeats", type=int, default=3, help="runs per measurement (median; default 3)")
     h.add_argument("--seed", type=int, default=0, help="seed of data and draws (default 0)")
     h.set_defaults(func=_cmd_bench)
+    t1 = sub.add_parser("table1", help="E3 (the paper's Table 1): training MCE at params/N about 1 on real data")
+    t1.add_argument("--digits", action="store_true", help="scikit-learn's 8x8 digits (0-4 vs 5-9)")
+    t1.add_argument("--mnist", default=None, help="folder with MNIST's IDX files (train, and test if present)")
+    t1.add_argument("--cifar", default=None, help="folder with CIFAR-10's python pickle batches")
+    t1.add_argument("--limit", type=int, default=None, help="train on this many samples drawn without replacement")
+    t1.add_argument("--d1", type=int, default=None, help="hidden width (default ceil(N/d0))")
+    t1.add_argument("--max-iter", type=int, default=20_000, help="L-BFGS iterations (default 20000)")
+    t1.add_argument("--seed", type=int, default=0, help="seed of the subsample and the initialization")
+    t1.set_defaults(func=_cmd_table1)
     se = sub.add_parser("seeds", help="run the test suite for consecutive --vm-seed values (run in the repository)")
     se.add_argument("--count", type=int, default=20, help="number of seeds (default 20)")
     se.add_argument("--start", type=int, default=1, help="first seed (default 1)")
@@ -258,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         return args.func(args)
-    except (_UsageError, ValueError) as exc:  # ValueError: invalid sizes, eps, rho (the bounds name the rule)
+    except (_UsageError, ValueError, FileNotFoundError) as exc:  # invalid sizes, eps, rho; missing data files
         one_line = " ".join(str(exc).split())
         print(f"vanishing-minima: error: {one_line}", file=sys.stderr)
         return 2

@@ -127,5 +127,5 @@ def check_E3(ctx: Context) -> CheckResult:
                             "d1 = ceil(N/d0); subsets drawn without replacement",
                 "verdict rule": "consistent: MCE <= 0.1% (the paper's worst row); partial: <= 1%; else inconsistent",
                 "runs": rows, "paper_table_1": paper,
-                "MNIST/CIFAR-10": "not run here: load the user's files with numeric.load_mnist / load_cifar10 and run numeric.e3_point"}
+                "MNIST/CIFAR-10": "not run here (no copies): `vanishing-minima table1 --mnist DIR --cifar DIR` runs them from your files"}
     return CheckResult("E3", verdict, figure, "training runs on real data shipped with scikit-learn", evidence)

@@ -84,3 +84,27 @@ def test_binary_labels():
         binary_labels(np.array([0, 1]), {3})
     with pytest.raises(ValueError, match="one class"):
         binary_labels(np.array([1, 1]), {1})
+
+
+def test_table1_command_on_small_files_in_the_standard_formats(tmp_path, capsys):
+    """MNIST IDX and CIFAR-10 pickles written here, then E3 run on them from the command line."""
+    from vanishing_minima.checks.cli import main
+
+    rng = np.random.default_rng(2)
+    _write_idx(tmp_path / "train-images-idx3-ubyte", rng.integers(0, 256, (40, 28, 28)), False)
+    _write_idx(tmp_path / "train-labels-idx1-ubyte", np.arange(40) % 10, False)
+    for i in range(1, 6):
+        with open(tmp_path / f"data_batch_{i}", "wb") as fh:
+            pickle.dump({b"data": rng.integers(0, 256, (8, 3072), dtype=np.uint8), b"labels": [(j + 3 * i) % 10 for j in range(8)]}, fh)
+    assert main(["table1", "--mnist", str(tmp_path), "--cifar", str(tmp_path), "--max-iter", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "MNIST" in out and "CIFAR-10" in out and out.count("ours") == 2 and out.count("paper") == 3
+
+
+def test_table1_command_names_the_missing_files(tmp_path, capsys):
+    from vanishing_minima.checks.cli import main
+
+    assert main(["table1", "--mnist", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "train-images-idx3-ubyte" in err and err.count("\n") == 1
+    assert main(["table1"]) == 2 and "--digits" in capsys.readouterr().err
