@@ -226,27 +226,40 @@ QR_CERTIFICATE_GUARD = 1e-10
 
 
 def _augmented(A: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """[M | y] with M = (A o X)^T, shape (..., N, d1 d0 + 1), written in one pass (X may be batched too)."""
+    """[M | y] with M = (A o X)^T, shape (..., N, d1 d0 + 1), written in one pass (X may be batched too).
+
+    Stored as its transpose [A o X ; y^T] in C order, so each matrix is Fortran-contiguous (what LAPACK
+    reads without a transposing copy) and the product is written with the long axis N innermost.
+    """
     batch, (d1, n), d0 = A.shape[:-2], A.shape[-2:], X.shape[-2]
-    aug = np.empty(batch + (n, d1 * d0 + 1))
-    np.multiply(np.swapaxes(A, -1, -2)[..., None], np.swapaxes(X, -1, -2)[..., :, None, :],
-                out=aug[..., : d1 * d0].reshape(batch + (n, d1, d0)))
-    aug[..., -1] = y
-    return aug
+    out = np.empty(batch + (d1 * d0 + 1, n))
+    np.multiply(A[..., :, None, :], X[..., None, :, :], out=out[..., :-1, :].reshape(batch + (d1, d0, n)))
+    out[..., -1, :] = y
+    return np.swapaxes(out, -1, -2)
+
+
+def _back_substitution(R: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve R c = b for upper-triangular R, batched: a loop over the p rows, vectorized over the batch."""
+    p = R.shape[-1]
+    c = np.zeros(b.shape)
+    for k in range(p - 1, -1, -1):
+        acc = np.einsum("...j,...j->...", R[..., k, k + 1:], c[..., k + 1:]) if k < p - 1 else 0.0
+        c[..., k] = (b[..., k] - acc) / R[..., k, k]
+    return c
 
 
 def _residual_qr(aug: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Residual by Householder QR of [M | y] and a triangular solve; returns (e, accepted mask)."""
+    """Residual by Householder QR of [M | y] and back substitution; returns (e, accepted mask)."""
     p = aug.shape[-1] - 1
-    M = aug[..., :p]
+    Mt = np.swapaxes(aug[..., :p], -1, -2)  # (..., p, N), contiguous rows
     R = np.linalg.qr(aug, mode="r")
     diag = np.abs(np.diagonal(R[..., :p, :p], axis1=-2, axis2=-1))
     ok = diag.min(axis=-1) > QR_DIAGONAL_GUARD * diag.max(axis=-1)
     Rp = np.where(ok[..., None, None], R[..., :p, :p], np.eye(p))  # keep the solve defined everywhere
-    c = np.linalg.solve(Rp, R[..., :p, p:])[..., 0]
-    e = y - np.einsum("...np,...p->...n", M, c)
-    cert = np.linalg.norm(np.einsum("...np,...n->...p", M, e), axis=-1)
-    scale = np.sqrt(np.einsum("...np,...np->...", M, M)) * np.linalg.norm(y)
+    c = _back_substitution(Rp, R[..., :p, p])
+    e = y - (c[..., None, :] @ Mt)[..., 0, :]
+    cert = np.linalg.norm((Mt @ e[..., None])[..., 0], axis=-1)
+    scale = np.sqrt(np.einsum("...pn,...pn->...", Mt, Mt)) * np.linalg.norm(y)
     ok &= np.isfinite(cert) & (cert <= QR_CERTIFICATE_GUARD * scale)
     return e, ok
 
