@@ -33,6 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from vanishing_minima.numeric.sweeps import one_blas_thread, run_serial
 from vanishing_minima.theory import claims
 
 from .docs import claim_summary
@@ -73,21 +74,6 @@ class Budget(str, Enum):
         return {"quick": 1, "standard": 4, "thorough": 16}[self.value]
 
 
-def _one_blas_thread() -> None:
-    """Worker initializer: one BLAS thread per process (the pool already uses every core; more threads
-    on small matrices oversubscribe the cores and were measured 5-8x slower)."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
-
-
-def _serial(fn: Callable[[Any], Any], tasks: list[Any]) -> list[Any]:
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):
-        return [fn(t) for t in tasks]
-
-
 class _SharedPool:
     """A process pool created on first use and shared by the checks of one audit (the platform's
     default start method)."""
@@ -100,11 +86,11 @@ class _SharedPool:
         tasks = list(tasks)
         workers = self.workers or os.cpu_count() or 1
         if workers == 1 or len(tasks) <= 1:
-            return _serial(fn, tasks)
+            return run_serial(fn, tasks)
         if self._pool is None:
             from concurrent.futures import ProcessPoolExecutor
 
-            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_one_blas_thread)
+            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=one_blas_thread)
         return list(self._pool.map(fn, tasks))
 
     def close(self) -> None:
@@ -130,7 +116,7 @@ class Context:
         Results are the same on every executor up to the summation order of a multi-threaded BLAS
         (the audit's own pool and the serial path use one BLAS thread)."""
         if self.executor is None:
-            return _serial(fn, tasks)
+            return run_serial(fn, tasks)
         return list(self.executor.map(fn, list(tasks)))
 
     def task_seed(self, index: int) -> list[int]:

@@ -328,6 +328,19 @@ def _check_event_args(rho, eps, n_samples, rng) -> tuple[float, np.random.Genera
     return rho, as_generator(rng)
 
 
+def _count_v2_events(draw, y: np.ndarray, eps: float, n_samples: int, batch: int) -> int:
+    """Count V2 events over ``n_samples`` draws taken ``batch`` at a time; ``draw(b)`` returns (A, X)
+    for ``b`` samples (X shared or batched).  The event: MCE of the DLM output y - e_A exceeds eps."""
+    hits, left = 0, n_samples
+    while left > 0:
+        b = min(batch, left)
+        A, X = draw(b)
+        e = _dlm_residual_unchecked(A, X, y)
+        hits += int(np.sum(_mce_unchecked(y - e, y) > eps))
+        left -= b
+    return hits
+
+
 def _auto_batch(n: int, p: int) -> int:
     """Patterns per batch so that one batch of [M | y] takes about 4 MB (it then stays in cache)."""
     return max(1, min(256, (1 << 19) // (n * (p + 1))))
@@ -366,14 +379,8 @@ def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples:
     X, y = _check_sizes(X, y, d1)
     rho, rng = _check_event_args(rho, eps, n_samples, rng)
     batch = _auto_batch(X.shape[1], d1 * X.shape[0]) if batch is None else int(batch)
-    hits, left = 0, int(n_samples)
-    while left > 0:
-        b = min(batch, left)
-        A = _pattern_unchecked(rng.standard_normal((b, d1, X.shape[0])) @ X, rho)
-        e = _dlm_residual_unchecked(A, X, y)
-        hits += int(np.sum(_mce_unchecked(y - e, y) > eps))  # MCE of the DLM output y - e_A
-        left -= b
-    return binomial_estimate(hits, int(n_samples), alpha)
+    draw = lambda b: (_pattern_unchecked(rng.standard_normal((b, d1, X.shape[0])) @ X, rho), X)  # noqa: E731
+    return binomial_estimate(_count_v2_events(draw, y, eps, int(n_samples), batch), int(n_samples), alpha)
 
 
 def sample_bad_region_event_over_data(y, d0: int, d1: int, eps: float, rho: float, *, n_samples: int, rng,
@@ -407,15 +414,12 @@ def sample_bad_region_event_over_data(y, d0: int, d1: int, eps: float, rho: floa
     rho, rng = _check_event_args(rho, eps, n_samples, rng)
     n = y.shape[0]
     batch = _auto_batch(n, d1 * d0) if batch is None else int(batch)
-    hits, left = 0, int(n_samples)
-    while left > 0:
-        b = min(batch, left)
+
+    def draw(b: int) -> tuple[np.ndarray, np.ndarray]:
         X = rng.standard_normal((b, d0, n))
-        A = _pattern_unchecked(rng.standard_normal((b, d1, d0)) @ X, rho)
-        e = _dlm_residual_unchecked(A, X, y)
-        hits += int(np.sum(_mce_unchecked(y - e, y) > eps))
-        left -= b
-    return binomial_estimate(hits, int(n_samples), alpha)
+        return _pattern_unchecked(rng.standard_normal((b, d1, d0)) @ X, rho), X
+
+    return binomial_estimate(_count_v2_events(draw, y, eps, int(n_samples), batch), int(n_samples), alpha)
 
 
 def sample_bad_region_event_loop(X, y, d1: int, eps: float, rho: float, *, n_samples: int, rng,

@@ -33,7 +33,7 @@ from scipy import optimize
 
 from ._checks import as_array
 
-__all__ = ["run_sweep", "ExponentFit", "fit_exponent", "family_sizes"]
+__all__ = ["run_sweep", "run_serial", "one_blas_thread", "ExponentFit", "fit_exponent", "family_sizes", "v2_event_point"]
 
 
 def run_sweep(fn: Callable[[Any], Any], tasks: Iterable[Any], *, executor: Executor | None = None,
@@ -50,7 +50,7 @@ def run_sweep(fn: Callable[[Any], Any], tasks: Iterable[Any], *, executor: Execu
         Any executor: ``ThreadPoolExecutor``, ``ProcessPoolExecutor``, or a Dask distributed client's
         ``client.get_executor()``.  Default: a ``ProcessPoolExecutor`` with ``max_workers`` workers
         (default ``os.cpu_count()``), created and shut down here.  With ``max_workers=1`` and no executor
-        the tasks run in this process (no pool).
+        the tasks run in this process (no pool), with one BLAS thread like the pool's workers.
     """
     tasks = list(tasks)
     if executor is not None:
@@ -59,16 +59,25 @@ def run_sweep(fn: Callable[[Any], Any], tasks: Iterable[Any], *, executor: Execu
         return list(executor.map(fn, tasks))
     workers = max_workers or os.cpu_count() or 1
     if workers == 1 or len(tasks) <= 1:
-        return [fn(t) for t in tasks]
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_one_blas_thread) as pool:
+        return run_serial(fn, tasks)
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=one_blas_thread) as pool:
         return list(pool.map(fn, tasks))
 
 
-def _one_blas_thread() -> None:
-    """Worker initializer: one BLAS thread per process (the pool already uses the cores)."""
+def one_blas_thread() -> None:
+    """Worker initializer: one BLAS thread per process.  The pool already uses every core; more threads
+    on these small matrices oversubscribe the cores (measured 5-30x slower for L-BFGS runs)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+
+
+def run_serial(fn: Callable[[Any], Any], tasks: Iterable[Any]) -> list[Any]:
+    """``[fn(t) for t in tasks]`` in this process with one BLAS thread, as in the pool's workers."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return [fn(t) for t in tasks]
 
 
 def family_sizes(ns: Sequence[int], d0_exponent: float, d1_exponent: float) -> list[tuple[int, int, int]]:

@@ -28,6 +28,16 @@ __all__ = ["mse_and_gradient", "TrainResult", "train_network", "DLMDiagnostics",
            "KinkStationarity", "kink_stationarity"]
 
 
+def _training_data(X, y, rho) -> tuple[float, np.ndarray, np.ndarray]:
+    """Validate the trainers' data: rho != 1, X a (d0, N) matrix, y a vector of length N."""
+    rho = check_rho(rho)
+    X = as_matrix("X", X)
+    y = as_array("y", y, ndim=1)
+    if y.shape[0] != X.shape[1]:
+        raise ValueError(f"y must have length N = {X.shape[1]}; got {y.shape[0]}")
+    return rho, X, y
+
+
 def _unpack(theta: np.ndarray, d1: int, d0: int) -> tuple[np.ndarray, np.ndarray]:
     return theta[: d1 * d0].reshape(d1, d0), theta[d1 * d0:]
 
@@ -111,12 +121,8 @@ def train_network(X, y, d1: int, rho: float, *, rng, method: str = "lbfgs", max_
     -------
     TrainResult
     """
-    rho = check_rho(rho)
-    X = as_matrix("X", X)
-    y = as_array("y", y, ndim=1)
+    rho, X, y = _training_data(X, y, rho)
     d0, n = X.shape
-    if y.shape[0] != n:
-        raise ValueError(f"y must have length N = {n}; got {y.shape[0]}")
     d1 = positive_int("d1", d1)
     if method not in ("lbfgs", "gd"):
         raise ValueError(f"method must be 'lbfgs' or 'gd'; got {method!r}")
@@ -279,11 +285,7 @@ def train_mlp(X, y, widths, rho: float, *, rng, max_iter: int = 5000, gtol: floa
     -------
     MLPResult
     """
-    rho = check_rho(rho)
-    X = as_matrix("X", X)
-    y = as_array("y", y, ndim=1)
-    if y.shape[0] != X.shape[1]:
-        raise ValueError(f"y must have length N = {X.shape[1]}; got {y.shape[0]}")
+    rho, X, y = _training_data(X, y, rho)
     widths = [positive_int("widths", w) for w in widths]
     if not widths:
         raise ValueError("widths must name at least one hidden layer")
