@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["exponent_figure", "error_against_ratio_figure", "e2_figure", "svg"]
+__all__ = ["exponent_figure", "error_against_ratio_figure", "e2_figure", "ratio_figure", "svg"]
 
 
 def _pyplot():
@@ -34,15 +34,20 @@ def svg(fig) -> str:
 
 
 def exponent_figure(n: Sequence[float], f: Sequence[float], est: Sequence[float], low: Sequence[float],
-                    high: Sequence[float], *, title: str, ylabel: str, claim_label: str) -> str:
-    """Measured -log p (point and exact interval; open triangles mark intervals unbounded above) and the claimed F(N), log axes."""
+                    high: Sequence[float], *, title: str, ylabel: str, claim_label: str,
+                    measured_label: str = "measured (exact interval)",
+                    extra: dict[str, Sequence[float]] | None = None) -> str:
+    """Measured -log p (point and interval; open triangles mark intervals unbounded above) and the claimed
+    F(N), log axes; ``extra`` adds labelled lines (e.g. a deterministic bound)."""
     plt = _pyplot()
     n, f, est, low, high = (np.asarray(v, float) for v in (n, f, est, low, high))
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(n, f, "k--", label=claim_label)
+    for label, values in (extra or {}).items():
+        ax.plot(n, np.asarray(values, float), "s:", mfc="none", label=label)
     finite = np.isfinite(est) & np.isfinite(high)
     ax.errorbar(n[finite], est[finite], yerr=[est[finite] - low[finite], high[finite] - est[finite]], fmt="o",
-                capsize=3, label="measured (exact interval)")
+                capsize=3, label=measured_label)
     if np.any(~finite):
         ax.plot(n[~finite], low[~finite], "^", mfc="none", label="lower end only (no event seen)")
     ax.set_xscale("log")
@@ -84,5 +89,25 @@ def e2_figure(rows: list[dict], *, paper_wx: tuple[float, float], paper_mse: tup
     ax.set_yscale("log")
     ax.set_xlabel("final MSE")
     ax.set_ylabel("final min |w_i^T x^(n)|")
+    ax.legend(fontsize=7)
+    return svg(fig)
+
+
+def ratio_figure(n: Sequence[float], log_p_upper: Sequence[float], log_vg_lower: Sequence[float],
+                 claim: Sequence[float], *, title: str) -> str:
+    """Theorem 10 at finite N: the upper confidence bound on log(V(L_eps)/V(G)) and its two parts, beside the
+    claimed exponent -F(N) and 0 (above 0 the bound says nothing); log N axis, linear log-ratio axis."""
+    plt = _pyplot()
+    n, lp, lv, c = (np.asarray(v, float) for v in (n, log_p_upper, log_vg_lower, claim))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(n, lp - lv, "o", label="bound on log V(L_eps)/V(G)")
+    ax.plot(n, lp, "v", mfc="none", label="log P(V2 event), upper end")
+    ax.plot(n, -lv, "^", mfc="none", label="-log V(G), upper end")
+    ax.plot(np.unique(n), [c[n == v][0] for v in np.unique(n)], "k--", label="claim: -F(N)")
+    ax.axhline(0.0, color="grey", ls=":", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("N")
+    ax.set_ylabel("natural log")
+    ax.set_title(title)
     ax.legend(fontsize=7)
     return svg(fig)

@@ -29,10 +29,11 @@ from .regions import (
     DLMCertificate, angular_volume, arc_probability, cone_margin, dlm_in_region, pattern_signs, region_contains_dlm,
     region_contains_global_minimum, region_is_nonempty, region_margins, row_probability, sample_bad_region_event,
     sample_bad_region_event_loop, sample_bad_region_event_over_data, sample_global_minimum_event, plane_row_patterns, ExactVolumes,
-    exact_volumes_in_the_plane, region_log_volume_lower_bound,
+    exact_volumes_in_the_plane, region_log_volume_lower_bound, sample_in_cap, ConeProbability, cone_log_probability,
+    RegionLogVolume, region_log_volume,
 )
 from .construction import InterpolatingNetwork, interpolating_network
-from .sweeps import ExponentFit, family_sizes, fit_exponent, run_sweep, v2_event_point
+from .sweeps import ExponentFit, family_sizes, fit_exponent, global_minimum_point, run_sweep, v2_event_point, volume_ratio_point
 from .stats import Estimate, binomial_estimate, clopper_pearson
 from .training import (
     DLMDiagnostics, KinkStationarity, MLPResult, TrainResult, dlm_diagnostics, kink_stationarity, mse_and_gradient,
@@ -47,12 +48,13 @@ __all__ = [
     "region_contains_dlm", "region_contains_global_minimum", "arc_probability", "row_probability", "angular_volume",
     "sample_bad_region_event", "sample_bad_region_event_loop", "sample_bad_region_event_over_data", "sample_global_minimum_event",
     "plane_row_patterns", "ExactVolumes", "exact_volumes_in_the_plane", "region_log_volume_lower_bound",
+    "sample_in_cap", "ConeProbability", "cone_log_probability", "RegionLogVolume", "region_log_volume",
     "log_cap_probability",
     "angle_between", "sheppard_probability", "cap_probability", "angle_density", "pattern_collision_probability",
     "welch_bound", "coherence", "singular_value_interval", "count_sign_patterns", "sample_orthant_probability",
     "sample_cap_probability", "sample_pattern_collision",
     "Estimate", "binomial_estimate", "clopper_pearson",
-    "run_sweep", "family_sizes", "fit_exponent", "ExponentFit", "v2_event_point",
+    "run_sweep", "family_sizes", "fit_exponent", "ExponentFit", "v2_event_point", "global_minimum_point", "volume_ratio_point",
     "interpolating_network", "InterpolatingNetwork",
     "mse_and_gradient", "train_network", "TrainResult", "dlm_diagnostics", "DLMDiagnostics",
     "train_mlp", "MLPResult", "kink_stationarity", "KinkStationarity",

@@ -223,6 +223,7 @@ def _residual_svd(M: np.ndarray, y: np.ndarray, rtol: float | None) -> tuple[np.
 #: Relative guards of the QR path of :func:`dlm_residual`.
 QR_DIAGONAL_GUARD = 1e-8
 QR_CERTIFICATE_GUARD = 1e-10
+WIDE_GRAM_GUARD = 1e-10
 
 
 def _augmented(A: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -264,12 +265,33 @@ def _residual_qr(aug: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return e, ok
 
 
+def _full_rank_gram(A: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Certify rank N of A o X (shape (..., d1 d0, N), d1 d0 >= N) from its Gram matrix (K1).
+
+    G = (A^T A) * (X^T X) = (A o X)^T (A o X) costs N^2 (d0 + d1) flops; its eigenvalues are computed to
+    within about (d0 + d1 + N) eps lambda_max (Weyl), far below the guard, so lambda_min(G) >
+    WIDE_GRAM_GUARD lambda_max(G) certifies cond(A o X) < 1e5 and rank N.  Nothing is solved from G."""
+    G = (np.swapaxes(A, -1, -2) @ A) * (np.swapaxes(X, -1, -2) @ X)
+    lam = np.linalg.eigvalsh(G)
+    return np.isfinite(lam).all(axis=-1) & (lam[..., 0] > WIDE_GRAM_GUARD * lam[..., -1])
+
+
 def _dlm_residual_unchecked(A: np.ndarray, X: np.ndarray, y: np.ndarray, rtol: float | None = None,
                             method: str = "auto", return_rank: bool = False):
     """:func:`dlm_residual` on arrays already validated (the samplers' hot path)."""
+    n = A.shape[-1]
+    if not return_rank and method != "svd" and A.shape[-2] * X.shape[-2] >= n:
+        batch = np.broadcast_shapes(A.shape[:-2], X.shape[:-2])
+        ok = _full_rank_gram(A, X)
+        e = np.zeros(batch + (n,))
+        if not np.all(ok):
+            A_bad = np.broadcast_to(A, batch + A.shape[-2:])[~ok]
+            X_bad = np.broadcast_to(X, batch + X.shape[-2:])[~ok]
+            e[~ok] = _residual_svd(_augmented(A_bad, X_bad, y)[..., :-1], y, rtol)[0]
+        return e
     aug = _augmented(A, X, y)
     M = aug[..., :-1]
-    if return_rank or method == "svd" or M.shape[-1] >= M.shape[-2]:
+    if return_rank or method == "svd":
         e, rank = _residual_svd(M, y, rtol)
         return (e, rank) if return_rank else e
     with np.errstate(all="ignore"):
@@ -292,7 +314,12 @@ def dlm_residual(A, X, y, *, rtol: float | None = None, return_rank: bool = Fals
       coefficients :math:`c`, then :math:`e = y - Mc`.  A pattern is accepted only if every
       :math:`|r_{kk}| > 10^{-8}\max_j|r_{jj}|` (an exactly dependent column, the rank deficiency of K3,
       makes its :math:`r_{kk}` vanish) and the certificate :math:`\|M^\top e\| \le 10^{-10}\|M\|_F\|y\|`
-      holds; every other pattern is recomputed by the SVD.  When :math:`d_0d_1 \ge N`, the SVD is used.
+      holds; every other pattern is recomputed by the SVD.  When :math:`d_0d_1 \ge N`: rank :math:`N`
+      (hence :math:`e_A = 0`) is certified from the eigenvalues of the Gram matrix
+      :math:`(A^\top A)*(X^\top X)` (K1, :math:`N^2(d_0+d_1)` flops) when
+      :math:`\lambda_{\min} > 10^{-10}\lambda_{\max}`, i.e. :math:`\operatorname{cond}(A\circ X) < 10^{5}`,
+      far above the eigenvalues' rounding error; nothing is solved from the Gram matrix, and every other
+      pattern goes to the SVD.
 
     Both give the same vector up to rounding where the SVD's rank decision is unambiguous (tested).
     Batched: one call for all patterns.

@@ -33,7 +33,8 @@ from scipy import optimize
 
 from ._checks import as_array
 
-__all__ = ["run_sweep", "run_serial", "one_blas_thread", "ExponentFit", "fit_exponent", "family_sizes", "v2_event_point"]
+__all__ = ["run_sweep", "run_serial", "one_blas_thread", "ExponentFit", "fit_exponent", "family_sizes", "v2_event_point",
+           "global_minimum_point", "volume_ratio_point"]
 
 
 def run_sweep(fn: Callable[[Any], Any], tasks: Iterable[Any], *, executor: Executor | None = None,
@@ -177,3 +178,61 @@ def v2_event_point(task: dict) -> dict:
     est = sample_bad_region_event_over_data(y, task["d0"], task["d1"], task["eps"], task["rho"],
                                             n_samples=task["n_samples"], rng=rng, alpha=task["alpha"])
     return {**task, "hits": est.successes, "estimate": est.estimate, "lower": est.lower, "upper": est.upper}
+
+
+def _interpolating_region(rng: np.random.Generator, n: int, d0: int, rho: float, n_samples: int, alpha: float):
+    """Gaussian X, Bernoulli(1/2) labels, Theorem 8's network, and the lower side of its region's log volume."""
+    from .construction import interpolating_network
+    from .khatri_rao import activation_pattern
+    from .regions import region_log_volume
+
+    X = rng.standard_normal((d0, n))
+    y = rng.integers(0, 2, n).astype(float)
+    net = interpolating_network(X, y, rho, rng=rng)
+    vol = region_log_volume(activation_pattern(net.W, X, rho), X, n_samples=n_samples, rng=rng, alpha=alpha)
+    return X, y, net, vol
+
+
+def _volume_fields(net, vol) -> dict:
+    return {"neurons": net.n_neurons, "log_VG_inscribed": vol.log_inscribed, "log_VG_estimate": vol.log_estimate,
+            "log_VG_lower": vol.log_lower, "min_margin": float(min(r.margin for r in vol.rows)),
+            "cap_hits": [r.successes for r in vol.rows]}
+
+
+def global_minimum_point(task: dict) -> dict:
+    r"""One instance of the Theorem 9 sweep: the lower side of :math:`\log V(G)` at Gaussian :math:`X`.
+
+    ``task`` holds ``n, d0, rho, n_samples, alpha, seed``.  Draws :math:`X\sim\mathcal N`, labels
+    Bernoulli(1/2), builds Theorem 8's interpolating network (its region holds a global minimum, so
+    :math:`V(G)\ge V(\mathcal D_{A^*})`), and bounds :math:`\log V(\mathcal D_{A^*})` from below by
+    cap-conditioned sampling (:func:`~vanishing_minima.numeric.regions.region_log_volume`; the rigorous
+    ``log_VG_lower`` holds with probability at least ``1 - alpha``).  Returns the task with
+    ``neurons, log_VG_inscribed, log_VG_estimate, log_VG_lower, min_margin, cap_hits``.
+    """
+    rng = np.random.default_rng(task["seed"])
+    _, _, net, vol = _interpolating_region(rng, int(task["n"]), int(task["d0"]), task["rho"], task["n_samples"], task["alpha"])
+    return {**task, **_volume_fields(net, vol)}
+
+
+def volume_ratio_point(task: dict) -> dict:
+    r"""One instance of the Theorem 10 sweep: an upper confidence bound on :math:`V(L_\epsilon)/V(G)` at one :math:`X`.
+
+    ``task`` holds ``n, d0, d1, eps, rho, n_samples, alpha, seed``.  At one Gaussian :math:`X` and
+    Bernoulli(1/2) labels: :math:`V(L_\epsilon) \le \mathbb P_W(\text{V2 event})` (sampled, exact interval at
+    ``alpha / 2``) and :math:`V(G) \ge V(\mathcal D_{A^*})` for Theorem 8's network when it needs at most
+    ``d1`` neurons (the other rows are free, with output weight 0), bounded from below at ``alpha / 2``.
+    So, with probability at least ``1 - alpha``,
+    :math:`\log(V(L_\epsilon)/V(G)) \le \log \bar p - \log \underline V` (``log_ratio_upper``), which is
+    ``None`` when the network needs more than ``d1`` neurons.
+    """
+    from .regions import sample_bad_region_event
+
+    rng = np.random.default_rng(task["seed"])
+    alpha = task["alpha"] / 2
+    X, y, net, vol = _interpolating_region(rng, int(task["n"]), int(task["d0"]), task["rho"], task["n_samples"], alpha)
+    v2 = sample_bad_region_event(X, y, int(task["d1"]), task["eps"], task["rho"], n_samples=task["n_samples"],
+                                 rng=rng, alpha=alpha)
+    fits = net.n_neurons <= int(task["d1"]) and np.isfinite(vol.log_lower)
+    return {**task, **_volume_fields(net, vol), "hits": v2.successes, "p_estimate": v2.estimate,
+            "p_lower": v2.lower, "p_upper": v2.upper,
+            "log_ratio_upper": float(math.log(v2.upper) - vol.log_lower) if fits else None}

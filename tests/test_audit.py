@@ -68,7 +68,7 @@ def test_a_claims_evidence_does_not_depend_on_the_other_claims_run(quick_audit, 
 
 def test_figures_are_svg_and_reproducible(quick_audit, audit_seed):
     with_figures = {r.claim: r for r in quick_audit if r.figures}
-    assert {"T6", "T9", "E1", "E2"} <= set(with_figures)
+    assert {"T6", "T9", "T10", "E1", "E2"} <= set(with_figures)
     for r in with_figures.values():
         for text in r.figures.values():
             assert text.lstrip().startswith("<?xml") and "<svg" in text

@@ -123,6 +123,20 @@ def test_k5_qr_path_equals_the_svd_path_including_rank_deficient_patterns(inst, 
     assert np.abs(auto - svd).max() <= 1e-10 * np.linalg.norm(y)
 
 
+@given(st.integers(0, 2**32 - 1), st.integers(3, 12), st.floats(-12, -1))
+def test_k5_wide_path_equals_the_svd_path_near_rank_deficiency(s, n, log_gap):
+    """d0 d1 >= N: the Gram-certified path (e_A = 0 when cond(A o X) < 1e5) agrees with the SVD, also when
+    two datapoints are 10^log_gap apart, so that A o X is as ill-conditioned as we like."""
+    rng = np.random.default_rng(s)
+    d0 = max(2, n // 2)
+    X = rng.standard_normal((d0, n))
+    X[:, 1] = X[:, 0] + 10.0 ** log_gap * rng.standard_normal(d0)
+    A = np.where(rng.standard_normal((32, 3, d0)) @ X > 0, 1.0, 0.2)
+    y = rng.standard_normal(n)
+    auto, svd = dlm_residual(A, X, y), dlm_residual(A, X, y, method="svd")
+    assert np.abs(auto - svd).max() <= 1e-8 * np.linalg.norm(y)
+
+
 def test_k5_batched_equals_one_at_a_time():
     rng = np.random.default_rng(5)
     X, y = rng.standard_normal((3, 15)), rng.integers(0, 2, 15).astype(float)

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vanishing_minima.numeric import (
-    exact_volumes_in_the_plane, plane_row_patterns, region_log_volume_lower_bound,
+    exact_volumes_in_the_plane, plane_row_patterns, region_log_volume_lower_bound, sample_in_cap, cone_log_probability,
+    region_log_volume, clopper_pearson,
     activation_pattern, angular_volume, arc_probability, cone_margin, dlm_in_region, dlm_residual, khatri_rao,
     pattern_signs, region_contains_dlm, region_contains_global_minimum, region_is_nonempty,
     sample_bad_region_event, sample_bad_region_event_loop, sample_global_minimum_event,
@@ -105,6 +106,83 @@ def test_log_cap_probability_matches_and_extends_cap_probability():
     assert np.isfinite(tiny) and tiny < -2000
     with pytest.raises(ValueError, match="phi"):
         log_cap_probability(2.0, 3)
+
+
+@given(seeds, st.integers(2, 12), st.floats(0.05, np.pi), st.floats(0.05, 1.0))
+def test_cap_samples_are_uniform_on_the_cap(s, d, beta, frac):
+    """sample_in_cap: unit vectors within beta of the centre; the sub-cap of half-angle frac * beta gets
+    F(frac beta) / F(beta) of them (G3), and a hyperplane through the axis splits them in half.  Exact
+    intervals at alpha = 1e-6 each."""
+    rng = np.random.default_rng(s)
+    c = rng.standard_normal(d)
+    c /= np.linalg.norm(c)
+    u = sample_in_cap(c, beta, 4000, rng)
+    angles = np.arccos(np.clip(u @ c, -1, 1))
+    assert np.allclose(np.linalg.norm(u, axis=1), 1) and np.all(angles <= beta + 1e-9)
+    lo, hi = clopper_pearson(int((angles <= frac * beta).sum()), 4000, 1e-6)
+    assert lo <= float(cap_probability(frac * beta, d) / cap_probability(beta, d)) <= hi
+    v = rng.standard_normal(d)
+    v -= (v @ c) * c
+    lo, hi = clopper_pearson(int((u @ v > 0).sum()), 4000, 1e-6)
+    assert lo <= 0.5 <= hi
+
+
+@given(seeds, st.integers(3, 9))
+def test_cone_probability_lower_bound_holds_and_plain_sampling_covers_the_exact_arc(s, n):
+    """d0 = 2: the cap-conditioned lower bound is below the exact arc probability; with a single
+    candidate cap (beta = pi, plain Monte Carlo) the exact interval covers it (alpha = 1e-6)."""
+    rng = np.random.default_rng(s)
+    X = rng.standard_normal((2, n))
+    signs = np.sign(rng.standard_normal(2) @ X)
+    exact = arc_probability(signs, X)
+    r = cone_log_probability(signs, X, n_samples=4000, rng=rng, alpha=1e-6)
+    assert r.log_inscribed <= r.log_lower <= np.log(exact) + 1e-12
+    plain = cone_log_probability(signs, X, n_samples=4000, rng=rng, alpha=1e-6, n_betas=1)
+    assert plain.beta == np.pi and plain.log_cap == pytest.approx(0.0, abs=1e-15)
+    lo, hi = clopper_pearson(plain.successes, plain.trials, 1e-6)
+    assert lo <= exact <= hi
+
+
+@given(seeds, st.integers(3, 30))
+def test_cone_probability_of_the_orthant_is_bounded_by_two_to_the_minus_d(s, d):
+    """The positive orthant of R^d (X = I, all signs +) has probability exactly 2^-d, far below what plain
+    sampling sees at d = 30; the lower bound stays below it and the estimate is within a factor e^2 of it
+    (fixed seeds, alpha = 1e-6)."""
+    r = cone_log_probability(np.ones(d), np.eye(d), n_samples=8000, rng=s, alpha=1e-6)
+    assert r.log_lower <= -d * np.log(2) + 1e-9
+    assert abs(r.log_estimate + d * np.log(2)) < 2.0
+
+
+@given(seeds, st.integers(4, 9), st.integers(1, 3))
+def test_region_log_volume_is_below_the_exact_product_of_arcs(s, n, d1):
+    """V1 with cap-conditioned rows (d0 = 2): the simultaneous lower bound is below log of the exact volume."""
+    rng = np.random.default_rng(s)
+    X = rng.standard_normal((2, n))
+    A = activation_pattern(rng.standard_normal((d1, 2)), X, 0.3)
+    exact = angular_volume(A, X).estimate
+    r = region_log_volume(A, X, n_samples=2000, rng=rng, alpha=1e-6)
+    assert len(r.rows) == d1 and r.log_inscribed <= r.log_lower <= np.log(exact) + 1e-12
+
+
+def test_cap_sampling_rejects_bad_arguments_and_reports_empty_cones():
+    with pytest.raises(ValueError, match="beta"):
+        sample_in_cap(np.ones(3), 0.0, 10, 0)
+    with pytest.raises(ValueError, match="beta"):
+        sample_in_cap(np.ones(3), 4.0, 10, 0)
+    with pytest.raises(ValueError, match="center"):
+        sample_in_cap(np.zeros(3), 1.0, 10, 0)
+    with pytest.raises(ValueError, match="center"):
+        sample_in_cap(np.ones(1), 1.0, 10, 0)
+    with pytest.raises(ValueError, match="n_samples"):
+        sample_in_cap(np.ones(3), 1.0, 0, 0)
+    with pytest.raises(ValueError, match="signs"):
+        cone_log_probability(np.ones(3), np.eye(2), n_samples=10, rng=0)
+    with pytest.raises(ValueError, match="alpha"):
+        cone_log_probability(np.ones(2), np.eye(2), n_samples=10, rng=0, alpha=1.0)
+    with pytest.raises(ValueError, match="rng"):
+        cone_log_probability(np.ones(2), np.eye(2), n_samples=10, rng=None)
+    empty = cone_log_probability(np.ones(2), np.array([[1.0, -1.0], [1.0, -1.0]]), n_samples=10, rng=0)
+    assert empty.log_lower == empty.log_estimate == -np.inf and empty.trials == 0
 
 
 # --- K6 against brute force ----------------------------------------------------------------------

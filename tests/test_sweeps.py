@@ -100,3 +100,20 @@ def test_joint_sampler_refuses_bad_input(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         nm.sample_bad_region_event_over_data(args.pop("y"), **args)
+
+
+def test_global_minimum_point_bounds_the_region_of_theorem_8s_network():
+    """The rigorous lower bound is at least the inscribed caps' and at most 0; the hits are counted per row."""
+    r = nm.global_minimum_point(dict(n=24, d0=6, rho=0.0, n_samples=400, alpha=1e-3, seed=[3, 1]))
+    assert r["log_VG_inscribed"] <= r["log_VG_lower"] <= 0 and len(r["cap_hits"]) == r["neurons"] > 0
+    assert r["min_margin"] > 0 and r == nm.global_minimum_point(dict(n=24, d0=6, rho=0.0, n_samples=400, alpha=1e-3, seed=[3, 1]))
+
+
+def test_volume_ratio_bound_needs_the_network_to_fit_in_d1():
+    """V(G) >= V(region of the network) only when the network has at most d1 neurons; otherwise no ratio."""
+    base = dict(n=24, d0=4, eps=0.1, rho=0.0, n_samples=300, alpha=1e-3, seed=[3, 2])
+    small = nm.volume_ratio_point({**base, "d1": 2})
+    assert small["neurons"] > 2 and small["log_ratio_upper"] is None
+    wide = nm.volume_ratio_point({**base, "d1": small["neurons"]})
+    assert wide["log_ratio_upper"] == pytest.approx(math.log(wide["p_upper"]) - wide["log_VG_lower"])
+    assert wide["p_lower"] <= wide["p_estimate"] <= wide["p_upper"]
