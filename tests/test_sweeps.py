@@ -77,23 +77,26 @@ def test_fit_refuses_bad_intervals(bad):
         nm.fit_exponent(**args)
 
 
-def test_joint_sampler_matches_a_per_sample_lstsq_loop():
-    """batch = 1 draws X then W per sample; the loop repeats those draws and uses numpy.linalg.lstsq."""
+def test_joint_sampler_matches_a_per_sample_lstsq_loop_at_every_batch_size():
+    """X and W come from two streams spawned from rng; a loop drawing one X and one W at a time from
+    those streams and calling numpy.linalg.lstsq counts the same events, whatever the batch."""
     y = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0])
-    est = nm.sample_bad_region_event_over_data(y, 3, 2, 0.1, 0.0, n_samples=400, rng=np.random.default_rng(3), batch=1)
-    rng, hits = np.random.default_rng(3), 0
+    counts = {b: nm.sample_bad_region_event_over_data(y, 3, 2, 0.1, 0.0, n_samples=400, rng=np.random.default_rng(3),
+                                                       batch=b).successes for b in (1, 7, 400)}
+    rng_x, rng_w = np.random.default_rng(3).spawn(2)
+    hits = 0
     for _ in range(400):
-        X = rng.standard_normal((1, 3, 10))
-        A = _pattern_unchecked(rng.standard_normal((1, 2, 3)) @ X, 0.0)[0]
-        M = khatri_rao(A, X[0]).T
+        X = rng_x.standard_normal((3, 10))
+        A = _pattern_unchecked(rng_w.standard_normal((2, 3)) @ X, 0.0)
+        M = khatri_rao(A, X).T
         e = y - M @ np.linalg.lstsq(M, y, rcond=None)[0]
         hits += int(np.mean(((y - e) > 0.5) != (y > 0.5)) > 0.1)
-    assert est.successes == hits and 0 < hits < 400
+    assert set(counts.values()) == {hits} and 0 < hits < 400
 
 
 @pytest.mark.parametrize("kwargs,match", [
     (dict(eps=1.0), "eps"), (dict(rho=1.0), "rho"), (dict(d0=0), "d0"), (dict(n_samples=0), "n_samples"),
-    (dict(y=[0.0, 2.0]), "y"),
+    (dict(y=[0.0, 2.0]), "y"), (dict(batch=0), "batch"),
 ])
 def test_joint_sampler_refuses_bad_input(kwargs, match):
     args = dict(y=[0.0, 1.0, 1.0], d0=2, d1=2, eps=0.1, rho=0.0, n_samples=10, rng=0)
