@@ -575,9 +575,10 @@ class ConeProbability:
     Attributes
     ----------
     log_estimate : float
-        :math:`\log(F(\beta)\,k/n)`: the log of an unbiased estimate of :math:`\mathbb P(C\cap K_\beta)
-        \le \mathbb P(C)` (``-inf`` if ``k = 0``).  Equal in expectation to :math:`\mathbb P(C)` when
-        ``beta`` is :math:`\pi` or the cap holds the cone.
+        :math:`\log\max(F(\beta)\,k/n,\ \text{inscribed cap})`: :math:`F(\beta)k/n` is an unbiased
+        estimate of :math:`\mathbb P(C\cap K_\beta) \le \mathbb P(C)` (of :math:`\mathbb P(C)` itself when
+        ``beta`` is :math:`\pi` or the cap holds the cone), and that estimand is at least the inscribed
+        cap's probability, so smaller estimates (few or no hits) are raised to it.
     log_lower : float
         A lower confidence bound on :math:`\log\mathbb P(C)`, valid with probability at least
         ``1 - alpha``: the larger of ``log_inscribed`` and :math:`\log(F(\beta)\,\underline p)`,
@@ -678,7 +679,9 @@ def cone_log_probability(signs, X, *, n_samples: int, rng, alpha: float = 1e-3, 
     log_cap = _log_cap(beta, d)
     k = _hits_in_cap(w, beta, sXh, n, rng)
     lo = clopper_pearson(k, n, alpha)[0]
-    log_est = log_cap + np.log(k / n) if k else float("-inf")
+    # The estimand P(C ∩ K_beta) is at least the inscribed cap's probability (beta > arcsin t), so an
+    # estimate below that bound (few or no hits) is raised to it.
+    log_est = max(log_cap + np.log(k / n), log_inscribed) if k else log_inscribed
     log_lo = max(log_inscribed, log_cap + np.log(lo)) if lo > 0 else log_inscribed
     return ConeProbability(float(log_est), float(log_lo), float(log_inscribed), float(log_cap), t, beta, int(k), n, alpha)
 
@@ -688,8 +691,8 @@ class RegionLogVolume:
     r"""Lower side of :math:`\log V(\mathcal D_A) = \sum_i \log\mathbb P(C_i)` (V1), row by row.
 
     ``log_lower`` holds for all rows at once with probability at least ``1 - alpha`` (each row at
-    ``alpha / d1``, Bonferroni); ``log_estimate`` is the sum of the rows' estimates (``-inf`` if a row saw
-    no hit); ``log_inscribed`` is the deterministic bound.
+    ``alpha / d1``, Bonferroni); ``log_estimate`` is the sum of the rows' estimates (``-inf`` only if a row
+    cone is empty or thinner than the LP resolves); ``log_inscribed`` is the deterministic bound.
     """
 
     log_estimate: float

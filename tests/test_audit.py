@@ -31,7 +31,7 @@ def quick_audit(audit_seed):
 def test_claim_check_is_not_inconsistent(claim, quick_audit):
     """The theorem audit as tests: one per claim, failing on an inconsistent verdict (or an error).
 
-    Monte Carlo checks declare alpha = 1e-6 per interval (24 intervals in all)."""
+    Monte Carlo verdicts rest on intervals at alpha = 1e-6 each (29 in all; see audit.MC_ALPHA)."""
     r = next(r for r in quick_audit if r.claim == claim)
     assert r.verdict in {v.value for v in audit.Verdict} and r.key_figure and r.method
     if claim in KNOWN_FINDINGS:

@@ -164,6 +164,16 @@ def test_region_log_volume_is_below_the_exact_product_of_arcs(s, n, d1):
     assert len(r.rows) == d1 and r.log_inscribed <= r.log_lower <= np.log(exact) + 1e-12
 
 
+@given(seeds, st.integers(20, 60))
+def test_cone_estimate_never_falls_below_the_inscribed_cap(s, n):
+    """Even from 4 draws (the pilot then sees almost nothing), the estimate is finite and at least the
+    inscribed cap's log probability, which its estimand is known to exceed."""
+    rng = np.random.default_rng(s)
+    X = rng.standard_normal((6, n))
+    r = cone_log_probability(np.sign(rng.standard_normal(6) @ X), X, n_samples=4, rng=rng)
+    assert np.isfinite(r.log_estimate) and r.log_estimate >= r.log_inscribed
+
+
 def test_cap_sampling_rejects_bad_arguments_and_reports_empty_cones():
     with pytest.raises(ValueError, match="beta"):
         sample_in_cap(np.ones(3), 0.0, 10, 0)
