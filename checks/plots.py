@@ -80,7 +80,7 @@ def e2_figure(rows: list[dict], *, paper_wx: tuple[float, float], paper_mse: tup
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for d in sorted({r["d"] for r in rows}):
-        pts = [r for r in rows if r["d"] == d]
+        pts = [r for r in rows if r["d"] == d and np.isfinite(r["mse"]) and np.isfinite(r["min_abs_wx"])]
         ax.scatter([max(r["mse"], 1e-40) for r in pts], [max(r["min_abs_wx"], 1e-40) for r in pts], label=f"d = {d}", s=14)
     ax.axhspan(*paper_wx, color="green", alpha=0.1, label="paper: min |w^T x|")
     ax.axvspan(*paper_mse, color="blue", alpha=0.05, label="paper: MSE")

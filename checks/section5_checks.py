@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from vanishing_minima import numeric as nm
@@ -98,6 +100,25 @@ def check_E2(ctx: Context) -> CheckResult:
                                 "else inconsistent",
                 "table": table,
                 "runs": [{k: r[k] for k in ("d", "rep", "mse", "min_abs_wx", "normalized_min_abs_wx", "pairs_below_1e-3")} for r in runs]}
+    # Sensitivity to the constants the paper does not give: a grid of steps and initialization scales.
+    # Evidence only; the verdict is the rule above at the constants declared beforehand.
+    steps, scales = (0.05, 0.1, 0.2, 0.4, 0.7), (0.3, 1.0, 3.0)
+    grid_ds, grid_reps = {1: ((10, 20), 1), 4: ((10, 20, 30), 1), 16: ((10, 20, 30), 3)}[ctx.budget.scale]
+    grid_tasks = [{"d": d, "lr": lr, "init_scale": sc, "rep": k, "seed": ctx.task_seed(10_000 + j)}
+                  for j, (lr, sc, d, k) in enumerate(itertools.product(steps, scales, grid_ds, range(grid_reps)))]
+    grid = ctx.map(nm.e2_point, grid_tasks)
+    stable = [r for r in grid if not r["diverged"]]
+    grid_both = sum(E2_PAPER_WX[0] <= r["min_abs_wx"] <= E2_PAPER_WX[1] and r["mse"] <= E2_PAPER_MSE[1] for r in stable)
+    figure += (f"; steps {steps[0]}-{steps[-1]} x init scales {scales[0]}-{scales[-1]}: both ranges in {grid_both} of "
+               f"{len(stable)} stable runs ({len(grid) - len(stable)} diverged)")
+    evidence["sensitivity"] = [
+        {"step": lr, "init_scale": sc, "runs": len(cell := [r for r in grid if r["lr"] == lr and r["init_scale"] == sc]),
+         "diverged": sum(r["diverged"] for r in cell),
+         "MSE <= 1e-7": sum((not r["diverged"]) and r["mse"] <= E2_PAPER_MSE[1] for r in cell),
+         "min|w^T x| in [1e-3, 1]": sum((not r["diverged"]) and E2_PAPER_WX[0] <= r["min_abs_wx"] <= E2_PAPER_WX[1] for r in cell),
+         "median min|w^T x| (stable)": (float(np.median([r["min_abs_wx"] for r in cell if not r["diverged"]]))
+                                        if any(not r["diverged"] for r in cell) else None)}
+        for lr in steps for sc in scales]
     fig = plots.e2_figure(runs, paper_wx=E2_PAPER_WX, paper_mse=E2_PAPER_MSE)
     return CheckResult("E2", verdict, figure, "gradient-descent runs with the two-phase schedule (fixed seeds)", evidence,
                        figures={"scatter": fig})

@@ -54,19 +54,29 @@ def e1_point(task: dict) -> dict:
 
 
 def e2_point(task: dict) -> dict:
-    r"""One E2 run: ``task`` holds ``d, seed``; returns the final MSE and :math:`\min_{i,n}|w_i^\top x^{(n)}|`."""
+    r"""One E2 run: ``task`` holds ``d, seed`` and optionally ``lr``, ``init_scale``, ``decay`` (defaults
+    ``E2_LR``, 1, ``E2_DECAY``); returns the final MSE and :math:`\min_{i,n}|w_i^\top x^{(n)}|`.
+
+    A run whose iterates overflow (too large a step) is returned with ``diverged = True``, ``mse = inf``
+    and ``min_abs_wx = nan``, not raised: the step-size scan of the E2 check counts them.
+    """
     rng = np.random.default_rng(task["seed"])
     d = int(task["d"])
     n = d * d // 5
     X = rng.standard_normal((d, n))
     y = rng.choice([-1.0, 1.0], n)
     start = time.perf_counter()
-    with np.errstate(over="raise", invalid="raise"):
-        res = train_network(X, y, d, 0.0, rng=rng, method="gd", max_iter=E2_EPOCHS, decay_epochs=E2_EPOCHS,
-                            lr=E2_LR, decay_rate=E2_DECAY)
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            res = train_network(X, y, d, 0.0, rng=rng, method="gd", max_iter=E2_EPOCHS, decay_epochs=E2_EPOCHS,
+                                lr=task.get("lr", E2_LR), decay_rate=task.get("decay", E2_DECAY),
+                                init_scale=task.get("init_scale"))
+    except FloatingPointError:
+        return {**task, "n": n, "diverged": True, "mse": math.inf, "min_abs_wx": math.nan,
+                "normalized_min_abs_wx": math.nan, "pairs_below_1e-3": -1, "seconds": time.perf_counter() - start}
     U = np.abs(res.W @ X)
     norms = np.linalg.norm(res.W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :]
-    return {**task, "n": n, "mse": res.mse, "min_abs_wx": float(U.min()),
+    return {**task, "n": n, "diverged": False, "mse": res.mse, "min_abs_wx": float(U.min()),
             "normalized_min_abs_wx": float((U / norms).min()),
             "pairs_below_1e-3": int(np.sum(U < 1e-3)), "seconds": time.perf_counter() - start}
 

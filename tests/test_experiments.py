@@ -77,3 +77,10 @@ def test_section5_points_report_their_measurements():
     e3 = nm.e3_point({"X": X[:, :120], "y": y[:120], "seed": [3], "max_iter": 500})
     assert e3["d1"] == 2 and "X" not in e3 and 0 <= e3["mce"] <= 1
     assert nm.weights_count(10, [10]) == 110 and nm.weights_count(10, [10, 10]) == 210
+
+
+def test_e2_run_with_too_large_a_step_is_reported_as_diverged_not_raised():
+    r = nm.e2_point({"d": 10, "seed": 0, "lr": 50.0})
+    assert r["diverged"] and r["mse"] == np.inf and np.isnan(r["min_abs_wx"])
+    ok = nm.e2_point({"d": 10, "seed": 0, "lr": 0.1, "init_scale": 0.3})
+    assert not ok["diverged"] and np.isfinite(ok["mse"]) and ok["lr"] == 0.1
