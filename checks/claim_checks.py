@@ -418,8 +418,17 @@ def check_T9(ctx: Context) -> CheckResult:
 T6_EPS, T6_RHO = 0.1, 0.0
 
 
+#: N per budget scale for the sweeps of T6 and T10.
+T6_SIZES = {1: [16, 24, 32, 48, 64], 4: [16, 24, 32, 48, 64, 96], 16: [16, 24, 32, 48, 64, 96, 128]}
+
+
 def _minus_log(p: float) -> float:
     return math.inf if p <= 0 else -math.log(p)
+
+
+def _t6_exponent(r: dict) -> float:
+    """F(N) = gamma N^(3/4)(d0 d1)^(1/4) at a sweep point's (n, d0, d1), eps = T6_EPS, rho = T6_RHO."""
+    return -bounds.theorem6_log_bound(float(r["n"]), float(r["d0"]), float(r["d1"]), T6_EPS, T6_RHO, r["d0"] / r["n"])
 
 
 @check("T6")
@@ -436,14 +445,14 @@ def check_T6(ctx: Context) -> CheckResult:
     """
     import sympy as sp
 
-    sizes = {1: [16, 24, 32, 48, 64], 4: [16, 24, 32, 48, 64, 96], 16: [16, 24, 32, 48, 64, 96, 128]}[ctx.budget.scale]
+    sizes = T6_SIZES[ctx.budget.scale]
     samples = ctx.n(8000)
     family = assumptions.check(bounds.N ** sp.Rational(3, 4), bounds.N ** sp.Rational(1, 3), bounds.N)
     tasks = [dict(n=n, d0=d0, d1=d1, eps=T6_EPS, rho=T6_RHO, n_samples=samples, alpha=ctx.alpha, seed=ctx.task_seed(i))
              for i, (n, d0, d1) in enumerate(nm.family_sizes(sizes, 0.75, 1 / 3))]
     rows = []
     for r in ctx.map(nm.v2_event_point, tasks):
-        f = -bounds.theorem6_log_bound(float(r["n"]), float(r["d0"]), float(r["d1"]), T6_EPS, T6_RHO, r["d0"] / r["n"])
+        f = _t6_exponent(r)
         lo, hi = _minus_log(r["upper"]), _minus_log(r["lower"])
         side = "below e^-F" if lo >= f else ("above e^-F" if hi < f else "unresolved")
         rows.append({"N": r["n"], "d0": r["d0"], "d1": r["d1"], "samples": r["n_samples"], "events": r["hits"],
@@ -500,14 +509,14 @@ def check_T10(ctx: Context) -> CheckResult:
     x_star = derivations.theorem10_nonvacuous_log_n(sp.Rational(3, 4), sp.Rational(1, 3), gamma)
     n_star = mpmath.exp(x_star)
     family = assumptions.check(bounds.N ** sp.Rational(3, 4), 4 * bounds.N ** sp.Rational(1, 3), bounds.N)
-    sizes = {1: [16, 24, 32, 48, 64], 4: [16, 24, 32, 48, 64, 96], 16: [16, 24, 32, 48, 64, 96, 128]}[ctx.budget.scale]
+    sizes = T6_SIZES[ctx.budget.scale]
     draws = 2
     tasks = [dict(n=n, d0=round(n ** 0.75), d1=math.ceil(4 * n ** (1 / 3)), eps=T6_EPS, rho=T6_RHO,
                   n_samples=ctx.n(4000), alpha=ctx.alpha / (draws * len(sizes)), seed=ctx.task_seed(k))
              for k, n in enumerate(n for n in sizes for _ in range(draws))]
     rows = []
     for r in ctx.map(nm.volume_ratio_point, tasks):
-        f = -bounds.theorem6_log_bound(float(r["n"]), float(r["d0"]), float(r["d1"]), T6_EPS, T6_RHO, r["d0"] / r["n"])
+        f = _t6_exponent(r)
         rows.append({"N": r["n"], "d0": r["d0"], "d1": r["d1"], "neurons": r["neurons"], "v2_events": r["hits"],
                      "samples": r["n_samples"], "log_p_upper": math.log(r["p_upper"]), "log_V(G)_lower": r["log_VG_lower"],
                      "log_V(G)_estimate": r["log_VG_estimate"], "log_ratio_upper": r["log_ratio_upper"], "-F(N)": -f,

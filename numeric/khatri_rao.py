@@ -80,7 +80,12 @@ def khatri_rao_gram(A, X) -> np.ndarray:
     A = as_array("A", A, min_ndim=2)
     X = as_matrix("X", X)
     check_same_columns("A", A, "X", X)
-    return (np.swapaxes(A, -1, -2) @ A) * (X.T @ X)
+    return _gram_unchecked(A, X)
+
+
+def _gram_unchecked(A: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """K1's (A^T A) * (X^T X) on validated arrays; both may carry batch axes."""
+    return (np.swapaxes(A, -1, -2) @ A) * (np.swapaxes(X, -1, -2) @ X)
 
 
 def lrelu(U, rho: float) -> np.ndarray:
@@ -290,8 +295,7 @@ def _full_rank_gram(A: np.ndarray, X: np.ndarray) -> np.ndarray:
     G = (A^T A) * (X^T X) = (A o X)^T (A o X) costs N^2 (d0 + d1) flops; its eigenvalues are computed to
     within about (d0 + d1 + N) eps lambda_max (Weyl), far below the guard, so lambda_min(G) >
     WIDE_GRAM_GUARD lambda_max(G) certifies cond(A o X) < 1e5 and rank N.  Nothing is solved from G."""
-    G = (np.swapaxes(A, -1, -2) @ A) * (np.swapaxes(X, -1, -2) @ X)
-    lam = np.linalg.eigvalsh(G)
+    lam = np.linalg.eigvalsh(_gram_unchecked(A, X))
     return np.isfinite(lam).all(axis=-1) & (lam[..., 0] > WIDE_GRAM_GUARD * lam[..., -1])
 
 

@@ -112,6 +112,13 @@ def cone_margin(signs, X) -> tuple[float, np.ndarray]:
     return float(-res.fun), res.x[:d0]
 
 
+def _cap_margin(w: np.ndarray, sXh: np.ndarray) -> float:
+    """t = min_n s_n x_hat_n^T w / |w|: the sine of the half-angle of the cap around w inside the cone
+    {s_n w^T x_n > 0} (``sXh``: unit columns times their signs); 0 for w = 0."""
+    norm = float(np.linalg.norm(w))
+    return float(np.min(w @ sXh) / norm) if norm > 0 else 0.0
+
+
 def _row_cones(A, X) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Validated (A, X), the signs of A, and each row cone's LP margin and maximizer (one LP per row)."""
     A = as_matrix("A", A)
@@ -506,8 +513,7 @@ def region_log_volume_lower_bound(A, X) -> tuple[float, np.ndarray]:
     Xh = _unit_columns(X)
     margins = np.empty(A.shape[0])
     for i, w in enumerate(row_w):
-        norm = np.linalg.norm(w)
-        margins[i] = float(np.min(s[i] * (w @ Xh)) / norm) if norm > 0 else 0.0
+        margins[i] = _cap_margin(w, Xh * s[i])
     if np.any(margins <= 0):
         return float("-inf"), margins
     return float(sum(log_cap_probability(float(np.arcsin(t)), X.shape[0]) for t in margins)), margins
@@ -661,8 +667,7 @@ def cone_log_probability(signs, X, *, n_samples: int, rng, alpha: float = 1e-3, 
     d = X.shape[0]
     sXh = _unit_columns(X) * s
     _, w = cone_margin(s, X)
-    norm = float(np.linalg.norm(w))
-    t = float(np.min(w @ sXh) / norm) if norm > 0 else 0.0
+    t = _cap_margin(w, sXh)
     if t <= 0:
         inf = float("-inf")
         return ConeProbability(inf, inf, inf, inf, max(t, 0.0), float("nan"), 0, 0, alpha)
