@@ -10,7 +10,42 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_array", "as_matrix", "check_rho", "check_labels", "as_generator", "check_same_columns", "positive_int"]
+__all__ = ["as_array", "as_matrix", "check_rho", "check_labels", "as_generator", "check_same_columns", "positive_int",
+           "real_number", "check_work", "MarginWarning", "MAX_WORK", "scaled_norm", "power_of_two_scale",
+           "open_unit"]
+
+#: Default limit on the work a single call may start (floating-point operations, or LPs times their cost).
+#: About a minute on one core of this project's machine; functions take ``max_work`` to raise it.
+MAX_WORK = 1e11
+
+
+class MarginWarning(UserWarning):
+    r"""A decision depended on the LP margin: a cone was positive to the solver but thinner than ``margin``.
+
+    Strict inequalities are decided with an explicit margin (see :mod:`.regions`); a cone whose optimal
+    margin :math:`t^*` lies in :math:`(0, \text{margin}]` is counted as empty although the solver found
+    it non-empty.  The result may change with a smaller margin.
+    """
+
+
+def power_of_two_scale(x: np.ndarray, axis=None) -> np.ndarray:
+    """The power of two nearest above ``max |x|`` (along ``axis``), 1 where that maximum is 0 or not finite.
+
+    Dividing by it is exact in binary floating point, so it rescales data to about unit size without
+    rounding: the tool of every scale-invariant computation here (norms of vectors of size 1e200 or
+    1e-200 neither overflow nor underflow after it).
+    """
+    m = np.max(np.abs(x), axis=axis, keepdims=axis is not None)
+    m = np.where(np.isfinite(m) & (m > 0), m, 1.0)
+    return np.ldexp(1.0, np.frexp(m)[1])
+
+
+def scaled_norm(x: np.ndarray, axis=None) -> np.ndarray:
+    r"""Euclidean norm without overflow or underflow: :math:`s\,\|x/s\|` with :func:`power_of_two_scale` ``s``."""
+    x = np.asarray(x, dtype=float)
+    s = power_of_two_scale(x, axis)
+    out = s * np.sqrt(np.sum((x / s) ** 2, axis=axis, keepdims=axis is not None))
+    return out if axis is None else np.squeeze(out, axis=axis)
 
 
 def as_array(name: str, value: Any, *, ndim: int | tuple[int, ...] | None = None, min_ndim: int | None = None) -> np.ndarray:
@@ -41,10 +76,52 @@ def as_matrix(name: str, value: Any) -> np.ndarray:
 
 
 def positive_int(name: str, value: Any) -> int:
-    """A size: an integer (Python or NumPy) >= 1; booleans are refused."""
+    """A size: an integer (Python or NumPy) >= 1; booleans, floats and strings are refused."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)) or value < 1:
         raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
     return int(value)
+
+
+def real_number(name: str, value: Any, *, low: float | None = None, high: float | None = None,
+                low_open: bool = False, high_open: bool = False) -> float:
+    """A finite real number (not a boolean or a string) within optional bounds, as a float.
+
+    Raises ``ValueError`` naming ``name`` and the rule, e.g. ``margin must be a finite number in (0, 1)``.
+    """
+    lo = "-inf" if low is None else f"{low:g}"
+    hi = "inf" if high is None else f"{high:g}"
+    rule = f"{'(' if low_open or low is None else '['}{lo}, {hi}{')' if high_open or high is None else ']'}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise ValueError(f"{name} must be a finite number in {rule}; got {value!r}")
+    x = float(value)
+    ok = np.isfinite(x)
+    if ok and low is not None:
+        ok = x > low if low_open else x >= low
+    if ok and high is not None:
+        ok = x < high if high_open else x <= high
+    if not ok:
+        raise ValueError(f"{name} must be a finite number in {rule}; got {value!r}")
+    return x
+
+
+def open_unit(name: str, value: Any) -> float:
+    """A finite number strictly between 0 and 1 (an error rate, eps, a margin), as a float."""
+    return real_number(name, value, low=0.0, high=1.0, low_open=True, high_open=True)
+
+
+def check_work(what: str, work: float, max_work: float | None, unit: str = "floating-point operations",
+               rate: float = 2e9, param: str = "max_work") -> None:
+    """Refuse, before starting, a call whose estimated ``work`` exceeds ``max_work`` (default :data:`MAX_WORK`).
+
+    The message states the estimate and the time it would take at ``rate`` units per second, and names
+    the parameter (``param``) that runs it anyway.
+    """
+    limit = MAX_WORK if max_work is None else real_number(param, max_work, low=0.0, low_open=True)
+    if work > limit:
+        raise ValueError(
+            f"{what} would take about {work:.2g} {unit} (about {work / rate:.2g} s at {rate:.2g} {unit}/s), "
+            f"more than {param} = {limit:.2g}; pass a larger {param} to run it anyway"
+        )
 
 
 def check_rho(rho: Any) -> float:

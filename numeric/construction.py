@@ -28,7 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg
 
-from ._checks import as_array, as_generator, as_matrix, check_rho
+from vanishing_minima.theory.bounds import d1_star
+
+from ._checks import (
+    as_array, as_generator, as_matrix, check_rho, check_work, positive_int, power_of_two_scale, real_number,
+)
 from .khatri_rao import lrelu
 
 __all__ = ["InterpolatingNetwork", "interpolating_network"]
@@ -75,7 +79,7 @@ def _gate_block(X: np.ndarray, gate: np.ndarray, rho: float) -> np.ndarray:
 
 
 def interpolating_network(X, y, rho: float, *, rng, candidates: int = 16, max_rounds: int = 50,
-                          rank_tol: float = 1e-9) -> InterpolatingNetwork:
+                          rank_tol: float = 1e-9, max_work: float | None = None) -> InterpolatingNetwork:
     r"""Build :math:`(W, z)` with :math:`f(WX)^\top z = y` and every :math:`w_i^\top x^{(n)} \ne 0` (Theorem 8).
 
     Parameters
@@ -93,7 +97,12 @@ def interpolating_network(X, y, rho: float, *, rng, candidates: int = 16, max_ro
     max_rounds : int
         Rounds of ``candidates`` draws before settling for a gate with less than the full rank gain.
     rank_tol : float
-        Relative tolerance of the rank increase (singular values of the projected block).
+        Relative tolerance of the rank increase, in (0, 1): a singular value of the projected block counts
+        when it exceeds ``rank_tol`` times the block's largest singular value (scale invariant).
+    max_work : float, optional
+        Refuse, before starting, when the estimated cost exceeds this many floating-point operations
+        (default :data:`~vanishing_minima.numeric._checks.MAX_WORK`; the estimate is
+        :math:`2\,\text{candidates}\,N^3` for the gate search plus :math:`N^3` for the final solve).
 
     Returns
     -------
@@ -101,6 +110,11 @@ def interpolating_network(X, y, rho: float, *, rng, candidates: int = 16, max_ro
 
     Raises
     ------
+    ValueError
+        For invalid arguments; for two datapoints on one ray from the origin
+        (:math:`x^{(m)} = c\,x^{(n)}`, :math:`c > 0`, equal points included) whose labels are not in the same
+        ratio (:math:`y_m \ne c\,y_n`): a bias-free network is positively homogeneous, so no network fits
+        both, an exact impossibility named with the two indices; for a cost above ``max_work``.
     RuntimeError
         If no candidate raises the rank at all in ``max_rounds * candidates`` draws (X not in general position).
     """
@@ -112,33 +126,44 @@ def interpolating_network(X, y, rho: float, *, rng, candidates: int = 16, max_ro
     y = as_array("y", y, ndim=1)
     if y.shape[0] != n:
         raise ValueError(f"y must have length N = {n}; got {y.shape[0]}")
+    candidates = positive_int("candidates", candidates)
+    max_rounds = positive_int("max_rounds", max_rounds)
+    rank_tol = real_number("rank_tol", rank_tol, low=0.0, high=1.0, low_open=True, high_open=True)
+    check_work(f"interpolating_network at N = {n}, d0 = {d0}", 2.0 * candidates * n**3 + float(n) ** 3, max_work)
     rng = as_generator(rng)
+    # Exact rescalings by powers of two (no rounding): the network for X / s has W * s, and the network
+    # is linear in z, so y / t is fitted and z scaled back by t.  Nothing depends on the data's scale.
+    x_scale, y_scale = float(power_of_two_scale(X)), float(power_of_two_scale(y))
+    X = X / x_scale
     x_norms = np.linalg.norm(X, axis=0)
     if np.any(x_norms == 0):
         raise ValueError("X must have no zero column (w^T x = 0 for every w)")
+    keep = _ray_representatives(X, y, x_norms)  # consistent duplicates follow from their representative
+    y = y / y_scale
+    Xk, yk, nk, k_norms = X[:, keep], y[keep], len(keep), x_norms[keep]
 
-    Q = np.zeros((n, 0))
+    Q = np.zeros((nk, 0))
     gates: list[np.ndarray] = []
-    while Q.shape[1] < n:
-        want = min(d0, n - Q.shape[1])
+    while Q.shape[1] < nk:
+        want = min(d0, nk - Q.shape[1])
         best = None  # (gain, margin, gate, new directions)
         for _ in range(max_rounds):
             G = rng.standard_normal((candidates, d0))
             for g in G:
-                block = _gate_block(X, g, rho)
+                block = _gate_block(Xk, g, rho)
                 proj = block - Q @ (Q.T @ block)
                 U, s, _ = np.linalg.svd(proj, full_matrices=False)
-                gain = int(np.sum(s > rank_tol * max(1.0, np.linalg.norm(block, 2))))
+                gain = int(np.sum(s > rank_tol * np.linalg.norm(block, 2)))  # relative: scale invariant
                 if gain == 0:
                     continue
-                margin = float(np.min(np.abs(g @ X) / (np.linalg.norm(g) * x_norms)))
+                margin = float(np.min(np.abs(g @ Xk) / (np.linalg.norm(g) * k_norms)))
                 if best is None or (gain, margin) > best[:2]:
                     best = (gain, margin, g, U[:, :gain])
             if best is not None and best[0] == want:
                 break
         if best is None:
             raise RuntimeError(
-                f"no gate raised rank(A o X) beyond {Q.shape[1]} of N = {n} after {max_rounds * candidates} draws; "
+                f"no gate raised rank(A o X) beyond {Q.shape[1]} of N = {nk} after {max_rounds * candidates} draws; "
                 "X may not be in general position"
             )
         gates.append(best[2])
@@ -147,11 +172,11 @@ def interpolating_network(X, y, rho: float, *, rng, candidates: int = 16, max_ro
         Q = np.hstack([Q, q_new])
 
     G = np.array(gates)
-    M = np.hstack([_gate_block(X, g, rho) for g in G])  # (N, K d0) = (A o X)^T
-    u = linalg.lstsq(M, y)[0].reshape(len(G), d0)
+    M = np.hstack([_gate_block(Xk, g, rho) for g in G])  # (N, K d0) = (A o X)^T
+    u = linalg.lstsq(M, yk)[0].reshape(len(G), d0)
     W, z = [], []
     for g, uk in zip(G, u):
-        gx, ux = g @ X, uk @ X
+        gx, ux = g @ Xk, uk @ Xk
         c = float(np.max(np.abs(ux) / np.abs(gx)))
         if c == 0.0:
             v, c = np.zeros(d0), 1.0
@@ -160,13 +185,45 @@ def interpolating_network(X, y, rho: float, *, rng, candidates: int = 16, max_ro
         W += [g + v, g - v]
         z += [c, -c]
     W, z = np.array(W), np.array(z)
-    pre = W @ X
-    output = lrelu(pre, rho).T @ z
-    rel = float(np.linalg.norm(output - y) / max(np.linalg.norm(y), 1.0))
-    d1s = 4 * (-(-n // (2 * d0 - 2)))
+    pre = W @ X  # = (W / x_scale) @ (X * x_scale): the neural inputs of the returned network
+    output = lrelu(pre, rho).T @ z  # in units of y_scale
+    y_norm = float(np.linalg.norm(y))
+    rel = float(np.linalg.norm(output - y) / y_norm) if y_norm > 0 else float(np.linalg.norm(output))
+    d1s = d1_star(n, d0)  # Theorem 8's width, from its one formula in theory.bounds
     return InterpolatingNetwork(
-        W=W, z=z, n_neurons=W.shape[0], d1_star=d1s, within_d1_star=W.shape[0] <= d1s, relative_error=rel,
-        margin=float(np.min(np.abs(pre))),
+        W=W / x_scale, z=z * y_scale, n_neurons=W.shape[0], d1_star=d1s, within_d1_star=W.shape[0] <= d1s,
+        relative_error=rel, margin=float(np.min(np.abs(pre))),
         normalized_margin=float(np.min(np.abs(pre) / (np.linalg.norm(W, axis=1)[:, None] * x_norms[None, :]))),
-        gates=G,
+        gates=G / x_scale,
     )
+
+
+def _ray_representatives(X: np.ndarray, y: np.ndarray, x_norms: np.ndarray) -> np.ndarray:
+    r"""Indices of one datapoint per ray from the origin; refuses rays whose labels are not in the points' ratio.
+
+    A bias-free network with a positively homogeneous activation satisfies
+    :math:`f(Wcx)^\top z = c\,f(Wx)^\top z` for :math:`c > 0`, so :math:`x^{(m)} = c\,x^{(n)}` forces
+    :math:`y_m = c\,y_n`: then fitting the first point fits the others, and otherwise no network fits both.
+    Equal points (``c = 1``) are compared exactly; directions and ratios to 1e-12 and 1e-9 relative.
+    """
+    U = X / x_norms
+    _, inverse = np.unique(np.round(U, 12), axis=1, return_inverse=True)
+    inverse = np.ravel(inverse)
+    drop = set()
+    for group in np.unique(inverse):
+        members = np.flatnonzero(inverse == group)
+        if members.size < 2:
+            continue
+        ref = members[0]
+        for m in members[1:]:
+            c = x_norms[m] / x_norms[ref]
+            same = np.array_equal(X[:, m], X[:, ref])
+            if not np.allclose(U[:, m], U[:, ref], rtol=0, atol=1e-12):
+                continue
+            drop.add(int(m))
+            if (same and y[m] != y[ref]) or (not same and not np.isclose(y[m], c * y[ref], rtol=1e-9, atol=0)):
+                what = (f"columns {ref} and {m} of X are the same point with labels {y[ref]:g} and {y[m]:g}" if same
+                        else f"columns {ref} and {m} of X lie on one ray (x_{m} = {c:.6g} x_{ref}) with labels "
+                             f"{y[ref]:g} and {y[m]:g}, not in that ratio")
+                raise ValueError(f"{what}: a bias-free network is positively homogeneous, so no network fits both")
+    return np.array([i for i in range(X.shape[1]) if i not in drop])

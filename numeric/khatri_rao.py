@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import itertools
 import math
+from fractions import Fraction
 
 import numpy as np
 
-from ._checks import as_array, as_matrix, check_labels, check_rho, check_same_columns, positive_int
+from ._checks import as_array, as_matrix, check_labels, check_rho, check_same_columns, open_unit, positive_int
 
 __all__ = [
     "khatri_rao",
@@ -136,16 +137,63 @@ def _pattern_unchecked(U: np.ndarray, rho: float) -> np.ndarray:
     return np.where(U > 0, 1.0, rho)
 
 
-def _unique_directions(A: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, int]:
-    """Distinct column directions of A (up to sign and scale), their multiplicities, and the zero-column count."""
-    norms = np.linalg.norm(A, axis=0)
-    zero = norms <= tol
-    cols = A[:, ~zero] / norms[~zero]
-    first = cols[np.argmax(np.abs(cols) > tol, axis=0), np.arange(cols.shape[1])]
-    cols = cols * np.sign(first)
-    keys = np.round(cols.T, 10) + 0.0  # +0.0 folds -0.0 into 0.0
-    uniq, counts = np.unique(keys, axis=0, return_counts=True)
-    return uniq.T, counts, int(zero.sum())
+def _primitive_integer_column(col: np.ndarray) -> tuple[int, ...] | None:
+    """The exact direction of a float column, up to sign and scale: a primitive integer vector.
+
+    Every double is a rational with a power-of-two denominator, so ``Fraction(x)`` is exact; the column
+    times the least common denominator, divided by the gcd of its entries, with its first non-zero entry
+    made positive, is the same tuple for two columns iff they are parallel (exactly).  ``None`` for a
+    zero column.
+    """
+    fr = [Fraction(float(v)) for v in col]
+    den = math.lcm(*(f.denominator for f in fr))
+    ints = [int(f * den) for f in fr]
+    g = math.gcd(*ints)
+    if g == 0:
+        return None
+    ints = [i // g for i in ints]
+    sign = 1 if next(i for i in ints if i) > 0 else -1
+    return tuple(sign * i for i in ints)
+
+
+class _ExactSpan:
+    """An exact row-echelon basis of integer vectors (fraction-free elimination over the rationals)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, list[int]]] = []  # (pivot index, vector), zero before the pivot
+
+    def reduce(self, v) -> list[int]:
+        v = list(v)
+        for p, b in self.rows:
+            if v[p]:
+                a, c = b[p], v[p]
+                v = [a * vi - c * bi for vi, bi in zip(v, b)]
+                g = math.gcd(*v)
+                if g > 1:
+                    v = [x // g for x in v]
+        return v
+
+    def contains(self, v) -> bool:
+        return not any(self.reduce(v))
+
+    def add(self, v) -> bool:
+        """Add ``v``; False (and nothing added) if it is already in the span."""
+        r = self.reduce(v)
+        if not any(r):
+            return False
+        self.rows.append((next(i for i, x in enumerate(r) if x), r))
+        return True
+
+    def copy(self) -> "_ExactSpan":
+        out = _ExactSpan()
+        out.rows = list(self.rows)
+        return out
+
+
+def _float_direction(v: tuple[int, ...]) -> np.ndarray:
+    m = max(abs(x) for x in v)
+    u = np.array([float(Fraction(x, m)) for x in v])
+    return u / np.linalg.norm(u)
 
 
 def generic_rank(A, d0: int, *, max_candidates: int = GENERIC_RANK_MAX_CANDIDATES) -> int:
@@ -153,52 +201,109 @@ def generic_rank(A, d0: int, *, max_candidates: int = GENERIC_RANK_MAX_CANDIDATE
 
     .. math:: \operatorname{rank}(A\circ X) = \min_{T\subseteq[N]}\left(N - |T| + d_0\operatorname{rank}(A_T)\right).
 
+    (This is the rank of the union of :math:`d_0` copies of the column matroid of :math:`A`, by the
+    matroid union theorem, so it holds for any real :math:`A`, not only activation patterns.)
+
     Computed without enumerating the :math:`2^N` subsets: for each rank :math:`r` the best :math:`T` is
     the largest set of columns lying in an :math:`r`-dimensional subspace spanned by :math:`r` columns, so
-    only subsets of the *distinct* column directions of size :math:`r < (\text{best so far})/d_0` are
-    visited.  Exact for patterns with entries in :math:`\{\rho, 1\}` (columns compared after
-    normalization to 10 decimals).
+    only independent subsets of the *distinct* column directions of size :math:`r < (\text{best so far})/d_0`
+    are visited (depth-first, extending a subset only while it can still improve the minimum).
+
+    **Exact for every finite float matrix.**  Each double is a rational number, and every decision
+    (which columns are parallel, which subsets are independent, which directions lie in a span) is made
+    in exact rational arithmetic, or by a floating-point test whose rounding error is bounded and
+    smaller than the quantity it decides: a direction is declared *outside* a span only when its
+    floating-point distance to it exceeds :math:`10^3\max(d_1, r)\,\varepsilon\,(\kappa + 1)`,
+    :math:`\kappa` the condition number of the spanning directions (an upper bound on the error of the
+    Householder projection), and every other case is settled exactly.  So entries such as
+    :math:`\rho = 10^{-13}`, :math:`1 - 10^{-12}` or :math:`10^{12}` are handled exactly, where a
+    tolerance would not.
 
     Parameters
     ----------
     A : array_like, shape (d1, N)
+        Any finite real matrix (typically a pattern with entries in :math:`\{\rho, 1\}`).
     d0 : int
         Number of rows of :math:`X`, :math:`\ge 1`.
     max_candidates : int
-        Refuse (``ValueError``) when more candidate subspaces than this would be visited.  The count
+        Refuse (``ValueError``) when more candidate subspaces than this could be visited.  The count
         is :math:`\sum_{r < N/d_0} \binom{u}{r}` with :math:`u` the number of distinct directions.
 
     Returns
     -------
     int
+
+    Raises
+    ------
+    ValueError
+        For a non-finite or empty ``A``, ``d0 < 1``, or more candidate subspaces than ``max_candidates``.
+
+    Examples
+    --------
+    >>> generic_rank(np.array([[1e-13, 1, 1e-13], [1e-13, 1e-13, 1e-13]]), 2)
+    3
+    >>> generic_rank(np.ones((3, 7)), 2)
+    2
     """
     A = as_matrix("A", A)
     d0 = positive_int("d0", d0)
-    n = A.shape[1]
-    tol = 1e-9 * max(1.0, float(np.abs(A).max()))
-    rank_a = int(np.linalg.matrix_rank(A))
-    dirs, counts, zeros = _unique_directions(A, tol)
+    max_candidates = positive_int("max_candidates", max_candidates)
+    d1, n = A.shape
+    counts: dict[tuple[int, ...], int] = {}
+    zeros = 0
+    for col in A.T:
+        key = _primitive_integer_column(col)
+        if key is None:
+            zeros += 1
+        else:
+            counts[key] = counts.get(key, 0) + 1
+    keys = list(counts)
+    u = len(keys)
+    span = _ExactSpan()
+    rank_a = sum(span.add(k) for k in keys)
     best = min(n, d0 * rank_a, n - zeros)  # T = all columns; T = zero columns (rank 0)
-    u = dirs.shape[1]
     r_max = min(rank_a - 1, (best - 1) // d0)  # ranks r with d0 r < best can still improve
     work = sum(math.comb(u, r) for r in range(1, r_max + 1))
     if work > max_candidates:
         raise ValueError(
-            f"generic_rank would visit {work} candidate subspaces (> max_candidates = {max_candidates}); "
+            f"generic_rank would visit up to {work} candidate subspaces (> max_candidates = {max_candidates}); "
             f"A has {u} distinct column directions and N/d0 = {n / d0:.3g}"
         )
-    for r in range(1, r_max + 1):
+    if r_max < 1:
+        return int(best)
+    units = np.array([_float_direction(k) for k in keys]).T  # (d1, u), unit columns
+    mult = np.array([counts[k] for k in keys])
+    eps = np.finfo(float).eps
+
+    def inside_count(subset: tuple[int, ...], exact: _ExactSpan) -> int:
+        basis = units[:, subset]
+        sv = np.linalg.svd(basis, compute_uv=False)
+        kappa = sv[0] / sv[-1] if sv[-1] > 0 else np.inf
+        if kappa < 1e10:
+            q = np.linalg.qr(basis)[0]
+            dist = np.linalg.norm(units - q @ (q.T @ units), axis=0)
+            maybe = dist <= 1e3 * max(d1, len(subset)) * eps * (kappa + 1)
+        else:
+            maybe = np.ones(u, dtype=bool)
+        maybe[list(subset)] = False  # the spanning directions themselves are inside
+        return int(mult[list(subset)].sum()) + int(sum(mult[j] for j in np.flatnonzero(maybe) if exact.contains(keys[j])))
+
+    def visit(start: int, subset: tuple[int, ...], exact: _ExactSpan) -> None:
+        nonlocal best
+        r = len(subset) + 1
         if d0 * r >= best:
-            break
-        for subset in itertools.combinations(range(u), r):
-            basis = dirs[:, subset]
-            q, rr = np.linalg.qr(basis)
-            if np.min(np.abs(np.diag(rr))) <= tol:  # dependent directions: rank < r, seen at a smaller r
+            return
+        for j in range(start, u):
+            grown = exact.copy()
+            if not grown.add(keys[j]):  # dependent: this span is visited with fewer directions
                 continue
-            residual = dirs - q @ (q.T @ dirs)
-            inside = np.linalg.norm(residual, axis=0) <= 1e-8
-            m = zeros + int(counts[inside].sum())
+            sub = (*subset, j)
+            m = zeros + inside_count(sub, grown)
             best = min(best, n - m + d0 * r)
+            if r < r_max:
+                visit(j + 1, sub, grown)
+
+    visit(0, (), _ExactSpan())
     return int(best)
 
 
@@ -355,7 +460,7 @@ def dlm_residual(A, X, y, *, rtol: float | None = None, return_rank: bool = Fals
     y : array_like, shape (N,)
         Targets (need not be binary).
     rtol : float, optional
-        Relative rank tolerance of the SVD.
+        Relative rank tolerance of the SVD, in (0, 1).
     return_rank : bool
         Also return the numerical rank of :math:`A\circ X` (forces ``method="svd"``).
     method : {"auto", "svd"}
@@ -371,6 +476,8 @@ def dlm_residual(A, X, y, *, rtol: float | None = None, return_rank: bool = Fals
     y = as_array("y", y, ndim=1)
     if method not in ("auto", "svd"):
         raise ValueError(f"method must be 'auto' or 'svd'; got {method!r}")
+    if rtol is not None:
+        rtol = open_unit("rtol", rtol)
     if y.shape[0] != X.shape[1]:
         raise ValueError(f"y must have length N = {X.shape[1]}; got {y.shape[0]}")
     return _dlm_residual_unchecked(A, X, y, rtol, method, return_rank)

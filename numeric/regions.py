@@ -11,7 +11,11 @@ data columns are normalized to unit length and the linear program
 
 (always feasible) is solved by HiGHS; the cone is declared non-empty iff :math:`t^* >` ``margin``
 (default ``1e-6``, well above HiGHS's feasibility tolerance of ``1e-7``).  A cone thinner than that is
-reported empty: the decision is conservative.
+reported empty: the decision is conservative.  When a decision depended on the margin (some
+:math:`t^*` in :math:`(0, \text{margin}]`: positive to the solver, thinner than the margin), a
+:class:`~vanishing_minima.numeric._checks.MarginWarning` is issued, so a result that may change with a
+smaller margin never passes silently.  (For empty cones HiGHS returns :math:`t^* = 0` exactly: measured on
+293 empty cones in the plane.)
 
 Costs: :func:`region_is_nonempty` solves :math:`d_1` LPs with :math:`d_0 + 1` variables;
 :func:`region_contains_dlm` solves up to :math:`3^{d_1}` LPs with :math:`d_0d_1 + 1` variables (the sign
@@ -21,12 +25,16 @@ choice :math:`v_i \in C_i, -C_i, \{0\}`) and refuses :math:`d_1 >` ``MAX_D1_SIGN
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linprog
 
-from ._checks import as_array, as_generator, as_matrix, check_labels, check_rho, check_same_columns, positive_int
+from ._checks import (
+    MarginWarning, as_array, as_generator, as_matrix, check_labels, check_rho, check_same_columns, check_work,
+    open_unit, positive_int, real_number, scaled_norm,
+)
 from .khatri_rao import (
     _dlm_residual_unchecked, _mce_unchecked, _pattern_unchecked, activation_pattern, dlm_residual, khatri_rao,
 )
@@ -134,9 +142,31 @@ def region_margins(A, X) -> np.ndarray:
     return _row_cones(A, X)[3]
 
 
+def _check_margin(margin) -> float:
+    return open_unit("margin", margin)
+
+
+def _exceeds_margin(t, margin: float, what: str) -> np.ndarray:
+    """``t > margin`` elementwise; warns (:class:`MarginWarning`) where some ``t`` lies in ``(0, margin]``."""
+    t = np.asarray(t, dtype=float)
+    thin = (t > 0) & (t <= margin)
+    if np.any(thin):
+        warnings.warn(
+            f"{what}: {int(thin.sum())} cone(s) with LP margin in (0, {margin:g}] (smallest positive "
+            f"{float(t[thin].min()):.3g}) counted as empty; the result may depend on the margin",
+            MarginWarning, stacklevel=3,
+        )
+    return t > margin
+
+
 def region_is_nonempty(A, X, *, margin: float = DEFAULT_MARGIN) -> bool:
-    r"""Whether :math:`\mathcal D_A(X)` is non-empty: every row cone has LP margin :math:`>` ``margin``."""
-    return bool(np.all(region_margins(A, X) > margin))
+    r"""Whether :math:`\mathcal D_A(X)` is non-empty: every row cone has LP margin :math:`>` ``margin``.
+
+    ``margin`` lies in (0, 1); a row cone thinner than it counts as empty, with a
+    :class:`~vanishing_minima.numeric._checks.MarginWarning` when the solver found it non-empty.
+    """
+    margin = _check_margin(margin)
+    return bool(np.all(_exceeds_margin(region_margins(A, X), margin, "region_is_nonempty")))
 
 
 @dataclass(frozen=True)
@@ -160,36 +190,52 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
     equality; it succeeds when :math:`t^* >` ``margin``.  The certificate is checked: its pattern is
     ``A`` and its output is :math:`y - e_A` to :math:`10^{-6}` relative.
 
+    The equality is solved relative to the scale of the labels, :math:`\max_n |y_n|/\|x^{(n)}\|`, not to
+    the scale of the target :math:`y - e_A` itself: a target that is zero up to rounding (``y``
+    orthogonal to the features, where :math:`z = 0` is a DLM) stays at rounding level instead of being
+    blown up to order one, and HiGHS's tolerance (``1e-7``, relative to that scale) absorbs it.
+
     Parameters
     ----------
     A : array_like, shape (d1, N)
     X : array_like, shape (d0, N)
     y : array_like, shape (N,)
     margin : float
+        In (0, 1): the LP margin a cone or a sign choice must exceed.  Decisions that depended on it
+        issue a :class:`~vanishing_minima.numeric._checks.MarginWarning`.
     target_residual : array_like, optional
         Use this residual instead of :math:`e_A` (``0`` for the global-minimum test of D4).
 
     Returns
     -------
     DLMCertificate or None
+
+    Raises
+    ------
+    ValueError
+        For ``d1 > MAX_D1_SIGN_CHOICES``, a margin outside (0, 1), shapes that do not fit, a zero column of ``X``.
     """
     A = as_matrix("A", A)
     y = as_array("y", y, ndim=1)
+    margin = _check_margin(margin)
     if A.shape[0] > MAX_D1_SIGN_CHOICES:
         raise ValueError(f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign choice costs 3^d1 LPs; got d1 = {A.shape[0]}")
     A, X, s, row_t, row_w = _row_cones(A, X)
     d1, n = A.shape
     d0 = X.shape[0]
-    if np.any(row_t <= margin):
+    if y.shape[0] != n:
+        raise ValueError(f"y must have length N = {n}; got {y.shape[0]}")
+    if not np.all(_exceeds_margin(row_t, margin, "dlm_in_region (row cones)")):
         return None
     e = dlm_residual(A, X, y) if target_residual is None else as_array("target_residual", target_residual, ndim=1)
     norms = np.linalg.norm(X, axis=0)
     Xh = X / norms
     r = (y - e) / norms  # equality for unit columns: (A o Xh)^T v = (y - e_A)_n / |x_n|
-    scale = float(np.max(np.abs(r)))
+    scale = float(np.max(np.abs(y) / norms))  # the labels' scale, not the target's (see above)
     if scale > 0:
         r = r / scale
     M = khatri_rao(A, Xh).T  # (N, d1 d0)
+    thin = []
     for sigma in itertools.product((1, -1, 0), repeat=d1):
         rows = []
         for i, si in enumerate(sigma):
@@ -209,6 +255,8 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
             A_eq=np.hstack([M, np.zeros((n, 1))]), b_eq=r, bounds=bounds, method="highs",
         )
         if res.status != 0 or -res.fun <= margin:
+            if res.status == 0 and -res.fun > 0:
+                thin.append(-res.fun)
             continue
         v = res.x[:-1].reshape(d1, d0) * (scale if scale > 0 else 1.0)
         W = np.empty((d1, d0))
@@ -218,6 +266,7 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
         cert = DLMCertificate(W, z, tuple(sigma), float(-res.fun), e)
         _verify(cert, A, X, y)
         return cert
+    _exceeds_margin(thin, margin, "dlm_in_region (sign choices)")  # warns if a thin choice was refused
     return None
 
 
@@ -226,9 +275,12 @@ def _verify(cert: DLMCertificate, A: np.ndarray, X: np.ndarray, y: np.ndarray) -
     pattern = activation_pattern(cert.W, X, rho)
     if not np.array_equal(pattern, A):
         raise RuntimeError("internal error: DLM certificate leaves the region")
-    output = (pattern * (cert.W @ X)).T @ cert.z
+    terms = pattern * (cert.W @ X)
+    output = terms.T @ cert.z
     target = y - cert.residual
-    if np.linalg.norm(output - target) > 1e-6 * max(1.0, np.linalg.norm(y)):
+    # relative to the labels and to the size of the terms that sum to the output (scale invariant)
+    reference = max(float(scaled_norm(y)), float(scaled_norm(np.abs(terms).T @ np.abs(cert.z))))
+    if scaled_norm(output - target) > 1e-6 * reference:
         raise RuntimeError("internal error: DLM certificate output differs from y - e_A")
 
 
@@ -243,8 +295,9 @@ def region_contains_global_minimum(A, X, y, *, margin: float = DEFAULT_MARGIN, r
     Requires :math:`e_A = 0` (to ``rtol`` relative to :math:`\|y\|`) and the K6 sign LPs with zero residual.
     """
     y_arr = as_array("y", y, ndim=1)
+    rtol = open_unit("rtol", rtol)
     e = dlm_residual(A, X, y_arr)
-    if np.linalg.norm(e) > rtol * max(np.linalg.norm(y_arr), 1.0):
+    if scaled_norm(e) > rtol * scaled_norm(y_arr):  # relative: e_A = 0 when y = 0
         return False
     return dlm_in_region(A, X, y_arr, margin=margin, target_residual=np.zeros_like(y_arr)) is not None
 
@@ -261,7 +314,10 @@ def arc_probability(signs, X) -> float:
     X = as_matrix("X", X)
     if X.shape[0] != 2:
         raise ValueError(f"arc_probability needs d0 = 2; got X of shape {X.shape}")
+    _unit_columns(X)  # refuses a zero column: w^T x = 0 for every w, so no pattern has positive probability
     s = np.asarray(signs, dtype=float)
+    if s.shape != (X.shape[1],) or not np.all(np.abs(s) == 1):
+        raise ValueError(f"signs must be a vector of +-1 of length N = {X.shape[1]}; got shape {s.shape}")
     v = X * s
     phi = np.sort(np.mod(np.arctan2(v[1], v[0]), 2 * np.pi))
     gaps = np.diff(np.r_[phi, phi[0] + 2 * np.pi])
@@ -279,6 +335,8 @@ def row_probability(signs, X, *, n_samples: int, rng, batch: int = 65_536) -> in
     ndarray of int, shape (rows,)
     """
     X = as_matrix("X", X)
+    n_samples = positive_int("n_samples", n_samples)
+    batch = positive_int("batch", batch)
     rng = as_generator(rng)
     s = np.atleast_2d(np.asarray(signs, dtype=float)) > 0
     target = np.packbits(s, axis=-1)
@@ -293,7 +351,8 @@ def row_probability(signs, X, *, n_samples: int, rng, batch: int = 65_536) -> in
     return counts
 
 
-def angular_volume(A, X, *, n_samples: int = 100_000, rng=None, alpha: float = 1e-3) -> Estimate:
+def angular_volume(A, X, *, n_samples: int = 100_000, rng=None, alpha: float = 1e-3,
+                   max_work: float | None = None) -> Estimate:
     r"""Angular volume :math:`V(\mathcal D_A) = \prod_i \mathbb P_w(a(w^\top X) = A_i)` (V1, D3).
 
     For :math:`d_0 = 2` each factor is exact (:func:`arc_probability`).  Otherwise each factor is a
@@ -301,19 +360,27 @@ def angular_volume(A, X, *, n_samples: int = 100_000, rng=None, alpha: float = 1
     ``alpha / d1`` (Bonferroni), so the product interval covers the volume with probability at least
     ``1 - alpha``.  Only useful where the volume is not tiny: a region of volume :math:`10^{-9}` needs
     about :math:`10^{9}` samples per row to be seen at all.
+
+    Raises
+    ------
+    ValueError
+        For a zero column of ``X`` (no region: :math:`w^\top x = 0` for every :math:`w`), ``alpha`` outside
+        (0, 1), ``n_samples`` not an integer :math:`\ge 1`, or an estimated cost
+        (:math:`n_\text{samples}(2d_0N + d_1N)` operations) above ``max_work``.
     """
     A = as_matrix("A", A)
     X = as_matrix("X", X)
     check_same_columns("A", A, "X", X)
     s = pattern_signs(A)
+    _unit_columns(X)  # a zero datapoint lies on every boundary: no region has positive volume
+    alpha = open_unit("alpha", alpha)
     d1 = A.shape[0]
     if X.shape[0] == 2:
         value = float(np.prod([arc_probability(s[i], X) for i in range(d1)]))
         return Estimate(value, value, value, alpha, exact=True)
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in the open interval (0, 1); got {alpha}")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+    n_samples = positive_int("n_samples", n_samples)
+    check_work(f"angular_volume with {n_samples} samples", float(n_samples) * X.shape[1] * (2 * X.shape[0] + d1),
+               max_work)
     counts = row_probability(s, X, n_samples=n_samples, rng=rng)
     intervals = [clopper_pearson(int(k), n_samples, alpha / d1) for k in counts]
     return Estimate(
@@ -333,10 +400,8 @@ def _check_sizes(X, y, d1: int) -> tuple[np.ndarray, np.ndarray]:
 def _check_event_args(rho, eps, n_samples, rng) -> tuple[float, np.random.Generator]:
     """Validate the V2 samplers' common arguments; return (rho, generator)."""
     rho = check_rho(rho)
-    if not 0 < eps < 1:
-        raise ValueError(f"eps must lie in the open interval (0, 1); got {eps}")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+    open_unit("eps", eps)
+    positive_int("n_samples", n_samples)
     return rho, as_generator(rng)
 
 
@@ -472,13 +537,13 @@ def sample_global_minimum_event(X, y, d1: int, rho: float, *, n_samples: int, rn
     rho = check_rho(rho)
     if d1 > MAX_D1_SIGN_CHOICES:
         raise ValueError(f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign choice costs 3^d1 LPs; got d1 = {d1}")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be >= 1; got {n_samples}")
+    n_samples = positive_int("n_samples", n_samples)
+    alpha, margin = open_unit("alpha", alpha), _check_margin(margin)
     rng = as_generator(rng)
     W = rng.standard_normal((int(n_samples), d1, X.shape[0]))
     A = activation_pattern(W, X, rho)
     e = dlm_residual(A, X, y)
-    zero = np.linalg.norm(e, axis=-1) <= 1e-9 * max(np.linalg.norm(y), 1.0)
+    zero = scaled_norm(e, axis=-1) <= 1e-9 * scaled_norm(y)  # relative to the labels
     hits = 0
     if np.any(zero):
         patterns, counts = np.unique(A[zero].reshape(int(zero.sum()), -1), axis=0, return_counts=True)
@@ -661,8 +726,7 @@ def cone_log_probability(signs, X, *, n_samples: int, rng, alpha: float = 1e-3, 
         raise ValueError(f"X must have d0 >= 2 rows; got {X.shape[0]}")
     n = positive_int("n_samples", n_samples)
     n_betas = positive_int("n_betas", n_betas)
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in the open interval (0, 1); got {alpha}")
+    alpha = open_unit("alpha", alpha)
     rng = as_generator(rng)
     d = X.shape[0]
     sXh = _unit_columns(X) * s
@@ -729,8 +793,7 @@ def region_log_volume(A, X, *, n_samples: int, rng, alpha: float = 1e-3, n_betas
     X = as_matrix("X", X)
     check_same_columns("A", A, "X", X)
     s = pattern_signs(A)
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in the open interval (0, 1); got {alpha}")
+    alpha = open_unit("alpha", alpha)
     rng = as_generator(rng)
     rows = tuple(cone_log_probability(row, X, n_samples=n_samples, rng=rng, alpha=alpha / A.shape[0], n_betas=n_betas)
                  for row in s)
@@ -756,6 +819,7 @@ def plane_row_patterns(X) -> tuple[np.ndarray, np.ndarray]:
     X = as_matrix("X", X)
     if X.shape[0] != 2:
         raise ValueError(f"plane_row_patterns needs d0 = 2; got X of shape {X.shape}")
+    _unit_columns(X)
     normal = np.arctan2(X[1], X[0])
     cuts = np.sort(np.mod(np.r_[normal + np.pi / 2, normal - np.pi / 2], 2 * np.pi))
     widths = np.diff(np.r_[cuts, cuts[0] + 2 * np.pi])
@@ -806,8 +870,8 @@ def exact_volumes_in_the_plane(X, y, d1: int, eps: float, rho: float, *, margin:
     y = check_labels(y, X.shape[1])
     d1 = positive_int("d1", d1)
     rho = check_rho(rho)
-    if not 0 < eps < 1:
-        raise ValueError(f"eps must lie in the open interval (0, 1); got {eps}")
+    eps, margin = open_unit("eps", eps), _check_margin(margin)
+    max_regions = positive_int("max_regions", max_regions)
     signs, probs = plane_row_patterns(X)
     k = signs.shape[0]
     if k**d1 > max_regions:
@@ -817,7 +881,7 @@ def exact_volumes_in_the_plane(X, y, d1: int, eps: float, rho: float, *, margin:
     volume = np.prod(probs[combos], axis=1)
     e = dlm_residual(A, X, y)
     bad_event = _mce_unchecked(y - e, y) > eps
-    zero = np.linalg.norm(e, axis=1) <= 1e-9 * max(np.linalg.norm(y), 1.0)
+    zero = scaled_norm(e, axis=1) <= 1e-9 * scaled_norm(y)  # relative to the labels
     has_bad_dlm = np.zeros(len(volume), dtype=bool)
     for i in np.flatnonzero(bad_event):
         has_bad_dlm[i] = dlm_in_region(A[i], X, y, margin=margin) is not None

@@ -86,3 +86,25 @@ def test_g2_pattern_count_equals_covers_formula(s, n, d):
 def test_bad_inputs(call, needle):
     with pytest.raises(ValueError, match=needle):
         call()
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-100, 1.0, 1e100, 1e200])
+def test_g1_sheppard_is_scale_invariant(scale):
+    """theta = pi/4 between (1, 0) and (1, 1): 1/2 - 1/8 = 0.375 at every scale (an earlier version gave
+    0.25 at 1e200, overflow, and called 1e-200 a zero vector, underflow)."""
+    from vanishing_minima.numeric import sheppard_probability
+
+    x1, x2 = np.array([1.0, 0.0]) * scale, np.array([1.0, 1.0]) * scale
+    assert sheppard_probability(x1, x2) == pytest.approx(0.375, rel=1e-14)
+    assert sheppard_probability(x1, x2 * 1e100 if scale < 1 else x2 * 1e-100) == pytest.approx(0.375, rel=1e-14)
+
+
+def test_count_sign_patterns_refuses_runaway_work_before_starting():
+    import time
+
+    from vanishing_minima.numeric import count_sign_patterns
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"would take about 1.3e\+05 LPs.*max_lps"):
+        count_sign_patterns(np.random.default_rng(0).standard_normal((16, 16)))
+    assert time.perf_counter() - start < 1.0

@@ -182,3 +182,44 @@ def test_mce():
 def test_bad_inputs(call, exc, needle):
     with pytest.raises(exc, match=needle.replace("{", r"\{").replace("}", r"\}")):
         call()
+
+
+# --- K3 exactly, where a tolerance would fail: rho near 0, near 1, huge, and the special value -1 -------
+def _exact_rank_of_khatri_rao_with_integer_data(A: np.ndarray, d0: int, rng) -> int:
+    """rank(A o X) in exact rational arithmetic (SymPy) for X with random integer entries in [-10^6, 10^6].
+
+    An independent route to K3: the generic rank is attained unless X is a root of a non-zero
+    polynomial of degree <= N, which a uniform integer draw from 2 * 10^6 + 1 values hits with
+    probability <= N / (2 * 10^6) (Schwartz-Zippel)."""
+    import sympy as sp
+
+    n = A.shape[1]
+    X = rng.integers(-10**6, 10**6 + 1, (d0, n))
+    Aq = sp.Matrix(A.shape[0], n, lambda i, j: sp.Rational(float(A[i, j])))
+    cols = [sp.Matrix(sp.kronecker_product(Aq[:, j], sp.Matrix(X[:, j].tolist()))) for j in range(n)]
+    return sp.Matrix.hstack(*cols).rank()
+
+
+@pytest.mark.parametrize("rho", [1e-13, 1 - 1e-12, 1e12, -1.0, -1.0 + 1e-12, 0.0, 0.3])
+@pytest.mark.parametrize("seed", range(3))
+def test_k3_generic_rank_is_exact_at_hard_slopes(rho, seed):
+    """Against the exact rank of A o X for integer data (SymPy): the float tolerance of an earlier
+    version returned 1 for A = [[1e-13, 1, 1e-13], [1e-13, 1e-13, 1e-13]], d0 = 2 (the rank is 3)."""
+    rng = np.random.default_rng([seed, 7])
+    n, d0, d1 = int(rng.integers(3, 8)), int(rng.integers(1, 3)), int(rng.integers(1, 4))
+    A = np.where(rng.random((d1, n)) < 0.5, 1.0, rho)
+    A[:, -1] = A[:, 0]  # a repeated column, so some subset T can matter
+    assert generic_rank(A, d0) == _exact_rank_of_khatri_rao_with_integer_data(A, d0, rng)
+
+
+def test_k3_issue_example_with_a_tiny_slope():
+    A = np.array([[1e-13, 1, 1e-13], [1e-13, 1e-13, 1e-13]])
+    assert generic_rank(A, 2) == 3 == _exact_rank_of_khatri_rao_with_integer_data(A, 2, np.random.default_rng(0))
+    # the same structure at every scale of A: the rank of A o X does not depend on it
+    assert generic_rank(A * 1e-200, 2) == generic_rank(A * 1e200, 2) == 3
+
+
+def test_dlm_residual_refuses_a_nan_or_negative_rtol():
+    for bad in (float("nan"), -1.0, 1.5, "0.1"):
+        with pytest.raises(ValueError, match="rtol"):
+            dlm_residual(np.ones((1, 3)), np.eye(3), np.ones(3), rtol=bad)

@@ -335,3 +335,102 @@ def test_global_minimum_sampler_equals_region_by_region_decisions():
 def test_bad_inputs(call, needle):
     with pytest.raises(ValueError, match=needle.replace("{", r"\{").replace("}", r"\}")):
         call()
+
+
+# --- edges: targets zero up to rounding, thin cones, zero data, runaway work, bad arguments ----------
+def test_region_whose_target_is_zero_up_to_rounding_holds_the_dlm_z_equals_zero():
+    """ReLU, A = [[0, 1, 1, 0]], y = [1, 0, 0, 1]: y is orthogonal to the region's features, so
+    y - e_A = 0 (up to rounding) and z = 0 is a DLM with MCE 1/2, at every scale of X and y."""
+    X = np.array([[1.0, -1.0, -1.0, 1.0], [0.1, 0.2, -0.3, 0.4]])
+    A, y = np.array([[0.0, 1.0, 1.0, 0.0]]), np.array([1.0, 0.0, 0.0, 1.0])
+    assert region_is_nonempty(A, X)
+    for sx, sy in ((1, 1), (1e-150, 1), (1e150, 1), (1, 1e-150), (1, 1e150)):
+        cert = dlm_in_region(A, X * sx, y * sy)
+        assert cert is not None and cert.z.tolist() == [0.0], (sx, sy)
+
+
+def _direct_bad_volume_one_neuron(X, y, eps, rho):
+    """V(L_eps) for d1 = 1, d0 = 2 without the K6 LPs or the package's MCE: for each arc, v* = the
+    least-squares solution of a * (X^T v) = y (numpy lstsq); a DLM exists iff the target is 0 (z = 0),
+    or v* is unique and strictly inside the arc's cone or its negative, or (one active point) the
+    solution line meets them, which it does iff the active point's target has the cone's sign."""
+    signs, probs = plane_row_patterns(X)
+    total = 0.0
+    for s, p in zip(signs, probs):
+        a = np.where(s > 0, 1.0, rho)
+        M = (X * a).T
+        v, *_ = np.linalg.lstsq(M, y, rcond=None)
+        target = M @ v
+        wrong = sum(int(target[i] > 0.5) != int(y[i]) for i in range(len(y)))
+        if wrong <= eps * len(y):
+            continue
+        rank = np.linalg.matrix_rank(M)
+        if np.linalg.norm(target) <= 1e-9 * np.linalg.norm(y):
+            holds = True
+        elif rank == 2:  # strictly inside (a zero up to rounding, e.g. an active point with label 0, is a boundary)
+            su = s * (v @ X)
+            tol = 1e-9 * np.abs(su).max()
+            holds = bool(np.all(su > tol) or np.all(su < -tol))
+        else:  # rank 1: one active point n (ReLU) with target y_n a_n x_n^T v
+            holds = rho == 0  # the line x_n^T v = y_n meets C (y_n = 1) or holds v = 0 (y_n = 0)
+        total += p * holds
+    return total
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_exact_bad_volume_with_one_neuron_matches_a_direct_least_squares_count(seed):
+    """An independent route to V(L_eps) at d1 = 1 (numpy lstsq, sign test, own MCE): the exact
+    enumeration used to under-report it where y - e_A is zero up to rounding (seed 19 of an earlier
+    search: 0.0 instead of 0.394)."""
+    rng = np.random.default_rng([19, seed])
+    X = rng.standard_normal((2, 6))
+    y = rng.integers(0, 2, 6).astype(float) if seed % 2 else np.array([1.0, 0, 0, 1, 0, 1])
+    ex = exact_volumes_in_the_plane(X, y, 1, 0.1, 0.0)
+    assert ex.bad == pytest.approx(_direct_bad_volume_one_neuron(X, y, 0.1, 0.0), abs=1e-12)
+
+
+def test_thin_cones_are_counted_empty_with_a_margin_warning():
+    from vanishing_minima.numeric import count_sign_patterns
+    from vanishing_minima.numeric._checks import MarginWarning
+
+    th = 1e-7  # two points 1e-7 rad apart: the cone between their lines has LP margin ~5e-8 < 1e-6
+    X = np.array([[1.0, np.cos(th)], [0.0, np.sin(th)]])
+    with pytest.warns(MarginWarning, match="may depend on the margin"):
+        assert count_sign_patterns(X) == 2  # 4 patterns exist; the two thin ones are not counted
+    assert count_sign_patterns(X, margin=1e-9) == 4  # a smaller margin resolves them
+    A = np.array([[1.0, -1.0]])  # sign pattern (+, -): the thin cone
+    with pytest.warns(MarginWarning):
+        assert not region_is_nonempty(np.where(A > 0, 1.0, 0.0), X)
+    assert region_is_nonempty(np.where(A > 0, 1.0, 0.0), X, margin=1e-9)
+
+
+def test_a_zero_datapoint_has_no_region_at_any_d0():
+    X = np.array([[1.0, 0.0, -0.5], [0.3, 0.0, 0.2]])
+    for call in (lambda: angular_volume(np.ones((1, 3)), X), lambda: arc_probability(np.ones(3), X),
+                 lambda: plane_row_patterns(X)):
+        with pytest.raises(ValueError, match="no zero column"):
+            call()
+
+
+@pytest.mark.parametrize(
+    "call,needle",
+    [
+        (lambda: angular_volume(np.ones((1, 3)), np.eye(3), n_samples=10**12, rng=0), "would take about"),
+        (lambda: angular_volume(np.ones((1, 3)), np.eye(3), n_samples="10", rng=0), "n_samples must be an integer"),
+        (lambda: angular_volume(np.ones((1, 3)), np.eye(3), n_samples=1.5, rng=0), "n_samples must be an integer"),
+        (lambda: angular_volume(np.ones((1, 3)), np.eye(3), n_samples=10, rng=0, alpha=float("nan")), "alpha"),
+        (lambda: sample_bad_region_event(np.ones((2, 3)), np.ones(3), 2, 0.5, 0.0, n_samples="5", rng=0), "n_samples"),
+        (lambda: sample_bad_region_event(np.ones((2, 3)), np.ones(3), 2, "0.5", 0.0, n_samples=5, rng=0), "eps"),
+        (lambda: region_is_nonempty(np.ones((1, 3)), np.eye(3), margin=float("nan")), "margin"),
+        (lambda: region_is_nonempty(np.ones((1, 3)), np.eye(3), margin=-1e-6), "margin"),
+        (lambda: dlm_in_region(np.ones((1, 3)), np.eye(3), np.ones(3), margin=0.0), "margin"),
+        (lambda: region_contains_global_minimum(np.ones((1, 3)), np.eye(3), np.ones(3), rtol=float("nan")), "rtol"),
+        (lambda: dlm_residual(np.ones((1, 3)), np.eye(3), np.ones(3), rtol=float("nan")), "rtol"),
+        (lambda: dlm_residual(np.ones((1, 3)), np.eye(3), np.ones(3), rtol=-1.0), "rtol"),
+        (lambda: sample_global_minimum_event(np.ones((2, 3)), np.ones(3), 2, 0.0, n_samples=2.5, rng=0), "n_samples"),
+        (lambda: exact_volumes_in_the_plane(np.eye(2), np.ones(2), 1, float("nan"), 0.0), "eps"),
+    ],
+)
+def test_bad_arguments_are_refused_naming_them(call, needle):
+    with pytest.raises(ValueError, match=needle):
+        call()
