@@ -4,14 +4,22 @@ A check gathers evidence for one claim of the registry (:mod:`vanishing_minima.t
 returns a :class:`CheckResult` with one of five verdicts:
 
 ``proved``
-    the step checked is derived symbolically (SymPy), for that step only;
+    the statement is derived symbolically (SymPy) and the shipped function that computes it agrees
+    with an independent computation;
+``derived``
+    the claim follows, by a derivation SymPy checks on the shipped formulas, from the claims it builds
+    on (named in its evidence): it is as strong as they are, and no stronger;
 ``consistent``
     numeric evidence agrees with the claim: exact identities on random instances, or Monte Carlo
-    estimates whose Clopper-Pearson intervals (at the declared error rate) contain the claimed value;
+    estimates whose Clopper-Pearson intervals (at the declared error rate, and narrow enough to
+    resolve the claim) contain the claimed value;
 ``inconsistent``
     evidence contradicts the claim; the evidence holds the instance;
 ``partial``
     the claim holds with a stated deviation;
+``inconclusive``
+    the evidence gathered decides nothing either way (e.g. a lower bound looser than the claim, or an
+    interval too wide to resolve it); the key figure says what was measured;
 ``not checkable``
     with the reason (a definition, or a hypothesis rather than a claim).
 
@@ -45,10 +53,14 @@ __all__ = [
 
 
 class Verdict(str, Enum):
+    """The verdicts of the audit (see the module docstring for what each one claims)."""
+
     PROVED = "proved"
+    DERIVED = "derived"
     CONSISTENT = "consistent"
     INCONSISTENT = "inconsistent"
     PARTIAL = "partial"
+    INCONCLUSIVE = "inconclusive"
     NOT_CHECKABLE = "not checkable"
 
 

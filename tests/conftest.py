@@ -47,3 +47,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def audit_seed(request: pytest.FixtureRequest) -> int:
+    """The audit runs with --vm-seed (default 0), so a multi-seed run varies every Monte Carlo check."""
+    return int(request.config.getoption("--vm-seed"))
+
+
+@pytest.fixture(scope="session")
+def quick_audit(audit_seed):
+    """One quick audit per test session, shared by the audit tests and the mutation tests' baseline."""
+    from vanishing_minima.checks import audit
+
+    return audit.run_audit(budget=audit.Budget.QUICK, seed=audit_seed)

@@ -278,3 +278,13 @@ def test_wrong_argument_count_and_names():
     with pytest.raises(TypeError, match="unexpected"):
         B.gamma_eps(0.5, 0.0, d0_over_N=0.1)
     assert B.gamma_eps(eps=0.5, rho=0.2, d0_over_n=0.9) == B.gamma_eps(0.5, 0.2, 0.9)
+
+
+# --- independent anchors: each value recomputed from the paper's statement (tests/anchors.py) ---------
+def test_every_bound_matches_its_hand_computed_anchor():
+    """mpmath at 40 digits from CLAIMS.md's formulas, not from the package's expressions; catches a
+    changed constant (sqrt(8/pi) -> sqrt(2/pi), 0.23, the sign of log(delta)) that every backend
+    would share."""
+    from anchors import check_anchors
+
+    assert check_anchors() >= 40

@@ -20,6 +20,7 @@ from vanishing_minima.numeric import (
 )
 from vanishing_minima.numeric.gaussian import cap_probability, log_cap_probability
 from vanishing_minima.numeric.regions import DEFAULT_MARGIN
+from vanishing_minima.checks.claim_checks import bad_volume_one_neuron_by_hand
 from vanishing_minima.theory.bounds import cover_count
 
 seeds = st.integers(0, 2**32 - 1)
@@ -349,44 +350,17 @@ def test_region_whose_target_is_zero_up_to_rounding_holds_the_dlm_z_equals_zero(
         assert cert is not None and cert.z.tolist() == [0.0], (sx, sy)
 
 
-def _direct_bad_volume_one_neuron(X, y, eps, rho):
-    """V(L_eps) for d1 = 1, d0 = 2 without the K6 LPs or the package's MCE: for each arc, v* = the
-    least-squares solution of a * (X^T v) = y (numpy lstsq); a DLM exists iff the target is 0 (z = 0),
-    or v* is unique and strictly inside the arc's cone or its negative, or (one active point) the
-    solution line meets them, which it does iff the active point's target has the cone's sign."""
-    signs, probs = plane_row_patterns(X)
-    total = 0.0
-    for s, p in zip(signs, probs):
-        a = np.where(s > 0, 1.0, rho)
-        M = (X * a).T
-        v, *_ = np.linalg.lstsq(M, y, rcond=None)
-        target = M @ v
-        wrong = sum(int(target[i] > 0.5) != int(y[i]) for i in range(len(y)))
-        if wrong <= eps * len(y):
-            continue
-        rank = np.linalg.matrix_rank(M)
-        if np.linalg.norm(target) <= 1e-9 * np.linalg.norm(y):
-            holds = True
-        elif rank == 2:  # strictly inside (a zero up to rounding, e.g. an active point with label 0, is a boundary)
-            su = s * (v @ X)
-            tol = 1e-9 * np.abs(su).max()
-            holds = bool(np.all(su > tol) or np.all(su < -tol))
-        else:  # rank 1: one active point n (ReLU) with target y_n a_n x_n^T v
-            holds = rho == 0  # the line x_n^T v = y_n meets C (y_n = 1) or holds v = 0 (y_n = 0)
-        total += p * holds
-    return total
-
-
 @pytest.mark.parametrize("seed", range(12))
 def test_exact_bad_volume_with_one_neuron_matches_a_direct_least_squares_count(seed):
-    """An independent route to V(L_eps) at d1 = 1 (numpy lstsq, sign test, own MCE): the exact
+    """An independent route to V(L_eps) at d1 = 1 (numpy lstsq, sign test, own MCE; shared with the
+    audit's K6 check): the exact
     enumeration used to under-report it where y - e_A is zero up to rounding (seed 19 of an earlier
     search: 0.0 instead of 0.394)."""
     rng = np.random.default_rng([19, seed])
     X = rng.standard_normal((2, 6))
     y = rng.integers(0, 2, 6).astype(float) if seed % 2 else np.array([1.0, 0, 0, 1, 0, 1])
     ex = exact_volumes_in_the_plane(X, y, 1, 0.1, 0.0)
-    assert ex.bad == pytest.approx(_direct_bad_volume_one_neuron(X, y, 0.1, 0.0), abs=1e-12)
+    assert ex.bad == pytest.approx(bad_volume_one_neuron_by_hand(X, y, 0.1, 0.0), abs=1e-12)
 
 
 def test_thin_cones_are_counted_empty_with_a_margin_warning():

@@ -35,7 +35,7 @@ import sympy as sp
 
 from .asymptotics import UndecidedLimit, leading_order_ratio, limit_at_infinity
 
-__all__ = ["Condition", "AssumptionVerdict", "check", "STATEMENTS"]
+__all__ = ["Condition", "AssumptionVerdict", "check", "STATEMENTS", "SizeCheck", "at_size"]
 
 STATEMENTS = {
     "A2": "N -> oo; d0(N) and d1(N) increase with N",
@@ -180,3 +180,45 @@ def check(d0: Any, d1: Any, n: sp.Symbol) -> dict[str, AssumptionVerdict]:
         name: AssumptionVerdict(name, STATEMENTS[name], _combine(conds), conds)
         for name, conds in (("A2", a2), ("A3", a3), ("A4", a4))
     }
+
+
+@dataclass(frozen=True)
+class SizeCheck:
+    """The exact inequality behind an assumption, evaluated at one size (not the paper's order)."""
+
+    name: str
+    holds: bool
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.name} {'holds' if self.holds else 'fails'} at this size: {self.text}"
+
+
+def at_size(n: float, d0: float, d1: float | None = None) -> dict[str, SizeCheck]:
+    r"""A3 and A4 as finite inequalities at one size: :math:`\sqrt N < d_0 \le N` and
+    :math:`N\log^4 N/d_0 < d_1 < N` (the exact inequality the proofs use, :math:`d_0 d_1 > N\log^4 N`).
+
+    The paper states A3 and A4 in the asymptotic order, where they hold for a whole family (see
+    :func:`check`); a sampled size can still violate the inequalities, and evidence gathered there is
+    labelled with this.  Natural log.
+
+    Examples
+    --------
+    >>> str(at_size(64, 23, 4)["A4"])
+    'A4 fails at this size: N log^4 N / d0 = 1.9e+04 / 23 = 8.3e+02 > d1 = 4'
+    """
+    import math
+
+    if not (n >= 1 and d0 >= 1 and (d1 is None or d1 >= 1)):
+        raise ValueError(f"sizes must be >= 1; got n = {n}, d0 = {d0}, d1 = {d1}")
+    root = math.sqrt(n)
+    a3 = root < d0 <= n
+    out = {"A3": SizeCheck("A3", a3, f"sqrt(N) = {root:.3g} {'<' if root < d0 else '>='} d0 = {d0:g} "
+                                     f"{'<=' if d0 <= n else '>'} N = {n:g}")}
+    if d1 is not None:
+        big = n * math.log(n) ** 4
+        lower = big / d0
+        a4 = lower < d1 < n
+        out["A4"] = SizeCheck("A4", a4, f"N log^4 N / d0 = {big:.2g} / {d0:g} = {lower:.2g} "
+                                        f"{'<' if lower < d1 else '>'} d1 = {d1:g}" + ("" if d1 < n else f", d1 >= N = {n:g}"))
+    return out

@@ -30,7 +30,7 @@ from ._compile import Bound, Param, bound_function
 __all__ = [
     "N", "d0", "d1", "eps", "rho", "c", "d1s", "delta", "k",
     "gamma_eps", "d1_star", "theorem9_delta", "theorem6_log_bound", "corollary7_log_bound",
-    "theorem9_log_bound", "theorem10_log_bound", "cover_count", "ALL_BOUNDS",
+    "theorem9_log_bound", "theorem10_log_bound", "theorem10_second_log_bound", "cover_count", "ALL_BOUNDS",
 ]
 
 # --- symbols -----------------------------------------------------------------------------
@@ -205,6 +205,22 @@ def theorem10_log_bound(n, d0, d1, eps, rho, d0_over_n):
     """
 
 
+THEOREM10_SECOND_LOG_EXPR = -GAMMA_EPS_EXPR * N * sp.log(N)
+_T10_SECOND = Bound("theorem10_second_log_bound", (_n, _eps, _rho, _c), THEOREM10_SECOND_LOG_EXPR, "Theorem 10")
+
+
+@bound_function(_T10_SECOND)
+def theorem10_second_log_bound(n, eps, rho, d0_over_n):
+    r"""Log of Theorem 10's second bound, :math:`e^{-\gamma_\epsilon N\log N}`.
+
+    .. math:: \frac{V(L_\epsilon)}{V(G)} \;\lesssim\; e^{-\gamma_\epsilon N^{3/4}(d_0 d_1)^{1/4}}
+        \;\lesssim\; e^{-\gamma_\epsilon N\log N},
+
+    the second inequality by A4 (:math:`d_0 d_1 > N\log^4 N`; see
+    :func:`vanishing_minima.theory.derivations.theorem10_second_inequality_from_A4`).
+    """
+
+
 # --- G2 ------------------------------------------------------------------------------------
 _cover_d = sp.Symbol("d", positive=True, integer=True)
 _cover_n = sp.Symbol("N", positive=True, integer=True)
@@ -248,5 +264,6 @@ ALL_BOUNDS = (
     corollary7_log_bound,
     theorem9_log_bound,
     theorem10_log_bound,
+    theorem10_second_log_bound,
     cover_count,
 )

@@ -91,7 +91,7 @@ def _tex(expr: sp.Expr) -> str:
 
 _T6_EXP = B.THEOREM6_LOG_EXPR.xreplace({B.GAMMA_EPS_EXPR: GAMMA})
 _T9_EXP = B.THEOREM9_LOG_EXPR
-_LOG_BOUND = -GAMMA * B.N * sp.log(B.N)
+_LOG_BOUND = B.THEOREM10_SECOND_LOG_EXPR.xreplace({B.GAMMA_EPS_EXPR: GAMMA})
 
 _ITEMS: list[Claim] = [
     # --- assumptions -------------------------------------------------------------------
@@ -147,7 +147,7 @@ _ITEMS: list[Claim] = [
           rf"\mathbb{{P}}_X\!\left(\frac{{V(L_\epsilon)}}{{V(G)}} {_LEQ} \exp\left({_tex(_T6_EXP)}\right) "
           rf"{_LEQ} \exp\left({_tex(_LOG_BOUND)}\right)\right) \ge 1-\delta",
           assumptions=("A1", "A2", "A3", "A4"), depends_on=("T6", "C7", "T9"),
-          formula=_T6_EXP, bounds=("theorem10_log_bound", "theorem9_delta")),
+          formula=_T6_EXP, bounds=("theorem10_log_bound", "theorem10_second_log_bound", "theorem9_delta")),
     # --- numerical claims ----------------------------------------------------------------
     Claim("E1", "Training error vanishes once d0 d1 exceeds N", "Section 5, Figure 5.1", Kind.NUMERICAL_CLAIM,
           r"\text{Gaussian data, random labels: final training error (30 repeats) is low once } d_0 d_1 \gtrsim N"),

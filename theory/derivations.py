@@ -20,6 +20,7 @@ function                                   what it derives
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import mpmath
@@ -80,6 +81,22 @@ def _is_zero(expr: sp.Expr) -> bool:
 FAMILY_D0 = B.N ** sp.Rational(3, 4)
 FAMILY_D1 = B.N ** sp.Rational(1, 3)
 
+#: gamma_eps as a plain positive symbol, so that the exponents are read off the shipped formulas.
+GAMMA = sp.Symbol("gamma", positive=True)
+
+
+def _shipped(expr: sp.Expr) -> sp.Expr:
+    """A formula of :mod:`.bounds` with gamma_eps's Piecewise replaced by the positive symbol GAMMA.
+
+    Every derivation reads the exponents from here, so a change to a bound's formula changes the
+    derivation's outcome (one source of truth; see the mutation tests)."""
+    return expr.xreplace({B.GAMMA_EPS_EXPR: GAMMA})
+
+
+def theorem6_exponent() -> sp.Expr:
+    r"""Theorem 6's decay exponent :math:`F = -\log(\text{bound})` from :data:`.bounds.THEOREM6_LOG_EXPR`."""
+    return -_shipped(B.THEOREM6_LOG_EXPR)
+
 
 def theorem10_second_inequality_from_A4() -> Derivation:
     r"""Theorem 10's second inequality from A4.
@@ -90,19 +107,22 @@ def theorem10_second_inequality_from_A4() -> Derivation:
     :math:`N\log N\,((1+s)^{1/4} - 1) \ge 0`.  In the paper's order (:mod:`.asymptotics`) the same holds
     at the boundary :math:`d_0 d_1 = N\log^4 N` with ratio exactly 1.
     """
-    N, s, gamma = B.N, sp.Symbol("s", nonnegative=True), sp.Symbol("gamma", positive=True)
+    N, s = B.N, sp.Symbol("s", nonnegative=True)
     L = sp.Symbol("L", positive=True)  # log N > 0 for N > 1
-    product = N * L**4 * (1 + s)
-    difference = sp.powsimp(sp.expand_power_base(N ** sp.Rational(3, 4) * product ** sp.Rational(1, 4), force=True)) - N * L
+    # both exponents read from the shipped formulas: Theorem 6's F and the second bound gamma N log N
+    F = theorem6_exponent().subs(B.d1, N * L**4 * (1 + s) / B.d0)  # d0 d1 = N L^4 (1 + s)
+    G = -_shipped(B.THEOREM10_SECOND_LOG_EXPR).subs(sp.log(N), L)
+    difference = sp.powsimp(sp.expand_power_base(F - G, force=True), force=True)
     factored = sp.factor(difference)
-    nonneg = sp.simplify(factored.subs(s, 0)) == 0 and sp.diff(difference, s).is_positive
-    boundary = N * sp.log(N) ** 4
-    order_ok = exp_neg_dot_leq(gamma * N ** sp.Rational(3, 4) * boundary ** sp.Rational(1, 4), gamma * N * sp.log(N), N)
-    ratio = leading_order_ratio(gamma * N * sp.log(N), gamma * N ** sp.Rational(3, 4) * boundary ** sp.Rational(1, 4), N)
+    nonneg = sp.simplify(factored.subs(s, 0)) == 0 and bool(sp.diff(difference, s).is_positive)
+    boundary_F = theorem6_exponent().subs(B.d1, N * sp.log(N) ** 4 / B.d0)
+    boundary_G = -_shipped(B.THEOREM10_SECOND_LOG_EXPR)
+    order_ok = exp_neg_dot_leq(boundary_F, boundary_G, N)
+    ratio = leading_order_ratio(boundary_G, boundary_F, N)
     steps = (
-        f"N^(3/4) (N L^4 (1+s))^(1/4) - N L = {factored}  (L = log N > 0, s >= 0)",
+        f"F - gamma N log N with d0 d1 = N L^4 (1+s) (F from theorem6_log_bound): {factored}  (L = log N > 0, s >= 0)",
         f"equals 0 at s = 0 and increases in s: {bool(nonneg)}",
-        f"order sense at d0 d1 = N log^4 N: lim log(gamma N log N) / log(gamma N^(3/4)(d0 d1)^(1/4)) = {ratio} <= 1: {order_ok}",
+        f"order sense at d0 d1 = N log^4 N: lim log(gamma N log N) / log(F) = {ratio} <= 1: {order_ok}",
     )
     return Derivation(
         "theorem10_second_inequality_from_A4",
@@ -127,9 +147,10 @@ def theorem9_second_inequality() -> Derivation:
     # order sense for the integer width, along A3's extremes d0 = N^(51/100) and d0 = N
     order = []
     for law in (N ** sp.Rational(51, 100), FAMILY_D0, N):
-        width_exponent = sp.ceiling(N / (2 * law - 2)) * 4 * law * sp.log(N)
-        lo = 2 * N * law / (law - 1) * sp.log(N)  # ceil(x) >= x
-        hi = (2 * N * law / (law - 1) + 4 * law) * sp.log(N)  # ceil(x) < x + 1
+        width = B.D1_STAR_EXPR.subs(d0, law)  # Theorem 8's integer width, from its one formula
+        width_exponent = width * law * sp.log(N)
+        lo = width.replace(sp.ceiling, lambda x: x) * law * sp.log(N)  # ceil(x) >= x
+        hi = width.replace(sp.ceiling, lambda x: x + 1) * law * sp.log(N)  # ceil(x) < x + 1
         order.append((law, dot_eq(lo, 2 * N * sp.log(N), N), dot_eq(hi, 2 * N * sp.log(N), N), width_exponent))
     order_ok = all(a and b for _, a, b, _ in order)
     steps = (
@@ -164,8 +185,7 @@ def d1_star_times_d0() -> Derivation:
     """
     N, d0 = B.N, B.d0
     theta = sp.Symbol("theta", nonnegative=True)  # ceil(x) = x + theta, 0 <= theta < 1
-    x = N / (2 * d0 - 2)
-    product = 4 * (x + theta) * d0
+    product = B.D1_STAR_EXPR.replace(sp.ceiling, lambda x: x + theta) * d0  # the shipped d1* formula
     excess = sp.simplify(product - 2 * N)
     lower = sp.simplify(excess.subs(theta, 0) - 2 * N / (d0 - 1))
     upper = sp.simplify(excess.subs(theta, 1) - (2 * N / (d0 - 1) + 4 * d0))
@@ -211,17 +231,19 @@ def theorem10_from_theorems_6_and_9(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr
     exponent to Theorem 6's tends to 1 (a statement stronger than the paper's :math:`=.`).  The
     default family :math:`d_0 = N^{3/4}, d_1 = N^{1/3}` satisfies A2-A4.
     """
-    N, gamma = B.N, sp.Symbol("gamma", positive=True)
-    t6 = -gamma * N ** sp.Rational(3, 4) * (d0_law * d1_law) ** sp.Rational(1, 4)
-    t9 = -2 * N * sp.log(N)
-    composed = t6 - t9
-    composed_bounds = B.THEOREM10_LOG_EXPR.xreplace({B.GAMMA_EPS_EXPR: gamma}).subs({B.d0: d0_law, B.d1: d1_law})
+    N = B.N
+    family = {B.d0: d0_law, B.d1: d1_law}
+    t6 = _shipped(B.THEOREM6_LOG_EXPR).subs(family)  # log of Theorem 6's bound (shipped formula)
+    t9 = B.THEOREM9_LOG_EXPR.subs(B.d1s, 2 * N / B.d0).subs(family)  # log of Theorem 9's, d1* = 2N/d0
+    composed = t6 - t9  # log(V(L_eps)/V(G)) <= log E V(L_eps) - log V(G), with Markov's 1/delta dropped
+    composed_bounds = _shipped(B.THEOREM10_LOG_EXPR).subs(family)
     same_formula = _is_zero(composed_bounds - composed)
     ratio = limit_at_infinity(composed / t6, N)
     order = dot_eq(-composed, -t6, N)
     steps = (
-        f"theorem10_log_bound on the family equals T6 - T9(d1* = 2N/d0) = {sp.simplify(composed)}: {same_formula}",
-        f"lim (composed exponent) / (Theorem 6 exponent) = {ratio}",
+        f"theorem10_log_bound on the family equals theorem6_log_bound - theorem9_log_bound(d1* = 2N/d0) = "
+        f"{sp.simplify(composed)}: {same_formula}",
+        f"lim (composed exponent) / (Theorem 6 exponent) = {ratio} (must be 1: the T9 term is of lower order)",
         f"composed exponent =. Theorem 6 exponent: {order}",
     )
     return Derivation(
@@ -263,13 +285,16 @@ def theorem10_nonvacuous_log_n(a0: sp.Rational, a1: sp.Rational, gamma: float) -
     return mpmath.findroot(f, (x_min, hi), solver="anderson")
 
 
-def corollary7_from_theorem6() -> Derivation:
-    r"""Corollary 7 from Theorem 6: Markov's inequality, and the factor :math:`1/\delta` is negligible.
+def corollary7_from_theorem6(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMILY_D1) -> Derivation:
+    r"""Corollary 7 from Theorem 6: Markov's inequality, the shipped formula, and the order of :math:`1/\delta`.
 
     Markov: for :math:`V \ge 0`, :math:`\mathbb{E}V \ge \mathbb{E}[V\,1\{V \ge t\}] \ge t\,\mathbb{P}(V\ge t)`;
     with :math:`t = \mathbb{E}V/\delta`, :math:`\mathbb{P}(V \ge \mathbb{E}V/\delta) \le \delta`.  SymPy checks
-    it exactly on the family :math:`V \sim \mathrm{Uniform}(0, b)` for every :math:`\delta\in(0,1)`, and that
-    :math:`\log(1/\delta) - F =. -F` for Theorem 6's exponent :math:`F \to \infty` and a constant
+    it exactly on the family :math:`V \sim \mathrm{Uniform}(0, b)` for every :math:`\delta\in(0,1)`.  Then
+    :math:`\log V \le \log\mathbb E V + \log(1/\delta)` with probability :math:`\ge 1-\delta`, so
+    :data:`.bounds.COROLLARY7_LOG_EXPR` must equal :data:`.bounds.THEOREM6_LOG_EXPR` :math:`+ \log(1/\delta)`
+    (checked on the shipped formulas, symbolically and at sizes evaluated through the public functions),
+    and :math:`\log(1/\delta) - F =. -F` for Theorem 6's exponent :math:`F\to\infty` and a constant
     :math:`\delta`, so the corollary keeps Theorem 6's leading order.
     """
     b, u, v = sp.Symbol("b", positive=True), sp.Symbol("u", positive=True), sp.Symbol("v", positive=True)
@@ -284,20 +309,38 @@ def corollary7_from_theorem6() -> Derivation:
     poly = sp.Poly(sp.expand(numerator), u)
     disc = sp.discriminant(poly)
     markov_ok = poly.LC() > 0 and disc < 0 and bool(sp.ask(sp.Q.positive(denominator), sp.Q.positive(u)))
-    dl = sp.Symbol("delta", positive=True)
-    N, gamma = B.N, sp.Symbol("gamma", positive=True)
-    F = gamma * N ** sp.Rational(3, 4) * (FAMILY_D0 * FAMILY_D1) ** sp.Rational(1, 4)
-    absorbed = dot_eq(F - sp.log(1 / dl), F, N)
+    # the shipped formula is Theorem 6's plus log(1/delta)
+    markov_term = sp.simplify(B.COROLLARY7_LOG_EXPR - B.THEOREM6_LOG_EXPR)
+    formula_ok = _is_zero(markov_term - sp.log(1 / B.delta))
+    # ... and so are the public functions' values (their compiled NumPy and mpmath backends)
+    sizes = ((1e4, 100.0, 400.0, 0.1, 0.0, 0.01, 0.05), (1e6, 1e3, 1e4, 0.5, 0.2, 1e-3, 0.5), (64.0, 23.0, 4.0, 0.1, 0.0, 0.36, 0.9))
+    worst = 0.0
+    for n, d0, d1, eps, rho, c, delta in sizes:
+        c7 = B.corollary7_log_bound(n, d0, d1, eps, rho, c, delta)
+        t6 = B.theorem6_log_bound(n, d0, d1, eps, rho, c)
+        worst = max(worst, abs(c7 - (t6 - math.log(delta))) / max(abs(t6), abs(math.log(delta))))
+        with mpmath.workdps(30):
+            c7m = B.corollary7_log_bound(*map(mpmath.mpf, (n, d0, d1, eps, rho, c, delta)))
+            t6m = B.theorem6_log_bound(*map(mpmath.mpf, (n, d0, d1, eps, rho, c)))
+            worst = max(worst, float(abs(c7m - (t6m - mpmath.log(delta))) / abs(t6m)))
+    values_ok = worst <= 1e-12
+    N = B.N
+    F = theorem6_exponent().subs({B.d0: d0_law, B.d1: d1_law})
+    absorbed = dot_eq(F - sp.log(1 / B.delta), F, N)
     steps = (
         f"V ~ Uniform(0, b), E V = {mean}, delta = 1/2 + u/2 (0 < u < 1): delta - P(V >= E V / delta) = {gap}",
         f"its numerator has leading coefficient > 0 and discriminant {disc} < 0, denominator > 0: {markov_ok}",
         "(for delta <= 1/2 the threshold E V/delta >= b, so the tail probability is 0 <= delta)",
-        f"F - log(1/delta) =. F along d0 = N^(3/4), d1 = N^(1/3): {absorbed}",
+        f"corollary7_log_bound - theorem6_log_bound = {markov_term}; equals log(1/delta): {formula_ok}",
+        f"the public functions agree with it at {len(sizes)} sizes (doubles and mpmath): max relative gap "
+        f"{worst:.1e}: {values_ok}",
+        f"F - log(1/delta) =. F along d0 = {d0_law}, d1 = {d1_law}: {absorbed}",
     )
     return Derivation(
         "corollary7_from_theorem6", "C7",
-        "P(V >= E V / delta) <= delta (Markov) and (1/delta) exp(-F) =. exp(-F) for constant delta",
-        bool(markov_ok) and absorbed,
+        "P(V >= E V / delta) <= delta (Markov), so log V <= theorem6_log_bound + log(1/delta) w.p. >= 1 - delta, "
+        "which is corollary7_log_bound; and (1/delta) exp(-F) =. exp(-F) for constant delta",
+        bool(markov_ok) and formula_ok and values_ok and absorbed,
         steps,
     )
 
@@ -407,34 +450,62 @@ def mse_gradient_in_region(d0: int = 2, d1: int = 2, n: int = 3) -> Derivation:
 
 
 def section6_reduced_width(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMILY_D1) -> Derivation:
-    r"""Section 6: replacing :math:`d_1` by :math:`(1-r)d_1` keeps Theorem 6's leading order.
+    r"""Section 6: at a non-differentiable critical point, Theorem 6's bound with :math:`(1-r)d_1`.
 
-    At a non-differentiable critical point with a fraction :math:`r` of zero neural inputs the paper
-    applies Theorem 6's bound with :math:`(1-r)d_1`.  For constant :math:`r \in [0, 1)` the exponent is
-    multiplied by :math:`(1-r)^{1/4}` exactly, so it is :math:`=.` to Theorem 6's, and A4 still holds
-    for :math:`(1-r)d_1` along the family.  What is derived is this substitution step only; the bound
-    itself rests on Theorem 6's proof.
+    The reduction (a toolkit lemma, exact).  At a critical point where some neural inputs
+    :math:`w_i^\top x^{(n)}` vanish, stationarity in the directions that keep them at zero reads
+    :math:`P(A\circ X)e = 0`, :math:`P = \operatorname{blockdiag}(P_i)` with :math:`P_i` the projector onto
+    :math:`\operatorname{span}\{x^{(n)} : w_i^\top x^{(n)} = 0\}^\perp`.  For every neuron :math:`i` without
+    a zero input :math:`P_i = I`, so the rows of those neurons give :math:`(A_S\circ X)e = 0` exactly, with
+    :math:`S` the set of such neurons: Theorem 6's condition for the sub-network of width :math:`|S|`.
+    Theorem 6's proof bounds the probability that :math:`A\circ X` has a kernel vector :math:`e` with
+    MCE :math:`> \epsilon` (CLAIMS.md, T6's proof idea), which the sub-network's :math:`e` is; so its bound
+    applies with :math:`d_1 \to |S|`.  With :math:`r` the fraction of neurons that have a zero input,
+    :math:`|S| = (1-r)d_1`; and the bound decreases in :math:`d_1` (checked below on the shipped formula),
+    so any :math:`|S| \ge (1-r)d_1` gives at most the bound at :math:`(1-r)d_1`.
+
+    What is checked on :data:`.bounds.THEOREM6_LOG_EXPR`: the bound is decreasing in :math:`d_1`; with
+    :math:`(1-r)d_1` the exponent is multiplied by :math:`(1-r)^{1/4}` exactly, so it is :math:`=.` to Theorem
+    6's for constant :math:`r<1`; and A4 still holds for :math:`(1-r)d_1` along the family.
+
+    A finding about the reading of :math:`r`: if :math:`r` is the fraction of zero neural *inputs* (pairs
+    :math:`(i, n)`), the step does not follow from this argument: a single zero input per neuron
+    (:math:`r = 1/N`) leaves no neuron with :math:`P_i = I`.  The derivation holds for :math:`r` the fraction
+    of *neurons* with a zero input.
     """
     from .assumptions import check
 
     N, r = B.N, sp.Symbol("r", nonnegative=True)
-    gamma = sp.Symbol("gamma", positive=True)
-    t6 = -gamma * N ** sp.Rational(3, 4) * (d0_law * d1_law) ** sp.Rational(1, 4)
-    reduced = -gamma * N ** sp.Rational(3, 4) * (d0_law * (1 - r) * d1_law) ** sp.Rational(1, 4)
-    ratio = sp.simplify(reduced / t6)
+    t6 = _shipped(B.THEOREM6_LOG_EXPR)
+    decreasing = sp.simplify(sp.diff(t6, B.d1))
+    decreasing_ok = bool(decreasing.is_negative)
+    family = {B.d0: d0_law, B.d1: d1_law}
+    reduced = t6.subs(B.d1, (1 - r) * B.d1).subs(family)
+    ratio = sp.simplify(reduced / t6.subs(family))
     exact = _is_zero(ratio - (1 - r) ** sp.Rational(1, 4))
     half = reduced.subs(r, sp.Rational(1, 2))
-    order = dot_eq(-half, -t6, N)
+    order = dot_eq(-half, -t6.subs(family), N)
     a4 = check(d0_law, (1 - sp.Rational(1, 2)) * d1_law, N)["A4"].holds
     steps = (
-        f"(exponent with (1-r) d1) / (Theorem 6 exponent) = {ratio}: equals (1-r)^(1/4): {exact}",
+        "P_i = I for the neurons S without a zero input, so P (A o X) e = 0 gives (A_S o X) e = 0: Theorem 6's "
+        "condition at width |S| = (1 - r) d1 (r: the fraction of neurons with a zero input)",
+        f"d/dd1 theorem6_log_bound = {decreasing} < 0 (the bound decreases in d1, so |S| >= (1-r) d1 suffices): "
+        f"{decreasing_ok}",
+        f"(exponent with (1-r) d1) / (Theorem 6 exponent) along d0 = {d0_law}, d1 = {d1_law} = {ratio}: "
+        f"equals (1-r)^(1/4): {exact}",
         f"at r = 1/2 the exponents are =.: {order} (a constant factor is invisible to the literal order)",
         f"A4 holds for d0 = {d0_law}, d1 = {d1_law}/2: {a4}",
     )
+    findings = (
+        "With r read as the fraction of zero neural inputs (pairs (i, n)), the substitution d1 -> (1 - r) d1 "
+        "does not follow from this argument (one zero input per neuron, r = 1/N, leaves no neuron unconstrained); "
+        "it holds with r the fraction of neurons that have a zero input.",
+    )
     return Derivation(
         "section6_reduced_width", "S6",
-        f"along d0 = {d0_law}, d1 = {d1_law}: gamma N^(3/4)(d0 (1-r) d1)^(1/4) = (1-r)^(1/4) gamma N^(3/4)(d0 d1)^(1/4)",
-        exact and order and a4, steps,
+        "P (A o X) e = 0 contains Theorem 6's condition for the (1 - r) d1 neurons without zero inputs; "
+        f"along d0 = {d0_law}, d1 = {d1_law} the bound's exponent becomes (1-r)^(1/4) gamma N^(3/4)(d0 d1)^(1/4)",
+        decreasing_ok and exact and order and a4, steps, findings,
     )
 
 
