@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vanishing_minima.numeric.regions import sample_bad_region_event, sample_bad_region_event_loop
+from vanishing_minima.numeric.samplers import sample_bad_region_event, sample_bad_region_event_loop
 
 __all__ = ["SIZES", "BenchRow", "run_benchmark"]
 

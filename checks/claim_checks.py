@@ -504,7 +504,7 @@ def check_T9(ctx: Context) -> CheckResult:
     Along d0 = N^(3/4) (A2 and A3 hold, decided by SymPy), X Gaussian (A1), random labels: the region of
     Theorem 8's network holds a global minimum, so V(G) >= V(region) = prod_i P(C_i) (V1).  Each row cone
     is far too small to hit by sampling W (e^-30 and below); it is measured by cap-conditioned sampling
-    (numeric.regions.region_log_volume: exact sampling in a cap that hugs the cone, exact intervals),
+    (numeric.volumes.region_log_volume: exact sampling in a cap that hugs the cone, exact intervals),
     which gives an estimate of a lower bound and a rigorous lower confidence bound (all instances at
     once at the declared error rate); the deterministic inscribed-cap bound is reported beside it.
     Finite-N evidence for an asymptotic statement: it can support the bound, and a looser lower bound

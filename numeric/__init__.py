@@ -3,8 +3,11 @@
 One module per concept:
 
 * :mod:`.khatri_rao`: K1-K5 (Khatri-Rao products, activation patterns, generic rank, DLM residual, MCE)
-* :mod:`.regions`: D1, D3, D4, K6, V1, V2 (region feasibility by LP, DLMs in a region, angular volumes,
-  samplers over random first layers)
+* :mod:`.cones`: D1 (activation patterns as sign conditions; row cones decided by LP with a margin)
+* :mod:`.regions`: K6, D4 (regions that hold a DLM or a global minimum)
+* :mod:`.plane`: exact volumes at d0 = 2 (every region, V(L_eps), V(G), the V2 event)
+* :mod:`.volumes`: D3, V1 (angular volumes: Monte Carlo, inscribed caps, cap-conditioned sampling)
+* :mod:`.samplers`: V2 and the global-minimum event over random first layers
 * :mod:`.gaussian`: G1-G6 (exact formulas and Monte Carlo samplers)
 * :mod:`.construction`: T8 (an interpolating network with all neural inputs non-zero)
 * :mod:`.training`: L2 (full-batch training and the DLM checks of Lemma 2)
@@ -25,12 +28,19 @@ from .gaussian import (
 from .khatri_rao import (
     activation_pattern, dlm_residual, generic_rank, generic_rank_brute_force, khatri_rao, khatri_rao_gram, lrelu, mce,
 )
+from .cones import cone_margin, pattern_signs, region_margins
 from .regions import (
-    DLMCertificate, angular_volume, arc_probability, cone_margin, dlm_in_region, pattern_signs, region_contains_dlm,
-    region_contains_global_minimum, region_is_nonempty, region_margins, row_probability, sample_bad_region_event,
-    sample_bad_region_event_loop, sample_bad_region_event_over_data, sample_global_minimum_event, plane_row_patterns, ExactVolumes,
-    exact_volumes_in_the_plane, region_log_volume_lower_bound, sample_in_cap, ConeProbability, cone_log_probability,
-    RegionLogVolume, region_log_volume,
+    DLMCertificate, dlm_in_region, region_contains_dlm, region_contains_global_minimum,
+    region_is_nonempty,
+)
+from .plane import ExactVolumes, arc_probability, exact_volumes_in_the_plane, plane_row_patterns
+from .volumes import (
+    ConeProbability, RegionLogVolume, angular_volume, cone_log_probability, region_log_volume,
+    region_log_volume_lower_bound, row_probability, sample_in_cap,
+)
+from .samplers import (
+    sample_bad_region_event, sample_bad_region_event_loop, sample_bad_region_event_over_data,
+    sample_global_minimum_event,
 )
 from .construction import InterpolatingNetwork, interpolating_network
 from .sweeps import ExponentFit, family_sizes, fit_exponent, global_minimum_point, run_sweep, v2_event_point, volume_ratio_point

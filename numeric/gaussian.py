@@ -20,10 +20,12 @@ import warnings
 import numpy as np
 from scipy import integrate, special
 
+from vanishing_minima.theory.bounds import cover_count
+
 from ._checks import (
     MarginWarning, as_array, as_generator, as_matrix, check_work, positive_int, power_of_two_scale, real_number,
 )
-from .regions import cone_margin
+from .cones import cone_margin
 
 __all__ = [
     "angle_between",
@@ -224,8 +226,6 @@ def count_sign_patterns(X, *, margin: float = 1e-6, max_lps: int = COUNT_PATTERN
     ValueError
         For ``N > COUNT_PATTERNS_MAX_N``, an estimated LP count above ``max_lps``, a margin outside (0, 1).
     """
-    from vanishing_minima.theory.bounds import cover_count
-
     X = as_matrix("X", X)
     margin = real_number("margin", margin, low=0.0, high=1.0, low_open=True, high_open=True)
     max_lps = positive_int("max_lps", max_lps)

@@ -32,6 +32,10 @@ import numpy as np
 from scipy import optimize
 
 from ._checks import as_array
+from .construction import interpolating_network
+from .khatri_rao import activation_pattern
+from .samplers import sample_bad_region_event, sample_bad_region_event_over_data
+from .volumes import region_log_volume
 
 __all__ = ["run_sweep", "run_serial", "one_blas_thread", "ExponentFit", "fit_exponent", "family_sizes", "v2_event_point",
            "global_minimum_point", "volume_ratio_point"]
@@ -168,11 +172,9 @@ def v2_event_point(task: dict) -> dict:
     ``task`` holds ``n, d0, d1, eps, rho, n_samples, alpha`` and ``seed`` (entropy for
     ``numpy.random.default_rng``).  The labels are one fixed Bernoulli(1/2) draw from that generator
     (Theorem 6 is for fixed labels), then ``n_samples`` independent pairs :math:`(X, W)`
-    (:func:`~vanishing_minima.numeric.regions.sample_bad_region_event_over_data`).  Returns the task with
+    (:func:`~vanishing_minima.numeric.samplers.sample_bad_region_event_over_data`).  Returns the task with
     ``hits``, ``estimate``, ``lower``, ``upper``.
     """
-    from .regions import sample_bad_region_event_over_data
-
     rng = np.random.default_rng(task["seed"])
     y = rng.integers(0, 2, int(task["n"])).astype(float)
     est = sample_bad_region_event_over_data(y, task["d0"], task["d1"], task["eps"], task["rho"],
@@ -182,10 +184,6 @@ def v2_event_point(task: dict) -> dict:
 
 def _interpolating_region(rng: np.random.Generator, n: int, d0: int, rho: float, n_samples: int, alpha: float):
     """Gaussian X, Bernoulli(1/2) labels, Theorem 8's network, and the lower side of its region's log volume."""
-    from .construction import interpolating_network
-    from .khatri_rao import activation_pattern
-    from .regions import region_log_volume
-
     X = rng.standard_normal((d0, n))
     y = rng.integers(0, 2, n).astype(float)
     net = interpolating_network(X, y, rho, rng=rng)
@@ -205,7 +203,7 @@ def global_minimum_point(task: dict) -> dict:
     ``task`` holds ``n, d0, rho, n_samples, alpha, seed``.  Draws :math:`X\sim\mathcal N`, labels
     Bernoulli(1/2), builds Theorem 8's interpolating network (its region holds a global minimum, so
     :math:`V(G)\ge V(\mathcal D_{A^*})`), and bounds :math:`\log V(\mathcal D_{A^*})` from below by
-    cap-conditioned sampling (:func:`~vanishing_minima.numeric.regions.region_log_volume`; the rigorous
+    cap-conditioned sampling (:func:`~vanishing_minima.numeric.volumes.region_log_volume`; the rigorous
     ``log_VG_lower`` holds with probability at least ``1 - alpha``).  Returns the task with
     ``neurons, log_VG_inscribed, log_VG_estimate, log_VG_lower, min_margin, cap_hits``.
     """
@@ -225,8 +223,6 @@ def volume_ratio_point(task: dict) -> dict:
     :math:`\log(V(L_\epsilon)/V(G)) \le \log \bar p - \log \underline V` (``log_ratio_upper``), which is
     ``None`` when the network needs more than ``d1`` neurons.
     """
-    from .regions import sample_bad_region_event
-
     rng = np.random.default_rng(task["seed"])
     alpha = task["alpha"] / 2
     X, y, net, vol = _interpolating_region(rng, int(task["n"]), int(task["d0"]), task["rho"], task["n_samples"], alpha)

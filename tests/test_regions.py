@@ -19,7 +19,7 @@ from vanishing_minima.numeric import (
     sample_bad_region_event, sample_bad_region_event_loop, sample_global_minimum_event,
 )
 from vanishing_minima.numeric.gaussian import cap_probability, log_cap_probability
-from vanishing_minima.numeric.regions import DEFAULT_MARGIN
+from vanishing_minima.numeric.cones import DEFAULT_MARGIN
 from vanishing_minima.checks.claim_checks import bad_volume_one_neuron_by_hand
 from vanishing_minima.theory.bounds import cover_count
 

@@ -27,6 +27,7 @@ import mpmath
 import sympy as sp
 
 from . import bounds as B
+from .assumptions import check
 from .asymptotics import dot_eq, exp_neg_dot_leq, leading_order_ratio, limit_at_infinity
 
 __all__ = [
@@ -473,8 +474,6 @@ def section6_reduced_width(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMILY
     (:math:`r = 1/N`) leaves no neuron with :math:`P_i = I`.  The derivation holds for :math:`r` the fraction
     of *neurons* with a zero input.
     """
-    from .assumptions import check
-
     N, r = B.N, sp.Symbol("r", nonnegative=True)
     t6 = _shipped(B.THEOREM6_LOG_EXPR)
     decreasing = sp.simplify(sp.diff(t6, B.d1))
