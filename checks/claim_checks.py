@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 import scipy.linalg
-
 from vanishing_minima import numeric as nm
 from vanishing_minima.theory import assumptions, bounds, derivations
 
@@ -311,7 +310,7 @@ def check_G1(ctx: Context) -> CheckResult:
     for d in (2, 3, 10):
         x1, x2 = rng.standard_normal(d), rng.standard_normal(d)
         trials = ctx.n(100_000)
-        cases.append((f"d={d}", float(nm.sheppard_probability(x1, x2)), nm.sample_orthant_probability(x1, x2, n_samples=trials, rng=rng), trials))
+        cases.append((f"d={d}", float(nm.sheppard_probability(x1, x2)), nm.count_orthant_hits(x1, x2, n_samples=trials, rng=rng), trials))
     return _mc_against("G1", ctx, cases, "Monte Carlo over w ~ N(0, I) against Sheppard's formula")
 
 
@@ -330,7 +329,7 @@ def check_G3(ctx: Context) -> CheckResult:
     for d in (2, 3, 5, 10):
         for phi in (0.3, 1.2, 2.5):
             trials = ctx.n(100_000)
-            cases.append((f"d={d}, phi={phi}", float(nm.cap_probability(phi, d)), nm.sample_cap_probability(phi, d, n_samples=trials, rng=rng), trials))
+            cases.append((f"d={d}, phi={phi}", float(nm.cap_probability(phi, d)), nm.count_cap_hits(phi, d, n_samples=trials, rng=rng), trials))
     return _mc_against("G3", ctx, cases, "Monte Carlo over w ~ N(0, I_d) against the incomplete-beta formula")
 
 
@@ -339,7 +338,7 @@ def check_G4(ctx: Context) -> CheckResult:
     rng, cases = ctx.rng, []
     for n, d in ((5, 3), (20, 4), (40, 10)):
         trials = ctx.n(100_000)
-        cases.append((f"N={n}, d={d}", nm.pattern_collision_probability(n, d), nm.sample_pattern_collision(n, d, n_samples=trials, rng=rng), trials))
+        cases.append((f"N={n}, d={d}", nm.pattern_collision_probability(n, d), nm.count_pattern_collisions(n, d, n_samples=trials, rng=rng), trials))
     return _mc_against("G4", ctx, cases, "Monte Carlo over Gaussian X and two neurons against E[(1 - theta/pi)^N] by quadrature")
 
 

@@ -19,50 +19,105 @@ One module per concept:
 Every function that samples takes an explicit ``rng`` (a ``numpy.random.Generator`` or an integer seed).
 """
 
-from .datasets import binary_labels, load_cifar10, load_digits_binary, load_mnist, read_idx, whiten
-from .gaussian import (
-    angle_between, angle_density, cap_probability, log_cap_probability, coherence, count_sign_patterns, pattern_collision_probability,
-    sample_cap_probability, sample_orthant_probability, sample_pattern_collision, sheppard_probability,
-    singular_value_interval, welch_bound,
-)
-from .khatri_rao import (
-    activation_pattern, dlm_residual, generic_rank, generic_rank_brute_force, khatri_rao, khatri_rao_gram, lrelu, mce,
-)
 from .cones import cone_margin, pattern_signs, region_margins
-from .regions import (
-    DLMCertificate, dlm_in_region, region_contains_dlm, region_contains_global_minimum,
-    region_is_nonempty,
-)
-from .plane import ExactVolumes, arc_probability, exact_volumes_in_the_plane, plane_row_patterns
-from .volumes import (
-    ConeProbability, RegionLogVolume, angular_volume, cone_log_probability, region_log_volume,
-    region_log_volume_lower_bound, row_probability, sample_in_cap,
-)
-from .samplers import (
-    sample_bad_region_event, sample_bad_region_event_loop, sample_bad_region_event_over_data,
-    sample_global_minimum_event,
-)
 from .construction import InterpolatingNetwork, interpolating_network
-from .sweeps import ExponentFit, family_sizes, fit_exponent, global_minimum_point, run_sweep, v2_event_point, volume_ratio_point
-from .stats import Estimate, binomial_estimate, clopper_pearson
-from .training import (
-    DLMDiagnostics, KinkStationarity, MLPResult, TrainResult, dlm_diagnostics, kink_stationarity, mse_and_gradient,
-    train_mlp, train_network,
+from .datasets import (
+    binary_labels,
+    load_cifar10,
+    load_digits_binary,
+    load_mnist,
+    read_idx,
+    whiten,
 )
 from .experiments import e1_point, e2_point, e3_point, weights_count
+from .gaussian import (
+    angle_between,
+    angle_density,
+    cap_probability,
+    coherence,
+    count_cap_hits,
+    count_orthant_hits,
+    count_pattern_collisions,
+    count_sign_patterns,
+    log_cap_probability,
+    pattern_collision_probability,
+    sheppard_probability,
+    singular_value_interval,
+    welch_bound,
+)
+from .khatri_rao import (
+    activation_pattern,
+    dlm_residual,
+    generic_rank,
+    generic_rank_brute_force,
+    khatri_rao,
+    khatri_rao_gram,
+    lrelu,
+    mce,
+)
+from .plane import (
+    ExactVolumes,
+    arc_probability,
+    exact_volumes_in_the_plane,
+    plane_row_patterns,
+)
+from .regions import (
+    DLMCertificate,
+    dlm_in_region,
+    region_contains_dlm,
+    region_contains_global_minimum,
+    region_is_nonempty,
+)
+from .samplers import (
+    sample_bad_region_event,
+    sample_bad_region_event_loop,
+    sample_bad_region_event_over_data,
+    sample_global_minimum_event,
+)
+from .stats import Estimate, binomial_estimate, clopper_pearson
+from .sweeps import (
+    ExponentFit,
+    family_sizes,
+    fit_exponent,
+    global_minimum_point,
+    run_sweep,
+    v2_event_point,
+    volume_ratio_point,
+)
+from .training import (
+    DLMDiagnostics,
+    KinkStationarity,
+    MLPResult,
+    TrainResult,
+    dlm_diagnostics,
+    kink_stationarity,
+    mse_and_gradient,
+    train_mlp,
+    train_network,
+)
+from .volumes import (
+    ConeProbability,
+    RegionLogVolume,
+    angular_volume,
+    cone_log_probability,
+    count_row_patterns,
+    region_log_volume,
+    region_log_volume_lower_bound,
+    sample_in_cap,
+)
 
 __all__ = [
     "khatri_rao", "khatri_rao_gram", "lrelu", "activation_pattern", "generic_rank", "generic_rank_brute_force",
     "dlm_residual", "mce",
     "pattern_signs", "cone_margin", "region_margins", "region_is_nonempty", "dlm_in_region", "DLMCertificate",
-    "region_contains_dlm", "region_contains_global_minimum", "arc_probability", "row_probability", "angular_volume",
+    "region_contains_dlm", "region_contains_global_minimum", "arc_probability", "count_row_patterns", "angular_volume",
     "sample_bad_region_event", "sample_bad_region_event_loop", "sample_bad_region_event_over_data", "sample_global_minimum_event",
     "plane_row_patterns", "ExactVolumes", "exact_volumes_in_the_plane", "region_log_volume_lower_bound",
     "sample_in_cap", "ConeProbability", "cone_log_probability", "RegionLogVolume", "region_log_volume",
     "log_cap_probability",
     "angle_between", "sheppard_probability", "cap_probability", "angle_density", "pattern_collision_probability",
-    "welch_bound", "coherence", "singular_value_interval", "count_sign_patterns", "sample_orthant_probability",
-    "sample_cap_probability", "sample_pattern_collision",
+    "welch_bound", "coherence", "singular_value_interval", "count_sign_patterns", "count_orthant_hits",
+    "count_cap_hits", "count_pattern_collisions",
     "Estimate", "binomial_estimate", "clopper_pearson",
     "run_sweep", "family_sizes", "fit_exponent", "ExponentFit", "v2_event_point", "global_minimum_point", "volume_ratio_point",
     "interpolating_network", "InterpolatingNetwork",

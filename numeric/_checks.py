@@ -12,7 +12,7 @@ import numpy as np
 
 __all__ = ["as_array", "as_matrix", "check_rho", "check_labels", "as_generator", "check_same_columns", "positive_int",
            "real_number", "check_work", "MarginWarning", "MAX_WORK", "scaled_norm", "power_of_two_scale",
-           "open_unit"]
+           "open_unit", "batch_sizes"]
 
 #: Default limit on the work a single call may start (floating-point operations, or LPs times their cost).
 #: About a minute on one core of this project's machine; functions take ``max_work`` to raise it.
@@ -102,6 +102,16 @@ def real_number(name: str, value: Any, *, low: float | None = None, high: float 
     if not ok:
         raise ValueError(f"{name} must be a finite number in {rule}; got {value!r}")
     return x
+
+
+def batch_sizes(total: int, batch: int) -> list[int]:
+    """Sizes of the consecutive batches, of at most ``batch`` each, that add up to ``total``.
+
+    >>> batch_sizes(10, 4)
+    [4, 4, 2]
+    """
+    full, rest = divmod(int(total), int(batch))
+    return [int(batch)] * full + ([rest] if rest else [])
 
 
 def open_unit(name: str, value: Any) -> float:

@@ -27,13 +27,19 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
-
 from vanishing_minima.theory.bounds import d1_star
 
 from ._checks import (
-    as_array, as_generator, as_matrix, check_rho, check_work, positive_int, power_of_two_scale, real_number,
+    as_array,
+    as_generator,
+    as_matrix,
+    check_rho,
+    check_work,
+    positive_int,
+    power_of_two_scale,
+    real_number,
 )
-from .khatri_rao import lrelu
+from .khatri_rao import _activation, lrelu
 
 __all__ = ["InterpolatingNetwork", "interpolating_network"]
 
@@ -74,7 +80,7 @@ class InterpolatingNetwork:
 
 def _gate_block(X: np.ndarray, gate: np.ndarray, rho: float) -> np.ndarray:
     """Rows of A o X contributed by one gate, as columns: (X diag(a(g^T X)))^T, shape (N, d0)."""
-    a = np.where(gate @ X > 0, 1.0, rho)
+    a = _activation(gate @ X, rho)
     return (X * a).T
 
 

@@ -19,11 +19,18 @@ import warnings
 
 import numpy as np
 from scipy import integrate, special
-
 from vanishing_minima.theory.bounds import cover_count
 
 from ._checks import (
-    MarginWarning, as_array, as_generator, as_matrix, check_work, positive_int, power_of_two_scale, real_number,
+    batch_sizes,
+    MarginWarning,
+    as_array,
+    as_generator,
+    as_matrix,
+    check_work,
+    positive_int,
+    power_of_two_scale,
+    real_number,
 )
 from .cones import cone_margin
 
@@ -38,9 +45,9 @@ __all__ = [
     "coherence",
     "singular_value_interval",
     "count_sign_patterns",
-    "sample_orthant_probability",
-    "sample_cap_probability",
-    "sample_pattern_collision",
+    "count_orthant_hits",
+    "count_cap_hits",
+    "count_pattern_collisions",
     "COUNT_PATTERNS_MAX_N",
     "COUNT_PATTERNS_MAX_LPS",
 ]
@@ -254,7 +261,7 @@ def count_sign_patterns(X, *, margin: float = 1e-6, max_lps: int = COUNT_PATTERN
 
 
 # --- Monte Carlo samplers (vectorized over samples) ---------------------------------------
-def sample_orthant_probability(x1, x2, *, n_samples: int, rng) -> int:
+def count_orthant_hits(x1, x2, *, n_samples: int, rng) -> int:
     r"""Count of :math:`w\sim\mathcal N(0,I)` (out of ``n_samples``) with :math:`w^\top x_1 > 0` and :math:`w^\top x_2 > 0` (tests G1)."""
     a = as_array("x1", x1, ndim=1)
     b = as_array("x2", x2, ndim=1)
@@ -263,23 +270,20 @@ def sample_orthant_probability(x1, x2, *, n_samples: int, rng) -> int:
     return int(np.sum((w @ a > 0) & (w @ b > 0)))
 
 
-def sample_cap_probability(phi: float, d: int, *, n_samples: int, rng) -> int:
+def count_cap_hits(phi: float, d: int, *, n_samples: int, rng) -> int:
     r"""Count of :math:`w\sim\mathcal N(0,I_d)` within angle ``phi`` of :math:`e_1` (tests G3)."""
     rng = as_generator(rng)
     w = rng.standard_normal((int(n_samples), positive_int("d", d)))
     return int(np.sum(w[:, 0] >= np.linalg.norm(w, axis=1) * np.cos(phi)))
 
 
-def sample_pattern_collision(n: int, d: int, *, n_samples: int, rng, batch: int = 2048) -> int:
+def count_pattern_collisions(n: int, d: int, *, n_samples: int, rng, batch: int = 2048) -> int:
     r"""Count of draws (fresh Gaussian :math:`X\in\mathbb R^{d\times N}` and two neurons) whose patterns on :math:`X` agree (tests G4)."""
     n, d = positive_int("n", n), positive_int("d", d)
     rng = as_generator(rng)
-    hits, left = 0, int(n_samples)
-    while left > 0:
-        b = min(batch, left)
+    hits = 0
+    for b in batch_sizes(positive_int("n_samples", n_samples), positive_int("batch", batch)):
         X = rng.standard_normal((b, d, n))
-        w = rng.standard_normal((b, 2, d))
-        s = (w @ X) > 0
+        s = (rng.standard_normal((b, 2, d)) @ X) > 0
         hits += int(np.sum(np.all(s[:, 0] == s[:, 1], axis=-1)))
-        left -= b
     return hits

@@ -91,9 +91,17 @@ def _gram_unchecked(A: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 def lrelu(U, rho: float) -> np.ndarray:
     r"""Leaky ReLU :math:`f(u) = u\,a(u)`: :math:`u` for :math:`u > 0`, :math:`\rho u` otherwise."""
-    rho = check_rho(rho)
-    U = as_array("U", U)
+    return _lrelu_unchecked(as_array("U", U), check_rho(rho))
+
+
+def _lrelu_unchecked(U: np.ndarray, rho: float) -> np.ndarray:
+    """f(U) for a validated array and slope."""
     return np.where(U > 0, U, rho * U)
+
+
+def _activation(U: np.ndarray, rho: float) -> np.ndarray:
+    """a(U): 1 where U > 0, rho elsewhere (the caller has excluded or accepted exact zeros)."""
+    return np.where(U > 0, 1.0, rho)
 
 
 def activation_pattern(W, X, rho: float) -> np.ndarray:
@@ -134,7 +142,7 @@ def _pattern_unchecked(U: np.ndarray, rho: float) -> np.ndarray:
             f"pre-activation w_i^T x^(n) is exactly 0 at index {index}: W lies on a region boundary "
             "(a(0) is undefined)"
         )
-    return np.where(U > 0, 1.0, rho)
+    return _activation(U, rho)
 
 
 def _primitive_integer_column(col: np.ndarray) -> tuple[int, ...] | None:

@@ -22,7 +22,7 @@ from ._checks import (
     scaled_norm,
 )
 from .cones import DEFAULT_MARGIN, _check_margin, _unit_columns
-from .khatri_rao import _mce_unchecked, dlm_residual
+from .khatri_rao import _activation, _mce_unchecked, dlm_residual
 from .regions import dlm_in_region
 
 __all__ = [
@@ -132,7 +132,7 @@ def exact_volumes_in_the_plane(X, y, d1: int, eps: float, rho: float, *, margin:
     if k**d1 > max_regions:
         raise ValueError(f"(2N)^d1 = {k ** d1} regions exceed max_regions = {max_regions}")
     combos = np.array(list(itertools.product(range(k), repeat=d1)))
-    A = np.where(signs[combos] > 0, 1.0, rho)  # (regions, d1, N)
+    A = _activation(signs[combos], rho)  # (regions, d1, N): sign +1 is active
     volume = np.prod(probs[combos], axis=1)
     e = dlm_residual(A, X, y)
     bad_event = _mce_unchecked(y - e, y) > eps

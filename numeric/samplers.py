@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import (
+    batch_sizes,
     as_generator,
     as_matrix,
     check_labels,
@@ -59,13 +60,11 @@ def _check_event_args(rho, eps, n_samples, rng) -> tuple[float, np.random.Genera
 def _count_v2_events(draw, y: np.ndarray, eps: float, n_samples: int, batch: int) -> int:
     """Count V2 events over ``n_samples`` draws taken ``batch`` at a time; ``draw(b)`` returns (A, X)
     for ``b`` samples (X shared or batched).  The event: MCE of the DLM output y - e_A exceeds eps."""
-    hits, left = 0, n_samples
-    while left > 0:
-        b = min(batch, left)
+    hits = 0
+    for b in batch_sizes(n_samples, batch):
         A, X = draw(b)
         e = _dlm_residual_unchecked(A, X, y)
         hits += int(np.sum(_mce_unchecked(y - e, y) > eps))
-        left -= b
     return hits
 
 

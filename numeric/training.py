@@ -22,7 +22,14 @@ import numpy as np
 from scipy import optimize
 
 from ._checks import as_array, as_generator, as_matrix, check_rho, positive_int
-from .khatri_rao import _pattern_unchecked, dlm_residual, khatri_rao, mce
+from .khatri_rao import (
+    _activation,
+    _lrelu_unchecked,
+    _pattern_unchecked,
+    dlm_residual,
+    khatri_rao,
+    mce,
+)
 
 __all__ = ["mse_and_gradient", "TrainResult", "train_network", "DLMDiagnostics", "dlm_diagnostics", "MLPResult", "train_mlp",
            "KinkStationarity", "kink_stationarity"]
@@ -72,7 +79,7 @@ def mse_and_gradient(W, z, X, y, rho: float) -> tuple[float, np.ndarray, np.ndar
 def _mse_grad(W, z, X, y, rho):
     n = X.shape[1]
     U = W @ X
-    A = np.where(U > 0, 1.0, rho)
+    A = _activation(U, rho)
     H = A * U
     e = y - H.T @ z
     grad_z = -(2.0 / n) * (H @ e)
@@ -234,7 +241,7 @@ def _mlp_loss_grad(theta: np.ndarray, shapes, X: np.ndarray, y: np.ndarray, rho:
     H, cache = X, []
     for W in Ws:
         U = W @ H
-        A = np.where(U > 0, 1.0, rho)
+        A = _activation(U, rho)
         cache.append((H, A))
         H = A * U
     e = y - H.T @ z[:, 0]
@@ -300,12 +307,8 @@ def train_mlp(X, y, widths, rho: float, *, rng, max_iter: int = 5000, gtol: floa
     *Ws, z = _mlp_unpack(res.x, shapes)
     H = X
     for W in Ws:
-        H = _lrelu(W @ H, rho)
+        H = _lrelu_unchecked(W @ H, rho)
     return MLPResult(tuple(Ws), z[:, 0], value, float(np.linalg.norm(grad)), int(res.nit), H.T @ z[:, 0])
-
-
-def _lrelu(U: np.ndarray, rho: float) -> np.ndarray:
-    return np.where(U > 0, U, rho * U)
 
 
 @dataclass(frozen=True)
@@ -347,7 +350,7 @@ def kink_stationarity(W, z, X, y, rho: float, *, tau: float = 1e-6) -> KinkStati
         raise ValueError(f"tau must lie in [0, 1); got {tau}")
     U = W @ X
     zero = np.abs(U) <= tau * np.linalg.norm(W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :]
-    A = np.where(U > 0, 1.0, rho)
+    A = _activation(U, rho)
     H = A * U
     e = y - H.T @ z
     proj, full = np.zeros_like(W), np.zeros_like(W)

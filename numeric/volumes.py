@@ -16,6 +16,7 @@ import numpy as np
 from scipy import special
 
 from ._checks import (
+    batch_sizes,
     as_array,
     as_generator,
     as_matrix,
@@ -30,7 +31,7 @@ from .plane import arc_probability
 from .stats import Estimate, clopper_pearson
 
 __all__ = [
-    "row_probability",
+    "count_row_patterns",
     "angular_volume",
     "region_log_volume_lower_bound",
     "sample_in_cap",
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 
-def row_probability(signs, X, *, n_samples: int, rng, batch: int = 65_536) -> int:
+def count_row_patterns(signs, X, *, n_samples: int, rng, batch: int = 65_536) -> np.ndarray:
     r"""Count of ``n_samples`` draws :math:`w\sim\mathcal N(0, I_{d_0})` with :math:`\operatorname{sign}(w^\top X) = s`, for each row of ``signs``.
 
     Vectorized: one matrix product per batch; patterns compared as packed bits.
@@ -57,13 +58,9 @@ def row_probability(signs, X, *, n_samples: int, rng, batch: int = 65_536) -> in
     s = np.atleast_2d(np.asarray(signs, dtype=float)) > 0
     target = np.packbits(s, axis=-1)
     counts = np.zeros(s.shape[0], dtype=np.int64)
-    left = int(n_samples)
-    while left > 0:
-        b = min(batch, left)
-        w = rng.standard_normal((b, X.shape[0]))
-        packed = np.packbits(w @ X > 0, axis=-1)
+    for b in batch_sizes(n_samples, batch):
+        packed = np.packbits(rng.standard_normal((b, X.shape[0])) @ X > 0, axis=-1)
         counts += (packed[:, None, :] == target[None, :, :]).all(axis=-1).sum(axis=0)
-        left -= b
     return counts
 
 
@@ -97,7 +94,7 @@ def angular_volume(A, X, *, n_samples: int = 100_000, rng=None, alpha: float = 1
     n_samples = positive_int("n_samples", n_samples)
     check_work(f"angular_volume with {n_samples} samples", float(n_samples) * X.shape[1] * (2 * X.shape[0] + d1),
                max_work)
-    counts = row_probability(s, X, n_samples=n_samples, rng=rng)
+    counts = count_row_patterns(s, X, n_samples=n_samples, rng=rng)
     intervals = [clopper_pearson(int(k), n_samples, alpha / d1) for k in counts]
     return Estimate(
         float(np.prod(counts / n_samples)), float(np.prod([lo for lo, _ in intervals])),
@@ -230,12 +227,7 @@ def _log_cap(beta: float, d: int) -> float:
 
 
 def _hits_in_cap(center, beta: float, sXh: np.ndarray, n: int, rng, batch: int = 65_536) -> int:
-    hits, left = 0, n
-    while left > 0:
-        b = min(batch, left)
-        hits += int(np.all(sample_in_cap(center, beta, b, rng) @ sXh > 0, axis=1).sum())
-        left -= b
-    return hits
+    return sum(int(np.all(sample_in_cap(center, beta, b, rng) @ sXh > 0, axis=1).sum()) for b in batch_sizes(n, batch))
 
 
 def cone_log_probability(signs, X, *, n_samples: int, rng, alpha: float = 1e-3, n_betas: int = 8) -> ConeProbability:
