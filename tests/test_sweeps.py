@@ -120,3 +120,31 @@ def test_volume_ratio_bound_needs_the_network_to_fit_in_d1():
     wide = nm.volume_ratio_point({**base, "d1": small["neurons"]})
     assert wide["log_ratio_upper"] == pytest.approx(math.log(wide["p_upper"]) - wide["log_VG_lower"])
     assert wide["p_lower"] <= wide["p_estimate"] <= wide["p_upper"]
+
+
+def _line_fits(kappa: float, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bool:
+    """Is there an intercept a with log lo_i <= a + kappa x_i <= log hi_i for every i?  (No LP: the
+    intercept's feasible set is an interval, non-empty iff max of the lower ends <= min of the upper.)"""
+    return bool(np.max(np.log(lo) - kappa * x) <= np.min(np.log(hi) - kappa * x) + 1e-9)
+
+
+@given(st.data())
+def test_fit_range_is_exactly_the_slopes_of_lines_through_every_interval(data):
+    """For any positive intervals (arrays drawn by hypothesis.extra.numpy, so a failure shrinks to a few
+    points): the ends of kappa_range are slopes of lines through every interval, slightly beyond them no
+    line fits, and None means no slope at all fits (checked on a grid)."""
+    from hypothesis.extra import numpy as hnp
+
+    m = data.draw(st.integers(2, 6))
+    x = np.cumsum(data.draw(hnp.arrays(np.float64, m, elements=st.floats(0.1, 2.0))))
+    centre = data.draw(hnp.arrays(np.float64, m, elements=st.floats(0.5, 50.0)))
+    spread = data.draw(hnp.arrays(np.float64, m, elements=st.floats(1.01, 3.0)))
+    lo, hi = centre / spread, centre * spread
+    fit = nm.fit_exponent(x, centre, lo, hi)
+    if fit.kappa_range is None:
+        assert not any(_line_fits(k, x, lo, hi) for k in np.linspace(-20, 20, 4001))
+        return
+    k_lo, k_hi = fit.kappa_range
+    assert _line_fits(k_lo, x, lo, hi) and _line_fits(k_hi, x, lo, hi)
+    step = 1e-6 * max(1.0, abs(k_lo), abs(k_hi))
+    assert not _line_fits(k_lo - 1e3 * step, x, lo, hi) and not _line_fits(k_hi + 1e3 * step, x, lo, hi)
