@@ -44,38 +44,52 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _value(log_value: float) -> str:
-    """exp(log_value) written out, also where a double underflows (mpmath has no exponent limit)."""
-    return mpmath.nstr(mpmath.exp(mpmath.mpf(log_value)), 4)
+    """exp(log_value) written out, also where a double underflows (mpmath has no exponent limit); as a
+    power of ten once the exponent itself has more digits than a double resolves."""
+    log_value = mpmath.mpf(log_value)
+    if abs(log_value) >= 1e15:
+        return f"10^{_num(log_value / mpmath.log(10))}"
+    return mpmath.nstr(mpmath.exp(log_value), 4)
+
+
+def _num(x: "mpmath.mpf | float") -> str:
+    """Six significant digits, as ``%.6g`` where a double holds the value."""
+    return f"{float(x):.6g}" if abs(x) < 1e300 else mpmath.nstr(x, 6)
 
 
 def bounds_table(n: float, d0: float, d1: float, eps: float, rho: float, d0_over_n: float | None = None) -> list[tuple[str, str, str, str]]:
     """Rows (quantity, reference, log value, value) of every bound at one size.
 
-    ``d0_over_n`` defaults to ``d0 / n``, the finite-size stand-in for :math:`\\lim d_0/N`.
+    ``d0_over_n`` defaults to ``d0 / n``, the finite-size stand-in for :math:`\\lim d_0/N`.  The bounds are
+    evaluated on their mpmath backend (no overflow at any size), Cover's count in log space
+    (:func:`~vanishing_minima.theory.bounds.log_cover_count`), so the table takes well under a second at
+    every size up to ``1e300``.
     """
-    c = d0 / n if d0_over_n is None else d0_over_n
-    delta = bounds.theorem9_delta(n, d0)
-    g = bounds.gamma_eps(eps, rho, c)
-    t6 = bounds.theorem6_log_bound(n, d0, d1, eps, rho, c)
-    t9 = bounds.theorem9_log_bound(n, d0, 2 * n / d0)
-    t10 = bounds.theorem10_log_bound(n, d0, d1, eps, rho, c)
-    rows = [("gamma_eps", "Definition 5", "", f"{g:.6g}")]
+    mp = mpmath.mpf
+    N, D0, D1, EPS, RHO = mp(n), mp(d0), mp(d1), mp(eps), mp(rho)
+    c = D0 / N if d0_over_n is None else mp(d0_over_n)
+    delta = bounds.theorem9_delta(N, D0)
+    g = bounds.gamma_eps(EPS, RHO, c)
+    t6 = bounds.theorem6_log_bound(N, D0, D1, EPS, RHO, c)
+    t9 = bounds.theorem9_log_bound(N, D0, 2 * N / D0)
+    t10 = bounds.theorem10_log_bound(N, D0, D1, EPS, RHO, c)
+    rows = [("gamma_eps", "Definition 5", "", _num(g))]
     if float(n).is_integer() and float(d0).is_integer():
         ni, d0i = int(n), int(d0)
         if d0i >= 2:
             rows.append(("d1_star = 4 ceil(N/(2 d0 - 2))", "Theorem 8", "", str(bounds.d1_star(ni, d0i))))
-        cover = bounds.cover_count(ni, d0i)
-        rows.append(("C(N, d0), sign patterns of one neuron", "G2 (Cover)", f"{math.log(cover):.6g}", _value(math.log(cover))))
-        rows.append(("2^N, all patterns of one neuron", "D1", f"{ni * math.log(2):.6g}", _value(ni * math.log(2))))
+        log_cover = bounds.log_cover_count(ni, d0i)  # in log space: the exact sum has up to d0 terms
+        rows.append(("C(N, d0), sign patterns of one neuron", "G2 (Cover)", _num(log_cover), _value(log_cover)))
+        rows.append(("2^N, all patterns of one neuron", "D1", _num(ni * math.log(2)), _value(ni * math.log(2))))
     rows += [
-        ("delta (failure probability)", "Theorem 9", "", f"{delta:.6g}"),
-        ("E V(L_eps) <=. exp(-gamma N^3/4 (d0 d1)^1/4)", "Theorem 6", f"{t6:.6g}", _value(t6)),
-        ("V(G) >=. exp(-d1* d0 log N), d1* = 2N/d0", "Theorem 9", f"{t9:.6g}", _value(t9)),
-        ("V(L_eps)/V(G) <=. exp(T6 - T9)", "Theorem 10", f"{t10:.6g}", _value(t10)),
+        ("delta (failure probability)", "Theorem 9", "", _num(delta)),
+        ("E V(L_eps) <=. exp(-gamma N^3/4 (d0 d1)^1/4)", "Theorem 6", _num(t6), _value(t6)),
+        ("V(G) >=. exp(-d1* d0 log N), d1* = 2N/d0", "Theorem 9", _num(t9), _value(t9)),
+        ("V(L_eps)/V(G) <=. exp(T6 - T9)", "Theorem 10", _num(t10), _value(t10)),
     ]
     if 0 < delta < 1:
-        c7 = bounds.corollary7_log_bound(n, d0, d1, eps, rho, c, delta)
-        rows.append(("V(L_eps) <=. exp(T6)/delta w.p. 1 - delta", "Corollary 7", f"{c7:.6g}", _value(c7)))
+        c7 = bounds.corollary7_log_bound(N, D0, D1, EPS, RHO, c, delta)
+        rows.append(("V(L_eps) <=. exp(T6)/delta w.p. 1 - delta", "Corollary 7", _num(c7), _value(c7)))
     return rows
 
 
@@ -96,10 +110,11 @@ def _cmd_bounds(args: argparse.Namespace) -> int:
     print("Natural logs. The theorems are leading-order (<=.) statements: these are the leading-order")
     print("expressions evaluated at one size, not finite-N guarantees.\n")
     _print_table(rows, ("quantity", "reference", "log", "value"))
-    n, product = args.n, args.d0 * args.d1
-    a4 = n * math.log(n) ** 4
-    t10 = bounds.theorem10_log_bound(n, args.d0, args.d1, args.eps, args.rho, c)
-    print(f"\nA4 at this size: d0 d1 = {product:.4g} vs N log^4 N = {a4:.4g} ({'above' if product > a4 else 'below'}); "
+    n, product = mpmath.mpf(args.n), mpmath.mpf(args.d0) * mpmath.mpf(args.d1)
+    a4 = n * mpmath.log(n) ** 4
+    t10 = bounds.theorem10_log_bound(n, mpmath.mpf(args.d0), mpmath.mpf(args.d1), mpmath.mpf(args.eps),
+                                     mpmath.mpf(args.rho), mpmath.mpf(c))
+    print(f"\nA4 at this size: d0 d1 = {mpmath.nstr(product, 4)} vs N log^4 N = {mpmath.nstr(a4, 4)} ({'above' if product > a4 else 'below'}); "
           f"Theorem 10's composed exponent is {'negative (informative)' if t10 < 0 else 'non-negative (vacuous at this size)'}.")
     return 0
 
