@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vanishing_minima.checks import audit
+from vanishing_minima.checks import audit, claim_checks, section5_checks  # noqa: F401  (registered before tests patch CHECKS)
 from vanishing_minima.checks.cli import main
 from vanishing_minima.theory import claims
 
@@ -123,7 +123,7 @@ def test_audit_command_writes_table_json_and_docs(capsys, tmp_path):
         (["audit", "--claims", "K1,XX"], "unknown claim id(s) XX"),
         (["audit", "--budget", "huge"], "invalid choice"),
         (["audit", "--seed", "x"], "invalid int value"),
-        (["audit", "--workers", "0"], "--workers must be >= 1"),
+        (["audit", "--workers", "0"], "argument --workers: must be >= 1"),
     ],
 )
 def test_audit_usage_errors(argv, needle, capsys):
