@@ -69,11 +69,13 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
         except FileNotFoundError:
             pass
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(temporary)
         except OSError:
             pass
+        if isinstance(exc, OSError) and exc.errno is not None:  # name the target, not the temporary file
+            raise type(exc)(exc.errno, exc.strerror, str(target)) from exc
         raise
     return target
 

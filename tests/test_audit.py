@@ -109,6 +109,31 @@ def test_a_check_that_raises_gives_exit_code_3_not_1(monkeypatch, capsys):
     assert "internal error" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("error", [ValueError("bad value inside a check"), OSError(2, "no such file inside a check"),
+                                   TypeError("wrong type inside a check")], ids=lambda e: type(e).__name__)
+def test_a_check_raising_any_exception_is_exit_3_with_its_traceback(error, monkeypatch, capsys):
+    """A ValueError (or OSError) raised inside a check is a broken check (3), not a usage error (2)."""
+    def broken(ctx):
+        raise error
+
+    monkeypatch.setitem(audit.CHECKS, "K2", broken)
+    assert main(["audit", "--claims", "K2", "--json", "", "--docs", ""]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and f"{type(error).__name__}: " in err and "inside a check" in err
+    assert "K2" in err.strip().splitlines()[-1] and "internal error" in err
+
+
+def test_run_audit_wraps_a_checks_exception_in_check_error_with_the_claim(monkeypatch):
+    def broken(ctx):
+        raise ValueError("bad value inside a check")
+
+    monkeypatch.setitem(audit.CHECKS, "K2", broken)
+    with pytest.raises(audit.CheckError) as info:
+        audit.run_audit(["K1", "K2"], workers=1)
+    assert info.value.claim == "K2" and isinstance(info.value.__cause__, ValueError)
+    assert "bad value inside a check" in str(info.value)
+
+
 def test_audit_command_writes_table_json_and_docs(capsys, tmp_path):
     assert main(["audit", "--claims", "K1,T8", "--json", str(tmp_path / "r.json"), "--docs", str(tmp_path / "d")]) == 0
     out = capsys.readouterr().out
