@@ -14,7 +14,8 @@ Sub-commands
 
 Exit codes: 0 success, 1 an ``inconsistent`` verdict (audit) or a derivation that does not hold
 (derive), 2 usage, input or file errors (one line on stderr), 3 an internal error (a check that raises,
-whatever the exception, with its traceback), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+whatever the exception, with its traceback), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM),
+141 the output pipe closed (``| head``).
 
 What is refused, and why, is listed in the README ("What the command refuses"): growth laws outside a
 whitelist (no code from input is run), numeric flags out of range (each named), work a flag would blow
@@ -434,8 +435,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     0 success, 1 an inconsistent verdict (audit) or a failing derivation, 2 usage, input or file errors
     (one line on stderr), 3 a check that raised (with its traceback) or another internal error,
-    130 interrupted (Ctrl-C), 143 terminated (SIGTERM).  Either interruption stops the audit's worker
-    processes at once.
+    130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 141 the output pipe closed.  Either
+    interruption stops the audit's worker processes at once.
     """
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
@@ -467,6 +468,12 @@ def _main(argv: Sequence[str] | None) -> int:
         traceback.print_exception(exc)
         print(f"vanishing-minima: internal error: {_one_line(exc)} (exit code 3)", file=sys.stderr)
         return 3
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as on SIGPIPE
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        except (OSError, ValueError):
+            pass
+        return 141
     except (_UsageError, ValueError) as exc:  # invalid sizes, eps, rho, growth laws
         print(f"vanishing-minima: error: {_one_line(exc)}", file=sys.stderr)
         return 2

@@ -146,3 +146,16 @@ def test_workers_above_the_cpus_are_capped_with_a_note(capsys, monkeypatch):
     assert main(["audit", "--claims", "D5", "--workers", "1000", "--json", "", "--docs", ""]) == 0
     err = capsys.readouterr().err
     assert "--workers 1000 capped at 2" in err
+
+
+def test_a_closed_output_pipe_ends_quietly():
+    """``vanishing-minima derive | head -c 10``: no traceback, no error line, exit 141 (as on SIGPIPE)."""
+    import subprocess
+    import sys
+
+    code = "import sys; from vanishing_minima.checks.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", code, "derive"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.read(10)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141 and err == ""

@@ -111,9 +111,9 @@ REFUSED = [
     ("log(n, base=2)", "keyword argument", "base=2"),
     ("log(n, 2)", "exactly one positional argument", "log(n, 2)"),
     ("log(*n)", "exactly one positional argument", "log(*n)"),
-    ("m**2", "unknown name 'm'", "m"),
-    ("I + n", "unknown name 'I'", "I"),
-    ("e**n", "unknown name 'e'", "e"),
+    ("m**2", "unknown name", "m"),
+    ("I + n", "unknown name", "I"),
+    ("e**n", "unknown name", "e"),
     ("log", "must be called", "log"),
     ("n^2", "use ** for powers", "n^2"),
     ("n//2", "'//'", "n//2"),
@@ -163,7 +163,7 @@ def test_valid_laws_parse_to_the_expressions_sympify_gave(text):
 def test_the_variable_is_the_callers_whatever_its_assumptions():
     m = sp.Symbol("m")
     assert parse_growth_law("m**2", m) == m**2
-    with pytest.raises(GrowthLawError, match="unknown name 'n'"):
+    with pytest.raises(GrowthLawError, match=r"unknown name \(allowed: m, pi, E\): 'n'"):
         parse_growth_law("n", m)  # n and N are aliases only of a variable called n or N
     plain = sp.Symbol("n")
     assert parse_growth_law("N + n", plain) == 2 * plain
@@ -209,7 +209,7 @@ def test_complex_laws_are_refused_by_asymptotics_and_assumptions():
         assumptions.check(n + sp.I, n ** sp.Rational(1, 3), n)  # used to pass A2-A4
     with pytest.raises(ValueError, match="real"):
         asymptotics.leading_order_ratio(sp.log(-n), n, n)
-    with pytest.raises(ValueError, match="unknown name 'I'"):
+    with pytest.raises(ValueError, match=r"unknown name .*: 'I'"):
         assumptions.check("n + I", "n**(1/3)", n)
 
 

@@ -268,7 +268,7 @@ class _Builder:
             if node.id in FUNCTIONS:
                 raise self.refuse(node, f"function {node.id!r} must be called with one argument")
             allowed = ", ".join(sorted(set(self.names) - set(CONSTANTS))) + ", pi, E"
-            raise self.refuse(node, f"unknown name {node.id[:MAX_QUOTE]!r} (allowed: {allowed})")
+            raise self.refuse(node, f"unknown name (allowed: {allowed})")
         if isinstance(node, ast.Call):
             return self.call(node)
         raise self.refuse(node, _describe(node))
