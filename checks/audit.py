@@ -233,11 +233,14 @@ def run_audit(claim_ids: list[str] | None = None, budget: Budget = Budget.QUICK,
         If a check raises.
     KeyError
         If an id is not in the claim registry.
+    ValueError
+        If ``workers`` is not an integer >= 1.
     """
     from . import claim_checks, section5_checks  # noqa: F401  (register the checks)
 
     pool = None
     if executor is None:
+        worker_count(workers)  # a bad count is refused now, not inside the first check with a sweep
         executor = pool = _SharedPool(workers)
     try:
         results = _run(claim_ids, budget, seed, progress, executor)

@@ -155,3 +155,12 @@ def test_audit_usage_errors(argv, needle, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1
+
+
+def test_run_audit_refuses_a_bad_worker_count_before_any_check(monkeypatch):
+    def must_not_run(ctx):
+        raise AssertionError("a check ran")
+
+    monkeypatch.setitem(audit.CHECKS, "K2", must_not_run)
+    with pytest.raises(ValueError, match="max_workers must be an integer >= 1"):
+        audit.run_audit(["K2"], workers=0)
