@@ -318,12 +318,14 @@ def _log_lower_tail(m: int, top: int) -> tuple[mpmath.mpf, mpmath.mpf]:
     :math:`\sum_k \binom{m}{k} = \binom{m}{top}\, R` with :math:`R = \sum_{j \ge 0} \prod_{i<j} r_{top-i}`,
     :math:`r_k = \binom{m}{k-1}/\binom{m}{k} = k/(m-k+1) < 1`, decreasing as :math:`k` falls.  The ratio
     series is summed in doubles from the largest term until the rest, bounded by
-    :math:`t_J \min(r/(1-r), top - J)`, is below :math:`10^{-17}` of the sum, or
+    :math:`t_J \min(r/(1-r), top - J)`, is below :math:`10^{-17}` of the sum, or its log is below
+    :math:`10^{-15}` of :math:`\log\binom{m}{top}` (it cannot change the result in double precision), or
     ``_SERIES_MAX_TERMS`` terms were summed; then ``(lo, hi)`` bracket the unsummed rest.
     """
     log_b = mpmath.loggamma(m + 1) - mpmath.loggamma(top + 1) - mpmath.loggamma(m - top + 1)
     gap0, den0 = m - 2 * top + 1, m - top + 1  # exact ints: 1 - r_k = (m - 2k + 1)/(m - k + 1)
     partial, log_t, summed, rest = 1.0, 0.0, 0, 0.0
+    scale = abs(float(log_b))  # log C >= log binom(m, top): huge N needs no more than the first terms
     chunk = 64
     while summed < top:
         i = np.arange(summed, min(top, summed + chunk), dtype=np.float64)  # ratio r_{top - i}
@@ -338,6 +340,8 @@ def _log_lower_tail(m: int, top: int) -> tuple[mpmath.mpf, mpmath.mpf]:
         r = math.exp(float(log_r[-1]))  # the next ratios are smaller
         rest = math.exp(log_t) * min(r / (1.0 - r) if r < 1.0 else math.inf, float(top - summed))
         if rest <= 1e-17 * partial or summed >= _SERIES_MAX_TERMS:
+            break
+        if math.log1p(rest / partial) <= 1e-15 * scale:  # the rest cannot move log C in double precision
             break
         chunk = min(chunk * 4, 1 << 20)
     # doubles: each ratio to ~3e-16 relative, so each term to ~3e-16 x (its index)
@@ -376,10 +380,12 @@ def log_cover_count(n, d) -> float:
 
     Accuracy: relative error below :math:`10^{-12}` wherever the series converges within
     :math:`2^{22}` terms (every :math:`N` up to about :math:`10^{12}`, and larger :math:`N` unless
-    :math:`d` is within a few :math:`\sqrt N` of :math:`N/2`).  Otherwise the unsummed rest is bracketed
-    (it is at most :math:`\log N` in :math:`\log C`, against :math:`\log C \approx N \log 2`), and the
-    midpoint is returned; its relative error is below :data:`LOG_COVER_REL_TOL` (= 1e-9) or
-    ``ArithmeticError`` is raised (it cannot be, by the bound just given, for :math:`N \ge 10^{12}`).
+    :math:`d` is within a few :math:`\sqrt N` of :math:`N/2`), or its unsummed rest is below
+    :math:`10^{-15}` of :math:`\log C` (larger :math:`N` near the middle: the rest is at most
+    :math:`\log N` in :math:`\log C \approx N \log 2`; at :math:`N = 10^{300}` the first 64 terms
+    suffice).  Otherwise the unsummed rest is bracketed and the midpoint returned; its relative error is
+    below :data:`LOG_COVER_REL_TOL` (= 1e-9) or ``ArithmeticError`` is raised (it cannot be, by the bound
+    just given, for :math:`N \ge 10^{12}`).
 
     Parameters
     ----------
