@@ -32,7 +32,6 @@ not depend on which other claims run; the same seed gives the same report except
 from __future__ import annotations
 
 import json
-import os
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -41,14 +40,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from vanishing_minima.numeric.sweeps import one_blas_thread, run_serial
+from vanishing_minima.numeric.sweeps import run_serial, start_pool, terminate_pool, worker_count
 from vanishing_minima.theory import claims
 
 from .docs import claim_summary
 
 __all__ = [
     "Verdict", "Budget", "CheckResult", "Context", "CHECKS", "check", "run_audit", "report_json", "audit_page",
-    "exit_code", "claim_pages", "PENDING", "MC_ALPHA",
+    "exit_code", "claim_pages", "PENDING", "MC_ALPHA", "CheckError",
 ]
 
 
@@ -90,27 +89,48 @@ class Budget(str, Enum):
 
 class _SharedPool:
     """A process pool created on first use and shared by the checks of one audit (the platform's
-    default start method)."""
+    default start method), of :func:`~vanishing_minima.numeric.sweeps.worker_count` workers: at most the
+    CPUs and the largest sweep's tasks."""
 
     def __init__(self, workers: int | None):
         self.workers = workers
         self._pool: Any = None
+        self._size = 0
 
     def map(self, fn: Callable[[Any], Any], tasks: list[Any]) -> list[Any]:
         tasks = list(tasks)
-        workers = self.workers or os.cpu_count() or 1
-        if workers == 1 or len(tasks) <= 1:
+        workers = worker_count(self.workers, len(tasks))
+        if workers == 1:
             return run_serial(fn, tasks)
+        if self._pool is not None and self._size < workers:  # a larger sweep than the pool was made for
+            self.close()
         if self._pool is None:
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(max_workers=workers, initializer=one_blas_thread)
+            self._pool, self._size = start_pool(workers), workers
         return list(self._pool.map(fn, tasks))
 
     def close(self) -> None:
+        """Shut down after the running tasks (the normal end of an audit)."""
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+
+    def terminate(self) -> None:
+        """Stop at once: queued tasks cancelled, workers terminated (an error, Ctrl-C or SIGTERM)."""
+        if self._pool is not None:
+            terminate_pool(self._pool)
+            self._pool = None
+
+
+class CheckError(Exception):
+    """A check raised: carries the claim id; the original exception is the ``__cause__``.
+
+    The command maps it to exit code 3 (a broken check), whatever the original type: a ``ValueError``
+    inside a check is a bug of the audit, not a usage error."""
+
+    def __init__(self, claim: str, error: BaseException):
+        super().__init__(f"the check of {claim} raised {type(error).__name__}: {error}")
+        self.claim = claim
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -205,30 +225,47 @@ def _plain(value: Any) -> Any:
 def run_audit(claim_ids: list[str] | None = None, budget: Budget = Budget.QUICK, seed: int = 0,
               progress: Callable[[str], None] | None = None, executor: Any = None,
               workers: int | None = None) -> list[CheckResult]:
-    """Run the checks of ``claim_ids`` (default: every registered claim) in registry order.
+    """Run the checks of ``claim_ids`` (default: every registered claim; an id given twice runs once)
+    in the order given.
 
-    Claims without a check yield a ``pending`` result.  A check that raises is reported as an
-    error by re-raising: an audit with a broken check must not look green.
+    Claims without a check yield a ``pending`` result.  A check that raises is reported as an error:
+    its exception is re-raised as :class:`CheckError` (carrying the claim id, chained to the original),
+    so that an audit with a broken check never looks green.
 
     Sweeps (T6, E1-E3) run on ``executor`` (any ``concurrent.futures.Executor``, e.g. a Dask client's
     ``client.get_executor()``); by default on a process pool of ``workers`` processes (default: all
-    cores; ``workers=1`` runs everything in this process).  The results do not depend on the executor.
+    cores; never more than the cores or a sweep's tasks; ``workers=1`` runs everything in this process).
+    The results do not depend on the executor.  On an error, Ctrl-C (``KeyboardInterrupt``) or any other
+    exit by exception, the audit's own pool is terminated at once, its queued tasks cancelled.
+
+    Raises
+    ------
+    CheckError
+        If a check raises.
+    KeyError
+        If an id is not in the claim registry.
+    ValueError
+        If ``workers`` is not an integer >= 1.
     """
     from . import claim_checks, section5_checks  # noqa: F401  (register the checks)
 
     pool = None
     if executor is None:
+        worker_count(workers)  # a bad count is refused now, not inside the first check with a sweep
         executor = pool = _SharedPool(workers)
     try:
-        return _run(claim_ids, budget, seed, progress, executor)
-    finally:
+        results = _run(claim_ids, budget, seed, progress, executor)
+    except BaseException:
         if pool is not None:
-            pool.close()
+            pool.terminate()
+        raise
+    if pool is not None:
+        pool.close()
+    return results
 
 
 def _run(claim_ids, budget, seed, progress, executor) -> list[CheckResult]:
-
-    ids = list(claims.REGISTRY) if claim_ids is None else [claims.get(c).id for c in claim_ids]
+    ids = list(claims.REGISTRY) if claim_ids is None else list(dict.fromkeys(claims.get(c).id for c in claim_ids))
     results = []
     for cid in ids:
         if progress:
@@ -239,11 +276,14 @@ def _run(claim_ids, budget, seed, progress, executor) -> list[CheckResult]:
             continue
         start = time.perf_counter()
         ctx = Context(budget, seed, cid, executor=executor)
-        result = fn(ctx)
-        result.evidence.setdefault("seed_sequence", ctx.seed_sequence)  # numpy.random.default_rng(this)
-        result.verdict = Verdict(result.verdict).value
-        result.seconds = round(time.perf_counter() - start, 3)
-        result.evidence = _plain(result.evidence)
+        try:
+            result = fn(ctx)
+            result.evidence.setdefault("seed_sequence", ctx.seed_sequence)  # numpy.random.default_rng(this)
+            result.verdict = Verdict(result.verdict).value
+            result.seconds = round(time.perf_counter() - start, 3)
+            result.evidence = _plain(result.evidence)
+        except Exception as exc:
+            raise CheckError(cid, exc) from exc
         results.append(result)
     return results
 

@@ -13,23 +13,32 @@ Sub-commands
 ``seeds``        run the test suite for consecutive ``--vm-seed`` values (from a clone of the repository)
 
 Exit codes: 0 success, 1 an ``inconsistent`` verdict (audit) or a derivation that does not hold
-(derive), 2 usage or input errors (one line on stderr), 3 an internal error (a check that raises).
+(derive), 2 usage, input or file errors (one line on stderr), 3 an internal error (a check that raises,
+whatever the exception, with its traceback), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM),
+141 the output pipe closed (``| head``).
+
+What is refused, and why, is listed in the README ("What the command refuses"): growth laws outside a
+whitelist (no code from input is run), numeric flags out of range (each named), work a flag would blow
+up, and output paths that cannot be written (checked before the audit runs; files are replaced
+atomically, so a failed run leaves the previous report).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
+import signal
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import mpmath
 import sympy as sp
 
-from vanishing_minima.theory import assumptions, bounds, claims, derivations
+from vanishing_minima.theory import assumptions, bounds, claims, derivations, growth
 
-from . import audit, bench, docs
+from . import audit, bench, docs, report_io
 
 __all__ = ["main", "bounds_table"]
 
@@ -44,38 +53,52 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _value(log_value: float) -> str:
-    """exp(log_value) written out, also where a double underflows (mpmath has no exponent limit)."""
-    return mpmath.nstr(mpmath.exp(mpmath.mpf(log_value)), 4)
+    """exp(log_value) written out, also where a double underflows (mpmath has no exponent limit); as a
+    power of ten once the exponent itself has more digits than a double resolves."""
+    log_value = mpmath.mpf(log_value)
+    if abs(log_value) >= 1e15:
+        return f"10^{_num(log_value / mpmath.log(10))}"
+    return mpmath.nstr(mpmath.exp(log_value), 4)
+
+
+def _num(x: "mpmath.mpf | float") -> str:
+    """Six significant digits, as ``%.6g`` where a double holds the value."""
+    return f"{float(x):.6g}" if abs(x) < 1e300 else mpmath.nstr(x, 6)
 
 
 def bounds_table(n: float, d0: float, d1: float, eps: float, rho: float, d0_over_n: float | None = None) -> list[tuple[str, str, str, str]]:
     """Rows (quantity, reference, log value, value) of every bound at one size.
 
-    ``d0_over_n`` defaults to ``d0 / n``, the finite-size stand-in for :math:`\\lim d_0/N`.
+    ``d0_over_n`` defaults to ``d0 / n``, the finite-size stand-in for :math:`\\lim d_0/N`.  The bounds are
+    evaluated on their mpmath backend (no overflow at any size), Cover's count in log space
+    (:func:`~vanishing_minima.theory.bounds.log_cover_count`), so the table takes well under a second at
+    every size up to ``1e300``.
     """
-    c = d0 / n if d0_over_n is None else d0_over_n
-    delta = bounds.theorem9_delta(n, d0)
-    g = bounds.gamma_eps(eps, rho, c)
-    t6 = bounds.theorem6_log_bound(n, d0, d1, eps, rho, c)
-    t9 = bounds.theorem9_log_bound(n, d0, 2 * n / d0)
-    t10 = bounds.theorem10_log_bound(n, d0, d1, eps, rho, c)
-    rows = [("gamma_eps", "Definition 5", "", f"{g:.6g}")]
+    mp = mpmath.mpf
+    N, D0, D1, EPS, RHO = mp(n), mp(d0), mp(d1), mp(eps), mp(rho)
+    c = D0 / N if d0_over_n is None else mp(d0_over_n)
+    delta = bounds.theorem9_delta(N, D0)
+    g = bounds.gamma_eps(EPS, RHO, c)
+    t6 = bounds.theorem6_log_bound(N, D0, D1, EPS, RHO, c)
+    t9 = bounds.theorem9_log_bound(N, D0, 2 * N / D0)
+    t10 = bounds.theorem10_log_bound(N, D0, D1, EPS, RHO, c)
+    rows = [("gamma_eps", "Definition 5", "", _num(g))]
     if float(n).is_integer() and float(d0).is_integer():
         ni, d0i = int(n), int(d0)
         if d0i >= 2:
             rows.append(("d1_star = 4 ceil(N/(2 d0 - 2))", "Theorem 8", "", str(bounds.d1_star(ni, d0i))))
-        cover = bounds.cover_count(ni, d0i)
-        rows.append(("C(N, d0), sign patterns of one neuron", "G2 (Cover)", f"{math.log(cover):.6g}", _value(math.log(cover))))
-        rows.append(("2^N, all patterns of one neuron", "D1", f"{ni * math.log(2):.6g}", _value(ni * math.log(2))))
+        log_cover = bounds.log_cover_count(ni, d0i)  # in log space: the exact sum has up to d0 terms
+        rows.append(("C(N, d0), sign patterns of one neuron", "G2 (Cover)", _num(log_cover), _value(log_cover)))
+        rows.append(("2^N, all patterns of one neuron", "D1", _num(ni * math.log(2)), _value(ni * math.log(2))))
     rows += [
-        ("delta (failure probability)", "Theorem 9", "", f"{delta:.6g}"),
-        ("E V(L_eps) <=. exp(-gamma N^3/4 (d0 d1)^1/4)", "Theorem 6", f"{t6:.6g}", _value(t6)),
-        ("V(G) >=. exp(-d1* d0 log N), d1* = 2N/d0", "Theorem 9", f"{t9:.6g}", _value(t9)),
-        ("V(L_eps)/V(G) <=. exp(T6 - T9)", "Theorem 10", f"{t10:.6g}", _value(t10)),
+        ("delta (failure probability)", "Theorem 9", "", _num(delta)),
+        ("E V(L_eps) <=. exp(-gamma N^3/4 (d0 d1)^1/4)", "Theorem 6", _num(t6), _value(t6)),
+        ("V(G) >=. exp(-d1* d0 log N), d1* = 2N/d0", "Theorem 9", _num(t9), _value(t9)),
+        ("V(L_eps)/V(G) <=. exp(T6 - T9)", "Theorem 10", _num(t10), _value(t10)),
     ]
     if 0 < delta < 1:
-        c7 = bounds.corollary7_log_bound(n, d0, d1, eps, rho, c, delta)
-        rows.append(("V(L_eps) <=. exp(T6)/delta w.p. 1 - delta", "Corollary 7", f"{c7:.6g}", _value(c7)))
+        c7 = bounds.corollary7_log_bound(N, D0, D1, EPS, RHO, c, delta)
+        rows.append(("V(L_eps) <=. exp(T6)/delta w.p. 1 - delta", "Corollary 7", _num(c7), _value(c7)))
     return rows
 
 
@@ -96,10 +119,11 @@ def _cmd_bounds(args: argparse.Namespace) -> int:
     print("Natural logs. The theorems are leading-order (<=.) statements: these are the leading-order")
     print("expressions evaluated at one size, not finite-N guarantees.\n")
     _print_table(rows, ("quantity", "reference", "log", "value"))
-    n, product = args.n, args.d0 * args.d1
-    a4 = n * math.log(n) ** 4
-    t10 = bounds.theorem10_log_bound(n, args.d0, args.d1, args.eps, args.rho, c)
-    print(f"\nA4 at this size: d0 d1 = {product:.4g} vs N log^4 N = {a4:.4g} ({'above' if product > a4 else 'below'}); "
+    n, product = mpmath.mpf(args.n), mpmath.mpf(args.d0) * mpmath.mpf(args.d1)
+    a4 = n * mpmath.log(n) ** 4
+    t10 = bounds.theorem10_log_bound(n, mpmath.mpf(args.d0), mpmath.mpf(args.d1), mpmath.mpf(args.eps),
+                                     mpmath.mpf(args.rho), mpmath.mpf(c))
+    print(f"\nA4 at this size: d0 d1 = {mpmath.nstr(product, 4)} vs N log^4 N = {mpmath.nstr(a4, 4)} ({'above' if product > a4 else 'below'}); "
           f"Theorem 10's composed exponent is {'negative (informative)' if t10 < 0 else 'non-negative (vacuous at this size)'}.")
     return 0
 
@@ -111,10 +135,11 @@ def _cmd_claims(args: argparse.Namespace) -> int:
 
 
 def _parse_law(text: str, name: str, n: sp.Symbol) -> sp.Expr:
+    """A growth law from the command line, by the whitelist parser (no code from input is run)."""
     try:
-        return sp.sympify(text, locals={"n": n, "N": n})
-    except (sp.SympifyError, SyntaxError, TypeError) as exc:
-        raise _UsageError(f"--{name}: cannot parse {text!r} as an expression in n ({exc})") from None
+        return growth.parse_growth_law(text, n, name=f"--{name}")
+    except growth.GrowthLawError as exc:
+        raise _UsageError(str(exc)) from None
 
 
 def _cmd_assumptions(args: argparse.Namespace) -> int:
@@ -143,6 +168,7 @@ def _cmd_derive(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
+    _check_output("--dir", args.dir, report_io.check_output_dir)
     for path in docs.write_docs(args.dir):
         print(f"wrote {path}")
     return 0
@@ -185,8 +211,6 @@ def _cmd_table1(args: argparse.Namespace) -> int:
 
     if not (args.digits or args.mnist or args.cifar):
         raise _UsageError("name at least one data set: --digits, --mnist DIR or --cifar DIR")
-    if args.limit is not None and args.limit < 2:
-        raise _UsageError(f"--limit must be >= 2; got {args.limit}")
     rows = [(name, str(d0), str(d1), str(n), "paper", f"{p:.3f}", f"{100 * m:.1f}%", "")
             for name, (d0, d1, n, m, p) in PAPER_TABLE1.items()]
     for name, X, y in _table1_data(args):
@@ -213,18 +237,41 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _claim_ids(text: str | None) -> list[str] | None:
+    """``--claims``: ids split on commas, blanks dropped, each id once (first-seen order); None for all."""
+    if text is None:
+        return None
+    ids = list(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+    if not ids:
+        raise _UsageError(f"--claims names no claim (got {text[:40]!r}); give ids such as T8,L2, or leave "
+                          "--claims out to run every claim")
+    unknown = [c for c in ids if c not in claims.REGISTRY]
+    if unknown:
+        raise _UsageError(f"--claims: unknown claim id(s) {', '.join(unknown)}; known: {', '.join(claims.REGISTRY)}")
+    return ids
+
+
+def _check_output(flag: str, path: str, check: Callable[[str], object]) -> None:
+    """Run a pre-check of an output path; its OSError becomes a usage error naming the flag and the reason."""
+    try:
+        check(path)
+    except OSError as exc:
+        raise _UsageError(f"{flag} {path}: {exc.strerror or exc}") from None
+
+
 def _cmd_audit(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     budget = audit.Budget(args.budget)
-    ids = None
-    if args.claims:
-        ids = [c.strip() for c in args.claims.split(",") if c.strip()]
-        unknown = [c for c in ids if c not in claims.REGISTRY]
-        if unknown:
-            raise _UsageError(f"--claims: unknown claim id(s) {', '.join(unknown)}; known: {', '.join(claims.REGISTRY)}")
-    if args.workers is not None and args.workers < 1:
-        raise _UsageError(f"--workers must be >= 1; got {args.workers}")
+    ids = _claim_ids(args.claims)
+    # where the results go is checked before the work, not after it
+    if args.json:
+        _check_output("--json", args.json, report_io.check_output_file)
+    if args.docs:
+        _check_output("--docs", args.docs, lambda path: report_io.check_output_dir(path, ("claims",)))
+    cpus = os.cpu_count() or 1
+    if args.workers is not None and args.workers > cpus:
+        print(f"vanishing-minima: --workers {args.workers} capped at {cpus} (the number of CPUs)", file=sys.stderr)
     total = len(ids) if ids else len(claims.REGISTRY)
     with tqdm(total=total, desc="audit", unit="claim", file=sys.stderr, disable=None) as bar:
         def progress(cid: str) -> None:
@@ -234,21 +281,20 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         results = audit.run_audit(ids, budget=budget, seed=args.seed, progress=progress, workers=args.workers)
     rows = [(r.claim, r.kind, r.verdict, r.key_figure) for r in results]
     _print_table(rows, ("claim", "kind", "verdict", "key figure"))
-    if args.json:
-        with open(args.json, "w") as fh:
-            fh.write(audit.report_json(results, budget, args.seed))
+    if args.json:  # every file is written whole or not at all (the previous one stays on failure)
+        report_io.write_text_atomic(args.json, audit.report_json(results, budget, args.seed))
         print(f"\nJSON report: {args.json}")
     if args.docs:
         written = docs.write_docs(args.docs)
-        (Path(args.docs) / "audit.md").write_text(audit.audit_page(results, budget, args.seed))
+        report_io.write_text_atomic(Path(args.docs) / "audit.md", audit.audit_page(results, budget, args.seed))
         claim_dir = Path(args.docs) / "claims"
         claim_dir.mkdir(exist_ok=True)
         pages = audit.claim_pages(results, budget, args.seed)
         for name, text in pages.items():
-            (claim_dir / name).write_text(text)
+            report_io.write_text_atomic(claim_dir / name, text)
         for r in results:
             for fig, text in r.figures.items():
-                (claim_dir / f"{r.claim}-{fig}.svg").write_text(text)
+                report_io.write_text_atomic(claim_dir / f"{r.claim}-{fig}.svg", text)
         print(f"docs: {len(written) + 1} pages in {args.docs}/, {len(pages)} in {args.docs}/claims/")
     return audit.exit_code(results)
 
@@ -268,25 +314,73 @@ def _cmd_seeds(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+# --- argument types: every numeric flag is checked when parsed, the message names the flag -------------
+def _int_arg(minimum: int, maximum: int | None = None, why: str = "") -> Callable[[str], int]:
+    """An argparse type: an integer in [minimum, maximum]; ``why`` says what a larger value would cost."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text[:40]!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}; got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be <= {maximum} ({why}); got {value}")
+        return value
+
+    return parse
+
+
+def _float_arg(minimum: float | None = None, maximum: float | None = None, why: str = "") -> Callable[[str], float]:
+    """An argparse type: a finite float in [minimum, maximum]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid float value: {text[:40]!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be finite; got {text[:40]!r}")
+        if minimum is not None and value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum:g}; got {value:g}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be <= {maximum:g} ({why}); got {value:g}")
+        return value
+
+    return parse
+
+
+def _folder_arg(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must name a folder; got {text!r}")
+    return text
+
+
+_SEED = _int_arg(0)
+_SIZE = _float_arg(1.0, 1e300, "Cover's count is computed up to N = 1e300")
+
+
 def _parser() -> _Parser:
     p = _Parser(prog="vanishing-minima", description="Theorem audit of Soudry & Hoffer (arXiv:1702.05777).")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     au = sub.add_parser("audit", help="the theorem audit (quick budget by default)")
     au.add_argument("--budget", choices=[b.value for b in audit.Budget], default="quick", help="work per check (default quick)")
-    au.add_argument("--seed", type=int, default=0, help="seed of every check (default 0)")
-    au.add_argument("--workers", type=int, default=None,
-                    help="processes for the sweeps (default: all cores; 1: no pool). Results do not depend on it")
+    au.add_argument("--seed", type=_SEED, default=0, help="seed of every check, >= 0 (default 0)")
+    au.add_argument("--workers", type=_int_arg(1), default=None,
+                    help="processes for the sweeps (default: all cores; at most the cores; 1: no pool). "
+                         "Results do not depend on it")
     au.add_argument("--claims", default=None, help="comma-separated claim ids, e.g. T8,L2 (default: all)")
     au.add_argument("--json", default="vanishing-minima-audit.json", help="JSON report path ('' for none)")
     au.add_argument("--docs", default="docs", help="folder for the generated docs ('' for none; default docs)")
     au.set_defaults(func=_cmd_audit)
     b = sub.add_parser("bounds", help="every bound at one size")
-    b.add_argument("--n", type=float, default=10_000, help="number of datapoints N (default 10000)")
-    b.add_argument("--d0", type=float, default=100, help="input dimension d0 (default 100)")
-    b.add_argument("--d1", type=float, default=400, help="hidden width d1 (default 400)")
-    b.add_argument("--eps", type=float, default=0.1, help="error threshold epsilon in (0,1) (default 0.1)")
-    b.add_argument("--rho", type=float, default=0.0, help="LReLU slope, != 1 (default 0: ReLU)")
-    b.add_argument("--d0-over-n", type=float, default=None, help="lim d0/N in [0,1] (default: d0/N)")
+    b.add_argument("--n", type=_SIZE, default=10_000, help="number of datapoints N, 1..1e300 (default 10000)")
+    b.add_argument("--d0", type=_SIZE, default=100, help="input dimension d0, 1..1e300 (default 100)")
+    b.add_argument("--d1", type=_SIZE, default=400, help="hidden width d1, 1..1e300 (default 400)")
+    b.add_argument("--eps", type=_float_arg(), default=0.1, help="error threshold epsilon in (0,1) (default 0.1)")
+    b.add_argument("--rho", type=_float_arg(), default=0.0, help="LReLU slope, != 1 (default 0: ReLU)")
+    b.add_argument("--d0-over-n", type=_float_arg(), default=None, help="lim d0/N in [0,1] (default: d0/N)")
     b.set_defaults(func=_cmd_bounds)
     sub.add_parser("claims", help="the claim registry").set_defaults(func=_cmd_claims)
     a = sub.add_parser("assumptions", help="decide A2-A4 for growth laws in n")
@@ -295,40 +389,99 @@ def _parser() -> _Parser:
     a.set_defaults(func=_cmd_assumptions)
     sub.add_parser("derive", help="run the symbolic derivations").set_defaults(func=_cmd_derive)
     g = sub.add_parser("docs", help="regenerate the generated pages of docs/")
-    g.add_argument("--dir", default="docs", help="output folder (default: docs)")
+    g.add_argument("--dir", type=_folder_arg, default="docs", help="output folder (default: docs)")
     g.set_defaults(func=_cmd_docs)
     h = sub.add_parser("bench", help="throughput of the V2 sampler against a per-sample loop")
-    h.add_argument("--repeats", type=int, default=3, help="runs per measurement (median; default 3)")
-    h.add_argument("--seed", type=int, default=0, help="seed of data and draws (default 0)")
+    h.add_argument("--repeats", type=_int_arg(1, 100, "each repeat runs both samplers at three sizes, a few seconds"),
+                   default=3, help="runs per measurement, 1..100 (median; default 3)")
+    h.add_argument("--seed", type=_SEED, default=0, help="seed of data and draws, >= 0 (default 0)")
     h.set_defaults(func=_cmd_bench)
     t1 = sub.add_parser("table1", help="E3 (the paper's Table 1): training MCE at params/N about 1 on real data")
     t1.add_argument("--digits", action="store_true", help="scikit-learn's 8x8 digits (0-4 vs 5-9)")
     t1.add_argument("--mnist", default=None, help="folder with MNIST's IDX files (train, and test if present)")
     t1.add_argument("--cifar", default=None, help="folder with CIFAR-10's python pickle batches")
-    t1.add_argument("--limit", type=int, default=None, help="train on this many samples drawn without replacement")
-    t1.add_argument("--d1", type=int, default=None, help="hidden width (default ceil(N/d0))")
-    t1.add_argument("--max-iter", type=int, default=20_000, help="L-BFGS iterations (default 20000)")
-    t1.add_argument("--seed", type=int, default=0, help="seed of the subsample and the initialization")
+    t1.add_argument("--limit", type=_int_arg(2), default=None, help="train on this many samples (>= 2) drawn without replacement")
+    t1.add_argument("--d1", type=_int_arg(1, 10_000, "L-BFGS keeps about 20 copies of the d0 x d1 weights: "
+                                                      "10,000 x 3072 is already 5 GB"),
+                    default=None, help="hidden width, 1..10000 (default ceil(N/d0))")
+    t1.add_argument("--max-iter", type=_int_arg(1, 1_000_000, "20,000 iterations took 218 s on the digits; "
+                                                                "a million would take hours"),
+                    default=20_000, help="L-BFGS iterations, 1..1000000 (default 20000)")
+    t1.add_argument("--seed", type=_SEED, default=0, help="seed of the subsample and the initialization, >= 0")
     t1.set_defaults(func=_cmd_table1)
     se = sub.add_parser("seeds", help="run the test suite for consecutive --vm-seed values (run in the repository)")
-    se.add_argument("--count", type=int, default=20, help="number of seeds (default 20)")
-    se.add_argument("--start", type=int, default=1, help="first seed (default 1)")
+    se.add_argument("--count", type=_int_arg(1, 1000, "each seed runs the whole test suite, about 90 s: "
+                                                      "1000 seeds take a day"),
+                    default=20, help="number of seeds, 1..1000 (default 20)")
+    se.add_argument("--start", type=_SEED, default=1, help="first seed, >= 0 (default 1)")
     se.set_defaults(func=_cmd_seeds)
     return p
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that the pool is terminated and the command exits cleanly."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+    """Entry point of the console script; returns the exit code.
+
+    0 success, 1 an inconsistent verdict (audit) or a failing derivation, 2 usage, input or file errors
+    (one line on stderr), 3 a check that raised (with its traceback) or another internal error,
+    130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 141 the output pipe closed.  Either
+    interruption stops the audit's worker processes at once.
+    """
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave the signals alone
+        previous = _NO_HANDLER
+    try:
+        return _main(argv)
+    finally:
+        if previous is not _NO_HANDLER:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+_NO_HANDLER = object()
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    import traceback
+
     try:
         args = _parser().parse_args(argv)
         return args.func(args)
-    except (_UsageError, ValueError, FileNotFoundError) as exc:  # invalid sizes, eps, rho; missing data files
-        one_line = " ".join(str(exc).split())
-        print(f"vanishing-minima: error: {one_line}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("vanishing-minima: interrupted", file=sys.stderr)
+        return 130
+    except _Terminated:
+        print("vanishing-minima: terminated (SIGTERM)", file=sys.stderr)
+        return 143
+    except audit.CheckError as exc:  # a broken check, whatever it raised: never 2 (usage) or 1 (a finding)
+        traceback.print_exception(exc)
+        print(f"vanishing-minima: internal error: {_one_line(exc)} (exit code 3)", file=sys.stderr)
+        return 3
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly, as on SIGPIPE
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        except (OSError, ValueError):
+            pass
+        return 141
+    except (_UsageError, ValueError) as exc:  # invalid sizes, eps, rho, growth laws
+        print(f"vanishing-minima: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    except Exception:  # a broken check or a bug: never exit 1, which means "a claim is inconsistent"
-        import traceback
-
+    except OSError as exc:  # missing data files, a report that cannot be written
+        what = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
+        print(f"vanishing-minima: error: {_one_line(what)}", file=sys.stderr)
+        return 2
+    except Exception:  # a bug: never exit 1, which means "a claim is inconsistent"
         traceback.print_exc()
         print("vanishing-minima: internal error (exit code 3)", file=sys.stderr)
         return 3

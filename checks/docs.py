@@ -97,12 +97,21 @@ PAGES = {"claims.md": claims_page, "derivations.md": derivations_page, "bounds.m
 
 
 def write_docs(directory: str | Path) -> list[Path]:
-    """Write every generated page into ``directory`` (created if needed); return the paths."""
+    """Write every generated page into ``directory`` (created if needed); return the paths.
+
+    Each page replaces the previous one atomically (:func:`.report_io.write_text_atomic`): a failure
+    leaves the previous page whole.
+
+    Raises
+    ------
+    OSError
+        If the folder cannot be created or a page cannot be written.
+    """
+    from .report_io import write_text_atomic
+
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for name, make in PAGES.items():
-        path = target / name
-        path.write_text(make())
-        written.append(path)
+        written.append(write_text_atomic(target / name, make()))
     return written

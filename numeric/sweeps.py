@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import math
 import os
+import signal
+import sys
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
@@ -37,8 +39,57 @@ from .khatri_rao import activation_pattern
 from .samplers import sample_bad_region_event, sample_bad_region_event_over_data
 from .volumes import region_log_volume
 
-__all__ = ["run_sweep", "run_serial", "one_blas_thread", "ExponentFit", "fit_exponent", "family_sizes", "v2_event_point",
+__all__ = ["run_sweep", "run_serial", "one_blas_thread", "init_worker", "worker_count", "start_pool", "terminate_pool", "ExponentFit", "fit_exponent", "family_sizes", "v2_event_point",
            "global_minimum_point", "volume_ratio_point"]
+
+
+def worker_count(requested: int | None, tasks: int | None = None) -> int:
+    """Processes for a pool: ``requested`` (default: all CPUs), never more than the CPUs or the tasks.
+
+    More workers than CPUs only oversubscribe the cores, and more than tasks would idle; both used to
+    start as asked (``--workers 1000`` started 1,000 processes).
+
+    Raises
+    ------
+    ValueError
+        If ``requested`` is not an integer >= 1.
+    """
+    cpus = os.cpu_count() or 1
+    if requested is None:
+        count = cpus
+    else:
+        if isinstance(requested, (bool, np.bool_)) or not isinstance(requested, (int, np.integer)) or requested < 1:
+            raise ValueError(f"max_workers must be an integer >= 1; got {requested!r}")
+        count = min(int(requested), cpus)
+    if tasks is not None:
+        count = min(count, max(1, int(tasks)))
+    return count
+
+
+def start_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool of ``workers`` processes that run :func:`init_worker` (one BLAS thread, no Ctrl-C
+    tracebacks, gone with their parent)."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(os.getpid(),))
+
+
+def terminate_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool`` now: cancel the queued tasks and terminate the running workers.
+
+    ``shutdown(cancel_futures=True)`` alone still waits for the running tasks (an interrupted audit used
+    to leave its workers computing for half a minute).  ``ProcessPoolExecutor`` has no public way to stop
+    its workers before Python 3.14 (``terminate_workers``), so before that the processes are taken from
+    its private ``_processes`` mapping.
+    """
+    if hasattr(pool, "terminate_workers"):  # Python >= 3.14
+        pool.terminate_workers()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # private: no public handle before 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
 
 
 def run_sweep(fn: Callable[[Any], Any], tasks: Iterable[Any], *, executor: Executor | None = None,
@@ -53,25 +104,69 @@ def run_sweep(fn: Callable[[Any], Any], tasks: Iterable[Any], *, executor: Execu
         Its arguments; each should carry its own seed.
     executor : concurrent.futures.Executor, optional
         Any executor: ``ThreadPoolExecutor``, ``ProcessPoolExecutor``, or a Dask distributed client's
-        ``client.get_executor()``.  Default: a ``ProcessPoolExecutor`` with ``max_workers`` workers
-        (default ``os.cpu_count()``), created and shut down here.  With ``max_workers=1`` and no executor
+        ``client.get_executor()``.  Default: a ``ProcessPoolExecutor`` of :func:`worker_count` workers
+        (``max_workers``, default ``os.cpu_count()``, at most the CPUs and the tasks), created and shut
+        down here; on an exception or an interrupt its workers are terminated at once.  With one worker
         the tasks run in this process (no pool), with one BLAS thread like the pool's workers.
+
+    Raises
+    ------
+    TypeError
+        If ``executor`` is not an executor.
+    ValueError
+        If ``max_workers`` is not an integer >= 1.
     """
     tasks = list(tasks)
     if executor is not None:
         if not isinstance(executor, Executor) and not hasattr(executor, "map"):
             raise TypeError(f"executor must be a concurrent.futures.Executor; got {type(executor).__name__}")
         return list(executor.map(fn, tasks))
-    workers = max_workers or os.cpu_count() or 1
-    if workers == 1 or len(tasks) <= 1:
+    workers = worker_count(max_workers, len(tasks))
+    if workers == 1:
         return run_serial(fn, tasks)
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=one_blas_thread) as pool:
-        return list(pool.map(fn, tasks))
+    pool = start_pool(workers)
+    try:
+        results = list(pool.map(fn, tasks))
+    except BaseException:
+        terminate_pool(pool)
+        raise
+    pool.shutdown()
+    return results
+
+
+def init_worker(parent_pid: int | None = None) -> None:
+    """Initializer of the pool's workers.
+
+    * one BLAS thread (:func:`one_blas_thread`);
+    * Ctrl-C is ignored: the terminal sends SIGINT to the whole process group, and the parent alone
+      decides (it terminates the workers), so the workers print no tracebacks;
+    * SIGTERM has its default action (a worker must not inherit a handler of its parent's);
+    * on Linux, the worker receives SIGTERM when its parent dies, even of SIGKILL (``PR_SET_PDEATHSIG``),
+      and exits at once if the parent ``parent_pid`` is already gone.
+    """
+    one_blas_thread()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):  # no prctl: the parent's own cleanup still applies
+            pass
+    if parent_pid is not None:
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:  # the parent died before prctl took effect
+            os._exit(1)
+        except PermissionError:
+            pass
 
 
 def one_blas_thread() -> None:
-    """Worker initializer: one BLAS thread per process.  The pool already uses every core; more threads
-    on these small matrices oversubscribe the cores (measured 5-30x slower for L-BFGS runs)."""
+    """One BLAS thread in this process.  The pool already uses every core; more threads on these small
+    matrices oversubscribe the cores (measured 5-30x slower for L-BFGS runs)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 import mpmath
+import sympy as sp
 
 from vanishing_minima.numeric import clopper_pearson
 from vanishing_minima.theory import bounds as B
@@ -139,6 +140,8 @@ def check_anchors() -> int:
     for n, d in COVER_SIZES:
         if B.cover_count(n, d) != cover_count(n, d):
             raise AssertionError(f"anchor cover_count: differs at N = {n}, d = {d}")
+        if B.cover_count(sp.Integer(n), sp.Integer(d)) != cover_count(n, d):  # the SymPy formula itself
+            raise AssertionError(f"anchor cover_count (SymPy expression): differs at N = {n}, d = {d}")
         count += 1
     for k, n, alpha in CP_CASES:
         got, want = clopper_pearson(k, n, alpha), clopper_pearson_by_binomial_sums(k, n, alpha)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vanishing_minima.checks import audit
+from vanishing_minima.checks import audit, claim_checks, section5_checks  # noqa: F401  (registered before tests patch CHECKS)
 from vanishing_minima.checks.cli import main
 from vanishing_minima.theory import claims
 
@@ -101,6 +101,31 @@ def test_a_check_that_raises_gives_exit_code_3_not_1(monkeypatch, capsys):
     assert "internal error" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("error", [ValueError("bad value inside a check"), OSError(2, "no such file inside a check"),
+                                   TypeError("wrong type inside a check")], ids=lambda e: type(e).__name__)
+def test_a_check_raising_any_exception_is_exit_3_with_its_traceback(error, monkeypatch, capsys):
+    """A ValueError (or OSError) raised inside a check is a broken check (3), not a usage error (2)."""
+    def broken(ctx):
+        raise error
+
+    monkeypatch.setitem(audit.CHECKS, "K2", broken)
+    assert main(["audit", "--claims", "K2", "--json", "", "--docs", ""]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and f"{type(error).__name__}: " in err and "inside a check" in err
+    assert "K2" in err.strip().splitlines()[-1] and "internal error" in err
+
+
+def test_run_audit_wraps_a_checks_exception_in_check_error_with_the_claim(monkeypatch):
+    def broken(ctx):
+        raise ValueError("bad value inside a check")
+
+    monkeypatch.setitem(audit.CHECKS, "K2", broken)
+    with pytest.raises(audit.CheckError) as info:
+        audit.run_audit(["K1", "K2"], workers=1)
+    assert info.value.claim == "K2" and isinstance(info.value.__cause__, ValueError)
+    assert "bad value inside a check" in str(info.value)
+
+
 def test_audit_command_writes_table_json_and_docs(capsys, tmp_path):
     assert main(["audit", "--claims", "K1,T8", "--json", str(tmp_path / "r.json"), "--docs", str(tmp_path / "d")]) == 0
     out = capsys.readouterr().out
@@ -115,7 +140,7 @@ def test_audit_command_writes_table_json_and_docs(capsys, tmp_path):
         (["audit", "--claims", "K1,XX"], "unknown claim id(s) XX"),
         (["audit", "--budget", "huge"], "invalid choice"),
         (["audit", "--seed", "x"], "invalid int value"),
-        (["audit", "--workers", "0"], "--workers must be >= 1"),
+        (["audit", "--workers", "0"], "argument --workers: must be >= 1"),
     ],
 )
 def test_audit_usage_errors(argv, needle, capsys):
@@ -133,3 +158,12 @@ def test_sampled_evidence_says_which_assumptions_hold_at_its_sizes(quick_audit):
         assert all("A3 at this size" in row for row in rows), claim
     t6 = {row["N"]: row for row in by["T6"].evidence["sizes"]}
     assert t6[64]["A4 at this size"].startswith("A4 fails at this size")
+
+
+def test_run_audit_refuses_a_bad_worker_count_before_any_check(monkeypatch):
+    def must_not_run(ctx):
+        raise AssertionError("a check ran")
+
+    monkeypatch.setitem(audit.CHECKS, "K2", must_not_run)
+    with pytest.raises(ValueError, match="max_workers must be an integer >= 1"):
+        audit.run_audit(["K2"], workers=0)

@@ -4,6 +4,7 @@ exact integers, and every invalid argument is refused with a message naming it."
 from __future__ import annotations
 
 import math
+import time
 
 import mpmath
 import numpy as np
@@ -165,10 +166,12 @@ def test_d1_star_is_the_least_multiple_of_four_covering_n(n, d0):
 
 
 def test_d1_star_on_integer_arrays_is_exact_and_integer():
+    """Integer arrays give exact Python ints (an object array): fixed-width integers would overflow."""
     n = np.array([10, 1000, 10**15, 2**62])
     out = B.d1_star(n, 11)
-    assert out.dtype.kind == "i"
+    assert out.dtype == object and all(type(v) is int for v in out)
     assert out.tolist() == [B.d1_star(int(v), 11) for v in n]
+    assert B.d1_star(np.array([10]), np.array([2**62]))[0] == 4  # 2 d0 - 2 overflows int64
 
 
 @given(n=st.integers(min_value=1, max_value=300), d=st.integers(min_value=2, max_value=300))
@@ -288,3 +291,176 @@ def test_every_bound_matches_its_hand_computed_anchor():
     from anchors import check_anchors
 
     assert check_anchors() >= 40
+
+
+# --- no silent wrong numbers on the NumPy and Python backends ---------------------------------------
+INT_DTYPES = [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64]
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES, ids=lambda t: t.__name__)
+@given(data=st.data())
+def test_numpy_integers_give_what_python_integers_give(dtype, data):
+    """Law: a bound on NumPy integers equals the bound on the same Python ints (exact ints for integer-valued
+    bounds, doubles for real-valued ones), whatever the width: fixed-width arithmetic used to wrap around."""
+    top = int(min(np.iinfo(dtype).max, 10**6))
+    n = data.draw(st.integers(min_value=2, max_value=top))
+    d0 = data.draw(st.integers(min_value=2, max_value=n))
+    w = data.draw(st.integers(min_value=1, max_value=top))
+    exact = B.d1_star(dtype(n), dtype(d0))
+    assert exact.dtype == object and exact.item() == B.d1_star(n, d0)
+    arr = B.d1_star(np.array([n, n], dtype=dtype), np.array([d0, 2], dtype=dtype))
+    assert arr.tolist() == [B.d1_star(n, d0), B.d1_star(n, 2)]
+    log9 = B.theorem9_log_bound(dtype(n), dtype(d0), dtype(w))
+    assert log9.dtype == np.float64 and log9 <= 0
+    assert float(log9) == pytest.approx(B.theorem9_log_bound(float(n), float(d0), float(w)), rel=1e-15)
+    assert float(B.theorem9_delta(dtype(n), dtype(d0))) == pytest.approx(B.theorem9_delta(float(n), float(d0)), rel=1e-15)
+
+
+def test_the_issues_int8_examples():
+    assert B.d1_star(np.int8(100), np.int8(2)) == 200  # was -56
+    log9 = B.theorem9_log_bound(np.int8(100), np.int8(10), np.int8(20))  # was +258, a positive log-probability
+    assert log9 == pytest.approx(-200 * math.log(100), rel=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+@given(eps=unit_open, n=st.floats(min_value=2.0, max_value=6e4))
+def test_narrow_floats_are_computed_in_float64(dtype, eps, n):
+    """Law: f(x as float16/float32) is f at that number's exact value, in float64."""
+    e, size = dtype(eps), dtype(n)
+    assume(0 < float(e) < 1)
+    g = B.gamma_eps(e, 0.0, 0.0)
+    assert g.dtype == np.float64 and g == B.gamma_eps(np.float64(e), 0.0, 0.0)  # NumPy's pow, as for float64
+    t6 = B.theorem6_log_bound(size, size, size, e, 0.0, 1.0)
+    assert t6.dtype == np.float64
+    assert float(t6) == pytest.approx(B.theorem6_log_bound(float(size), float(size), float(size), float(e), 0.0, 1.0), rel=1e-15)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: B.theorem10_log_bound(1e308, 10.0, 20.0, 0.1, 0.0, 0.0),
+    lambda: B.theorem6_log_bound(1e300, 1e300, 1e300, 0.5, 0.0, 1.0),
+    lambda: B.theorem10_log_bound(np.array([1e3, 1e308]), 10.0, 20.0, 0.1, 0.0, 0.0),
+], ids=["t10-scalar", "t6-scalar", "t10-array"])
+def test_non_finite_results_raise_naming_the_bound_and_pointing_to_mpmath(call):
+    with pytest.raises(ValueError, match=r"(theorem10|theorem6)_log_bound: the result is not finite.*mpmath"):
+        call()
+
+
+def test_non_finite_array_result_names_the_first_index_and_mpmath_gives_the_value():
+    with pytest.raises(ValueError, match=r"at index \(1,\)"):
+        B.theorem10_log_bound(np.array([1e3, 1e308, 1e308]), 10.0, 20.0, 0.1, 0.0, 0.0)
+    with mpmath.workdps(20):
+        value = B.theorem10_log_bound(mpmath.mpf(1e308), 10, 20, mpmath.mpf("0.1"), 0, 0)
+    assert mpmath.isfinite(value) and value > 0
+
+
+def test_python_ints_beyond_a_double_are_refused_with_a_pointer_to_mpmath():
+    with pytest.raises(ValueError, match="n = an integer of about 401 digits.*mpmath"):
+        B.theorem9_log_bound(10**400, 10, 20)
+    with mpmath.workdps(20):
+        assert B.theorem9_log_bound(mpmath.mpf(10) ** 400, 10, 20) < 0
+    assert B.d1_star(10**400, 10**200) == 4 * -(-(10**400) // (2 * 10**200 - 2))  # integer-valued: exact
+
+
+# --- Cover's count: closed form, refusal, and in log space -----------------------------------------
+@given(n=st.integers(min_value=1, max_value=400), d=st.integers(min_value=1, max_value=420))
+def test_cover_count_is_the_formulas_sum(n, d):
+    """The exact backend (closed form, or the shorter of the sum and its complement) is the formula's sum."""
+    assert B.cover_count(n, d) == 2 * sum(math.comb(n - 1, k) for k in range(d))
+
+
+def test_cover_count_closed_form_at_large_d_and_refusal_of_long_sums():
+    start = time.perf_counter()
+    assert B.cover_count(10**6, 10**6) == 2 ** (10**6)
+    assert B.cover_count(10**6, 2 * 10**6) == 2 ** (10**6)
+    assert time.perf_counter() - start < 1.0
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"about 5e\+05 terms.*log_cover_count"):
+        B.cover_count(10**6, 5 * 10**5)
+    with pytest.raises(ValueError, match="log_cover_count"):
+        B.cover_count(np.array([10**9]), np.array([10**9]))  # 2^N with 1e9 bits
+    assert time.perf_counter() - start < 1.0
+
+
+def test_cover_count_of_the_papers_imagenet_row_is_exact_and_quick():
+    start = time.perf_counter()
+    exact = B.cover_count(1_280_000, 12288)  # used to take 50 s (a binomial from scratch per term)
+    assert time.perf_counter() - start < 5.0
+    assert math.log(exact) == pytest.approx(B.log_cover_count(1_280_000, 12288), rel=1e-13)
+    assert exact % 2 == 0 and exact < 2**1_280_000
+
+
+def test_log_cover_count_matches_the_exact_count_on_a_grid():
+    for n in list(range(1, 80)) + [127, 128, 129, 500, 1001, 2048, 3001]:
+        ds = range(1, n + 3) if n < 80 else sorted({1, 2, 3, n // 4, n // 2 - 1, n // 2, n // 2 + 1, n // 2 + 2,
+                                                   3 * n // 4, n - 2, n - 1, n, n + 1})
+        for d in ds:
+            if d >= 1:
+                exact = math.log(B.cover_count(n, d))
+                assert B.log_cover_count(n, d) == pytest.approx(exact, rel=1e-13, abs=0), (n, d)
+
+
+@given(n=st.integers(min_value=2, max_value=5000), data=st.data())
+def test_log_cover_count_matches_the_exact_count_at_random_sizes(n, data):
+    d = data.draw(st.integers(min_value=1, max_value=n + 1))
+    assert B.log_cover_count(n, d) == pytest.approx(math.log(B.cover_count(n, d)), rel=1e-13)
+
+
+def _mpmath_log_cover(n: int, d: int) -> mpmath.mpf:
+    """Reference: the terms binom(n-1, k) as products of ratios, summed at 50 digits (a short tail only)."""
+    with mpmath.workdps(50):
+        m, term, total = mpmath.mpf(n - 1), mpmath.mpf(1), mpmath.mpf(1)
+        for k in range(d - 1):
+            term *= (m - k) / (k + 1)
+            total += term
+        return mpmath.log(2 * total)
+
+
+@pytest.mark.parametrize("n", [10**7, 10**12, 10**50, 10**300])
+@pytest.mark.parametrize("d", [2, 30, 2000])
+def test_log_cover_count_matches_mpmath_at_large_sizes(n, d):
+    assert B.log_cover_count(n, d) == pytest.approx(float(_mpmath_log_cover(n, d)), rel=1e-13)
+
+
+@pytest.mark.parametrize("exp10", [6, 9, 12, 15, 20, 50, 100, 200, 299])
+def test_log_cover_count_is_exact_at_the_middle(exp10):
+    """For even N, sum_{k < N/2} binom(N-1, k) = 2^(N-2): C(N, N/2) = 2^(N-1) exactly; for odd N,
+    C(N, (N+1)/2) = 2^(N-1) + binom(N-1, (N-1)/2) (mpmath reference)."""
+    n = 2 * 10**exp10
+    start = time.perf_counter()
+    assert B.log_cover_count(n, n // 2) == pytest.approx((n - 1) * math.log(2), rel=1e-12)
+    odd = n + 1
+    with mpmath.workdps(30 + exp10):
+        m = odd - 1
+        log_central = mpmath.loggamma(m + 1) - 2 * mpmath.loggamma(m // 2 + 1)
+        ref = (odd - 1) * mpmath.log(2) + mpmath.log1p(mpmath.exp(log_central - (odd - 1) * mpmath.log(2)))
+    assert B.log_cover_count(odd, (odd + 1) // 2) == pytest.approx(float(ref), rel=1e-12)
+    assert time.perf_counter() - start < 2.0
+
+
+@given(e=st.floats(min_value=6.0, max_value=299.0), frac=st.floats(min_value=0.0, max_value=1.0))
+def test_log_cover_count_obeys_covers_recursion_at_any_size(e, frac):
+    """C(N+1, d) = C(N, d) + C(N, d-1), in log space, up to N = 1e299 (and near the middle, where the
+    ratio series is bracketed instead of summed to the end)."""
+    n = int(10**e)
+    d = max(2, min(n, int(frac * n)))
+    lhs = B.log_cover_count(n + 1, d)
+    a, b = B.log_cover_count(n, d), B.log_cover_count(n, d - 1)
+    rhs = max(a, b) + math.log1p(math.exp(-abs(a - b)))
+    assert lhs == pytest.approx(rhs, rel=1e-11)
+    assert b <= a <= n * math.log(2) * (1 + 1e-15)
+
+
+@pytest.mark.parametrize("args,exc,needle", [
+    ((0, 1), ValueError, "n must be an integer >= 1"), ((5, 0), ValueError, "d must be an integer >= 1"),
+    ((2.5, 1), ValueError, "n must be an integer"), ((float("nan"), 1), ValueError, "n must be an integer"),
+    ((float("inf"), 1), ValueError, "n must be an integer"), ((1e301, 2), ValueError, r"at most 1e\+300"),
+    ((True, 1), TypeError, "n must be an integer"), (("5", 1), TypeError, "n must be an integer"),
+])
+def test_log_cover_count_refuses_bad_arguments(args, exc, needle):
+    with pytest.raises(exc, match=needle):
+        B.log_cover_count(*args)
+
+
+def test_log_cover_count_takes_numpy_and_float_sizes():
+    assert B.log_cover_count(np.int64(4), np.float64(2.0)) == pytest.approx(math.log(8), rel=1e-15)
+    assert B.log_cover_count(1e6, 1e6) == 10**6 * math.log(2)

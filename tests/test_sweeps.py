@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
@@ -148,3 +149,79 @@ def test_fit_range_is_exactly_the_slopes_of_lines_through_every_interval(data):
     assert _line_fits(k_lo, x, lo, hi) and _line_fits(k_hi, x, lo, hi)
     step = 1e-6 * max(1.0, abs(k_lo), abs(k_hi))
     assert not _line_fits(k_lo - 1e3 * step, x, lo, hi) and not _line_fits(k_hi + 1e3 * step, x, lo, hi)
+
+
+# --- bounded pools that stop with their parent --------------------------------------------------------
+@given(requested=st.one_of(st.none(), st.integers(1, 10_000)), tasks=st.integers(0, 10_000),
+       cpus=st.integers(1, 256))
+def test_worker_count_is_capped_by_the_cpus_and_the_tasks(requested, tasks, cpus):
+    from unittest import mock
+
+    with mock.patch("os.cpu_count", lambda: cpus):
+        assert nm.sweeps.worker_count(requested, tasks) == max(1, min(requested or cpus, cpus, tasks))
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 2.5, "4"])
+def test_worker_count_refuses_non_positive_or_non_integer_requests(bad):
+    with pytest.raises(ValueError, match="max_workers must be an integer >= 1"):
+        nm.sweeps.worker_count(bad)
+
+
+def test_pools_never_start_more_processes_than_cpus_or_tasks(monkeypatch):
+    """``--workers 1000`` used to start 1,000 processes; the pools now start at most min(CPUs, tasks)."""
+    import concurrent.futures
+    import os
+
+    from vanishing_minima.checks import audit
+
+    created = []
+
+    class Recording(ThreadPoolExecutor):  # stands in for the process pool: records the size asked for
+        def __init__(self, max_workers=None, initializer=None, initargs=()):
+            created.append(max_workers)
+            super().__init__(max_workers=2)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(nm.sweeps, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert nm.run_sweep(abs, list(range(-50, 0)), max_workers=1000) == list(range(50, 0, -1))
+    shared = audit._SharedPool(1000)
+    assert shared.map(abs, [-1, -2]) == [1, 2] and shared.map(abs, list(range(-9, 0)))[0] == 9
+    shared.close()
+    assert created == [3, 2, 3]  # the shared pool grows to a larger sweep, never past the CPUs
+
+
+def _worker_state(_):
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None)
+    value = ctypes.c_int()
+    libc.prctl(2, ctypes.byref(value), 0, 0, 0)  # PR_GET_PDEATHSIG
+    return signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM), value.value
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux-only")
+def test_pool_workers_ignore_ctrl_c_and_die_with_their_parent():
+    import signal
+
+    pool = nm.sweeps.start_pool(1)
+    try:
+        sigint, sigterm, deathsig = pool.submit(_worker_state, None).result(timeout=60)
+    finally:
+        pool.shutdown()
+    assert sigint == signal.SIG_IGN and sigterm == signal.SIG_DFL and deathsig == signal.SIGTERM
+
+
+def test_terminate_pool_stops_running_workers_at_once():
+    import time
+
+    pool = nm.sweeps.start_pool(2)
+    futures = [pool.submit(time.sleep, 60) for _ in range(4)]
+    time.sleep(1.0)
+    processes = list(pool._processes.values())
+    assert processes and all(p.is_alive() for p in processes)
+    start = time.perf_counter()
+    nm.sweeps.terminate_pool(pool)
+    assert time.perf_counter() - start < 5 and not any(p.is_alive() for p in processes)
+    assert all(f.done() for f in futures)

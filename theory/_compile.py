@@ -15,12 +15,21 @@ only Python numbers            ``float``; ``int`` for integer-valued bounds on `
 
 Mixing SymPy or mpmath with NumPy arrays is refused with ``TypeError`` (the result kind would be
 ambiguous).  Arguments are validated before evaluation (see :mod:`._validate`).
+
+On the NumPy and Python backends no number is silently wrong: NumPy integers (whose fixed width
+overflows without a word: ``int8`` 100 x 2 is -56) become exact Python ints in an ``object`` array when
+the bound is integer-valued and all arguments are integers, and float64 otherwise; float16 and float32
+are computed in float64; Python ints reach a real-valued formula as doubles.  A result that comes out
+NaN or infinite (an overflow of the double, e.g. Theorem 10's 2 N log N at N = 1e308)
+raises ``ValueError`` naming the bound and the first offending index and pointing to mpmath.  The mpmath
+and SymPy backends are exact or arbitrary-precision and unchanged.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -83,6 +92,10 @@ class Bound:
         arrays are then evaluated entry by entry, exactly, into an ``object`` array.
     python_modules : list
         Extra name bindings for the exact Python/NumPy backend (e.g. ``binomial -> math.comb``).
+    exact : callable, optional
+        For ``elementwise`` bounds: the exact integer evaluator of one entry (Python ints in, an int
+        out), used instead of the lambdified formula when the formula's own evaluation would be slow
+        (e.g. a closed form, or a refusal of sums too long to finish).
     """
 
     name: str
@@ -93,6 +106,7 @@ class Bound:
     integer_valued: bool = False
     elementwise: bool = False
     python_modules: list = field(default_factory=list)
+    exact: Callable[..., int] | None = None
 
     @property
     def symbols(self) -> tuple[sp.Symbol, ...]:
@@ -142,8 +156,11 @@ class Bound:
             if "numpy" in kinds:
                 raise TypeError(f"{self.name}: cannot mix mpmath numbers with NumPy arrays")
             return self._eval_mpmath(ordered)
+        exact = self.integer_valued and all(_is_integer_typed(v) for v in ordered)
         if "numpy" in kinds:
-            return self._eval_numpy(ordered)
+            return self._eval_numpy([_widen(v, exact) for v in ordered])
+        if not exact:  # a real-valued result: compute in doubles (a huge int would reach NumPy's log as an object)
+            ordered = [_as_double(p.name, v) if isinstance(v, int) else v for p, v in zip(self.params, ordered)]
         return self._eval_python(ordered)
 
     def _bind(self, args: tuple, kwargs: dict) -> dict[str, Any]:
@@ -175,7 +192,7 @@ class Bound:
 
     def _exact_scalar(self, ordered: list) -> Any:
         ints = [int(v) for v in ordered]  # integrality was validated by the INTEGRAL rule
-        return self._numpy(*ints)
+        return self.exact(*ints) if self.exact is not None else self._numpy(*ints)
 
     def _eval_numpy(self, ordered: list) -> np.ndarray:
         arrays = np.broadcast_arrays(*[np.asarray(v) for v in ordered])
@@ -184,18 +201,68 @@ class Bound:
             for index in np.ndindex(out.shape):
                 out[index] = self._exact_scalar([a[index] for a in arrays])
             return out
-        out = np.asarray(self._numpy(*arrays))
+        exact = any(a.dtype == object for a in arrays)  # Python ints: keep them (0-d results come back bare)
+        with np.errstate(all="ignore"):  # overflow is reported below, as an error naming the bound
+            out = np.asarray(self._numpy(*arrays), dtype=object if exact else None)
         if out.shape != arrays[0].shape:  # constant expressions do not broadcast by themselves
             out = np.broadcast_to(out, arrays[0].shape).copy()
+        self._require_finite_result(out)
         return out
 
     def _eval_python(self, ordered: list) -> float | int:
         if self.elementwise:
             return self._exact_scalar(ordered)
-        out = self._numpy(*ordered)
+        with np.errstate(all="ignore"):
+            out = self._numpy(*ordered)
         if self.integer_valued and all(isinstance(v, int) for v in ordered):
             return int(out)
-        return float(out)
+        out = float(out)
+        self._require_finite_result(out)
+        return out
+
+    def _require_finite_result(self, out: Any) -> None:
+        """A NaN or infinite double result is an overflow of the double backend: raise, naming the bound."""
+        if isinstance(out, np.ndarray):
+            if out.dtype.kind not in "fc" or bool(np.all(np.isfinite(out))):
+                return
+            index = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
+            where = f"{V._fmt(out[index])} at index {index}" if out.ndim else V._fmt(out[()])
+        elif math.isfinite(out):
+            return
+        else:
+            where = repr(out)
+        raise ValueError(
+            f"{self.name}: the result is not finite ({where}): the arguments exceed what a double can hold "
+            f"in this formula; pass mpmath numbers (mpmath.mpf) for extreme sizes")
+
+
+def _is_integer_typed(value: Any) -> bool:
+    """A Python int, or a NumPy integer scalar or array."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.dtype.kind in "iu"
+    return isinstance(value, int)
+
+
+def _widen(value: Any, exact: bool) -> Any:
+    """NumPy input made safe for the formula: integers as exact Python ints (``object``) when the result is
+    an exact integer, else as float64; float16/float32 as float64.  Fixed-width integers would overflow
+    silently (``d1_star(np.int8(100), np.int8(2))`` gave -56)."""
+    if not isinstance(value, (np.ndarray, np.generic)):
+        return value
+    if value.dtype.kind in "iu":
+        return np.asarray(value).astype(object) if exact else np.asarray(value, dtype=np.float64)
+    if value.dtype.kind == "f" and value.dtype.itemsize < 8:
+        return np.asarray(value, dtype=np.float64)
+    return value
+
+
+def _as_double(name: str, value: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        digits = int(abs(value).bit_length() * math.log10(2)) + 1
+        raise ValueError(f"{name} = an integer of about {digits} digits is beyond a double's range; "
+                         f"pass mpmath numbers (mpmath.mpf) for extreme sizes") from None
 
 
 def bound_function(bound: Bound) -> Callable[[Callable], Callable]:

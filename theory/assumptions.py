@@ -34,6 +34,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from .asymptotics import UndecidedLimit, leading_order_ratio, limit_at_infinity
+from .growth import as_growth_law
 
 __all__ = ["Condition", "AssumptionVerdict", "check", "STATEMENTS", "SizeCheck", "at_size"]
 
@@ -140,9 +141,10 @@ def check(d0: Any, d1: Any, n: sp.Symbol) -> dict[str, AssumptionVerdict]:
 
     Parameters
     ----------
-    d0, d1 : SymPy expressions in ``n``
+    d0, d1 : SymPy expression in ``n``, real number, or str
         Growth laws of the input dimension and the hidden width, e.g. ``n**(3/4)``.  Floating
-        exponents are made exact.
+        exponents are made exact.  A ``str`` is parsed by the whitelist of
+        :func:`.growth.parse_growth_law` (never by ``sympify``); a symbol named like ``n`` is ``n``.
     n : sympy.Symbol
         The number of datapoints, the growth variable.
 
@@ -152,19 +154,24 @@ def check(d0: Any, d1: Any, n: sp.Symbol) -> dict[str, AssumptionVerdict]:
         ``{"A2": AssumptionVerdict, "A3": ..., "A4": ...}``.  Each verdict's ``holds`` is ``True``,
         ``False``, or ``None`` when SymPy could not decide; its ``conditions`` list every limit taken,
         with its value.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not a Symbol, or a law is neither a SymPy expression, a real number nor a str.
+    ValueError
+        If a law depends on another symbol, is complex for ``n > 0`` (``n + I``), or is text the
+        parser refuses (:class:`.growth.GrowthLawError`).
     """
     if not isinstance(n, sp.Symbol):
         raise TypeError(f"n must be a SymPy Symbol; got {type(n).__name__}")
     laws = {}
     for name, law in (("d0", d0), ("d1", d1)):
-        try:
-            e = sp.sympify(law)
-        except (sp.SympifyError, TypeError) as exc:
-            raise TypeError(f"{name} must be a SymPy expression in {n}; got {law!r}") from exc
+        e = as_growth_law(law, n, name=name)
         extra = e.free_symbols - {n}
         if extra:
             raise ValueError(f"{name} may depend on {n} only; it also has {sorted(map(str, extra))}")
-        laws[name] = sp.nsimplify(e, rational=True) if e.has(sp.Float) else e
+        laws[name] = e
     D0, D1 = laws["d0"], laws["d1"]
 
     a2 = (*_increasing("d0", D0, n), *_increasing("d1", D1, n))

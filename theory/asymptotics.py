@@ -30,6 +30,8 @@ from typing import Any
 import sympy as sp
 from sympy.calculus.accumulationbounds import AccumBounds
 
+from .growth import as_growth_law
+
 __all__ = [
     "UndecidedLimit",
     "limit_at_infinity",
@@ -54,17 +56,10 @@ def _show(e: Any) -> str:
 
 
 def _prepare(expr: Any, n: sp.Symbol, name: str) -> sp.Expr:
-    """Sympify, make exponents exact (0.75 -> 3/4) and put the growth variable on a positive dummy."""
+    """Check the input, make exponents exact (0.75 -> 3/4) and put the growth variable on a positive dummy."""
     if not isinstance(n, sp.Symbol):
         raise TypeError(f"n must be a SymPy Symbol (the growth variable); got {type(n).__name__}")
-    try:
-        e = sp.sympify(expr)
-    except (sp.SympifyError, TypeError) as exc:
-        raise TypeError(f"{name} must be a SymPy expression in {n}; got {expr!r}") from exc
-    if not isinstance(e, sp.Expr):
-        raise TypeError(f"{name} must be a SymPy expression in {n}; got {expr!r}")
-    e = sp.nsimplify(e, rational=True) if e.has(sp.Float) else e
-    return e.xreplace({n: _n})
+    return as_growth_law(expr, n, name=name).xreplace({n: _n})
 
 
 def limit_at_infinity(expr: Any, n: sp.Symbol) -> sp.Expr:
@@ -72,7 +67,15 @@ def limit_at_infinity(expr: Any, n: sp.Symbol) -> sp.Expr:
 
     The value may be finite, ``oo``, ``-oo``, or an expression in other symbols (e.g. a symbolic
     exponent).  An unevaluated ``Limit``, an accumulation interval (an oscillating expression) or
-    ``nan`` means SymPy could not decide, and raises.
+    ``nan`` means SymPy could not decide, and raises.  ``expr`` is read as by
+    :func:`leading_order_ratio` (a str goes through the whitelist parser).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For input refused as in :func:`leading_order_ratio`.
+    UndecidedLimit
+        If SymPy cannot decide the limit.
     """
     e = _prepare(expr, n, "expr")
     try:
@@ -93,11 +96,13 @@ def leading_order_ratio(g: Any, h: Any, n: sp.Symbol) -> sp.Expr:
 
     Parameters
     ----------
-    g, h : SymPy expressions in ``n``
+    g, h : SymPy expression in ``n``, real number, or str
         Positive for large ``n``; ``h`` must tend to infinity (the order is defined for such
-        functions).  Floating exponents are made exact (``n**0.75`` becomes ``n**(3/4)``).
+        functions).  Floating exponents are made exact (``n**0.75`` becomes ``n**(3/4)``).  A ``str``
+        is parsed by the whitelist of :func:`.growth.parse_growth_law` (never by ``sympify``), its ``n``
+        being this ``n``; a symbol named like ``n`` in a SymPy expression is ``n`` too.
     n : sympy.Symbol
-        The growth variable.
+        The growth variable (its assumptions do not matter: it is taken positive).
 
     Returns
     -------
@@ -106,8 +111,11 @@ def leading_order_ratio(g: Any, h: Any, n: sp.Symbol) -> sp.Expr:
 
     Raises
     ------
+    TypeError
+        If ``n`` is not a Symbol, or ``g`` or ``h`` is neither a SymPy expression, a real number nor a str.
     ValueError
-        If ``h`` does not tend to infinity, or ``g`` tends to a negative limit.
+        If ``h`` does not tend to infinity, ``g`` tends to a negative limit, ``g`` or ``h`` is complex
+        for ``n > 0``, or a str is refused by the parser (:class:`.growth.GrowthLawError`).
     UndecidedLimit
         If SymPy cannot decide one of the limits.
 
