@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from . import _lstsq
 from ._checks import as_array, as_matrix, check_labels, check_rho, check_same_columns, positive_int
 
 __all__ = [
@@ -302,26 +303,10 @@ def _full_rank_gram(A: np.ndarray, X: np.ndarray) -> np.ndarray:
 def _dlm_residual_unchecked(A: np.ndarray, X: np.ndarray, y: np.ndarray, rtol: float | None = None,
                             method: str = "auto", return_rank: bool = False):
     """:func:`dlm_residual` on arrays already validated (the samplers' hot path)."""
-    n = A.shape[-1]
-    if not return_rank and method != "svd" and A.shape[-2] * X.shape[-2] >= n:
-        batch = np.broadcast_shapes(A.shape[:-2], X.shape[:-2])
-        ok = _full_rank_gram(A, X)
-        e = np.zeros(batch + (n,))
-        if not np.all(ok):
-            A_bad = np.broadcast_to(A, batch + A.shape[-2:])[~ok]
-            X_bad = np.broadcast_to(X, batch + X.shape[-2:])[~ok]
-            e[~ok] = _residual_svd(_augmented(A_bad, X_bad, y)[..., :-1], y, rtol)[0]
-        return e
-    aug = _augmented(A, X, y)
-    M = aug[..., :-1]
-    if return_rank or method == "svd":
-        e, rank = _residual_svd(M, y, rtol)
-        return (e, rank) if return_rank else e
-    with np.errstate(all="ignore"):
-        e, ok, R = _residual_qr(aug, y)
-    if not np.all(ok):
-        e[~ok] = _residual_from_r(R[~ok], np.swapaxes(M[~ok], -1, -2), y, rtol)
-    return e
+    if not return_rank and method != "svd":
+        return _lstsq.auto_residual(A, X, y, rtol)
+    e, rank = _residual_svd(_augmented(A, X, y)[..., :-1], y, rtol)
+    return (e, rank) if return_rank else e
 
 
 def dlm_residual(A, X, y, *, rtol: float | None = None, return_rank: bool = False, method: str = "auto"):

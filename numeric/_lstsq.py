@@ -1,0 +1,642 @@
+r"""Certified least-squares residuals for stacks of Khatri-Rao systems: the fast path of ``dlm_residual``.
+
+For a pattern :math:`A\in\mathbb R^{d_1\times N}` and data :math:`X\in\mathbb R^{d_0\times N}` let
+:math:`M = (A\circ X)^\top\in\mathbb R^{N\times p}`, :math:`p = d_0d_1`, with rows
+:math:`m_n = a^{(n)}\otimes x^{(n)}`.  The residual :math:`e_A = (I - P)y`, :math:`P` the orthogonal projector
+onto :math:`\operatorname{range}(M)`, is computed here for a whole batch of patterns without ever forming
+:math:`M` and without an :math:`N\times p` factorization, and every result carries a certificate.  Results
+whose certificate fails are returned with ``certified = False``; :func:`auto_residual` recomputes them by
+Householder QR and, where that path refuses too, by the SVD (the routes of ``khatri_rao``).
+
+**Tall systems** (:math:`p < N`).  K1's structure gives the Gram matrix block by block,
+
+.. math:: G = M^\top M,\qquad G_{(i,\cdot),(k,\cdot)} = X\operatorname{diag}(a_i\odot a_k)X^\top
+          = \textstyle\sum_n A_{in}A_{kn}\,x^{(n)}x^{(n)\top},
+
+so for a shared :math:`X` the whole batch's Gram matrices are one matrix product of the
+:math:`d_1(d_1+1)/2` row products :math:`a_i\odot a_k` (each :math:`N` long) with the :math:`d_0(d_0+1)/2`
+products :math:`x_j\odot x_l`: :math:`Np^2` flops per pattern, the count of a symmetric rank-:math:`N`
+update, in a single large GEMM.  Products with :math:`M` and :math:`M^\top` are also one GEMM with
+:math:`X`: :math:`(Mc)_n = \sum_i A_{in}(CX)_{in}` and :math:`M^\top r = A\operatorname{diag}(r)X^\top`
+(:math:`c = \operatorname{vec} C`, :math:`C\in\mathbb R^{d_1\times d_0}`).
+
+*Condition certificate* (a shifted Cholesky factorization, after Rump, BIT 46 (2006) 433-452).  With
+:math:`u = 2^{-53}`, :math:`\gamma_k = ku/(1-ku)`, :math:`\tau = \|M\|_F^2 = \operatorname{tr}G` and
+:math:`\hat G` the computed Gram matrix, the factorization :math:`LL^\top = \operatorname{fl}(\hat G - tI)` is
+attempted with
+
+.. math:: t = \kappa\,\tau + \delta,\qquad
+          \delta = \tfrac{\gamma_{p+1}}{1-\gamma_{p+1}}(1+u)\operatorname{tr}\hat G
+                 + \gamma_{N+2}(1+u)\,\tau + u\max_k \hat g_{kk} + \eta .
+
+If it completes with a positive diagonal, then :math:`\lambda_{\min}(M^\top M)\ge\kappa\tau`, i.e.
+:math:`\sigma_{\min}(M)\ge\sqrt\kappa\,\|M\|_F`, rigorously: :math:`M^\top M = LL^\top - \Delta + tI - F - E`
+with :math:`\|\Delta\|_2 \le \gamma_{p+1}\||L||L^\top|\|_2 \le \tfrac{\gamma_{p+1}}{1-\gamma_{p+1}}
+\operatorname{tr}\operatorname{fl}(\hat G - tI)` (Cholesky's backward error, Higham, *Accuracy and
+Stability*, Thm 10.3), :math:`\|F\|_2\le u\max_k\hat g_{kk}` (the subtraction of :math:`t`) and
+:math:`\|E\|_F\le\gamma_{N+2}\|M\|_F^2` (each entry of :math:`\hat G` is a sum of :math:`N` products of four
+factors, bounded entrywise by :math:`\gamma_{N+2}|M|^\top|M|`, then Cauchy-Schwarz); :math:`\eta` bounds the
+absolute effect of underflow, negligible after the power-of-two scaling below.  So the
+factorization's success *is* a condition certificate, with :math:`\kappa =` :data:`TALL_KAPPA`.
+
+*Solution and residual*.  :math:`c_0 = (LL^\top)^{-1}M^\top y`, one refinement step on the normal equations
+:math:`c_1 = c_0 + (LL^\top)^{-1}(M^\top y - \hat Gc_0)` (the shift costs a factor
+:math:`t/\lambda_{\min}\le\kappa\,\tau/\lambda_{\min}` per step, the rounding of :math:`\hat G` about
+:math:`u\,\operatorname{cond}(M)^2`), then :math:`e = y - Mc_1`.  Triangular solves are blocked: diagonal
+blocks inverted once per factorization, the rest matrix products, vectorized over the batch.
+
+*Orthogonality certificate*: :math:`\|M^\top e\|_2\le 10^{-10}\|M\|_F\|y\|_2` (:data:`ORTHOGONALITY_GUARD`, the
+guard of the QR path).  A pattern whose Cholesky factorization succeeded but that fails it gets one
+refinement step in data space, :math:`c_2 = c_1 + (LL^\top)^{-1}M^\top e` (the corrected semi-normal
+equations, Björck), and is checked again.
+
+*Why accepted results are accurate.*  For any :math:`c`, :math:`e = y - Mc` satisfies
+:math:`e - e_A = Pe = M(M^\top M)^{-1}M^\top e`, so
+
+.. math:: \|e - e_A\|_2 \le \frac{\|M^\top e\|_2}{\sigma_{\min}(M)}
+          \le \frac{10^{-10}\|M\|_F\|y\|_2}{\sqrt\kappa\,\|M\|_F} = 10^{-10}\kappa^{-1/2}\,\|y\|_2,
+
+plus the rounding of the last subtraction :math:`y - Mc` and of :math:`M^\top e`, of order
+:math:`u(\|y\| + \|M\|\|c\|)` and :math:`\gamma_N\|M\|_F\|e\|` (what any backward-stable solver also
+commits).  With :math:`\kappa = 10^{-6}` (``cond(M)`` below about :math:`10^3/\sqrt p`) the bound is
+:math:`10^{-7}\|y\|`; in practice :math:`\|M^\top e\|` sits near :math:`u\sqrt N\|M\|_F\|y\|` and the
+agreement with the SVD is about :math:`10^{-14}\|y\|`.
+
+*Structural rank loss* (K3).  Patterns whose factorization fails are mostly rank-deficient for a
+structural reason: two neurons :math:`i, k` whose rows differ on a set :math:`S` of fewer than :math:`d_0`
+points (``|S| = 0``: duplicated rows), or, when one of the two values of :math:`A` is 0, a neuron active
+on fewer than :math:`d_0` points (the pair with a zero row).  Then, exactly,
+:math:`\operatorname{range}(M) = \operatorname{range}(M_{-k}) + \mathbb R^S`, because block :math:`k` is block
+:math:`i` plus :math:`\operatorname{diag}(a_k - a_i)X^\top`, whose range is all vectors supported on
+:math:`S` when the columns :math:`x^{(n)}, n\in S` are linearly independent.  So :math:`e_S = 0` and the rest
+of :math:`e` is the residual of the problem without neuron :math:`k` and without the points :math:`S` (their rows
+removed).  Reductions are applied one at a time until none applies (two-valued patterns only); the
+independence of each :math:`X_S` is certified by the same shifted Cholesky test on :math:`X_S^\top X_S`, the
+removed neuron's block is replaced by a multiple of the identity (decoupled, its coefficients are zero),
+and the reduced problem is then certified like any other.  Dead points (all-zero columns of :math:`A`)
+have zero rows in :math:`M`, so :math:`e_n = y_n` for them without any special step.  Accepted reduced
+patterns are also checked against the *original* :math:`M`: :math:`\|M^\top e\|\le 10^{-10}\|M\|_F\|y\|`.
+
+**Wide systems** (:math:`p \ge N`).  Dead points are removed exactly (their rows of :math:`M` are zero;
+:math:`e_n = y_n`), and the other rows are certified linearly independent by the shifted Cholesky test on
+K1's :math:`N\times N` Gram matrix :math:`(A^\top A)\odot(X^\top X)` (dead rows and columns replaced by the
+identity, :math:`\kappa =` :data:`WIDE_KAPPA`, rounding term :math:`\gamma_{d_0+d_1+1}`).  Then
+:math:`\operatorname{range}(M) = \mathbb R^{\text{live}}` and :math:`e` is :math:`y` on the dead points and 0 elsewhere,
+exactly, with nothing solved.
+
+**Scale invariance.**  :math:`X`, each pattern and :math:`y` are scaled by exact powers of two
+(``frexp``/``ldexp``) before any product is formed, so the results do not depend on their scales (no
+overflow of the Gram matrices at :math:`10^{\pm150}`, none of :math:`\|y\|^2` at :math:`10^{\pm300}`).
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+try:  # NumPy's batched Cholesky kernel; the public wrapper raises for the whole batch if one matrix fails
+    from numpy.linalg._umath_linalg import cholesky_lo as _cholesky_lo_gufunc
+    from numpy.linalg._umath_linalg import inv as _inv_gufunc
+except ImportError:  # pragma: no cover - present in every NumPy this package supports (>= 1.24)
+    _cholesky_lo_gufunc = _inv_gufunc = None
+
+__all__ = [
+    "certified_residual",
+    "auto_residual",
+    "ResidualStats",
+    "collect_stats",
+    "TALL_KAPPA",
+    "WIDE_KAPPA",
+    "SUBSET_KAPPA",
+    "ORTHOGONALITY_GUARD",
+]
+
+#: Tall systems: accepted only if :math:`\sigma_{\min}(M)^2 \ge` TALL_KAPPA :math:`\|M\|_F^2` (certified).
+TALL_KAPPA = 1e-12
+#: Wide systems: the live rows are certified independent with :math:`\lambda_{\min} \ge` WIDE_KAPPA :math:`\operatorname{tr}`.
+WIDE_KAPPA = 1e-10
+#: Reductions: :math:`X_S` certified of full column rank with :math:`\lambda_{\min}(X_S^\top X_S) \ge` SUBSET_KAPPA :math:`\|X_S\|_F^2`.
+SUBSET_KAPPA = 1e-10
+#: Orthogonality certificate :math:`\|M^\top e\| \le` ORTHOGONALITY_GUARD :math:`\|M\|_F\|y\|` (100 times the QR path's).
+ORTHOGONALITY_GUARD = 1e-12
+#: Refinement steps on the normal equations before the certificate (data-space step only where it fails).
+GRAM_REFINEMENT_STEPS = 1
+#: At most this many steps in data space (corrected semi-normal equations), while the error estimate exceeds
+#: ACCURACY_GUARD :math:`\|y\|`; a pattern is accepted only if it ends below.
+DATA_REFINEMENT_STEPS = 3
+ACCURACY_GUARD = 1e-12
+
+_U = np.finfo(float).eps / 2  # unit roundoff 2^-53
+_SUBNORMAL = 2.0 ** -1074
+_SCALE_FREE = 64  # inputs whose largest entry lies in [2^-64, 2^64] are used unscaled (scaling is exact anyway)
+
+
+def _gamma(k: int | np.ndarray) -> float | np.ndarray:
+    return k * _U / (1 - k * _U)
+
+
+# --- statistics for the benchmark -----------------------------------------------------------------
+@dataclass
+class ResidualStats:
+    """Counts and stage times (seconds) gathered by :func:`auto_residual` inside :func:`collect_stats`."""
+
+    patterns: int = 0
+    tall: int = 0
+    reduced: int = 0
+    certified: int = 0
+    qr_accepted: int = 0
+    svd: int = 0
+    times: dict = field(default_factory=dict)
+    shapes: set = field(default_factory=set)
+
+    @property
+    def fallback_fraction(self) -> float:
+        """Fraction of patterns not certified by the fast path (recomputed by QR or the SVD)."""
+        return (self.patterns - self.certified) / self.patterns if self.patterns else 0.0
+
+    def add_time(self, stage: str, seconds: float) -> None:
+        self.times[stage] = self.times.get(stage, 0.0) + seconds
+
+
+_STATS: ResidualStats | None = None
+
+
+@contextmanager
+def collect_stats():
+    """Gather a :class:`ResidualStats` over every :func:`auto_residual` call in the block (not thread-safe)."""
+    global _STATS
+    previous, _STATS = _STATS, ResidualStats()
+    try:
+        yield _STATS
+    finally:
+        _STATS = previous
+
+
+class _Clock:
+    """Stage timer that costs one attribute test when no statistics are collected."""
+
+    __slots__ = ("stats", "last")
+
+    def __init__(self) -> None:
+        self.stats = _STATS
+        self.last = time.perf_counter() if self.stats is not None else 0.0
+
+    def lap(self, stage: str) -> None:
+        if self.stats is not None:
+            now = time.perf_counter()
+            self.stats.add_time(stage, now - self.last)
+            self.last = now
+
+
+# --- small kernels ----------------------------------------------------------------------------------
+def _cholesky_lower(G: np.ndarray) -> np.ndarray:
+    """Lower Cholesky factors of a stack of symmetric matrices (only the lower triangles are read); a
+    matrix whose factorization breaks down comes back as NaN, the others are unaffected."""
+    if _cholesky_lo_gufunc is not None:
+        with np.errstate(all="ignore"):
+            return _cholesky_lo_gufunc(G, signature="d->d")
+    out = np.full(G.shape, np.nan)  # pragma: no cover - only without the gufunc
+    for idx in np.ndindex(G.shape[:-2]):  # pragma: no cover
+        try:
+            out[idx] = np.linalg.cholesky(G[idx])
+        except np.linalg.LinAlgError:
+            pass
+    return out  # pragma: no cover
+
+
+def _triangular_inverse(T: np.ndarray) -> np.ndarray:
+    """Inverses of a stack of lower-triangular matrices (S, n, n), n a power of two, by doubling:
+    inv([[T11, 0], [T21, T22]]) = [[X11, 0], [-X22 T21 X11, X22]], all blocks of one size at once."""
+    S, n = T.shape[0], T.shape[-1]
+    X = np.zeros_like(T)
+    d = np.arange(n)
+    X[:, d, d] = 1.0 / T[:, d, d]
+    h = 1
+    while h < n:
+        m = n // (2 * h)
+        c = np.arange(m)
+        T5, X5 = T.reshape(S, m, 2 * h, m, 2 * h), X.reshape(S, m, 2 * h, m, 2 * h)
+        X5[:, c, h:, c, :h] = -(X5[:, c, h:, c, h:] @ (T5[:, c, h:, c, :h] @ X5[:, c, :h, c, :h]))
+        h *= 2
+    return X
+
+
+def _certified_cholesky(G: np.ndarray, tau: np.ndarray, n_terms: int, kappa: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Shifted Cholesky factorization with Rump's certificate (module docstring), in place on ``G``.
+
+    ``G`` (B, p, p) is the computed Gram matrix of a matrix :math:`M` with :math:`\|M\|_F^2 =` ``tau`` (B,)
+    whose entries are sums of ``n_terms`` products bounded by :math:`\gamma_{\text{n\_terms}}|M|^\top|M|`.
+    On return ``G`` holds :math:`\operatorname{fl}(G - tI)`.  Returns ``(L, ok, t)``: ``ok`` certifies
+    :math:`\lambda_{\min}(M^\top M)\ge\kappa\tau`."""
+    p = G.shape[-1]
+    flat = G.reshape(G.shape[0], p * p)
+    diag = flat[:, :: p + 1]
+    tr = diag.sum(axis=-1)
+    g = _gamma(p + 1)
+    delta = (g / (1 - g)) * (1 + _U) * tr + _gamma(n_terms) * (1 + _U) * tau + _U * diag.max(axis=-1)
+    delta += 8.0 * (n_terms + 2) * p * _SUBNORMAL
+    t = kappa * tau + delta
+    diag -= t[:, None]
+    L = _cholesky_lower(G)
+    ld = L.reshape(L.shape[0], p * p)[:, :: p + 1]
+    ok = np.all(ld > 0, axis=-1) & (tau > 0)
+    return L, ok, t
+
+
+def _block_size(p: int) -> int:
+    """Diagonal blocks of the triangular solves: a power of two, the whole matrix up to p = 32."""
+    return 1 << min(max(p - 1, 1).bit_length(), 5)
+
+
+class _CholeskySolver:
+    """Solves with L L^T for a stack of lower-triangular L (B, p, p): blocked substitution, vectorized.
+
+    The diagonal blocks (padded with the identity to a power of two) are inverted once; each block
+    step is then one batched matrix-vector product.  Accuracy is that of the explicit-inverse
+    substitution, ample here: every solution is refined and certified afterwards."""
+
+    def __init__(self, L: np.ndarray) -> None:
+        B, p = L.shape[0], L.shape[-1]
+        nb = _block_size(p)
+        self.L, self.p, self.nb = L, p, nb
+        self.starts = list(range(0, p, nb))
+        D = np.empty((B, len(self.starts), nb, nb))
+        for j, j0 in enumerate(self.starts):
+            m = min(nb, p - j0)
+            if m < nb:
+                D[:, j] = np.eye(nb)
+            D[:, j, :m, :m] = L[:, j0:j0 + m, j0:j0 + m]
+        with np.errstate(all="ignore"):
+            self.Dinv = _triangular_inverse(D.reshape(-1, nb, nb)).reshape(D.shape)
+        self.DinvT = np.swapaxes(self.Dinv, -1, -2)
+
+    def solve(self, b: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+        """(L L^T)^{-1} b for b (B, p), or for the patterns ``idx`` only (b then (len(idx), p))."""
+        L, p, nb = self.L, self.p, self.nb
+        Dinv, DinvT = self.Dinv, self.DinvT
+        if idx is not None and idx.size != L.shape[0]:
+            L, Dinv, DinvT = L[idx], Dinv[idx], DinvT[idx]
+        x = np.empty(b.shape + (1,))
+        b = b[..., None]
+        for j, j0 in enumerate(self.starts):  # L x = b
+            j1 = min(j0 + nb, p)
+            rhs = b[:, j0:j1] - L[:, j0:j1, :j0] @ x[:, :j0] if j0 else b[:, j0:j1]
+            x[:, j0:j1] = Dinv[:, j, :j1 - j0, :j1 - j0] @ rhs
+        for j in range(len(self.starts) - 1, -1, -1):  # L^T z = x, in place
+            j0 = self.starts[j]
+            j1 = min(j0 + nb, p)
+            rhs = x[:, j0:j1] - np.swapaxes(L[:, j1:, j0:j1], -1, -2) @ x[:, j1:] if j1 < p else x[:, j0:j1]
+            x[:, j0:j1] = DinvT[:, j, :j1 - j0, :j1 - j0] @ rhs
+        return x[..., 0]
+
+
+def _pow2_exponent(amax: np.ndarray, free: int) -> np.ndarray:
+    """Exponents k with amax * 2^-k in [0.5, 1) where amax lies outside [2^-free, 2^free], else 0."""
+    k = np.frexp(amax)[1]
+    return np.where((np.abs(k) > free) & (amax > 0), k, 0)
+
+
+# --- K1 products ---------------------------------------------------------------------------------------
+class _Data:
+    """X (shared, (d0, N), or batched, (B, d0, N)) with the derived arrays the products need."""
+
+    def __init__(self, X: np.ndarray) -> None:
+        self.X = X
+        self.shared = X.ndim == 2
+        self.d0 = X.shape[-2]
+        self.XT = np.swapaxes(X, -1, -2)  # (.., N, d0)
+        j, l = np.triu_indices(self.d0)
+        self.sym = np.empty((self.d0, self.d0), dtype=np.intp)
+        self.sym[j, l] = self.sym[l, j] = np.arange(j.size)
+        self.Zt = np.ascontiguousarray(np.swapaxes(X[..., j, :] * X[..., l, :], -1, -2))  # (.., N, q)
+        self.col_norm2 = np.einsum("...jn,...jn->...n", X, X)  # (.., N)
+
+    def take(self, idx: np.ndarray) -> "_Data":
+        return self if self.shared else _Data(self.X[idx])
+
+    def gram(self, A: np.ndarray) -> np.ndarray:
+        """G = M^T M for every pattern of A (B, d1, N): GEMMs of the row products a_i * a_k (i <= k)
+        with Zt, in pieces of about 2 MB, then one gather into the p x p layout."""
+        B, d1, n = A.shape
+        d0, q = self.d0, self.Zt.shape[-1]
+        Gq = np.empty((B, d1 * (d1 + 1) // 2, q))
+        i = off = 0
+        while i < d1:  # neurons i..j-1 against all later ones, rows [off, off + rows)
+            j, rows = i, 0
+            while j < d1 and (j == i or B * (rows + d1 - j) * n <= 1 << 18):
+                rows += d1 - j
+                j += 1
+            H = np.empty((B, rows, n))
+            r = 0
+            for a in range(i, j):
+                np.multiply(A[:, a:a + 1, :], A[:, a:, :], out=H[:, r:r + d1 - a, :])
+                r += d1 - a
+            Gq[:, off:off + rows] = (H.reshape(-1, n) @ self.Zt).reshape(B, rows, q) if self.shared else H @ self.Zt
+            i, off = j, off + rows
+        return np.take(Gq.reshape(B, -1), self._gram_index(d1), axis=1).reshape(B, d1 * d0, d1 * d0)
+
+    def _gram_index(self, d1: int) -> np.ndarray:
+        """Flat index of G[(a, u), (b, v)] = Gq[pair(a, b), sym(u, v)] (pairs a <= b in row-major order)."""
+        if getattr(self, "_index_d1", None) != d1:
+            i, k = np.triu_indices(d1)
+            pair = np.empty((d1, d1), dtype=np.intp)
+            pair[i, k] = pair[k, i] = np.arange(i.size)
+            q = self.Zt.shape[-1]
+            self._index = (pair[:, None, :, None] * q + self.sym[None, :, None, :]).reshape(-1)
+            self._index_d1 = d1
+        return self._index
+
+    def times(self, A: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """M c for c (B, p): (M c)_n = sum_i A_in (C X)_in."""
+        B, d1, n = A.shape
+        C = c.reshape(B, d1, self.d0)
+        U = (C.reshape(B * d1, self.d0) @ self.X).reshape(B, d1, n) if self.shared else C @ self.X
+        return np.einsum("bin,bin->bn", A, U)
+
+    def times_t(self, A: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """M^T r for r (B, N): A diag(r) X^T, flattened to (B, p)."""
+        return (A @ (r[:, :, None] * self.XT)).reshape(A.shape[0], -1)
+
+    def frobenius2(self, A: np.ndarray) -> np.ndarray:
+        """||M||_F^2 = sum_n ||a_n||^2 ||x_n||^2."""
+        return np.einsum("bin,bin,n->b" if self.shared else "bin,bin,bn->b", A, A, self.col_norm2)
+
+
+# --- K3 reductions -----------------------------------------------------------------------------------
+def _subset_independent(data: _Data, idx: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """Certify that the columns x_n, n in S, are linearly independent (S: (E, N) bool, |S| < d0)."""
+    m = data.d0 - 1
+    size = S.sum(axis=-1)
+    if m == 0 or not np.any(size):
+        return np.ones(S.shape[0], dtype=bool)
+    cols = np.argsort(~S, axis=-1, kind="stable")[:, :m]  # the points of S first
+    valid = np.arange(m) < size[:, None]
+    if data.shared:
+        XS = np.swapaxes(data.X[:, cols], 0, 1)  # (E, d0, m)
+    else:
+        XS = np.take_along_axis(data.X[idx], cols[:, None, :], axis=2)
+    XS = XS * valid[:, None, :]
+    K = np.swapaxes(XS, -1, -2) @ XS
+    tau = np.einsum("ejm,ejm->e", XS, XS)
+    dummy = np.where(size > 0, tau / np.maximum(size, 1), 1.0)
+    K.reshape(K.shape[0], m * m)[:, :: m + 1] += ~valid * dummy[:, None]
+    _, ok, _ = _certified_cholesky(K, np.where(size > 0, tau, 1.0), data.d0, SUBSET_KAPPA)
+    return ok
+
+
+def _reduce(A: np.ndarray, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """K3 reductions of the patterns ``A[idx]``: returns (keep (F, d1), fit (F, N), usable (F,)).
+
+    ``usable``: at least one reduction applied and every subset X_S certified independent."""
+    Af = A[idx]
+    F, d1, n = Af.shape
+    d0 = data.d0
+    keep = np.ones((F, d1), dtype=bool)
+    fit = np.zeros((F, n), dtype=bool)
+    usable = np.zeros(F, dtype=bool)
+    failed = np.zeros(F, dtype=bool)
+    lo, hi = Af.min(axis=(1, 2)), Af.max(axis=(1, 2))
+    two = np.all((Af == lo[:, None, None]) | (Af == hi[:, None, None]), axis=(1, 2))
+    high = Af == hi[:, None, None]
+    nonzero = Af != 0
+    upper = np.triu(np.ones((d1, d1), dtype=bool), 1)
+    act = np.flatnonzero(two)
+    for _ in range(d1):
+        if act.size == 0:
+            break
+        rem = ~fit[act]
+        s = (high[act] & rem[:, None, :]).astype(float)
+        cnt = s.sum(axis=-1)
+        diff = cnt[:, :, None] + cnt[:, None, :] - 2.0 * (s @ np.swapaxes(s, -1, -2))  # |{n: A_in != A_kn}|
+        kept = keep[act]
+        diff = np.where(kept[:, :, None] & kept[:, None, :] & upper, diff, np.inf).reshape(act.size, -1)
+        support = np.where(kept, (nonzero[act] & rem[:, None, :]).sum(axis=-1), np.inf)
+        pair, zero = diff.argmin(axis=-1), support.argmin(axis=-1)
+        pair_val, zero_val = diff[np.arange(act.size), pair], support[np.arange(act.size), zero]
+        use_zero = zero_val <= pair_val
+        event = np.minimum(zero_val, pair_val) < d0
+        if not np.any(event):
+            break
+        act, rem, use_zero, pair, zero = act[event], rem[event], use_zero[event], pair[event], zero[event]
+        i, k = np.divmod(pair, d1)
+        drop = np.where(use_zero, zero, k)
+        S = np.where(use_zero[:, None], nonzero[act, drop], high[act, i] ^ high[act, k]) & rem
+        keep[act, drop] = False
+        fit[act] |= S
+        usable[act] = True
+        good = _subset_independent(data, idx[act], S)
+        failed[act[~good]] = True
+        act = act[good]
+    return keep, fit, usable & ~failed
+
+
+# --- the two regimes ---------------------------------------------------------------------------------
+def _tall(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock) -> tuple[np.ndarray, np.ndarray, int]:
+    """Certified residuals for p < N (module docstring); returns (e, ok, number of reduced patterns)."""
+    B, d1, n = A.shape
+    d0 = data.d0
+    p = d0 * d1
+    G = data.gram(A)
+    tau = G.reshape(B, p * p)[:, :: p + 1].sum(axis=-1)
+    clock.lap("gram")
+    L, ok, t = _certified_cholesky(G, tau, n + 2, TALL_KAPPA)
+    clock.lap("factor")
+    Ar, Y, n_reduced = A, None, 0
+    failed = np.flatnonzero(~ok)
+    if failed.size:
+        keep, fit, usable = _reduce(A, data, failed)
+        red = failed[usable]
+        n_reduced = red.size
+        if red.size:
+            keep, fit = keep[usable], fit[usable]
+            Ar = A.copy()
+            Ar[red] = A[red] * keep[:, :, None] * ~fit[:, None, :]
+            Y = np.broadcast_to(y, (B, n)).copy()
+            Y[red] *= ~fit
+            sub = data.take(red)
+            G2 = sub.gram(Ar[red])
+            tau2 = G2.reshape(red.size, p * p)[:, :: p + 1].sum(axis=-1)
+            kept_cols = np.repeat(keep, d0, axis=1)
+            dummy = np.where(tau2 > 0, tau2 / np.maximum(kept_cols.sum(axis=-1), 1), 1.0)
+            G2.reshape(red.size, p * p)[:, :: p + 1] += ~kept_cols * dummy[:, None]
+            L2, ok2, t2 = _certified_cholesky(G2, tau2, n + 2, TALL_KAPPA)
+            L[red], ok[red], t[red], G[red], tau[red] = L2, ok2, t2, G2, tau2
+        clock.lap("reduce")
+    if not np.any(ok):
+        return np.zeros((B, n)), ok, n_reduced
+    L[~ok] = np.eye(p)  # keep every solve defined; those results are discarded
+    with np.errstate(all="ignore"):
+        solver = _CholeskySolver(L)
+        Yb = np.broadcast_to(y, (B, n)) if Y is None else Y
+        b = data.times_t(Ar, Yb)
+        c = solver.solve(b)
+        for _ in range(GRAM_REFINEMENT_STEPS):  # G holds G - tI
+            c += solver.solve(b - (G @ c[:, :, None])[..., 0] - t[:, None] * c)
+        e = Yb - data.times(Ar, c)
+        clock.lap("solve")
+        g = data.times_t(Ar, e)
+        ynorm = np.linalg.norm(y)
+        tol = ACCURACY_GUARD * ynorm
+        est = np.full(B, np.inf)  # sqrt(g^T (L L^T)^{-1} g), an upper estimate of ||P e|| = ||e - e_A||
+        idx = np.flatnonzero(ok)
+        for step in range(DATA_REFINEMENT_STEPS + 1):
+            if idx.size == 0:
+                break
+            dc = solver.solve(g[idx], idx)
+            est[idx] = np.sqrt(np.abs(np.einsum("bp,bp->b", g[idx], dc)))
+            more = ~(est[idx] <= tol)
+            if step == DATA_REFINEMENT_STEPS or not np.any(more):
+                break
+            idx, dc = idx[more], dc[more]  # one step of the corrected semi-normal equations
+            sub = data.take(idx)
+            c[idx] += dc
+            e[idx] = Yb[idx] - sub.times(Ar[idx], c[idx])
+            g[idx] = sub.times_t(Ar[idx], e[idx])
+        cert = ok & (est <= tol) & (np.linalg.norm(g, axis=-1) <= ORTHOGONALITY_GUARD * np.sqrt(tau) * ynorm)
+        if n_reduced:  # the reduced problems' answers, checked against the original M
+            sub = data.take(red)
+            g0 = sub.times_t(A[red], e[red])
+            bound0 = ORTHOGONALITY_GUARD * np.sqrt(sub.frobenius2(A[red])) * ynorm
+            cert[red] &= np.linalg.norm(g0, axis=-1) <= bound0
+        ok = cert & np.all(np.isfinite(e), axis=-1)
+    clock.lap("certify")
+    return e, ok, n_reduced
+
+
+def _wide(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock) -> tuple[np.ndarray, np.ndarray]:
+    """Certified residuals for p >= N: dead points removed exactly, the live rows certified independent."""
+    B, d1, n = A.shape
+    dead = ~np.any(A != 0, axis=-2)  # (B, N)
+    K = (np.swapaxes(A, -1, -2) @ A) * (data.XT @ data.X)
+    diag = K.reshape(B, n * n)[:, :: n + 1]
+    tau = diag.sum(axis=-1)
+    dummy = np.where(tau > 0, tau / np.maximum((~dead).sum(axis=-1), 1), 1.0)
+    diag += dead * dummy[:, None]
+    clock.lap("gram")
+    _, ok, _ = _certified_cholesky(K, tau, data.d0 + d1 + 1, WIDE_KAPPA)
+    clock.lap("factor")
+    return np.where(dead, y, 0.0), ok
+
+
+# --- public entry points ------------------------------------------------------------------------------
+def _chunk(n: int, p: int, d1: int) -> int:
+    """Patterns per internal chunk: about 4 MB of temporaries (row products, Gram and factor)."""
+    per = 8 * (d1 * (d1 + 1) // 2 * n + 3 * p * p + 6 * d1 * n)
+    return max(1, (1 << 22) // per)
+
+
+def certified_residual(A, X, y) -> tuple[np.ndarray, np.ndarray]:
+    r"""Batched least-squares residuals :math:`e = (I - P)y` of :math:`M = (A\circ X)^\top`, with certificates.
+
+    The method and the meaning of the certificates are in the module docstring: Gram matrices by K1's
+    structure, shifted Cholesky factorization (its success certifies
+    :math:`\sigma_{\min}(M)\ge\sqrt\kappa\,\|M\|_F`), refinement, the orthogonality certificate
+    :math:`\|M^\top e\|\le 10^{-10}\|M\|_F\|y\|`; K3's structural reductions for rank-deficient patterns;
+    for :math:`d_0d_1\ge N`, dead points removed and rank certified.
+
+    Parameters
+    ----------
+    A : array_like, shape (..., d1, N)
+        Patterns (any real matrices; the reductions apply to two-valued ones).
+    X : array_like, shape (d0, N) or (..., d0, N)
+        Data, shared by all patterns or one per pattern (broadcast against ``A``'s batch).
+    y : array_like, shape (N,)
+
+    Returns
+    -------
+    e : ndarray, shape (batch..., N)
+        The residuals; NaN where ``certified`` is False (to be recomputed by another method).
+    certified : ndarray of bool, shape (batch...)
+    """
+    A = np.asarray(A, dtype=float)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if A.ndim < 2 or X.ndim < 2:
+        raise ValueError(f"A and X must have at least 2 dimensions; got shapes {A.shape} and {X.shape}")
+    if y.ndim != 1:
+        raise ValueError(f"y must be a vector; got shape {y.shape}")
+    if not A.shape[-1] == X.shape[-1] == y.shape[0]:
+        raise ValueError(f"A, X and y must have the same number N of columns; got shapes {A.shape}, {X.shape}, {y.shape}")
+    for name, arr in (("A", A), ("X", X), ("y", y)):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite (no NaN or inf)")
+    e, ok, (_, _, _, ky, batch) = _certified(A, X, y, _Clock())
+    e[~ok] = np.nan
+    return np.ldexp(e, ky).reshape(batch + (e.shape[-1],)), ok.reshape(batch)
+
+
+def _certified(A: np.ndarray, X: np.ndarray, y: np.ndarray, clock: _Clock):
+    """certified_residual on validated arrays; also returns the scaled (A, X, y) and the exponent of y."""
+    batch = np.broadcast_shapes(A.shape[:-2], X.shape[:-2])
+    d1, n = A.shape[-2:]
+    d0 = X.shape[-2]
+    p = d0 * d1
+    A = np.broadcast_to(A, batch + (d1, n)).reshape(-1, d1, n)
+    B = A.shape[0]
+    if X.ndim > 2:
+        X = np.broadcast_to(X, batch + (d0, n)).reshape(B, d0, n)
+        kx = _pow2_exponent(np.abs(X).max(axis=(1, 2)), 0)
+        X = np.ldexp(X, -kx[:, None, None])
+    else:
+        X = np.ldexp(X, -_pow2_exponent(np.abs(X).max(), 0))
+    ka = _pow2_exponent(np.abs(A).max(axis=(1, 2)), _SCALE_FREE)
+    if np.any(ka):
+        A = np.ldexp(A, -ka[:, None, None])
+    ky = int(_pow2_exponent(np.abs(y).max(), 0))
+    y = np.ldexp(y, -ky)
+    data = _Data(X)
+    clock.lap("scale")
+    if p < n:
+        e = np.empty((B, n))
+        ok = np.empty(B, dtype=bool)
+        step = _chunk(n, p, d1)
+        reduced = 0
+        for s in range(0, B, step):
+            sl = slice(s, min(s + step, B))
+            e[sl], ok[sl], r = _tall(A[sl], data if data.shared else _Data(X[sl]), y, clock)
+            reduced += r
+    else:
+        e, ok = _wide(A, data, y, clock)
+        reduced = 0
+    stats = clock.stats
+    if stats is not None:
+        stats.patterns += B
+        stats.tall += B if p < n else 0
+        stats.reduced += reduced
+        stats.certified += int(ok.sum())
+        stats.shapes.add((n, d0, d1))
+    return e, ok, (A, X, y, ky, batch)
+
+
+def auto_residual(A: np.ndarray, X: np.ndarray, y: np.ndarray, rtol: float | None = None) -> np.ndarray:
+    """``dlm_residual(method="auto")`` on validated arrays: the certified fast path, then for what it
+    does not certify Householder QR (p < N) and, where QR refuses, the SVD, as ``khatri_rao`` does."""
+    from .khatri_rao import _augmented, _residual_from_r, _residual_qr, _residual_svd
+
+    clock = _Clock()
+    e, ok, (As, Xs, ys, ky, batch) = _certified(A, X, y, clock)
+    bad = np.flatnonzero(~ok)
+    if bad.size:
+        n = As.shape[-1]
+        Xb = Xs if Xs.ndim == 2 else Xs[bad]
+        aug = _augmented(As[bad], Xb, ys)
+        if As.shape[-2] * Xs.shape[-2] < n:
+            with np.errstate(all="ignore"):
+                eb, okb, R = _residual_qr(aug, ys)
+            clock.lap("fallback_qr")
+            if not np.all(okb):
+                M = aug[..., :-1]
+                eb[~okb] = _residual_from_r(R[~okb], np.swapaxes(M[~okb], -1, -2), ys, rtol)
+            clock.lap("fallback_svd")
+        else:
+            okb = np.zeros(bad.size, dtype=bool)
+            eb = _residual_svd(aug[..., :-1], ys, rtol)[0]
+            clock.lap("fallback_svd")
+        e[bad] = eb
+        if clock.stats is not None:
+            clock.stats.qr_accepted += int(okb.sum())
+            clock.stats.svd += int((~okb).sum())
+    return np.ldexp(e, ky).reshape(batch + (e.shape[-1],))
