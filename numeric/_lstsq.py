@@ -207,19 +207,25 @@ def _cholesky_lower(G: np.ndarray) -> np.ndarray:
     return out  # pragma: no cover
 
 
+def _diagonal_blocks(T: np.ndarray, size: int) -> np.ndarray:
+    """Writable view (S, n // size, size, size) of the diagonal blocks of a C-contiguous stack (S, n, n)."""
+    S, n = T.shape[0], T.shape[-1]
+    s0, s1, s2 = T.strides
+    return np.lib.stride_tricks.as_strided(T, (S, n // size, size, size), (s0, size * (s1 + s2), s1, s2))
+
+
 def _triangular_inverse(T: np.ndarray) -> np.ndarray:
     """Inverses of a stack of lower-triangular matrices (S, n, n), n a power of two, by doubling:
-    inv([[T11, 0], [T21, T22]]) = [[X11, 0], [-X22 T21 X11, X22]], all blocks of one size at once."""
-    S, n = T.shape[0], T.shape[-1]
+    inv([[T11, 0], [T21, T22]]) = [[X11, 0], [-X22 T21 X11, X22]], all diagonal blocks of one size at
+    once (strided views, no copies)."""
+    T = np.ascontiguousarray(T)
     X = np.zeros_like(T)
-    d = np.arange(n)
+    d = np.arange(T.shape[-1])
     X[:, d, d] = 1.0 / T[:, d, d]
     h = 1
-    while h < n:
-        m = n // (2 * h)
-        c = np.arange(m)
-        T5, X5 = T.reshape(S, m, 2 * h, m, 2 * h), X.reshape(S, m, 2 * h, m, 2 * h)
-        X5[:, c, h:, c, :h] = -(X5[:, c, h:, c, h:] @ (T5[:, c, h:, c, :h] @ X5[:, c, :h, c, :h]))
+    while h < T.shape[-1]:
+        Tb, Xb = _diagonal_blocks(T, 2 * h), _diagonal_blocks(X, 2 * h)
+        Xb[..., h:, :h] = -(Xb[..., h:, h:] @ (Tb[..., h:, :h] @ Xb[..., :h, :h]))
         h *= 2
     return X
 
@@ -247,8 +253,9 @@ def _certified_cholesky(G: np.ndarray, tau: np.ndarray, n_terms: int, kappa: flo
 
 
 def _block_size(p: int) -> int:
-    """Diagonal blocks of the triangular solves: a power of two, the whole matrix up to p = 32."""
-    return 1 << min(max(p - 1, 1).bit_length(), 5)
+    """Diagonal blocks of the triangular solves: a power of two, the whole matrix up to p = 32, then 32,
+    and 64 for p > 256 (measured: fewer, larger blocks until the block inverses dominate)."""
+    return min(1 << max(p - 1, 1).bit_length(), 64 if p > 256 else 32)
 
 
 class _CholeskySolver:
@@ -387,90 +394,99 @@ def _subset_independent(data: _Data, idx: np.ndarray, S: np.ndarray) -> np.ndarr
     return ok
 
 
-def _reduce(A: np.ndarray, data: _Data, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """K3 reductions of the patterns ``A[idx]``: returns (keep (F, d1), fit (F, N), usable (F,)).
+def _reductions(A: np.ndarray, data: _Data) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """K3 reductions of every two-valued pattern of A (B, d1, N), one at a time until none applies.
 
-    ``usable``: at least one reduction applied and every subset X_S certified independent."""
-    Af = A[idx]
-    F, d1, n = Af.shape
+    Returns ``(red, keep, fit, failed)``: the indices of the reduced patterns, their kept neurons
+    (R, d1), their exactly fitted points (R, N), and whether some subset X_S failed its certificate (R,).
+    A candidate is a pair i < k of kept neurons whose rows differ on fewer than d0 remaining points, or,
+    when one of the two values is 0, a kept neuron non-zero on fewer than d0 remaining points; the one
+    with the fewest points is applied (neuron k dropped, its points S fitted)."""
+    B, d1, n = A.shape
     d0 = data.d0
-    keep = np.ones((F, d1), dtype=bool)
-    fit = np.zeros((F, n), dtype=bool)
-    usable = np.zeros(F, dtype=bool)
-    failed = np.zeros(F, dtype=bool)
-    lo, hi = Af.min(axis=(1, 2)), Af.max(axis=(1, 2))
-    two = np.all((Af == lo[:, None, None]) | (Af == hi[:, None, None]), axis=(1, 2))
-    high = Af == hi[:, None, None]
-    nonzero = Af != 0
+    lo, hi = A.min(axis=(1, 2)), A.max(axis=(1, 2))
+    high = A == hi[:, None, None]
+    two = np.all(high | (A == lo[:, None, None]), axis=(1, 2))
     upper = np.triu(np.ones((d1, d1), dtype=bool), 1)
+    keep = np.ones((B, d1), dtype=bool)
+    fit = np.zeros((B, n), dtype=bool)
+    reduced = np.zeros(B, dtype=bool)
+    failed = np.zeros(B, dtype=bool)
     act = np.flatnonzero(two)
     for _ in range(d1):
         if act.size == 0:
             break
-        rem = ~fit[act]
-        s = (high[act] & rem[:, None, :]).astype(float)
-        cnt = s.sum(axis=-1)
-        diff = cnt[:, :, None] + cnt[:, None, :] - 2.0 * (s @ np.swapaxes(s, -1, -2))  # |{n: A_in != A_kn}|
+        s = high[act] & ~fit[act][:, None, :] if reduced.any() else high[act]
+        sf = s.astype(float)
+        cnt = sf.sum(axis=-1)
+        diff = cnt[:, :, None] + cnt[:, None, :] - 2.0 * (sf @ np.swapaxes(sf, -1, -2))  # |{n: A_in != A_kn}|
         kept = keep[act]
-        diff = np.where(kept[:, :, None] & kept[:, None, :] & upper, diff, np.inf).reshape(act.size, -1)
-        support = np.where(kept, (nonzero[act] & rem[:, None, :]).sum(axis=-1), np.inf)
-        pair, zero = diff.argmin(axis=-1), support.argmin(axis=-1)
-        pair_val, zero_val = diff[np.arange(act.size), pair], support[np.arange(act.size), zero]
-        use_zero = zero_val <= pair_val
-        event = np.minimum(zero_val, pair_val) < d0
+        diff = np.where(kept[:, :, None] & kept[:, None, :] & upper, diff, np.inf)
+        remaining = n - fit[act].sum(axis=-1)
+        nonzero = np.where((lo[act] == 0)[:, None], cnt, np.where((hi[act] == 0)[:, None], remaining[:, None] - cnt, np.inf))
+        cand = np.concatenate([diff.reshape(act.size, -1), np.where(kept, nonzero, np.inf)], axis=1)
+        best = cand.argmin(axis=-1)
+        event = cand[np.arange(act.size), best] < d0
         if not np.any(event):
             break
-        act, rem, use_zero, pair, zero = act[event], rem[event], use_zero[event], pair[event], zero[event]
-        i, k = np.divmod(pair, d1)
-        drop = np.where(use_zero, zero, k)
-        S = np.where(use_zero[:, None], nonzero[act, drop], high[act, i] ^ high[act, k]) & rem
+        act, best = act[event], best[event]
+        use_zero = best >= d1 * d1
+        i = np.where(use_zero, 0, best // d1)
+        drop = np.where(use_zero, best - d1 * d1, best % d1)
+        row = high[act, drop]
+        S = np.where(use_zero[:, None], np.where((lo[act] == 0)[:, None], row, ~row), high[act, i] ^ row) & ~fit[act]
         keep[act, drop] = False
         fit[act] |= S
-        usable[act] = True
-        good = _subset_independent(data, idx[act], S)
+        reduced[act] = True
+        good = _subset_independent(data, act, S)
         failed[act[~good]] = True
         act = act[good]
-    return keep, fit, usable & ~failed
+    red = np.flatnonzero(reduced)
+    return red, keep[red], fit[red], failed[red]
 
 
 # --- the two regimes ---------------------------------------------------------------------------------
-def _tall(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock) -> tuple[np.ndarray, np.ndarray, int]:
-    """Certified residuals for p < N (module docstring); returns (e, ok, number of reduced patterns)."""
+def _tall(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock, reduce: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+    """Certified residuals for p < N (module docstring); returns (e, ok, number of reduced patterns).
+
+    With ``reduce`` the K3 reductions are applied first and only the reduced patterns can be certified
+    (the second pass over the patterns the first one did not certify)."""
     B, d1, n = A.shape
     d0 = data.d0
     p = d0 * d1
-    G = data.gram(A)
-    tau = G.reshape(B, p * p)[:, :: p + 1].sum(axis=-1)
+    red, keep, fit, bad = _reductions(A, data) if reduce else (np.zeros(0, dtype=np.intp), None, None, None)
+    n_reduced = red.size
+    Ar, Yb = A, np.broadcast_to(y, (B, n))
+    if n_reduced:
+        Ar = A.copy()
+        Ar[red] *= keep[:, :, None] & ~fit[:, None, :]
+        Yb = np.empty((B, n))
+        Yb[:] = y
+        Yb[red] *= ~fit
+    if reduce:
+        clock.lap("reduce")
+        if not n_reduced:
+            return np.zeros((B, n)), np.zeros(B, dtype=bool), 0
+    clock.lap("reduce")
+    G = data.gram(Ar)
+    diag = G.reshape(B, p * p)[:, :: p + 1]
+    tau = diag.sum(axis=-1)
+    if n_reduced:  # dropped neurons: their (zero) blocks become a multiple of the identity
+        dropped = np.repeat(~keep, d0, axis=1)
+        dummy = np.where(tau[red] > 0, tau[red] / np.maximum(p - dropped.sum(axis=-1), 1), 1.0)
+        diag[red] += dropped * dummy[:, None]
     clock.lap("gram")
     L, ok, t = _certified_cholesky(G, tau, n + 2, TALL_KAPPA)
+    if reduce:  # only reduced patterns, with every subset X_S certified
+        reduced = np.zeros(B, dtype=bool)
+        reduced[red[~bad]] = True
+        ok &= reduced
     clock.lap("factor")
-    Ar, Y, n_reduced = A, None, 0
-    failed = np.flatnonzero(~ok)
-    if failed.size:
-        keep, fit, usable = _reduce(A, data, failed)
-        red = failed[usable]
-        n_reduced = red.size
-        if red.size:
-            keep, fit = keep[usable], fit[usable]
-            Ar = A.copy()
-            Ar[red] = A[red] * keep[:, :, None] * ~fit[:, None, :]
-            Y = np.broadcast_to(y, (B, n)).copy()
-            Y[red] *= ~fit
-            sub = data.take(red)
-            G2 = sub.gram(Ar[red])
-            tau2 = G2.reshape(red.size, p * p)[:, :: p + 1].sum(axis=-1)
-            kept_cols = np.repeat(keep, d0, axis=1)
-            dummy = np.where(tau2 > 0, tau2 / np.maximum(kept_cols.sum(axis=-1), 1), 1.0)
-            G2.reshape(red.size, p * p)[:, :: p + 1] += ~kept_cols * dummy[:, None]
-            L2, ok2, t2 = _certified_cholesky(G2, tau2, n + 2, TALL_KAPPA)
-            L[red], ok[red], t[red], G[red], tau[red] = L2, ok2, t2, G2, tau2
-        clock.lap("reduce")
     if not np.any(ok):
         return np.zeros((B, n)), ok, n_reduced
     L[~ok] = np.eye(p)  # keep every solve defined; those results are discarded
     with np.errstate(all="ignore"):
         solver = _CholeskySolver(L)
-        Yb = np.broadcast_to(y, (B, n)) if Y is None else Y
         b = data.times_t(Ar, Yb)
         c = solver.solve(b)
         for _ in range(GRAM_REFINEMENT_STEPS):  # G holds G - tI
@@ -593,10 +609,15 @@ def _certified(A: np.ndarray, X: np.ndarray, y: np.ndarray, clock: _Clock):
         e = np.empty((B, n))
         ok = np.empty(B, dtype=bool)
         step = _chunk(n, p, d1)
-        reduced = 0
         for s in range(0, B, step):
             sl = slice(s, min(s + step, B))
-            e[sl], ok[sl], r = _tall(A[sl], data if data.shared else _Data(X[sl]), y, clock)
+            e[sl], ok[sl], _ = _tall(A[sl], data if data.shared else _Data(X[sl]), y, clock)
+        failed = np.flatnonzero(~ok)  # structural rank loss (K3): one reduction pass over all of them
+        reduced = 0
+        for s in range(0, failed.size, step):
+            idx = failed[s:s + step]
+            e_r, ok_r, r = _tall(A[idx], data.take(idx), y, clock, reduce=True)
+            e[idx[ok_r]], ok[idx[ok_r]] = e_r[ok_r], True
             reduced += r
     else:
         e, ok = _wide(A, data, y, clock)
