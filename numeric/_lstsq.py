@@ -122,10 +122,8 @@ WIDE_KAPPA = 1e-10
 SUBSET_KAPPA = 1e-10
 #: Orthogonality certificate :math:`\|M^\top e\| \le` ORTHOGONALITY_GUARD :math:`\|M\|_F\|y\|` (100 times the QR path's).
 ORTHOGONALITY_GUARD = 1e-12
-#: Refinement steps on the normal equations before the certificate (data-space step only where it fails).
-GRAM_REFINEMENT_STEPS = 1
-#: At most this many steps in data space (corrected semi-normal equations), while the error estimate exceeds
-#: ACCURACY_GUARD :math:`\|y\|`; a pattern is accepted only if it ends below.
+#: At most this many refinement steps in data space (corrected semi-normal equations), while the error
+#: estimate exceeds ACCURACY_GUARD :math:`\|y\|`; a pattern is accepted only if it ends below.
 DATA_REFINEMENT_STEPS = 3
 ACCURACY_GUARD = 1e-12
 
@@ -191,6 +189,32 @@ class _Clock:
             self.last = now
 
 
+# --- BLAS threads ------------------------------------------------------------------------------------
+#: Patterns with p = d0 d1 below this run their matrix products with one BLAS thread (see _blas_threads).
+ONE_THREAD_BELOW_P = 512
+_CONTROLLER = None
+
+
+@contextmanager
+def _blas_threads(p: int):
+    """One BLAS thread while the fast path runs on small patterns (p < ONE_THREAD_BELOW_P); the caller's
+    setting otherwise.  Its products are many moderate GEMMs: on this project's 2-core machine a second
+    BLAS thread gained nothing when idle and cost up to 25x when the other core was busy (measured at
+    (64, 4, 8): 7 versus 179 us per pattern for the Gram stage), the oversubscription that
+    ``sweeps.one_blas_thread`` avoids for the same reason.  Like threadpoolctl itself this changes a
+    process-wide setting for the duration of the call."""
+    global _CONTROLLER
+    if p >= ONE_THREAD_BELOW_P:
+        yield
+        return
+    if _CONTROLLER is None:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
+        yield
+
+
 # --- small kernels ----------------------------------------------------------------------------------
 def _cholesky_lower(G: np.ndarray) -> np.ndarray:
     """Lower Cholesky factors of a stack of symmetric matrices (only the lower triangles are read); a
@@ -219,71 +243,89 @@ def _triangular_inverse(T: np.ndarray) -> np.ndarray:
     inv([[T11, 0], [T21, T22]]) = [[X11, 0], [-X22 T21 X11, X22]], all diagonal blocks of one size at
     once (strided views, no copies)."""
     T = np.ascontiguousarray(T)
-    X = np.zeros_like(T)
+    X = np.empty_like(T)
     d = np.arange(T.shape[-1])
     X[:, d, d] = 1.0 / T[:, d, d]
     h = 1
-    while h < T.shape[-1]:
+    while h < T.shape[-1]:  # the strict upper triangle is zeroed block by block, each entry once
         Tb, Xb = _diagonal_blocks(T, 2 * h), _diagonal_blocks(X, 2 * h)
+        Xb[..., :h, h:] = 0.0
         Xb[..., h:, :h] = -(Xb[..., h:, h:] @ (Tb[..., h:, :h] @ Xb[..., :h, :h]))
         h *= 2
     return X
 
 
-def _certified_cholesky(G: np.ndarray, tau: np.ndarray, n_terms: int, kappa: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""Shifted Cholesky factorization with Rump's certificate (module docstring), in place on ``G``.
-
-    ``G`` (B, p, p) is the computed Gram matrix of a matrix :math:`M` with :math:`\|M\|_F^2 =` ``tau`` (B,)
-    whose entries are sums of ``n_terms`` products bounded by :math:`\gamma_{\text{n\_terms}}|M|^\top|M|`.
-    On return ``G`` holds :math:`\operatorname{fl}(G - tI)`.  Returns ``(L, ok, t)``: ``ok`` certifies
-    :math:`\lambda_{\min}(M^\top M)\ge\kappa\tau`."""
-    p = G.shape[-1]
-    flat = G.reshape(G.shape[0], p * p)
-    diag = flat[:, :: p + 1]
-    tr = diag.sum(axis=-1)
-    g = _gamma(p + 1)
-    delta = (g / (1 - g)) * (1 + _U) * tr + _gamma(n_terms) * (1 + _U) * tau + _U * diag.max(axis=-1)
-    delta += 8.0 * (n_terms + 2) * p * _SUBNORMAL
-    t = kappa * tau + delta
-    diag -= t[:, None]
-    L = _cholesky_lower(G)
-    ld = L.reshape(L.shape[0], p * p)[:, :: p + 1]
-    ok = np.all(ld > 0, axis=-1) & (tau > 0)
-    return L, ok, t
-
-
 def _block_size(p: int) -> int:
-    """Diagonal blocks of the triangular solves: a power of two, the whole matrix up to p = 32, then 32,
-    and 64 for p > 256 (measured: fewer, larger blocks until the block inverses dominate)."""
+    """Block size of the Cholesky factorization and of the triangular solves: a power of two, the whole
+    (padded) matrix up to p = 32, then 32, and 64 for p > 256 (measured on the benchmark sizes)."""
     return min(1 << max(p - 1, 1).bit_length(), 64 if p > 256 else 32)
 
 
-class _CholeskySolver:
-    """Solves with L L^T for a stack of lower-triangular L (B, p, p): blocked substitution, vectorized.
+class _Factor:
+    r"""A batched blocked Cholesky factorization ``L L^T = S`` (S: (B, p, p), lower triangle read).
 
-    The diagonal blocks (padded with the identity to a power of two) are inverted once; each block
-    step is then one batched matrix-vector product.  Accuracy is that of the explicit-inverse
-    substitution, ample here: every solution is refined and certified afterwards."""
+    Right-looking, one block column at a time, vectorized over the batch: the diagonal block by LAPACK
+    (NumPy's batched ``cholesky``), its inverse by doubling, the block column below it as a product with
+    that inverse, and the trailing lower blocks updated by matrix products.  ``offdiag`` bounds, a
+    posteriori, what the explicit inverse adds to the backward error: with
+    :math:`P = \operatorname{fl}(\hat S_{ij}X_j^\top)`, :math:`X_j` the computed inverse of :math:`L_{jj}`,
 
-    def __init__(self, L: np.ndarray) -> None:
-        B, p = L.shape[0], L.shape[-1]
+    .. math:: \|PL_{jj}^\top - \hat S_{ij}\|_F \le \|\hat S_{ij}\|_F\big(\|\operatorname{fl}(L_{jj}X_j) - I\|_F
+              + 2\gamma_{n_b}\|L_{jj}\|_F\|X_j\|_F\big),
+
+    summed over the block columns (times :math:`\sqrt2` for the symmetric blocks).  Everything else is
+    the standard Cholesky error (the same sums in another order).  The inverses of the diagonal blocks
+    are kept for the solves, each of which is then a few batched matrix-vector products."""
+
+    def __init__(self, S: np.ndarray) -> None:
+        B, p = S.shape[0], S.shape[-1]
         nb = _block_size(p)
-        self.L, self.p, self.nb = L, p, nb
+        self.p, self.nb = p, nb
         self.starts = list(range(0, p, nb))
-        D = np.empty((B, len(self.starts), nb, nb))
-        for j, j0 in enumerate(self.starts):
-            m = min(nb, p - j0)
-            if m < nb:
-                D[:, j] = np.eye(nb)
-            D[:, j, :m, :m] = L[:, j0:j0 + m, j0:j0 + m]
+        L = S  # overwritten in place, block column by block column; its upper triangle is never read
+        self.Dinv = np.empty((B, len(self.starts), nb, nb)) if len(self.starts) > 1 else None
+        self.offdiag = np.zeros(B)
         with np.errstate(all="ignore"):
-            self.Dinv = _triangular_inverse(D.reshape(-1, nb, nb)).reshape(D.shape)
+            for j, j0 in enumerate(self.starts):
+                j1 = min(j0 + nb, p)
+                m = j1 - j0
+                Ljj = _cholesky_lower(L[:, j0:j1, j0:j1])
+                L[:, j0:j1, j0:j1] = Ljj
+                if m < nb:
+                    D = np.zeros((B, nb, nb))
+                    D[:, range(m, nb), range(m, nb)] = 1.0
+                    D[:, :m, :m] = Ljj
+                else:
+                    D = Ljj
+                X = _triangular_inverse(D)
+                if self.Dinv is None:
+                    self.Dinv = X[:, None]
+                else:
+                    self.Dinv[:, j] = X
+                if j1 == p:
+                    break
+                Xm = X[:, :m, :m]
+                Sij = L[:, j1:, j0:j1]
+                R = Ljj @ Xm
+                R.reshape(B, m * m)[:, :: m + 1] -= 1.0
+                self.offdiag += np.sqrt(np.einsum("bij,bij->b", Sij, Sij)) * (
+                    np.sqrt(np.einsum("bij,bij->b", R, R))
+                    + 2 * _gamma(m) * np.sqrt(np.einsum("bij,bij->b", Ljj, Ljj) * np.einsum("bij,bij->b", Xm, Xm)))
+                Lij = Sij @ np.swapaxes(Xm, -1, -2)
+                L[:, j1:, j0:j1] = Lij
+                for i0 in range(j1, p, nb):  # trailing update, lower block triangle only
+                    i1 = min(i0 + nb, p)
+                    L[:, i0:i1, j1:i1] -= Lij[:, i0 - j1:i1 - j1] @ np.swapaxes(Lij[:, : i1 - j1], -1, -2)
+        self.offdiag *= np.sqrt(2.0)
+        self.L = L
         self.DinvT = np.swapaxes(self.Dinv, -1, -2)
+
+    def diagonal(self) -> np.ndarray:
+        return self.L.reshape(self.L.shape[0], self.p * self.p)[:, :: self.p + 1]
 
     def solve(self, b: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
         """(L L^T)^{-1} b for b (B, p), or for the patterns ``idx`` only (b then (len(idx), p))."""
-        L, p, nb = self.L, self.p, self.nb
-        Dinv, DinvT = self.Dinv, self.DinvT
+        L, Dinv, DinvT, p, nb = self.L, self.Dinv, self.DinvT, self.p, self.nb
         if idx is not None and idx.size != L.shape[0]:
             L, Dinv, DinvT = L[idx], Dinv[idx], DinvT[idx]
         x = np.empty(b.shape + (1,))
@@ -300,6 +342,34 @@ class _CholeskySolver:
         return x[..., 0]
 
 
+#: Allowance in the shift for the explicit-inverse term of a multi-block factorization (relative to tau).
+_OFFDIAG_ALLOWANCE = 1e-11
+
+
+def _certified_cholesky(G: np.ndarray, tau: np.ndarray, n_terms: int, kappa: float) -> tuple[_Factor, np.ndarray, np.ndarray]:
+    r"""Shifted Cholesky factorization with Rump's certificate (module docstring), in place on ``G``.
+
+    ``G`` (B, p, p) is the computed Gram matrix of a matrix :math:`M` with :math:`\|M\|_F^2 =` ``tau`` (B,)
+    whose entries are sums of ``n_terms`` products bounded by :math:`\gamma_{\text{n\_terms}}|M|^\top|M|`.
+    ``G`` is overwritten by the factor (its lower triangle).  Returns ``(factor, ok, t)``: ``ok`` certifies
+    :math:`\lambda_{\min}(M^\top M)\ge\kappa\tau`.  A multi-block factorization adds
+    :data:`_OFFDIAG_ALLOWANCE` :math:`\tau` to the shift and is accepted only if its a posteriori term
+    (:class:`_Factor`) stays below that allowance."""
+    p = G.shape[-1]
+    flat = G.reshape(G.shape[0], p * p)
+    diag = flat[:, :: p + 1]
+    tr = diag.sum(axis=-1)
+    g = _gamma(p + 1)
+    delta = (g / (1 - g)) * (1 + _U) * tr + _gamma(n_terms) * (1 + _U) * tau + _U * diag.max(axis=-1)
+    delta += 8.0 * (n_terms + 2) * p * _SUBNORMAL
+    allowance = _OFFDIAG_ALLOWANCE * tau if p > _block_size(p) else 0.0
+    t = kappa * tau + delta + allowance
+    diag -= t[:, None]
+    factor = _Factor(G)
+    ok = np.all(factor.diagonal() > 0, axis=-1) & (tau > 0) & (factor.offdiag <= allowance)
+    return factor, ok, t
+
+
 def _pow2_exponent(amax: np.ndarray, free: int) -> np.ndarray:
     """Exponents k with amax * 2^-k in [0.5, 1) where amax lies outside [2^-free, 2^free], else 0."""
     k = np.frexp(amax)[1]
@@ -309,6 +379,18 @@ def _pow2_exponent(amax: np.ndarray, free: int) -> np.ndarray:
 # --- K1 products ---------------------------------------------------------------------------------------
 class _Data:
     """X (shared, (d0, N), or batched, (B, d0, N)) with the derived arrays the products need."""
+
+    _last: "tuple[np.ndarray, _Data] | None" = None
+
+    @classmethod
+    def shared_cached(cls, X: np.ndarray) -> "_Data":
+        """The _Data of a shared X, reused while successive calls pass the same values (the samplers)."""
+        last = cls._last
+        if last is not None and last[0].shape == X.shape and np.array_equal(last[0], X):
+            return last[1]
+        data = cls(X)
+        cls._last = (X.copy(), data)
+        return data
 
     def __init__(self, X: np.ndarray) -> None:
         self.X = X
@@ -320,6 +402,12 @@ class _Data:
         self.sym[j, l] = self.sym[l, j] = np.arange(j.size)
         self.Zt = np.ascontiguousarray(np.swapaxes(X[..., j, :] * X[..., l, :], -1, -2))  # (.., N, q)
         self.col_norm2 = np.einsum("...jn,...jn->...n", X, X)  # (.., N)
+
+    def xtx(self) -> np.ndarray:
+        """X^T X (N, N), K1's second factor, computed once."""
+        if getattr(self, "_xtx", None) is None:
+            self._xtx = self.XT @ self.X
+        return self._xtx
 
     def take(self, idx: np.ndarray) -> "_Data":
         return self if self.shared else _Data(self.X[idx])
@@ -476,7 +564,7 @@ def _tall(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock, reduce: bool
         dummy = np.where(tau[red] > 0, tau[red] / np.maximum(p - dropped.sum(axis=-1), 1), 1.0)
         diag[red] += dropped * dummy[:, None]
     clock.lap("gram")
-    L, ok, t = _certified_cholesky(G, tau, n + 2, TALL_KAPPA)
+    factor, ok, t = _certified_cholesky(G, tau, n + 2, TALL_KAPPA)
     if reduce:  # only reduced patterns, with every subset X_S certified
         reduced = np.zeros(B, dtype=bool)
         reduced[red[~bad]] = True
@@ -484,33 +572,43 @@ def _tall(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock, reduce: bool
     clock.lap("factor")
     if not np.any(ok):
         return np.zeros((B, n)), ok, n_reduced
-    L[~ok] = np.eye(p)  # keep every solve defined; those results are discarded
-    with np.errstate(all="ignore"):
-        solver = _CholeskySolver(L)
+    with np.errstate(all="ignore"):  # patterns whose factorization failed carry NaN; discarded below
+        solver = factor
         b = data.times_t(Ar, Yb)
         c = solver.solve(b)
-        for _ in range(GRAM_REFINEMENT_STEPS):  # G holds G - tI
-            c += solver.solve(b - (G @ c[:, :, None])[..., 0] - t[:, None] * c)
         e = Yb - data.times(Ar, c)
         clock.lap("solve")
         g = data.times_t(Ar, e)
         ynorm = np.linalg.norm(y)
         tol = ACCURACY_GUARD * ynorm
         est = np.full(B, np.inf)  # sqrt(g^T (L L^T)^{-1} g), an upper estimate of ||P e|| = ||e - e_A||
-        idx = np.flatnonzero(ok)
+        active = ok.copy()
         for step in range(DATA_REFINEMENT_STEPS + 1):
-            if idx.size == 0:
+            count = int(active.sum())
+            if count == 0:
                 break
-            dc = solver.solve(g[idx], idx)
-            est[idx] = np.sqrt(np.abs(np.einsum("bp,bp->b", g[idx], dc)))
-            more = ~(est[idx] <= tol)
-            if step == DATA_REFINEMENT_STEPS or not np.any(more):
-                break
-            idx, dc = idx[more], dc[more]  # one step of the corrected semi-normal equations
-            sub = data.take(idx)
-            c[idx] += dc
-            e[idx] = Yb[idx] - sub.times(Ar[idx], c[idx])
-            g[idx] = sub.times_t(Ar[idx], e[idx])
+            if 4 * count >= B:  # most patterns still refine: whole-batch arrays, masked update
+                dc = solver.solve(g)
+                est = np.where(active, np.sqrt(np.abs(np.einsum("bp,bp->b", g, dc))), est)
+                active &= ~(est <= tol)
+                if step == DATA_REFINEMENT_STEPS or not active.any():
+                    break
+                c += dc * active[:, None]  # one step of the corrected semi-normal equations
+                e = Yb - data.times(Ar, c)
+                g = data.times_t(Ar, e)
+            else:  # the few that remain
+                idx = np.flatnonzero(active)
+                dc = solver.solve(g[idx], idx)
+                est[idx] = np.sqrt(np.abs(np.einsum("bp,bp->b", g[idx], dc)))
+                active[idx] = ~(est[idx] <= tol)
+                if step == DATA_REFINEMENT_STEPS or not active.any():
+                    break
+                keep = active[idx]
+                idx, dc = idx[keep], dc[keep]
+                sub = data.take(idx)
+                c[idx] += dc
+                e[idx] = Yb[idx] - sub.times(Ar[idx], c[idx])
+                g[idx] = sub.times_t(Ar[idx], e[idx])
         cert = ok & (est <= tol) & (np.linalg.norm(g, axis=-1) <= ORTHOGONALITY_GUARD * np.sqrt(tau) * ynorm)
         if n_reduced:  # the reduced problems' answers, checked against the original M
             sub = data.take(red)
@@ -526,7 +624,7 @@ def _wide(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock) -> tuple[np.
     """Certified residuals for p >= N: dead points removed exactly, the live rows certified independent."""
     B, d1, n = A.shape
     dead = ~np.any(A != 0, axis=-2)  # (B, N)
-    K = (np.swapaxes(A, -1, -2) @ A) * (data.XT @ data.X)
+    K = (np.swapaxes(A, -1, -2) @ A) * data.xtx()
     diag = K.reshape(B, n * n)[:, :: n + 1]
     tau = diag.sum(axis=-1)
     dummy = np.where(tau > 0, tau / np.maximum((~dead).sum(axis=-1), 1), 1.0)
@@ -579,7 +677,8 @@ def certified_residual(A, X, y) -> tuple[np.ndarray, np.ndarray]:
     for name, arr in (("A", A), ("X", X), ("y", y)):
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name} must be finite (no NaN or inf)")
-    e, ok, (_, _, _, ky, batch) = _certified(A, X, y, _Clock())
+    with _blas_threads(A.shape[-2] * X.shape[-2]):
+        e, ok, (_, _, _, ky, batch) = _certified(A, X, y, _Clock())
     e[~ok] = np.nan
     return np.ldexp(e, ky).reshape(batch + (e.shape[-1],)), ok.reshape(batch)
 
@@ -603,7 +702,7 @@ def _certified(A: np.ndarray, X: np.ndarray, y: np.ndarray, clock: _Clock):
         A = np.ldexp(A, -ka[:, None, None])
     ky = int(_pow2_exponent(np.abs(y).max(), 0))
     y = np.ldexp(y, -ky)
-    data = _Data(X)
+    data = _Data.shared_cached(X) if X.ndim == 2 else _Data(X)
     clock.lap("scale")
     if p < n:
         e = np.empty((B, n))
@@ -635,6 +734,11 @@ def _certified(A: np.ndarray, X: np.ndarray, y: np.ndarray, clock: _Clock):
 def auto_residual(A: np.ndarray, X: np.ndarray, y: np.ndarray, rtol: float | None = None) -> np.ndarray:
     """``dlm_residual(method="auto")`` on validated arrays: the certified fast path, then for what it
     does not certify Householder QR (p < N) and, where QR refuses, the SVD, as ``khatri_rao`` does."""
+    with _blas_threads(A.shape[-2] * X.shape[-2]):
+        return _auto(A, X, y, rtol)
+
+
+def _auto(A: np.ndarray, X: np.ndarray, y: np.ndarray, rtol: float | None) -> np.ndarray:
     from .khatri_rao import _augmented, _residual_from_r, _residual_qr, _residual_svd
 
     clock = _Clock()
