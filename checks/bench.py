@@ -48,6 +48,10 @@ class BenchRow:
     fallback_fraction: float = 0.0
     #: fraction certified through a K3 reduction (structural rank loss)
     reduced_fraction: float = 0.0
+    #: GEMM rate (p x N by N x p, GFLOP/s) measured between the vectorized runs, with the samplers'
+    #: BLAS threads (median), and that thread count
+    gemm_gflops: float = float("nan")
+    gemm_threads: int = 0
 
     @property
     def ratio(self) -> float:
@@ -111,9 +115,11 @@ def gemm_rate(m: int, k: int, n: int, *, threads: int | None = None, repeats: in
     return GemmRate(m, k, n, used, 2.0 * m * k * n / statistics.median(times) / 1e9)
 
 
-def _median_time(run, repeats: int) -> tuple[float, object]:
+def _median_time(run, repeats: int, between=None) -> tuple[float, object]:
     times, out = [], None
     for _ in range(repeats):
+        if between is not None:
+            between()
         t = time.perf_counter()
         out = run()
         times.append(time.perf_counter() - t)
@@ -121,23 +127,35 @@ def _median_time(run, repeats: int) -> tuple[float, object]:
 
 
 def run_benchmark(repeats: int = 3, seed: int = 0, eps: float = 0.1, rho: float = 0.0,
-                  sizes=SIZES) -> list[BenchRow]:
-    """Run both samplers at each size; raise if they disagree on the event count."""
-    rows = []
-    for n, d0, d1, samples in sizes:
-        rng = np.random.default_rng(seed)
-        X = rng.standard_normal((d0, n))
-        y = rng.integers(0, 2, n).astype(float)
-        with _lstsq.collect_stats() as stats:
-            t_fast, fast = _median_time(
-                lambda: sample_bad_region_event(X, y, d1, eps, rho, n_samples=samples, rng=seed + 1), repeats)
-        t_loop, slow = _median_time(
-            lambda: sample_bad_region_event_loop(X, y, d1, eps, rho, n_samples=samples, rng=seed + 1), repeats)
-        if fast.successes != slow.successes:
-            raise RuntimeError(f"samplers disagree at N={n}: {fast.successes} vs {slow.successes} events")
-        per_w = 1e6 / (repeats * samples)
-        stage_us = {s: stats.times.get(s, 0.0) * per_w for s in STAGES}
-        stage_us["other"] = max(0.0, t_fast / samples * 1e6 - sum(stage_us.values()))
-        rows.append(BenchRow(n, d0, d1, samples, samples / t_fast, samples / t_loop, fast.successes, stage_us,
-                             stats.fallback_fraction, stats.reduced / stats.patterns if stats.patterns else 0.0))
-    return rows
+                  sizes=SIZES, threads: int | None = 1) -> list[BenchRow]:
+    """Run both samplers at each size; raise if they disagree on the event count.
+
+    ``threads``: BLAS threads for both samplers (``None``: the library default).  The default is one,
+    the audit's setting (``sweeps.one_blas_thread``): on a shared 2-core machine a second thread makes
+    both samplers erratic (measured: the loop 10x slower at (256, 8, 16) with the other core busy)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads, user_api="blas"):
+        return [_bench_size(n, d0, d1, samples, repeats, seed, eps, rho) for n, d0, d1, samples in sizes]
+
+
+def _bench_size(n: int, d0: int, d1: int, samples: int, repeats: int, seed: int, eps: float, rho: float) -> BenchRow:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((d0, n))
+    y = rng.integers(0, 2, n).astype(float)
+    p = d0 * d1
+    gemms: list[GemmRate] = []
+    with _lstsq.collect_stats() as stats:
+        t_fast, fast = _median_time(
+            lambda: sample_bad_region_event(X, y, d1, eps, rho, n_samples=samples, rng=seed + 1), repeats,
+            between=lambda: gemms.append(gemm_rate(p, n, p, repeats=1)))
+    t_loop, slow = _median_time(
+        lambda: sample_bad_region_event_loop(X, y, d1, eps, rho, n_samples=samples, rng=seed + 1), repeats)
+    if fast.successes != slow.successes:
+        raise RuntimeError(f"samplers disagree at N={n}: {fast.successes} vs {slow.successes} events")
+    per_w = 1e6 / (repeats * samples)
+    stage_us = {s: stats.times.get(s, 0.0) * per_w for s in STAGES}
+    stage_us["other"] = max(0.0, t_fast / samples * 1e6 - sum(stage_us.values()))
+    return BenchRow(n, d0, d1, samples, samples / t_fast, samples / t_loop, fast.successes, stage_us,
+                    stats.fallback_fraction, stats.reduced / stats.patterns if stats.patterns else 0.0,
+                    statistics.median(g.gflops for g in gemms), gemms[0].threads)

@@ -252,20 +252,22 @@ def test_the_shift_is_a_condition_certificate():
 
 
 @pytest.mark.parametrize("p", [1, 3, 8, 15, 32, 40, 70, 300])
-def test_blocked_cholesky_and_solves(p):
-    """The batched blocked Cholesky factorization (diagonal blocks padded to a power of two) equals
-    LAPACK's, its explicit-inverse term is at rounding level, and it solves L L^T x = b to rounding."""
+@pytest.mark.parametrize("batch", [1, 3])
+def test_blocked_cholesky_and_solves(p, batch):
+    """The batched blocked Cholesky factorization (diagonal blocks padded to a power of two; one matrix
+    with several blocks goes to LAPACK) equals NumPy's, its explicit-inverse term is at rounding level,
+    and it solves L L^T x = b to rounding."""
     rng = np.random.default_rng(p)
-    M = rng.standard_normal((3, 2 * p + 3, p))
+    M = rng.standard_normal((batch, 2 * p + 3, p))
     G = np.swapaxes(M, -1, -2) @ M
     factor = _lstsq._Factor(G.copy())
     L = np.linalg.cholesky(G)
     assert np.allclose(np.tril(factor.L), L, rtol=0, atol=1e-12 * np.abs(L).max())
     assert np.all(factor.offdiag <= 1e-12 * np.trace(G, axis1=1, axis2=2))
-    b = rng.standard_normal((3, p))
+    b = rng.standard_normal((batch, p))
     x = factor.solve(b)
     assert np.allclose(np.einsum("bij,bj->bi", G, x), b, rtol=0, atol=1e-10 * np.abs(b).max())
-    idx = np.array([2, 0])
+    idx = np.array([batch - 1, 0])
     assert np.allclose(factor.solve(b[idx], idx), x[idx])
 
 
