@@ -3,90 +3,98 @@ r"""Certified least-squares residuals for stacks of Khatri-Rao systems: the fast
 For a pattern :math:`A\in\mathbb R^{d_1\times N}` and data :math:`X\in\mathbb R^{d_0\times N}` let
 :math:`M = (A\circ X)^\top\in\mathbb R^{N\times p}`, :math:`p = d_0d_1`, with rows
 :math:`m_n = a^{(n)}\otimes x^{(n)}`.  The residual :math:`e_A = (I - P)y`, :math:`P` the orthogonal projector
-onto :math:`\operatorname{range}(M)`, is computed here for a whole batch of patterns without ever forming
-:math:`M` and without an :math:`N\times p` factorization, and every result carries a certificate.  Results
-whose certificate fails are returned with ``certified = False``; :func:`auto_residual` recomputes them by
-Householder QR and, where that path refuses too, by the SVD (the routes of ``khatri_rao``).
+onto :math:`\operatorname{range}(M)`, is computed for a whole batch of patterns without forming :math:`M`
+and without an :math:`N\times p` factorization, and every result carries a certificate.  Results whose
+certificate fails come back with ``certified = False``; :func:`auto_residual` recomputes them by
+Householder QR and, where that path refuses too, by the SVD (the routes of ``khatri_rao``, unchanged).
 
-**Tall systems** (:math:`p < N`).  K1's structure gives the Gram matrix block by block,
+**Tall systems** (:math:`p < N`).  *Gram matrix by K1's structure*:
 
 .. math:: G = M^\top M,\qquad G_{(i,\cdot),(k,\cdot)} = X\operatorname{diag}(a_i\odot a_k)X^\top
           = \textstyle\sum_n A_{in}A_{kn}\,x^{(n)}x^{(n)\top},
 
-so for a shared :math:`X` the whole batch's Gram matrices are one matrix product of the
-:math:`d_1(d_1+1)/2` row products :math:`a_i\odot a_k` (each :math:`N` long) with the :math:`d_0(d_0+1)/2`
-products :math:`x_j\odot x_l`: :math:`Np^2` flops per pattern, the count of a symmetric rank-:math:`N`
-update, in a single large GEMM.  Products with :math:`M` and :math:`M^\top` are also one GEMM with
-:math:`X`: :math:`(Mc)_n = \sum_i A_{in}(CX)_{in}` and :math:`M^\top r = A\operatorname{diag}(r)X^\top`
-(:math:`c = \operatorname{vec} C`, :math:`C\in\mathbb R^{d_1\times d_0}`).
+so for a shared :math:`X` the batch's Gram matrices come from one GEMM (in cache-sized pieces) of the
+:math:`d_1(d_1+1)/2` row products :math:`a_i\odot a_k` with the :math:`d_0(d_0+1)/2` products
+:math:`x_j\odot x_l`: :math:`2N\tfrac{d_1(d_1+1)}2\tfrac{d_0(d_0+1)}2\approx Np^2/2` flops, half of a symmetric
+rank-:math:`N` update.  Products with :math:`M` and :math:`M^\top` are GEMMs with :math:`X` too:
+:math:`(Mc)_n = \sum_i A_{in}(CX)_{in}` and :math:`M^\top r = A\operatorname{diag}(r)X^\top`
+(:math:`c = \operatorname{vec} C`, :math:`C\in\mathbb R^{d_1\times d_0}`).  :math:`M` itself is never formed.
 
 *Condition certificate* (a shifted Cholesky factorization, after Rump, BIT 46 (2006) 433-452).  With
-:math:`u = 2^{-53}`, :math:`\gamma_k = ku/(1-ku)`, :math:`\tau = \|M\|_F^2 = \operatorname{tr}G` and
-:math:`\hat G` the computed Gram matrix, the factorization :math:`LL^\top = \operatorname{fl}(\hat G - tI)` is
+:math:`u = 2^{-53}`, :math:`\gamma_k = ku/(1-ku)`, :math:`\tau = \operatorname{tr}\hat G` (:math:`=\|M\|_F^2` to
+rounding) and :math:`\hat G` the computed Gram matrix, :math:`LL^\top = \operatorname{fl}(\hat G - tI)` is
 attempted with
 
 .. math:: t = \kappa\,\tau + \delta,\qquad
           \delta = \tfrac{\gamma_{p+1}}{1-\gamma_{p+1}}(1+u)\operatorname{tr}\hat G
                  + \gamma_{N+2}(1+u)\,\tau + u\max_k \hat g_{kk} + \eta .
 
-If it completes with a positive diagonal, then :math:`\lambda_{\min}(M^\top M)\ge\kappa\tau`, i.e.
+If it completes with a positive diagonal, :math:`\lambda_{\min}(M^\top M)\ge\kappa\tau`, i.e.
 :math:`\sigma_{\min}(M)\ge\sqrt\kappa\,\|M\|_F`, rigorously: :math:`M^\top M = LL^\top - \Delta + tI - F - E`
 with :math:`\|\Delta\|_2 \le \gamma_{p+1}\||L||L^\top|\|_2 \le \tfrac{\gamma_{p+1}}{1-\gamma_{p+1}}
-\operatorname{tr}\operatorname{fl}(\hat G - tI)` (Cholesky's backward error, Higham, *Accuracy and
-Stability*, Thm 10.3), :math:`\|F\|_2\le u\max_k\hat g_{kk}` (the subtraction of :math:`t`) and
-:math:`\|E\|_F\le\gamma_{N+2}\|M\|_F^2` (each entry of :math:`\hat G` is a sum of :math:`N` products of four
-factors, bounded entrywise by :math:`\gamma_{N+2}|M|^\top|M|`, then Cauchy-Schwarz); :math:`\eta` bounds the
-absolute effect of underflow, negligible after the power-of-two scaling below.  So the
-factorization's success *is* a condition certificate, with :math:`\kappa =` :data:`TALL_KAPPA`.
+\operatorname{tr}\operatorname{fl}(\hat G - tI)` (Cholesky's backward error, Higham, *Accuracy and Stability of
+Numerical Algorithms*, Thm 10.3), :math:`\|F\|_2\le u\max_k\hat g_{kk}` (the subtraction of :math:`t`) and
+:math:`\|E\|_2\le\|E\|_F\le\gamma_{N+2}\|M\|_F^2` (each entry of :math:`\hat G` is a sum of :math:`N` products of
+four numbers, so :math:`|E|\le\gamma_{N+2}|M|^\top|M|`, then Cauchy-Schwarz); :math:`\eta` bounds underflow,
+negligible after the power-of-two scaling below.  The factorization is blocked and batched
+(:class:`_Factor`); when it uses explicit inverses of its diagonal blocks it adds an a posteriori term,
+covered by a further :data:`_OFFDIAG_ALLOWANCE` :math:`\tau` in :math:`t`.  So success *is* the condition
+certificate, :math:`\kappa =` :data:`TALL_KAPPA` :math:`=10^{-12}` (``cond(M)`` below about
+:math:`10^6/\sqrt p`).  It also gives :math:`M^\top M \succeq LL^\top`, used next.
 
-*Solution and residual*.  :math:`c_0 = (LL^\top)^{-1}M^\top y`, one refinement step on the normal equations
-:math:`c_1 = c_0 + (LL^\top)^{-1}(M^\top y - \hat Gc_0)` (the shift costs a factor
-:math:`t/\lambda_{\min}\le\kappa\,\tau/\lambda_{\min}` per step, the rounding of :math:`\hat G` about
-:math:`u\,\operatorname{cond}(M)^2`), then :math:`e = y - Mc_1`.  Triangular solves are blocked: diagonal
-blocks inverted once per factorization, the rest matrix products, vectorized over the batch.
+*Solution, refinement and error estimate.*  :math:`c = (LL^\top)^{-1}M^\top y`, :math:`e = y - Mc`,
+:math:`g = M^\top e`, then the estimate :math:`\varepsilon = (g^\top(LL^\top)^{-1}g)^{1/2}`.  For any
+:math:`c`, :math:`e - e_A = Pe = M(M^\top M)^{-1}M^\top e`, so :math:`\|e - e_A\| = (g^\top(M^\top M)^{-1}g)^{1/2}
+\le\varepsilon` because :math:`M^\top M\succeq LL^\top`.  While :math:`\varepsilon >` :data:`ACCURACY_GUARD`
+:math:`\|y\|` (:math:`10^{-12}`), one step of the corrected semi-normal equations in data space
+(:math:`c \leftarrow c + (LL^\top)^{-1}g`, Björck), at most :data:`DATA_REFINEMENT_STEPS` = 3; each step
+multiplies the error by about :math:`t/\lambda_{\min} + u\operatorname{cond}(M)^2`, typically :math:`10^{-7}`.
 
-*Orthogonality certificate*: :math:`\|M^\top e\|_2\le 10^{-10}\|M\|_F\|y\|_2` (:data:`ORTHOGONALITY_GUARD`, the
-guard of the QR path).  A pattern whose Cholesky factorization succeeded but that fails it gets one
-refinement step in data space, :math:`c_2 = c_1 + (LL^\top)^{-1}M^\top e` (the corrected semi-normal
-equations, Björck), and is checked again.
+*Acceptance*: the factorization succeeded, :math:`\varepsilon\le 10^{-12}\|y\|`, and
+:math:`\|M^\top e\|\le 10^{-12}\|M\|_F\|y\|` (:data:`ORTHOGONALITY_GUARD`, 100 times stricter than the QR
+path's :math:`10^{-10}`).  *Why accepted results are accurate*: with :math:`\hat e` the stored result,
+:math:`\tilde e = y - Mc` exactly and :math:`\hat g` the computed :math:`M^\top\hat e`,
 
-*Why accepted results are accurate.*  For any :math:`c`, :math:`e = y - Mc` satisfies
-:math:`e - e_A = Pe = M(M^\top M)^{-1}M^\top e`, so
+.. math:: \|\hat e - e_A\| \le \|P\hat e\| + 2\|\hat e - \tilde e\|
+          \le \underbrace{\varepsilon}_{\le 10^{-12}\|y\|} + \frac{\|\hat g - M^\top\hat e\|}{\sigma_{\min}(M)}
+          + 2\gamma_{p+1}(\|y\| + \|M\|_F\|c\|),
 
-.. math:: \|e - e_A\|_2 \le \frac{\|M^\top e\|_2}{\sigma_{\min}(M)}
-          \le \frac{10^{-10}\|M\|_F\|y\|_2}{\sqrt\kappa\,\|M\|_F} = 10^{-10}\kappa^{-1/2}\,\|y\|_2,
-
-plus the rounding of the last subtraction :math:`y - Mc` and of :math:`M^\top e`, of order
-:math:`u(\|y\| + \|M\|\|c\|)` and :math:`\gamma_N\|M\|_F\|e\|` (what any backward-stable solver also
-commits).  With :math:`\kappa = 10^{-6}` (``cond(M)`` below about :math:`10^3/\sqrt p`) the bound is
-:math:`10^{-7}\|y\|`; in practice :math:`\|M^\top e\|` sits near :math:`u\sqrt N\|M\|_F\|y\|` and the
-agreement with the SVD is about :math:`10^{-14}\|y\|`.
+where :math:`\|\hat g - M^\top\hat e\|\le\gamma_{N+2}\|M\|_F\|\hat e\|` and :math:`\sigma_{\min}(M)\ge
+10^{-6}\|M\|_F`: the second term is at most :math:`10^6\gamma_{N+2}\|\hat e\|` in the worst case
+(:math:`7\cdot10^{-9}\|y\|` at :math:`N = 64`), about :math:`10^6u\sqrt N\|\hat e\|` with rounding errors of
+random sign; the last is the rounding any backward-stable solver commits on :math:`y - Mc`, up to the
+rounding of the solve inside :math:`\varepsilon`.  Measured agreement with the SVD: below
+:math:`10^{-12}\|y\|`.
 
 *Structural rank loss* (K3).  Patterns whose factorization fails are mostly rank-deficient for a
 structural reason: two neurons :math:`i, k` whose rows differ on a set :math:`S` of fewer than :math:`d_0`
-points (``|S| = 0``: duplicated rows), or, when one of the two values of :math:`A` is 0, a neuron active
+points (:math:`|S| = 0`: duplicated rows), or, when one of the two values of :math:`A` is 0, a neuron active
 on fewer than :math:`d_0` points (the pair with a zero row).  Then, exactly,
-:math:`\operatorname{range}(M) = \operatorname{range}(M_{-k}) + \mathbb R^S`, because block :math:`k` is block
-:math:`i` plus :math:`\operatorname{diag}(a_k - a_i)X^\top`, whose range is all vectors supported on
-:math:`S` when the columns :math:`x^{(n)}, n\in S` are linearly independent.  So :math:`e_S = 0` and the rest
-of :math:`e` is the residual of the problem without neuron :math:`k` and without the points :math:`S` (their rows
-removed).  Reductions are applied one at a time until none applies (two-valued patterns only); the
-independence of each :math:`X_S` is certified by the same shifted Cholesky test on :math:`X_S^\top X_S`, the
-removed neuron's block is replaced by a multiple of the identity (decoupled, its coefficients are zero),
-and the reduced problem is then certified like any other.  Dead points (all-zero columns of :math:`A`)
-have zero rows in :math:`M`, so :math:`e_n = y_n` for them without any special step.  Accepted reduced
-patterns are also checked against the *original* :math:`M`: :math:`\|M^\top e\|\le 10^{-10}\|M\|_F\|y\|`.
+:math:`\operatorname{range}(M) = \operatorname{range}(M_{-k}) + \mathbb R^S`: block :math:`k` is block :math:`i`
+plus :math:`\operatorname{diag}(a_k - a_i)X^\top`, whose range is every vector supported on :math:`S` when
+the :math:`x^{(n)}, n\in S` are linearly independent.  So :math:`e_S = 0` and the rest of :math:`e` is the
+residual of the problem without neuron :math:`k` and without the rows :math:`S`.  One pass over all the
+patterns a call did not certify applies the reductions one at a time until none applies (two-valued
+patterns only); each :math:`X_S` is certified of full column rank by the same shifted Cholesky test on
+:math:`X_S^\top X_S` (:data:`SUBSET_KAPPA`), the removed neuron's block is replaced by a multiple of the
+identity (decoupled: its coefficients are 0), and the reduced problem is certified like any other and
+checked once more against the *original* :math:`M` (:math:`\|M^\top e\|\le 10^{-12}\|M\|_F\|y\|`).  Dead
+points (all-zero columns of :math:`A`) have zero rows in :math:`M`: :math:`e_n = y_n` with no special step.
 
-**Wide systems** (:math:`p \ge N`).  Dead points are removed exactly (their rows of :math:`M` are zero;
-:math:`e_n = y_n`), and the other rows are certified linearly independent by the shifted Cholesky test on
-K1's :math:`N\times N` Gram matrix :math:`(A^\top A)\odot(X^\top X)` (dead rows and columns replaced by the
-identity, :math:`\kappa =` :data:`WIDE_KAPPA`, rounding term :math:`\gamma_{d_0+d_1+1}`).  Then
-:math:`\operatorname{range}(M) = \mathbb R^{\text{live}}` and :math:`e` is :math:`y` on the dead points and 0 elsewhere,
-exactly, with nothing solved.
+**Wide systems** (:math:`p \ge N`).  Dead points are removed exactly (:math:`e_n = y_n`) and the other rows
+are certified linearly independent by the shifted Cholesky test on K1's :math:`N\times N` Gram matrix
+:math:`(A^\top A)\odot(X^\top X)` (dead rows and columns replaced by the identity, :math:`\kappa =`
+:data:`WIDE_KAPPA`, rounding term :math:`\gamma_{d_0+d_1+1}`).  Then
+:math:`\operatorname{range}(M) = \mathbb R^{\text{live}}` and :math:`e` is :math:`y` on the dead points and 0
+elsewhere, exactly, with nothing solved.
 
-**Scale invariance.**  :math:`X`, each pattern and :math:`y` are scaled by exact powers of two
-(``frexp``/``ldexp``) before any product is formed, so the results do not depend on their scales (no
-overflow of the Gram matrices at :math:`10^{\pm150}`, none of :math:`\|y\|^2` at :math:`10^{\pm300}`).
+**Scale invariance.**  :math:`X`, each pattern (outside :math:`[2^{-64}, 2^{64}]`) and :math:`y` are scaled by
+exact powers of two (``frexp``/``ldexp``) before any product is formed and the residual is scaled back,
+so results do not depend on the scales (no overflow of the Gram matrices at :math:`10^{\pm150}`, none of
+:math:`\|y\|^2` at :math:`10^{\pm300}`); scaling by a power of two gives the same bits.
+
+**Threads.**  For :math:`p <` :data:`ONE_THREAD_BELOW_P` the products run with one BLAS thread
+(:func:`_blas_threads`).
 """
 
 from __future__ import annotations
@@ -669,10 +677,12 @@ def _wide(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock) -> tuple[np.
 
 
 # --- public entry points ------------------------------------------------------------------------------
-def _chunk(n: int, p: int, d1: int) -> int:
-    """Patterns per internal chunk: about 4 MB of temporaries (row products, Gram and factor)."""
-    per = 8 * (d1 * (d1 + 1) // 2 * n + 3 * p * p + 6 * d1 * n)
-    return max(1, (1 << 22) // per)
+def _chunk(n: int, p: int, d1: int, d0: int) -> int:
+    """Patterns per internal chunk: about 4 MB of temporaries (Gram and factor, row-product GEMM output,
+    pattern-sized arrays), at least 32.  Measured (CPU time, 2-core machine): 64 to 128 patterns best at
+    (64, 4, 8) (256 or more: 30-50% slower, cache), about 32 at (256, 8, 16) (4: 45% slower, overhead)."""
+    per = 8 * (p * p + d1 * (d1 + 1) // 2 * d0 * (d0 + 1) // 2 + 6 * d1 * n)
+    return max(32, (1 << 22) // per)
 
 
 def certified_residual(A, X, y) -> tuple[np.ndarray, np.ndarray]:
@@ -740,7 +750,7 @@ def _certified(A: np.ndarray, X: np.ndarray, y: np.ndarray, clock: _Clock):
     if p < n:
         e = np.empty((B, n))
         ok = np.empty(B, dtype=bool)
-        step = _chunk(n, p, d1)
+        step = _chunk(n, p, d1, d0)
         for s in range(0, B, step):
             sl = slice(s, min(s + step, B))
             e[sl], ok[sl], _ = _tall(A[sl], data if data.shared else _Data(X[sl]), y, clock)

@@ -313,21 +313,28 @@ def dlm_residual(A, X, y, *, rtol: float | None = None, return_rank: bool = Fals
     r"""The residual :math:`e_A = (I - P)y` shared by every DLM of the region :math:`\mathcal D_A` (K5, Lemma 2).
 
     :math:`P` projects onto the row space of :math:`A\circ X`, i.e. the column space of
-    :math:`M = (A\circ X)^\top \in \mathbb R^{N\times d_0d_1}`.  Never by normal equations:
+    :math:`M = (A\circ X)^\top \in \mathbb R^{N\times d_0d_1}`.
 
     * ``method="svd"``: SVD of :math:`M`; singular values :math:`s_k > \text{rtol}\cdot s_{\max}` count,
       default :math:`\text{rtol} = \max(N, d_0d_1)\,\varepsilon_{\text{machine}}` (NumPy's ``matrix_rank`` rule).
-    * ``method="auto"`` (default, about 2-7x faster in batches): when :math:`d_0d_1 < N`, Householder QR
-      of :math:`[M \mid y]` (the ``R`` factor only) and a triangular solve for the least-squares
-      coefficients :math:`c`, then :math:`e = y - Mc`.  A pattern is accepted only if every
-      :math:`|r_{kk}| > 10^{-8}\max_j|r_{jj}|` (an exactly dependent column, the rank deficiency of K3,
-      makes its :math:`r_{kk}` vanish) and the certificate :math:`\|M^\top e\| \le 10^{-10}\|M\|_F\|y\|`
-      holds; every other pattern is recomputed by the SVD.  When :math:`d_0d_1 \ge N`: rank :math:`N`
-      (hence :math:`e_A = 0`) is certified from the eigenvalues of the Gram matrix
-      :math:`(A^\top A)*(X^\top X)` (K1, :math:`N^2(d_0+d_1)` flops) when
-      :math:`\lambda_{\min} > 10^{-10}\lambda_{\max}`, i.e. :math:`\operatorname{cond}(A\circ X) < 10^{5}`,
-      far above the eigenvalues' rounding error; nothing is solved from the Gram matrix, and every other
-      pattern goes to the SVD.
+    * ``method="auto"`` (default): a certified fast path (``numeric/_lstsq.py``, where the math and the
+      constants are), then Householder QR, then the SVD, each for what the previous one did not certify.
+      When :math:`d_0d_1 < N`: Gram matrix :math:`M^\top M` by K1's structure (one GEMM for the batch,
+      :math:`M` never formed), Cholesky factorization of :math:`M^\top M - tI` whose success certifies
+      :math:`\sigma_{\min}(M)^2 \ge 10^{-12}\|M\|_F^2` (Rump's shift, rounding included), refinement by the
+      corrected semi-normal equations; a pattern is accepted only if the a posteriori bound
+      :math:`(g^\top(LL^\top)^{-1}g)^{1/2} \ge \|e - e_A\|`, :math:`g = M^\top e`, is at most :math:`10^{-12}\|y\|`
+      and :math:`\|M^\top e\| \le 10^{-12}\|M\|_F\|y\|`.  Structurally rank-deficient patterns (K3: two
+      neurons whose rows differ on fewer than :math:`d_0` points, or a neuron active on fewer) fail that
+      factorization; they are reduced exactly (those points fitted, that neuron dropped) and certified
+      the same way.  The rest goes to Householder QR of
+      :math:`[M \mid y]`, accepted if every :math:`|r_{kk}| > 10^{-8}\max_j|r_{jj}|` and
+      :math:`\|M^\top e\| \le 10^{-10}\|M\|_F\|y\|`, else to the SVD.  When :math:`d_0d_1 \ge N`: dead points
+      (no neuron active) get :math:`e_n = y_n`, and :math:`e = 0` on the others once the shifted Cholesky
+      factorization of K1's :math:`N\times N` Gram matrix :math:`(A^\top A)*(X^\top X)` (dead points removed)
+      certifies that their rows are independent (:math:`\lambda_{\min} > 10^{-10}\operatorname{tr}`); every other
+      pattern goes to the SVD.  Inputs are scaled by powers of two first (results do not depend on the
+      scales of :math:`X` and :math:`y`).
 
     Both give the same vector up to rounding where the SVD's rank decision is unambiguous (tested).
     Batched: one call for all patterns.
