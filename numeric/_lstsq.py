@@ -678,11 +678,11 @@ def _wide(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock) -> tuple[np.
 
 # --- public entry points ------------------------------------------------------------------------------
 def _chunk(n: int, p: int, d1: int, d0: int) -> int:
-    """Patterns per internal chunk: about 4 MB of temporaries (Gram and factor, row-product GEMM output,
-    pattern-sized arrays), at least 32.  Measured (CPU time, 2-core machine): 64 to 128 patterns best at
-    (64, 4, 8) (256 or more: 30-50% slower, cache), about 32 at (256, 8, 16) (4: 45% slower, overhead)."""
+    """Patterns per internal chunk: about 8 MB of temporaries (Gram and factor, row-product GEMM output,
+    pattern-sized arrays), at most 128.  Measured (CPU time, 2-core machine): 64 to 128 patterns best at
+    (64, 4, 8) (256 or more: 30-50% slower, cache), 16 to 32 at (256, 8, 16) (4: 45% slower, overhead)."""
     per = 8 * (p * p + d1 * (d1 + 1) // 2 * d0 * (d0 + 1) // 2 + 6 * d1 * n)
-    return max(32, (1 << 22) // per)
+    return max(1, min(128, (1 << 23) // per))
 
 
 def certified_residual(A, X, y) -> tuple[np.ndarray, np.ndarray]:
