@@ -226,14 +226,67 @@ def _cmd_table1(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_sizes(text: str | None):
+    """--sizes "N:d0:d1[:samples],...": samples default to about the loop's second at that size."""
+    if text is None:
+        return bench.SIZES
+    sizes = []
+    for item in text.split(","):
+        fields = item.strip().split(":")
+        try:
+            values = [int(v) for v in fields]
+        except ValueError:
+            values = []
+        if len(values) not in (3, 4) or min(values) < 1:
+            raise _UsageError(f"--sizes: expected N:d0:d1[:samples] with positive integers; got {item.strip()!r}")
+        n, d0, d1 = values[:3]
+        samples = values[3] if len(values) == 4 else max(4, int(2e8 / (n * (d0 * d1) ** 2 + 1e5)))
+        flops = samples * n * (d0 * d1) ** 2  # the per-sample loop's least-squares solves dominate
+        if n > 16_384 or d0 * d1 > 4096 or flops > 1e12:
+            raise _UsageError(f"--sizes: {item.strip()!r} would take about {flops / 1e10:.0f} s or more per repeat "
+                              "(limits: N <= 16384, d0 d1 <= 4096, samples N (d0 d1)^2 <= 1e12)")
+        sizes.append((n, d0, d1, samples))
+    return tuple(sizes)
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
-    print(f"V2 sampler (eps = 0.1, ReLU), median of {args.repeats} runs; same draws for both samplers")
-    rows = [
-        (f"({r.n}, {r.d0}, {r.d1})", str(r.samples), f"{r.vectorized_per_s:.1f}", f"{r.loop_per_s:.1f}",
-         f"{r.ratio:.2f}x", str(r.events))
-        for r in bench.run_benchmark(repeats=args.repeats, seed=args.seed)
-    ]
-    _print_table(rows, ("(N, d0, d1)", "W drawn", "vectorized W/s", "loop W/s", "ratio", "events"))
+    import os
+
+    sizes = _bench_sizes(args.sizes)
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    default = bench.blas_threads()
+    threads = args.threads or None
+    used = f"{args.threads} BLAS thread{'s' if args.threads > 1 else ''}" if threads else f"the default {default} BLAS threads"
+    print(f"V2 sampler (eps = 0.1, ReLU), median of {args.repeats} runs; same draws for both samplers, both with "
+          f"{used} (machine default {default}; the certified residual itself uses one for d0 d1 < "
+          f"{_lstsq_threshold()}); load average {load}")
+    rows = bench.run_benchmark(repeats=args.repeats, seed=args.seed, sizes=sizes, threads=threads)
+    _print_table([(f"({r.n}, {r.d0}, {r.d1})", str(r.samples), f"{r.vectorized_per_s:.1f}", f"{r.loop_per_s:.1f}",
+                   f"{r.ratio:.2f}x", str(r.events), f"{100 * r.fallback_fraction:.2f}%", f"{100 * r.reduced_fraction:.2f}%")
+                  for r in rows],
+                 ("(N, d0, d1)", "W drawn", "vectorized W/s", "loop W/s", "ratio", "events", "fallback", "K3-reduced"))
+    print("\nTime per W in the vectorized sampler, microseconds (residual stages; other = patterns, MCE, Python)")
+    stages = [s for s in (*bench.STAGES, "other") if any(r.stage_us.get(s, 0.0) > 0 for r in rows)]
+    _print_table([(f"({r.n}, {r.d0}, {r.d1})", *(f"{r.stage_us.get(s, 0.0):.1f}" for s in stages),
+                   f"{1e6 / r.vectorized_per_s:.1f}") for r in rows], ("(N, d0, d1)", *stages, "total"))
+    print("\nDominant factorization (Gram matrix + Cholesky) against float64 GEMM of the Gram's size (p x N by N x p)")
+    out = []
+    for r in rows:
+        p = r.d0 * r.d1
+        nominal, executed = bench.factorization_flops(r.n, r.d0, r.d1)
+        one = bench.gemm_rate(p, r.n, p, threads=1)
+        dflt = bench.gemm_rate(p, r.n, p)
+        secs = r.factorization_s
+        rate = (lambda f: f / secs / 1e9) if secs > 0 else (lambda f: float("nan"))  # noqa: E731
+        out.append((f"({r.n}, {r.d0}, {r.d1})", f"{one.gflops:.1f}", f"{dflt.gflops:.1f} ({dflt.threads})",
+                    f"{r.gemm_gflops:.1f} ({r.gemm_threads})", f"{1e6 * secs:.1f}", f"{rate(nominal):.1f}",
+                    f"{rate(executed):.1f}", f"{rate(nominal) / r.gemm_gflops:.2f}", f"{rate(executed) / r.gemm_gflops:.2f}"))
+    _print_table(out, ("(N, d0, d1)", "GEMM 1 thread", "GEMM default", "GEMM in the run", "factorization us/W",
+                       "GF/s nominal", "GF/s executed", "nominal/GEMM", "executed/GEMM"))
+    print("GF/s: median of 5 (1 thread, default threads: after the runs) or of one per repeat, just before each "
+          "vectorized run with the samplers' threads (in the run; the ratios use it). Flops per W: nominal "
+          "N p^2 + p^3/3 (a symmetric rank-N update and Cholesky); executed, K1's product "
+          "2N d1(d1+1)/2 d0(d0+1)/2 + p^3/3, about half")
     return 0
 
 
@@ -257,6 +310,12 @@ def _check_output(flag: str, path: str, check: Callable[[str], object]) -> None:
         check(path)
     except OSError as exc:
         raise _UsageError(f"{flag} {path}: {exc.strerror or exc}") from None
+
+
+def _lstsq_threshold() -> int:
+    from vanishing_minima.numeric import _lstsq
+
+    return _lstsq.ONE_THREAD_BELOW_P
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
@@ -395,6 +454,10 @@ def _parser() -> _Parser:
     h.add_argument("--repeats", type=_int_arg(1, 100, "each repeat runs both samplers at three sizes, a few seconds"),
                    default=3, help="runs per measurement, 1..100 (median; default 3)")
     h.add_argument("--seed", type=_SEED, default=0, help="seed of data and draws, >= 0 (default 0)")
+    h.add_argument("--threads", type=_int_arg(0, 1024, "more BLAS threads than cores only oversubscribe"), default=1,
+                   help="BLAS threads for both samplers (default 1, as the audit; 0: the library default)")
+    h.add_argument("--sizes", default=None,
+                   help="sizes to run, N:d0:d1[:samples] separated by commas (default 64:4:8:3000,256:8:16:300,1024:16:32:24)")
     h.set_defaults(func=_cmd_bench)
     t1 = sub.add_parser("table1", help="E3 (the paper's Table 1): training MCE at params/N about 1 on real data")
     t1.add_argument("--digits", action="store_true", help="scikit-learn's 8x8 digits (0-4 vs 5-9)")

@@ -21,6 +21,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from . import _lstsq
+from ._lstsq import _augmented, _residual_svd
 from ._checks import as_array, as_matrix, check_labels, check_rho, check_same_columns, open_unit, positive_int
 
 __all__ = [
@@ -33,8 +35,6 @@ __all__ = [
     "dlm_residual",
     "mce",
     "GENERIC_RANK_MAX_CANDIDATES",
-    "QR_DIAGONAL_GUARD",
-    "QR_CERTIFICATE_GUARD",
 ]
 
 #: :func:`generic_rank` refuses inputs that need more candidate subspaces than this.
@@ -328,134 +328,41 @@ def generic_rank_brute_force(A, d0: int) -> int:
     return best
 
 
-def _residual_svd(M: np.ndarray, y: np.ndarray, rtol: float | None) -> tuple[np.ndarray, np.ndarray]:
-    """Residual of y against range(M) by SVD with a relative rank tolerance (rank-revealing)."""
-    U, s, _ = np.linalg.svd(M, full_matrices=False)
-    if rtol is None:
-        rtol = max(M.shape[-2:]) * np.finfo(float).eps
-    keep = s > rtol * s[..., :1]
-    coeff = (np.swapaxes(U, -1, -2) @ y) * keep
-    return y - (U @ coeff[..., None])[..., 0], keep.sum(axis=-1)
-
-
-#: Relative guards of the QR path of :func:`dlm_residual`.
-QR_DIAGONAL_GUARD = 1e-8
-QR_CERTIFICATE_GUARD = 1e-10
-WIDE_GRAM_GUARD = 1e-10
-
-
-def _augmented(A: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """[M | y] with M = (A o X)^T, shape (..., N, d1 d0 + 1), written in one pass (X may be batched too).
-
-    Stored as its transpose [A o X ; y^T] in C order, so each matrix is Fortran-contiguous (what LAPACK
-    reads without a transposing copy) and the product is written with the long axis N innermost.
-    """
-    batch, (d1, n), d0 = A.shape[:-2], A.shape[-2:], X.shape[-2]
-    out = np.empty(batch + (d1 * d0 + 1, n))
-    np.multiply(A[..., :, None, :], X[..., None, :, :], out=out[..., :-1, :].reshape(batch + (d1, d0, n)))
-    out[..., -1, :] = y
-    return np.swapaxes(out, -1, -2)
-
-
-def _back_substitution(R: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Solve R c = b for upper-triangular R, batched: a loop over the p rows, vectorized over the batch."""
-    p = R.shape[-1]
-    c = np.zeros(b.shape)
-    for k in range(p - 1, -1, -1):
-        acc = np.einsum("...j,...j->...", R[..., k, k + 1:], c[..., k + 1:]) if k < p - 1 else 0.0
-        c[..., k] = (b[..., k] - acc) / R[..., k, k]
-    return c
-
-
-def _residual_qr(aug: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Residual by Householder QR of [M | y] and back substitution; returns (e, accepted mask)."""
-    p = aug.shape[-1] - 1
-    Mt = np.swapaxes(aug[..., :p], -1, -2)  # (..., p, N), contiguous rows
-    # mode="raw" returns the factored matrix transposed, R in its upper triangle; mode="r" would also copy
-    # it through triu, which costs 8% of the sampler's time at (64, 4, 8).  Only R's upper triangle is read.
-    R = np.swapaxes(np.linalg.qr(aug, mode="raw")[0], -1, -2)
-    diag = np.abs(np.diagonal(R[..., :p, :p], axis1=-2, axis2=-1))
-    ok = diag.min(axis=-1) > QR_DIAGONAL_GUARD * diag.max(axis=-1)
-    Rp = np.where(ok[..., None, None], R[..., :p, :p], np.eye(p))  # keep the solve defined everywhere
-    c = _back_substitution(Rp, R[..., :p, p])
-    e = y - (c[..., None, :] @ Mt)[..., 0, :]
-    cert = np.linalg.norm((Mt @ e[..., None])[..., 0], axis=-1)
-    scale = np.sqrt(np.einsum("...pn,...pn->...", Mt, Mt)) * np.linalg.norm(y)
-    ok &= np.isfinite(cert) & (cert <= QR_CERTIFICATE_GUARD * scale)
-    return e, ok, R
-
-
-def _residual_from_r(R: np.ndarray, Mt: np.ndarray, y: np.ndarray, rtol: float | None) -> np.ndarray:
-    """Residual for the patterns the QR path refused, from the R factor of [M | y] already computed.
-
-    range(M) = Q range(R_pp) and Q^T y = R[:p, p] on span(Q_p), so e = y - M c with
-    c = R_pp^+ R[:p, p], the pseudo-inverse by the SVD of the p x p triangle R_pp with the rank rule of
-    _residual_svd (Householder QR is backward stable, so R_pp has the singular values of M up to
-    rounding).  This is the QR-then-SVD route of LAPACK's gelsd, at a p x p SVD instead of N x p."""
-    p, n = Mt.shape[-2:]
-    U, s, Vt = np.linalg.svd(np.triu(R[..., :p, :p]))
-    if rtol is None:
-        rtol = max(n, p) * np.finfo(float).eps
-    keep = s > rtol * s[..., :1]
-    coeff = np.where(keep, (np.swapaxes(U, -1, -2) @ R[..., :p, p, None])[..., 0] / np.where(keep, s, 1.0), 0.0)
-    c = (np.swapaxes(Vt, -1, -2) @ coeff[..., None])[..., 0]
-    return y - (c[..., None, :] @ Mt)[..., 0, :]
-
-
-def _full_rank_gram(A: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Certify rank N of A o X (shape (..., d1 d0, N), d1 d0 >= N) from its Gram matrix (K1).
-
-    G = (A^T A) * (X^T X) = (A o X)^T (A o X) costs N^2 (d0 + d1) flops; its eigenvalues are computed to
-    within about (d0 + d1 + N) eps lambda_max (Weyl), far below the guard, so lambda_min(G) >
-    WIDE_GRAM_GUARD lambda_max(G) certifies cond(A o X) < 1e5 and rank N.  Nothing is solved from G."""
-    lam = np.linalg.eigvalsh(_gram_unchecked(A, X))
-    return np.isfinite(lam).all(axis=-1) & (lam[..., 0] > WIDE_GRAM_GUARD * lam[..., -1])
-
-
 def _dlm_residual_unchecked(A: np.ndarray, X: np.ndarray, y: np.ndarray, rtol: float | None = None,
                             method: str = "auto", return_rank: bool = False):
     """:func:`dlm_residual` on arrays already validated (the samplers' hot path)."""
-    n = A.shape[-1]
-    if not return_rank and method != "svd" and A.shape[-2] * X.shape[-2] >= n:
-        batch = np.broadcast_shapes(A.shape[:-2], X.shape[:-2])
-        ok = _full_rank_gram(A, X)
-        e = np.zeros(batch + (n,))
-        if not np.all(ok):
-            A_bad = np.broadcast_to(A, batch + A.shape[-2:])[~ok]
-            X_bad = np.broadcast_to(X, batch + X.shape[-2:])[~ok]
-            e[~ok] = _residual_svd(_augmented(A_bad, X_bad, y)[..., :-1], y, rtol)[0]
-        return e
-    aug = _augmented(A, X, y)
-    M = aug[..., :-1]
-    if return_rank or method == "svd":
-        e, rank = _residual_svd(M, y, rtol)
-        return (e, rank) if return_rank else e
-    with np.errstate(all="ignore"):
-        e, ok, R = _residual_qr(aug, y)
-    if not np.all(ok):
-        e[~ok] = _residual_from_r(R[~ok], np.swapaxes(M[~ok], -1, -2), y, rtol)
-    return e
+    if not return_rank and method != "svd":
+        return _lstsq.auto_residual(A, X, y, rtol)
+    e, rank = _residual_svd(_augmented(A, X, y)[..., :-1], y, rtol)
+    return (e, rank) if return_rank else e
 
 
 def dlm_residual(A, X, y, *, rtol: float | None = None, return_rank: bool = False, method: str = "auto"):
     r"""The residual :math:`e_A = (I - P)y` shared by every DLM of the region :math:`\mathcal D_A` (K5, Lemma 2).
 
     :math:`P` projects onto the row space of :math:`A\circ X`, i.e. the column space of
-    :math:`M = (A\circ X)^\top \in \mathbb R^{N\times d_0d_1}`.  Never by normal equations:
+    :math:`M = (A\circ X)^\top \in \mathbb R^{N\times d_0d_1}`.
 
     * ``method="svd"``: SVD of :math:`M`; singular values :math:`s_k > \text{rtol}\cdot s_{\max}` count,
       default :math:`\text{rtol} = \max(N, d_0d_1)\,\varepsilon_{\text{machine}}` (NumPy's ``matrix_rank`` rule).
-    * ``method="auto"`` (default, about 2-7x faster in batches): when :math:`d_0d_1 < N`, Householder QR
-      of :math:`[M \mid y]` (the ``R`` factor only) and a triangular solve for the least-squares
-      coefficients :math:`c`, then :math:`e = y - Mc`.  A pattern is accepted only if every
-      :math:`|r_{kk}| > 10^{-8}\max_j|r_{jj}|` (an exactly dependent column, the rank deficiency of K3,
-      makes its :math:`r_{kk}` vanish) and the certificate :math:`\|M^\top e\| \le 10^{-10}\|M\|_F\|y\|`
-      holds; every other pattern is recomputed by the SVD.  When :math:`d_0d_1 \ge N`: rank :math:`N`
-      (hence :math:`e_A = 0`) is certified from the eigenvalues of the Gram matrix
-      :math:`(A^\top A)*(X^\top X)` (K1, :math:`N^2(d_0+d_1)` flops) when
-      :math:`\lambda_{\min} > 10^{-10}\lambda_{\max}`, i.e. :math:`\operatorname{cond}(A\circ X) < 10^{5}`,
-      far above the eigenvalues' rounding error; nothing is solved from the Gram matrix, and every other
-      pattern goes to the SVD.
+    * ``method="auto"`` (default): a certified fast path (``numeric/_lstsq.py``, where the math and the
+      constants are), then Householder QR, then the SVD, each for what the previous one did not certify.
+      When :math:`d_0d_1 < N`: Gram matrix :math:`M^\top M` by K1's structure (one GEMM for the batch,
+      :math:`M` never formed), Cholesky factorization of :math:`M^\top M - tI` whose success certifies
+      :math:`\sigma_{\min}(M)^2 \ge 10^{-12}\|M\|_F^2` (Rump's shift, rounding included), refinement by the
+      corrected semi-normal equations; a pattern is accepted only if the a posteriori bound
+      :math:`(g^\top(LL^\top)^{-1}g)^{1/2} \ge \|e - e_A\|`, :math:`g = M^\top e`, is at most :math:`10^{-12}\|y\|`
+      and :math:`\|M^\top e\| \le 10^{-12}\|M\|_F\|y\|`.  Structurally rank-deficient patterns (K3: two
+      neurons whose rows differ on fewer than :math:`d_0` points, or a neuron active on fewer) fail that
+      factorization; they are reduced exactly (those points fitted, that neuron dropped) and certified
+      the same way.  The rest goes to Householder QR of
+      :math:`[M \mid y]`, accepted if every :math:`|r_{kk}| > 10^{-8}\max_j|r_{jj}|` and
+      :math:`\|M^\top e\| \le 10^{-10}\|M\|_F\|y\|`, else to the SVD.  When :math:`d_0d_1 \ge N`: dead points
+      (no neuron active) get :math:`e_n = y_n`, and :math:`e = 0` on the others once the shifted Cholesky
+      factorization of K1's :math:`N\times N` Gram matrix :math:`(A^\top A)*(X^\top X)` (dead points removed)
+      certifies that their rows are independent (:math:`\lambda_{\min} > 10^{-10}\operatorname{tr}`); every other
+      pattern goes to the SVD.  Inputs are scaled by powers of two first (results do not depend on the
+      scales of :math:`X` and :math:`y`).
 
     Both give the same vector up to rounding where the SVD's rank decision is unambiguous (tested).
     Batched: one call for all patterns.

@@ -85,7 +85,8 @@ def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples:
     requirement that a DLM exists, so its probability bounds :math:`V(L_\epsilon)` from above (V2).
 
     Vectorized: a batch of networks is one matrix product and one batched residual computation
-    (:func:`~vanishing_minima.numeric.khatri_rao.dlm_residual`, QR with SVD fallback).  ``batch``
+    (:func:`~vanishing_minima.numeric.khatri_rao.dlm_residual`: certified Gram/Cholesky path, QR and SVD
+    fallbacks).  ``batch``
     defaults to about 8 MB of work per batch (:func:`_auto_batch`); it does not change the draws (the normal stream is
     consumed in order), so any batch gives the same estimate.
 
