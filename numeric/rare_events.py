@@ -63,7 +63,7 @@ from .stats import clopper_pearson
 __all__ = ["RareEventEstimate", "V2Score", "v2_event_probability", "misclassification_threshold", "TIE_BREAKERS"]
 
 #: Tie-breakers of :class:`V2Score` (see the module docstring).
-TIE_BREAKERS = ("dead", "dead-max", "residual", "combined", "none")
+TIE_BREAKERS = ("auto", "dead", "dead-max", "residual", "combined", "none")
 _TAU_MAX = 1.0 - 1e-6
 
 
@@ -97,7 +97,7 @@ class V2Score:
     the misclassified points and the dead points (every pre-activation negative).
     """
 
-    def __init__(self, X, y, d1: int, eps: float, rho: float, tie_breaker: str = "dead"):
+    def __init__(self, X, y, d1: int, eps: float, rho: float, tie_breaker: str = "auto"):
         self.X = as_matrix("X", X)
         self.y = check_labels(y, self.X.shape[1])
         self.d1 = positive_int("d1", d1)
@@ -109,8 +109,10 @@ class V2Score:
             raise ValueError(f"tie_breaker must be one of {TIE_BREAKERS}; got {tie_breaker!r}")
         if np.any(np.linalg.norm(self.X, axis=0) == 0):
             raise ValueError("X must have no zero column (a zero datapoint has w^T x = 0 for every w)")
-        self.tie_breaker = tie_breaker
         self.d0, self.n = self.X.shape
+        if tie_breaker == "auto":
+            tie_breaker = "dead" if self.d0 * self.d1 >= self.n else "residual"
+        self.tie_breaker = tie_breaker
         self.m_star = misclassification_threshold(self.n, self.eps)
         self.x_norm = np.linalg.norm(self.X, axis=0)
         self.label1 = self.y > 0.5
@@ -306,7 +308,7 @@ def _monte_carlo(score: V2Score, n: int, rng: np.random.Generator, level: float,
 
 
 def v2_event_probability(X, y, d1: int, *, eps: float, rho: float = 0.0, rng, method: str = "splitting",
-                         budget: int | SplittingBudget = 100_000, level: float = 0.95, tie_breaker: str = "dead",
+                         budget: int | SplittingBudget = 100_000, level: float = 0.95, tie_breaker: str = "auto",
                          block_axis: int | None = 0, event_statistic: Callable | None = None,
                          keep_samples: bool = False, batch: int | None = None, interval: str = "log-t"
                          ) -> RareEventEstimate:
@@ -408,7 +410,7 @@ def v2_event_probability(X, y, d1: int, *, eps: float, rho: float = 0.0, rng, me
             mc["log_p"], mc["interval"], float(level), n, "mc", True, 1, (mc["log_p"],), (), (), score.m_star,
             time.perf_counter() - t0, mc["hits"], n, stat[0] if stat else None, stat[1] if stat else None,
             samples, None if samples is None else np.full(samples.shape[0], -math.log(n)),
-            None if samples is None else np.zeros(samples.shape[0], dtype=np.int64), tie_breaker, note)
+            None if samples is None else np.zeros(samples.shape[0], dtype=np.int64), score.tie_breaker, note)
     res = generalized_splitting(score, score.shape, float(score.m_star), rng=rng, budget=budget, level=level,
                                 block_axis=block_axis, statistic=h, keep_samples=keep_samples, batch=batch,
                                 interval=interval)
@@ -417,4 +419,4 @@ def v2_event_probability(X, y, d1: int, *, eps: float, rho: float = 0.0, rng, me
         res.log_p, res.log_p_interval, res.level, res.evaluations, "splitting", res.reached, res.repetitions,
         res.log_estimates, res.plan.levels, res.plan.conditional_probabilities, score.m_star, time.perf_counter() - t0,
         hits, res.repetitions * res.n0, res.statistic_log, res.statistic_log_interval, res.samples,
-        res.sample_log_weights, res.sample_repetition, tie_breaker, res.note, res)
+        res.sample_log_weights, res.sample_repetition, score.tie_breaker, res.note, res)
