@@ -63,7 +63,7 @@ from .stats import clopper_pearson
 __all__ = ["RareEventEstimate", "V2Score", "v2_event_probability", "misclassification_threshold", "TIE_BREAKERS"]
 
 #: Tie-breakers of :class:`V2Score` (see the module docstring).
-TIE_BREAKERS = ("auto", "dead", "dead-max", "residual", "combined", "none")
+TIE_BREAKERS = ("dead-start", "dead", "dead-max", "residual", "combined", "none")
 _TAU_MAX = 1.0 - 1e-6
 
 
@@ -97,7 +97,7 @@ class V2Score:
     the misclassified points and the dead points (every pre-activation negative).
     """
 
-    def __init__(self, X, y, d1: int, eps: float, rho: float, tie_breaker: str = "auto"):
+    def __init__(self, X, y, d1: int, eps: float, rho: float, tie_breaker: str = "dead-start"):
         self.X = as_matrix("X", X)
         self.y = check_labels(y, self.X.shape[1])
         self.d1 = positive_int("d1", d1)
@@ -110,8 +110,6 @@ class V2Score:
         if np.any(np.linalg.norm(self.X, axis=0) == 0):
             raise ValueError("X must have no zero column (a zero datapoint has w^T x = 0 for every w)")
         self.d0, self.n = self.X.shape
-        if tie_breaker == "auto":
-            tie_breaker = "dead" if self.d0 * self.d1 >= self.n else "residual"
         self.tie_breaker = tie_breaker
         self.m_star = misclassification_threshold(self.n, self.eps)
         self.x_norm = np.linalg.norm(self.X, axis=0)
@@ -161,7 +159,7 @@ class V2Score:
         if self.tie_breaker == "none":
             return np.zeros(B)
         r = self.m_star - m
-        if self.tie_breaker in ("dead", "dead-max", "combined"):
+        if self.tie_breaker in ("dead", "dead-start", "dead-max", "combined"):
             wnorm = np.linalg.norm(W, axis=2).sum(axis=1)  # >= every dead distance below
             pos = np.maximum(U, 0.0) / self.x_norm
             dist = pos.max(axis=1) if self.tie_breaker == "dead-max" else pos.sum(axis=1)
@@ -181,7 +179,10 @@ class V2Score:
         with np.errstate(invalid="ignore"):
             total = np.where(take, smallest, 0.0).sum(axis=1)
         tau = _TAU_MAX / (1.0 + total)
-        return np.where((r > 0) & np.isfinite(total), tau, 0.0)
+        ok = (r > 0) & np.isfinite(total)
+        if self.tie_breaker == "dead-start":
+            ok &= m == 0
+        return np.where(ok, tau, 0.0)
 
 
 @dataclass(frozen=True)
@@ -308,7 +309,7 @@ def _monte_carlo(score: V2Score, n: int, rng: np.random.Generator, level: float,
 
 
 def v2_event_probability(X, y, d1: int, *, eps: float, rho: float = 0.0, rng, method: str = "splitting",
-                         budget: int | SplittingBudget = 100_000, level: float = 0.95, tie_breaker: str = "auto",
+                         budget: int | SplittingBudget = 100_000, level: float = 0.95, tie_breaker: str = "dead-start",
                          block_axis: int | None = 0, event_statistic: Callable | None = None,
                          keep_samples: bool = False, batch: int | None = None, interval: str = "log-t"
                          ) -> RareEventEstimate:

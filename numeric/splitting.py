@@ -19,17 +19,22 @@ level :math:`t<T`, a Markov kernel :math:`K_t` that leaves :math:`f_t = \mathcal
    joins :math:`\mathcal X_{t+1}`;
 3. return :math:`\hat p = w\,|\mathcal X_T| / (n_0\prod_t s_t)` (:math:`w = 1` without thinning, below).
 
-*Unbiasedness.*  Let :math:`\mu_t(h) = \mathbb E\sum_{Y\in\mathcal X_t} h(Y)`.  Then
-:math:`\mu_1 = n_0\,\ell_1 f_1` (:math:`\ell_t = \mathbb P(S\ge\gamma_t)`), and since :math:`L` is independent of
-the chain and :math:`f_tK_t = f_t`,
-:math:`\mu_{t+1}(h) = \sum_j \mathbb P(L\ge j)\,\mu_t(K_t^j(h 1_{t+1})) = s_t\,\mu_t(h 1_{t+1})/\ldots`, i.e.
-:math:`\mu_{t+1} = s_t\,(\ell_{t+1}/\ell_t)\,\mu_t`-normalized, so
-:math:`\mu_T(h) = n_0\prod_{t<T}s_t\;\mathbb E[h(W)1\{S(W)\ge\gamma\}]`.  With :math:`h = 1` this is
-:math:`\mathbb E\hat p = p`; with any :math:`h` the weighted sum of :math:`h` over :math:`\mathcal X_T` is
-unbiased for :math:`\mathbb E[h(W)1\{S\ge\gamma\}]` (``statistic``).  Only *invariance* is used: the
-chains need not mix, be independent or start in stationarity individually; poor mixing costs variance,
-never bias.  A repetition that dies out (:math:`\mathcal X_t=\emptyset`) returns :math:`\hat p = 0`, a valid
-value of the unbiased estimator, and is kept.
+*Unbiasedness.*  Let :math:`\mu_t(h) = \mathbb E\sum_{Y\in\mathcal X_t} h(Y)` and
+:math:`\ell_t = \mathbb P(S\ge\gamma_t)`.  Claim: :math:`\mu_t = n_0\big(\prod_{k<t}s_k\big)\,\ell_t\,f_t` as
+measures.  It holds at :math:`t = 1`.  If it holds at :math:`t`, then, :math:`L` being independent of the
+chain and :math:`f_tK_t^j = f_t`,
+
+.. math:: \mu_{t+1}(h) = \sum_{j\ge1}\mathbb P(L\ge j)\,\mu_t\big(K_t^j(h1_{t+1})\big)
+          = s_t\,n_0\Big(\prod_{k<t}s_k\Big)\ell_t f_t(h1_{t+1}) = n_0\Big(\prod_{k\le t}s_k\Big)\ell_{t+1}f_{t+1}(h),
+
+since :math:`\ell_t f_t(h1_{t+1}) = \mathbb E[h(W)1\{S\ge\gamma_{t+1}\}] = \ell_{t+1}f_{t+1}(h)`.  At :math:`t = T`
+with :math:`h = 1` this is :math:`\mathbb E\hat p = p`; with any :math:`h` the weighted sum of :math:`h` over
+:math:`\mathcal X_T` is unbiased for :math:`\mathbb E[h(W)1\{S\ge\gamma\}]` (``statistic``).  Only
+*invariance* is used: the chains need not mix, be independent or start in stationarity individually;
+poor mixing costs variance, never bias (but see *Repetitions and the interval*: a heavy-tailed
+estimator makes every interval from few repetitions unreliable).  A repetition that dies out
+(:math:`\mathcal X_t=\emptyset`) returns :math:`\hat p = 0`, a valid value of the unbiased estimator, and is
+kept.
 
 *Population cap (thinning).*  To make ``budget`` a hard maximum, a repetition whose population at
 level :math:`t` exceeds :math:`K` keeps a uniformly random subset of :math:`K` of its :math:`N_t` members and
@@ -132,7 +137,7 @@ INTERVAL_METHODS = ("log-t", "t")
 #: Acceptance rate the pilot tunes the pCN constant towards.
 ACCEPTANCE_TARGET = 0.3
 _MAX_LEVELS = 400
-_STALL_ROUNDS = 3
+_STALL_ROUNDS = 50
 
 
 # --- budget, plan, result ------------------------------------------------------------------------
@@ -307,6 +312,14 @@ class SplittingResult:
     interval_method : str
     final_counts : tuple of int
         Samples at the last level per repetition (when not ``reached``: those with :math:`S\ge\gamma`).
+    log_p_upper_exact : float
+        An exact upper confidence bound on :math:`\log p` at ``level`` (one-sided Clopper-Pearson) from
+        the iid draws alone (the pilot's first population and every repetition's :math:`n_0` draws,
+        counting :math:`S\ge\gamma`): valid whatever the chains do, but no smaller than about
+        :math:`\log(3/\text{draws})`.
+    max_share : float
+        The largest repetition's share of :math:`\sum_r\hat p_r`; near 1 (or most repetitions 0) means
+        heavy-tailed repetitions, for which the interval is unreliable (the note then warns).
     seconds : float
     note : str
         How the numbers were obtained, and any caveat (not reached, repetitions that died out).
@@ -334,6 +347,8 @@ class SplittingResult:
     seconds: float
     note: str
     final_counts: tuple[int, ...] = ()
+    log_p_upper_exact: float = 0.0
+    max_share: float = float("nan")
 
     @property
     def estimate(self) -> float:
@@ -389,6 +404,14 @@ def log_mean_interval(log_values, level: float = 0.95, method: str = "log-t") ->
         return log_mean, (log_mean - half, log_mean + half)
     lo, hi = mean - q * se, mean + q * se
     return log_mean, (shift + math.log(lo) if lo > 0 else -math.inf, shift + math.log(hi))
+
+
+def _max_share(log_values: np.ndarray) -> float:
+    """Largest value's share of the sum of exp(log_values) (nan when all are 0)."""
+    if np.all(np.isneginf(log_values)):
+        return float("nan")
+    x = np.exp(log_values - np.max(log_values))
+    return float(x.max() / x.sum())
 
 
 def _linear_interval(values: np.ndarray, level: float) -> tuple[float, float, float]:
@@ -590,6 +613,7 @@ def _run_repetitions(scorer: _Scorer, shape: tuple[int, ...], gamma: float, plan
     log_est = np.full((R, T), -np.inf)
     W = rng.standard_normal((R * n0,) + shape)
     S = scorer(W)
+    iid_hits = int(np.sum(S >= gamma))
     rep = np.repeat(np.arange(R), n0)
     keep = S >= levels[0]
     pop, S, rep = W[keep], S[keep], rep[keep]
@@ -626,7 +650,7 @@ def _run_repetitions(scorer: _Scorer, shape: tuple[int, ...], gamma: float, plan
         rep = np.concatenate(out_r) if out_r else np.empty(0, dtype=np.int64)
         with np.errstate(divide="ignore"):
             log_est[:, t + 1] = log_w + np.log(np.bincount(rep, minlength=R))
-    return pop, S, rep, log_w, log_est
+    return pop, S, rep, log_w, log_est, iid_hits
 
 
 def generalized_splitting(score: Callable[[np.ndarray], np.ndarray], shape, gamma: float, *, rng, budget,
@@ -740,8 +764,9 @@ def generalized_splitting(score: Callable[[np.ndarray], np.ndarray], shape, gamm
         est = plan.iid_hits / plan.iid_trials
         return SplittingResult(math.log(est) if est > 0 else -math.inf, (-math.inf, math.log(hi)), level, False, (),
                                0, 0, scorer.evaluations, pilot_evals, plan, np.empty((0, T)), None, None, None, None,
-                               None, None, None, interval, time.perf_counter() - t0, "; ".join(notes))
-    pop, S, rep, log_w, log_est = _run_repetitions(scorer, shape, gamma, plan, n0, R, budget, main_rng, block_axis)
+                               None, None, None, interval, time.perf_counter() - t0, "; ".join(notes), (),
+                               math.log(hi), float("nan"))
+    pop, S, rep, log_w, log_est, iid_hits = _run_repetitions(scorer, shape, gamma, plan, n0, R, budget, main_rng, block_axis)
     reached = plan.reached
     if reached:
         log_reps = log_est[:, -1]
@@ -765,6 +790,13 @@ def generalized_splitting(score: Callable[[np.ndarray], np.ndarray], shape, gamm
     zeros = int(np.sum(np.isneginf(log_reps)))
     if zeros:
         notes.append(f"{zeros} of {R} repetitions ended with no sample at the last level (kept as 0)")
+    share = _max_share(log_reps)
+    if zeros > R // 2 or share > 0.5:
+        notes.append(f"WARNING heavy-tailed repetitions ({zeros} of {R} zero, the largest carries {share:.0%} of the "
+                     f"sum): the interval is unreliable here (it under-covered in such runs); raise the budget or "
+                     f"change the score")
+    trials = plan.iid_trials + R * n0
+    exact_upper = math.log(clopper_pearson(plan.iid_hits + iid_hits, trials, 2 * (1 - level))[1])
     stat_log = stat_est = stat_ci = None
     if statistic is not None:
         h_scorer = _Scorer(statistic, batch)
@@ -793,4 +825,4 @@ def generalized_splitting(score: Callable[[np.ndarray], np.ndarray], shape, gamm
         pop if keep_samples else None, S if keep_samples else None,
         log_w[rep] if keep_samples else None, rep if keep_samples else None,
         interval, time.perf_counter() - t0, note,
-        tuple(int(k) for k in np.bincount(rep[S >= gamma], minlength=R)))
+        tuple(int(k) for k in np.bincount(rep[S >= gamma], minlength=R)), exact_upper, share)

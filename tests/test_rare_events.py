@@ -82,11 +82,15 @@ def test_score_counts_the_misclassified_points_of_dlm_residual(n, d0, d1, rho, s
     assert det["dead"].any()  # the pushed half has dead points, so the reduction path ran
 
 
-def test_auto_tie_breaker_follows_the_regime():
-    X, y = data(16, 8, 0)
-    assert V2Score(X, y, 3, 0.1, 0.0).tie_breaker == "dead"  # d0 d1 = 24 >= 16
-    X, y = data(40, 4, 0)
-    assert V2Score(X, y, 4, 0.1, 0.0).tie_breaker == "residual"  # 16 < 40
+def test_dead_start_tie_breaker_acts_only_at_m_zero(seed):
+    """The default tie-breaker: tau > 0 only where m = 0 (to leave the atom at 0), integer levels above."""
+    X, y = data(24, 11, seed)
+    score = V2Score(X, y, 3, 0.25, 0.0)
+    assert score.tie_breaker == "dead-start"
+    det = score.details(np.random.default_rng(seed).standard_normal((400, 3, 11)))
+    tau = det["score"] - det["m"]
+    assert np.all(tau[det["m"] > 0] == 0) and np.all(tau[det["m"] == 0] > 0)
+    assert np.any(det["m"] > 0) and np.any(det["m"] == 0)
 
 
 # --- agreement with plain Monte Carlo -------------------------------------------------------------------
@@ -157,11 +161,12 @@ def test_event_statistic_estimates_a_sub_event(anchors, seed):
 
 def _coverage(anchor_p, rho, runs, budget, seed):
     X, y = data(12, 2, 2)
-    covered = 0
+    covered = reached = 0
     for k in range(runs):
         res = v2_event_probability(X, y, 3, eps=0.5, rho=rho, rng=np.random.default_rng([seed, k]), budget=budget)
         covered += res.contains(math.log(anchor_p))
-    return covered
+        reached += res.reached
+    return covered, reached
 
 
 def test_coverage_at_an_exact_anchor_default_suite(anchors, seed):
@@ -169,7 +174,7 @@ def test_coverage_at_an_exact_anchor_default_suite(anchors, seed):
     within the exact binomial acceptance region of Bin(30, 0.95) at 1e-3 (a calibrated interval fails
     with probability <= 1e-3).  Weak power (it detects coverage below ~0.75); the measurement with power
     is the slow test below."""
-    covered = _coverage(anchors[(0.3, 0.5)], 0.3, 30, 5_000, seed)
+    covered, _ = _coverage(anchors[(0.3, 0.5)], 0.3, 30, 5_000, seed)
     assert stats.binomtest(covered, 30, 0.95).pvalue > 1e-3, covered
 
 
@@ -178,9 +183,10 @@ def test_coverage_at_an_exact_anchor_default_suite(anchors, seed):
 def test_coverage_at_exact_anchors(rho, runs, budget, anchors, seed):
     """The coverage measurement (README): 200 runs per anchor, 0.95 intervals; two-sided exact binomial
     test at 1e-3 against 0.95."""
-    covered = _coverage(anchors[(rho, 0.5)], rho, runs, budget, seed)
-    print(f"rho = {rho}: {covered} of {runs} covered; exact 95% interval for the coverage "
-          f"{stats.binomtest(covered, runs).proportion_ci(0.95)}")
+    covered, reached = _coverage(anchors[(rho, 0.5)], rho, runs, budget, seed)
+    ci = stats.binomtest(covered, runs).proportion_ci(0.95)
+    print(f"rho = {rho}: {covered} of {runs} covered ({reached} reached the event; the others give (-inf, u)); "
+          f"exact 95% interval for the coverage ({ci.low:.3f}, {ci.high:.3f})")
     assert stats.binomtest(covered, runs, 0.95).pvalue > 1e-3, covered
 
 
@@ -199,7 +205,7 @@ def test_result_fields(seed):
     assert res.method == "splitting" and res.level == 0.95 and res.repetitions == len(res.log_estimates) == 20
     assert res.m_star == 5 and res.levels[-1] == 5 and len(res.conditional_probabilities) == len(res.levels)
     assert res.seconds > 0 and res.evaluations <= 8_000 and "generalized splitting" in res.note
-    assert res.tie_breaker == "dead"
+    assert res.tie_breaker == "dead-start"
 
 
 @pytest.mark.parametrize(
