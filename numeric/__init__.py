@@ -15,6 +15,8 @@ One module per concept:
 * :mod:`.stats`: exact (Clopper-Pearson) intervals for every Monte Carlo estimate
 * :mod:`.experiments`: Section 5 (E1-E3) as picklable sweep tasks
 * :mod:`.datasets`: E3's real data (scikit-learn's digits; MNIST and CIFAR-10 from the user's files), whitening
+* :mod:`.splitting`: generalized splitting (Botev & Kroese 2012) for Gaussian rare events, problem-agnostic
+* :mod:`.rare_events`: the V2 event at fixed data by splitting (or plain Monte Carlo), with intervals for log p
 
 Every function that samples takes an explicit ``rng`` (a ``numpy.random.Generator`` or an integer seed).
 """
@@ -74,6 +76,8 @@ from .samplers import (
     sample_bad_region_event_over_data,
     sample_global_minimum_event,
 )
+from .rare_events import RareEventEstimate, V2Score, misclassification_threshold, v2_event_probability
+from .splitting import SplittingBudget, SplittingPlan, SplittingResult, generalized_splitting, log_mean_interval
 from .stats import Estimate, binomial_estimate, clopper_pearson
 from .sweeps import (
     ExponentFit,
@@ -125,4 +129,6 @@ __all__ = [
     "train_mlp", "MLPResult", "kink_stationarity", "KinkStationarity",
     "e1_point", "e2_point", "e3_point", "weights_count",
     "binary_labels", "load_digits_binary", "load_mnist", "load_cifar10", "read_idx", "whiten",
+    "SplittingBudget", "SplittingPlan", "SplittingResult", "generalized_splitting", "log_mean_interval",
+    "RareEventEstimate", "V2Score", "misclassification_threshold", "v2_event_probability",
 ]
