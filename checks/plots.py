@@ -36,13 +36,27 @@ def svg(fig) -> str:
 def exponent_figure(n: Sequence[float], f: Sequence[float], est: Sequence[float], low: Sequence[float],
                     high: Sequence[float], *, title: str, ylabel: str, claim_label: str,
                     measured_label: str = "measured (exact interval)",
-                    extra: dict[str, Sequence[float]] | None = None) -> str:
+                    extra: dict[str, Sequence[float]] | None = None,
+                    second: tuple[str, Sequence[float], Sequence[float], Sequence[float], Sequence[float]] | None = None,
+                    second_f: tuple[Sequence[float], Sequence[float]] | None = None) -> str:
     """Measured -log p (point and interval; open triangles mark intervals unbounded above) and the claimed
-    F(N), log axes; ``extra`` adds labelled lines (e.g. a deterministic bound)."""
+    F(N), log axes; ``extra`` adds labelled lines (e.g. a deterministic bound); ``second`` a second
+    estimator ``(label, n, est, low, high)`` drawn beside the first, and ``second_f`` its sizes' F(N)
+    ``(n, f)`` added to the claim's line."""
     plt = _pyplot()
     n, f, est, low, high = (np.asarray(v, float) for v in (n, f, est, low, high))
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(n, f, "k--", label=claim_label)
+    if second_f is not None:
+        fn, ff = (np.asarray(v, float) for v in second_f)
+        order = np.argsort(np.r_[n, fn])
+        ax.plot(np.r_[n, fn][order], np.r_[f, ff][order], "k--", label=claim_label)
+    else:
+        ax.plot(n, f, "k--", label=claim_label)
+    if second is not None:
+        label2, n2, e2, l2, h2 = second[0], *(np.asarray(v, float) for v in second[1:])
+        ok = np.isfinite(e2) & np.isfinite(h2)
+        ax.errorbar(n2[ok] * 1.03, e2[ok], yerr=[e2[ok] - l2[ok], h2[ok] - e2[ok]], fmt="D", mfc="none", capsize=3,
+                    label=label2)
     for label, values in (extra or {}).items():
         ax.plot(n, np.asarray(values, float), "s:", mfc="none", label=label)
     finite = np.isfinite(est) & np.isfinite(high)

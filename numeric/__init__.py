@@ -86,6 +86,7 @@ from .sweeps import (
     global_minimum_point,
     run_sweep,
     v2_event_point,
+    v2_splitting_point,
     volume_ratio_point,
 )
 from .training import (
@@ -123,7 +124,7 @@ __all__ = [
     "welch_bound", "coherence", "singular_value_interval", "count_sign_patterns", "count_orthant_hits",
     "count_cap_hits", "count_pattern_collisions",
     "Estimate", "binomial_estimate", "clopper_pearson",
-    "run_sweep", "family_sizes", "fit_exponent", "ExponentFit", "v2_event_point", "global_minimum_point", "volume_ratio_point",
+    "run_sweep", "family_sizes", "fit_exponent", "ExponentFit", "v2_event_point", "v2_splitting_point", "global_minimum_point", "volume_ratio_point",
     "interpolating_network", "InterpolatingNetwork",
     "mse_and_gradient", "train_network", "TrainResult", "dlm_diagnostics", "DLMDiagnostics",
     "train_mlp", "MLPResult", "kink_stationarity", "KinkStationarity",

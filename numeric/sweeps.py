@@ -36,10 +36,11 @@ from scipy import optimize
 from ._checks import as_array
 from .construction import interpolating_network
 from .khatri_rao import activation_pattern
+from .rare_events import v2_event_probability
 from .samplers import sample_bad_region_event, sample_bad_region_event_over_data
 from .volumes import region_log_volume
 
-__all__ = ["run_sweep", "run_serial", "one_blas_thread", "init_worker", "worker_count", "start_pool", "terminate_pool", "ExponentFit", "fit_exponent", "family_sizes", "v2_event_point",
+__all__ = ["run_sweep", "run_serial", "one_blas_thread", "init_worker", "worker_count", "start_pool", "terminate_pool", "ExponentFit", "fit_exponent", "family_sizes", "v2_event_point", "v2_splitting_point",
            "global_minimum_point", "volume_ratio_point"]
 
 
@@ -275,6 +276,26 @@ def v2_event_point(task: dict) -> dict:
     est = sample_bad_region_event_over_data(y, task["d0"], task["d1"], task["eps"], task["rho"],
                                             n_samples=task["n_samples"], rng=rng, alpha=task["alpha"])
     return {**task, "hits": est.successes, "estimate": est.estimate, "lower": est.lower, "upper": est.upper}
+
+
+def v2_splitting_point(task: dict) -> dict:
+    r"""One data draw of the Theorem 6 sweep beyond plain Monte Carlo: :math:`\mathbb P_W(\text{V2 event})` at fixed X.
+
+    ``task`` holds ``n, d0, d1, eps, rho, budget, level`` and two seeds: ``label_seed`` (the labels, one
+    Bernoulli(1/2) draw per N: Theorem 6 is for fixed labels) and ``seed`` (this draw's
+    :math:`X\sim\mathcal N` and the splitting run).  Estimated by generalized splitting
+    (:func:`~vanishing_minima.numeric.rare_events.v2_event_probability`, at most ``budget`` score
+    evaluations).  Returns the task with ``log_p``, ``log_p_interval`` (at ``level``), ``reached``,
+    ``evaluations``, ``seconds``, ``m_star`` and the run's ``note``.
+    """
+    n, d0, d1 = int(task["n"]), int(task["d0"]), int(task["d1"])
+    y = np.random.default_rng(task["label_seed"]).integers(0, 2, n).astype(float)
+    rng = np.random.default_rng(task["seed"])
+    X = rng.standard_normal((d0, n))
+    res = v2_event_probability(X, y, d1, eps=task["eps"], rho=task["rho"], rng=rng, budget=int(task["budget"]),
+                               level=task["level"])
+    return {**task, "log_p": res.log_p, "log_p_interval": list(res.log_p_interval), "reached": res.reached,
+            "evaluations": res.evaluations, "seconds": res.seconds, "m_star": res.m_star, "note": res.note}
 
 
 def _interpolating_region(rng: np.random.Generator, n: int, d0: int, rho: float, n_samples: int, alpha: float):
