@@ -13,15 +13,15 @@ import scipy.linalg
 from vanishing_minima import numeric as nm
 from vanishing_minima.theory import assumptions, bounds, derivations
 
-from . import plots
-from .audit import CheckResult, Context, Verdict, check
+from . import plots, verdicts
+from .core import CheckResult, Context, Verdict, check
 
 FAMILY = {"d0": "N**(3/4)", "d1": "N**(1/3)"}
 
 
 def _agree(claim: str, ok: bool, figure: str, method: str, evidence: dict) -> CheckResult:
     """CONSISTENT when ``ok``, else INCONSISTENT (the evidence must then hold the instance)."""
-    return CheckResult(claim, Verdict.CONSISTENT if ok else Verdict.INCONSISTENT, figure, method, evidence)
+    return CheckResult(claim, verdicts.agreement(ok), figure, method, evidence)
 
 
 def _derived(claim: str, derivation: derivations.Derivation, step: str, builds_on: str) -> CheckResult:
@@ -33,16 +33,6 @@ def _derived(claim: str, derivation: derivations.Derivation, step: str, builds_o
                            "symbolic derivation (SymPy) on the shipped formulas", evidence)
     return CheckResult(claim, Verdict.INCONSISTENT, f"the derivation from {builds_on} FAILS on the shipped formulas: {step}",
                        "symbolic derivation (SymPy) on the shipped formulas", evidence)
-
-
-def _resolves(lower: float, upper: float, trials: int, rows: int = 1) -> bool:
-    """Whether an interval is narrow enough to decide anything: width <= 6 rows / sqrt(trials).
-
-    The two-sided Clopper-Pearson interval at alpha = 1e-6 is at most about 4.9 / sqrt(trials) wide for
-    trials >= 200 (and a product of ``rows`` such intervals at most ``rows`` times that), so a correct
-    interval passes; a degenerate one, such as (0, 1) from a broken interval routine, does not, and the
-    check then says "inconclusive" instead of "consistent"."""
-    return upper - lower <= 6.0 * rows / math.sqrt(trials)
 
 
 def _at_sizes(n: int, d0: int, d1: int | None = None) -> dict:
@@ -64,8 +54,19 @@ def _assumption(ctx: Context, name: str) -> CheckResult:
     )
 
 
-for _name in ("A2", "A3", "A4"):
-    check(_name)(lambda ctx, _name=_name: _assumption(ctx, _name))
+@check("A2")
+def check_A2(ctx: Context) -> CheckResult:
+    return _assumption(ctx, "A2")
+
+
+@check("A3")
+def check_A3(ctx: Context) -> CheckResult:
+    return _assumption(ctx, "A3")
+
+
+@check("A4")
+def check_A4(ctx: Context) -> CheckResult:
+    return _assumption(ctx, "A4")
 
 
 @check("A1")
@@ -95,8 +96,14 @@ def check_D1(ctx: Context) -> CheckResult:
                   "exact count of sign patterns by LP (margin 1e-6) on Gaussian X", {"instances": rows})
 
 
-for _name, _why in (("D3", "a definition (angular volume)"), ("D4", "a definition (the sets L_eps and G)")):
-    check(_name)(lambda ctx, _name=_name, _why=_why: CheckResult(_name, Verdict.NOT_CHECKABLE, _why, "definition", {}))
+@check("D3")
+def check_D3(ctx: Context) -> CheckResult:
+    return CheckResult("D3", Verdict.NOT_CHECKABLE, "a definition (angular volume)", "definition", {})
+
+
+@check("D4")
+def check_D4(ctx: Context) -> CheckResult:
+    return CheckResult("D4", Verdict.NOT_CHECKABLE, "a definition (the sets L_eps and G)", "definition", {})
 
 
 @check("D5")
@@ -298,7 +305,7 @@ def check_K6(ctx: Context) -> CheckResult:
 
 def _mc_against(claim: str, ctx: Context, cases: list[tuple[str, float, int, int]], method: str) -> CheckResult:
     """cases: (label, exact value, successes, trials).  Inconsistent if a resolving interval excludes its
-    value; inconclusive if an interval is too wide to resolve anything (see _resolves); else consistent."""
+    value; inconclusive if an interval is too wide to resolve anything; else consistent (verdicts.intervals_against_formula)."""
     rows, bad, wide = [], [], []
     for label, exact, k, trials in cases:
         est = nm.binomial_estimate(k, trials, ctx.alpha)
@@ -306,14 +313,14 @@ def _mc_against(claim: str, ctx: Context, cases: list[tuple[str, float, int, int
         rows.append(row)
         if not est.contains(exact):
             bad.append(row)
-        elif not _resolves(est.lower, est.upper, trials):
+        elif not verdicts.interval_resolves(est.lower, est.upper, trials):
             wide.append(row)
     evidence = {"alpha_per_interval": ctx.alpha, "cases": rows, "outside": bad, "too_wide": wide}
-    if bad or not wide:
-        return _agree(claim, not bad, f"{len(cases) - len(bad)}/{len(cases)} Clopper-Pearson intervals (alpha {ctx.alpha:g}) "
-                                      "contain the formula", method, evidence)
-    return CheckResult(claim, Verdict.INCONCLUSIVE, f"{len(wide)}/{len(cases)} intervals too wide to resolve the formula",
-                       method, evidence)
+    verdict = verdicts.intervals_against_formula(len(bad), len(wide))
+    if verdict == Verdict.INCONCLUSIVE:
+        return CheckResult(claim, verdict, f"{len(wide)}/{len(cases)} intervals too wide to resolve the formula", method, evidence)
+    return CheckResult(claim, verdict, f"{len(cases) - len(bad)}/{len(cases)} Clopper-Pearson intervals (alpha {ctx.alpha:g}) "
+                                       "contain the formula", method, evidence)
 
 
 @check("G1")
@@ -382,7 +389,7 @@ def check_G6(ctx: Context) -> CheckResult:
         if low > 1 - prob:
             bad.append(row)
     method = "Clopper-Pearson lower bound of the violation frequency against the stated probability 2 exp(-t^2/2)"
-    if not bad and not all(_resolves(*r["cp_interval"], r["draws"]) for r in rows):
+    if not bad and not all(verdicts.interval_resolves(*r["cp_interval"], r["draws"]) for r in rows):
         return CheckResult("G6", Verdict.INCONCLUSIVE, "violation-rate intervals too wide to resolve the bound", method,
                            {"settings": rows})
     return _agree("G6", not bad, f"violation rates below 2 exp(-t^2/2) in {len(rows) - len(bad)}/{len(rows)} settings "
@@ -398,7 +405,7 @@ def check_V1(ctx: Context) -> CheckResult:
     mc = nm.angular_volume(A, np.vstack([X, np.zeros((1, 5))]), n_samples=ctx.n(200_000), rng=rng, alpha=ctx.alpha)
     method = "product of exact arc probabilities (d0 = 2) against a Monte Carlo estimate of each factor"
     evidence = {"exact": exact.estimate, "mc": [mc.estimate, mc.lower, mc.upper], "alpha": ctx.alpha}
-    if mc.contains(exact.estimate) and not _resolves(mc.lower, mc.upper, mc.trials, rows=A.shape[0]):
+    if mc.contains(exact.estimate) and not verdicts.interval_resolves(mc.lower, mc.upper, mc.trials, rows=A.shape[0]):
         return CheckResult("V1", Verdict.INCONCLUSIVE, "Monte Carlo interval too wide to resolve the product", method, evidence)
     return _agree("V1", mc.contains(exact.estimate), f"exact product {exact.estimate:.5f} in MC interval [{mc.lower:.5f}, {mc.upper:.5f}]",
                   method, evidence)
@@ -496,7 +503,7 @@ def check_V2(ctx: Context) -> CheckResult:
         if not (ex.bad <= ex.v2_event + 1e-12 and abs(ex.total - 1) < 1e-9 and abs(ex.v2_event - by_hand) <= 1e-9
                 and mc.contains(by_hand)):
             bad.append(row)
-        elif not _resolves(mc.lower, mc.upper, mc.trials):
+        elif not verdicts.interval_resolves(mc.lower, mc.upper, mc.trials):
             wide.append(row)
     method = ("exact enumeration of all regions (d0 = 2, products of arcs; K6 LPs for DLMs), an independent "
               "enumeration of P(V2) (numpy.kron, lstsq, own MCE count), and the vectorized sampler")
@@ -677,7 +684,6 @@ def check_T6(ctx: Context) -> CheckResult:
     below = sum(r["finite-N"] == "below e^-F" for r in both)
     above = [r for r in both if r["finite-N"] == "above e^-F"]
     rng_txt = "power law rejected at these N" if fit.kappa_range is None else f"range [{fit.kappa_range[0]:.2f}, {fit.kappa_range[1]:.2f}]"
-    allows = (fit.kappa_range[1] >= 1) if fit.kappa_range is not None else (fit.kappa >= 1)
     split_txt = ""
     if split_rows:
         split_txt = (f"; splitting at N = {', '.join(str(r['N']) for r in split_rows)} ({split_rows[0]['X draws']} X each): "
@@ -708,12 +714,7 @@ def check_T6(ctx: Context) -> CheckResult:
     method = ("Monte Carlo over independent (X, W) pairs with exact intervals, and generalized splitting over W at "
               "sampled X beyond it, across growing N along a family satisfying A1-A4; finite-N comparison with e^-F(N) "
               "and exponent fit over all N (finite-N evidence for an asymptotic claim)")
-    if not above and below >= T6_MIN_RESOLVED and allows:
-        verdict = Verdict.CONSISTENT
-    elif above and fit.kappa_range is not None and fit.kappa_range[1] < 1:
-        verdict = Verdict.INCONSISTENT
-    else:
-        verdict = Verdict.INCONCLUSIVE
+    verdict = verdicts.finite_n_exponent(len(above), below, fit.kappa, fit.kappa_range, T6_MIN_RESOLVED)
     return CheckResult("T6", verdict, figure, method, evidence, figures=figs)
 
 

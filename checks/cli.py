@@ -36,6 +36,8 @@ from typing import Callable, Sequence
 import mpmath
 import sympy as sp
 
+from vanishing_minima import numeric as nm
+from vanishing_minima.numeric import _lstsq
 from vanishing_minima.theory import assumptions, bounds, claims, derivations, growth
 
 from . import audit, bench, docs, report_io
@@ -182,8 +184,6 @@ PAPER_TABLE1 = {"MNIST": (784, 89, 70000, 0.0, 0.999), "CIFAR-10": (3072, 16, 50
 def _table1_data(args: argparse.Namespace) -> list[tuple[str, "object", "object"]]:
     import numpy as np
 
-    from vanishing_minima import numeric as nm
-
     data = []
     if args.digits:
         X, y = nm.load_digits_binary()
@@ -206,8 +206,6 @@ def _cmd_table1(args: argparse.Namespace) -> int:
     import time
 
     import numpy as np
-
-    from vanishing_minima import numeric as nm
 
     if not (args.digits or args.mnist or args.cifar):
         raise _UsageError("name at least one data set: --digits, --mnist DIR or --cifar DIR")
@@ -313,8 +311,6 @@ def _check_output(flag: str, path: str, check: Callable[[str], object]) -> None:
 
 
 def _lstsq_threshold() -> int:
-    from vanishing_minima.numeric import _lstsq
-
     return _lstsq.ONE_THREAD_BELOW_P
 
 

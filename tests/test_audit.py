@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vanishing_minima.checks import audit, claim_checks, section5_checks  # noqa: F401  (registered before tests patch CHECKS)
+from vanishing_minima.checks import audit, claim_checks, section5_checks
 from vanishing_minima.checks.cli import main
 from vanishing_minima.theory import claims
 
@@ -167,3 +167,16 @@ def test_run_audit_refuses_a_bad_worker_count_before_any_check(monkeypatch):
     monkeypatch.setitem(audit.CHECKS, "K2", must_not_run)
     with pytest.raises(ValueError, match="max_workers must be an integer >= 1"):
         audit.run_audit(["K2"], workers=0)
+
+
+def test_the_registry_is_the_marked_checks_one_per_claim():
+    """checks/registry.py writes the mapping out; each function's @check marker names the same claim,
+    every marked function of the check modules is registered, and every registered id is a claim."""
+    from vanishing_minima.checks import registry
+    from vanishing_minima.theory import claims
+
+    marked = {fn.claim_id: fn for mod in (claim_checks, section5_checks) for fn in vars(mod).values()
+              if callable(fn) and hasattr(fn, "claim_id")}
+    assert marked == registry.CHECKS
+    assert all(cid in claims.REGISTRY for cid in registry.CHECKS)
+    assert list(registry.CHECKS) == [c for c in claims.REGISTRY if c in registry.CHECKS]  # the claims' order

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = {"theory": "vanishing_minima.theory", "numeric": "vanishing_minima.numeric", "checks": "vanishing_minima.checks"}
@@ -102,8 +101,6 @@ def test_imports_run_one_way_without_cycles():
             assert not any(d.startswith(PACKAGES["checks"]) for d in deps), (name, deps)
 
 
-@pytest.mark.xfail(strict=True, reason="checks.audit still registers the checks by a local import, and the CLI "
-                   "imports numeric lazily; removed with the explicit check registry")
 def test_no_function_imports_a_package_module_locally():
     _, local = _graph()
     assert not local, local

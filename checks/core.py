@@ -1,0 +1,142 @@
+"""The audit's core types: verdicts, budgets, what a check is given and what it returns.
+
+Kept apart from the runner (:mod:`.audit`) and the registry (:mod:`.registry`) so that the checks import
+these types without importing the runner: imports run checks -> core, registry -> checks, audit -> registry.
+The verdicts are defined in :mod:`.audit`'s docstring.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Callable
+
+import numpy as np
+
+from vanishing_minima.numeric.sweeps import run_serial
+from vanishing_minima.theory import claims
+
+__all__ = ["Verdict", "Budget", "CheckResult", "Context", "CheckFunction", "check", "PENDING", "MC_ALPHA", "CheckError"]
+
+
+class Verdict(str, Enum):
+    """The verdicts of the audit (see the module docstring for what each one claims)."""
+
+    PROVED = "proved"
+    DERIVED = "derived"
+    CONSISTENT = "consistent"
+    INCONSISTENT = "inconsistent"
+    PARTIAL = "partial"
+    INCONCLUSIVE = "inconclusive"
+    NOT_CHECKABLE = "not checkable"
+
+
+PENDING = "pending"
+
+#: Error rate declared for each Monte Carlo interval (two-sided Clopper-Pearson).  The quick audit has
+#: 29 intervals (24 in the lemma checks, 5 in T6's sweep): a run fails by chance with probability at
+#: most 2.9e-5, 20 runs with different seeds at most 5.8e-4 (union bound).  It was 1e-4 until a 20-seed
+#: run of the tests met a 3.95-sigma event at seed 100 (G3, d = 5, phi = 1.2; 10^7 further samples gave
+#: an interval containing the exact value): within that rate, but too likely over 20 runs.  T9 and T10
+#: also report sampled bounds (each simultaneous over its draws at this rate) that decide no verdict:
+#: T9's verdict holds on its deterministic inscribed-cap bound alone, T10's is the derivation.
+MC_ALPHA = 1e-6
+
+
+class Budget(str, Enum):
+    """How much work a check may do; ``scale`` multiplies sample counts."""
+
+    QUICK = "quick"
+    STANDARD = "standard"
+    THOROUGH = "thorough"
+
+    @property
+    def scale(self) -> int:
+        return {"quick": 1, "standard": 4, "thorough": 16}[self.value]
+
+
+class CheckError(Exception):
+    """A check raised: carries the claim id; the original exception is the ``__cause__``.
+
+    The command maps it to exit code 3 (a broken check), whatever the original type: a ``ValueError``
+    inside a check is a bug of the audit, not a usage error."""
+
+    def __init__(self, claim: str, error: BaseException):
+        super().__init__(f"the check of {claim} raised {type(error).__name__}: {error}")
+        self.claim = claim
+        self.error = error
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check is given: its budget, its generator, the declared Monte Carlo error rate, and where
+    sweeps run (``map``: any ``concurrent.futures.Executor``, or the audit's shared process pool)."""
+
+    budget: Budget
+    seed: int
+    claim: str
+    alpha: float = MC_ALPHA
+    executor: Any = field(default=None, compare=False, repr=False)
+
+    def map(self, fn: Callable[[Any], Any], tasks: list[Any]) -> list[Any]:
+        """``[fn(t) for t in tasks]`` on the executor, in task order (each task carries its own seed).
+
+        Results are the same on every executor up to the summation order of a multi-threaded BLAS
+        (the audit's own pool and the serial path use one BLAS thread)."""
+        if self.executor is None:
+            return run_serial(fn, tasks)
+        return list(self.executor.map(fn, list(tasks)))
+
+    def task_seed(self, index: int) -> list[int]:
+        """Entropy of the ``index``-th task of this claim's sweep: independent of the executor."""
+        return [*self.seed_sequence, int(index)]
+
+    @property
+    def seed_sequence(self) -> list[int]:
+        """The entropy of this claim's generator: ``[seed, crc32(claim id)]``."""
+        return [self.seed, zlib.crc32(self.claim.encode())]
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """A fresh generator for this claim (same seed and claim give the same draws)."""
+        return np.random.default_rng(self.seed_sequence)
+
+    def n(self, quick: int) -> int:
+        """A sample count: ``quick`` at the quick budget, scaled at the others."""
+        return quick * self.budget.scale
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check: verdict, the key figure, what kind of evidence, and the evidence."""
+
+    claim: str
+    verdict: str
+    key_figure: str
+    method: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    #: SVG figures by name, written beside the claim's page as ``<claim>-<name>.svg`` (not in the JSON).
+    figures: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return claims.get(self.claim).kind.value
+
+
+CheckFunction = Callable[[Context], CheckResult]
+
+
+def check(claim_id: str) -> Callable[[CheckFunction], CheckFunction]:
+    """Mark a function as the check of ``claim_id`` (which must be in the claim registry).
+
+    Only a label (``fn.claim_id``): what runs is the mapping of :mod:`.registry`, written out there, and
+    a test checks that the two agree."""
+    claims.get(claim_id)
+
+    def mark(fn: CheckFunction) -> CheckFunction:
+        fn.claim_id = claim_id  # type: ignore[attr-defined]
+        return fn
+
+    return mark
