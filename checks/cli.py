@@ -137,12 +137,12 @@ def table_lines(rows: Sequence[Sequence[str]], header: Sequence[str], width: int
 
     Examples
     --------
-    >>> for line in table_lines([("K1", "a key figure that is long")], ("id", "key figure"), width=16):
+    >>> for line in table_lines([("K1", "a key figure that is long enough to wrap")], ("id", "key figure"), width=30):
     ...     print(line)
     id  key figure
-    --  ------------
-    K1  a key figure
-        that is long
+    --  --------------------------
+    K1  a key figure that is long
+        enough to wrap
     """
     header = [str(h) for h in header]
     rows = [[str(c) for c in r] for r in rows]

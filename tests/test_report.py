@@ -282,3 +282,11 @@ def test_citation_cff_is_valid_cff_1_2_0():
     paper = data["references"][0]
     assert paper["year"] == 2017 and [a["family-names"] for a in paper["authors"]] == ["Soudry", "Hoffer"]
     assert "1702.05777" in paper["url"]
+
+
+def test_api_page_documents_the_command_the_cli_accepts():
+    text = (DOCS / "api.md").read_text()
+    assert "vanishing-minima docs --api build/api" in text and "pdoc" in text
+    action = next(a for a in cli._parser()._subparsers._group_actions[0].choices["docs"]._actions
+                  if "--api" in a.option_strings)
+    assert action.metavar == "DIR"
