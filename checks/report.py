@@ -325,7 +325,8 @@ def claims_page() -> str:
            "`vanishing_minima.theory.bounds` where the claim is a formula. "
            r"$\dot\le$ and $\dot<$ are the paper's asymptotic order (see [theory.md](theory.md))." "\n\n",
            "| id | kind | reference | title |\n|---|---|---|---|\n"]
-    out += [f"| [{c.id}](#{c.id.lower()}) | {c.kind.value} | {c.reference} | {c.title} |\n" for c in claims.REGISTRY.values()]
+    out += [f"| [{c.id}](#{c.id.lower()}) | {c.kind.value} | {c.reference} | {c.title} |\n"
+            for c in claims.REGISTRY.values()]
     for c in claims.REGISTRY.values():
         out.append(f"\n## {c.id}\n\n**{c.title}** ({c.reference}; {c.kind.value}; [audit page](claims/{c.id}.md))\n\n")
         out.append(claim_summary(c))
@@ -515,7 +516,8 @@ def _evidence_items(evidence: dict[str, Any], depth: int = 0) -> str:
                 isinstance(v, dict) and v.keys() == next(iter(value.values())).keys()
                 and all(map(_scalar, v.values())) for v in value.values()):
             cols = list(next(iter(value.values())))
-            rows = [[_text("", k, cell=True), *(_text(col, v[col], cell=True) for col in cols)] for k, v in value.items()]
+            rows = [[_text("", k, cell=True), *(_text(col, v[col], cell=True) for col in cols)]
+                    for k, v in value.items()]
             out.append(f"\n**{label}**\n\n" + _table(["", *cols], rows) + "\n")
         elif isinstance(value, dict) and value:
             out.append(f"{pad}- **{label}**:\n" + _evidence_items(value, depth + 1))
@@ -589,9 +591,8 @@ def claim_pages(results: list[CheckResult], budget: Budget, seed: int) -> dict[s
         out.append(f"Reproduce the evidence (budget `{budget.value}`, seed {seed}; `--budget standard` or "
                    f"`thorough` draws 4 or 16 times the samples):\n\n"
                    f"```sh\n{reproduce_command(c.id, budget, seed)}\n```\n")
-        out.append("\n## Details\n\n")
-        out.append(_context(c, page_links=True))
-        out.append(f"\nEvidence: {r.method}.\n")
+        context = _context(c, page_links=True)
+        out.append("\n## Details\n\n" + (context + "\n" if context else "") + f"Evidence: {r.method}.\n")
         if c.proof:
             out.append(f"\n### Proof sketch\n\n{c.proof}\n")
         if r.evidence:
@@ -603,7 +604,8 @@ def claim_pages(results: list[CheckResult], budget: Budget, seed: int) -> dict[s
     return pages
 
 
-def write_audit_docs(directory: str | Path, results: list[CheckResult], budget: Budget, seed: int) -> list[Path]:
+def write_audit_docs(directory: str | Path, results: list[CheckResult], budget: Budget,
+                     seed: int) -> list[Path]:
     """Write the static pages, ``audit.md``, one page per claim and the figures into ``directory``.
 
     Parameters
