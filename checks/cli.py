@@ -3,11 +3,11 @@
 Sub-commands
 ------------
 ``audit``        the theorem audit: a verdict per claim, a JSON report, the docs (the main job)
-``bounds``       every bound of :mod:`vanishing_minima.theory.bounds` at one size
+``bounds``       every bound of :mod:`vanishing_minima.theory.bounds` at one size (``--latex``: their LaTeX)
 ``claims``       the claim registry: id, kind, reference, title
 ``assumptions``  decide A2-A4 for growth laws, e.g. ``--d0 'n**(3/4)' --d1 'n**(1/3)'``
 ``derive``       run the symbolic derivations and print their steps
-``docs``         regenerate the generated pages of ``docs/``
+``docs``         regenerate the generated pages of ``docs/`` (``--api DIR``: the HTML API reference, pdoc)
 ``table1``       E3: training MCE at params/N about 1 on digits, or MNIST / CIFAR-10 from your files
 ``bench``        throughput of the V2 sampler, vectorized versus a per-sample loop
 ``seeds``        run the test suite for consecutive ``--vm-seed`` values (from a clone of the repository)
@@ -28,7 +28,9 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shutil
 import signal
+import textwrap
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -40,9 +42,9 @@ from vanishing_minima import numeric as nm
 from vanishing_minima.numeric import _lstsq
 from vanishing_minima.theory import assumptions, bounds, claims, derivations, growth
 
-from . import audit, bench, docs, report_io
+from . import audit, bench, report, report_io
 
-__all__ = ["main", "bounds_table"]
+__all__ = ["main", "bounds_table", "table_lines", "terminal_width", "latex_lines", "DEFAULT_WIDTH"]
 
 
 class _UsageError(Exception):
@@ -104,16 +106,85 @@ def bounds_table(n: float, d0: float, d1: float, eps: float, rho: float, d0_over
     return rows
 
 
-def _print_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    line = "  ".join("{:<%d}" % w for w in widths)
-    print(line.format(*header))
-    print(line.format(*["-" * w for w in widths]))
+#: Width of the terminal when it cannot be asked (output to a pipe or a file, no ``COLUMNS``).
+DEFAULT_WIDTH = 100
+#: Narrowest the wrapped last column gets, however many characters the other columns take.
+_MIN_LAST = 24
+
+
+def terminal_width() -> int:
+    """Columns of the terminal: ``COLUMNS`` if set, else the terminal's, else :data:`DEFAULT_WIDTH`."""
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+
+
+def table_lines(rows: Sequence[Sequence[str]], header: Sequence[str], width: int | None = None) -> list[str]:
+    """A plain-text table, columns separated by two spaces; the last column wrapped to fit ``width``.
+
+    Parameters
+    ----------
+    rows : sequence of sequences of str
+        The cells, one sequence per row, as many cells as ``header``.
+    header : sequence of str
+        Column titles.
+    width : int or None
+        Line width to fit; None: no limit (the last column is never wrapped).  The other columns are
+        never wrapped: if they alone take more than ``width`` minus 24 characters, the last column is
+        wrapped at 24 characters and the lines are wider than ``width``.
+
+    Returns
+    -------
+    list of str
+        The lines, without trailing blanks: header, rule, then each row (a wrapped row on several
+        lines, its continuation indented to the last column).
+
+    Examples
+    --------
+    >>> for line in table_lines([("K1", "a key figure that is long enough to wrap")], ("id", "key figure"), width=30):
+    ...     print(line)
+    id  key figure
+    --  --------------------------
+    K1  a key figure that is long
+        enough to wrap
+    """
+    header = [str(h) for h in header]
+    rows = [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    if width is not None and len(header) > 1:
+        lead = sum(widths[:-1]) + 2 * (len(widths) - 1)
+        widths[-1] = min(widths[-1], max(width - lead, _MIN_LAST))
+    indent = sum(widths[:-1]) + 2 * (len(widths) - 1)
+
+    def render(cells: Sequence[str]) -> list[str]:
+        last = textwrap.wrap(cells[-1], widths[-1], break_long_words=True, break_on_hyphens=False) or [""]
+        first = "  ".join(c.ljust(w) for c, w in zip(cells[:-1], widths[:-1]))
+        lines = [(first + "  " if len(cells) > 1 else "") + last[0]]
+        lines += [" " * indent + more for more in last[1:]]
+        return [line.rstrip() for line in lines]
+
+    out = render(header) + render(["-" * w for w in widths])
     for r in rows:
-        print(line.format(*r))
+        out += render(r)
+    return out
+
+
+def _print_table(rows: Sequence[Sequence[str]], header: Sequence[str], width: int | None = None) -> None:
+    for line in table_lines(rows, header, width):
+        print(line)
+
+
+def latex_lines() -> list[str]:
+    """Every bound's LaTeX, as ``bounds --latex`` prints it: a ``%`` comment naming the function and its
+    reference, then ``sympy.latex`` of the shipped expression (the one the function evaluates)."""
+    out = []
+    for f in bounds.ALL_BOUNDS:
+        out += [f"% {f.__name__} ({f.reference})", report.bound_latex(f), ""]
+    return out[:-1]
 
 
 def _cmd_bounds(args: argparse.Namespace) -> int:
+    if args.latex:
+        print("\n".join(latex_lines()))
+        return 0
     rows = bounds_table(args.n, args.d0, args.d1, args.eps, args.rho, args.d0_over_n)
     c = args.d0 / args.n if args.d0_over_n is None else args.d0_over_n
     print(f"Bounds at N={args.n:g}, d0={args.d0:g}, d1={args.d1:g}, eps={args.eps:g}, rho={args.rho:g}, "
@@ -132,7 +203,7 @@ def _cmd_bounds(args: argparse.Namespace) -> int:
 
 def _cmd_claims(args: argparse.Namespace) -> int:
     rows = [(c.id, c.kind.value, c.reference, c.title) for c in claims.REGISTRY.values()]
-    _print_table(rows, ("id", "kind", "reference", "title"))
+    _print_table(rows, ("id", "kind", "reference", "title"), terminal_width())
     return 0
 
 
@@ -170,8 +241,18 @@ def _cmd_derive(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
+    if args.api is not None:
+        _check_output("--api", args.api, report_io.check_output_dir)
+        try:
+            index = report.build_api_reference(args.api)
+        except ModuleNotFoundError as exc:
+            if exc.name != "pdoc":
+                raise
+            raise _UsageError("--api needs pdoc: pip install 'vanishing-minima[docs]'") from None
+        print(f"API reference: {index}")
+        return 0
     _check_output("--dir", args.dir, report_io.check_output_dir)
-    for path in docs.write_docs(args.dir):
+    for path in report.write_docs(args.dir):
         print(f"wrote {path}")
     return 0
 
@@ -335,22 +416,15 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
         results = audit.run_audit(ids, budget=budget, seed=args.seed, progress=progress, workers=args.workers)
     rows = [(r.claim, r.kind, r.verdict, r.key_figure) for r in results]
-    _print_table(rows, ("claim", "kind", "verdict", "key figure"))
+    _print_table(rows, ("claim", "kind", "verdict", "key figure"), terminal_width())  # full text: the JSON
     if args.json:  # every file is written whole or not at all (the previous one stays on failure)
         report_io.write_text_atomic(args.json, audit.report_json(results, budget, args.seed))
         print(f"\nJSON report: {args.json}")
     if args.docs:
-        written = docs.write_docs(args.docs)
-        report_io.write_text_atomic(Path(args.docs) / "audit.md", audit.audit_page(results, budget, args.seed))
-        claim_dir = Path(args.docs) / "claims"
-        claim_dir.mkdir(exist_ok=True)
-        pages = audit.claim_pages(results, budget, args.seed)
-        for name, text in pages.items():
-            report_io.write_text_atomic(claim_dir / name, text)
-        for r in results:
-            for fig, text in r.figures.items():
-                report_io.write_text_atomic(claim_dir / f"{r.claim}-{fig}.svg", text)
-        print(f"docs: {len(written) + 1} pages in {args.docs}/, {len(pages)} in {args.docs}/claims/")
+        written = report.write_audit_docs(args.docs, results, budget, args.seed)
+        pages = [p for p in written if p.suffix == ".md"]
+        top = sum(p.parent == Path(args.docs) for p in pages)
+        print(f"docs: {top} pages in {args.docs}/, {len(pages) - top} in {args.docs}/claims/")
     return audit.exit_code(results)
 
 
@@ -436,6 +510,8 @@ def _parser() -> _Parser:
     b.add_argument("--eps", type=_float_arg(), default=0.1, help="error threshold epsilon in (0,1) (default 0.1)")
     b.add_argument("--rho", type=_float_arg(), default=0.0, help="LReLU slope, != 1 (default 0: ReLU)")
     b.add_argument("--d0-over-n", type=_float_arg(), default=None, help="lim d0/N in [0,1] (default: d0/N)")
+    b.add_argument("--latex", action="store_true",
+                   help="print each bound's LaTeX (sympy.latex of the shipped expression) instead of values")
     b.set_defaults(func=_cmd_bounds)
     sub.add_parser("claims", help="the claim registry").set_defaults(func=_cmd_claims)
     a = sub.add_parser("assumptions", help="decide A2-A4 for growth laws in n")
@@ -445,6 +521,9 @@ def _parser() -> _Parser:
     sub.add_parser("derive", help="run the symbolic derivations").set_defaults(func=_cmd_derive)
     g = sub.add_parser("docs", help="regenerate the generated pages of docs/")
     g.add_argument("--dir", type=_folder_arg, default="docs", help="output folder (default: docs)")
+    g.add_argument("--api", type=_folder_arg, default=None, metavar="DIR",
+                   help="instead, build the HTML API reference (pdoc, from the docstrings) into DIR, "
+                        "e.g. build/api; needs the docs extra")
     g.set_defaults(func=_cmd_docs)
     h = sub.add_parser("bench", help="throughput of the V2 sampler against a per-sample loop")
     h.add_argument("--repeats", type=_int_arg(1, 100, "each repeat runs both samplers at three sizes, a few seconds"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vanishing_minima.checks import audit, claim_checks, section5_checks
+from vanishing_minima.checks import audit, claim_checks, report, section5_checks
 from vanishing_minima.checks.cli import main
 from vanishing_minima.theory import claims
 
@@ -72,8 +72,8 @@ def test_committed_audit_page_is_current(quick_audit, audit_seed):
     if audit_seed != 0:
         pytest.skip("docs/audit.md is the audit of seed 0")
     docs = Path(__file__).resolve().parents[1] / "docs"
-    assert (docs / "audit.md").read_text() == audit.audit_page(quick_audit, audit.Budget.QUICK, 0), "run `vanishing-minima audit`"
-    for name, text in audit.claim_pages(quick_audit, audit.Budget.QUICK, 0).items():
+    assert (docs / "audit.md").read_text() == report.audit_page(quick_audit, audit.Budget.QUICK, 0), "run `vanishing-minima audit`"
+    for name, text in report.claim_pages(quick_audit, audit.Budget.QUICK, 0).items():
         assert (docs / "claims" / name).read_text() == text, f"docs/claims/{name} is stale: run `vanishing-minima audit`"
     for r in quick_audit:  # figures: present (their bytes depend on the matplotlib version, so not compared)
         for fig in r.figures:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vanishing_minima.checks import docs
+from vanishing_minima.checks import report as docs
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from vanishing_minima.checks import audit, claim_checks, docs, report_io, section5_checks  # noqa: F401
+from vanishing_minima.checks import audit, claim_checks, report, report_io, section5_checks  # noqa: F401
 from vanishing_minima.checks.cli import main
 
 QUICK_CLAIMS = "A1,A5,D3,D4,D5,K1"  # checks that take well under a second; their JSON is about 2.8 kB
