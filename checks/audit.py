@@ -45,8 +45,18 @@ from .core import MC_ALPHA, PENDING, Budget, CheckError, CheckResult, Context, V
 from .registry import CHECKS
 
 __all__ = [
-    "Verdict", "Budget", "CheckResult", "Context", "CHECKS", "check", "run_audit", "report_json",
-    "exit_code", "PENDING", "MC_ALPHA", "CheckError",
+    "Verdict",
+    "Budget",
+    "CheckResult",
+    "Context",
+    "CHECKS",
+    "check",
+    "run_audit",
+    "report_json",
+    "exit_code",
+    "PENDING",
+    "MC_ALPHA",
+    "CheckError",
 ]
 
 
@@ -65,7 +75,9 @@ class _SharedPool:
         workers = worker_count(self.workers, len(tasks))
         if workers == 1:
             return run_serial(fn, tasks)
-        if self._pool is not None and self._size < workers:  # a larger sweep than the pool was made for
+        if (
+            self._pool is not None and self._size < workers
+        ):  # a larger sweep than the pool was made for
             self.close()
         if self._pool is None:
             self._pool, self._size = start_pool(workers), workers
@@ -99,9 +111,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def run_audit(claim_ids: list[str] | None = None, budget: Budget = Budget.QUICK, seed: int = 0,
-              progress: Callable[[str], None] | None = None, executor: Any = None,
-              workers: int | None = None) -> list[CheckResult]:
+def run_audit(
+    claim_ids: list[str] | None = None,
+    budget: Budget = Budget.QUICK,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+    executor: Any = None,
+    workers: int | None = None,
+) -> list[CheckResult]:
     """Run the checks of ``claim_ids`` (default: every registered claim; an id given twice runs once)
     in the order given.
 
@@ -140,7 +157,11 @@ def run_audit(claim_ids: list[str] | None = None, budget: Budget = Budget.QUICK,
 
 
 def _run(claim_ids, budget, seed, progress, executor) -> list[CheckResult]:
-    ids = list(claims.REGISTRY) if claim_ids is None else list(dict.fromkeys(claims.get(c).id for c in claim_ids))
+    ids = (
+        list(claims.REGISTRY)
+        if claim_ids is None
+        else list(dict.fromkeys(claims.get(c).id for c in claim_ids))
+    )
     results = []
     for cid in ids:
         if progress:
@@ -153,7 +174,9 @@ def _run(claim_ids, budget, seed, progress, executor) -> list[CheckResult]:
         ctx = Context(budget, seed, cid, executor=executor)
         try:
             result = fn(ctx)
-            result.evidence.setdefault("seed_sequence", ctx.seed_sequence)  # numpy.random.default_rng(this)
+            result.evidence.setdefault(
+                "seed_sequence", ctx.seed_sequence
+            )  # numpy.random.default_rng(this)
             result.verdict = Verdict(result.verdict).value
             result.seconds = round(time.perf_counter() - start, 3)
             result.evidence = _plain(result.evidence)
@@ -175,8 +198,14 @@ def report_json(results: list[CheckResult], budget: Budget, seed: int) -> str:
         "budget": budget.value,
         "seed": seed,
         "results": [
-            {"claim": r.claim, "kind": r.kind, "verdict": r.verdict, "key_figure": r.key_figure,
-             "method": r.method, "evidence": r.evidence}
+            {
+                "claim": r.claim,
+                "kind": r.kind,
+                "verdict": r.verdict,
+                "key_figure": r.key_figure,
+                "method": r.method,
+                "evidence": r.evidence,
+            }
             for r in results
         ],
         "timings_seconds": {r.claim: r.seconds for r in results},

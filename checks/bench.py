@@ -23,7 +23,15 @@ import numpy as np
 from vanishing_minima.numeric import _lstsq
 from vanishing_minima.numeric.samplers import sample_bad_region_event, sample_bad_region_event_loop
 
-__all__ = ["SIZES", "BenchRow", "GemmRate", "run_benchmark", "gemm_rate", "blas_threads", "factorization_flops"]
+__all__ = [
+    "SIZES",
+    "BenchRow",
+    "GemmRate",
+    "run_benchmark",
+    "gemm_rate",
+    "blas_threads",
+    "factorization_flops",
+]
 
 #: (N, d0, d1, samples per run) as the numeric issue asks; samples chosen for about 1 s of loop time.
 SIZES = ((64, 4, 8, 3000), (256, 8, 16, 300), (1024, 16, 32, 24))
@@ -89,11 +97,17 @@ def blas_threads() -> int:
     """Threads of the BLAS the samplers use (threadpoolctl; 1 if unknown)."""
     from threadpoolctl import threadpool_info
 
-    counts = [int(info.get("num_threads", 1)) for info in threadpool_info() if info.get("user_api") == "blas"]
+    counts = [
+        int(info.get("num_threads", 1))
+        for info in threadpool_info()
+        if info.get("user_api") == "blas"
+    ]
     return max(counts) if counts else 1
 
 
-def gemm_rate(m: int, k: int, n: int, *, threads: int | None = None, repeats: int = 5, seed: int = 0) -> GemmRate:
+def gemm_rate(
+    m: int, k: int, n: int, *, threads: int | None = None, repeats: int = 5, seed: int = 0
+) -> GemmRate:
     """Measure float64 GEMM at (m, k) x (k, n): median over ``repeats`` of ``2mkn / time``.
 
     ``threads``: BLAS threads (``None``: the default, what the samplers use)."""
@@ -126,8 +140,14 @@ def _median_time(run, repeats: int, between=None) -> tuple[float, object]:
     return statistics.median(times), out
 
 
-def run_benchmark(repeats: int = 3, seed: int = 0, eps: float = 0.1, rho: float = 0.0,
-                  sizes=SIZES, threads: int | None = 1) -> list[BenchRow]:
+def run_benchmark(
+    repeats: int = 3,
+    seed: int = 0,
+    eps: float = 0.1,
+    rho: float = 0.0,
+    sizes=SIZES,
+    threads: int | None = 1,
+) -> list[BenchRow]:
     """Run both samplers at each size; raise if they disagree on the event count.
 
     ``threads``: BLAS threads for both samplers (``None``: the library default).  The default is one,
@@ -136,10 +156,14 @@ def run_benchmark(repeats: int = 3, seed: int = 0, eps: float = 0.1, rho: float 
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=threads, user_api="blas"):
-        return [_bench_size(n, d0, d1, samples, repeats, seed, eps, rho) for n, d0, d1, samples in sizes]
+        return [
+            _bench_size(n, d0, d1, samples, repeats, seed, eps, rho) for n, d0, d1, samples in sizes
+        ]
 
 
-def _bench_size(n: int, d0: int, d1: int, samples: int, repeats: int, seed: int, eps: float, rho: float) -> BenchRow:
+def _bench_size(
+    n: int, d0: int, d1: int, samples: int, repeats: int, seed: int, eps: float, rho: float
+) -> BenchRow:
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((d0, n))
     y = rng.integers(0, 2, n).astype(float)
@@ -147,15 +171,32 @@ def _bench_size(n: int, d0: int, d1: int, samples: int, repeats: int, seed: int,
     gemms: list[GemmRate] = []
     with _lstsq.collect_stats() as stats:
         t_fast, fast = _median_time(
-            lambda: sample_bad_region_event(X, y, d1, eps, rho, n_samples=samples, rng=seed + 1), repeats,
-            between=lambda: gemms.append(gemm_rate(p, n, p, repeats=1)))
+            lambda: sample_bad_region_event(X, y, d1, eps, rho, n_samples=samples, rng=seed + 1),
+            repeats,
+            between=lambda: gemms.append(gemm_rate(p, n, p, repeats=1)),
+        )
     t_loop, slow = _median_time(
-        lambda: sample_bad_region_event_loop(X, y, d1, eps, rho, n_samples=samples, rng=seed + 1), repeats)
+        lambda: sample_bad_region_event_loop(X, y, d1, eps, rho, n_samples=samples, rng=seed + 1),
+        repeats,
+    )
     if fast.successes != slow.successes:
-        raise RuntimeError(f"samplers disagree at N={n}: {fast.successes} vs {slow.successes} events")
+        raise RuntimeError(
+            f"samplers disagree at N={n}: {fast.successes} vs {slow.successes} events"
+        )
     per_w = 1e6 / (repeats * samples)
     stage_us = {s: stats.times.get(s, 0.0) * per_w for s in STAGES}
     stage_us["other"] = max(0.0, t_fast / samples * 1e6 - sum(stage_us.values()))
-    return BenchRow(n, d0, d1, samples, samples / t_fast, samples / t_loop, fast.successes, stage_us,
-                    stats.fallback_fraction, stats.reduced / stats.patterns if stats.patterns else 0.0,
-                    statistics.median(g.gflops for g in gemms), gemms[0].threads)
+    return BenchRow(
+        n,
+        d0,
+        d1,
+        samples,
+        samples / t_fast,
+        samples / t_loop,
+        fast.successes,
+        stage_us,
+        stats.fallback_fraction,
+        stats.reduced / stats.patterns if stats.patterns else 0.0,
+        statistics.median(g.gflops for g in gemms),
+        gemms[0].threads,
+    )

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import scipy.linalg
+
 from vanishing_minima import numeric as nm
 from vanishing_minima.theory import assumptions, bounds, derivations
 
@@ -24,15 +25,31 @@ def _agree(claim: str, ok: bool, figure: str, method: str, evidence: dict) -> Ch
     return CheckResult(claim, verdicts.agreement(ok), figure, method, evidence)
 
 
-def _derived(claim: str, derivation: derivations.Derivation, step: str, builds_on: str) -> CheckResult:
+def _derived(
+    claim: str, derivation: derivations.Derivation, step: str, builds_on: str
+) -> CheckResult:
     """DERIVED when the derivation holds on the shipped formulas, INCONSISTENT (naming the failed steps) if not."""
-    evidence = {"derivation": derivation.name, "builds_on": builds_on, "steps": list(derivation.steps),
-                "findings": list(derivation.findings)}
+    evidence = {
+        "derivation": derivation.name,
+        "builds_on": builds_on,
+        "steps": list(derivation.steps),
+        "findings": list(derivation.findings),
+    }
     if derivation.holds:
-        return CheckResult(claim, Verdict.DERIVED, f"derived from {builds_on}: {step}",
-                           "symbolic derivation (SymPy) on the shipped formulas", evidence)
-    return CheckResult(claim, Verdict.INCONSISTENT, f"the derivation from {builds_on} FAILS on the shipped formulas: {step}",
-                       "symbolic derivation (SymPy) on the shipped formulas", evidence)
+        return CheckResult(
+            claim,
+            Verdict.DERIVED,
+            f"derived from {builds_on}: {step}",
+            "symbolic derivation (SymPy) on the shipped formulas",
+            evidence,
+        )
+    return CheckResult(
+        claim,
+        Verdict.INCONSISTENT,
+        f"the derivation from {builds_on} FAILS on the shipped formulas: {step}",
+        "symbolic derivation (SymPy) on the shipped formulas",
+        evidence,
+    )
 
 
 def _at_sizes(n: int, d0: int, d1: int | None = None) -> dict:
@@ -48,9 +65,15 @@ def _assumption(ctx: Context, name: str) -> CheckResult:
     verdicts = assumptions.check(n ** sp.Rational(3, 4), n ** sp.Rational(1, 3), n)
     v = verdicts[name]
     return CheckResult(
-        name, Verdict.NOT_CHECKABLE, f"audit family d0 = N^(3/4), d1 = N^(1/3): {'satisfies' if v.holds else 'violates'}",
+        name,
+        Verdict.NOT_CHECKABLE,
+        f"audit family d0 = N^(3/4), d1 = N^(1/3): {'satisfies' if v.holds else 'violates'}",
         "an assumption is a hypothesis; the audit's scaling family is decided against it (SymPy limits)",
-        {"family": FAMILY, "holds": v.holds, "conditions": [(c.statement, str(c.limit), c.reason) for c in v.conditions]},
+        {
+            "family": FAMILY,
+            "holds": v.holds,
+            "conditions": [(c.statement, str(c.limit), c.reason) for c in v.conditions],
+        },
     )
 
 
@@ -71,14 +94,24 @@ def check_A4(ctx: Context) -> CheckResult:
 
 @check("A1")
 def check_A1(ctx: Context) -> CheckResult:
-    return CheckResult("A1", Verdict.NOT_CHECKABLE, "a hypothesis on the data",
-                       "the audit draws its data X with iid N(0, 1) entries, as A1 assumes", {})
+    return CheckResult(
+        "A1",
+        Verdict.NOT_CHECKABLE,
+        "a hypothesis on the data",
+        "the audit draws its data X with iid N(0, 1) entries, as A1 assumes",
+        {},
+    )
 
 
 @check("A5")
 def check_A5(ctx: Context) -> CheckResult:
-    return CheckResult("A5", Verdict.NOT_CHECKABLE, "optional hypothesis (teacher labels)",
-                       "not used by the audit: its labels are random, the case without A5", {})
+    return CheckResult(
+        "A5",
+        Verdict.NOT_CHECKABLE,
+        "optional hypothesis (teacher labels)",
+        "not used by the audit: its labels are random, the case without A5",
+        {},
+    )
 
 
 @check("D1")
@@ -89,29 +122,56 @@ def check_D1(ctx: Context) -> CheckResult:
     for n, d0, d1 in ((6, 2, 2), (8, 3, 2), (9, 3, 3)):
         X = rng.standard_normal((d0, n))
         per_row = nm.count_sign_patterns(X)
-        rows.append({"N": n, "d0": d0, "d1": d1, "regions": per_row**d1, "C(N,d0)^d1": bounds.cover_count(n, d0) ** d1,
-                     "2^(d1 N)": 2 ** (d1 * n)})
+        rows.append(
+            {
+                "N": n,
+                "d0": d0,
+                "d1": d1,
+                "regions": per_row**d1,
+                "C(N,d0)^d1": bounds.cover_count(n, d0) ** d1,
+                "2^(d1 N)": 2 ** (d1 * n),
+            }
+        )
     ok = all(r["regions"] == r["C(N,d0)^d1"] <= r["2^(d1 N)"] for r in rows)
-    return _agree("D1", ok, f"{len(rows)} instances: non-empty regions = C(N,d0)^d1",
-                  "exact count of sign patterns by LP (margin 1e-6) on Gaussian X", {"instances": rows})
+    return _agree(
+        "D1",
+        ok,
+        f"{len(rows)} instances: non-empty regions = C(N,d0)^d1",
+        "exact count of sign patterns by LP (margin 1e-6) on Gaussian X",
+        {"instances": rows},
+    )
 
 
 @check("D3")
 def check_D3(ctx: Context) -> CheckResult:
-    return CheckResult("D3", Verdict.NOT_CHECKABLE, "a definition (angular volume)", "definition", {})
+    return CheckResult(
+        "D3", Verdict.NOT_CHECKABLE, "a definition (angular volume)", "definition", {}
+    )
 
 
 @check("D4")
 def check_D4(ctx: Context) -> CheckResult:
-    return CheckResult("D4", Verdict.NOT_CHECKABLE, "a definition (the sets L_eps and G)", "definition", {})
+    return CheckResult(
+        "D4", Verdict.NOT_CHECKABLE, "a definition (the sets L_eps and G)", "definition", {}
+    )
 
 
 @check("D5")
 def check_D5(ctx: Context) -> CheckResult:
-    values = {f"eps={e}": {"ReLU": bounds.gamma_eps(e, 0.0, 0.0), "LReLU, c=0.5": bounds.gamma_eps(e, 0.1, 0.5)}
-              for e in (0.01, 0.1, 0.5)}
-    return CheckResult("D5", Verdict.NOT_CHECKABLE, "a definition; gamma_eps(0.5, ReLU) = %.4f" % bounds.gamma_eps(0.5, 0.0, 0.0),
-                       "definition (values evaluated for reference)", {"gamma_eps": values})
+    values = {
+        f"eps={e}": {
+            "ReLU": bounds.gamma_eps(e, 0.0, 0.0),
+            "LReLU, c=0.5": bounds.gamma_eps(e, 0.1, 0.5),
+        }
+        for e in (0.01, 0.1, 0.5)
+    }
+    return CheckResult(
+        "D5",
+        Verdict.NOT_CHECKABLE,
+        "a definition; gamma_eps(0.5, ReLU) = %.4f" % bounds.gamma_eps(0.5, 0.0, 0.0),
+        "definition (values evaluated for reference)",
+        {"gamma_eps": values},
+    )
 
 
 # --- supporting lemmas -----------------------------------------------------------------------
@@ -142,22 +202,37 @@ def check_K1(ctx: Context) -> CheckResult:
         ref = _khatri_rao_by_columns(A, X)
         worst_kron = max(worst_kron, float(np.abs(K - ref).max() / np.abs(ref).max()))
         lhs = K.T @ nm.khatri_rao(B, Y)
-        worst_gram = max(worst_gram, float(np.abs(lhs - (A.T @ B) * (X.T @ Y)).max() / max(1.0, np.abs(lhs).max())))
+        worst_gram = max(
+            worst_gram,
+            float(np.abs(lhs - (A.T @ B) * (X.T @ Y)).max() / max(1.0, np.abs(lhs).max())),
+        )
     numeric_ok = worst_kron <= 1e-15 and worst_gram <= 1e-12
     holds = all(d.holds for d in symbolic) and numeric_ok
     sizes = ", ".join(f"({d0},{d1},{n})" for d0, d1, n in K1_SYMBOLIC_SIZES)
-    figure = (f"symbolic at (d0, d1, N) = {sizes}, every entry a symbol: {'holds' if all(d.holds for d in symbolic) else 'FAILS'}; "
-              f"shipped khatri_rao vs numpy.kron per column: max relative deviation {worst_kron:.1e}, Gram identity "
-              f"{worst_gram:.1e} on {ctx.n(50)} random sizes")
-    evidence = {"symbolic": [{"sizes (d0, d1, N)": [d0, d1, n], "holds": d.holds}
-                             for (d0, d1, n), d in zip(K1_SYMBOLIC_SIZES, symbolic)],
-                "numeric_max_relative_deviation_from_kron": worst_kron,
-                "numeric_max_relative_deviation_gram": worst_gram,
-                "rule": "proved iff every symbolic size holds, the shipped khatri_rao equals numpy.kron per column "
-                        "to 1e-15 and the Gram identity holds to 1e-12; otherwise inconsistent"}
-    return CheckResult("K1", Verdict.PROVED if holds else Verdict.INCONSISTENT, figure,
-                       "symbolic identity (SymPy) at several sizes, and the shipped function against an independent "
-                       "computation", evidence)
+    figure = (
+        f"symbolic at (d0, d1, N) = {sizes}, every entry a symbol: "
+        f"{'holds' if all(d.holds for d in symbolic) else 'FAILS'}; "
+        f"shipped khatri_rao vs numpy.kron per column: max relative deviation {worst_kron:.1e}, Gram identity "
+        f"{worst_gram:.1e} on {ctx.n(50)} random sizes"
+    )
+    evidence = {
+        "symbolic": [
+            {"sizes (d0, d1, N)": [d0, d1, n], "holds": d.holds}
+            for (d0, d1, n), d in zip(K1_SYMBOLIC_SIZES, symbolic)
+        ],
+        "numeric_max_relative_deviation_from_kron": worst_kron,
+        "numeric_max_relative_deviation_gram": worst_gram,
+        "rule": "proved iff every symbolic size holds, the shipped khatri_rao equals numpy.kron per column "
+        "to 1e-15 and the Gram identity holds to 1e-12; otherwise inconsistent",
+    }
+    return CheckResult(
+        "K1",
+        Verdict.PROVED if holds else Verdict.INCONSISTENT,
+        figure,
+        "symbolic identity (SymPy) at several sizes, and the shipped function against an independent "
+        "computation",
+        evidence,
+    )
 
 
 @check("K2")
@@ -170,8 +245,13 @@ def check_K2(ctx: Context) -> CheckResult:
         bound = min(n, np.linalg.matrix_rank(A) * np.linalg.matrix_rank(X))
         if r > bound:
             violations.append({"A": A, "X": X, "rank": r, "bound": bound})
-    return _agree("K2", not violations, f"{count} random instances, {len(violations)} violations",
-                  "exact rank inequality on random patterns and Gaussian X", {"violations": violations[:1]})
+    return _agree(
+        "K2",
+        not violations,
+        f"{count} random instances, {len(violations)} violations",
+        "exact rank inequality on random patterns and Gaussian X",
+        {"violations": violations[:1]},
+    )
 
 
 @check("K3")
@@ -185,9 +265,13 @@ def check_K3(ctx: Context) -> CheckResult:
         deficient += g < n
         if g != r:
             mismatches.append({"A": A, "d0": d0, "formula": g, "rank": r})
-    return _agree("K3", not mismatches, f"{count} instances ({deficient} rank-deficient): formula = rank(A o X)",
-                  "K3 formula (pruned enumeration) against the numerical rank for Gaussian X",
-                  {"instances": count, "rank_deficient": deficient, "mismatches": mismatches[:1]})
+    return _agree(
+        "K3",
+        not mismatches,
+        f"{count} instances ({deficient} rank-deficient): formula = rank(A o X)",
+        "K3 formula (pruned enumeration) against the numerical rank for Gaussian X",
+        {"instances": count, "rank_deficient": deficient, "mismatches": mismatches[:1]},
+    )
 
 
 @check("K4")
@@ -200,8 +284,13 @@ def check_K4(ctx: Context) -> CheckResult:
         if null.shape[1]:
             e = null @ rng.standard_normal(null.shape[1])
             worst = max(worst, max(float(np.abs(X @ (a * e)).max()) for a in A))
-    return _agree("K4", worst < 1e-9, f"{count} instances; max |X diag(A_i) e| over kernel vectors {worst:.1e}",
-                  "kernel vectors of A o X annihilate every block X diag(A_i)", {"max_block_norm": worst})
+    return _agree(
+        "K4",
+        worst < 1e-9,
+        f"{count} instances; max |X diag(A_i) e| over kernel vectors {worst:.1e}",
+        "kernel vectors of A o X annihilate every block X diag(A_i)",
+        {"max_block_norm": worst},
+    )
 
 
 @check("K5")
@@ -216,15 +305,27 @@ def check_K5(ctx: Context) -> CheckResult:
         e = nm.dlm_residual(A, X, y)
         M = _khatri_rao_by_columns(A, X).T
         reference = y - M @ np.linalg.lstsq(M, y, rcond=None)[0]
-        worst_orth = max(worst_orth, float(np.linalg.norm(K @ e) / (np.linalg.norm(K, 2) * np.linalg.norm(y))))
-        worst_paths = max(worst_paths, float(np.abs(e - nm.dlm_residual(A, X, y, method="svd")).max() / np.linalg.norm(y)))
+        worst_orth = max(
+            worst_orth, float(np.linalg.norm(K @ e) / (np.linalg.norm(K, 2) * np.linalg.norm(y)))
+        )
+        worst_paths = max(
+            worst_paths,
+            float(np.abs(e - nm.dlm_residual(A, X, y, method="svd")).max() / np.linalg.norm(y)),
+        )
         worst_lstsq = max(worst_lstsq, float(np.abs(e - reference).max() / np.linalg.norm(y)))
     ok = worst_orth < 1e-10 and worst_paths < 1e-10 and worst_lstsq < 1e-10
-    return _agree("K5", ok, f"{count} instances; |(A o X) e_A| rel {worst_orth:.1e}; fast vs SVD path {worst_paths:.1e}; "
-                            f"vs numpy lstsq {worst_lstsq:.1e}",
-                  "e_A orthogonal to the row space of A o X, and equal to an independent least-squares residual",
-                  {"max_orthogonality": worst_orth, "max_fast_svd_difference": worst_paths,
-                   "max_lstsq_difference": worst_lstsq})
+    return _agree(
+        "K5",
+        ok,
+        f"{count} instances; |(A o X) e_A| rel {worst_orth:.1e}; fast vs SVD path {worst_paths:.1e}; "
+        f"vs numpy lstsq {worst_lstsq:.1e}",
+        "e_A orthogonal to the row space of A o X, and equal to an independent least-squares residual",
+        {
+            "max_orthogonality": worst_orth,
+            "max_fast_svd_difference": worst_paths,
+            "max_lstsq_difference": worst_lstsq,
+        },
+    )
 
 
 def bad_volume_one_neuron_by_hand(X: np.ndarray, y: np.ndarray, eps: float, rho: float) -> float:
@@ -280,7 +381,12 @@ def check_K6(ctx: Context) -> CheckResult:
     volumes, noisy_same, noisy_total = [], 0, 0
     for _ in range(ctx.n(6)):
         X, y = rng.standard_normal((2, 6)), rng.integers(0, 2, 6).astype(float)
-        volumes.append((nm.exact_volumes_in_the_plane(X, y, 1, 0.1, 0.0).bad, bad_volume_one_neuron_by_hand(X, y, 0.1, 0.0)))
+        volumes.append(
+            (
+                nm.exact_volumes_in_the_plane(X, y, 1, 0.1, 0.0).bad,
+                bad_volume_one_neuron_by_hand(X, y, 0.1, 0.0),
+            )
+        )
         # the decision must not depend on the residual's rounding: the SVD's e_A carries noise of order
         # 1e-16 where y - e_A is zero (dead points), the default path often none
         for signs in nm.plane_row_patterns(X)[0]:
@@ -289,27 +395,46 @@ def check_K6(ctx: Context) -> CheckResult:
                 continue
             noisy = nm.dlm_residual(A, X, y, method="svd")
             noisy_total += 1
-            noisy_same += (nm.dlm_in_region(A, X, y) is None) == (nm.dlm_in_region(A, X, y, target_residual=noisy) is None)
+            noisy_same += (nm.dlm_in_region(A, X, y) is None) == (
+                nm.dlm_in_region(A, X, y, target_residual=noisy) is None
+            )
     vol_agree = sum(abs(a - b) <= 1e-12 for a, b in volumes)
     ok = agree == total and vol_agree == len(volumes) and noisy_same == noisy_total
-    return _agree("K6", ok, f"LP cone decisions = exact arcs on {agree}/{total}; {certs} verified DLM certificates; "
-                            f"V(L_eps) at d1 = 1 = an independent least-squares route on {vol_agree}/{len(volumes)}; "
-                            f"DLM decisions unchanged by the residual's rounding on {noisy_same}/{noisy_total} regions",
-                  "LP feasibility with margin against exact d0 = 2 arcs; DLM certificates re-checked (pattern and output); "
-                  "the LP decision of DLM existence against a direct least-squares argument at d1 = 1, and with the "
-                  "SVD's residual (rounding noise) in place of the default one",
-                  {"cone_agreements": agree, "cone_cases": total, "verified_certificates": certs,
-                   "bad_volume_lp_vs_by_hand": [list(v) for v in volumes],
-                   "decisions_unchanged_by_rounding": [noisy_same, noisy_total]})
+    return _agree(
+        "K6",
+        ok,
+        f"LP cone decisions = exact arcs on {agree}/{total}; {certs} verified DLM certificates; "
+        f"V(L_eps) at d1 = 1 = an independent least-squares route on {vol_agree}/{len(volumes)}; "
+        f"DLM decisions unchanged by the residual's rounding on {noisy_same}/{noisy_total} regions",
+        "LP feasibility with margin against exact d0 = 2 arcs; DLM certificates re-checked (pattern and output); "
+        "the LP decision of DLM existence against a direct least-squares argument at d1 = 1, and with the "
+        "SVD's residual (rounding noise) in place of the default one",
+        {
+            "cone_agreements": agree,
+            "cone_cases": total,
+            "verified_certificates": certs,
+            "bad_volume_lp_vs_by_hand": [list(v) for v in volumes],
+            "decisions_unchanged_by_rounding": [noisy_same, noisy_total],
+        },
+    )
 
 
-def _mc_against(claim: str, ctx: Context, cases: list[tuple[str, float, int, int]], method: str) -> CheckResult:
+def _mc_against(
+    claim: str, ctx: Context, cases: list[tuple[str, float, int, int]], method: str
+) -> CheckResult:
     """cases: (label, exact value, successes, trials).  Inconsistent if a resolving interval excludes its
-    value; inconclusive if an interval is too wide to resolve anything; else consistent (verdicts.intervals_against_formula)."""
+    value; inconclusive if an interval is too wide to resolve anything; else consistent
+    (verdicts.intervals_against_formula)."""
     rows, bad, wide = [], [], []
     for label, exact, k, trials in cases:
         est = nm.binomial_estimate(k, trials, ctx.alpha)
-        row = {"case": label, "exact": exact, "estimate": est.estimate, "interval": [est.lower, est.upper], "trials": trials}
+        row = {
+            "case": label,
+            "exact": exact,
+            "estimate": est.estimate,
+            "interval": [est.lower, est.upper],
+            "trials": trials,
+        }
         rows.append(row)
         if not est.contains(exact):
             bad.append(row)
@@ -318,9 +443,21 @@ def _mc_against(claim: str, ctx: Context, cases: list[tuple[str, float, int, int
     evidence = {"alpha_per_interval": ctx.alpha, "cases": rows, "outside": bad, "too_wide": wide}
     verdict = verdicts.intervals_against_formula(len(bad), len(wide))
     if verdict == Verdict.INCONCLUSIVE:
-        return CheckResult(claim, verdict, f"{len(wide)}/{len(cases)} intervals too wide to resolve the formula", method, evidence)
-    return CheckResult(claim, verdict, f"{len(cases) - len(bad)}/{len(cases)} Clopper-Pearson intervals (alpha {ctx.alpha:g}) "
-                                       "contain the formula", method, evidence)
+        return CheckResult(
+            claim,
+            verdict,
+            f"{len(wide)}/{len(cases)} intervals too wide to resolve the formula",
+            method,
+            evidence,
+        )
+    return CheckResult(
+        claim,
+        verdict,
+        f"{len(cases) - len(bad)}/{len(cases)} Clopper-Pearson intervals (alpha {ctx.alpha:g}) "
+        "contain the formula",
+        method,
+        evidence,
+    )
 
 
 @check("G1")
@@ -329,7 +466,14 @@ def check_G1(ctx: Context) -> CheckResult:
     for d in (2, 3, 10):
         x1, x2 = rng.standard_normal(d), rng.standard_normal(d)
         trials = ctx.n(100_000)
-        cases.append((f"d={d}", float(nm.sheppard_probability(x1, x2)), nm.count_orthant_hits(x1, x2, n_samples=trials, rng=rng), trials))
+        cases.append(
+            (
+                f"d={d}",
+                float(nm.sheppard_probability(x1, x2)),
+                nm.count_orthant_hits(x1, x2, n_samples=trials, rng=rng),
+                trials,
+            )
+        )
     return _mc_against("G1", ctx, cases, "Monte Carlo over w ~ N(0, I) against Sheppard's formula")
 
 
@@ -337,9 +481,22 @@ def check_G1(ctx: Context) -> CheckResult:
 def check_G2(ctx: Context) -> CheckResult:
     rng, rows = ctx.rng, []
     for n, d in ((6, 2), (8, 3), (10, 3), (9, 4)):
-        rows.append({"N": n, "d": d, "counted": nm.count_sign_patterns(rng.standard_normal((d, n))), "C(N,d)": bounds.cover_count(n, d)})
+        rows.append(
+            {
+                "N": n,
+                "d": d,
+                "counted": nm.count_sign_patterns(rng.standard_normal((d, n))),
+                "C(N,d)": bounds.cover_count(n, d),
+            }
+        )
     ok = all(r["counted"] == r["C(N,d)"] for r in rows)
-    return _agree("G2", ok, f"{len(rows)} instances: LP count = C(N, d)", "exact count of sign patterns by LP", {"instances": rows})
+    return _agree(
+        "G2",
+        ok,
+        f"{len(rows)} instances: LP count = C(N, d)",
+        "exact count of sign patterns by LP",
+        {"instances": rows},
+    )
 
 
 @check("G3")
@@ -348,8 +505,17 @@ def check_G3(ctx: Context) -> CheckResult:
     for d in (2, 3, 5, 10):
         for phi in (0.3, 1.2, 2.5):
             trials = ctx.n(100_000)
-            cases.append((f"d={d}, phi={phi}", float(nm.cap_probability(phi, d)), nm.count_cap_hits(phi, d, n_samples=trials, rng=rng), trials))
-    return _mc_against("G3", ctx, cases, "Monte Carlo over w ~ N(0, I_d) against the incomplete-beta formula")
+            cases.append(
+                (
+                    f"d={d}, phi={phi}",
+                    float(nm.cap_probability(phi, d)),
+                    nm.count_cap_hits(phi, d, n_samples=trials, rng=rng),
+                    trials,
+                )
+            )
+    return _mc_against(
+        "G3", ctx, cases, "Monte Carlo over w ~ N(0, I_d) against the incomplete-beta formula"
+    )
 
 
 @check("G4")
@@ -357,8 +523,20 @@ def check_G4(ctx: Context) -> CheckResult:
     rng, cases = ctx.rng, []
     for n, d in ((5, 3), (20, 4), (40, 10)):
         trials = ctx.n(100_000)
-        cases.append((f"N={n}, d={d}", nm.pattern_collision_probability(n, d), nm.count_pattern_collisions(n, d, n_samples=trials, rng=rng), trials))
-    return _mc_against("G4", ctx, cases, "Monte Carlo over Gaussian X and two neurons against E[(1 - theta/pi)^N] by quadrature")
+        cases.append(
+            (
+                f"N={n}, d={d}",
+                nm.pattern_collision_probability(n, d),
+                nm.count_pattern_collisions(n, d, n_samples=trials, rng=rng),
+                trials,
+            )
+        )
+    return _mc_against(
+        "G4",
+        ctx,
+        cases,
+        "Monte Carlo over Gaussian X and two neurons against E[(1 - theta/pi)^N] by quadrature",
+    )
 
 
 @check("G5")
@@ -368,10 +546,21 @@ def check_G5(ctx: Context) -> CheckResult:
         d, n = int(rng.integers(1, 10)), int(rng.integers(10, 60))
         below += nm.coherence(rng.standard_normal((d, n))) < nm.welch_bound(n, d) - 1e-12
     for _ in range(10):
-        ratios.append(nm.coherence(rng.standard_normal((100, 400))) / math.sqrt(4 * math.log(400) / 100))
-    return _agree("G5", below == 0, f"Welch bound held on {count}/{count}; finite-N coherence / sqrt(4 log N/d) = {np.mean(ratios):.2f} (N=400, d=100)",
-                  "deterministic inequality on random data; the Gaussian 'about' statement as finite-N evidence only",
-                  {"welch_violations": below, "coherence_ratio_mean": float(np.mean(ratios)), "coherence_ratio_sd": float(np.std(ratios))})
+        ratios.append(
+            nm.coherence(rng.standard_normal((100, 400))) / math.sqrt(4 * math.log(400) / 100)
+        )
+    return _agree(
+        "G5",
+        below == 0,
+        f"Welch bound held on {count}/{count}; finite-N coherence / sqrt(4 log N/d) = "
+        f"{np.mean(ratios):.2f} (N=400, d=100)",
+        "deterministic inequality on random data; the Gaussian 'about' statement as finite-N evidence only",
+        {
+            "welch_violations": below,
+            "coherence_ratio_mean": float(np.mean(ratios)),
+            "coherence_ratio_sd": float(np.std(ratios)),
+        },
+    )
 
 
 @check("G6")
@@ -384,16 +573,35 @@ def check_G6(ctx: Context) -> CheckResult:
         s = np.linalg.svd(rng.standard_normal((draws, d0, n)), compute_uv=False)
         k = int(np.sum((s.min(axis=1) < lo) | (s.max(axis=1) > hi)))
         low, high = nm.clopper_pearson(k, draws, ctx.alpha)
-        row = {"N": n, "d0": d0, "t": t, "violations": k, "draws": draws, "cp_interval": [low, high], "bound": 1 - prob}
+        row = {
+            "N": n,
+            "d0": d0,
+            "t": t,
+            "violations": k,
+            "draws": draws,
+            "cp_interval": [low, high],
+            "bound": 1 - prob,
+        }
         rows.append(row)
         if low > 1 - prob:
             bad.append(row)
     method = "Clopper-Pearson lower bound of the violation frequency against the stated probability 2 exp(-t^2/2)"
     if not bad and not all(verdicts.interval_resolves(*r["cp_interval"], r["draws"]) for r in rows):
-        return CheckResult("G6", Verdict.INCONCLUSIVE, "violation-rate intervals too wide to resolve the bound", method,
-                           {"settings": rows})
-    return _agree("G6", not bad, f"violation rates below 2 exp(-t^2/2) in {len(rows) - len(bad)}/{len(rows)} settings "
-                                 f"(t = {', '.join(str(r['t']) for r in rows)})", method, {"settings": rows})
+        return CheckResult(
+            "G6",
+            Verdict.INCONCLUSIVE,
+            "violation-rate intervals too wide to resolve the bound",
+            method,
+            {"settings": rows},
+        )
+    return _agree(
+        "G6",
+        not bad,
+        f"violation rates below 2 exp(-t^2/2) in {len(rows) - len(bad)}/{len(rows)} settings "
+        f"(t = {', '.join(str(r['t']) for r in rows)})",
+        method,
+        {"settings": rows},
+    )
 
 
 @check("V1")
@@ -402,13 +610,34 @@ def check_V1(ctx: Context) -> CheckResult:
     X = rng.standard_normal((2, 5))
     A = nm.activation_pattern(rng.standard_normal((2, 2)), X, 0.0)
     exact = nm.angular_volume(A, X)
-    mc = nm.angular_volume(A, np.vstack([X, np.zeros((1, 5))]), n_samples=ctx.n(200_000), rng=rng, alpha=ctx.alpha)
-    method = "product of exact arc probabilities (d0 = 2) against a Monte Carlo estimate of each factor"
-    evidence = {"exact": exact.estimate, "mc": [mc.estimate, mc.lower, mc.upper], "alpha": ctx.alpha}
-    if mc.contains(exact.estimate) and not verdicts.interval_resolves(mc.lower, mc.upper, mc.trials, rows=A.shape[0]):
-        return CheckResult("V1", Verdict.INCONCLUSIVE, "Monte Carlo interval too wide to resolve the product", method, evidence)
-    return _agree("V1", mc.contains(exact.estimate), f"exact product {exact.estimate:.5f} in MC interval [{mc.lower:.5f}, {mc.upper:.5f}]",
-                  method, evidence)
+    mc = nm.angular_volume(
+        A, np.vstack([X, np.zeros((1, 5))]), n_samples=ctx.n(200_000), rng=rng, alpha=ctx.alpha
+    )
+    method = (
+        "product of exact arc probabilities (d0 = 2) against a Monte Carlo estimate of each factor"
+    )
+    evidence = {
+        "exact": exact.estimate,
+        "mc": [mc.estimate, mc.lower, mc.upper],
+        "alpha": ctx.alpha,
+    }
+    if mc.contains(exact.estimate) and not verdicts.interval_resolves(
+        mc.lower, mc.upper, mc.trials, rows=A.shape[0]
+    ):
+        return CheckResult(
+            "V1",
+            Verdict.INCONCLUSIVE,
+            "Monte Carlo interval too wide to resolve the product",
+            method,
+            evidence,
+        )
+    return _agree(
+        "V1",
+        mc.contains(exact.estimate),
+        f"exact product {exact.estimate:.5f} in MC interval [{mc.lower:.5f}, {mc.upper:.5f}]",
+        method,
+        evidence,
+    )
 
 
 # --- results ---------------------------------------------------------------------------------
@@ -425,7 +654,9 @@ def check_L2(ctx: Context) -> CheckResult:
         d = nm.dlm_diagnostics(cert.W, cert.z, X, y, 0.3)
         _, gW, gz = nm.mse_and_gradient(cert.W, cert.z, X, y, 0.3)
         checked += 1
-        worst = max(worst, d.stationarity, d.residual_gap, float(np.abs(gW).max()), float(np.abs(gz).max()))
+        worst = max(
+            worst, d.stationarity, d.residual_gap, float(np.abs(gW).max()), float(np.abs(gz).max())
+        )
     trained = []
     for _ in range(ctx.n(5)):
         X, y = rng.standard_normal((4, 30)), rng.integers(0, 2, 30).astype(float)
@@ -434,9 +665,18 @@ def check_L2(ctx: Context) -> CheckResult:
         if res.gradient_norm < 1e-8 and d.normalized_min_preactivation > 1e-7:
             trained.append(d.residual_gap)
     ok = sym.holds and checked > 0 and worst < 1e-6 and all(g < 1e-6 for g in trained)
-    return _agree("L2", ok, f"{checked} certified DLMs and {len(trained)} trained DLMs: max deviation {max([worst, *trained]):.1e}",
-                  "symbolic gradient; (A o X) e and e - e_A at DLMs certified by K6 LPs and reached by L-BFGS",
-                  {"symbolic_first_order_step": sym.holds, "certified": checked, "trained_dlms": len(trained), "max_deviation": max([worst, *trained])})
+    return _agree(
+        "L2",
+        ok,
+        f"{checked} certified DLMs and {len(trained)} trained DLMs: max deviation {max([worst, *trained]):.1e}",
+        "symbolic gradient; (A o X) e and e - e_A at DLMs certified by K6 LPs and reached by L-BFGS",
+        {
+            "symbolic_first_order_step": sym.holds,
+            "certified": checked,
+            "trained_dlms": len(trained),
+            "max_deviation": max([worst, *trained]),
+        },
+    )
 
 
 @check("T8")
@@ -444,24 +684,51 @@ def check_T8(ctx: Context) -> CheckResult:
     rng, rows = ctx.rng, []
     for n, d0, rho in ((20, 2, 0.0), (50, 5, 0.2), (120, 7, -0.5), (300, 8, 0.0)):
         X = rng.standard_normal((d0, n))
-        for kind, y in (("random", rng.integers(0, 2, n).astype(float)), ("ones", np.ones(n)),
-                        ("adversarial", ((X[0] > 0) ^ (np.arange(n) % 2 == 0)).astype(float))):
+        for kind, y in (
+            ("random", rng.integers(0, 2, n).astype(float)),
+            ("ones", np.ones(n)),
+            ("adversarial", ((X[0] > 0) ^ (np.arange(n) % 2 == 0)).astype(float)),
+        ):
             net = nm.interpolating_network(X, y, rho, rng=rng)
-            rows.append({"N": n, "d0": d0, "rho": rho, "labels": kind, "neurons": net.n_neurons, "d1_star": net.d1_star,
-                         "relative_error": net.relative_error, "normalized_margin": net.normalized_margin})
+            rows.append(
+                {
+                    "N": n,
+                    "d0": d0,
+                    "rho": rho,
+                    "labels": kind,
+                    "neurons": net.n_neurons,
+                    "d1_star": net.d1_star,
+                    "relative_error": net.relative_error,
+                    "normalized_margin": net.normalized_margin,
+                }
+            )
     fits = all(r["relative_error"] <= 1e-9 and r["normalized_margin"] > 0 for r in rows)
     within = all(r["neurons"] <= r["d1_star"] for r in rows)
-    verdict = Verdict.CONSISTENT if fits and within else (Verdict.PARTIAL if fits else Verdict.INCONSISTENT)
+    verdict = (
+        Verdict.CONSISTENT
+        if fits and within
+        else (Verdict.PARTIAL if fits else Verdict.INCONSISTENT)
+    )
     worst = max(r["neurons"] / r["d1_star"] for r in rows)
-    return CheckResult("T8", verdict, f"{len(rows)} constructions; max neurons/d1* = {worst:.2f}",
-                       "explicit construction (gated neuron pairs) on Gaussian X for several label vectors", {"constructions": rows})
+    return CheckResult(
+        "T8",
+        verdict,
+        f"{len(rows)} constructions; max neurons/d1* = {worst:.2f}",
+        "explicit construction (gated neuron pairs) on Gaussian X for several label vectors",
+        {"constructions": rows},
+    )
 
 
 @check("C7")
 def check_C7(ctx: Context) -> CheckResult:
     d = derivations.corollary7_from_theorem6()
-    return _derived("C7", d, "Markov's inequality, corollary7_log_bound = theorem6_log_bound + log(1/delta) "
-                             "(symbolically and at 3 sizes), and the 1/delta factor is of lower order", "T6")
+    return _derived(
+        "C7",
+        d,
+        "Markov's inequality, corollary7_log_bound = theorem6_log_bound + log(1/delta) "
+        "(symbolically and at 3 sizes), and the 1/delta factor is of lower order",
+        "T6",
+    )
 
 
 def _v2_volume_by_hand(X: np.ndarray, y: np.ndarray, d1: int, eps: float, rho: float) -> float:
@@ -473,7 +740,10 @@ def _v2_volume_by_hand(X: np.ndarray, y: np.ndarray, d1: int, eps: float, rho: f
     cuts = np.sort(np.mod(np.concatenate([normals + np.pi / 2, normals - np.pi / 2]), 2 * np.pi))
     widths = np.diff(np.append(cuts, cuts[0] + 2 * np.pi))
     mids = cuts + widths / 2
-    arcs = [(np.sign(np.cos(m) * X[0] + np.sin(m) * X[1]), w / (2 * np.pi)) for m, w in zip(mids, widths)]
+    arcs = [
+        (np.sign(np.cos(m) * X[0] + np.sin(m) * X[1]), w / (2 * np.pi))
+        for m, w in zip(mids, widths)
+    ]
     total = 0.0
     for combo in itertools.product(arcs, repeat=d1):
         A = np.array([np.where(sg > 0, 1.0, rho) for sg, _ in combo])
@@ -495,24 +765,52 @@ def check_V2(ctx: Context) -> CheckResult:
         X, y = rng.standard_normal((2, n)), rng.integers(0, 2, n).astype(float)
         ex = nm.exact_volumes_in_the_plane(X, y, 2, 0.1, rho)
         by_hand = _v2_volume_by_hand(X, y, 2, 0.1, rho)
-        mc = nm.sample_bad_region_event(X, y, 2, 0.1, rho, n_samples=ctx.n(20_000), rng=rng, alpha=ctx.alpha)
-        row = {"N": n, "d0": 2, "d1": 2, "rho": rho, "eps": 0.1, "V(L_eps)": ex.bad, "P(V2 event)": ex.v2_event,
-               "P(V2 event), independent route": by_hand, "V(G)": ex.global_minima, "regions": ex.regions,
-               "sampler_interval": [mc.lower, mc.upper]}
+        mc = nm.sample_bad_region_event(
+            X, y, 2, 0.1, rho, n_samples=ctx.n(20_000), rng=rng, alpha=ctx.alpha
+        )
+        row = {
+            "N": n,
+            "d0": 2,
+            "d1": 2,
+            "rho": rho,
+            "eps": 0.1,
+            "V(L_eps)": ex.bad,
+            "P(V2 event)": ex.v2_event,
+            "P(V2 event), independent route": by_hand,
+            "V(G)": ex.global_minima,
+            "regions": ex.regions,
+            "sampler_interval": [mc.lower, mc.upper],
+        }
         rows.append(row)
-        if not (ex.bad <= ex.v2_event + 1e-12 and abs(ex.total - 1) < 1e-9 and abs(ex.v2_event - by_hand) <= 1e-9
-                and mc.contains(by_hand)):
+        if not (
+            ex.bad <= ex.v2_event + 1e-12
+            and abs(ex.total - 1) < 1e-9
+            and abs(ex.v2_event - by_hand) <= 1e-9
+            and mc.contains(by_hand)
+        ):
             bad.append(row)
         elif not verdicts.interval_resolves(mc.lower, mc.upper, mc.trials):
             wide.append(row)
-    method = ("exact enumeration of all regions (d0 = 2, products of arcs; K6 LPs for DLMs), an independent "
-              "enumeration of P(V2) (numpy.kron, lstsq, own MCE count), and the vectorized sampler")
+    method = (
+        "exact enumeration of all regions (d0 = 2, products of arcs; K6 LPs for DLMs), an independent "
+        "enumeration of P(V2) (numpy.kron, lstsq, own MCE count), and the vectorized sampler"
+    )
     if wide and not bad:
-        return CheckResult("V2", Verdict.INCONCLUSIVE, f"{len(wide)} sampler intervals too wide to resolve P(V2)", method,
-                           {"instances": rows, "alpha": ctx.alpha})
-    return _agree("V2", not bad, f"{len(rows) - len(bad)}/{len(rows)} instances: V(L_eps) <= P(V2) exactly; P(V2) equals an "
-                                 "independent computation; sampler interval covers it", method,
-                  {"instances": rows, "alpha": ctx.alpha})
+        return CheckResult(
+            "V2",
+            Verdict.INCONCLUSIVE,
+            f"{len(wide)} sampler intervals too wide to resolve P(V2)",
+            method,
+            {"instances": rows, "alpha": ctx.alpha},
+        )
+    return _agree(
+        "V2",
+        not bad,
+        f"{len(rows) - len(bad)}/{len(rows)} instances: V(L_eps) <= P(V2) exactly; P(V2) equals an "
+        "independent computation; sampler interval covers it",
+        method,
+        {"instances": rows, "alpha": ctx.alpha},
+    )
 
 
 @check("T9")
@@ -530,66 +828,139 @@ def check_T9(ctx: Context) -> CheckResult:
     """
     import sympy as sp
 
-    sizes = {1: (32, 64, 128, 256), 4: (32, 64, 128, 256, 512), 16: (32, 64, 128, 256, 512, 1024)}[ctx.budget.scale]
-    family = assumptions.check(bounds.N ** sp.Rational(3, 4), bounds.N ** sp.Rational(1, 3), bounds.N)
+    sizes = {1: (32, 64, 128, 256), 4: (32, 64, 128, 256, 512), 16: (32, 64, 128, 256, 512, 1024)}[
+        ctx.budget.scale
+    ]
+    family = assumptions.check(
+        bounds.N ** sp.Rational(3, 4), bounds.N ** sp.Rational(1, 3), bounds.N
+    )
     draws = 2
     alpha = ctx.alpha / (draws * len(sizes))
-    tasks = [dict(n=n, d0=round(n ** 0.75), rho=0.0, n_samples=min(ctx.n(5000), 20_000), alpha=alpha,
-                  seed=ctx.task_seed(k)) for k, n in enumerate(n for n in sizes for _ in range(draws))]
+    tasks = [
+        dict(
+            n=n,
+            d0=round(n**0.75),
+            rho=0.0,
+            n_samples=min(ctx.n(5000), 20_000),
+            alpha=alpha,
+            seed=ctx.task_seed(k),
+        )
+        for k, n in enumerate(n for n in sizes for _ in range(draws))
+    ]
     rows = []
     for r in ctx.map(nm.global_minimum_point, tasks):
         n, d0 = r["n"], r["d0"]
         claimed = bounds.theorem9_log_bound(float(n), float(d0), 2.0 * n / d0)
-        rows.append({"N": n, "d0": d0, "neurons": r["neurons"], "log_V(G)_lower_confidence": r["log_VG_lower"],
-                     "log_V(G)_lower_estimate": r["log_VG_estimate"], "log_V(G)_inscribed_caps": r["log_VG_inscribed"],
-                     "claimed_log_bound": claimed, "ratio": r["log_VG_lower"] / claimed, "min_margin": r["min_margin"],
-                     "cap_hits_per_row": r["cap_hits"], "delta": bounds.theorem9_delta(float(n), float(d0)),
-                     **_at_sizes(n, d0)})
+        rows.append(
+            {
+                "N": n,
+                "d0": d0,
+                "neurons": r["neurons"],
+                "log_V(G)_lower_confidence": r["log_VG_lower"],
+                "log_V(G)_lower_estimate": r["log_VG_estimate"],
+                "log_V(G)_inscribed_caps": r["log_VG_inscribed"],
+                "claimed_log_bound": claimed,
+                "ratio": r["log_VG_lower"] / claimed,
+                "min_margin": r["min_margin"],
+                "cap_hits_per_row": r["cap_hits"],
+                "delta": bounds.theorem9_delta(float(n), float(d0)),
+                **_at_sizes(n, d0),
+            }
+        )
     above = sum(r["log_V(G)_lower_confidence"] >= r["claimed_log_bound"] for r in rows)
     # exponent of -log(estimate) ~ C (2 N log N)^kappa; the claim -log V(G) <=. 2 N log N reads kappa <= 1, and
     # the lower side's kappa is at least the truth's.  Per N the spread over draws (not a confidence set).
     per_n = [[-r["log_V(G)_lower_estimate"] for r in rows if r["N"] == n] for n in sizes]
     gm = [float(np.exp(np.mean(np.log(v)))) for v in per_n]
-    fit = nm.fit_exponent([math.log(2 * n * math.log(n)) for n in sizes], gm, [min(v) for v in per_n], [max(v) for v in per_n])
-    spread = "no single power law through every spread" if fit.kappa_range is None else \
-        f"lines through every spread: [{fit.kappa_range[0]:.2f}, {fit.kappa_range[1]:.2f}]"
-    evidence = {"family": "d0 = N^(3/4)", "A2": family["A2"].holds, "A3": family["A3"].holds, "instances": rows,
-                "alpha_all_instances": ctx.alpha,
-                "kappa_of_the_estimate": fit.kappa, "kappa_spread": spread, "local_exponents": fit.local,
-                "exponent_note": "-log(estimate) ~ C (2 N log N)^kappa fitted on the per-N geometric means; the claim "
-                                 "in the paper's order is kappa <= 1 (the estimate is of a lower bound on V(G), so a "
-                                 "kappa > 1 at these N would be inconclusive)"}
-    inscribed = [float(np.exp(np.mean([np.log(-r["log_V(G)_inscribed_caps"]) for r in rows if r["N"] == n]))) for n in sizes]
-    figs = {"exponent": plots.exponent_figure(
-        list(sizes), [2 * n * math.log(n) for n in sizes], gm, [min(v) for v in per_n], [max(v) for v in per_n],
-        title="Theorem 9: -log V(G) from above, d0 = N^3/4 (Theorem 8's region)", ylabel="-log V(region) >= -log V(G)",
-        claim_label="2 N log N (the claim: -log V(G) below it, in order)",
-        measured_label="cap-conditioned estimate (spread over 2 draws)",
-        extra={"inscribed caps (deterministic bound)": inscribed})}
+    fit = nm.fit_exponent(
+        [math.log(2 * n * math.log(n)) for n in sizes],
+        gm,
+        [min(v) for v in per_n],
+        [max(v) for v in per_n],
+    )
+    spread = (
+        "no single power law through every spread"
+        if fit.kappa_range is None
+        else f"lines through every spread: [{fit.kappa_range[0]:.2f}, {fit.kappa_range[1]:.2f}]"
+    )
+    evidence = {
+        "family": "d0 = N^(3/4)",
+        "A2": family["A2"].holds,
+        "A3": family["A3"].holds,
+        "instances": rows,
+        "alpha_all_instances": ctx.alpha,
+        "kappa_of_the_estimate": fit.kappa,
+        "kappa_spread": spread,
+        "local_exponents": fit.local,
+        "exponent_note": "-log(estimate) ~ C (2 N log N)^kappa fitted on the per-N geometric means; the claim "
+        "in the paper's order is kappa <= 1 (the estimate is of a lower bound on V(G), so a "
+        "kappa > 1 at these N would be inconclusive)",
+    }
+    inscribed = [
+        float(np.exp(np.mean([np.log(-r["log_V(G)_inscribed_caps"]) for r in rows if r["N"] == n])))
+        for n in sizes
+    ]
+    figs = {
+        "exponent": plots.exponent_figure(
+            list(sizes),
+            [2 * n * math.log(n) for n in sizes],
+            gm,
+            [min(v) for v in per_n],
+            [max(v) for v in per_n],
+            title="Theorem 9: -log V(G) from above, d0 = N^3/4 (Theorem 8's region)",
+            ylabel="-log V(region) >= -log V(G)",
+            claim_label="2 N log N (the claim: -log V(G) below it, in order)",
+            measured_label="cap-conditioned estimate (spread over 2 draws)",
+            extra={"inscribed caps (deterministic bound)": inscribed},
+        )
+    }
     ratios = [r["log_V(G)_lower_estimate"] / r["claimed_log_bound"] for r in rows]
     steps = [derivations.theorem9_second_inequality(), derivations.theorem9_delta_vanishes()]
-    evidence["derivations"] = [{"name": d.name, "holds": d.holds, "steps": list(d.steps)} for d in steps]
-    evidence["what can contradict"] = ("the derivations (the second inequality exp(-d1* d0 log N) >= exp(-2 N log N) "
-                                       "for d1* = 2N/d0, and delta -> 0 under A2-A3) on the shipped formulas; the "
-                                       "sampled side bounds V(G) from below only, so it can support the claim, never "
-                                       "contradict it (no upper bound on V(G) is computed)")
-    method = ("derivations (SymPy) on the shipped formulas; lower side of V(G) via Theorem 8's region, each row cone by "
-              "cap-conditioned sampling with exact intervals, along a family satisfying A1-A3 (finite-N evidence for "
-              "an asymptotic statement: it can support, not contradict)")
+    evidence["derivations"] = [
+        {"name": d.name, "holds": d.holds, "steps": list(d.steps)} for d in steps
+    ]
+    evidence["what can contradict"] = (
+        "the derivations (the second inequality exp(-d1* d0 log N) >= exp(-2 N log N) "
+        "for d1* = 2N/d0, and delta -> 0 under A2-A3) on the shipped formulas; the "
+        "sampled side bounds V(G) from below only, so it can support the claim, never "
+        "contradict it (no upper bound on V(G) is computed)"
+    )
+    method = (
+        "derivations (SymPy) on the shipped formulas; lower side of V(G) via Theorem 8's region, each row cone by "
+        "cap-conditioned sampling with exact intervals, along a family satisfying A1-A3 (finite-N evidence for "
+        "an asymptotic statement: it can support, not contradict)"
+    )
     if not all(d.holds for d in steps):
         failed = ", ".join(d.name for d in steps if not d.holds)
-        return CheckResult("T9", Verdict.INCONSISTENT, f"derivation FAILS on the shipped formulas: {failed}", method,
-                           evidence, figures=figs)
+        return CheckResult(
+            "T9",
+            Verdict.INCONSISTENT,
+            f"derivation FAILS on the shipped formulas: {failed}",
+            method,
+            evidence,
+            figures=figs,
+        )
     if above == len(rows):
-        return CheckResult("T9", Verdict.CONSISTENT,
-                           f"second inequality and delta -> 0 derived; finite N = {sizes[0]}..{sizes[-1]}: log V(G) >= "
-                           f"-2 N log N on {above}/{len(rows)} instances at confidence 1 - {ctx.alpha:g} (estimate / claim "
-                           f"{min(ratios):.2f}..{max(ratios):.2f}); fitted exponent {fit.kappa:.2f} (claim <= 1; {spread}); "
-                           "support only: no upper bound on V(G)",
-                           method, evidence, figures=figs)
-    return CheckResult("T9", Verdict.INCONCLUSIVE,
-                       f"derivations hold; the sampled lower bound is looser than the claim on {len(rows) - above}/{len(rows)} "
-                       "instances, which neither supports nor contradicts it", method, evidence, figures=figs)
+        return CheckResult(
+            "T9",
+            Verdict.CONSISTENT,
+            f"second inequality and delta -> 0 derived; finite N = {sizes[0]}..{sizes[-1]}: log V(G) >= "
+            f"-2 N log N on {above}/{len(rows)} instances at confidence 1 - {ctx.alpha:g} (estimate / claim "
+            f"{min(ratios):.2f}..{max(ratios):.2f}); fitted exponent {fit.kappa:.2f} (claim <= 1; {spread}); "
+            "support only: no upper bound on V(G)",
+            method,
+            evidence,
+            figures=figs,
+        )
+    return CheckResult(
+        "T9",
+        Verdict.INCONCLUSIVE,
+        f"derivations hold; the sampled lower bound is looser than the claim on {len(rows) - above}/{len(rows)} "
+        "instances, which neither supports nor contradicts it",
+        method,
+        evidence,
+        figures=figs,
+    )
 
 
 # --- Theorem 6 across N, Theorem 10, Section 6 ---------------------------------------------------
@@ -600,8 +971,11 @@ T6_EPS, T6_RHO = 0.1, 0.0
 T6_SIZES = {1: [16, 24, 32, 48, 64], 4: [16, 24, 32, 48, 64, 96], 16: [16, 24, 32, 48, 64, 96, 128]}
 #: T6 by generalized splitting: (sizes, X draws per N, score evaluations per run) per budget scale.  N = 256
 #: costs about 5 ms per evaluation on one core, N = 512 about 20 ms (measured), so N >= 256 is not in quick.
-T6_SPLITTING = {1: ((96,), 2, 20_000), 4: ((96, 128, 192, 256), 3, 40_000),
-                16: ((96, 128, 192, 256, 384), 3, 40_000)}
+T6_SPLITTING = {
+    1: ((96,), 2, 20_000),
+    4: ((96, 128, 192, 256), 3, 40_000),
+    16: ((96, 128, 192, 256, 384), 3, 40_000),
+}
 #: T6 is consistent when no size shows p above e^-F(N), at least this many sizes show it significantly below
 #: (an unresolved size, e.g. a heavy-tailed splitting run's conservative interval, neither supports nor
 #: contradicts), and the fit allows kappa >= 1.
@@ -616,15 +990,30 @@ def _minus_log(p: float) -> float:
 
 def _t6_exponent(r: dict) -> float:
     """F(N) = gamma N^(3/4)(d0 d1)^(1/4) at a sweep point's (n, d0, d1), eps = T6_EPS, rho = T6_RHO."""
-    return -bounds.theorem6_log_bound(float(r["n"]), float(r["d0"]), float(r["d1"]), T6_EPS, T6_RHO, r["d0"] / r["n"])
+    return -bounds.theorem6_log_bound(
+        float(r["n"]), float(r["d0"]), float(r["d1"]), T6_EPS, T6_RHO, r["d0"] / r["n"]
+    )
 
 
 def _t6_splitting_rows(ctx: Context) -> tuple[list[dict], list[dict]]:
     """The splitting side of T6: one row per N (average over the X draws) and the runs themselves."""
     sizes, draws, budget = T6_SPLITTING[ctx.budget.scale]
-    tasks = [dict(n=n, d0=d0, d1=d1, eps=T6_EPS, rho=T6_RHO, budget=budget, level=T6_SPLITTING_LEVEL,
-                  label_seed=ctx.task_seed(5000 + i), seed=ctx.task_seed(6000 + draws * i + k), draw=k)
-             for i, (n, d0, d1) in enumerate(nm.family_sizes(sizes, 0.75, 1 / 3)) for k in range(draws)]
+    tasks = [
+        dict(
+            n=n,
+            d0=d0,
+            d1=d1,
+            eps=T6_EPS,
+            rho=T6_RHO,
+            budget=budget,
+            level=T6_SPLITTING_LEVEL,
+            label_seed=ctx.task_seed(5000 + i),
+            seed=ctx.task_seed(6000 + draws * i + k),
+            draw=k,
+        )
+        for i, (n, d0, d1) in enumerate(nm.family_sizes(sizes, 0.75, 1 / 3))
+        for k in range(draws)
+    ]
     runs = ctx.map(nm.v2_splitting_point, tasks)
     rows = []
     for n in sizes:
@@ -633,20 +1022,48 @@ def _t6_splitting_rows(ctx: Context) -> tuple[list[dict], list[dict]]:
         k = len(mine)
         mean_log = lambda vals: float(np.logaddexp.reduce(vals) - math.log(k))  # noqa: E731 (log of a mean of p's)
         log_p = mean_log([r["log_p"] for r in mine])
-        lo_log, hi_log = mean_log([r["log_p_interval"][0] for r in mine]), mean_log([r["log_p_interval"][1] for r in mine])
+        lo_log, hi_log = (
+            mean_log([r["log_p_interval"][0] for r in mine]),
+            mean_log([r["log_p_interval"][1] for r in mine]),
+        )
         lo, hi = -hi_log, (math.inf if lo_log == -math.inf else -lo_log)
         side = "below e^-F" if lo >= f else ("above e^-F" if hi < f else "unresolved")
-        rows.append({"N": n, "d0": mine[0]["d0"], "d1": mine[0]["d1"], "X draws": k,
-                     "evaluations": int(sum(r["evaluations"] for r in mine)), "reached": sum(r["reached"] for r in mine),
-                     "F(N)": f, "-log p": -log_p, "-log p interval": [lo, hi], "finite-N": side,
-                     "-log p per X": [-r["log_p"] for r in mine], **_at_sizes(n, mine[0]["d0"], mine[0]["d1"])})
-    keep = ("n", "d0", "d1", "draw", "budget", "log_p", "log_p_interval", "reached", "evaluations", "seconds", "m_star", "note")
+        rows.append(
+            {
+                "N": n,
+                "d0": mine[0]["d0"],
+                "d1": mine[0]["d1"],
+                "X draws": k,
+                "evaluations": int(sum(r["evaluations"] for r in mine)),
+                "reached": sum(r["reached"] for r in mine),
+                "F(N)": f,
+                "-log p": -log_p,
+                "-log p interval": [lo, hi],
+                "finite-N": side,
+                "-log p per X": [-r["log_p"] for r in mine],
+                **_at_sizes(n, mine[0]["d0"], mine[0]["d1"]),
+            }
+        )
+    keep = (
+        "n",
+        "d0",
+        "d1",
+        "draw",
+        "budget",
+        "log_p",
+        "log_p_interval",
+        "reached",
+        "evaluations",
+        "seconds",
+        "m_star",
+        "note",
+    )
     return rows, [{key: r[key] for key in keep} for r in runs]
 
 
 @check("T6")
 def check_T6(ctx: Context) -> CheckResult:
-    r"""Theorem 6 across N: :math:`\mathbb E_X\mathbb P_W(\text{V2 event})`, which bounds :math:`\mathbb E_X V(L_\epsilon)`.
+    r"""Theorem 6 across N: :math:`\mathbb E_X\mathbb P_W(\text{V2 event}) \ge \mathbb E_X V(L_\epsilon)`.
 
     Along d0 = N^(3/4), d1 = N^(1/3) (A2-A4 decided by SymPy), ReLU, eps = 0.1, fixed random labels per
     N, independent pairs (X, W) (so each count is binomial and its interval exact).  Reported: at each N
@@ -665,56 +1082,128 @@ def check_T6(ctx: Context) -> CheckResult:
 
     sizes = T6_SIZES[ctx.budget.scale]
     samples = ctx.n(8000)
-    family = assumptions.check(bounds.N ** sp.Rational(3, 4), bounds.N ** sp.Rational(1, 3), bounds.N)
-    tasks = [dict(n=n, d0=d0, d1=d1, eps=T6_EPS, rho=T6_RHO, n_samples=samples, alpha=ctx.alpha, seed=ctx.task_seed(i))
-             for i, (n, d0, d1) in enumerate(nm.family_sizes(sizes, 0.75, 1 / 3))]
+    family = assumptions.check(
+        bounds.N ** sp.Rational(3, 4), bounds.N ** sp.Rational(1, 3), bounds.N
+    )
+    tasks = [
+        dict(
+            n=n,
+            d0=d0,
+            d1=d1,
+            eps=T6_EPS,
+            rho=T6_RHO,
+            n_samples=samples,
+            alpha=ctx.alpha,
+            seed=ctx.task_seed(i),
+        )
+        for i, (n, d0, d1) in enumerate(nm.family_sizes(sizes, 0.75, 1 / 3))
+    ]
     rows = []
     for r in ctx.map(nm.v2_event_point, tasks):
         f = _t6_exponent(r)
         lo, hi = _minus_log(r["upper"]), _minus_log(r["lower"])
         side = "below e^-F" if lo >= f else ("above e^-F" if hi < f else "unresolved")
-        rows.append({"N": r["n"], "d0": r["d0"], "d1": r["d1"], "samples": r["n_samples"], "events": r["hits"],
-                     "p_hat": r["estimate"], "p_interval": [r["lower"], r["upper"]], "F(N)": f,
-                     "-log p": _minus_log(r["estimate"]), "-log p interval": [lo, hi], "finite-N": side,
-                     **_at_sizes(r["n"], r["d0"], r["d1"])})
+        rows.append(
+            {
+                "N": r["n"],
+                "d0": r["d0"],
+                "d1": r["d1"],
+                "samples": r["n_samples"],
+                "events": r["hits"],
+                "p_hat": r["estimate"],
+                "p_interval": [r["lower"], r["upper"]],
+                "F(N)": f,
+                "-log p": _minus_log(r["estimate"]),
+                "-log p interval": [lo, hi],
+                "finite-N": side,
+                **_at_sizes(r["n"], r["d0"], r["d1"]),
+            }
+        )
     split_rows, split_runs = _t6_splitting_rows(ctx)
     both = rows + split_rows
-    fit = nm.fit_exponent([math.log(r["F(N)"]) for r in both], [r["-log p"] for r in both],
-                          [r["-log p interval"][0] for r in both], [r["-log p interval"][1] for r in both])
+    fit = nm.fit_exponent(
+        [math.log(r["F(N)"]) for r in both],
+        [r["-log p"] for r in both],
+        [r["-log p interval"][0] for r in both],
+        [r["-log p interval"][1] for r in both],
+    )
     below = sum(r["finite-N"] == "below e^-F" for r in both)
     above = [r for r in both if r["finite-N"] == "above e^-F"]
-    rng_txt = "power law rejected at these N" if fit.kappa_range is None else f"range [{fit.kappa_range[0]:.2f}, {fit.kappa_range[1]:.2f}]"
+    rng_txt = (
+        "power law rejected at these N"
+        if fit.kappa_range is None
+        else f"range [{fit.kappa_range[0]:.2f}, {fit.kappa_range[1]:.2f}]"
+    )
     split_txt = ""
     if split_rows:
-        split_txt = (f"; splitting at N = {', '.join(str(r['N']) for r in split_rows)} ({split_rows[0]['X draws']} X each): "
-                     + ", ".join(f"-log p {r['-log p']:.1f} [{r['-log p interval'][0]:.1f}, {r['-log p interval'][1]:.1f}] vs F {r['F(N)']:.1f}"
-                                 for r in split_rows))
-    figure = (f"finite N = {sizes[0]}..{sizes[-1]} (Monte Carlo){split_txt}: p <= e^-F(N) at {below}/{len(both)} N, "
-              f"above at {len(above)}; fitted kappa = {fit.kappa:.2f} over all N ({rng_txt}; claim: kappa >= 1 as N -> oo)")
-    evidence = {"family": "d0 = N^(3/4), d1 = N^(1/3)", "A2": family["A2"].holds, "A3": family["A3"].holds,
-                "A4": family["A4"].holds, "eps": T6_EPS, "rho": T6_RHO, "alpha_per_interval": ctx.alpha,
-                "sizes": rows, "splitting_sizes": split_rows, "splitting_runs": split_runs,
-                "splitting": (f"generalized splitting (numeric.v2_event_probability) at fixed labels per N, {len(split_runs)} runs; "
-                              f"each run's interval at level {T6_SPLITTING_LEVEL}; per N the interval is for the average of "
-                              "P_W over the sampled X (the mean of the runs' ends, valid for all draws at once by Bonferroni), "
-                              "not for E_X itself: the spread over X is reported beside it"),
-                "kappa_least_squares": fit.kappa,
-                "kappa_range": list(fit.kappa_range) if fit.kappa_range else "no single power law fits every interval",
-                "local_exponents": fit.local}
-    figs = {"exponent": plots.exponent_figure(
-        [r["N"] for r in rows], [r["F(N)"] for r in rows], [r["-log p"] for r in rows],
-        [r["-log p interval"][0] for r in rows], [r["-log p interval"][1] for r in rows],
-        title="Theorem 6: -log E_X P_W(V2 event) along d0 = N^3/4, d1 = N^1/3",
-        ylabel="-log p", claim_label="F(N) = gamma N^3/4 (d0 d1)^1/4",
-        measured_label="plain Monte Carlo over (X, W) (exact interval)",
-        second=("generalized splitting, average over sampled X", [r["N"] for r in split_rows],
-                [r["-log p"] for r in split_rows], [r["-log p interval"][0] for r in split_rows],
-                [r["-log p interval"][1] for r in split_rows]) if split_rows else None,
-        second_f=([r["N"] for r in split_rows], [r["F(N)"] for r in split_rows]) if split_rows else None)}
-    method = ("Monte Carlo over independent (X, W) pairs with exact intervals, and generalized splitting over W at "
-              "sampled X beyond it, across growing N along a family satisfying A1-A4; finite-N comparison with e^-F(N) "
-              "and exponent fit over all N (finite-N evidence for an asymptotic claim)")
-    verdict = verdicts.finite_n_exponent(len(above), below, fit.kappa, fit.kappa_range, T6_MIN_RESOLVED)
+        split_txt = (
+            f"; splitting at N = {', '.join(str(r['N']) for r in split_rows)} ({split_rows[0]['X draws']} X each): "
+            + ", ".join(
+                f"-log p {r['-log p']:.1f} [{r['-log p interval'][0]:.1f}, "
+                f"{r['-log p interval'][1]:.1f}] vs F {r['F(N)']:.1f}"
+                for r in split_rows
+            )
+        )
+    figure = (
+        f"finite N = {sizes[0]}..{sizes[-1]} (Monte Carlo){split_txt}: p <= e^-F(N) at {below}/{len(both)} N, "
+        f"above at {len(above)}; fitted kappa = {fit.kappa:.2f} over all N ({rng_txt}; claim: kappa >= 1 as N -> oo)"
+    )
+    evidence = {
+        "family": "d0 = N^(3/4), d1 = N^(1/3)",
+        "A2": family["A2"].holds,
+        "A3": family["A3"].holds,
+        "A4": family["A4"].holds,
+        "eps": T6_EPS,
+        "rho": T6_RHO,
+        "alpha_per_interval": ctx.alpha,
+        "sizes": rows,
+        "splitting_sizes": split_rows,
+        "splitting_runs": split_runs,
+        "splitting": (
+            f"generalized splitting (numeric.v2_event_probability) at fixed labels per N, {len(split_runs)} runs; "
+            f"each run's interval at level {T6_SPLITTING_LEVEL}; per N the interval is for the average of "
+            "P_W over the sampled X (the mean of the runs' ends, valid for all draws at once by Bonferroni), "
+            "not for E_X itself: the spread over X is reported beside it"
+        ),
+        "kappa_least_squares": fit.kappa,
+        "kappa_range": list(fit.kappa_range)
+        if fit.kappa_range
+        else "no single power law fits every interval",
+        "local_exponents": fit.local,
+    }
+    figs = {
+        "exponent": plots.exponent_figure(
+            [r["N"] for r in rows],
+            [r["F(N)"] for r in rows],
+            [r["-log p"] for r in rows],
+            [r["-log p interval"][0] for r in rows],
+            [r["-log p interval"][1] for r in rows],
+            title="Theorem 6: -log E_X P_W(V2 event) along d0 = N^3/4, d1 = N^1/3",
+            ylabel="-log p",
+            claim_label="F(N) = gamma N^3/4 (d0 d1)^1/4",
+            measured_label="plain Monte Carlo over (X, W) (exact interval)",
+            second=(
+                "generalized splitting, average over sampled X",
+                [r["N"] for r in split_rows],
+                [r["-log p"] for r in split_rows],
+                [r["-log p interval"][0] for r in split_rows],
+                [r["-log p interval"][1] for r in split_rows],
+            )
+            if split_rows
+            else None,
+            second_f=([r["N"] for r in split_rows], [r["F(N)"] for r in split_rows])
+            if split_rows
+            else None,
+        )
+    }
+    method = (
+        "Monte Carlo over independent (X, W) pairs with exact intervals, and generalized splitting over W at "
+        "sampled X beyond it, across growing N along a family satisfying A1-A4; finite-N comparison with e^-F(N) "
+        "and exponent fit over all N (finite-N evidence for an asymptotic claim)"
+    )
+    verdict = verdicts.finite_n_exponent(
+        len(above), below, fit.kappa, fit.kappa_range, T6_MIN_RESOLVED
+    )
     return CheckResult("T6", verdict, figure, method, evidence, figures=figs)
 
 
@@ -739,51 +1228,107 @@ def check_T10(ctx: Context) -> CheckResult:
     gamma = float(bounds.gamma_eps(T6_EPS, T6_RHO, 0.0))
     x_star = derivations.theorem10_nonvacuous_log_n(sp.Rational(3, 4), sp.Rational(1, 3), gamma)
     n_star = mpmath.exp(x_star)
-    family = assumptions.check(bounds.N ** sp.Rational(3, 4), 4 * bounds.N ** sp.Rational(1, 3), bounds.N)
+    family = assumptions.check(
+        bounds.N ** sp.Rational(3, 4), 4 * bounds.N ** sp.Rational(1, 3), bounds.N
+    )
     sizes = T6_SIZES[ctx.budget.scale]
     draws = 2
-    tasks = [dict(n=n, d0=round(n ** 0.75), d1=math.ceil(4 * n ** (1 / 3)), eps=T6_EPS, rho=T6_RHO,
-                  n_samples=ctx.n(4000), alpha=ctx.alpha / (draws * len(sizes)), seed=ctx.task_seed(k))
-             for k, n in enumerate(n for n in sizes for _ in range(draws))]
+    tasks = [
+        dict(
+            n=n,
+            d0=round(n**0.75),
+            d1=math.ceil(4 * n ** (1 / 3)),
+            eps=T6_EPS,
+            rho=T6_RHO,
+            n_samples=ctx.n(4000),
+            alpha=ctx.alpha / (draws * len(sizes)),
+            seed=ctx.task_seed(k),
+        )
+        for k, n in enumerate(n for n in sizes for _ in range(draws))
+    ]
     rows = []
     for r in ctx.map(nm.volume_ratio_point, tasks):
         f = _t6_exponent(r)
-        rows.append({"N": r["n"], "d0": r["d0"], "d1": r["d1"], **_at_sizes(r["n"], r["d0"], r["d1"]),
-                     "neurons": r["neurons"], "v2_events": r["hits"],
-                     "samples": r["n_samples"], "log_p_upper": math.log(r["p_upper"]), "log_V(G)_lower": r["log_VG_lower"],
-                     "log_V(G)_estimate": r["log_VG_estimate"], "log_ratio_upper": r["log_ratio_upper"], "-F(N)": -f,
-                     "composed_log_bound": bounds.theorem10_log_bound(float(r["n"]), float(r["d0"]), float(r["d1"]), T6_EPS,
-                                                                      T6_RHO, r["d0"] / r["n"])})
+        rows.append(
+            {
+                "N": r["n"],
+                "d0": r["d0"],
+                "d1": r["d1"],
+                **_at_sizes(r["n"], r["d0"], r["d1"]),
+                "neurons": r["neurons"],
+                "v2_events": r["hits"],
+                "samples": r["n_samples"],
+                "log_p_upper": math.log(r["p_upper"]),
+                "log_V(G)_lower": r["log_VG_lower"],
+                "log_V(G)_estimate": r["log_VG_estimate"],
+                "log_ratio_upper": r["log_ratio_upper"],
+                "-F(N)": -f,
+                "composed_log_bound": bounds.theorem10_log_bound(
+                    float(r["n"]), float(r["d0"]), float(r["d1"]), T6_EPS, T6_RHO, r["d0"] / r["n"]
+                ),
+            }
+        )
     usable = [r for r in rows if r["log_ratio_upper"] is not None]
     below = [r for r in usable if r["log_ratio_upper"] <= r["-F(N)"]]
-    sampled = (f"sampled N = {sizes[0]}..{sizes[-1]}: log(V(L_eps)/V(G)) <= "
-               f"{min(r['log_ratio_upper'] for r in usable):.0f}..{max(r['log_ratio_upper'] for r in usable):.0f} "
-               f"against -F(N) = {min(r['-F(N)'] for r in usable):.1f}..{max(r['-F(N)'] for r in usable):.1f} "
-               f"(bound at or below -F at {len(below)}/{len(usable)} draws; the theorems' composed bound "
-               f"-F + 2 N log N = {min(r['composed_log_bound'] for r in usable):.0f}..{max(r['composed_log_bound'] for r in usable):.0f})"
-               ) if usable else "no draw where the network fits in d1"
-    evidence = {"derivations": [{"name": d.name, "holds": d.holds, "steps": list(d.steps)} for d in (comp, a4)],
-                "family": "d0 = N^(3/4), d1 = N^(1/3) (the composed bound); sampled: d0 = N^(3/4), d1 = ceil(4 N^(1/3))",
-                "sampled_family_A2_A3_A4": [family["A2"].holds, family["A3"].holds, family["A4"].holds],
-                "eps": T6_EPS, "rho": T6_RHO, "gamma_eps": gamma,
-                "composed_exponent_negative_from_log_N": float(x_star), "N_star": mpmath.nstr(n_star, 3),
-                "ratio_draws": rows, "alpha_all_draws": ctx.alpha,
-                "ratio_note": "upper confidence bound only: it can support the claim, never contradict it; the "
-                              "-log V(G) side grows like 2 N log N at these N and dominates"}
-    figs = {"ratio": plots.ratio_figure(
-        [r["N"] for r in usable], [r["log_p_upper"] for r in usable], [r["log_V(G)_lower"] for r in usable],
-        [r["-F(N)"] for r in usable],
-        title="Theorem 10 at finite N: log V(L_eps)/V(G) bounded above, d0 = N^3/4, d1 = 4 N^1/3")} if usable else {}
+    sampled = (
+        (
+            f"sampled N = {sizes[0]}..{sizes[-1]}: log(V(L_eps)/V(G)) <= "
+            f"{min(r['log_ratio_upper'] for r in usable):.0f}..{max(r['log_ratio_upper'] for r in usable):.0f} "
+            f"against -F(N) = {min(r['-F(N)'] for r in usable):.1f}..{max(r['-F(N)'] for r in usable):.1f} "
+            f"(bound at or below -F at {len(below)}/{len(usable)} draws; the theorems' composed bound "
+            f"-F + 2 N log N = {min(r['composed_log_bound'] for r in usable):.0f}.."
+            f"{max(r['composed_log_bound'] for r in usable):.0f})"
+        )
+        if usable
+        else "no draw where the network fits in d1"
+    )
+    evidence = {
+        "derivations": [
+            {"name": d.name, "holds": d.holds, "steps": list(d.steps)} for d in (comp, a4)
+        ],
+        "family": "d0 = N^(3/4), d1 = N^(1/3) (the composed bound); sampled: d0 = N^(3/4), d1 = ceil(4 N^(1/3))",
+        "sampled_family_A2_A3_A4": [family["A2"].holds, family["A3"].holds, family["A4"].holds],
+        "eps": T6_EPS,
+        "rho": T6_RHO,
+        "gamma_eps": gamma,
+        "composed_exponent_negative_from_log_N": float(x_star),
+        "N_star": mpmath.nstr(n_star, 3),
+        "ratio_draws": rows,
+        "alpha_all_draws": ctx.alpha,
+        "ratio_note": "upper confidence bound only: it can support the claim, never contradict it; the "
+        "-log V(G) side grows like 2 N log N at these N and dominates",
+    }
+    figs = (
+        {
+            "ratio": plots.ratio_figure(
+                [r["N"] for r in usable],
+                [r["log_p_upper"] for r in usable],
+                [r["log_V(G)_lower"] for r in usable],
+                [r["-F(N)"] for r in usable],
+                title="Theorem 10 at finite N: log V(L_eps)/V(G) bounded above, d0 = N^3/4, d1 = 4 N^1/3",
+            )
+        }
+        if usable
+        else {}
+    )
     holds = comp.holds and a4.holds
     evidence["builds_on"] = "T6, T9 (and A4)"
     vacuous = all(r["log_ratio_upper"] > r["-F(N)"] for r in usable) if usable else True
-    figure = (f"{'derived' if holds else 'derivation FAILS'} from T6 and T9 with the A4 step, on the shipped formulas; "
-              f"the composed bound is < 1 only for N > {mpmath.nstr(n_star, 3)} (eps = {T6_EPS}, ReLU); {sampled}"
-              + ("; the sampled bound is vacuous at every N tried" if usable and vacuous else ""))
-    return CheckResult("T10", Verdict.DERIVED if holds else Verdict.INCONSISTENT, figure,
-                       "symbolic derivation (SymPy) of the step from Theorems 6 and 9 on the shipped formulas (the "
-                       "verdict: as strong as T6 and T9, which have their own entries); the sampled ratio bound is "
-                       "finite-N evidence that can support, never contradict", evidence, figures=figs)
+    figure = (
+        f"{'derived' if holds else 'derivation FAILS'} from T6 and T9 with the A4 step, on the shipped formulas; "
+        f"the composed bound is < 1 only for N > {mpmath.nstr(n_star, 3)} (eps = {T6_EPS}, ReLU); {sampled}"
+        + ("; the sampled bound is vacuous at every N tried" if usable and vacuous else "")
+    )
+    return CheckResult(
+        "T10",
+        Verdict.DERIVED if holds else Verdict.INCONSISTENT,
+        figure,
+        "symbolic derivation (SymPy) of the step from Theorems 6 and 9 on the shipped formulas (the "
+        "verdict: as strong as T6 and T9, which have their own entries); the sampled ratio bound is "
+        "finite-N evidence that can support, never contradict",
+        evidence,
+        figures=figs,
+    )
 
 
 @check("S6")
@@ -796,22 +1341,48 @@ def check_S6(ctx: Context) -> CheckResult:
             X, y = rng.standard_normal((d0, n)), rng.integers(0, 2, n).astype(float)
             res = nm.train_network(X, y, d1, 0.0, rng=rng, max_iter=5000)
             k = nm.kink_stationarity(res.W, res.z, X, y, 0.0, tau=1e-6)
-            rows.append({"N": n, "d0": d0, "d1": d1, "mse": res.mse, "zero_fraction_r": k.zero_fraction,
-                         "projected": k.projected, "unprojected": k.full, "z_gradient": k.output_gradient})
+            rows.append(
+                {
+                    "N": n,
+                    "d0": d0,
+                    "d1": d1,
+                    "mse": res.mse,
+                    "zero_fraction_r": k.zero_fraction,
+                    "projected": k.projected,
+                    "unprojected": k.full,
+                    "z_gradient": k.output_gradient,
+                }
+            )
     at_kinks = [r for r in rows if r["zero_fraction_r"] > 0]
-    med = (lambda key: float(np.median([r[key] for r in at_kinks]))) if at_kinks else (lambda key: math.nan)  # noqa: E731
-    evidence = {"derivation": d.name, "steps": list(d.steps), "training_endpoints": rows,
-                "note": "L-BFGS endpoints of under-parameterized ReLU nets (d0 d1 < N), random labels; a zero input "
-                        "is |w_i^T x^(n)| <= 1e-6 |w_i||x^(n)|.  Measured, not used for the verdict: the endpoints "
-                        "are not certified critical points"}
+    med = (
+        (lambda key: float(np.median([r[key] for r in at_kinks])))
+        if at_kinks
+        else (lambda key: math.nan)
+    )  # noqa: E731
+    evidence = {
+        "derivation": d.name,
+        "steps": list(d.steps),
+        "training_endpoints": rows,
+        "note": "L-BFGS endpoints of under-parameterized ReLU nets (d0 d1 < N), random labels; a zero input "
+        "is |w_i^T x^(n)| <= 1e-6 |w_i||x^(n)|.  Measured, not used for the verdict: the endpoints "
+        "are not certified critical points",
+    }
     evidence["builds_on"] = "T6"
     evidence["findings"] = list(d.findings)
-    measured = (f"at {len(at_kinks)}/{len(rows)} kink endpoints median |P(AoX)e| {med('projected'):.1e} vs unprojected "
-                f"{med('unprojected'):.1e} (measured, not certified)")
-    step = ("P (A o X) e = 0 holds T6's condition for the (1-r) d1 neurons without a zero input; T6's bound decreases "
-            "in d1 and d1 -> (1-r) d1 multiplies its exponent by (1-r)^(1/4) (same leading order)")
-    return CheckResult("S6", Verdict.DERIVED if d.holds else Verdict.INCONSISTENT,
-                       f"{'derived from T6' if d.holds else 'derivation from T6 FAILS on the shipped formula'}: {step}; {measured}",
-                       "symbolic derivation (SymPy) of the reduction on the shipped T6 formula, with r the fraction of "
-                       "neurons that have a zero input (a finding: not the fraction of zero inputs); P(A o X)e measured "
-                       "at training endpoints", evidence)
+    measured = (
+        f"at {len(at_kinks)}/{len(rows)} kink endpoints median |P(AoX)e| {med('projected'):.1e} vs unprojected "
+        f"{med('unprojected'):.1e} (measured, not certified)"
+    )
+    step = (
+        "P (A o X) e = 0 holds T6's condition for the (1-r) d1 neurons without a zero input; T6's bound decreases "
+        "in d1 and d1 -> (1-r) d1 multiplies its exponent by (1-r)^(1/4) (same leading order)"
+    )
+    return CheckResult(
+        "S6",
+        Verdict.DERIVED if d.holds else Verdict.INCONSISTENT,
+        f"{'derived from T6' if d.holds else 'derivation from T6 FAILS on the shipped formula'}: {step}; {measured}",
+        "symbolic derivation (SymPy) of the reduction on the shipped T6 formula, with r the fraction of "
+        "neurons that have a zero input (a finding: not the fraction of zero inputs); P(A o X)e measured "
+        "at training endpoints",
+        evidence,
+    )

@@ -17,7 +17,17 @@ import numpy as np
 from vanishing_minima.numeric.sweeps import run_serial
 from vanishing_minima.theory import claims
 
-__all__ = ["Verdict", "Budget", "CheckResult", "Context", "CheckFunction", "check", "PENDING", "MC_ALPHA", "CheckError"]
+__all__ = [
+    "Verdict",
+    "Budget",
+    "CheckResult",
+    "Context",
+    "CheckFunction",
+    "check",
+    "PENDING",
+    "MC_ALPHA",
+    "CheckError",
+]
 
 
 class Verdict(str, Enum):

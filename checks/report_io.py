@@ -26,7 +26,9 @@ def _temporary(folder: Path, name: str) -> tuple[int, Path]:
     for _ in range(100):
         path = folder / f".{name}.{secrets.token_hex(6)}.tmp"
         try:
-            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666), path
+            return os.open(
+                path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666
+            ), path
         except FileExistsError:
             continue
     raise OSError(errno.EEXIST, "cannot create a temporary file", str(folder))
@@ -74,7 +76,9 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
             os.unlink(temporary)
         except OSError:
             pass
-        if isinstance(exc, OSError) and exc.errno is not None:  # name the target, not the temporary file
+        if (
+            isinstance(exc, OSError) and exc.errno is not None
+        ):  # name the target, not the temporary file
             raise type(exc)(exc.errno, exc.strerror, str(target)) from exc
         raise
     return target
@@ -109,11 +113,15 @@ def check_output_file(path: str | os.PathLike) -> Path:
     if target.is_dir():
         raise IsADirectoryError(errno.EISDIR, "is a directory", str(target))
     if target.exists() and not stat.S_ISREG(os.stat(target).st_mode):
-        raise OSError(errno.EINVAL, "not a regular file (a device or another special file)", str(target))
+        raise OSError(
+            errno.EINVAL, "not a regular file (a device or another special file)", str(target)
+        )
     try:
         _probe(folder)
     except OSError as exc:
-        raise type(exc)(exc.errno, f"its folder cannot be written ({exc.strerror})", str(target)) from None
+        raise type(exc)(
+            exc.errno, f"its folder cannot be written ({exc.strerror})", str(target)
+        ) from None
     return target
 
 
@@ -143,5 +151,7 @@ def check_output_dir(path: str | os.PathLike, subfolders: tuple[str, ...] = ()) 
         try:
             _probe(existing)
         except OSError as exc:
-            raise type(exc)(exc.errno, f"{existing} cannot be written ({exc.strerror})", str(folder)) from None
+            raise type(exc)(
+                exc.errno, f"{existing} cannot be written ({exc.strerror})", str(folder)
+            ) from None
     return target

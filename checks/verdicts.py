@@ -54,8 +54,9 @@ def intervals_against_formula(outside: int, too_wide: int) -> Verdict:
     return Verdict.INCONCLUSIVE if too_wide else Verdict.CONSISTENT
 
 
-def finite_n_exponent(above: int, below: int, kappa: float, kappa_range: tuple[float, float] | None,
-                      min_resolved: int) -> Verdict:
+def finite_n_exponent(
+    above: int, below: int, kappa: float, kappa_range: tuple[float, float] | None, min_resolved: int
+) -> Verdict:
     r"""An asymptotic bound :math:`p \lesssim e^{-F(N)}` (read as :math:`\kappa\ge1` in :math:`-\log p\sim CF^\kappa`)
     from finite-N evidence.
 
@@ -71,7 +72,9 @@ def finite_n_exponent(above: int, below: int, kappa: float, kappa_range: tuple[f
         If a count is negative or ``min_resolved < 1``.
     """
     if above < 0 or below < 0 or min_resolved < 1:
-        raise ValueError(f"need above, below >= 0 and min_resolved >= 1; got {above}, {below}, {min_resolved}")
+        raise ValueError(
+            f"need above, below >= 0 and min_resolved >= 1; got {above}, {below}, {min_resolved}"
+        )
     allows = kappa_range[1] >= 1 if kappa_range is not None else kappa >= 1
     if above == 0 and below >= min_resolved and allows:
         return Verdict.CONSISTENT

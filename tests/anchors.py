@@ -38,7 +38,10 @@ def d1_star(n: int, d0: int) -> int:
 def theorem9_delta(n, d0):
     """Theorem 9: sqrt(8/pi) d0^(-1/2) + 2 d0^(1/2) sqrt(log d0) / N."""
     n, d0 = mpmath.mpf(n), mpmath.mpf(d0)
-    return mpmath.sqrt(8 / mpmath.pi) / mpmath.sqrt(d0) + 2 * mpmath.sqrt(d0) * mpmath.sqrt(mpmath.log(d0)) / n
+    return (
+        mpmath.sqrt(8 / mpmath.pi) / mpmath.sqrt(d0)
+        + 2 * mpmath.sqrt(d0) * mpmath.sqrt(mpmath.log(d0)) / n
+    )
 
 
 def theorem6_log(n, d0, d1, eps, rho, c):
@@ -59,7 +62,9 @@ def theorem9_log(n, d0, d1s):
 
 def theorem10_log(n, d0, d1, eps, rho, c):
     """Theorem 10's starting exponent: Theorem 6's over Theorem 9's with d1* = 2N/d0."""
-    return theorem6_log(n, d0, d1, eps, rho, c) - theorem9_log(n, d0, 2 * mpmath.mpf(n) / mpmath.mpf(d0))
+    return theorem6_log(n, d0, d1, eps, rho, c) - theorem9_log(
+        n, d0, 2 * mpmath.mpf(n) / mpmath.mpf(d0)
+    )
 
 
 def theorem10_second_log(n, eps, rho, c):
@@ -77,8 +82,11 @@ def clopper_pearson_by_binomial_sums(k: int, n: int, alpha: float) -> tuple[floa
     """The exact interval from its definition, with no beta function: the lower end p solves
     P(Bin(n, p) >= k) = alpha/2 and the upper end P(Bin(n, p) <= k) = alpha/2, each binomial
     probability an explicit mpmath sum, each equation solved by bisection (monotone in p)."""
+
     def cdf(j_max: int, p) -> mpmath.mpf:  # P(Bin(n, p) <= j_max)
-        return mpmath.fsum(mpmath.binomial(n, j) * p**j * (1 - p) ** (n - j) for j in range(j_max + 1))
+        return mpmath.fsum(
+            mpmath.binomial(n, j) * p**j * (1 - p) ** (n - j) for j in range(j_max + 1)
+        )
 
     def solve(g, target) -> mpmath.mpf:  # g increasing in p
         lo, hi = mpmath.mpf(0), mpmath.mpf(1)
@@ -108,7 +116,9 @@ CP_CASES = ((0, 200, 1e-6), (37, 200, 1e-6), (200, 200, 1e-3), (51, 20_000, 1e-6
 
 def _close(name: str, got, want, rel: float = 1e-12) -> None:
     if not abs(mpmath.mpf(got) - want) <= rel * max(abs(want), mpmath.mpf(10) ** -300):
-        raise AssertionError(f"anchor {name}: the shipped function gives {got!r}, the paper's formula {mpmath.nstr(want, 17)}")
+        raise AssertionError(
+            f"anchor {name}: the shipped function gives {got!r}, the paper's formula {mpmath.nstr(want, 17)}"
+        )
 
 
 def check_anchors() -> int:
@@ -121,31 +131,56 @@ def check_anchors() -> int:
         for n, d0, d1, eps, rho, c, delta in SIZES:
             _close("gamma_eps", B.gamma_eps(eps, rho, c), gamma_eps(eps, rho, c))
             _close("theorem9_delta", B.theorem9_delta(n, d0), theorem9_delta(n, d0))
-            _close("theorem6_log_bound", B.theorem6_log_bound(n, d0, d1, eps, rho, c), theorem6_log(n, d0, d1, eps, rho, c))
-            _close("corollary7_log_bound", B.corollary7_log_bound(n, d0, d1, eps, rho, c, delta),
-                   corollary7_log(n, d0, d1, eps, rho, c, delta))
-            _close("theorem9_log_bound", B.theorem9_log_bound(n, d0, 2 * n / d0), theorem9_log(n, d0, 2 * n / d0))
+            _close(
+                "theorem6_log_bound",
+                B.theorem6_log_bound(n, d0, d1, eps, rho, c),
+                theorem6_log(n, d0, d1, eps, rho, c),
+            )
+            _close(
+                "corollary7_log_bound",
+                B.corollary7_log_bound(n, d0, d1, eps, rho, c, delta),
+                corollary7_log(n, d0, d1, eps, rho, c, delta),
+            )
+            _close(
+                "theorem9_log_bound",
+                B.theorem9_log_bound(n, d0, 2 * n / d0),
+                theorem9_log(n, d0, 2 * n / d0),
+            )
             # Theorem 10's value is a difference of two large terms: relative to their sizes
             t10 = theorem10_log(n, d0, d1, eps, rho, c)
             scale = abs(theorem6_log(n, d0, d1, eps, rho, c)) + abs(theorem9_log(n, d0, 2 * n / d0))
-            if not abs(mpmath.mpf(B.theorem10_log_bound(n, d0, d1, eps, rho, c)) - t10) <= 1e-12 * scale:
+            if (
+                not abs(mpmath.mpf(B.theorem10_log_bound(n, d0, d1, eps, rho, c)) - t10)
+                <= 1e-12 * scale
+            ):
                 raise AssertionError(f"anchor theorem10_log_bound differs at n = {n}")
-            _close("theorem10_second_log_bound", B.theorem10_second_log_bound(n, eps, rho, c),
-                   theorem10_second_log(n, eps, rho, c))
+            _close(
+                "theorem10_second_log_bound",
+                B.theorem10_second_log_bound(n, eps, rho, c),
+                theorem10_second_log(n, eps, rho, c),
+            )
             count += 7
     for n, d0 in INTEGER_SIZES:
         if B.d1_star(n, d0) != d1_star(n, d0):
-            raise AssertionError(f"anchor d1_star: {B.d1_star(n, d0)} != {d1_star(n, d0)} at N = {n}, d0 = {d0}")
+            raise AssertionError(
+                f"anchor d1_star: {B.d1_star(n, d0)} != {d1_star(n, d0)} at N = {n}, d0 = {d0}"
+            )
         count += 1
     for n, d in COVER_SIZES:
         if B.cover_count(n, d) != cover_count(n, d):
             raise AssertionError(f"anchor cover_count: differs at N = {n}, d = {d}")
-        if B.cover_count(sp.Integer(n), sp.Integer(d)) != cover_count(n, d):  # the SymPy formula itself
-            raise AssertionError(f"anchor cover_count (SymPy expression): differs at N = {n}, d = {d}")
+        if B.cover_count(sp.Integer(n), sp.Integer(d)) != cover_count(
+            n, d
+        ):  # the SymPy formula itself
+            raise AssertionError(
+                f"anchor cover_count (SymPy expression): differs at N = {n}, d = {d}"
+            )
         count += 1
     for k, n, alpha in CP_CASES:
         got, want = clopper_pearson(k, n, alpha), clopper_pearson_by_binomial_sums(k, n, alpha)
         if not all(abs(g - w) <= 1e-9 * max(w, 1e-300) + 1e-15 for g, w in zip(got, want)):
-            raise AssertionError(f"anchor clopper_pearson: {got} != {want} at k = {k}, n = {n}, alpha = {alpha}")
+            raise AssertionError(
+                f"anchor clopper_pearson: {got} != {want} at k = {k}, n = {n}, alpha = {alpha}"
+            )
         count += 1
     return count

@@ -15,11 +15,19 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
-    "default", derandomize=True, database=None, deadline=None, max_examples=60,
+    "default",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=60,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
-    "thorough", derandomize=True, database=None, deadline=None, max_examples=600,
+    "thorough",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=600,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("random", database=None, deadline=None, max_examples=200)
@@ -30,8 +38,12 @@ settings.load_profile(os.environ.get("VM_HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--run-slow", action="store_true", default=False, help="also run tests marked slow")
-    parser.addoption("--vm-seed", type=int, default=0, help="base seed of the Monte Carlo tests (default 0)")
+    parser.addoption(
+        "--run-slow", action="store_true", default=False, help="also run tests marked slow"
+    )
+    parser.addoption(
+        "--vm-seed", type=int, default=0, help="base seed of the Monte Carlo tests (default 0)"
+    )
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from vanishing_minima.theory.assumptions import check
 
 n = sp.Symbol("n", positive=True)
-exps = st.fractions(min_value=sp.Rational(1, 10), max_value=sp.Rational(3, 2), max_denominator=10).map(sp.Rational)
+exps = st.fractions(
+    min_value=sp.Rational(1, 10), max_value=sp.Rational(3, 2), max_denominator=10
+).map(sp.Rational)
 
 
 def test_issue_examples():

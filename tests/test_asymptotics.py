@@ -8,11 +8,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vanishing_minima.theory.asymptotics import (
-    UndecidedLimit, dot_eq, dot_leq, dot_less, exp_neg_dot_leq, leading_order_ratio, limit_at_infinity,
+    UndecidedLimit,
+    dot_eq,
+    dot_leq,
+    dot_less,
+    exp_neg_dot_leq,
+    leading_order_ratio,
+    limit_at_infinity,
 )
 
 n = sp.Symbol("n", positive=True)
-exponents = st.fractions(min_value=sp.Rational(1, 12), max_value=5, max_denominator=12).map(sp.Rational)
+exponents = st.fractions(min_value=sp.Rational(1, 12), max_value=5, max_denominator=12).map(
+    sp.Rational
+)
 
 
 @given(a=exponents, b=exponents, k=st.integers(min_value=0, max_value=6))
@@ -27,8 +35,12 @@ def test_power_laws_compare_by_exponent_and_ignore_polylogs(a, b, k):
 
 def test_examples_from_the_paper_notation():
     assert leading_order_ratio(n * sp.log(n) ** 4, n, n) == 1
-    assert leading_order_ratio(sp.sqrt(n), n**0.75, n) == sp.Rational(2, 3)  # float exponents made exact
-    assert not dot_less(sp.sqrt(n) * sp.log(n), sp.sqrt(n), n)  # sqrt(N) log N is not above sqrt(N) in this order
+    assert leading_order_ratio(sp.sqrt(n), n**0.75, n) == sp.Rational(
+        2, 3
+    )  # float exponents made exact
+    assert not dot_less(
+        sp.sqrt(n) * sp.log(n), sp.sqrt(n), n
+    )  # sqrt(N) log N is not above sqrt(N) in this order
     assert dot_leq(n * sp.exp(sp.sqrt(sp.log(n))), n, n)  # sub-polynomial factors are invisible too
     assert leading_order_ratio(sp.exp(n), n, n) == sp.oo
     assert dot_less(1 / n, n, n)  # g -> 0 has negative log: below any h -> oo

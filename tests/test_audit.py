@@ -13,7 +13,9 @@ from vanishing_minima.theory import claims
 
 #: Documented findings: claims the audit finds not reproduced (README "Findings").  Their tests assert
 #: that the finding is still there (verdict inconsistent at every seed tried, 0-20), so a change is noticed.
-KNOWN_FINDINGS = {"E2": "with plain two-phase GD at our constants, min |w^T x| ends far below 1e-3 (paper: 1e-3..1)"}
+KNOWN_FINDINGS = {
+    "E2": "with plain two-phase GD at our constants, min |w^T x| ends far below 1e-3 (paper: 1e-3..1)"
+}
 
 
 # The fixtures audit_seed and quick_audit (one audit per session) live in conftest.py.
@@ -27,7 +29,9 @@ def test_claim_check_is_not_inconsistent(claim, quick_audit):
     r = next(r for r in quick_audit if r.claim == claim)
     assert r.verdict in {v.value for v in audit.Verdict} and r.key_figure and r.method
     if claim in KNOWN_FINDINGS:
-        assert r.verdict == "inconsistent", f"{claim}: the documented finding is gone: {r.key_figure}"
+        assert r.verdict == "inconsistent", (
+            f"{claim}: the documented finding is gone: {r.key_figure}"
+        )
     else:
         assert r.verdict != audit.Verdict.INCONSISTENT.value, (r.key_figure, r.evidence)
 
@@ -35,7 +39,9 @@ def test_claim_check_is_not_inconsistent(claim, quick_audit):
 def test_expected_verdicts(quick_audit):
     by_claim = {r.claim: r.verdict for r in quick_audit}
     assert by_claim["K1"] == "proved"
-    assert by_claim["C7"] == by_claim["T10"] == by_claim["S6"] == "derived"  # as strong as T6 (and T9), no stronger
+    assert (
+        by_claim["C7"] == by_claim["T10"] == by_claim["S6"] == "derived"
+    )  # as strong as T6 (and T9), no stronger
     assert by_claim["T8"] == by_claim["L2"] == by_claim["G3"] == "consistent"
     assert audit.PENDING not in by_claim.values()
     inconsistent = {c for c, v in by_claim.items() if v == "inconsistent"}
@@ -44,7 +50,9 @@ def test_expected_verdicts(quick_audit):
 
 
 def test_same_seed_same_report_except_timings(quick_audit, audit_seed):
-    again = audit.run_audit(["K3", "G3", "T8", "L2", "E2", "T10"], seed=audit_seed, workers=1)  # serial vs the pool
+    again = audit.run_audit(
+        ["K3", "G3", "T8", "L2", "E2", "T10"], seed=audit_seed, workers=1
+    )  # serial vs the pool
     chosen = [r for r in quick_audit if r.claim in {"K3", "G3", "T8", "L2", "E2", "T10"}]
     first = json.loads(audit.report_json(chosen, audit.Budget.QUICK, audit_seed))
     second = json.loads(audit.report_json(again, audit.Budget.QUICK, audit_seed))
@@ -72,24 +80,36 @@ def test_committed_audit_page_is_current(quick_audit, audit_seed):
     if audit_seed != 0:
         pytest.skip("docs/audit.md is the audit of seed 0")
     docs = Path(__file__).resolve().parents[1] / "docs"
-    assert (docs / "audit.md").read_text() == report.audit_page(quick_audit, audit.Budget.QUICK, 0), "run `vanishing-minima audit`"
+    assert (docs / "audit.md").read_text() == report.audit_page(
+        quick_audit, audit.Budget.QUICK, 0
+    ), "run `vanishing-minima audit`"
     for name, text in report.claim_pages(quick_audit, audit.Budget.QUICK, 0).items():
-        assert (docs / "claims" / name).read_text() == text, f"docs/claims/{name} is stale: run `vanishing-minima audit`"
-    for r in quick_audit:  # figures: present (their bytes depend on the matplotlib version, so not compared)
+        assert (docs / "claims" / name).read_text() == text, (
+            f"docs/claims/{name} is stale: run `vanishing-minima audit`"
+        )
+    for r in (
+        quick_audit
+    ):  # figures: present (their bytes depend on the matplotlib version, so not compared)
         for fig in r.figures:
-            assert (docs / "claims" / f"{r.claim}-{fig}.svg").exists(), "run `vanishing-minima audit`"
+            assert (docs / "claims" / f"{r.claim}-{fig}.svg").exists(), (
+                "run `vanishing-minima audit`"
+            )
 
 
 def test_inconsistent_verdict_gives_exit_code_1(monkeypatch, capsys, tmp_path):
     def broken(ctx):
-        return audit.CheckResult("K2", audit.Verdict.INCONSISTENT, "forced", "test double", {"instance": [1, 2]})
+        return audit.CheckResult(
+            "K2", audit.Verdict.INCONSISTENT, "forced", "test double", {"instance": [1, 2]}
+        )
 
     monkeypatch.setitem(audit.CHECKS, "K2", broken)
     assert main(["audit", "--claims", "K2", "--json", str(tmp_path / "r.json"), "--docs", ""]) == 1
     report = json.loads((tmp_path / "r.json").read_text())
     result = report["results"][0]
     assert result["verdict"] == "inconsistent" and result["evidence"]["instance"] == [1, 2]
-    assert len(result["evidence"]["seed_sequence"]) == 2  # every result says how to reproduce its draws
+    assert (
+        len(result["evidence"]["seed_sequence"]) == 2
+    )  # every result says how to reproduce its draws
 
 
 def test_a_check_that_raises_gives_exit_code_3_not_1(monkeypatch, capsys):
@@ -101,10 +121,18 @@ def test_a_check_that_raises_gives_exit_code_3_not_1(monkeypatch, capsys):
     assert "internal error" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("error", [ValueError("bad value inside a check"), OSError(2, "no such file inside a check"),
-                                   TypeError("wrong type inside a check")], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "error",
+    [
+        ValueError("bad value inside a check"),
+        OSError(2, "no such file inside a check"),
+        TypeError("wrong type inside a check"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
 def test_a_check_raising_any_exception_is_exit_3_with_its_traceback(error, monkeypatch, capsys):
     """A ValueError (or OSError) raised inside a check is a broken check (3), not a usage error (2)."""
+
     def broken(ctx):
         raise error
 
@@ -127,11 +155,27 @@ def test_run_audit_wraps_a_checks_exception_in_check_error_with_the_claim(monkey
 
 
 def test_audit_command_writes_table_json_and_docs(capsys, tmp_path):
-    assert main(["audit", "--claims", "K1,T8", "--json", str(tmp_path / "r.json"), "--docs", str(tmp_path / "d")]) == 0
+    assert (
+        main(
+            [
+                "audit",
+                "--claims",
+                "K1,T8",
+                "--json",
+                str(tmp_path / "r.json"),
+                "--docs",
+                str(tmp_path / "d"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "K1" in out and "proved" in out and "T8" in out
     assert (tmp_path / "d" / "audit.md").exists() and (tmp_path / "d" / "claims.md").exists()
-    assert [r["claim"] for r in json.loads((tmp_path / "r.json").read_text())["results"]] == ["K1", "T8"]
+    assert [r["claim"] for r in json.loads((tmp_path / "r.json").read_text())["results"]] == [
+        "K1",
+        "T8",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -175,8 +219,14 @@ def test_the_registry_is_the_marked_checks_one_per_claim():
     from vanishing_minima.checks import registry
     from vanishing_minima.theory import claims
 
-    marked = {fn.claim_id: fn for mod in (claim_checks, section5_checks) for fn in vars(mod).values()
-              if callable(fn) and hasattr(fn, "claim_id")}
+    marked = {
+        fn.claim_id: fn
+        for mod in (claim_checks, section5_checks)
+        for fn in vars(mod).values()
+        if callable(fn) and hasattr(fn, "claim_id")
+    }
     assert marked == registry.CHECKS
     assert all(cid in claims.REGISTRY for cid in registry.CHECKS)
-    assert list(registry.CHECKS) == [c for c in claims.REGISTRY if c in registry.CHECKS]  # the claims' order
+    assert list(registry.CHECKS) == [
+        c for c in claims.REGISTRY if c in registry.CHECKS
+    ]  # the claims' order

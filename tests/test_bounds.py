@@ -19,7 +19,11 @@ from vanishing_minima.theory import bounds as B
 sizes = st.floats(min_value=1.0, max_value=1e9, allow_nan=False, allow_infinity=False)
 unit_open = st.floats(min_value=1e-6, max_value=1 - 1e-6)
 unit_closed = st.floats(min_value=0.0, max_value=1.0)
-rhos = st.one_of(st.just(0.0), st.floats(min_value=-3.0, max_value=0.99), st.floats(min_value=1.01, max_value=3.0))
+rhos = st.one_of(
+    st.just(0.0),
+    st.floats(min_value=-3.0, max_value=0.99),
+    st.floats(min_value=1.01, max_value=3.0),
+)
 
 
 @st.composite
@@ -101,19 +105,29 @@ def test_arrays_broadcast_like_numpy():
     assert out.shape == (3, 2)
     for i in range(3):
         for j in range(2):
-            assert out[i, j] == B.theorem6_log_bound(n[i, :1], 50.0, d1[0, j:j + 1], 0.2, 0.0, 0.0)[0]
+            assert (
+                out[i, j]
+                == B.theorem6_log_bound(n[i, :1], 50.0, d1[0, j : j + 1], 0.2, 0.0, 0.0)[0]
+            )
     g = B.gamma_eps(np.array([0.1, 0.5]), np.array([[0.0], [0.2]]), 0.3)
     assert g.shape == (2, 2)
     assert g[0, 1] == B.gamma_eps(0.5, 0.0, 0.3) and g[1, 0] == B.gamma_eps(0.1, 0.2, 0.3)
 
 
-@given(n=st.floats(min_value=1e6, max_value=1e15), frac=st.floats(min_value=1e-6, max_value=1.0),
-       eps=unit_open, rho=rhos)
+@given(
+    n=st.floats(min_value=1e6, max_value=1e15),
+    frac=st.floats(min_value=1e-6, max_value=1.0),
+    eps=unit_open,
+    rho=rhos,
+)
 def test_log_bounds_finite_where_the_probability_underflows(n, frac, eps, rho):
     d0 = max(1.0, frac * n)
     t9 = B.theorem9_log_bound(n, d0, 2 * n / d0)
     assert math.isfinite(t9) and math.exp(t9) == 0.0  # exp(-2 N log N) underflows a double
-    for v in (B.theorem6_log_bound(n, d0, n, eps, rho, frac), B.theorem10_log_bound(n, d0, n, eps, rho, frac)):
+    for v in (
+        B.theorem6_log_bound(n, d0, n, eps, rho, frac),
+        B.theorem10_log_bound(n, d0, n, eps, rho, frac),
+    ):
         assert math.isfinite(v)
     with mpmath.workdps(30):  # the value itself is representable by mpmath, and positive
         assert mpmath.exp(mpmath.mpf(t9)) > 0
@@ -121,14 +135,18 @@ def test_log_bounds_finite_where_the_probability_underflows(n, frac, eps, rho):
 
 def test_theorem9_log_bound_at_one_million_is_minus_two_n_log_n():
     n = 1e6
-    assert B.theorem9_log_bound(n, 1e3, 2 * n / 1e3) == pytest.approx(-2 * n * math.log(n), rel=1e-15)
+    assert B.theorem9_log_bound(n, 1e3, 2 * n / 1e3) == pytest.approx(
+        -2 * n * math.log(n), rel=1e-15
+    )
 
 
 # --- monotonicity the formulas imply ----------------------------------------------------------
 @given(t=sized(), m=st.floats(min_value=1.0, max_value=1e3), eps=unit_open, rho=rhos, c=unit_closed)
 def test_theorem6_and_9_decrease_with_n(t, m, eps, rho, c):
     n, d0, d1 = t
-    assert B.theorem6_log_bound(n * m, d0, d1, eps, rho, c) <= B.theorem6_log_bound(n, d0, d1, eps, rho, c)
+    assert B.theorem6_log_bound(n * m, d0, d1, eps, rho, c) <= B.theorem6_log_bound(
+        n, d0, d1, eps, rho, c
+    )
     assert B.theorem9_log_bound(n * m, d0, d1) <= B.theorem9_log_bound(n, d0, d1)
     assert B.theorem9_delta(n * m, d0) <= B.theorem9_delta(n, d0)
 
@@ -136,9 +154,13 @@ def test_theorem6_and_9_decrease_with_n(t, m, eps, rho, c):
 @given(t=sized(), m=st.floats(min_value=1.0, max_value=1e3), eps=unit_open, rho=rhos, c=unit_closed)
 def test_theorem6_decreases_with_the_widths(t, m, eps, rho, c):
     n, d0, d1 = t
-    assert B.theorem6_log_bound(n, d0, d1 * m, eps, rho, c) <= B.theorem6_log_bound(n, d0, d1, eps, rho, c)
+    assert B.theorem6_log_bound(n, d0, d1 * m, eps, rho, c) <= B.theorem6_log_bound(
+        n, d0, d1, eps, rho, c
+    )
     assume(d0 * m <= n)
-    assert B.theorem6_log_bound(n, d0 * m, d1, eps, rho, c) <= B.theorem6_log_bound(n, d0, d1, eps, rho, c)
+    assert B.theorem6_log_bound(n, d0 * m, d1, eps, rho, c) <= B.theorem6_log_bound(
+        n, d0, d1, eps, rho, c
+    )
 
 
 @given(e1=unit_open, e2=unit_open, c1=unit_closed, c2=unit_closed, rho=rhos)
@@ -225,7 +247,9 @@ BAD_VALUES = [
 ]
 
 
-@pytest.mark.parametrize("name,args,arg,rule", BAD_VALUES, ids=[f"{b[0]}-{b[2]}-{i}" for i, b in enumerate(BAD_VALUES)])
+@pytest.mark.parametrize(
+    "name,args,arg,rule", BAD_VALUES, ids=[f"{b[0]}-{b[2]}-{i}" for i, b in enumerate(BAD_VALUES)]
+)
 def test_invalid_values_raise_value_error_naming_argument_and_rule(name, args, arg, rule):
     f = getattr(B, name)
     with pytest.raises(ValueError) as info:
@@ -241,7 +265,9 @@ def test_rho_one_is_refused_on_every_backend(kind):
 
 
 def test_array_errors_give_the_index():
-    with pytest.raises(ValueError, match=r"eps must lie in the open interval \(0, 1\); got 1.5 at index \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"eps must lie in the open interval \(0, 1\); got 1.5 at index \(2,\)"
+    ):
         B.gamma_eps(np.array([0.1, 0.2, 1.5]), 0.0, 0.0)
     with pytest.raises(ValueError, match=r"d0 <= n .* got d0=30.0, n=20.0 at index \(1,\)"):
         B.theorem9_delta(np.array([10.0, 20.0]), np.array([5.0, 30.0]))
@@ -254,7 +280,13 @@ def test_shape_mismatch_names_the_arrays():
 
 @pytest.mark.parametrize(
     "bad,exc",
-    [(True, TypeError), ("0.5", TypeError), ([0.5], TypeError), (0.5 + 1j, TypeError), (np.array(["a"]), TypeError)],
+    [
+        (True, TypeError),
+        ("0.5", TypeError),
+        ([0.5], TypeError),
+        (0.5 + 1j, TypeError),
+        (np.array(["a"]), TypeError),
+    ],
 )
 def test_wrong_types_raise_type_error(bad, exc):
     with pytest.raises(exc, match="eps"):
@@ -312,13 +344,19 @@ def test_numpy_integers_give_what_python_integers_give(dtype, data):
     assert arr.tolist() == [B.d1_star(n, d0), B.d1_star(n, 2)]
     log9 = B.theorem9_log_bound(dtype(n), dtype(d0), dtype(w))
     assert log9.dtype == np.float64 and log9 <= 0
-    assert float(log9) == pytest.approx(B.theorem9_log_bound(float(n), float(d0), float(w)), rel=1e-15)
-    assert float(B.theorem9_delta(dtype(n), dtype(d0))) == pytest.approx(B.theorem9_delta(float(n), float(d0)), rel=1e-15)
+    assert float(log9) == pytest.approx(
+        B.theorem9_log_bound(float(n), float(d0), float(w)), rel=1e-15
+    )
+    assert float(B.theorem9_delta(dtype(n), dtype(d0))) == pytest.approx(
+        B.theorem9_delta(float(n), float(d0)), rel=1e-15
+    )
 
 
 def test_the_issues_int8_examples():
     assert B.d1_star(np.int8(100), np.int8(2)) == 200  # was -56
-    log9 = B.theorem9_log_bound(np.int8(100), np.int8(10), np.int8(20))  # was +258, a positive log-probability
+    log9 = B.theorem9_log_bound(
+        np.int8(100), np.int8(10), np.int8(20)
+    )  # was +258, a positive log-probability
     assert log9 == pytest.approx(-200 * math.log(100), rel=1e-15)
 
 
@@ -329,19 +367,29 @@ def test_narrow_floats_are_computed_in_float64(dtype, eps, n):
     e, size = dtype(eps), dtype(n)
     assume(0 < float(e) < 1)
     g = B.gamma_eps(e, 0.0, 0.0)
-    assert g.dtype == np.float64 and g == B.gamma_eps(np.float64(e), 0.0, 0.0)  # NumPy's pow, as for float64
+    assert g.dtype == np.float64 and g == B.gamma_eps(
+        np.float64(e), 0.0, 0.0
+    )  # NumPy's pow, as for float64
     t6 = B.theorem6_log_bound(size, size, size, e, 0.0, 1.0)
     assert t6.dtype == np.float64
-    assert float(t6) == pytest.approx(B.theorem6_log_bound(float(size), float(size), float(size), float(e), 0.0, 1.0), rel=1e-15)
+    assert float(t6) == pytest.approx(
+        B.theorem6_log_bound(float(size), float(size), float(size), float(e), 0.0, 1.0), rel=1e-15
+    )
 
 
-@pytest.mark.parametrize("call", [
-    lambda: B.theorem10_log_bound(1e308, 10.0, 20.0, 0.1, 0.0, 0.0),
-    lambda: B.theorem6_log_bound(1e300, 1e300, 1e300, 0.5, 0.0, 1.0),
-    lambda: B.theorem10_log_bound(np.array([1e3, 1e308]), 10.0, 20.0, 0.1, 0.0, 0.0),
-], ids=["t10-scalar", "t6-scalar", "t10-array"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: B.theorem10_log_bound(1e308, 10.0, 20.0, 0.1, 0.0, 0.0),
+        lambda: B.theorem6_log_bound(1e300, 1e300, 1e300, 0.5, 0.0, 1.0),
+        lambda: B.theorem10_log_bound(np.array([1e3, 1e308]), 10.0, 20.0, 0.1, 0.0, 0.0),
+    ],
+    ids=["t10-scalar", "t6-scalar", "t10-array"],
+)
 def test_non_finite_results_raise_naming_the_bound_and_pointing_to_mpmath(call):
-    with pytest.raises(ValueError, match=r"(theorem10|theorem6)_log_bound: the result is not finite.*mpmath"):
+    with pytest.raises(
+        ValueError, match=r"(theorem10|theorem6)_log_bound: the result is not finite.*mpmath"
+    ):
         call()
 
 
@@ -358,7 +406,9 @@ def test_python_ints_beyond_a_double_are_refused_with_a_pointer_to_mpmath():
         B.theorem9_log_bound(10**400, 10, 20)
     with mpmath.workdps(20):
         assert B.theorem9_log_bound(mpmath.mpf(10) ** 400, 10, 20) < 0
-    assert B.d1_star(10**400, 10**200) == 4 * -(-(10**400) // (2 * 10**200 - 2))  # integer-valued: exact
+    assert B.d1_star(10**400, 10**200) == 4 * -(
+        -(10**400) // (2 * 10**200 - 2)
+    )  # integer-valued: exact
 
 
 # --- Cover's count: closed form, refusal, and in log space -----------------------------------------
@@ -391,8 +441,27 @@ def test_cover_count_of_the_papers_imagenet_row_is_exact_and_quick():
 
 def test_log_cover_count_matches_the_exact_count_on_a_grid():
     for n in list(range(1, 80)) + [127, 128, 129, 500, 1001, 2048, 3001]:
-        ds = range(1, n + 3) if n < 80 else sorted({1, 2, 3, n // 4, n // 2 - 1, n // 2, n // 2 + 1, n // 2 + 2,
-                                                   3 * n // 4, n - 2, n - 1, n, n + 1})
+        ds = (
+            range(1, n + 3)
+            if n < 80
+            else sorted(
+                {
+                    1,
+                    2,
+                    3,
+                    n // 4,
+                    n // 2 - 1,
+                    n // 2,
+                    n // 2 + 1,
+                    n // 2 + 2,
+                    3 * n // 4,
+                    n - 2,
+                    n - 1,
+                    n,
+                    n + 1,
+                }
+            )
+        )
         for d in ds:
             if d >= 1:
                 exact = math.log(B.cover_count(n, d))
@@ -432,7 +501,9 @@ def test_log_cover_count_is_exact_at_the_middle(exp10):
     with mpmath.workdps(30 + exp10):
         m = odd - 1
         log_central = mpmath.loggamma(m + 1) - 2 * mpmath.loggamma(m // 2 + 1)
-        ref = (odd - 1) * mpmath.log(2) + mpmath.log1p(mpmath.exp(log_central - (odd - 1) * mpmath.log(2)))
+        ref = (odd - 1) * mpmath.log(2) + mpmath.log1p(
+            mpmath.exp(log_central - (odd - 1) * mpmath.log(2))
+        )
     assert B.log_cover_count(odd, (odd + 1) // 2) == pytest.approx(float(ref), rel=1e-12)
     assert time.perf_counter() - start < 2.0
 
@@ -450,12 +521,19 @@ def test_log_cover_count_obeys_covers_recursion_at_any_size(e, frac):
     assert b <= a <= n * math.log(2) * (1 + 1e-15)
 
 
-@pytest.mark.parametrize("args,exc,needle", [
-    ((0, 1), ValueError, "n must be an integer >= 1"), ((5, 0), ValueError, "d must be an integer >= 1"),
-    ((2.5, 1), ValueError, "n must be an integer"), ((float("nan"), 1), ValueError, "n must be an integer"),
-    ((float("inf"), 1), ValueError, "n must be an integer"), ((1e301, 2), ValueError, r"at most 1e\+300"),
-    ((True, 1), TypeError, "n must be an integer"), (("5", 1), TypeError, "n must be an integer"),
-])
+@pytest.mark.parametrize(
+    "args,exc,needle",
+    [
+        ((0, 1), ValueError, "n must be an integer >= 1"),
+        ((5, 0), ValueError, "d must be an integer >= 1"),
+        ((2.5, 1), ValueError, "n must be an integer"),
+        ((float("nan"), 1), ValueError, "n must be an integer"),
+        ((float("inf"), 1), ValueError, "n must be an integer"),
+        ((1e301, 2), ValueError, r"at most 1e\+300"),
+        ((True, 1), TypeError, "n must be an integer"),
+        (("5", 1), TypeError, "n must be an integer"),
+    ],
+)
 def test_log_cover_count_refuses_bad_arguments(args, exc, needle):
     with pytest.raises(exc, match=needle):
         B.log_cover_count(*args)

@@ -22,7 +22,10 @@ def test_registry_has_every_catalogue_item_in_order():
     assert list(claims.REGISTRY) == CATALOGUE_IDS
 
 
-@pytest.mark.skipif(not CLAIMS_MD.exists(), reason="CLAIMS.md is beside the repository only in the project's checkout")
+@pytest.mark.skipif(
+    not CLAIMS_MD.exists(),
+    reason="CLAIMS.md is beside the repository only in the project's checkout",
+)
 def test_registry_matches_the_catalogue_file():
     text = CLAIMS_MD.read_text()
     ids = re.findall(r"^- ([A-Z]\d+)\b", text, flags=re.M)
@@ -46,7 +49,10 @@ def test_each_claim_is_complete(cid):
 
 
 def test_kinds_and_references_follow_the_paper():
-    assert claims.get("T6").kind is Kind.ASYMPTOTIC_THEOREM and claims.get("T6").reference == "Theorem 6"
+    assert (
+        claims.get("T6").kind is Kind.ASYMPTOTIC_THEOREM
+        and claims.get("T6").reference == "Theorem 6"
+    )
     assert claims.get("T9").kind is Kind.PROBABILISTIC_THEOREM
     assert claims.get("E3").kind is Kind.NUMERICAL_CLAIM
     assert claims.get("D5").formula == bounds.GAMMA_EPS_EXPR

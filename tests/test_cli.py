@@ -14,15 +14,27 @@ from vanishing_minima.theory import bounds as B
 def test_bounds_default_prints_every_bound(capsys):
     assert main(["bounds"]) == 0
     out = capsys.readouterr().out
-    for ref in ("Definition 5", "Theorem 8", "G2 (Cover)", "Theorem 9", "Theorem 6", "Theorem 10", "Corollary 7"):
+    for ref in (
+        "Definition 5",
+        "Theorem 8",
+        "G2 (Cover)",
+        "Theorem 9",
+        "Theorem 6",
+        "Theorem 10",
+        "Corollary 7",
+    ):
         assert ref in out
     assert "vacuous at this size" in out  # d0 d1 = 4e4 is far below N log^4 N at N = 1e4
 
 
 def test_bounds_table_values_come_from_the_bound_functions():
     rows = {r[1]: r for r in bounds_table(1e6, 1e3, 1e4, 0.1, 0.0)}
-    assert float(rows["Theorem 6"][2]) == pytest.approx(B.theorem6_log_bound(1e6, 1e3, 1e4, 0.1, 0.0, 1e-3), rel=1e-5)
-    assert rows["Theorem 9"][3].startswith("1.0e-1200")  # exp(-2 N log N) at N = 1e6, printed by mpmath
+    assert float(rows["Theorem 6"][2]) == pytest.approx(
+        B.theorem6_log_bound(1e6, 1e3, 1e4, 0.1, 0.0, 1e-3), rel=1e-5
+    )
+    assert rows["Theorem 9"][3].startswith(
+        "1.0e-1200"
+    )  # exp(-2 N log N) at N = 1e6, printed by mpmath
 
 
 @pytest.mark.parametrize(
@@ -83,13 +95,22 @@ def no_work(monkeypatch):
 FLAG_CASES = [
     (["table1", "--digits", "--max-iter", "0"], "argument --max-iter: must be >= 1"),
     (["table1", "--digits", "--max-iter", "2000000"], "argument --max-iter: must be <= 1000000"),
-    (["table1", "--digits", "--d1", "0"], "argument --d1: must be >= 1"),  # was silently the default width
+    (
+        ["table1", "--digits", "--d1", "0"],
+        "argument --d1: must be >= 1",
+    ),  # was silently the default width
     (["table1", "--digits", "--d1", "100000"], "argument --d1: must be <= 10000"),
     (["table1", "--digits", "--limit", "1"], "argument --limit: must be >= 2"),
     (["table1", "--digits", "--seed", "-1"], "argument --seed: must be >= 0"),
-    (["seeds", "--count", "-3"], "argument --count: must be >= 1"),  # was "-3 of -3 seeds passed", exit 0
+    (
+        ["seeds", "--count", "-3"],
+        "argument --count: must be >= 1",
+    ),  # was "-3 of -3 seeds passed", exit 0
     (["seeds", "--count", "0"], "argument --count: must be >= 1"),
-    (["seeds", "--count", "1001"], "argument --count: must be <= 1000 (each seed runs the whole test suite"),
+    (
+        ["seeds", "--count", "1001"],
+        "argument --count: must be <= 1000 (each seed runs the whole test suite",
+    ),
     (["seeds", "--start", "-1"], "argument --start: must be >= 0"),
     (["bench", "--repeats", "0"], "argument --repeats: must be >= 1"),
     (["bench", "--repeats", "101"], "argument --repeats: must be <= 100"),
@@ -118,10 +139,17 @@ def test_every_flag_is_validated_naming_it(argv, needle, capsys, no_work):
     assert needle in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("argv", [["--n", "1e6", "--d0", "1e6"], ["--n", "1e300", "--d0", "1e299"],
-                                  ["--n", "1.28e6", "--d0", "12288", "--d1", "105"],
-                                  ["--n", "1e300", "--d0", "1e300", "--d1", "1e300"], ["--n", "1e300", "--d0", "2"]],
-                         ids=["1e6-1e6", "1e300-1e299", "imagenet", "all-1e300", "1e300-2"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--n", "1e6", "--d0", "1e6"],
+        ["--n", "1e300", "--d0", "1e299"],
+        ["--n", "1.28e6", "--d0", "12288", "--d1", "105"],
+        ["--n", "1e300", "--d0", "1e300", "--d1", "1e300"],
+        ["--n", "1e300", "--d0", "2"],
+    ],
+    ids=["1e6-1e6", "1e300-1e299", "imagenet", "all-1e300", "1e300-2"],
+)
 def test_bounds_answers_in_under_a_second_at_any_size_it_accepts(argv, capsys):
     """n = d0 = 1e6 used to hang (Cover's count summed d binomials); the ImageNet row took 50 s."""
     main(["bounds", "--n", "100"])  # compile the formulas once
@@ -136,7 +164,9 @@ def test_bounds_answers_in_under_a_second_at_any_size_it_accepts(argv, capsys):
 
 def test_bounds_cover_row_is_log_cover_count(capsys):
     rows = {r[1]: r for r in bounds_table(1.28e6, 12288.0, 105.0, 0.1, 0.0)}
-    assert float(rows["G2 (Cover)"][2]) == pytest.approx(B.log_cover_count(1_280_000, 12288), rel=1e-5)
+    assert float(rows["G2 (Cover)"][2]) == pytest.approx(
+        B.log_cover_count(1_280_000, 12288), rel=1e-5
+    )
 
 
 def test_workers_above_the_cpus_are_capped_with_a_note(capsys, monkeypatch):
@@ -154,7 +184,9 @@ def test_a_closed_output_pipe_ends_quietly():
     import sys
 
     code = "import sys; from vanishing_minima.checks.cli import main; sys.exit(main(sys.argv[1:]))"
-    proc = subprocess.Popen([sys.executable, "-c", code, "derive"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "derive"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     proc.stdout.read(10)
     proc.stdout.close()
     err = proc.stderr.read().decode()

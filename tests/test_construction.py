@@ -49,10 +49,14 @@ def test_t8_bad_inputs():
         interpolating_network(np.zeros((3, 6)), np.ones(6), 0.0, rng=0)
     # all points on one ray from 0 with labels not in the points' ratio: an exact impossibility, named
     with pytest.raises(ValueError, match="lie on one ray .* no network fits both"):
-        interpolating_network(np.outer([1.0, 2.0], np.arange(1, 7)), np.arange(6.0), 0.0, rng=0, max_rounds=2)
+        interpolating_network(
+            np.outer([1.0, 2.0], np.arange(1, 7)), np.arange(6.0), 0.0, rng=0, max_rounds=2
+        )
 
 
-@pytest.mark.parametrize("sx,sy", [(1e-9, 1.0), (1e-150, 1.0), (1e150, 1.0), (1.0, 1e300), (1.0, 1e-300)])
+@pytest.mark.parametrize(
+    "sx,sy", [(1e-9, 1.0), (1e-150, 1.0), (1e150, 1.0), (1.0, 1e300), (1.0, 1e-300)]
+)
 def test_t8_is_scale_invariant(sx, sy):
     """The same network up to the scales, at every scale: an absolute floor in the rank tolerance made
     X * 1e-9 fail, and labels near 1e300 gave a NaN relative error."""
@@ -70,18 +74,29 @@ def test_t8_is_scale_invariant(sx, sy):
 def test_t8_names_the_impossible_duplicates_and_fits_consistent_ones():
     rng = np.random.default_rng(4)
     X, y = rng.standard_normal((3, 10)), np.r_[1.0, rng.integers(0, 2, 9).astype(float)]
-    with pytest.raises(ValueError, match="columns 0 and 10 of X are the same point with labels 1 and 0"):
+    with pytest.raises(
+        ValueError, match="columns 0 and 10 of X are the same point with labels 1 and 0"
+    ):
         interpolating_network(np.c_[X, X[:, 0]], np.r_[y, 0.0], 0.0, rng=0)
     with pytest.raises(ValueError, match="lie on one ray"):
         interpolating_network(np.c_[X, 3 * X[:, 0]], np.r_[y, 1.0], 0.0, rng=0)
-    net = interpolating_network(np.c_[X, X[:, 0], 2 * X[:, 0]], np.r_[y, y[0], 2 * y[0]], 0.0, rng=0)
-    assert net.relative_error <= 1e-9  # consistent duplicates are fitted through their representative
+    net = interpolating_network(
+        np.c_[X, X[:, 0], 2 * X[:, 0]], np.r_[y, y[0], 2 * y[0]], 0.0, rng=0
+    )
+    assert (
+        net.relative_error <= 1e-9
+    )  # consistent duplicates are fitted through their representative
 
 
 @pytest.mark.parametrize(
     "kwargs,needle",
-    [({"candidates": 0}, "candidates"), ({"max_rounds": 0}, "max_rounds"), ({"rank_tol": -1.0}, "rank_tol"),
-     ({"rank_tol": float("nan")}, "rank_tol"), ({"candidates": 2.5}, "candidates")],
+    [
+        ({"candidates": 0}, "candidates"),
+        ({"max_rounds": 0}, "max_rounds"),
+        ({"rank_tol": -1.0}, "rank_tol"),
+        ({"rank_tol": float("nan")}, "rank_tol"),
+        ({"candidates": 2.5}, "candidates"),
+    ],
 )
 def test_t8_refuses_bad_arguments(kwargs, needle):
     X = np.random.default_rng(0).standard_normal((3, 6))
@@ -94,6 +109,10 @@ def test_t8_refuses_runaway_work_before_starting():
 
     rng = np.random.default_rng(0)
     start = time.perf_counter()
-    with pytest.raises(ValueError, match="interpolating_network at N = 3000, d0 = 2 would take about"):
-        interpolating_network(rng.standard_normal((2, 3000)), rng.integers(0, 2, 3000).astype(float), 0.0, rng=0)
+    with pytest.raises(
+        ValueError, match="interpolating_network at N = 3000, d0 = 2 would take about"
+    ):
+        interpolating_network(
+            rng.standard_normal((2, 3000)), rng.integers(0, 2, 3000).astype(float), 0.0, rng=0
+        )
     assert time.perf_counter() - start < 1.0

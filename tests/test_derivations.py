@@ -32,14 +32,24 @@ def test_short_form_of_d1_star_error_term_is_recorded_false():
 
 def test_theorem9_second_inequality_reverses_for_the_integer_width():
     for n, d0 in ((10**4, 100), (10**6, 1000), (10**6, 10**6)):
-        assert B.theorem9_log_bound(n, d0, B.d1_star(n, d0)) < B.theorem9_log_bound(n, d0, 2 * n / d0)
+        assert B.theorem9_log_bound(n, d0, B.d1_star(n, d0)) < B.theorem9_log_bound(
+            n, d0, 2 * n / d0
+        )
 
 
-@pytest.mark.parametrize("a0,a1,gamma", [(sp.Rational(3, 4), sp.Rational(1, 3), 0.137), (1, 1, 0.2), (sp.Rational(9, 10), sp.Rational(1, 2), 0.05)])
+@pytest.mark.parametrize(
+    "a0,a1,gamma",
+    [
+        (sp.Rational(3, 4), sp.Rational(1, 3), 0.137),
+        (1, 1, 0.2),
+        (sp.Rational(9, 10), sp.Rational(1, 2), 0.05),
+    ],
+)
 def test_theorem10_threshold_is_where_the_composed_bound_changes_sign(a0, a1, gamma):
     """At N = e^x* the composed exponent (evaluated by theorem10_log_bound itself) changes sign."""
     x = D.theorem10_nonvacuous_log_n(a0, a1, gamma)
     with mpmath.workdps(40):
+
         def exponent(logn):
             n = mpmath.exp(logn)
             d0, d1 = n ** mpmath.mpf(sp.Rational(a0)), n ** mpmath.mpf(sp.Rational(a1))
@@ -47,6 +57,7 @@ def test_theorem10_threshold_is_where_the_composed_bound_changes_sign(a0, a1, ga
             # gamma enters through eps with rho = 0: gamma = 0.23 eps^(3/4)
             eps = (mpmath.mpf(gamma) / mpmath.mpf("0.23")) ** (mpmath.mpf(4) / 3)
             return B.theorem10_log_bound(n, d0, d1, eps, mpmath.mpf(0), mpmath.mpf(0))
+
         assert exponent(x * mpmath.mpf("1.01")) < 0 < exponent(x * mpmath.mpf("0.99"))
 
 

@@ -15,7 +15,9 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 def test_committed_page_is_current(name):
     committed = DOCS / name
     assert committed.exists(), f"run `vanishing-minima docs` to generate docs/{name}"
-    assert committed.read_text() == docs.PAGES[name](), f"docs/{name} is stale: run `vanishing-minima docs`"
+    assert committed.read_text() == docs.PAGES[name](), (
+        f"docs/{name} is stale: run `vanishing-minima docs`"
+    )
 
 
 def test_generation_is_deterministic(tmp_path):

@@ -14,7 +14,8 @@ import pytest
 
 PACKAGES = ("vanishing_minima.theory", "vanishing_minima.numeric", "vanishing_minima.checks")
 MODULES = sorted(
-    f"{package}.{info.name}" for package in PACKAGES
+    f"{package}.{info.name}"
+    for package in PACKAGES
     for info in pkgutil.iter_modules(importlib.import_module(package).__path__)
 ) + list(PACKAGES)
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
@@ -22,11 +23,17 @@ FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples_run(name):
-    result = doctest.testmod(importlib.import_module(name), optionflags=FLAGS, verbose=False, report=False)
-    assert result.failed == 0, f"{result.failed} of {result.attempted} doctest examples failed in {name}"
+    result = doctest.testmod(
+        importlib.import_module(name), optionflags=FLAGS, verbose=False, report=False
+    )
+    assert result.failed == 0, (
+        f"{result.failed} of {result.attempted} doctest examples failed in {name}"
+    )
 
 
 def test_there_are_examples():
-    attempted = sum(doctest.testmod(importlib.import_module(m), optionflags=FLAGS, report=False).attempted
-                    for m in MODULES)
+    attempted = sum(
+        doctest.testmod(importlib.import_module(m), optionflags=FLAGS, report=False).attempted
+        for m in MODULES
+    )
     assert attempted >= 20, attempted

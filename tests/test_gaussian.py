@@ -12,8 +12,15 @@ from hypothesis import strategies as st
 from scipy import integrate
 
 from vanishing_minima.numeric import (
-    angle_between, angle_density, cap_probability, coherence, count_sign_patterns, pattern_collision_probability,
-    sheppard_probability, singular_value_interval, welch_bound,
+    angle_between,
+    angle_density,
+    cap_probability,
+    coherence,
+    count_sign_patterns,
+    pattern_collision_probability,
+    sheppard_probability,
+    singular_value_interval,
+    welch_bound,
 )
 from vanishing_minima.theory.bounds import cover_count
 
@@ -39,9 +46,13 @@ def test_g3_cap_is_a_distribution_function(d, a, b):
 
 @pytest.mark.parametrize("d", [2, 3, 7, 40])
 def test_g4_angle_density_integrates_to_one_and_to_the_cap(d):
-    assert integrate.quad(lambda t: float(angle_density(t, d)), 0, np.pi)[0] == pytest.approx(1.0, abs=1e-10)
+    assert integrate.quad(lambda t: float(angle_density(t, d)), 0, np.pi)[0] == pytest.approx(
+        1.0, abs=1e-10
+    )
     # P(angle <= phi) for two random vectors equals the cap probability (one of them is a uniform direction)
-    assert integrate.quad(lambda t: float(angle_density(t, d)), 0, 1.0)[0] == pytest.approx(float(cap_probability(1.0, d)), abs=1e-10)
+    assert integrate.quad(lambda t: float(angle_density(t, d)), 0, 1.0)[0] == pytest.approx(
+        float(cap_probability(1.0, d)), abs=1e-10
+    )
 
 
 @given(st.integers(1, 500))
@@ -61,7 +72,10 @@ def test_g5_welch_bound_holds_for_every_data_set(s, n, d):
 def test_g5_gaussian_coherence_is_about_sqrt_4_log_n_over_d():
     """Finite-N evidence for an 'about' statement: the ratio at N = 400, d = 100 over 20 draws."""
     rng = np.random.default_rng(12)
-    ratios = [coherence(rng.standard_normal((100, 400))) / np.sqrt(4 * np.log(400) / 100) for _ in range(20)]
+    ratios = [
+        coherence(rng.standard_normal((100, 400))) / np.sqrt(4 * np.log(400) / 100)
+        for _ in range(20)
+    ]
     assert 0.8 < np.mean(ratios) < 1.2
 
 
@@ -96,7 +110,9 @@ def test_g1_sheppard_is_scale_invariant(scale):
 
     x1, x2 = np.array([1.0, 0.0]) * scale, np.array([1.0, 1.0]) * scale
     assert sheppard_probability(x1, x2) == pytest.approx(0.375, rel=1e-14)
-    assert sheppard_probability(x1, x2 * 1e100 if scale < 1 else x2 * 1e-100) == pytest.approx(0.375, rel=1e-14)
+    assert sheppard_probability(x1, x2 * 1e100 if scale < 1 else x2 * 1e-100) == pytest.approx(
+        0.375, rel=1e-14
+    )
 
 
 def test_count_sign_patterns_refuses_runaway_work_before_starting():

@@ -19,7 +19,7 @@ n = sp.Symbol("n", positive=True)
 
 def _quotes_more_than(message: str, text: str, k: int = 60) -> bool:
     """Does ``message`` contain more than ``k`` consecutive characters of ``text``?"""
-    return any(text[i:i + k + 1] in message for i in range(max(0, len(text) - k)))
+    return any(text[i : i + k + 1] in message for i in range(max(0, len(text) - k)))
 
 
 # --- no code from input ---------------------------------------------------------------------------
@@ -27,20 +27,28 @@ def _injections(tmp_path):
     marker = tmp_path / "ran"
     secret = tmp_path / "secret.txt"
     secret.write_text("s3cr3t-c0ntent!!")
-    return marker, secret, [
-        f'__import__("os").system("touch {marker}")',
-        f'__import__("os").system("touch {marker}") or n',
-        f'open("{secret}").read()',
-        '[c for c in ().__class__.__base__.__subclasses__()] and n',
-        f'(lambda: __import__("os").system("touch {marker}"))()',
-    ]
+    return (
+        marker,
+        secret,
+        [
+            f'__import__("os").system("touch {marker}")',
+            f'__import__("os").system("touch {marker}") or n',
+            f'open("{secret}").read()',
+            "[c for c in ().__class__.__base__.__subclasses__()] and n",
+            f'(lambda: __import__("os").system("touch {marker}"))()',
+        ],
+    )
 
 
 def test_injected_code_never_runs_in_the_parser_asymptotics_or_assumptions(tmp_path):
     marker, secret, attacks = _injections(tmp_path)
     for text in attacks:
-        for call in (lambda t: parse_growth_law(t, n), lambda t: asymptotics.leading_order_ratio(t, n, n),
-                     lambda t: asymptotics.limit_at_infinity(t, n), lambda t: assumptions.check(t, "n**(1/3)", n)):
+        for call in (
+            lambda t: parse_growth_law(t, n),
+            lambda t: asymptotics.leading_order_ratio(t, n, n),
+            lambda t: asymptotics.limit_at_infinity(t, n),
+            lambda t: assumptions.check(t, "n**(1/3)", n),
+        ):
             with pytest.raises(GrowthLawError) as info:
                 call(text)
             assert "s3cr3t" not in str(info.value)
@@ -77,9 +85,17 @@ def test_strings_never_reach_sympify(monkeypatch):
 
 
 # --- bounded work ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("text,token", [("9**9**9**9", "9**9"), ("n**(10**10**10)", "10**10"),
-                                        ("(10**50)**3", "(10**50)**3"), ("exp(exp(5))", "exp(5)"),
-                                        ("n**(1/10**7)", "1/10**7"), ("2**(2**(2**(2**(2**9))))", "2**9")])
+@pytest.mark.parametrize(
+    "text,token",
+    [
+        ("9**9**9**9", "9**9"),
+        ("n**(10**10**10)", "10**10"),
+        ("(10**50)**3", "(10**50)**3"),
+        ("exp(exp(5))", "exp(5)"),
+        ("n**(1/10**7)", "1/10**7"),
+        ("2**(2**(2**(2**(2**9))))", "2**9"),
+    ],
+)
 def test_towers_of_constants_are_refused_at_once(text, token):
     start = time.perf_counter()
     with pytest.raises(GrowthLawError) as info:
@@ -128,9 +144,9 @@ REFUSED = [
     ("1j * n", "complex literal", "1j"),
     ("n**(", "cannot parse", "n**("),
     ("", "empty", ""),
-    ("\uff4e", "U+FF4E", ""),                       # fullwidth n: Python would read it as n
-    ("\U0001d427 * 2", "U+1D427", ""),              # mathematical bold n
-    ("n\u200b", "U+200B", ""),                      # zero-width space
+    ("\uff4e", "U+FF4E", ""),  # fullwidth n: Python would read it as n
+    ("\U0001d427 * 2", "U+1D427", ""),  # mathematical bold n
+    ("n\u200b", "U+200B", ""),  # zero-width space
     ("n\n+ 1", "U+000A", ""),
 ]
 
@@ -144,15 +160,33 @@ def test_everything_outside_the_whitelist_is_refused_naming_the_token(text, rule
     assert repr(token) in message or not token
 
 
-@pytest.mark.parametrize("text", ["1/0", "log(0)", "0**-1", "n/0", "sqrt(-n)", "log(-n)", "(-8)**(1/3)", "sqrt(-1)*n"])
+@pytest.mark.parametrize(
+    "text", ["1/0", "log(0)", "0**-1", "n/0", "sqrt(-n)", "log(-n)", "(-8)**(1/3)", "sqrt(-1)*n"]
+)
 def test_undefined_and_complex_laws_are_refused(text):
     with pytest.raises(GrowthLawError, match="undefined|division by zero|complex"):
         parse_growth_law(text, n)
 
 
-@pytest.mark.parametrize("text", ["n**(3/4)", "n**0.75", "sqrt(n)*log(n)", "N*log(N)**4/n**(3/4)", "n**(1/3)",
-                                  "5*n + 3", "n*exp(sqrt(log(n)))", "2**n", "n**2/(n + 1)", "-(-n)", "n**-0.5*n",
-                                  "pi*E*n", "0.001*n**1.5", "exp(2)*n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "n**(3/4)",
+        "n**0.75",
+        "sqrt(n)*log(n)",
+        "N*log(N)**4/n**(3/4)",
+        "n**(1/3)",
+        "5*n + 3",
+        "n*exp(sqrt(log(n)))",
+        "2**n",
+        "n**2/(n + 1)",
+        "-(-n)",
+        "n**-0.5*n",
+        "pi*E*n",
+        "0.001*n**1.5",
+        "exp(2)*n",
+    ],
+)
 def test_valid_laws_parse_to_the_expressions_sympify_gave(text):
     """The same expression as the old path (sympify with n and N bound, floats made exact), on trusted text."""
     before = sp.sympify(text, locals={"n": n, "N": n})
@@ -170,8 +204,32 @@ def test_the_variable_is_the_callers_whatever_its_assumptions():
 
 
 printable = st.text(alphabet=string.printable, max_size=300)
-tokens = st.lists(st.sampled_from(["n", "N", "2", "9", "0.5", "10", "pi", "E", "log(", "exp(", "sqrt(", "+", "-",
-                                   "*", "/", "**", "(", ")", " "]), max_size=40).map("".join)
+tokens = st.lists(
+    st.sampled_from(
+        [
+            "n",
+            "N",
+            "2",
+            "9",
+            "0.5",
+            "10",
+            "pi",
+            "E",
+            "log(",
+            "exp(",
+            "sqrt(",
+            "+",
+            "-",
+            "*",
+            "/",
+            "**",
+            "(",
+            ")",
+            " ",
+        ]
+    ),
+    max_size=40,
+).map("".join)
 
 
 @given(text=st.one_of(printable, tokens))

@@ -6,20 +6,30 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = {"theory": "vanishing_minima.theory", "numeric": "vanishing_minima.numeric", "checks": "vanishing_minima.checks"}
+PACKAGES = {
+    "theory": "vanishing_minima.theory",
+    "numeric": "vanishing_minima.numeric",
+    "checks": "vanishing_minima.checks",
+}
 
 
 def _modules() -> dict[str, Path]:
-    return {f"{pkg}.{p.stem}" if p.stem != "__init__" else pkg: p
-            for folder, pkg in PACKAGES.items() for p in sorted((ROOT / folder).glob("*.py"))}
+    return {
+        f"{pkg}.{p.stem}" if p.stem != "__init__" else pkg: p
+        for folder, pkg in PACKAGES.items()
+        for p in sorted((ROOT / folder).glob("*.py"))
+    }
 
 
 def _resolve(module: str, node: ast.ImportFrom) -> list[str]:
     """Absolute names of the package modules an ``import from`` statement refers to."""
     if node.level:
-        base = module.split(".")[: -node.level] if not module.endswith(tuple(PACKAGES.values())) else module.split(".")
+        base = (
+            module.split(".")[: -node.level]
+            if not module.endswith(tuple(PACKAGES.values()))
+            else module.split(".")
+        )
         if module in PACKAGES.values():  # a package's __init__: level 1 is the package itself
             base = module.split(".")[: len(module.split(".")) - node.level + 1]
         target = ".".join(base + ([node.module] if node.module else []))
@@ -70,10 +80,22 @@ def test_each_module_imports_alone_in_a_fresh_interpreter():
     import multiprocessing as mp
 
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["numpy", "scipy.optimize", "scipy.special", "scipy.stats", "scipy.linalg", "sympy", "mpmath",
-                                "matplotlib.pyplot"])
+    ctx.set_forkserver_preload(
+        [
+            "numpy",
+            "scipy.optimize",
+            "scipy.special",
+            "scipy.stats",
+            "scipy.linalg",
+            "sympy",
+            "mpmath",
+            "matplotlib.pyplot",
+        ]
+    )
     with ctx.Pool(2, maxtasksperchild=1) as pool:
-        errors = dict(zip(sorted(_modules()), pool.map(_import_alone, sorted(_modules()), chunksize=1)))
+        errors = dict(
+            zip(sorted(_modules()), pool.map(_import_alone, sorted(_modules()), chunksize=1))
+        )
     assert not {m: e for m, e in errors.items() if e}
 
 
@@ -96,7 +118,10 @@ def test_imports_run_one_way_without_cycles():
     # the layers: theory imports neither numeric nor checks; numeric does not import checks
     for name, deps in graph.items():
         if name.startswith(PACKAGES["theory"]):
-            assert not any(d.startswith((PACKAGES["numeric"], PACKAGES["checks"])) for d in deps), (name, deps)
+            assert not any(d.startswith((PACKAGES["numeric"], PACKAGES["checks"])) for d in deps), (
+                name,
+                deps,
+            )
         if name.startswith(PACKAGES["numeric"]):
             assert not any(d.startswith(PACKAGES["checks"]) for d in deps), (name, deps)
 

@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from vanishing_minima.numeric import (
-    activation_pattern, dlm_residual, generic_rank, generic_rank_brute_force, khatri_rao, khatri_rao_gram, lrelu, mce,
+    activation_pattern,
+    dlm_residual,
+    generic_rank,
+    generic_rank_brute_force,
+    khatri_rao,
+    khatri_rao_gram,
+    lrelu,
+    mce,
 )
 from vanishing_minima.numeric.khatri_rao import GENERIC_RANK_MAX_CANDIDATES
 
@@ -44,7 +51,11 @@ def test_khatri_rao_matches_scipy_and_batches(inst):
 @st.composite
 def exact_instance(draw, max_n=8, max_d0=3, max_d1=3):
     """(A, X): A a pattern with entries in {rho, 1} (rho drawn), X a small-integer matrix (any rank)."""
-    n, d0, d1 = draw(st.integers(1, max_n)), draw(st.integers(1, max_d0)), draw(st.integers(1, max_d1))
+    n, d0, d1 = (
+        draw(st.integers(1, max_n)),
+        draw(st.integers(1, max_d0)),
+        draw(st.integers(1, max_d1)),
+    )
     rho = draw(st.sampled_from([0.0, 0.5, -1.0, 2.0]))
     A = draw(hnp.arrays(np.float64, (d1, n), elements=st.sampled_from([rho, 1.0])))
     X = draw(hnp.arrays(np.float64, (d0, n), elements=st.integers(-3, 3).map(float)))
@@ -102,7 +113,9 @@ def test_k4_blockwise_kernel(inst, data):
     A, X = inst
     e = data.draw(hnp.arrays(np.float64, A.shape[1], elements=st.integers(-3, 3).map(float)))
     K = khatri_rao(A, X)
-    assert np.array_equal((K @ e).reshape(A.shape[0], X.shape[0]), np.stack([X @ (a * e) for a in A]))
+    assert np.array_equal(
+        (K @ e).reshape(A.shape[0], X.shape[0]), np.stack([X @ (a * e) for a in A])
+    )
     for e0 in scipy.linalg.null_space(K).T:
         assert all(np.allclose(X @ (a * e0), 0, atol=1e-10) for a in A)
 
@@ -121,7 +134,9 @@ def test_k5_dlm_residual_is_the_least_squares_residual(inst, data):
     assert np.allclose(dlm_residual(A, X, y - e), 0, atol=1e-9 * scale)
     lstsq = y - K.T @ np.linalg.lstsq(K.T, y, rcond=None)[0]
     assert np.allclose(e, lstsq, atol=1e-9 * scale)
-    assert np.allclose(dlm_residual(A, X, y), e, atol=1e-9 * scale)  # the default path, as well as the SVD
+    assert np.allclose(
+        dlm_residual(A, X, y), e, atol=1e-9 * scale
+    )  # the default path, as well as the SVD
 
 
 @given(instance(max_n=30, max_d0=4, max_d1=5), st.integers(0, 2**32 - 1))
@@ -143,7 +158,7 @@ def test_k5_wide_path_equals_the_svd_path_near_rank_deficiency(s, n, log_gap):
     rng = np.random.default_rng(s)
     d0 = max(2, n // 2)
     X = rng.standard_normal((d0, n))
-    X[:, 1] = X[:, 0] + 10.0 ** log_gap * rng.standard_normal(d0)
+    X[:, 1] = X[:, 0] + 10.0**log_gap * rng.standard_normal(d0)
     A = np.where(rng.standard_normal((32, 3, d0)) @ X > 0, 1.0, 0.2)
     y = rng.standard_normal(n)
     auto, svd = dlm_residual(A, X, y), dlm_residual(A, X, y, method="svd")
@@ -178,13 +193,37 @@ def test_mce():
 @pytest.mark.parametrize(
     "call,exc,needle",
     [
-        (lambda: khatri_rao(np.ones((2, 3)), np.ones((2, 4))), ValueError, "same number of columns"),
-        (lambda: khatri_rao(np.ones((2, 3)), np.full((2, 3), np.nan)), ValueError, "X must be finite"),
+        (
+            lambda: khatri_rao(np.ones((2, 3)), np.ones((2, 4))),
+            ValueError,
+            "same number of columns",
+        ),
+        (
+            lambda: khatri_rao(np.ones((2, 3)), np.full((2, 3), np.nan)),
+            ValueError,
+            "X must be finite",
+        ),
         (lambda: khatri_rao(np.ones(3), np.ones((2, 3))), ValueError, "at least 2 dimensions"),
-        (lambda: activation_pattern(np.ones((2, 2)), np.ones((2, 3)), 1.0), ValueError, "rho must differ from 1"),
-        (lambda: activation_pattern(np.array([[1.0, -1.0]]), np.ones((2, 3)), 0.0), ValueError, "exactly 0"),
-        (lambda: activation_pattern(np.ones((2, 3)), np.ones((2, 3)), 0.0), ValueError, "d0 = 2 columns"),
-        (lambda: dlm_residual(np.ones((2, 3)), np.ones((2, 3)), np.ones(4)), ValueError, "length N = 3"),
+        (
+            lambda: activation_pattern(np.ones((2, 2)), np.ones((2, 3)), 1.0),
+            ValueError,
+            "rho must differ from 1",
+        ),
+        (
+            lambda: activation_pattern(np.array([[1.0, -1.0]]), np.ones((2, 3)), 0.0),
+            ValueError,
+            "exactly 0",
+        ),
+        (
+            lambda: activation_pattern(np.ones((2, 3)), np.ones((2, 3)), 0.0),
+            ValueError,
+            "d0 = 2 columns",
+        ),
+        (
+            lambda: dlm_residual(np.ones((2, 3)), np.ones((2, 3)), np.ones(4)),
+            ValueError,
+            "length N = 3",
+        ),
         (lambda: mce(np.ones(3), np.array([0, 1, 2])), ValueError, "entries in {0, 1}"),
         (lambda: mce(np.ones(3), np.array([0, 1])), ValueError, "one label per datapoint"),
         (lambda: generic_rank(np.ones((2, 3)), 0), ValueError, "d0 must be an integer >= 1"),
@@ -207,9 +246,11 @@ def _exact_rank_of_khatri_rao_with_integer_data(A: np.ndarray, d0: int, rng) -> 
     import sympy as sp
 
     n = A.shape[1]
-    X = rng.integers(-10**6, 10**6 + 1, (d0, n))
+    X = rng.integers(-(10**6), 10**6 + 1, (d0, n))
     Aq = sp.Matrix(A.shape[0], n, lambda i, j: sp.Rational(float(A[i, j])))
-    cols = [sp.Matrix(sp.kronecker_product(Aq[:, j], sp.Matrix(X[:, j].tolist()))) for j in range(n)]
+    cols = [
+        sp.Matrix(sp.kronecker_product(Aq[:, j], sp.Matrix(X[:, j].tolist()))) for j in range(n)
+    ]
     return sp.Matrix.hstack(*cols).rank()
 
 
@@ -227,7 +268,11 @@ def test_k3_generic_rank_is_exact_at_hard_slopes(rho, seed):
 
 def test_k3_issue_example_with_a_tiny_slope():
     A = np.array([[1e-13, 1, 1e-13], [1e-13, 1e-13, 1e-13]])
-    assert generic_rank(A, 2) == 3 == _exact_rank_of_khatri_rao_with_integer_data(A, 2, np.random.default_rng(0))
+    assert (
+        generic_rank(A, 2)
+        == 3
+        == _exact_rank_of_khatri_rao_with_integer_data(A, 2, np.random.default_rng(0))
+    )
     # the same structure at every scale of A: the rank of A o X does not depend on it
     assert generic_rank(A * 1e-200, 2) == generic_rank(A * 1e200, 2) == 3
 

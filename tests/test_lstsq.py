@@ -80,7 +80,9 @@ def test_certified_results_carry_the_condition_bound_they_claim(s, size, rho):
     full_rank = sv[:, -1] ** 2 >= _lstsq.TALL_KAPPA * fro2
     assert np.all(full_rank[ok & (sv[:, -1] > 1e-8 * sv[:, 0])])
     ref = _svd(A, X, y)
-    assert np.all(np.linalg.norm(e[ok] - ref[ok], axis=-1) <= 10 * _lstsq.ACCURACY_GUARD * np.linalg.norm(y))
+    assert np.all(
+        np.linalg.norm(e[ok] - ref[ok], axis=-1) <= 10 * _lstsq.ACCURACY_GUARD * np.linalg.norm(y)
+    )
 
 
 def test_rank_deficient_patterns_are_reduced_by_k3_and_certified():
@@ -100,18 +102,23 @@ def test_rank_deficient_patterns_are_reduced_by_k3_and_certified():
     assert stats.reduced >= 45 and ok.mean() >= 0.9
     _assert_agrees(e, _svd(A, X, y), y)
     assert np.array_equal(e, e2) or np.abs(e - e2)[ok].max() <= 1e-13 * np.linalg.norm(y)
-    assert np.all(e2[25:, 7][ok[25:]] == 0.0)  # the point where the two rows differ is fitted exactly
+    assert np.all(
+        e2[25:, 7][ok[25:]] == 0.0
+    )  # the point where the two rows differ is fitted exactly
 
 
 def test_ill_conditioned_and_unstructured_rank_loss_fall_back_and_stay_correct():
     """The certificate must reject (mask False) what the Gram route cannot resolve: cond(M) ~ 1e6 (a row of
-    X scaled by 1e-6, so sigma_min(M)^2 < TALL_KAPPA ||M||_F^2), and a rank loss no K3 reduction explains (a zero row of X); the fallback (QR, then
-    the SVD) still returns the right residual."""
+    X scaled by 1e-6, so sigma_min(M)^2 < TALL_KAPPA ||M||_F^2), and a rank loss no K3 reduction explains
+    (a zero row of X); the fallback (QR, then the SVD) still returns the right residual."""
     rng = np.random.default_rng(11)
     n, d0, d1 = 60, 4, 6
     X, y = rng.standard_normal((d0, n)), rng.standard_normal(n)
     A = _patterns(rng, 30, d1, d0, X, 0.3)
-    for bad in (X * np.array([[1.0], [1.0], [1.0], [1e-6]]), X * np.array([[1.0], [0.0], [1.0], [1.0]])):
+    for bad in (
+        X * np.array([[1.0], [1.0], [1.0], [1e-6]]),
+        X * np.array([[1.0], [0.0], [1.0], [1.0]]),
+    ):
         e, ok = certified_residual(A, bad, y)
         assert not ok.any()
         with collect_stats() as stats:
@@ -153,12 +160,17 @@ def test_scale_invariance(s, x_scale, y_scale, rho):
     assert np.array_equal(np.isfinite(es), np.isfinite(e))
     _assert_agrees(es[ok] / y_scale, e[ok], y, rtol=1e-11)  # both within 1e-12 ||y|| of e_A
     _assert_agrees(dlm_residual(A, X * x_scale, y * y_scale) / y_scale, _svd(A, X, y), y)
-    e2, ok2 = certified_residual(A, np.ldexp(X, 400), np.ldexp(y, -900))  # exact powers of two: bit for bit
+    e2, ok2 = certified_residual(
+        A, np.ldexp(X, 400), np.ldexp(y, -900)
+    )  # exact powers of two: bit for bit
     assert np.array_equal(ok2, ok) and np.array_equal(np.ldexp(e2[ok], 900), e[ok])
 
 
-@given(hnp.arrays(np.float64, (3, 30), elements=st.floats(-1e3, 1e3, allow_subnormal=False)),
-       hnp.arrays(np.float64, 30, elements=st.floats(-1e3, 1e3, allow_subnormal=False)), seeds)
+@given(
+    hnp.arrays(np.float64, (3, 30), elements=st.floats(-1e3, 1e3, allow_subnormal=False)),
+    hnp.arrays(np.float64, 30, elements=st.floats(-1e3, 1e3, allow_subnormal=False)),
+    seeds,
+)
 def test_arbitrary_data_never_certifies_a_wrong_residual(X, y, s):
     """Hypothesis-drawn X and y (repeated, zero or tiny columns included): whatever is certified agrees
     with the SVD where the SVD's rank decision is unambiguous, and dlm_residual always does."""
@@ -169,7 +181,9 @@ def test_arbitrary_data_never_certifies_a_wrong_residual(X, y, s):
     _assert_agrees(e[ok], ref[ok], y, rtol=1e-9)  # a certificate implies an unambiguous rank
     sv = np.linalg.svd(np.swapaxes(khatri_rao(A, X), -1, -2), compute_uv=False)
     rel = sv / np.maximum(sv[:, :1], np.finfo(float).tiny)
-    clear = ~np.any((rel >= 1e-15) & (rel <= 1e-6), axis=-1)  # no singular value near the rank threshold
+    clear = ~np.any(
+        (rel >= 1e-15) & (rel <= 1e-6), axis=-1
+    )  # no singular value near the rank threshold
     _assert_agrees(dlm_residual(A, X, y)[clear], ref[clear], y, rtol=1e-9)
 
 
@@ -201,7 +215,9 @@ def test_batched_data_and_broadcasting():
         e1, ok1 = certified_residual(A[i], X[i], y)
         assert bool(ok1) == ok[i]
         _assert_agrees(e1[np.isfinite(e1)], e[i][np.isfinite(e1)], y, rtol=1e-11)
-    _assert_agrees(_lstsq.auto_residual(A, X, y), np.stack([_svd(A[i], X[i], y) for i in range(7)]), y)
+    _assert_agrees(
+        _lstsq.auto_residual(A, X, y), np.stack([_svd(A[i], X[i], y) for i in range(7)]), y
+    )
 
 
 def test_a_broken_certificate_is_noticed(monkeypatch):
@@ -244,7 +260,9 @@ def test_the_shift_is_a_condition_certificate():
     for factor, expected in ((4.0, True), (0.25, False)):
         s = np.ones(6)
         s[-1] = 0.0
-        s[-1] = np.sqrt(factor * _lstsq.TALL_KAPPA * (s**2).sum() / (1 - factor * _lstsq.TALL_KAPPA))
+        s[-1] = np.sqrt(
+            factor * _lstsq.TALL_KAPPA * (s**2).sum() / (1 - factor * _lstsq.TALL_KAPPA)
+        )
         M = (Q * s) @ V.T
         G = (M.T @ M)[None].copy()
         _, ok, _ = _lstsq._certified_cholesky(G, np.array([(s**2).sum()]), 52, _lstsq.TALL_KAPPA)

@@ -19,8 +19,15 @@ import pytest
 from scipy import stats
 
 from vanishing_minima.numeric import (
-    SplittingBudget, V2Score, dlm_residual, exact_volumes_in_the_plane, misclassification_threshold, mce,
-    plane_row_patterns, sample_bad_region_event, v2_event_probability,
+    SplittingBudget,
+    V2Score,
+    dlm_residual,
+    exact_volumes_in_the_plane,
+    mce,
+    misclassification_threshold,
+    plane_row_patterns,
+    sample_bad_region_event,
+    v2_event_probability,
 )
 from vanishing_minima.numeric.khatri_rao import _pattern_unchecked
 
@@ -49,7 +56,10 @@ def anchors():
     X, y = data(12, 2, 2)
     relu = exact_volumes_in_the_plane(X, y, 3, 0.5, 0.0).v2_event  # 4.0e-5
     assert v2_in_the_plane(X, y, 3, 0.5, 0.0) == pytest.approx(relu, rel=1e-12)
-    return {(0.3, 0.5): v2_in_the_plane(X, y, 3, 0.5, 0.3), (0.0, 0.5): relu}  # 3.3e-3 (m* = 7), 4.0e-5
+    return {
+        (0.3, 0.5): v2_in_the_plane(X, y, 3, 0.5, 0.3),
+        (0.0, 0.5): relu,
+    }  # 3.3e-3 (m* = 7), 4.0e-5
 
 
 # --- the score --------------------------------------------------------------------------------------------
@@ -58,10 +68,14 @@ def test_misclassification_threshold_matches_the_mce_rule():
         for eps in (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.99):
             m_star = misclassification_threshold(n, eps)
             assert m_star / n > eps and not (m_star - 1) / n > eps
-    assert misclassification_threshold(30, 0.1) == 4 and misclassification_threshold(1024, 0.1) == 103
+    assert (
+        misclassification_threshold(30, 0.1) == 4 and misclassification_threshold(1024, 0.1) == 103
+    )
 
 
-@pytest.mark.parametrize("n,d0,d1,rho", [(24, 11, 3, 0.0), (40, 4, 4, 0.0), (20, 2, 3, 0.3), (16, 8, 3, -0.5)])
+@pytest.mark.parametrize(
+    "n,d0,d1,rho", [(24, 11, 3, 0.0), (40, 4, 4, 0.0), (20, 2, 3, 0.3), (16, 8, 3, -0.5)]
+)
 def test_score_counts_the_misclassified_points_of_dlm_residual(n, d0, d1, rho, seed):
     """m(W) equals N x MCE of dlm_residual on the full pattern (the dead-column reduction is an identity),
     tau lies in [0, 1), and S >= m* iff MCE > eps, on random W and on W pushed to kill label-1 points."""
@@ -120,7 +134,11 @@ def test_splitting_agrees_with_plain_monte_carlo(n, d0, d1, rho, eps, seed):
     res = v2_event_probability(X, y, d1, eps=eps, rho=rho, rng=seed + 2, budget=6_000, level=LEVEL)
     assert res.reached and res.evaluations <= 6_000
     lo, hi = res.log_p_interval
-    assert lo <= math.log(mc.upper) and math.log(mc.lower) <= hi, (res.log_p, res.log_p_interval, mc)
+    assert lo <= math.log(mc.upper) and math.log(mc.lower) <= hi, (
+        res.log_p,
+        res.log_p_interval,
+        mc,
+    )
 
 
 def test_method_mc_is_sample_bad_region_event(seed):
@@ -130,10 +148,15 @@ def test_method_mc_is_sample_bad_region_event(seed):
     ref = sample_bad_region_event(X, y, 3, 0.3, 0.0, n_samples=3000, rng=seed, alpha=0.05)
     res = v2_event_probability(X, y, 3, eps=0.3, rng=seed, method="mc", budget=3000, level=0.95)
     assert res.hits == ref.successes and res.trials == 3000 and res.evaluations == 3000
-    assert res.log_p_interval == pytest.approx((math.log(ref.lower) if ref.lower > 0 else -math.inf, math.log(ref.upper)))
+    assert res.log_p_interval == pytest.approx(
+        (math.log(ref.lower) if ref.lower > 0 else -math.inf, math.log(ref.upper))
+    )
     none = v2_event_probability(X, y, 3, eps=0.9, rng=seed, method="mc", budget=500, batch=64)
     assert none.hits == 0 and none.log_p == -math.inf and none.log_p_interval[0] == -math.inf
-    assert none.log_p_interval[1] == pytest.approx(math.log(1 - 0.025 ** (1 / 500))) and "no event" in none.note
+    assert (
+        none.log_p_interval[1] == pytest.approx(math.log(1 - 0.025 ** (1 / 500)))
+        and "no event" in none.note
+    )
 
 
 # --- exact anchors at d0 = 2 ----------------------------------------------------------------------------
@@ -154,14 +177,39 @@ def test_event_statistic_estimates_a_sub_event(anchors, seed):
     score = V2Score(X, y, 3, 0.4, 0.3)
     assert score.m_star == 5 and misclassification_threshold(12, 0.5) == 7
     h = lambda W, A: (score.details(W)["m"] >= 7).astype(float)  # noqa: E731
-    res = v2_event_probability(X, y, 3, eps=0.4, rho=0.3, rng=seed + 30, budget=20_000, level=LEVEL,
-                               event_statistic=h, keep_samples=True)
+    res = v2_event_probability(
+        X,
+        y,
+        3,
+        eps=0.4,
+        rho=0.3,
+        rng=seed + 30,
+        budget=20_000,
+        level=LEVEL,
+        event_statistic=h,
+        keep_samples=True,
+    )
     lo, hi = res.statistic_log_interval
-    assert lo <= math.log(anchors[(0.3, 0.5)]) <= hi, (res.statistic_log_p, res.statistic_log_interval)
+    assert lo <= math.log(anchors[(0.3, 0.5)]) <= hi, (
+        res.statistic_log_p,
+        res.statistic_log_interval,
+    )
     assert res.statistic_log_p <= res.log_p
-    assert np.all(score.details(res.samples)["m"] >= score.m_star) and res.samples.shape[0] == res.hits
-    mc = v2_event_probability(X, y, 3, eps=0.5, rho=0.3, rng=seed, method="mc", budget=4000, event_statistic=h,
-                              keep_samples=True)
+    assert (
+        np.all(score.details(res.samples)["m"] >= score.m_star) and res.samples.shape[0] == res.hits
+    )
+    mc = v2_event_probability(
+        X,
+        y,
+        3,
+        eps=0.5,
+        rho=0.3,
+        rng=seed,
+        method="mc",
+        budget=4000,
+        event_statistic=h,
+        keep_samples=True,
+    )
     assert mc.statistic_log_p <= mc.log_p and mc.samples.shape[0] == mc.hits
 
 
@@ -169,7 +217,9 @@ def _coverage(anchor_p, rho, runs, budget, seed):
     X, y = data(12, 2, 2)
     covered = reached = 0
     for k in range(runs):
-        res = v2_event_probability(X, y, 3, eps=0.5, rho=rho, rng=np.random.default_rng([seed, k]), budget=budget)
+        res = v2_event_probability(
+            X, y, 3, eps=0.5, rho=rho, rng=np.random.default_rng([seed, k]), budget=budget
+        )
         covered += res.contains(math.log(anchor_p))
         reached += res.reached
     return covered, reached
@@ -191,15 +241,19 @@ def test_coverage_at_exact_anchors(rho, runs, budget, anchors, seed):
     test at 1e-3 against 0.95."""
     covered, reached = _coverage(anchors[(rho, 0.5)], rho, runs, budget, seed)
     ci = stats.binomtest(covered, runs).proportion_ci(0.95)
-    print(f"rho = {rho}: {covered} of {runs} covered ({reached} reached the event; the others give (-inf, u)); "
-          f"exact 95% interval for the coverage ({ci.low:.3f}, {ci.high:.3f})")
+    print(
+        f"rho = {rho}: {covered} of {runs} covered ({reached} reached the event; the others give (-inf, u)); "
+        f"exact 95% interval for the coverage ({ci.low:.3f}, {ci.high:.3f})"
+    )
     assert stats.binomtest(covered, runs, 0.95).pvalue > 1e-3, covered
 
 
 # --- reproducibility and input checks -----------------------------------------------------------------
 def test_same_seed_same_numbers_whatever_the_batch():
     X, y = data(24, 11, 1)
-    runs = [v2_event_probability(X, y, 3, eps=0.25, rng=9, budget=4_000, batch=b) for b in (None, 5, 64)]
+    runs = [
+        v2_event_probability(X, y, 3, eps=0.25, rng=9, budget=4_000, batch=b) for b in (None, 5, 64)
+    ]
     for r in runs[1:]:
         assert r.log_estimates == runs[0].log_estimates and r.levels == runs[0].levels
         assert r.evaluations == runs[0].evaluations and r.log_p_interval == runs[0].log_p_interval
@@ -208,8 +262,16 @@ def test_same_seed_same_numbers_whatever_the_batch():
 def test_result_fields(seed):
     X, y = data(16, 8, 3)
     res = v2_event_probability(X, y, 3, eps=0.3, rng=seed, budget=8_000)
-    assert res.method == "splitting" and res.level == 0.95 and res.repetitions == len(res.log_estimates) == 20
-    assert res.m_star == 5 and res.levels[-1] == 5 and len(res.conditional_probabilities) == len(res.levels)
+    assert (
+        res.method == "splitting"
+        and res.level == 0.95
+        and res.repetitions == len(res.log_estimates) == 20
+    )
+    assert (
+        res.m_star == 5
+        and res.levels[-1] == 5
+        and len(res.conditional_probabilities) == len(res.levels)
+    )
     assert res.seconds > 0 and res.evaluations <= 8_000 and "generalized splitting" in res.note
     assert res.tie_breaker == "dead-max"
 
@@ -247,8 +309,12 @@ def test_bad_inputs(kwargs, needle):
 def test_bad_event_statistic():
     X, y = data(8, 3, 0)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        v2_event_probability(X, y, 2, eps=0.2, rng=0, budget=5_000, event_statistic=lambda W, A: np.full(len(W), 2.0))
+        v2_event_probability(
+            X, y, 2, eps=0.2, rng=0, budget=5_000, event_statistic=lambda W, A: np.full(len(W), 2.0)
+        )
     with pytest.raises(ValueError, match="shape"):
-        v2_event_probability(X, y, 2, eps=0.2, rng=0, budget=5_000, event_statistic=lambda W, A: np.ones(3))
+        v2_event_probability(
+            X, y, 2, eps=0.2, rng=0, budget=5_000, event_statistic=lambda W, A: np.ones(3)
+        )
     with pytest.raises(ValueError, match="evaluations"):
         v2_event_probability(X, y, 2, eps=0.2, rng=0, method="mc", budget=SplittingBudget(n0=10))

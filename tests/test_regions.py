@@ -11,16 +11,32 @@ import scipy.linalg
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vanishing_minima.numeric import (
-    exact_volumes_in_the_plane, plane_row_patterns, region_log_volume_lower_bound, sample_in_cap, cone_log_probability,
-    region_log_volume, clopper_pearson,
-    activation_pattern, angular_volume, arc_probability, cone_margin, dlm_in_region, dlm_residual, khatri_rao,
-    pattern_signs, region_contains_dlm, region_contains_global_minimum, region_is_nonempty,
-    sample_bad_region_event, sample_bad_region_event_loop, sample_global_minimum_event,
-)
-from vanishing_minima.numeric.gaussian import cap_probability, log_cap_probability
-from vanishing_minima.numeric.cones import DEFAULT_MARGIN
 from vanishing_minima.checks.claim_checks import bad_volume_one_neuron_by_hand
+from vanishing_minima.numeric import (
+    activation_pattern,
+    angular_volume,
+    arc_probability,
+    clopper_pearson,
+    cone_log_probability,
+    cone_margin,
+    dlm_in_region,
+    dlm_residual,
+    exact_volumes_in_the_plane,
+    khatri_rao,
+    pattern_signs,
+    plane_row_patterns,
+    region_contains_dlm,
+    region_contains_global_minimum,
+    region_is_nonempty,
+    region_log_volume,
+    region_log_volume_lower_bound,
+    sample_bad_region_event,
+    sample_bad_region_event_loop,
+    sample_global_minimum_event,
+    sample_in_cap,
+)
+from vanishing_minima.numeric.cones import DEFAULT_MARGIN
+from vanishing_minima.numeric.gaussian import cap_probability, log_cap_probability
 from vanishing_minima.theory.bounds import cover_count
 
 seeds = st.integers(0, 2**32 - 1)
@@ -65,7 +81,9 @@ def test_plane_row_patterns_are_the_arcs(s, n):
     X = np.random.default_rng(s).standard_normal((2, n))
     signs, probs = plane_row_patterns(X)
     assert signs.shape == (cover_count(n, 2), n) and len({tuple(r) for r in signs}) == 2 * n
-    assert probs.sum() == pytest.approx(1.0) and np.allclose(probs, [arc_probability(r, X) for r in signs])
+    assert probs.sum() == pytest.approx(1.0) and np.allclose(
+        probs, [arc_probability(r, X) for r in signs]
+    )
 
 
 def test_exact_volumes_obey_v2_add_up_and_match_the_samplers():
@@ -102,7 +120,9 @@ def test_cap_lower_bound_is_below_the_exact_and_the_sampled_volume():
 def test_log_cap_probability_matches_and_extends_cap_probability():
     for d in (2, 5, 30):
         for phi in (0.05, 0.7, np.pi / 2):
-            assert log_cap_probability(phi, d) == pytest.approx(np.log(float(cap_probability(phi, d))), rel=1e-10)
+            assert log_cap_probability(phi, d) == pytest.approx(
+                np.log(float(cap_probability(phi, d))), rel=1e-10
+            )
     tiny = log_cap_probability(1e-3, 400)  # about (1e-3)^399: far below the smallest double
     assert np.isfinite(tiny) and tiny < -2000
     with pytest.raises(ValueError, match="phi"):
@@ -192,7 +212,9 @@ def test_cap_sampling_rejects_bad_arguments_and_reports_empty_cones():
         cone_log_probability(np.ones(2), np.eye(2), n_samples=10, rng=0, alpha=1.0)
     with pytest.raises(ValueError, match="rng"):
         cone_log_probability(np.ones(2), np.eye(2), n_samples=10, rng=None)
-    empty = cone_log_probability(np.ones(2), np.array([[1.0, -1.0], [1.0, -1.0]]), n_samples=10, rng=0)
+    empty = cone_log_probability(
+        np.ones(2), np.array([[1.0, -1.0], [1.0, -1.0]]), n_samples=10, rng=0
+    )
     assert empty.log_lower == empty.log_estimate == -np.inf and empty.trials == 0
 
 
@@ -214,7 +236,7 @@ def _brute_force_dlm(A, X, y) -> bool:
         lo, hi, point = -np.inf, np.inf, None
         ok = True
         for i, si in enumerate(sigma):
-            b0, b1 = v0[i * d0:(i + 1) * d0], nv[i * d0:(i + 1) * d0]
+            b0, b1 = v0[i * d0 : (i + 1) * d0], nv[i * d0 : (i + 1) * d0]
             if si == 0:  # b0 + c b1 = 0
                 if np.linalg.norm(b1) < 1e-12:
                     ok &= np.linalg.norm(b0) < 1e-9
@@ -325,10 +347,30 @@ def test_global_minimum_sampler_equals_region_by_region_decisions():
         (lambda: dlm_in_region(np.ones((9, 4)), np.ones((2, 4)), np.ones(4)), "d1 must be <= 8"),
         (lambda: pattern_signs(np.array([[1.0, 0.2, 0.3]])), "one rho"),
         (lambda: cone_margin(np.ones(2), np.zeros((2, 2))), "no zero column"),
-        (lambda: sample_bad_region_event(np.ones((2, 3)), np.ones(3), 2, 1.5, 0.0, n_samples=5, rng=0), "eps"),
-        (lambda: sample_bad_region_event(np.ones((2, 3)), np.ones(3), 2, 0.5, 0.0, n_samples=5, rng=None), "None"),
-        (lambda: sample_bad_region_event(np.ones((2, 3)), np.array([0, 1, 3]), 2, 0.5, 0.0, n_samples=5, rng=0), "{0, 1}"),
-        (lambda: sample_global_minimum_event(np.ones((2, 3)), np.ones(3), 9, 0.0, n_samples=5, rng=0), "d1 must be <= 8"),
+        (
+            lambda: sample_bad_region_event(
+                np.ones((2, 3)), np.ones(3), 2, 1.5, 0.0, n_samples=5, rng=0
+            ),
+            "eps",
+        ),
+        (
+            lambda: sample_bad_region_event(
+                np.ones((2, 3)), np.ones(3), 2, 0.5, 0.0, n_samples=5, rng=None
+            ),
+            "None",
+        ),
+        (
+            lambda: sample_bad_region_event(
+                np.ones((2, 3)), np.array([0, 1, 3]), 2, 0.5, 0.0, n_samples=5, rng=0
+            ),
+            "{0, 1}",
+        ),
+        (
+            lambda: sample_global_minimum_event(
+                np.ones((2, 3)), np.ones(3), 9, 0.0, n_samples=5, rng=0
+            ),
+            "d1 must be <= 8",
+        ),
         (lambda: arc_probability(np.ones(3), np.ones((3, 3))), "d0 = 2"),
         (lambda: angular_volume(np.ones((1, 3)), np.ones((3, 3)), n_samples=0, rng=0), "n_samples"),
     ],
@@ -380,8 +422,11 @@ def test_thin_cones_are_counted_empty_with_a_margin_warning():
 
 def test_a_zero_datapoint_has_no_region_at_any_d0():
     X = np.array([[1.0, 0.0, -0.5], [0.3, 0.0, 0.2]])
-    for call in (lambda: angular_volume(np.ones((1, 3)), X), lambda: arc_probability(np.ones(3), X),
-                 lambda: plane_row_patterns(X)):
+    for call in (
+        lambda: angular_volume(np.ones((1, 3)), X),
+        lambda: arc_probability(np.ones(3), X),
+        lambda: plane_row_patterns(X),
+    ):
         with pytest.raises(ValueError, match="no zero column"):
             call()
 
@@ -389,19 +434,53 @@ def test_a_zero_datapoint_has_no_region_at_any_d0():
 @pytest.mark.parametrize(
     "call,needle",
     [
-        (lambda: angular_volume(np.ones((1, 3)), np.eye(3), n_samples=10**12, rng=0), "would take about"),
-        (lambda: angular_volume(np.ones((1, 3)), np.eye(3), n_samples="10", rng=0), "n_samples must be an integer"),
-        (lambda: angular_volume(np.ones((1, 3)), np.eye(3), n_samples=1.5, rng=0), "n_samples must be an integer"),
-        (lambda: angular_volume(np.ones((1, 3)), np.eye(3), n_samples=10, rng=0, alpha=float("nan")), "alpha"),
-        (lambda: sample_bad_region_event(np.ones((2, 3)), np.ones(3), 2, 0.5, 0.0, n_samples="5", rng=0), "n_samples"),
-        (lambda: sample_bad_region_event(np.ones((2, 3)), np.ones(3), 2, "0.5", 0.0, n_samples=5, rng=0), "eps"),
+        (
+            lambda: angular_volume(np.ones((1, 3)), np.eye(3), n_samples=10**12, rng=0),
+            "would take about",
+        ),
+        (
+            lambda: angular_volume(np.ones((1, 3)), np.eye(3), n_samples="10", rng=0),
+            "n_samples must be an integer",
+        ),
+        (
+            lambda: angular_volume(np.ones((1, 3)), np.eye(3), n_samples=1.5, rng=0),
+            "n_samples must be an integer",
+        ),
+        (
+            lambda: angular_volume(
+                np.ones((1, 3)), np.eye(3), n_samples=10, rng=0, alpha=float("nan")
+            ),
+            "alpha",
+        ),
+        (
+            lambda: sample_bad_region_event(
+                np.ones((2, 3)), np.ones(3), 2, 0.5, 0.0, n_samples="5", rng=0
+            ),
+            "n_samples",
+        ),
+        (
+            lambda: sample_bad_region_event(
+                np.ones((2, 3)), np.ones(3), 2, "0.5", 0.0, n_samples=5, rng=0
+            ),
+            "eps",
+        ),
         (lambda: region_is_nonempty(np.ones((1, 3)), np.eye(3), margin=float("nan")), "margin"),
         (lambda: region_is_nonempty(np.ones((1, 3)), np.eye(3), margin=-1e-6), "margin"),
         (lambda: dlm_in_region(np.ones((1, 3)), np.eye(3), np.ones(3), margin=0.0), "margin"),
-        (lambda: region_contains_global_minimum(np.ones((1, 3)), np.eye(3), np.ones(3), rtol=float("nan")), "rtol"),
+        (
+            lambda: region_contains_global_minimum(
+                np.ones((1, 3)), np.eye(3), np.ones(3), rtol=float("nan")
+            ),
+            "rtol",
+        ),
         (lambda: dlm_residual(np.ones((1, 3)), np.eye(3), np.ones(3), rtol=float("nan")), "rtol"),
         (lambda: dlm_residual(np.ones((1, 3)), np.eye(3), np.ones(3), rtol=-1.0), "rtol"),
-        (lambda: sample_global_minimum_event(np.ones((2, 3)), np.ones(3), 2, 0.0, n_samples=2.5, rng=0), "n_samples"),
+        (
+            lambda: sample_global_minimum_event(
+                np.ones((2, 3)), np.ones(3), 2, 0.0, n_samples=2.5, rng=0
+            ),
+            "n_samples",
+        ),
         (lambda: exact_volumes_in_the_plane(np.eye(2), np.ones(2), 1, float("nan"), 0.0), "eps"),
     ],
 )

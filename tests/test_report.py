@@ -23,30 +23,52 @@ DOCS = ROOT / "docs"
 
 
 # --- numbers ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("value,text", [
-    (0.34662499999, "0.347"), (0.0, "0"), (-0.0, "0"), (1.0, "1"), (8000, "8000"), (2**70, str(2**70)),
-    (1234.5, "1230"), (999.6, "1000"), (-4.4449, "-4.44"), (1e-6, "1e-06"), (4.4e-12, "4.4e-12"),
-    (8.5627e209, "8.56e+209"), (0.1, "0.1"), (float("inf"), "∞"), (float("-inf"), "-∞"), (float("nan"), "nan"),
-    (True, "True"), ("text", "text"),
-])
+@pytest.mark.parametrize(
+    "value,text",
+    [
+        (0.34662499999, "0.347"),
+        (0.0, "0"),
+        (-0.0, "0"),
+        (1.0, "1"),
+        (8000, "8000"),
+        (2**70, str(2**70)),
+        (1234.5, "1230"),
+        (999.6, "1000"),
+        (-4.4449, "-4.44"),
+        (1e-6, "1e-06"),
+        (4.4e-12, "4.4e-12"),
+        (8.5627e209, "8.56e+209"),
+        (0.1, "0.1"),
+        (float("inf"), "∞"),
+        (float("-inf"), "-∞"),
+        (float("nan"), "nan"),
+        (True, "True"),
+        ("text", "text"),
+    ],
+)
 def test_format_number(value, text):
     assert format_number(value) == text
 
 
 def test_format_number_uses_the_decimal_shown_not_binary_noise():
-    assert format_number(0.1235) == "0.124" and format_number(2.675, digits=3) == "2.68"  # half-even on 2.675
+    assert (
+        format_number(0.1235) == "0.124" and format_number(2.675, digits=3) == "2.68"
+    )  # half-even on 2.675
     assert format_number(123456.0, digits=6) == "123456"
 
 
-@pytest.mark.parametrize("low,high,text", [
-    (0.32086814509261574, 0.37300788788418243, "[0.32, 0.374]"),
-    (0.006760690419044279, 0.018750185357410847, "[0.00676, 0.0188]"),
-    (-4.996630261147768, -3.976551640886002, "[-5, -3.97]"),
-    (1.0459017228241754, 1.1069850577735385, "[1.04, 1.11]"),
-    (0.0, 3.2e-5, "[0, 3.2e-05]"),
-    (3.58655384314451, math.inf, "[3.58, ∞]"),
-    (0.5, 0.5, "[0.5, 0.5]"),
-])
+@pytest.mark.parametrize(
+    "low,high,text",
+    [
+        (0.32086814509261574, 0.37300788788418243, "[0.32, 0.374]"),
+        (0.006760690419044279, 0.018750185357410847, "[0.00676, 0.0188]"),
+        (-4.996630261147768, -3.976551640886002, "[-5, -3.97]"),
+        (1.0459017228241754, 1.1069850577735385, "[1.04, 1.11]"),
+        (0.0, 3.2e-5, "[0, 3.2e-05]"),
+        (3.58655384314451, math.inf, "[3.58, ∞]"),
+        (0.5, 0.5, "[0.5, 0.5]"),
+    ],
+)
 def test_format_interval_rounds_outward(low, high, text):
     assert format_interval(low, high) == text
 
@@ -80,14 +102,21 @@ def test_docstring_markdown_converts_roles_math_sections_and_doctests():
     assert ":math:" not in md and ".. math::" not in md and "```text" not in md
     assert r"$\gamma_\epsilon$" in md and "$$\n\\gamma_\\epsilon = \\begin{cases}" in md
     assert "#### Parameters" in md and "- `eps` (*number, array or SymPy expression*):" in md
-    assert "#### Returns" in md and "```pycon\n>>> round(gamma_eps(0.5, 0, 0.0), 6)\n0.136759\n```" in md
+    assert (
+        "#### Returns" in md
+        and "```pycon\n>>> round(gamma_eps(0.5, 0, 0.0), 6)\n0.136759\n```" in md
+    )
     assert "----" not in md
 
 
 def test_docstring_markdown_cross_references_and_raises():
-    md = report.docstring_markdown("See :func:`~vanishing_minima.theory.bounds.log_cover_count` and :mod:`.cones`.\n\n"
-                                   "Raises\n------\nValueError\n    If ``n`` is bad.")
-    assert "`log_cover_count()`" in md and "`cones`" in md and "- `ValueError`: If `n` is bad." in md
+    md = report.docstring_markdown(
+        "See :func:`~vanishing_minima.theory.bounds.log_cover_count` and :mod:`.cones`.\n\n"
+        "Raises\n------\nValueError\n    If ``n`` is bad."
+    )
+    assert (
+        "`log_cover_count()`" in md and "`cones`" in md and "- `ValueError`: If `n` is bad." in md
+    )
 
 
 def test_docstring_markdown_empty():
@@ -102,7 +131,16 @@ def static_pages():
 
 def _rst_or_json(text: str) -> list[str]:
     problems = []
-    for needle in (":math:", ".. math::", "```json", "```text", ":func:`", ":class:`", ":mod:`", ":data:`"):
+    for needle in (
+        ":math:",
+        ".. math::",
+        "```json",
+        "```text",
+        ":func:`",
+        ":class:`",
+        ":mod:`",
+        ":data:`",
+    ):
         if needle in text:
             problems.append(needle)
     return problems
@@ -128,7 +166,11 @@ def test_bounds_page_has_each_bounds_latex_from_its_expression_and_the_bibtex(st
         tex = sp.latex(f.expr)
         assert report.bound_latex(f) == tex
         assert f"## `{f.__name__}`" in page and f"```latex\n{tex}\n```" in page, f.__name__
-    assert report.BIBTEX in page and "1702.05777" in report.BIBTEX and "Soudry, Daniel and Hoffer, Elad" in report.BIBTEX
+    assert (
+        report.BIBTEX in page
+        and "1702.05777" in report.BIBTEX
+        and "Soudry, Daniel and Hoffer, Elad" in report.BIBTEX
+    )
 
 
 def test_gamma_eps_is_its_symbol_with_a_link_to_definition_5(static_pages):
@@ -143,35 +185,77 @@ def test_gamma_eps_is_its_symbol_with_a_link_to_definition_5(static_pages):
 @pytest.fixture(scope="module")
 def fake_results():
     """Results with the shapes real evidence takes (intervals, records, nested dicts, lists of lists)."""
-    t6 = audit.CheckResult("T6", "consistent", "finite N = 16..64: below e^-F at 5/5", "Monte Carlo", {
-        "eps": 0.1,
-        "sizes": [{"N": 16, "p_hat": 0.34662499999, "p_interval": [0.32086814509261574, 0.37300788788418243],
-                   "note": "a | b"},
-                  {"N": 24, "p_hat": 0.16775, "p_interval": [0.14794171466305744, 0.1889156061361686], "note": "c"}],
-        "kappa_range": [1.0459017228241754, 1.1069850577735385],
-        "local_exponents": [1.3597880083522895, 0.6696678724198019],
-        "derivations": [{"name": "x", "holds": True, "steps": ["step one", "step two"]}],
-        "seed_sequence": [0, 1353981750],
-    }, figures={"exponent": "<svg/>"})
-    t10 = audit.CheckResult("T10", "derived", "derived from T6 and T9", "derivation", {
-        "gamma_eps": 0.040900426430895226, "pairs": [[0.18052169263944196, 0.18052169263944196]],
-        "family": {"d0": "N**(3/4)", "nested": {"deep": 1.23456}},
-    })
-    d5 = audit.CheckResult("D5", "not checkable", "a definition", "none", {
-        "gamma_eps": {"eps=0.1": {"ReLU": 0.040900426430895226, "LReLU": 0.1367588182253129}},
-    })
+    t6 = audit.CheckResult(
+        "T6",
+        "consistent",
+        "finite N = 16..64: below e^-F at 5/5",
+        "Monte Carlo",
+        {
+            "eps": 0.1,
+            "sizes": [
+                {
+                    "N": 16,
+                    "p_hat": 0.34662499999,
+                    "p_interval": [0.32086814509261574, 0.37300788788418243],
+                    "note": "a | b",
+                },
+                {
+                    "N": 24,
+                    "p_hat": 0.16775,
+                    "p_interval": [0.14794171466305744, 0.1889156061361686],
+                    "note": "c",
+                },
+            ],
+            "kappa_range": [1.0459017228241754, 1.1069850577735385],
+            "local_exponents": [1.3597880083522895, 0.6696678724198019],
+            "derivations": [{"name": "x", "holds": True, "steps": ["step one", "step two"]}],
+            "seed_sequence": [0, 1353981750],
+        },
+        figures={"exponent": "<svg/>"},
+    )
+    t10 = audit.CheckResult(
+        "T10",
+        "derived",
+        "derived from T6 and T9",
+        "derivation",
+        {
+            "gamma_eps": 0.040900426430895226,
+            "pairs": [[0.18052169263944196, 0.18052169263944196]],
+            "family": {"d0": "N**(3/4)", "nested": {"deep": 1.23456}},
+        },
+    )
+    d5 = audit.CheckResult(
+        "D5",
+        "not checkable",
+        "a definition",
+        "none",
+        {
+            "gamma_eps": {"eps=0.1": {"ReLU": 0.040900426430895226, "LReLU": 0.1367588182253129}},
+        },
+    )
     return [t6, t10, d5]
 
 
 def test_claim_page_order_statement_verdict_figure_command_details(fake_results):
     pages = report.claim_pages(fake_results, audit.Budget.QUICK, 0)
     t6 = pages["T6.md"]
-    marks = ["# T6: ", "**Theorem 6**", "$$\n" + claims.get("T6").statement, "**Verdict: consistent**: finite N",
-             "![T6: exponent](T6-exponent.svg)", "```sh\nvanishing-minima audit --claims T6 --budget quick --seed 0",
-             "## Details", "### Evidence", "## Reuse", "```bibtex"]
+    marks = [
+        "# T6: ",
+        "**Theorem 6**",
+        "$$\n" + claims.get("T6").statement,
+        "**Verdict: consistent**: finite N",
+        "![T6: exponent](T6-exponent.svg)",
+        "```sh\nvanishing-minima audit --claims T6 --budget quick --seed 0",
+        "## Details",
+        "### Evidence",
+        "## Reuse",
+        "```bibtex",
+    ]
     positions = [t6.index(m) for m in marks]
     assert positions == sorted(positions)
-    assert "--budget standard" in report.claim_pages(fake_results, audit.Budget.STANDARD, 3)["T6.md"]
+    assert (
+        "--budget standard" in report.claim_pages(fake_results, audit.Budget.STANDARD, 3)["T6.md"]
+    )
 
 
 def test_claim_page_evidence_is_rounded_tables_and_lists_never_json(fake_results):
@@ -179,7 +263,9 @@ def test_claim_page_evidence_is_rounded_tables_and_lists_never_json(fake_results
     t6, t10, d5 = pages["T6.md"], pages["T10.md"], pages["D5.md"]
     for text in pages.values():
         assert not _rst_or_json(text)
-        assert not re.search(r"\d\.\d{6,}", text), re.search(r"\d\.\d{6,}", text)  # no 17-digit floats
+        assert not re.search(r"\d\.\d{6,}", text), re.search(
+            r"\d\.\d{6,}", text
+        )  # no 17-digit floats
     assert "| 16 | 0.347 | [0.32, 0.374] | a \\| b |" in t6
     assert "**$\\kappa$ range**: [1.04, 1.11]" in t6 and "1.36, 0.67" in t6
     assert "**seed_sequence**: 0, 1353981750" in t6  # integers exact: the draws can be reproduced
@@ -194,7 +280,10 @@ def test_claim_pages_with_bounds_carry_their_latex(fake_results):
     by_name = {f.__name__: f for f in bounds.ALL_BOUNDS}
     for r in fake_results:
         for name in claims.get(r.claim).bounds:
-            assert f"```latex\n{sp.latex(by_name[name].expr)}\n```" in pages[f"{r.claim}.md"], (r.claim, name)
+            assert f"```latex\n{sp.latex(by_name[name].expr)}\n```" in pages[f"{r.claim}.md"], (
+                r.claim,
+                name,
+            )
 
 
 def test_committed_claim_pages_carry_bound_latex_and_bibtex():
@@ -209,7 +298,14 @@ def test_committed_claim_pages_carry_bound_latex_and_bibtex():
 def test_write_audit_docs_writes_pages_and_figures(fake_results, tmp_path):
     written = report.write_audit_docs(tmp_path / "d", fake_results, audit.Budget.QUICK, 0)
     names = {p.relative_to(tmp_path / "d").as_posix() for p in written}
-    assert {"claims.md", "bounds.md", "audit.md", "claims/T6.md", "claims/T6-exponent.svg", "claims/D5.md"} <= names
+    assert {
+        "claims.md",
+        "bounds.md",
+        "audit.md",
+        "claims/T6.md",
+        "claims/T6-exponent.svg",
+        "claims/D5.md",
+    } <= names
 
 
 # --- LaTeX on the command line ------------------------------------------------------------------------
@@ -221,13 +317,18 @@ def test_bounds_latex_prints_every_expression(capsys):
 
 
 # --- the verdict table in a terminal ------------------------------------------------------------------
-LONG = ("derived from T6 and T9 with the A4 step, on the shipped formulas; the composed bound is < 1 only for "
-        "N > 8.56e+209 (eps = 0.1, ReLU); sampled N = 16..64: log(V(L_eps)/V(G)) <= 23..208 against -F(N)")
+LONG = (
+    "derived from T6 and T9 with the A4 step, on the shipped formulas; the composed bound is < 1 only for "
+    "N > 8.56e+209 (eps = 0.1, ReLU); sampled N = 16..64: log(V(L_eps)/V(G)) <= 23..208 against -F(N)"
+)
 
 
 @pytest.mark.parametrize("width", [60, 80, 100, 200])
 def test_table_lines_fit_the_width_and_keep_every_word(width):
-    rows = [("T10", "asymptotic theorem", "derived", LONG), ("K1", "exact lemma", "proved", "short")]
+    rows = [
+        ("T10", "asymptotic theorem", "derived", LONG),
+        ("K1", "exact lemma", "proved", "short"),
+    ]
     lines = cli.table_lines(rows, ("claim", "kind", "verdict", "key figure"), width)
     assert all(len(line) <= width for line in lines)
     assert " ".join(LONG.split()) in " ".join(" ".join(lines).split())  # wrapped, not cut
@@ -240,7 +341,9 @@ def test_audit_table_fits_the_terminal_and_json_keeps_full_text(monkeypatch, cap
 
     monkeypatch.setitem(audit.CHECKS, "K2", long)
     monkeypatch.setenv("COLUMNS", "72")
-    assert cli.main(["audit", "--claims", "K2", "--json", str(tmp_path / "r.json"), "--docs", ""]) == 0
+    assert (
+        cli.main(["audit", "--claims", "K2", "--json", str(tmp_path / "r.json"), "--docs", ""]) == 0
+    )
     out = capsys.readouterr().out
     table = out.split("\n\nJSON report")[0].splitlines()
     assert all(len(line) <= 72 for line in table) and len(table) > 3
@@ -251,7 +354,9 @@ def test_audit_table_fits_the_terminal_and_json_keeps_full_text(monkeypatch, cap
 
 # --- API reference ------------------------------------------------------------------------------------
 def test_api_reference_builds(tmp_path, capsys):
-    pytest.importorskip("pdoc", reason="pdoc is in the test and docs extras: pip install -e '.[test]'")
+    pytest.importorskip(
+        "pdoc", reason="pdoc is in the test and docs extras: pip install -e '.[test]'"
+    )
     start = time.perf_counter()
     assert cli.main(["docs", "--api", str(tmp_path / "api")]) == 0
     seconds = time.perf_counter() - start
@@ -278,16 +383,24 @@ def test_citation_cff_is_valid_cff_1_2_0():
     assert data["cff-version"] == "1.2.0"
     assert {"message", "title", "authors"} <= data.keys() and data["authors"]
     assert all("name" in a or "family-names" in a for a in data["authors"])
-    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M).group(
+        1
+    )
     assert str(data["version"]) == version and data["license"] == "MIT"
     paper = data["references"][0]
-    assert paper["year"] == 2017 and [a["family-names"] for a in paper["authors"]] == ["Soudry", "Hoffer"]
+    assert paper["year"] == 2017 and [a["family-names"] for a in paper["authors"]] == [
+        "Soudry",
+        "Hoffer",
+    ]
     assert "1702.05777" in paper["url"]
 
 
 def test_api_page_documents_the_command_the_cli_accepts():
     text = (DOCS / "api.md").read_text()
     assert "vanishing-minima docs --api build/api" in text and "pdoc" in text
-    action = next(a for a in cli._parser()._subparsers._group_actions[0].choices["docs"]._actions
-                  if "--api" in a.option_strings)
+    action = next(
+        a
+        for a in cli._parser()._subparsers._group_actions[0].choices["docs"]._actions
+        if "--api" in a.option_strings
+    )
     assert action.metavar == "DIR"

@@ -16,7 +16,9 @@ import pytest
 from vanishing_minima.checks import audit, claim_checks, report, report_io, section5_checks  # noqa: F401
 from vanishing_minima.checks.cli import main
 
-QUICK_CLAIMS = "A1,A5,D3,D4,D5,K1"  # checks that take well under a second; their JSON is about 2.8 kB
+QUICK_CLAIMS = (
+    "A1,A5,D3,D4,D5,K1"  # checks that take well under a second; their JSON is about 2.8 kB
+)
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -62,15 +64,24 @@ def test_an_interrupt_while_writing_leaves_the_previous_file(tmp_path, monkeypat
 
 
 # --- the command: a failed write is exit 2, one line, and the previous files stay ------------------
-def _run_with_file_size_limit(argv: list[str], limit: int, cwd: Path) -> subprocess.CompletedProcess:
+def _run_with_file_size_limit(
+    argv: list[str], limit: int, cwd: Path
+) -> subprocess.CompletedProcess:
     """Run the command with writes beyond ``limit`` bytes failing (EFBIG), as on a full disk."""
+
     def limit_writes():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     code = "import sys; from vanishing_minima.checks.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run([sys.executable, "-c", code, *argv], cwd=cwd, capture_output=True, text=True,
-                          preexec_fn=limit_writes, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        preexec_fn=limit_writes,
+        timeout=120,
+    )
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE semantics")
@@ -79,8 +90,11 @@ def test_a_report_cut_at_1_kib_leaves_the_previous_json_and_exits_2(tmp_path):
     assert main(["audit", "--claims", QUICK_CLAIMS, "--json", str(path), "--docs", ""]) == 0
     previous = path.read_bytes()
     assert len(previous) > 1024
-    proc = _run_with_file_size_limit(["audit", "--claims", QUICK_CLAIMS, "--seed", "1", "--json", str(path),
-                                      "--docs", ""], 1024, tmp_path)
+    proc = _run_with_file_size_limit(
+        ["audit", "--claims", QUICK_CLAIMS, "--seed", "1", "--json", str(path), "--docs", ""],
+        1024,
+        tmp_path,
+    )
     assert proc.returncode == 2, proc.stderr
     assert path.read_bytes() == previous  # used to be a corrupt 1,024-byte JSON
     last = proc.stderr.strip().splitlines()[-1]
@@ -94,7 +108,9 @@ def test_docs_cut_at_8_kib_leave_the_previous_pages_and_exit_2(tmp_path):
     assert main(["docs", "--dir", str(folder)]) == 0
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     assert max(len(b) for b in before.values()) > 8192
-    (folder / "claims.md").write_bytes(b"previous claims page\n")  # must survive a failed regeneration
+    (folder / "claims.md").write_bytes(
+        b"previous claims page\n"
+    )  # must survive a failed regeneration
     before["claims.md"] = b"previous claims page\n"
     proc = _run_with_file_size_limit(["docs", "--dir", str(folder)], 8192, tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
@@ -133,9 +149,21 @@ def _with_claims_file(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("case", ["json-is-a-directory", "json-under-a-file", "json-missing-folder",
-                                  "json-is-a-device", "docs-is-a-file", "docs-under-a-file", "docs-claims-is-a-file"])
-def test_unwritable_outputs_are_refused_before_the_audit_runs(case, tmp_path, capsys, audit_must_not_run):
+@pytest.mark.parametrize(
+    "case",
+    [
+        "json-is-a-directory",
+        "json-under-a-file",
+        "json-missing-folder",
+        "json-is-a-device",
+        "docs-is-a-file",
+        "docs-under-a-file",
+        "docs-claims-is-a-file",
+    ],
+)
+def test_unwritable_outputs_are_refused_before_the_audit_runs(
+    case, tmp_path, capsys, audit_must_not_run
+):
     if case == "json-is-a-device" and not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full here")
     argv = _bad_outputs(tmp_path)[case]
@@ -153,7 +181,9 @@ def test_a_read_only_folder_is_refused_before_the_audit_runs(tmp_path, capsys, a
     folder.mkdir()
     folder.chmod(0o500)
     try:
-        assert main(["audit", "--claims", "K1", "--json", str(folder / "r.json"), "--docs", ""]) == 2
+        assert (
+            main(["audit", "--claims", "K1", "--json", str(folder / "r.json"), "--docs", ""]) == 2
+        )
         assert "cannot be written" in capsys.readouterr().err
     finally:
         folder.chmod(0o700)

@@ -18,8 +18,20 @@ import pytest
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
-AUDIT = [sys.executable, "-c", "import sys; from vanishing_minima.checks.cli import main; sys.exit(main(sys.argv[1:]))",
-         "audit", "--claims", "E1", "--workers", "2", "--json", "", "--docs", ""]
+AUDIT = [
+    sys.executable,
+    "-c",
+    "import sys; from vanishing_minima.checks.cli import main; sys.exit(main(sys.argv[1:]))",
+    "audit",
+    "--claims",
+    "E1",
+    "--workers",
+    "2",
+    "--json",
+    "",
+    "--docs",
+    "",
+]
 
 
 def _children(pid: int) -> set[int]:
@@ -42,8 +54,14 @@ def _alive(pid: int) -> bool:
 
 
 def _start_audit_and_wait_for_workers(tmp_path: Path) -> tuple[subprocess.Popen, set[int]]:
-    proc = subprocess.Popen(AUDIT, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)  # its own process group, as a terminal job
+    proc = subprocess.Popen(
+        AUDIT,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )  # its own process group, as a terminal job
     deadline = time.monotonic() + 60
     workers: set[int] = set()
     while time.monotonic() < deadline and proc.poll() is None:

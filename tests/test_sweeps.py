@@ -16,8 +16,10 @@ from vanishing_minima.numeric.khatri_rao import _pattern_unchecked, khatri_rao
 
 
 def _tasks():
-    return [dict(n=n, d0=d0, d1=d1, eps=0.1, rho=0.0, n_samples=300, alpha=1e-3, seed=[7, i])
-            for i, (n, d0, d1) in enumerate(nm.family_sizes([8, 12, 16], 0.75, 1 / 3))]
+    return [
+        dict(n=n, d0=d0, d1=d1, eps=0.1, rho=0.0, n_samples=300, alpha=1e-3, seed=[7, i])
+        for i, (n, d0, d1) in enumerate(nm.family_sizes([8, 12, 16], 0.75, 1 / 3))
+    ]
 
 
 def test_sweep_results_do_not_depend_on_the_executor():
@@ -65,14 +67,24 @@ def test_fit_with_intervals_unbounded_above_gives_an_open_range():
     two = nm.fit_exponent(log_f[:2], [1.0, 2.0], [0.9, 1.8], [1.1, 2.2])
     assert fit.points == 2 and fit.kappa_range is not None
     # the open interval only pushes the slope up: same largest slope, a larger smallest one
-    assert fit.kappa_range[1] == pytest.approx(two.kappa_range[1]) and fit.kappa_range[0] > two.kappa_range[0]
+    assert (
+        fit.kappa_range[1] == pytest.approx(two.kappa_range[1])
+        and fit.kappa_range[0] > two.kappa_range[0]
+    )
     alone = nm.fit_exponent(log_f[1:], [2.0, math.inf], [1.8, 3.0], [2.2, math.inf])
     assert alone.kappa_range[1] == math.inf
 
 
-@pytest.mark.parametrize("bad", [dict(minus_log_p_low=[2.0, 1.0]), dict(minus_log_p=[math.nan, 1.0])])
+@pytest.mark.parametrize(
+    "bad", [dict(minus_log_p_low=[2.0, 1.0]), dict(minus_log_p=[math.nan, 1.0])]
+)
 def test_fit_refuses_bad_intervals(bad):
-    args = dict(log_f=[0.0, 1.0], minus_log_p=[1.0, 2.0], minus_log_p_low=[0.5, 1.5], minus_log_p_high=[1.5, 2.5])
+    args = dict(
+        log_f=[0.0, 1.0],
+        minus_log_p=[1.0, 2.0],
+        minus_log_p_low=[0.5, 1.5],
+        minus_log_p_high=[1.5, 2.5],
+    )
     args.update(bad)
     with pytest.raises(ValueError):
         nm.fit_exponent(**args)
@@ -82,8 +94,12 @@ def test_joint_sampler_matches_a_per_sample_lstsq_loop_at_every_batch_size():
     """X and W come from two streams spawned from rng; a loop drawing one X and one W at a time from
     those streams and calling numpy.linalg.lstsq counts the same events, whatever the batch."""
     y = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0])
-    counts = {b: nm.sample_bad_region_event_over_data(y, 3, 2, 0.1, 0.0, n_samples=400, rng=np.random.default_rng(3),
-                                                       batch=b).successes for b in (1, 7, 400)}
+    counts = {
+        b: nm.sample_bad_region_event_over_data(
+            y, 3, 2, 0.1, 0.0, n_samples=400, rng=np.random.default_rng(3), batch=b
+        ).successes
+        for b in (1, 7, 400)
+    }
     rng_x, rng_w = np.random.default_rng(3).spawn(2)
     hits = 0
     for _ in range(400):
@@ -95,10 +111,17 @@ def test_joint_sampler_matches_a_per_sample_lstsq_loop_at_every_batch_size():
     assert set(counts.values()) == {hits} and 0 < hits < 400
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    (dict(eps=1.0), "eps"), (dict(rho=1.0), "rho"), (dict(d0=0), "d0"), (dict(n_samples=0), "n_samples"),
-    (dict(y=[0.0, 2.0]), "y"), (dict(batch=0), "batch"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(eps=1.0), "eps"),
+        (dict(rho=1.0), "rho"),
+        (dict(d0=0), "d0"),
+        (dict(n_samples=0), "n_samples"),
+        (dict(y=[0.0, 2.0]), "y"),
+        (dict(batch=0), "batch"),
+    ],
+)
 def test_joint_sampler_refuses_bad_input(kwargs, match):
     args = dict(y=[0.0, 1.0, 1.0], d0=2, d1=2, eps=0.1, rho=0.0, n_samples=10, rng=0)
     args.update(kwargs)
@@ -109,8 +132,12 @@ def test_joint_sampler_refuses_bad_input(kwargs, match):
 def test_global_minimum_point_bounds_the_region_of_theorem_8s_network():
     """The rigorous lower bound is at least the inscribed caps' and at most 0; the hits are counted per row."""
     r = nm.global_minimum_point(dict(n=24, d0=6, rho=0.0, n_samples=400, alpha=1e-3, seed=[3, 1]))
-    assert r["log_VG_inscribed"] <= r["log_VG_lower"] <= 0 and len(r["cap_hits"]) == r["neurons"] > 0
-    assert r["min_margin"] > 0 and r == nm.global_minimum_point(dict(n=24, d0=6, rho=0.0, n_samples=400, alpha=1e-3, seed=[3, 1]))
+    assert (
+        r["log_VG_inscribed"] <= r["log_VG_lower"] <= 0 and len(r["cap_hits"]) == r["neurons"] > 0
+    )
+    assert r["min_margin"] > 0 and r == nm.global_minimum_point(
+        dict(n=24, d0=6, rho=0.0, n_samples=400, alpha=1e-3, seed=[3, 1])
+    )
 
 
 def test_volume_ratio_bound_needs_the_network_to_fit_in_d1():
@@ -119,7 +146,9 @@ def test_volume_ratio_bound_needs_the_network_to_fit_in_d1():
     small = nm.volume_ratio_point({**base, "d1": 2})
     assert small["neurons"] > 2 and small["log_ratio_upper"] is None
     wide = nm.volume_ratio_point({**base, "d1": small["neurons"]})
-    assert wide["log_ratio_upper"] == pytest.approx(math.log(wide["p_upper"]) - wide["log_VG_lower"])
+    assert wide["log_ratio_upper"] == pytest.approx(
+        math.log(wide["p_upper"]) - wide["log_VG_lower"]
+    )
     assert wide["p_lower"] <= wide["p_estimate"] <= wide["p_upper"]
 
 
@@ -148,17 +177,24 @@ def test_fit_range_is_exactly_the_slopes_of_lines_through_every_interval(data):
     k_lo, k_hi = fit.kappa_range
     assert _line_fits(k_lo, x, lo, hi) and _line_fits(k_hi, x, lo, hi)
     step = 1e-6 * max(1.0, abs(k_lo), abs(k_hi))
-    assert not _line_fits(k_lo - 1e3 * step, x, lo, hi) and not _line_fits(k_hi + 1e3 * step, x, lo, hi)
+    assert not _line_fits(k_lo - 1e3 * step, x, lo, hi) and not _line_fits(
+        k_hi + 1e3 * step, x, lo, hi
+    )
 
 
 # --- bounded pools that stop with their parent --------------------------------------------------------
-@given(requested=st.one_of(st.none(), st.integers(1, 10_000)), tasks=st.integers(0, 10_000),
-       cpus=st.integers(1, 256))
+@given(
+    requested=st.one_of(st.none(), st.integers(1, 10_000)),
+    tasks=st.integers(0, 10_000),
+    cpus=st.integers(1, 256),
+)
 def test_worker_count_is_capped_by_the_cpus_and_the_tasks(requested, tasks, cpus):
     from unittest import mock
 
     with mock.patch("os.cpu_count", lambda: cpus):
-        assert nm.sweeps.worker_count(requested, tasks) == max(1, min(requested or cpus, cpus, tasks))
+        assert nm.sweeps.worker_count(requested, tasks) == max(
+            1, min(requested or cpus, cpus, tasks)
+        )
 
 
 @pytest.mark.parametrize("bad", [0, -1, True, 2.5, "4"])
@@ -176,7 +212,9 @@ def test_pools_never_start_more_processes_than_cpus_or_tasks(monkeypatch):
 
     created = []
 
-    class Recording(ThreadPoolExecutor):  # stands in for the process pool: records the size asked for
+    class Recording(
+        ThreadPoolExecutor
+    ):  # stands in for the process pool: records the size asked for
         def __init__(self, max_workers=None, initializer=None, initargs=()):
             created.append(max_workers)
             super().__init__(max_workers=2)

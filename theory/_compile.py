@@ -117,10 +117,16 @@ class Bound:
         # Same printer settings as lambdify's own NumPy printer, plus exact ceiling/floor.
         user_functions = {name: name for m in self.python_modules for name in m}
         printer = _ExactNumPyPrinter(
-            {"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True,
-             "user_functions": user_functions}
+            {
+                "fully_qualified_modules": False,
+                "inline": True,
+                "allow_unknown_functions": True,
+                "user_functions": user_functions,
+            }
         )
-        return sp.lambdify(self.symbols, self.expr, modules=[*self.python_modules, "numpy"], printer=printer)
+        return sp.lambdify(
+            self.symbols, self.expr, modules=[*self.python_modules, "numpy"], printer=printer
+        )
 
     @functools.cached_property
     def _mpmath(self) -> Callable[..., Any]:
@@ -160,13 +166,18 @@ class Bound:
         if "numpy" in kinds:
             return self._eval_numpy([_widen(v, exact) for v in ordered])
         if not exact:  # a real-valued result: compute in doubles (a huge int would reach NumPy's log as an object)
-            ordered = [_as_double(p.name, v) if isinstance(v, int) else v for p, v in zip(self.params, ordered)]
+            ordered = [
+                _as_double(p.name, v) if isinstance(v, int) else v
+                for p, v in zip(self.params, ordered)
+            ]
         return self._eval_python(ordered)
 
     def _bind(self, args: tuple, kwargs: dict) -> dict[str, Any]:
         names = [p.name for p in self.params]
         if len(args) > len(names):
-            raise TypeError(f"{self.name}() takes {len(names)} arguments ({', '.join(names)}); got {len(args)}")
+            raise TypeError(
+                f"{self.name}() takes {len(names)} arguments ({', '.join(names)}); got {len(args)}"
+            )
         values = dict(zip(names, args))
         for key, value in kwargs.items():
             if key not in names:
@@ -201,7 +212,9 @@ class Bound:
             for index in np.ndindex(out.shape):
                 out[index] = self._exact_scalar([a[index] for a in arrays])
             return out
-        exact = any(a.dtype == object for a in arrays)  # Python ints: keep them (0-d results come back bare)
+        exact = any(
+            a.dtype == object for a in arrays
+        )  # Python ints: keep them (0-d results come back bare)
         with np.errstate(all="ignore"):  # overflow is reported below, as an error naming the bound
             out = np.asarray(self._numpy(*arrays), dtype=object if exact else None)
         if out.shape != arrays[0].shape:  # constant expressions do not broadcast by themselves
@@ -233,7 +246,8 @@ class Bound:
             where = repr(out)
         raise ValueError(
             f"{self.name}: the result is not finite ({where}): the arguments exceed what a double can hold "
-            f"in this formula; pass mpmath numbers (mpmath.mpf) for extreme sizes")
+            f"in this formula; pass mpmath numbers (mpmath.mpf) for extreme sizes"
+        )
 
 
 def _is_integer_typed(value: Any) -> bool:
@@ -261,8 +275,10 @@ def _as_double(name: str, value: int) -> float:
         return float(value)
     except OverflowError:
         digits = int(abs(value).bit_length() * math.log10(2)) + 1
-        raise ValueError(f"{name} = an integer of about {digits} digits is beyond a double's range; "
-                         f"pass mpmath numbers (mpmath.mpf) for extreme sizes") from None
+        raise ValueError(
+            f"{name} = an integer of about {digits} digits is beyond a double's range; "
+            f"pass mpmath numbers (mpmath.mpf) for extreme sizes"
+        ) from None
 
 
 def bound_function(bound: Bound) -> Callable[[Callable], Callable]:
@@ -276,7 +292,9 @@ def bound_function(bound: Bound) -> Callable[[Callable], Callable]:
         names = list(inspect.signature(stub).parameters)
         expected = [p.name for p in bound.params]
         if names != expected:
-            raise AssertionError(f"{stub.__name__}: signature {names} does not match bound {expected}")
+            raise AssertionError(
+                f"{stub.__name__}: signature {names} does not match bound {expected}"
+            )
 
         @functools.wraps(stub)
         def evaluate(*args: Any, **kwargs: Any) -> Any:
@@ -288,4 +306,3 @@ def bound_function(bound: Bound) -> Callable[[Callable], Callable]:
         return evaluate
 
     return decorate
-

@@ -21,7 +21,15 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-__all__ = ["Rule", "Relation", "kind_of", "check_rule", "check_relation", "check_broadcastable", "require_finite"]
+__all__ = [
+    "Rule",
+    "Relation",
+    "kind_of",
+    "check_rule",
+    "check_relation",
+    "check_broadcastable",
+    "require_finite",
+]
 
 
 @dataclass(frozen=True)
@@ -67,8 +75,12 @@ def kind_of(value: Any, name: str) -> str:
     if isinstance(value, numbers.Real):
         return "python"
     if isinstance(value, (list, tuple)):
-        raise TypeError(f"{name} must be a number or a NumPy array; pass numpy.asarray({name}) for a list")
-    raise TypeError(f"{name} must be a real number (Python, NumPy, mpmath or SymPy); got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a number or a NumPy array; pass numpy.asarray({name}) for a list"
+        )
+    raise TypeError(
+        f"{name} must be a real number (Python, NumPy, mpmath or SymPy); got {type(value).__name__}"
+    )
 
 
 def _is_checkable(value: Any) -> bool:
@@ -142,12 +154,16 @@ def check_relation(values: dict[str, Any], relation: Relation) -> None:
             )
         return
     if not bool(ok):
-        raise ValueError(f"{relation.text} is required; got {relation.first}={_fmt(a)}, {relation.second}={_fmt(b)}")
+        raise ValueError(
+            f"{relation.text} is required; got {relation.first}={_fmt(a)}, {relation.second}={_fmt(b)}"
+        )
 
 
 def check_broadcastable(values: dict[str, Any]) -> None:
     """Raise ``ValueError`` naming the arrays whose shapes do not broadcast together."""
-    shapes = {name: np.shape(v) for name, v in values.items() if isinstance(v, (np.ndarray, np.generic))}
+    shapes = {
+        name: np.shape(v) for name, v in values.items() if isinstance(v, (np.ndarray, np.generic))
+    }
     try:
         np.broadcast_shapes(*shapes.values())
     except ValueError:
@@ -170,7 +186,14 @@ POSITIVE = Rule("be > 0", lambda x: x > 0)
 AT_LEAST_ONE = Rule("be >= 1", lambda x: x >= 1)
 AT_LEAST_TWO = Rule("be >= 2 (d1* = 4 ceil(N / (2 d0 - 2)) divides by 2 d0 - 2)", lambda x: x >= 2)
 OPEN_UNIT = Rule("lie in the open interval (0, 1)", lambda x: (x > 0) & (x < 1))
-CLOSED_UNIT = Rule("lie in the closed interval [0, 1] (it is lim d0/N with d0 <=. N)", lambda x: (x >= 0) & (x <= 1))
-NOT_ONE = Rule("differ from 1 (rho = 1 makes the network linear: no regions, no LReLU)", lambda x: x != 1)
+CLOSED_UNIT = Rule(
+    "lie in the closed interval [0, 1] (it is lim d0/N with d0 <=. N)",
+    lambda x: (x >= 0) & (x <= 1),
+)
+NOT_ONE = Rule(
+    "differ from 1 (rho = 1 makes the network linear: no regions, no LReLU)", lambda x: x != 1
+)
 INTEGRAL = Rule("be an integer", _is_integral)
-D0_AT_MOST_N = Relation("d0", "n", "d0 <= n (the claim assumes d0 <=. N, assumption A3)", lambda d0, n: d0 <= n)
+D0_AT_MOST_N = Relation(
+    "d0", "n", "d0 <= n (the claim assumes d0 <=. N, assumption A3)", lambda d0, n: d0 <= n
+)

@@ -93,7 +93,9 @@ def _combine(conditions: tuple[Condition, ...]) -> bool | None:
     return None
 
 
-def _order_condition(statement: str, g: sp.Expr, h: sp.Expr, n: sp.Symbol, strict: bool, names: str) -> Condition:
+def _order_condition(
+    statement: str, g: sp.Expr, h: sp.Expr, n: sp.Symbol, strict: bool, names: str
+) -> Condition:
     quantity = f"lim log({names.split('|')[0]}) / log({names.split('|')[1]})"
     try:
         r = leading_order_ratio(g, h, n)
@@ -107,10 +109,19 @@ def _order_condition(statement: str, g: sp.Expr, h: sp.Expr, n: sp.Symbol, stric
         return Condition(statement, quantity, r, True, f"{r} {symbol} 1")
     if relation in (sp.false, False):
         return Condition(statement, quantity, r, False, f"{r} is not {symbol} 1")
-    return Condition(statement, quantity, r, None, f"undecided: {r} {symbol} 1 depends on {relation}")
+    return Condition(
+        statement, quantity, r, None, f"undecided: {r} {symbol} 1 depends on {relation}"
+    )
 
 
-def _limit_condition(statement: str, quantity: str, expr: sp.Expr, n: sp.Symbol, test: Callable[[sp.Expr], Any], want: str) -> Condition:
+def _limit_condition(
+    statement: str,
+    quantity: str,
+    expr: sp.Expr,
+    n: sp.Symbol,
+    test: Callable[[sp.Expr], Any],
+    want: str,
+) -> Condition:
     try:
         value = limit_at_infinity(expr, n)
     except UndecidedLimit as exc:
@@ -124,7 +135,9 @@ def _limit_condition(statement: str, quantity: str, expr: sp.Expr, n: sp.Symbol,
 
 
 def _increasing(name: str, law: sp.Expr, n: sp.Symbol) -> tuple[Condition, Condition]:
-    to_infinity = _limit_condition(f"{name} -> oo", f"lim {name}", law, n, lambda v: sp.Eq(v, sp.oo), "= oo")
+    to_infinity = _limit_condition(
+        f"{name} -> oo", f"lim {name}", law, n, lambda v: sp.Eq(v, sp.oo), "= oo"
+    )
     slope = _limit_condition(
         f"{name} eventually increasing",
         f"lim sign(d{name}/dN)",
@@ -170,7 +183,9 @@ def check(d0: Any, d1: Any, n: sp.Symbol) -> dict[str, AssumptionVerdict]:
         e = as_growth_law(law, n, name=name)
         extra = e.free_symbols - {n}
         if extra:
-            raise ValueError(f"{name} may depend on {n} only; it also has {sorted(map(str, extra))}")
+            raise ValueError(
+                f"{name} may depend on {n} only; it also has {sorted(map(str, extra))}"
+            )
         laws[name] = e
     D0, D1 = laws["d0"], laws["d1"]
 
@@ -180,7 +195,14 @@ def check(d0: Any, d1: Any, n: sp.Symbol) -> dict[str, AssumptionVerdict]:
         _order_condition("d0 <=. N", D0, n, n, strict=False, names="d0|N"),
     )
     a4 = (
-        _order_condition("N log^4 N / d0 <. d1", n * sp.log(n) ** 4 / D0, D1, n, strict=True, names="N log^4 N / d0|d1"),
+        _order_condition(
+            "N log^4 N / d0 <. d1",
+            n * sp.log(n) ** 4 / D0,
+            D1,
+            n,
+            strict=True,
+            names="N log^4 N / d0|d1",
+        ),
         _order_condition("d1 <. N", D1, n, n, strict=True, names="d1|N"),
     )
     return {
@@ -220,12 +242,22 @@ def at_size(n: float, d0: float, d1: float | None = None) -> dict[str, SizeCheck
         raise ValueError(f"sizes must be >= 1; got n = {n}, d0 = {d0}, d1 = {d1}")
     root = math.sqrt(n)
     a3 = root < d0 <= n
-    out = {"A3": SizeCheck("A3", a3, f"sqrt(N) = {root:.3g} {'<' if root < d0 else '>='} d0 = {d0:g} "
-                                     f"{'<=' if d0 <= n else '>'} N = {n:g}")}
+    out = {
+        "A3": SizeCheck(
+            "A3",
+            a3,
+            f"sqrt(N) = {root:.3g} {'<' if root < d0 else '>='} d0 = {d0:g} "
+            f"{'<=' if d0 <= n else '>'} N = {n:g}",
+        )
+    }
     if d1 is not None:
         big = n * math.log(n) ** 4
         lower = big / d0
         a4 = lower < d1 < n
-        out["A4"] = SizeCheck("A4", a4, f"N log^4 N / d0 = {big:.2g} / {d0:g} = {lower:.2g} "
-                                        f"{'<' if lower < d1 else '>'} d1 = {d1:g}" + ("" if d1 < n else f", d1 >= N = {n:g}"))
+        out["A4"] = SizeCheck(
+            "A4",
+            a4,
+            f"N log^4 N / d0 = {big:.2g} / {d0:g} = {lower:.2g} "
+            f"{'<' if lower < d1 else '>'} d1 = {d1:g}" + ("" if d1 < n else f", d1 >= N = {n:g}"),
+        )
     return out

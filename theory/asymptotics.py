@@ -81,11 +81,17 @@ def limit_at_infinity(expr: Any, n: sp.Symbol) -> sp.Expr:
     try:
         value = sp.limit(e, _n, sp.oo)
     except (NotImplementedError, sp.PoleError, ValueError, TypeError) as exc:
-        raise UndecidedLimit(f"SymPy cannot compute the limit of {_show(e)} as n -> oo ({exc})") from exc
+        raise UndecidedLimit(
+            f"SymPy cannot compute the limit of {_show(e)} as n -> oo ({exc})"
+        ) from exc
     if value.has(sp.Limit) or value.has(AccumBounds) or value is sp.nan or value.has(sp.nan):
-        raise UndecidedLimit(f"SymPy found no definite limit of {_show(e)} as n -> oo (got {_show(value)})")
+        raise UndecidedLimit(
+            f"SymPy found no definite limit of {_show(e)} as n -> oo (got {_show(value)})"
+        )
     if value.has(_n):
-        raise UndecidedLimit(f"SymPy left the growth variable in the limit of {_show(e)}: {_show(value)}")
+        raise UndecidedLimit(
+            f"SymPy left the growth variable in the limit of {_show(e)}: {_show(value)}"
+        )
     return value
 
 
@@ -131,7 +137,9 @@ def leading_order_ratio(g: Any, h: Any, n: sp.Symbol) -> sp.Expr:
     ge, he = _prepare(g, n, "g"), _prepare(h, n, "h")
     h_lim = limit_at_infinity(he, _n)
     if h_lim != sp.oo:
-        raise ValueError(f"h must tend to infinity for the order <. to be defined; lim {h} = {h_lim}")
+        raise ValueError(
+            f"h must tend to infinity for the order <. to be defined; lim {h} = {h_lim}"
+        )
     g_lim = limit_at_infinity(ge, _n)
     if g_lim.is_extended_negative:
         raise ValueError(f"g must be positive for large {n} (log g is taken); lim {g} = {g_lim}")

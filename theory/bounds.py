@@ -31,9 +31,25 @@ from . import _validate as V
 from ._compile import Bound, Param, bound_function
 
 __all__ = [
-    "N", "d0", "d1", "eps", "rho", "c", "d1s", "delta", "k",
-    "gamma_eps", "d1_star", "theorem9_delta", "theorem6_log_bound", "corollary7_log_bound",
-    "theorem9_log_bound", "theorem10_log_bound", "theorem10_second_log_bound", "cover_count", "log_cover_count",
+    "N",
+    "d0",
+    "d1",
+    "eps",
+    "rho",
+    "c",
+    "d1s",
+    "delta",
+    "k",
+    "gamma_eps",
+    "d1_star",
+    "theorem9_delta",
+    "theorem6_log_bound",
+    "corollary7_log_bound",
+    "theorem9_log_bound",
+    "theorem10_log_bound",
+    "theorem10_second_log_bound",
+    "cover_count",
+    "log_cover_count",
     "ALL_BOUNDS",
 ]
 
@@ -97,7 +113,11 @@ def gamma_eps(eps, rho, d0_over_n):
 # --- T8 ------------------------------------------------------------------------------------
 D1_STAR_EXPR = 4 * sp.ceiling(N / (2 * d0 - 2))
 _D1_STAR = Bound(
-    "d1_star", (_n, Param("d0", d0, (V.AT_LEAST_TWO,))), D1_STAR_EXPR, "Theorem 8", integer_valued=True
+    "d1_star",
+    (_n, Param("d0", d0, (V.AT_LEAST_TWO,))),
+    D1_STAR_EXPR,
+    "Theorem 8",
+    integer_valued=True,
 )
 
 
@@ -139,7 +159,13 @@ def theorem9_delta(n, d0):
 
 
 THEOREM6_LOG_EXPR = -GAMMA_EPS_EXPR * N ** sp.Rational(3, 4) * (d0 * d1) ** sp.Rational(1, 4)
-_T6 = Bound("theorem6_log_bound", (_n, _d0, _d1, _eps, _rho, _c), THEOREM6_LOG_EXPR, "Theorem 6", relations=_A3)
+_T6 = Bound(
+    "theorem6_log_bound",
+    (_n, _d0, _d1, _eps, _rho, _c),
+    THEOREM6_LOG_EXPR,
+    "Theorem 6",
+    relations=_A3,
+)
 
 
 @bound_function(_T6)
@@ -174,7 +200,10 @@ def corollary7_log_bound(n, d0, d1, eps, rho, d0_over_n, delta):
 
 THEOREM9_LOG_EXPR = -d1s * d0 * sp.log(N)
 _T9 = Bound(
-    "theorem9_log_bound", (_n, _d0, Param("d1_star", d1s, (V.POSITIVE,))), THEOREM9_LOG_EXPR, "Theorem 9",
+    "theorem9_log_bound",
+    (_n, _d0, Param("d1_star", d1s, (V.POSITIVE,))),
+    THEOREM9_LOG_EXPR,
+    "Theorem 9",
     relations=_A3,
 )
 
@@ -191,7 +220,13 @@ def theorem9_log_bound(n, d0, d1_star):
 
 
 THEOREM10_LOG_EXPR = THEOREM6_LOG_EXPR - THEOREM9_LOG_EXPR.subs(d1s, 2 * N / d0)
-_T10 = Bound("theorem10_log_bound", (_n, _d0, _d1, _eps, _rho, _c), THEOREM10_LOG_EXPR, "Theorem 10", relations=_A3)
+_T10 = Bound(
+    "theorem10_log_bound",
+    (_n, _d0, _d1, _eps, _rho, _c),
+    THEOREM10_LOG_EXPR,
+    "Theorem 10",
+    relations=_A3,
+)
 
 
 @bound_function(_T10)
@@ -210,7 +245,9 @@ def theorem10_log_bound(n, d0, d1, eps, rho, d0_over_n):
 
 
 THEOREM10_SECOND_LOG_EXPR = -GAMMA_EPS_EXPR * N * sp.log(N)
-_T10_SECOND = Bound("theorem10_second_log_bound", (_n, _eps, _rho, _c), THEOREM10_SECOND_LOG_EXPR, "Theorem 10")
+_T10_SECOND = Bound(
+    "theorem10_second_log_bound", (_n, _eps, _rho, _c), THEOREM10_SECOND_LOG_EXPR, "Theorem 10"
+)
 
 
 @bound_function(_T10_SECOND)
@@ -242,8 +279,10 @@ def _cover_count_exact(n: int, d: int) -> int:
     (binom(m, k+1) = binom(m, k) (m-k)/(k+1)); refuses sums that would take more than about a second."""
     if d >= n:
         if n > COVER_EXACT_BITS_LIMIT:
-            raise ValueError(f"cover_count(n={n}, d={d}) = 2^n has {n} bits (limit {COVER_EXACT_BITS_LIMIT}); "
-                             "use log_cover_count(n, d) for its natural log")
+            raise ValueError(
+                f"cover_count(n={n}, d={d}) = 2^n has {n} bits (limit {COVER_EXACT_BITS_LIMIT}); "
+                "use log_cover_count(n, d) for its natural log"
+            )
         return 2**n
     m, top = n - 1, d - 1  # C = 2 sum_{k <= top} binom(m, k), top <= m - 1
     complement = 2 * top > m  # then sum_{k <= top} = 2^m - sum_{k <= m - top - 1}
@@ -253,7 +292,8 @@ def _cover_count_exact(n: int, d: int) -> int:
         raise ValueError(
             f"cover_count(n={n}, d={d}): the exact sum needs about {terms:.3g} terms of up to {bits:.3g} bits "
             f"(work {terms * bits:.2g} bit-terms, limit {COVER_EXACT_WORK_LIMIT:.0g}, about a second); "
-            "use log_cover_count(n, d) for its natural log")
+            "use log_cover_count(n, d) for its natural log"
+        )
     term = total = 1
     for j in range(terms - 1):
         term = term * (m - j) // (j + 1)
@@ -263,7 +303,10 @@ def _cover_count_exact(n: int, d: int) -> int:
 
 _COVER = Bound(
     "cover_count",
-    (Param("n", _cover_n, (V.INTEGRAL, V.AT_LEAST_ONE)), Param("d", _cover_d, (V.INTEGRAL, V.AT_LEAST_ONE))),
+    (
+        Param("n", _cover_n, (V.INTEGRAL, V.AT_LEAST_ONE)),
+        Param("d", _cover_d, (V.INTEGRAL, V.AT_LEAST_ONE)),
+    ),
     COVER_COUNT_EXPR,
     "Cover (1965), supporting lemma G2",
     integer_valued=True,
@@ -315,12 +358,17 @@ LOG_COVER_REL_TOL = 1e-9
 def _whole(name: str, value: object) -> int:
     """A size given as an int or an integral float (Python, NumPy or mpmath), as an exact int >= 1."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, mpmath.mpf)):
-        raise TypeError(f"{name} must be an integer >= 1 (int, or an integral float); got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be an integer >= 1 (int, or an integral float); got {type(value).__name__}"
+        )
     if isinstance(value, numbers.Integral):
         exact = int(value)
     else:
         x = mpmath.mpf(value) if isinstance(value, mpmath.mpf) else float(value)
-        if not (mpmath.isfinite(x) if isinstance(x, mpmath.mpf) else math.isfinite(x)) or int(x) != x:
+        if (
+            not (mpmath.isfinite(x) if isinstance(x, mpmath.mpf) else math.isfinite(x))
+            or int(x) != x
+        ):
             raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
         exact = int(x)
     if exact < 1:
@@ -342,7 +390,9 @@ def _log_lower_tail(m: int, top: int) -> tuple[mpmath.mpf, mpmath.mpf]:
     log_b = mpmath.loggamma(m + 1) - mpmath.loggamma(top + 1) - mpmath.loggamma(m - top + 1)
     gap0, den0 = m - 2 * top + 1, m - top + 1  # exact ints: 1 - r_k = (m - 2k + 1)/(m - k + 1)
     partial, log_t, summed, rest = 1.0, 0.0, 0, 0.0
-    scale = abs(float(log_b))  # log C >= log binom(m, top): huge N needs no more than the first terms
+    scale = abs(
+        float(log_b)
+    )  # log C >= log binom(m, top): huge N needs no more than the first terms
     chunk = 64
     while summed < top:
         i = np.arange(summed, min(top, summed + chunk), dtype=np.float64)  # ratio r_{top - i}
@@ -358,7 +408,9 @@ def _log_lower_tail(m: int, top: int) -> tuple[mpmath.mpf, mpmath.mpf]:
         rest = math.exp(log_t) * min(r / (1.0 - r) if r < 1.0 else math.inf, float(top - summed))
         if rest <= 1e-17 * partial or summed >= _SERIES_MAX_TERMS:
             break
-        if math.log1p(rest / partial) <= 1e-15 * scale:  # the rest cannot move log C in double precision
+        if (
+            math.log1p(rest / partial) <= 1e-15 * scale
+        ):  # the rest cannot move log C in double precision
             break
         chunk = min(chunk * 4, 1 << 20)
     # doubles: each ratio to ~3e-16 relative, so each term to ~3e-16 x (its index)
@@ -385,7 +437,7 @@ def _log_cover_bracket(n: int, d: int) -> tuple[mpmath.mpf, mpmath.mpf]:
 
 
 def log_cover_count(n, d) -> float:
-    r"""Natural log of Cover's count :math:`C(N, d)` (G2), at any size up to :math:`N = 10^{300}`, in well under a second.
+    r"""Natural log of Cover's count :math:`C(N, d)` (G2), at any size up to :math:`N = 10^{300}`, in under a second.
 
     .. math:: \log C(N, d) = \log\Big(2 \sum_{k=0}^{d-1} \binom{N-1}{k}\Big), \qquad = N \log 2 \text{ for } d \ge N.
 
@@ -434,13 +486,17 @@ def log_cover_count(n, d) -> float:
         raise ValueError(f"n must be at most {LOG_COVER_MAX_N:g}; got {float(n_int):g}")
     if d_int >= n_int:
         return float(n_int) * math.log(2)
-    digits = 30 + int(math.log10(float(n_int) * math.log(float(n_int) + 1.0) + 1.0))  # resolve log N!
+    digits = 30 + int(
+        math.log10(float(n_int) * math.log(float(n_int) + 1.0) + 1.0)
+    )  # resolve log N!
     with mpmath.workdps(digits):
         lo, hi = _log_cover_bracket(n_int, d_int)
         mid = (lo + hi) / 2
         if (hi - lo) / 2 > LOG_COVER_REL_TOL * abs(mid):
-            raise ArithmeticError(f"log_cover_count({n_int}, {d_int}): bracket [{mpmath.nstr(lo, 12)}, "
-                                  f"{mpmath.nstr(hi, 12)}] wider than the relative tolerance {LOG_COVER_REL_TOL:g}")
+            raise ArithmeticError(
+                f"log_cover_count({n_int}, {d_int}): bracket [{mpmath.nstr(lo, 12)}, "
+                f"{mpmath.nstr(hi, 12)}] wider than the relative tolerance {LOG_COVER_REL_TOL:g}"
+            )
         return float(mid)
 
 

@@ -13,7 +13,7 @@ function                                   what it derives
 :func:`theorem10_from_theorems_6_and_9`     the composed exponent has Theorem 6's leading order
 :func:`corollary7_from_theorem6`            Markov's inequality, and :math:`1/\delta` is of lower order
 :func:`theorem9_delta_vanishes`             :math:`\delta \to 0` under A2-A3
-:func:`mse_gradient_in_region`              :math:`\nabla_W \mathrm{MSE} = -\tfrac2N\operatorname{diag}(z)\,\mathrm{reshape}((A\circ X)e)`
+:func:`mse_gradient_in_region`              :math:`\nabla_W\mathrm{MSE}` in a region, through :math:`(A\circ X)e`
 :func:`gram_identity`                       K1: :math:`(A\circ X)^\top(B\circ Y) = (A^\top B)\odot(X^\top Y)`
 =========================================  =====================================================
 """
@@ -152,7 +152,14 @@ def theorem9_second_inequality() -> Derivation:
         width_exponent = width * law * sp.log(N)
         lo = width.replace(sp.ceiling, lambda x: x) * law * sp.log(N)  # ceil(x) >= x
         hi = width.replace(sp.ceiling, lambda x: x + 1) * law * sp.log(N)  # ceil(x) < x + 1
-        order.append((law, dot_eq(lo, 2 * N * sp.log(N), N), dot_eq(hi, 2 * N * sp.log(N), N), width_exponent))
+        order.append(
+            (
+                law,
+                dot_eq(lo, 2 * N * sp.log(N), N),
+                dot_eq(hi, 2 * N * sp.log(N), N),
+                width_exponent,
+            )
+        )
     order_ok = all(a and b for _, a, b, _ in order)
     steps = (
         f"-d1* d0 log N with d1* = 2N/d0 is {with_real}; equals -2 N log N: {exact}",
@@ -167,8 +174,12 @@ def theorem9_second_inequality() -> Derivation:
         "exact only for the real width 2N/d0, and holds in the order sense (=.) for the integer width.",
     )
     return Derivation(
-        "theorem9_second_inequality", "T9",
-        "exp(-d1* d0 log N) >= exp(-2 N log N) for d1* = 2N/d0 (equality)", exact and order_ok, steps, findings,
+        "theorem9_second_inequality",
+        "T9",
+        "exp(-d1* d0 log N) >= exp(-2 N log N) for d1* = 2N/d0 (equality)",
+        exact and order_ok,
+        steps,
+        findings,
     )
 
 
@@ -186,7 +197,9 @@ def d1_star_times_d0() -> Derivation:
     """
     N, d0 = B.N, B.d0
     theta = sp.Symbol("theta", nonnegative=True)  # ceil(x) = x + theta, 0 <= theta < 1
-    product = B.D1_STAR_EXPR.replace(sp.ceiling, lambda x: x + theta) * d0  # the shipped d1* formula
+    product = (
+        B.D1_STAR_EXPR.replace(sp.ceiling, lambda x: x + theta) * d0
+    )  # the shipped d1* formula
     excess = sp.simplify(product - 2 * N)
     lower = sp.simplify(excess.subs(theta, 0) - 2 * N / (d0 - 1))
     upper = sp.simplify(excess.subs(theta, 1) - (2 * N / (d0 - 1) + 4 * d0))
@@ -197,9 +210,18 @@ def d1_star_times_d0() -> Derivation:
     # the O(N/d0) form, tested with exact integers along d0 = N and d0 = N^(3/4)
     rows = []
     for n in (10**3, 10**4, 10**5, 10**6):
-        for law, d in (("N", n), ("N^(3/4)", round(n ** 0.75))):
+        for law, d in (("N", n), ("N^(3/4)", round(n**0.75))):
             excess_int = B.d1_star(n, d) * d - 2 * n
-            rows.append((n, law, d, excess_int, sp.Rational(excess_int * d, n), excess_int / (sp.Rational(n, d) + d)))
+            rows.append(
+                (
+                    n,
+                    law,
+                    d,
+                    excess_int,
+                    sp.Rational(excess_int * d, n),
+                    excess_int / (sp.Rational(n, d) + d),
+                )
+            )
     grows = [r for r in rows if r[1] == "N"]
     # at d0 = N the excess is exactly 2N, so excess / (N/d0) = 2N is unbounded
     short_form_fails = all(r[3] == 2 * r[0] for r in grows)
@@ -209,14 +231,17 @@ def d1_star_times_d0() -> Derivation:
         f"at theta = 0 it is 2N/(d0-1); at theta = 1 it is 2N/(d0-1) + 4 d0; slope in theta 4 d0 > 0: {sandwich}",
         f"4N/d0 - 2N/(d0-1) = {second} >= 0 for d0 >= 2",
         "exact integers (N, law, d0, d1* d0 - 2N, (d1* d0 - 2N)/(N/d0), (d1* d0 - 2N)/(N/d0 + d0)): "
-        + "; ".join(f"({r[0]}, {r[1]}, {r[2]}, {r[3]}, {float(r[4]):.4g}, {float(r[5]):.4g})" for r in rows),
+        + "; ".join(
+            f"({r[0]}, {r[1]}, {r[2]}, {r[3]}, {float(r[4]):.4g}, {float(r[5]):.4g})" for r in rows
+        ),
     )
     findings = (
         "d1* d0 = 2N + O(N/d0) is false under A3: at d0 = N, d1* = 4 and d1* d0 - 2N = 2N exactly "
         f"(measured for N = 1e3..1e6: {[r[3] for r in grows]}); the correct error term is O(N/d0 + d0).",
     )
     return Derivation(
-        "d1_star_times_d0", "T8",
+        "d1_star_times_d0",
+        "T8",
         "2N d0/(d0-1) <= d1* d0 < 2N d0/(d0-1) + 4 d0, hence d1* d0 = 2N + O(N/d0 + d0) and d1* d0 =. N",
         sandwich and bounded and short_form_fails,
         steps,
@@ -224,7 +249,9 @@ def d1_star_times_d0() -> Derivation:
     )
 
 
-def theorem10_from_theorems_6_and_9(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMILY_D1) -> Derivation:
+def theorem10_from_theorems_6_and_9(
+    d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMILY_D1
+) -> Derivation:
     r"""Theorem 10's exponent from Theorems 6 and 9, along a scaling family.
 
     :math:`\log(V(L_\epsilon)/V(G)) \lesssim -\gamma N^{3/4}(d_0d_1)^{1/4} + 2N\log N` (Theorem 6's bound
@@ -235,8 +262,12 @@ def theorem10_from_theorems_6_and_9(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr
     N = B.N
     family = {B.d0: d0_law, B.d1: d1_law}
     t6 = _shipped(B.THEOREM6_LOG_EXPR).subs(family)  # log of Theorem 6's bound (shipped formula)
-    t9 = B.THEOREM9_LOG_EXPR.subs(B.d1s, 2 * N / B.d0).subs(family)  # log of Theorem 9's, d1* = 2N/d0
-    composed = t6 - t9  # log(V(L_eps)/V(G)) <= log E V(L_eps) - log V(G), with Markov's 1/delta dropped
+    t9 = B.THEOREM9_LOG_EXPR.subs(B.d1s, 2 * N / B.d0).subs(
+        family
+    )  # log of Theorem 9's, d1* = 2N/d0
+    composed = (
+        t6 - t9
+    )  # log(V(L_eps)/V(G)) <= log E V(L_eps) - log V(G), with Markov's 1/delta dropped
     composed_bounds = _shipped(B.THEOREM10_LOG_EXPR).subs(family)
     same_formula = _is_zero(composed_bounds - composed)
     ratio = limit_at_infinity(composed / t6, N)
@@ -248,7 +279,8 @@ def theorem10_from_theorems_6_and_9(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr
         f"composed exponent =. Theorem 6 exponent: {order}",
     )
     return Derivation(
-        "theorem10_from_theorems_6_and_9", "T10",
+        "theorem10_from_theorems_6_and_9",
+        "T10",
         f"along d0 = {d0_law}, d1 = {d1_law}: -gamma N^(3/4)(d0 d1)^(1/4) + 2 N log N ~ -gamma N^(3/4)(d0 d1)^(1/4)",
         same_formula and ratio == 1 and order,
         steps,
@@ -271,7 +303,9 @@ def theorem10_nonvacuous_log_n(a0: sp.Rational, a1: sp.Rational, gamma: float) -
     """
     p = sp.Rational(3, 4) + (sp.Rational(a0) + sp.Rational(a1)) / 4
     if p <= 1:
-        raise ValueError(f"a0 + a1 must exceed 1 for the composed exponent ever to be negative; got {a0 + a1}")
+        raise ValueError(
+            f"a0 + a1 must exceed 1 for the composed exponent ever to be negative; got {a0 + a1}"
+        )
     if not 0 < gamma:
         raise ValueError(f"gamma must be > 0; got {gamma}")
     q = mpmath.mpf(p.p) / p.q - 1
@@ -286,7 +320,9 @@ def theorem10_nonvacuous_log_n(a0: sp.Rational, a1: sp.Rational, gamma: float) -
     return mpmath.findroot(f, (x_min, hi), solver="anderson")
 
 
-def corollary7_from_theorem6(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMILY_D1) -> Derivation:
+def corollary7_from_theorem6(
+    d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMILY_D1
+) -> Derivation:
     r"""Corollary 7 from Theorem 6: Markov's inequality, the shipped formula, and the order of :math:`1/\delta`.
 
     Markov: for :math:`V \ge 0`, :math:`\mathbb{E}V \ge \mathbb{E}[V\,1\{V \ge t\}] \ge t\,\mathbb{P}(V\ge t)`;
@@ -298,7 +334,11 @@ def corollary7_from_theorem6(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMI
     and :math:`\log(1/\delta) - F =. -F` for Theorem 6's exponent :math:`F\to\infty` and a constant
     :math:`\delta`, so the corollary keeps Theorem 6's leading order.
     """
-    b, u, v = sp.Symbol("b", positive=True), sp.Symbol("u", positive=True), sp.Symbol("v", positive=True)
+    b, u, v = (
+        sp.Symbol("b", positive=True),
+        sp.Symbol("u", positive=True),
+        sp.Symbol("v", positive=True),
+    )
     # V ~ Uniform(0, b): E V = b/2.  For delta <= 1/2 the threshold E V/delta >= b and the tail is 0.
     # For delta in (1/2, 1) write delta = 1/2 + u/2 with 0 < u < 1; the threshold t = E V/delta < b.
     dl = sp.Rational(1, 2) + u / 2
@@ -309,12 +349,18 @@ def corollary7_from_theorem6(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMI
     numerator, denominator = sp.fraction(gap)
     poly = sp.Poly(sp.expand(numerator), u)
     disc = sp.discriminant(poly)
-    markov_ok = poly.LC() > 0 and disc < 0 and bool(sp.ask(sp.Q.positive(denominator), sp.Q.positive(u)))
+    markov_ok = (
+        poly.LC() > 0 and disc < 0 and bool(sp.ask(sp.Q.positive(denominator), sp.Q.positive(u)))
+    )
     # the shipped formula is Theorem 6's plus log(1/delta)
     markov_term = sp.simplify(B.COROLLARY7_LOG_EXPR - B.THEOREM6_LOG_EXPR)
     formula_ok = _is_zero(markov_term - sp.log(1 / B.delta))
     # ... and so are the public functions' values (their compiled NumPy and mpmath backends)
-    sizes = ((1e4, 100.0, 400.0, 0.1, 0.0, 0.01, 0.05), (1e6, 1e3, 1e4, 0.5, 0.2, 1e-3, 0.5), (64.0, 23.0, 4.0, 0.1, 0.0, 0.36, 0.9))
+    sizes = (
+        (1e4, 100.0, 400.0, 0.1, 0.0, 0.01, 0.05),
+        (1e6, 1e3, 1e4, 0.5, 0.2, 1e-3, 0.5),
+        (64.0, 23.0, 4.0, 0.1, 0.0, 0.36, 0.9),
+    )
     worst = 0.0
     for n, d0, d1, eps, rho, c, delta in sizes:
         c7 = B.corollary7_log_bound(n, d0, d1, eps, rho, c, delta)
@@ -338,7 +384,8 @@ def corollary7_from_theorem6(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMI
         f"F - log(1/delta) =. F along d0 = {d0_law}, d1 = {d1_law}: {absorbed}",
     )
     return Derivation(
-        "corollary7_from_theorem6", "C7",
+        "corollary7_from_theorem6",
+        "C7",
         "P(V >= E V / delta) <= delta (Markov), so log V <= theorem6_log_bound + log(1/delta) w.p. >= 1 - delta, "
         "which is corollary7_log_bound; and (1/delta) exp(-F) =. exp(-F) for constant delta",
         bool(markov_ok) and formula_ok and values_ok and absorbed,
@@ -363,8 +410,16 @@ def theorem9_delta_vanishes() -> Derivation:
     bracket = r - 2 + (sp.log(r * L) + sp.log(4)) / L
     bracket_limit = sp.limit(bracket, L, sp.oo)
     bracket_ok = sp.simplify(bracket_limit - (r - 2)) == 0  # r - 2 <= -1 for r <= 1
-    families = (N ** sp.Rational(51, 100), FAMILY_D0, N, N * sp.log(N) ** 4, N * sp.exp(sp.sqrt(sp.log(N))))
-    limits = [(law, limit_at_infinity(B.THEOREM9_DELTA_EXPR.subs(B.d0, law), N)) for law in families]
+    families = (
+        N ** sp.Rational(51, 100),
+        FAMILY_D0,
+        N,
+        N * sp.log(N) ** 4,
+        N * sp.exp(sp.sqrt(sp.log(N))),
+    )
+    limits = [
+        (law, limit_at_infinity(B.THEOREM9_DELTA_EXPR.subs(B.d0, law), N)) for law in families
+    ]
     families_ok = all(v == 0 for _, v in limits)
     # beyond A3: d0 = N^2 (ratio 2) does not give delta -> 0
     outside = limit_at_infinity(B.THEOREM9_DELTA_EXPR.subs(B.d0, N**2), N)
@@ -374,7 +429,8 @@ def theorem9_delta_vanishes() -> Derivation:
         f"outside A3, d0 = N^2: lim delta = {outside} (the condition d0 <=. N is needed)",
     )
     return Derivation(
-        "theorem9_delta_vanishes", "T9",
+        "theorem9_delta_vanishes",
+        "T9",
         "theorem9_delta(N, d0) -> 0 whenever d0 -> oo and d0 <=. N (A2, A3)",
         bracket_ok and families_ok and outside == sp.oo,
         steps,
@@ -384,7 +440,9 @@ def theorem9_delta_vanishes() -> Derivation:
 def khatri_rao_symbolic(A: sp.Matrix, X: sp.Matrix) -> sp.Matrix:
     r"""Column-wise Kronecker product :math:`A\circ X = [a^{(n)}\otimes x^{(n)}]_n` of SymPy matrices."""
     if A.shape[1] != X.shape[1]:
-        raise ValueError(f"A and X must have the same number of columns; got {A.shape} and {X.shape}")
+        raise ValueError(
+            f"A and X must have the same number of columns; got {A.shape} and {X.shape}"
+        )
     cols = [sp.Matrix(sp.kronecker_product(A[:, j], X[:, j])) for j in range(A.shape[1])]
     return sp.Matrix.hstack(*cols)
 
@@ -397,7 +455,8 @@ def gram_identity(d0: int = 2, d1: int = 2, n: int = 3) -> Derivation:
     rhs = (A.T * Bm).multiply_elementwise(X.T * Y)
     ok = (lhs - rhs).expand() == sp.zeros(n, n)
     return Derivation(
-        "gram_identity", "K1",
+        "gram_identity",
+        "K1",
         f"(A o X)^T (B o Y) = (A^T B) * (X^T Y) for symbolic A, B in R^({d1}x{n}), X, Y in R^({d0}x{n})",
         bool(ok),
         (f"expanded difference of the {n}x{n} matrices is zero: {bool(ok)}",),
@@ -435,10 +494,13 @@ def mse_gradient_in_region(d0: int = 2, d1: int = 2, n: int = 3) -> Derivation:
     w_ok = (grad_w - formula_w).expand() == sp.zeros(d1, d0)
     z_ok = (grad_z - formula_z).expand() == sp.zeros(d1, 1)
     # first-order step: diag(z)^{-1} grad_W = -(2/N) reshape((A o X) e)
-    recovered = (-sp.Rational(n, 2) * sp.diag(*z).inv() * grad_w - kr_e.reshape(d1, d0)).applyfunc(sp.simplify)
+    recovered = (-sp.Rational(n, 2) * sp.diag(*z).inv() * grad_w - kr_e.reshape(d1, d0)).applyfunc(
+        sp.simplify
+    )
     step_ok = recovered == sp.zeros(d1, d0)
     return Derivation(
-        "mse_gradient_in_region", "L2",
+        "mse_gradient_in_region",
+        "L2",
         "grad_W MSE = -(2/N) diag(z) reshape((A o X) e) and grad_z MSE = -(2/N) (A * WX) e inside D_A; "
         "so grad_W = 0 with all z_i != 0 gives (A o X) e = 0",
         bool(w_ok and z_ok and step_ok),
@@ -501,10 +563,13 @@ def section6_reduced_width(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMILY
         "it holds with r the fraction of neurons that have a zero input.",
     )
     return Derivation(
-        "section6_reduced_width", "S6",
+        "section6_reduced_width",
+        "S6",
         "P (A o X) e = 0 contains Theorem 6's condition for the (1 - r) d1 neurons without zero inputs; "
         f"along d0 = {d0_law}, d1 = {d1_law} the bound's exponent becomes (1-r)^(1/4) gamma N^(3/4)(d0 d1)^(1/4)",
-        decreasing_ok and exact and order and a4, steps, findings,
+        decreasing_ok and exact and order and a4,
+        steps,
+        findings,
     )
 
 

@@ -44,8 +44,19 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
-__all__ = ["GrowthLawError", "parse_growth_law", "as_growth_law", "MAX_CHARS", "MAX_NODES", "MAX_LITERAL", "MAX_EXPONENT",
-           "MAX_CONSTANT_LOG10", "MAX_QUOTE", "FUNCTIONS", "CONSTANTS"]
+__all__ = [
+    "GrowthLawError",
+    "parse_growth_law",
+    "as_growth_law",
+    "MAX_CHARS",
+    "MAX_NODES",
+    "MAX_LITERAL",
+    "MAX_EXPONENT",
+    "MAX_CONSTANT_LOG10",
+    "MAX_QUOTE",
+    "FUNCTIONS",
+    "CONSTANTS",
+]
 
 #: Longest text accepted.
 MAX_CHARS = 1000
@@ -55,7 +66,8 @@ MAX_NODES = 200
 MAX_LITERAL = 10**6
 #: Largest absolute value of a constant exponent (``n**c``, ``c**k``, ``exp(c)``).
 MAX_EXPONENT = 100
-#: Every constant sub-expression must have ``|value| <= 10**100``; exact ones at most 100 digits in numerator and denominator.
+#: Every constant sub-expression must have ``|value| <= 10**100``; exact ones at most 100 digits in
+#: numerator and denominator.
 MAX_CONSTANT_LOG10 = 100
 #: Characters of the input an error message may quote.
 MAX_QUOTE = 40
@@ -66,8 +78,18 @@ FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {"log": sp.log, "exp": sp.e
 CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi, "E": sp.E}
 
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
-_OTHER_OPERATORS = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitXor: "^", ast.BitAnd: "&",
-                    ast.BitOr: "|", ast.LShift: "<<", ast.RShift: ">>", ast.Invert: "~", ast.Not: "not"}
+_OTHER_OPERATORS = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.Invert: "~",
+    ast.Not: "not",
+}
 _UNDEFINED = (sp.zoo, sp.nan, sp.oo, -sp.oo)
 
 
@@ -121,12 +143,15 @@ def parse_growth_law(text: str, variable: sp.Symbol, *, name: str = "law") -> sp
     if not isinstance(variable, sp.Symbol):
         raise TypeError(f"variable must be a SymPy Symbol; got {type(variable).__name__}")
     if len(text) > MAX_CHARS:
-        raise GrowthLawError(f"{name}: the law has {len(text)} characters; at most {MAX_CHARS} are accepted")
+        raise GrowthLawError(
+            f"{name}: the law has {len(text)} characters; at most {MAX_CHARS} are accepted"
+        )
     for column, ch in enumerate(text, 1):
         if not (" " <= ch <= "~" or ch == "\t"):
             raise GrowthLawError(
                 f"{name}: character {ch!r} (U+{ord(ch):04X}) at column {column} is not allowed: "
-                "a growth law is plain ASCII (look-alike Unicode letters would be read as other names)")
+                "a growth law is plain ASCII (look-alike Unicode letters would be read as other names)"
+            )
     source = text.strip()
     if not source:
         raise GrowthLawError(f"{name}: the law is empty")
@@ -134,13 +159,16 @@ def parse_growth_law(text: str, variable: sp.Symbol, *, name: str = "law") -> sp
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         where = f" at column {exc.offset}" if exc.offset else ""
-        raise GrowthLawError(f"{name}: cannot parse {_clip(source)} as an expression in {variable}: "
-                             f"{exc.msg}{where}") from None
+        raise GrowthLawError(
+            f"{name}: cannot parse {_clip(source)} as an expression in {variable}: {exc.msg}{where}"
+        ) from None
     except (RecursionError, MemoryError, ValueError):
         raise GrowthLawError(f"{name}: cannot parse {_clip(source)}: nested too deeply") from None
     nodes = sum(1 for _ in ast.walk(tree))
     if nodes > MAX_NODES:
-        raise GrowthLawError(f"{name}: the law has {nodes} syntax nodes; at most {MAX_NODES} are accepted")
+        raise GrowthLawError(
+            f"{name}: the law has {nodes} syntax nodes; at most {MAX_NODES} are accepted"
+        )
     return _Builder(source, variable, name).build(tree)
 
 
@@ -175,15 +203,21 @@ def as_growth_law(expr: Any, n: sp.Symbol, *, name: str = "law") -> sp.Expr:
         else:
             raise GrowthLawError(f"{name} must be finite; got {expr!r}")
     else:
-        raise TypeError(f"{name} must be a SymPy expression in {n}, a number, or a str to parse; got {type(expr).__name__}")
+        raise TypeError(
+            f"{name} must be a SymPy expression in {n}, a number, or a str to parse; got {type(expr).__name__}"
+        )
     if not isinstance(e, sp.Expr):
         raise TypeError(f"{name} must be a SymPy expression in {n}; got {type(e).__name__}")
-    namesakes = {s: n for s in e.free_symbols if isinstance(s, sp.Symbol) and s.name == n.name and s != n}
+    namesakes = {
+        s: n for s in e.free_symbols if isinstance(s, sp.Symbol) and s.name == n.name and s != n
+    }
     e = e.xreplace(namesakes) if namesakes else e
     e = sp.nsimplify(e, rational=True) if e.has(sp.Float) else e
     positive = e.xreplace({n: sp.Dummy(n.name, positive=True)})
     if positive.has(sp.I) or positive.is_extended_real is False:
-        raise GrowthLawError(f"{name} must be real for {n} > 0 (a growth law); got the complex {_clip(str(e))}")
+        raise GrowthLawError(
+            f"{name} must be real for {n} > 0 (a growth law); got the complex {_clip(str(e))}"
+        )
     return e
 
 
@@ -216,17 +250,25 @@ class _Builder:
         if expr.has(*_UNDEFINED):
             raise self.refuse(node, "undefined value (division by zero, log(0) or an infinity)")
         if expr.has(sp.I) or expr.is_extended_real is False:
-            raise self.refuse(node, f"complex value for {self.variable} > 0 (a growth law must be real)")
+            raise self.refuse(
+                node, f"complex value for {self.variable} > 0 (a growth law must be real)"
+            )
         if not expr.free_symbols:
             if expr.is_Rational:
                 digits = self.rational_digits(expr)
                 if digits > MAX_CONSTANT_LOG10:
-                    raise self.refuse(node, f"exact constant with about {digits:.0f} digits "
-                                            f"(at most {MAX_CONSTANT_LOG10} in numerator and denominator)")
+                    raise self.refuse(
+                        node,
+                        f"exact constant with about {digits:.0f} digits "
+                        f"(at most {MAX_CONSTANT_LOG10} in numerator and denominator)",
+                    )
             else:
                 size = self.log10_size(node, expr)
                 if size > MAX_CONSTANT_LOG10:
-                    raise self.refuse(node, f"constant of size about 10**{size:.0f} (at most 10**{MAX_CONSTANT_LOG10})")
+                    raise self.refuse(
+                        node,
+                        f"constant of size about 10**{size:.0f} (at most 10**{MAX_CONSTANT_LOG10})",
+                    )
         return expr
 
     @staticmethod
@@ -239,15 +281,20 @@ class _Builder:
         value = expr.evalf(30)
         if not value.is_Number:
             raise self.refuse(node, "constant that cannot be evaluated")
-        magnitude = abs(float(value))  # the operands were at most 10**100: one operation stays in double range
+        magnitude = abs(
+            float(value)
+        )  # the operands were at most 10**100: one operation stays in double range
         return -math.inf if magnitude == 0.0 else math.log10(magnitude)
 
     def constant_exponent(self, node: ast.AST, exponent: sp.Expr) -> float:
         """Check a constant exponent against MAX_EXPONENT; return its value as a float."""
         value = float(exponent.evalf(30)) if not exponent.is_Rational else float(exponent)
         if abs(value) > MAX_EXPONENT or (exponent.is_Rational and exponent.q > MAX_LITERAL):
-            raise self.refuse(node, f"constant exponent {_clip(str(exponent))} too large "
-                                    f"(at most {MAX_EXPONENT} in absolute value, denominator at most {MAX_LITERAL})")
+            raise self.refuse(
+                node,
+                f"constant exponent {_clip(str(exponent))} too large "
+                f"(at most {MAX_EXPONENT} in absolute value, denominator at most {MAX_LITERAL})",
+            )
         return value
 
     # -- nodes --------------------------------------------------------------------------------
@@ -259,7 +306,10 @@ class _Builder:
                 return self.checked(node, -self.visit(node.operand))
             if isinstance(node.op, ast.UAdd):
                 return self.visit(node.operand)
-            raise self.refuse(node, f"operator {_OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)!r} is not allowed")
+            raise self.refuse(
+                node,
+                f"operator {_OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)!r} is not allowed",
+            )
         if isinstance(node, ast.Constant):
             return self.constant(node)
         if isinstance(node, ast.Name):
@@ -287,7 +337,9 @@ class _Builder:
             except (ValueError, ZeroDivisionError):
                 raise self.refuse(node, "malformed number") from None
         if abs(exact) > MAX_LITERAL or exact.denominator > MAX_LITERAL:
-            raise self.refuse(node, f"number out of range (|literal| at most {MAX_LITERAL}, at most 6 decimals)")
+            raise self.refuse(
+                node, f"number out of range (|literal| at most {MAX_LITERAL}, at most 6 decimals)"
+            )
         return sp.Rational(exact.numerator, exact.denominator)
 
     def call(self, node: ast.Call) -> sp.Expr:
@@ -296,7 +348,9 @@ class _Builder:
                 raise self.refuse(node.func, "attribute access is not allowed")
             raise self.refuse(node.func, f"only {', '.join(FUNCTIONS)} may be called")
         if node.keywords:
-            raise self.refuse(node.keywords[0], f"keyword argument to {node.func.id} is not allowed")
+            raise self.refuse(
+                node.keywords[0], f"keyword argument to {node.func.id} is not allowed"
+            )
         if len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
             raise self.refuse(node, f"{node.func.id} takes exactly one positional argument")
         arg = self.visit(node.args[0])
@@ -317,10 +371,17 @@ class _Builder:
             return self.power(node, left, right, node.right)
         if symbol == "/" and right == 0:
             raise self.refuse(node, "division by zero")
-        result = {"+": sp.Add, "-": lambda a, b: sp.Add(a, -b), "*": sp.Mul, "/": lambda a, b: sp.Mul(a, sp.Pow(b, -1))}[symbol](left, right)
+        result = {
+            "+": sp.Add,
+            "-": lambda a, b: sp.Add(a, -b),
+            "*": sp.Mul,
+            "/": lambda a, b: sp.Mul(a, sp.Pow(b, -1)),
+        }[symbol](left, right)
         return self.checked(node, result)
 
-    def power(self, node: ast.AST, base: sp.Expr, exponent: sp.Expr, exponent_node: ast.AST) -> sp.Expr:
+    def power(
+        self, node: ast.AST, base: sp.Expr, exponent: sp.Expr, exponent_node: ast.AST
+    ) -> sp.Expr:
         if not exponent.free_symbols:
             value = self.constant_exponent(exponent_node, exponent)
             if not base.free_symbols:  # predict the size before forming the number
@@ -329,11 +390,17 @@ class _Builder:
                 if base.is_Rational:
                     digits = self.rational_digits(base) * abs(value)
                     if digits > MAX_CONSTANT_LOG10:
-                        raise self.refuse(node, f"exact constant with about {digits:.0f} digits "
-                                                f"(at most {MAX_CONSTANT_LOG10} in numerator and denominator)")
+                        raise self.refuse(
+                            node,
+                            f"exact constant with about {digits:.0f} digits "
+                            f"(at most {MAX_CONSTANT_LOG10} in numerator and denominator)",
+                        )
                 elif base != 0 and self.log10_size(node, base) * value > MAX_CONSTANT_LOG10:
-                    raise self.refuse(node, f"constant of size about 10**{self.log10_size(node, base) * value:.0f} "
-                                            f"(at most 10**{MAX_CONSTANT_LOG10})")
+                    raise self.refuse(
+                        node,
+                        f"constant of size about 10**{self.log10_size(node, base) * value:.0f} "
+                        f"(at most 10**{MAX_CONSTANT_LOG10})",
+                    )
         return self.checked(node, sp.Pow(base, exponent))
 
 
@@ -348,11 +415,23 @@ def _log10_int(k: int) -> float:
 def _describe(node: ast.AST) -> str:
     """What a refused construct is, in words."""
     kinds = {
-        ast.Attribute: "attribute access", ast.Subscript: "subscript", ast.Lambda: "lambda",
-        ast.ListComp: "comprehension", ast.SetComp: "comprehension", ast.DictComp: "comprehension",
-        ast.GeneratorExp: "generator expression", ast.Compare: "comparison", ast.BoolOp: "boolean operator",
-        ast.IfExp: "conditional expression", ast.Starred: "starred expression", ast.JoinedStr: "f-string",
-        ast.Tuple: "tuple", ast.List: "list", ast.Dict: "dict", ast.Set: "set", ast.NamedExpr: "assignment",
+        ast.Attribute: "attribute access",
+        ast.Subscript: "subscript",
+        ast.Lambda: "lambda",
+        ast.ListComp: "comprehension",
+        ast.SetComp: "comprehension",
+        ast.DictComp: "comprehension",
+        ast.GeneratorExp: "generator expression",
+        ast.Compare: "comparison",
+        ast.BoolOp: "boolean operator",
+        ast.IfExp: "conditional expression",
+        ast.Starred: "starred expression",
+        ast.JoinedStr: "f-string",
+        ast.Tuple: "tuple",
+        ast.List: "list",
+        ast.Dict: "dict",
+        ast.Set: "set",
+        ast.NamedExpr: "assignment",
         ast.Slice: "slice",
     }
     for kind, words in kinds.items():
