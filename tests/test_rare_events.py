@@ -237,15 +237,17 @@ def test_coverage_at_an_exact_anchor_default_suite(anchors, seed):
 @pytest.mark.slow
 @pytest.mark.parametrize("rho,runs,budget", [(0.3, 200, 20_000), (0.0, 200, 30_000)])
 def test_coverage_at_exact_anchors(rho, runs, budget, anchors, seed):
-    """The coverage measurement (README): 200 runs per anchor, 0.95 intervals; two-sided exact binomial
-    test at 1e-3 against 0.95."""
+    """The coverage measurement (docs/findings.md): 200 runs per anchor, 0.95 intervals; exact binomial
+    test at 1e-3 that the coverage is not below 0.95 (one-sided: runs that do not reach the event, or
+    whose repetitions are heavy-tailed, report a conservative interval by design, so the ReLU anchor
+    over-covers: 199 of 200 when measured; the leaky one is calibrated, 187 of 200)."""
     covered, reached = _coverage(anchors[(rho, 0.5)], rho, runs, budget, seed)
     ci = stats.binomtest(covered, runs).proportion_ci(0.95)
     print(
         f"rho = {rho}: {covered} of {runs} covered ({reached} reached the event; the others give (-inf, u)); "
         f"exact 95% interval for the coverage ({ci.low:.3f}, {ci.high:.3f})"
     )
-    assert stats.binomtest(covered, runs, 0.95).pvalue > 1e-3, covered
+    assert stats.binomtest(covered, runs, 0.95, alternative="less").pvalue > 1e-3, covered
 
 
 # --- reproducibility and input checks -----------------------------------------------------------------
