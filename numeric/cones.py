@@ -136,7 +136,7 @@ def _row_cones(A, X) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np
 
 
 def region_margins(A, X) -> np.ndarray:
-    """Per-row LP margins :math:`t_i^*` of the cones :math:`C_i` (see :func:`cone_margin`).
+    r"""Per-row LP margins :math:`t_i^*` of the cones :math:`C_i` (see :func:`cone_margin`).
 
     Parameters
     ----------

@@ -37,7 +37,7 @@ class Estimate:
 
 
 def clopper_pearson(successes: int, trials: int, alpha: float) -> tuple[float, float]:
-    """Two-sided Clopper-Pearson interval for a binomial proportion at error rate ``alpha``.
+    r"""Two-sided Clopper-Pearson interval for a binomial proportion at error rate ``alpha``.
 
     Parameters
     ----------
@@ -67,7 +67,7 @@ def clopper_pearson(successes: int, trials: int, alpha: float) -> tuple[float, f
 
 
 def binomial_estimate(successes: int, trials: int, alpha: float) -> Estimate:
-    """The :class:`Estimate` of ``successes / trials`` with its Clopper-Pearson interval.
+    r"""The :class:`Estimate` of ``successes / trials`` with its Clopper-Pearson interval.
 
     Parameters
     ----------
