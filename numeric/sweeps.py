@@ -95,7 +95,7 @@ def terminate_pool(pool: ProcessPoolExecutor) -> None:
 
 def run_sweep(fn: Callable[[Any], Any], tasks: Iterable[Any], *, executor: Executor | None = None,
               max_workers: int | None = None) -> list[Any]:
-    """``[fn(t) for t in tasks]``, computed on ``executor``; results in task order.
+    r"""``[fn(t) for t in tasks]``, computed on ``executor``; results in task order.
 
     Parameters
     ----------
@@ -190,7 +190,7 @@ def run_serial(fn: Callable[[Any], Any], tasks: Iterable[Any]) -> list[Any]:
 
 
 def family_sizes(ns: Sequence[int], d0_exponent: float, d1_exponent: float) -> list[tuple[int, int, int]]:
-    """``(N, d0, d1)`` with ``d0 = round(N^a)``, ``d1 = max(1, round(N^b))``, checked ``d0 <= N``.
+    r"""``(N, d0, d1)`` with ``d0 = round(N^a)``, ``d1 = max(1, round(N^b))``, checked ``d0 <= N``.
 
     Parameters
     ----------
@@ -250,13 +250,10 @@ def fit_exponent(log_f, minus_log_p, minus_log_p_low, minus_log_p_high) -> Expon
     Parameters
     ----------
     log_f : array_like, shape (m,)
-        :math:`\log F(N)` at each size (the claimed exponent, e.g. ``-theorem6_log_bound``, logged).
+        :math:`\log F(N)` at each size (the claimed exponent, e.g. ``-theorem6_log_bound``, logged): real,
+        finite, 1-D and non-empty.
     minus_log_p : array_like, shape (m,)
-        :math:`-\log \hat p` (``inf`` when no event was seen, ``0`` when every sample was an event).
-    log_f : array_like, shape (m,)
-        Real, finite, 1-D and non-empty.
-    minus_log_p : array_like, shape (m,)
-        No NaN; ``inf`` allowed.
+        :math:`-\log \hat p` (``inf`` when no event was seen, ``0`` when every sample was an event); no NaN.
     minus_log_p_low, minus_log_p_high : array_like, shape (m,)
         The interval for :math:`-\log p` from the exact interval of :math:`p` (``high`` may be ``inf``):
         no NaN, :math:`0 \le` low :math:`\le` high entrywise.
