@@ -124,7 +124,8 @@ def interpolating_network(X, y, rho: float, *, rng, candidates: int = 16, max_ro
     ValueError
         For ``rho`` not finite or equal to 1; ``X`` not 2-D, empty, not finite, with fewer than 2 rows or a
         zero column; ``y`` not 1-D, empty, not finite or not of length N; ``candidates`` or ``max_rounds``
-        not an integer >= 1; ``rank_tol`` outside (0, 1); ``max_work`` not positive; ``rng`` None; for two datapoints on one ray from the origin
+        not an integer >= 1; ``rank_tol`` outside (0, 1); ``max_work`` not positive; ``rng`` None; for two
+        datapoints on one ray from the origin
         (:math:`x^{(m)} = c\,x^{(n)}`, :math:`c > 0`, equal points included) whose labels are not in the same
         ratio (:math:`y_m \ne c\,y_n`): a bias-free network is positively homogeneous, so no network fits
         both, an exact impossibility named with the two indices; for a cost above ``max_work``.

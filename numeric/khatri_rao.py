@@ -279,7 +279,8 @@ def generic_rank(A, d0: int, *, max_candidates: int = GENERIC_RANK_MAX_CANDIDATE
     d0 : int
         Number of rows of :math:`X`: an integer :math:`\ge 1`.
     max_candidates : int
-        An integer :math:`\ge 1`.  Refuse (``ValueError``) when more candidate subspaces than this could be visited.  The count
+        An integer :math:`\ge 1`.  Refuse (``ValueError``) when more candidate subspaces than this could be
+        visited.  The count
         is :math:`\sum_{r < N/d_0} \binom{u}{r}` with :math:`u` the number of distinct directions.
 
     Returns

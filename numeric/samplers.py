@@ -124,7 +124,8 @@ def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples:
     ValueError
         If ``X`` is not 2-D, is empty or not finite; ``y`` is not a 1-D {0, 1} vector of length N; ``d1``,
         ``n_samples`` or ``batch`` is not an integer >= 1; ``eps`` or ``alpha`` is not in (0, 1); ``rho`` is
-        not finite or equals 1; ``rng`` is None; or a drawn :math:`W` has a pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``).
+        not finite or equals 1; ``rng`` is None; or a drawn :math:`W` has a
+        pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``).
     """
     X, y = _check_sizes(X, y, d1)
     rho, rng = _check_event_args(rho, eps, n_samples, rng)
@@ -232,7 +233,8 @@ def sample_bad_region_event_loop(X, y, d1: int, eps: float, rho: float, *, n_sam
     ValueError
         If ``X`` is not 2-D, is empty or not finite; ``y`` is not a 1-D {0, 1} vector of length N; ``d1``
         is not an integer >= 1; ``rho`` is not finite or equals 1; ``rng`` is None; ``int(n_samples) < 1``
-        or ``alpha`` is not in (0, 1) (both after sampling); or a drawn :math:`W` has a pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``).
+        or ``alpha`` is not in (0, 1) (both after sampling); or a drawn :math:`W` has a
+        pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``).
     """
     X, y = _check_sizes(X, y, d1)
     rho = check_rho(rho)

@@ -328,7 +328,8 @@ def v2_event_point(task: dict) -> dict:
     KeyError
         If ``task`` lacks one of the keys above.
     ValueError
-        If a value breaks the constraint of the function it is passed to (:func:`~vanishing_minima.numeric.samplers.sample_bad_region_event_over_data`), e.g. ``eps`` outside (0, 1).
+        If a value breaks the constraint of the function it is passed to
+        (:func:`~vanishing_minima.numeric.samplers.sample_bad_region_event_over_data`), e.g. ``eps`` outside (0, 1).
     """
     rng = np.random.default_rng(task["seed"])
     y = rng.integers(0, 2, int(task["n"])).astype(float)
@@ -365,7 +366,8 @@ def v2_splitting_point(task: dict) -> dict:
     KeyError
         If ``task`` lacks one of the keys above.
     ValueError
-        If a value breaks the constraint of the function it is passed to (:func:`~vanishing_minima.numeric.rare_events.v2_event_probability`), e.g. ``eps`` outside (0, 1).
+        If a value breaks the constraint of the function it is passed to
+        (:func:`~vanishing_minima.numeric.rare_events.v2_event_probability`), e.g. ``eps`` outside (0, 1).
     """
     n, d0, d1 = int(task["n"]), int(task["d0"]), int(task["d1"])
     y = np.random.default_rng(task["label_seed"]).integers(0, 2, n).astype(float)
@@ -420,7 +422,9 @@ def global_minimum_point(task: dict) -> dict:
     KeyError
         If ``task`` lacks one of the keys above.
     ValueError
-        If a value breaks the constraint of the function it is passed to (:func:`~vanishing_minima.numeric.construction.interpolating_network`, :func:`~vanishing_minima.numeric.volumes.region_log_volume`), e.g. ``eps`` outside (0, 1).
+        If a value breaks the constraint of the function it is passed to
+        (:func:`~vanishing_minima.numeric.construction.interpolating_network`,
+        :func:`~vanishing_minima.numeric.volumes.region_log_volume`), e.g. ``alpha`` outside (0, 1).
     """
     rng = np.random.default_rng(task["seed"])
     _, _, net, vol = _interpolating_region(rng, int(task["n"]), int(task["d0"]), task["rho"], task["n_samples"], task["alpha"])
@@ -455,7 +459,9 @@ def volume_ratio_point(task: dict) -> dict:
     KeyError
         If ``task`` lacks one of the keys above.
     ValueError
-        If a value breaks the constraint of the function it is passed to (:func:`~vanishing_minima.numeric.samplers.sample_bad_region_event`, :func:`~vanishing_minima.numeric.volumes.region_log_volume`), e.g. ``eps`` outside (0, 1).
+        If a value breaks the constraint of the function it is passed to
+        (:func:`~vanishing_minima.numeric.samplers.sample_bad_region_event`,
+        :func:`~vanishing_minima.numeric.volumes.region_log_volume`), e.g. ``eps`` outside (0, 1).
     """
     rng = np.random.default_rng(task["seed"])
     alpha = task["alpha"] / 2
