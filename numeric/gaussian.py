@@ -176,6 +176,8 @@ def log_cap_probability(phi: float, d: int) -> float:
 
     Raises
     ------
+    TypeError
+        If ``phi`` is not comparable with a float (e.g. a string).
     ValueError
         If ``d`` is not an integer >= 2, or ``phi`` is not in :math:`(0, \pi/2]` (NaN included).
     """
@@ -355,6 +357,8 @@ def singular_value_interval(n: int, d0: int, t: float) -> tuple[float, float, fl
 
     Raises
     ------
+    TypeError
+        If ``t`` is not a number (``numpy.isfinite`` refuses it).
     ValueError
         If ``n`` or ``d0`` is not an integer >= 1, ``n < d0``, or ``t`` is negative or not finite.
     """

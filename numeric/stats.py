@@ -55,6 +55,8 @@ def clopper_pearson(successes: int, trials: int, alpha: float) -> tuple[float, f
 
     Raises
     ------
+    TypeError
+        If ``alpha``, ``successes`` or ``trials`` is not comparable with a number (e.g. a string).
     ValueError
         If ``alpha`` is not in (0, 1), ``trials < 1``, or ``successes`` is outside [0, ``trials``].
     """

@@ -226,9 +226,11 @@ def sample_in_cap(center, beta: float, n_samples: int, rng) -> np.ndarray:
     Raises
     ------
     TypeError
-        If ``center`` is not a real numeric array, or ``rng`` is not a generator or an integer seed.
+        If ``center`` is not a real numeric array, ``beta`` is not a number or a string (``float()`` refuses
+        it), or ``rng`` is not a generator or an integer seed.
     ValueError
-        If ``center`` is not a finite non-zero vector of length >= 2; ``beta`` is not in :math:`(0, \pi]`
+        If ``center`` is not a finite non-zero vector of length >= 2; ``beta`` is not convertible to float
+        or not in :math:`(0, \pi]`
         or the cap's probability underflows; ``n_samples`` is not an integer >= 1; or ``rng`` is None.
     """
 
