@@ -48,6 +48,24 @@ def pattern_signs(A) -> np.ndarray:
     r"""Signs :math:`s_{in} = +1` where :math:`A_{in} = 1`, else :math:`-1`.
 
     The entries of ``A`` other than 1 must all equal one value (the slope :math:`\rho`).
+
+    Parameters
+    ----------
+    A : array_like, shape (..., d1, N)
+        A pattern, real and finite, at least 1-D, non-empty, with entries in :math:`\{\rho, 1\}` for a
+        single value :math:`\rho` (which is not otherwise checked).
+
+    Returns
+    -------
+    ndarray
+        :math:`\pm 1` of the shape of ``A``.
+
+    Raises
+    ------
+    TypeError
+        If ``A`` is not a real numeric array.
+    ValueError
+        If ``A`` is 0-D, empty or not finite, or its entries other than 1 take more than one value.
     """
     A = as_array("A", A, min_ndim=1)
     other = A[A != 1]
@@ -69,8 +87,9 @@ def cone_margin(signs, X) -> tuple[float, np.ndarray]:
     Parameters
     ----------
     signs : array_like, shape (N,)
-        Desired signs :math:`\pm 1` of :math:`w^\top x^{(n)}`.
+        Desired signs :math:`\pm 1` of :math:`w^\top x^{(n)}`; converted to float, not otherwise validated.
     X : array_like, shape (d0, N)
+        Data, real and finite, with no zero column.
 
     Returns
     -------
@@ -78,6 +97,13 @@ def cone_margin(signs, X) -> tuple[float, np.ndarray]:
         The optimal margin (capped at 1); the open cone is non-empty iff :math:`t > 0`.
     w : ndarray, shape (d0,)
         A maximizer.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not a real numeric array.
+    ValueError
+        If ``X`` is not 2-D, is empty or not finite, or has a zero column.
     """
     Xh = _unit_columns(as_matrix("X", X))
     s = np.asarray(signs, dtype=float)
@@ -110,7 +136,28 @@ def _row_cones(A, X) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np
 
 
 def region_margins(A, X) -> np.ndarray:
-    """Per-row LP margins :math:`t_i^*` of the cones :math:`C_i` (see :func:`cone_margin`)."""
+    r"""Per-row LP margins :math:`t_i^*` of the cones :math:`C_i` (see :func:`cone_margin`).
+
+    Parameters
+    ----------
+    A : array_like, shape (d1, N)
+        A pattern: real and finite, 2-D, entries in :math:`\{\rho, 1\}` for one :math:`\rho`.
+    X : array_like, shape (d0, N)
+        Data, real and finite, with as many columns as ``A`` and no zero column.
+
+    Returns
+    -------
+    ndarray, shape (d1,)
+        The optimal margins, each at most 1; row cone :math:`i` is non-empty iff :math:`t_i^* > 0`.
+
+    Raises
+    ------
+    TypeError
+        If ``A`` or ``X`` is not a real numeric array.
+    ValueError
+        If ``A`` or ``X`` is not 2-D, is empty or not finite, their numbers of columns differ, the entries
+        of ``A`` other than 1 take more than one value, or ``X`` has a zero column.
+    """
     return _row_cones(A, X)[3]
 
 

@@ -91,33 +91,41 @@ def interpolating_network(X, y, rho: float, *, rng, candidates: int = 16, max_ro
     Parameters
     ----------
     X : array_like, shape (d0, N)
-        Data in general position (e.g. Gaussian); :math:`d_0 \ge 2`.
+        Data in general position (e.g. Gaussian), real and finite, :math:`d_0 \ge 2`, no zero column.
     y : array_like, shape (N,)
-        Targets (Theorem 8: labels in {0, 1}; any finite reals are accepted).
+        Targets (Theorem 8: labels in {0, 1}; any finite reals are accepted), one per column of ``X``.
     rho : float
-        LReLU slope, :math:`\ne 1`.
+        LReLU slope: a finite real number, :math:`\ne 1`.
     rng : numpy Generator or int seed
-        Source of the candidate gate directions.
+        Source of the candidate gate directions (``None`` is refused).
     candidates : int
-        Random candidates drawn per gate (the best accepted one is kept).
+        Random candidates drawn per gate (the best accepted one is kept): an integer :math:`\ge 1`.
     max_rounds : int
-        Rounds of ``candidates`` draws before settling for a gate with less than the full rank gain.
+        Rounds of ``candidates`` draws before settling for a gate with less than the full rank gain: an
+        integer :math:`\ge 1`.
     rank_tol : float
         Relative tolerance of the rank increase, in (0, 1): a singular value of the projected block counts
         when it exceeds ``rank_tol`` times the block's largest singular value (scale invariant).
     max_work : float, optional
-        Refuse, before starting, when the estimated cost exceeds this many floating-point operations
+        Positive.  Refuse, before starting, when the estimated cost exceeds this many floating-point operations
         (default :data:`~vanishing_minima.numeric._checks.MAX_WORK`; the estimate is
         :math:`2\,\text{candidates}\,N^3` for the gate search plus :math:`N^3` for the final solve).
 
     Returns
     -------
     InterpolatingNetwork
+        The weights, the number of neurons against Theorem 8's width, and the fit's error and margins.
 
     Raises
     ------
+    TypeError
+        If ``X`` or ``y`` is not a real numeric array, ``rho`` is not a real number, or ``rng`` is not a
+        generator or an integer seed.
     ValueError
-        For invalid arguments; for two datapoints on one ray from the origin
+        For ``rho`` not finite or equal to 1; ``X`` not 2-D, empty, not finite, with fewer than 2 rows or a
+        zero column; ``y`` not 1-D, empty, not finite or not of length N; ``candidates`` or ``max_rounds``
+        not an integer >= 1; ``rank_tol`` outside (0, 1); ``max_work`` not positive; ``rng`` None; for two
+        datapoints on one ray from the origin
         (:math:`x^{(m)} = c\,x^{(n)}`, :math:`c > 0`, equal points included) whose labels are not in the same
         ratio (:math:`y_m \ne c\,y_n`): a bias-free network is positively homogeneous, so no network fits
         both, an exact impossibility named with the two indices; for a cost above ``max_work``.

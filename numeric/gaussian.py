@@ -62,10 +62,24 @@ def angle_between(x1, x2) -> np.ndarray:
     Scale invariant over the whole double range: each vector is first divided by a power of two near its
     largest entry (exact), so vectors of norm 1e-200 or 1e200 neither underflow nor overflow.
 
+    Parameters
+    ----------
+    x1, x2 : array_like, shape (..., d)
+        Real, finite, non-zero vectors along the last axis, of the same dimension ``d``; leading axes
+        broadcast against each other.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        The angles in :math:`[0, \pi]` (a NumPy scalar for two vectors).
+
     Raises
     ------
+    TypeError
+        If ``x1`` or ``x2`` is not a real numeric array.
     ValueError
-        If a vector is exactly zero (its angle is undefined) or the dimensions differ.
+        If either is 0-D, empty or not finite, a vector is exactly zero (its angle is undefined) or the
+        dimensions differ.
     """
     a = as_array("x1", x1, min_ndim=1)
     b = as_array("x2", x2, min_ndim=1)
@@ -81,7 +95,25 @@ def angle_between(x1, x2) -> np.ndarray:
 
 
 def sheppard_probability(x1, x2) -> np.ndarray:
-    r"""G1 (Sheppard): :math:`\mathbb P_{w\sim\mathcal N(0,I)}(w^\top x_1 > 0,\ w^\top x_2 > 0) = \tfrac12 - \tfrac{\theta}{2\pi}`."""
+    r"""G1 (Sheppard): :math:`\mathbb P_{w\sim\mathcal N(0,I)}(w^\top x_1 > 0,\ w^\top x_2 > 0) = \tfrac12 - \tfrac{\theta}{2\pi}`.
+
+    Parameters
+    ----------
+    x1, x2 : array_like, shape (..., d)
+        Real, finite, non-zero vectors of the same dimension, as in :func:`angle_between`.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        The probabilities, in [0, 1/2].
+
+    Raises
+    ------
+    TypeError
+        If ``x1`` or ``x2`` is not a real numeric array.
+    ValueError
+        As :func:`angle_between`: 0-D, empty, non-finite or zero vectors, or different dimensions.
+    """
     return 0.5 - angle_between(x1, x2) / (2 * np.pi)
 
 
@@ -93,6 +125,25 @@ def cap_probability(phi, d: int) -> np.ndarray:
 
     with :math:`I` SciPy's regularized incomplete beta ``betainc``.  Requires :math:`d \ge 2`,
     :math:`0\le\phi\le\pi`.
+
+    Parameters
+    ----------
+    phi : array_like
+        Angles, real and finite, non-empty, in :math:`[0, \pi]`; any shape.
+    d : int
+        Dimension: an integer :math:`\ge 2`.
+
+    Returns
+    -------
+    ndarray
+        The probabilities in [0, 1], of the shape of ``phi``.
+
+    Raises
+    ------
+    TypeError
+        If ``phi`` is not a real numeric array.
+    ValueError
+        If ``d`` is not an integer >= 2, or ``phi`` is empty, not finite or outside :math:`[0, \pi]`.
     """
     d = positive_int("d", d)
     if d < 2:
@@ -110,6 +161,25 @@ def log_cap_probability(phi: float, d: int) -> float:
 
     Uses mpmath's regularized incomplete beta at 40 digits: caps of probability :math:`10^{-1000}` and
     below (small angles in high dimension) keep their logarithm.
+
+    Parameters
+    ----------
+    phi : float
+        The cap's half-angle, a real number in :math:`(0, \pi/2]`.
+    d : int
+        Dimension: an integer :math:`\ge 2`.
+
+    Returns
+    -------
+    float
+        :math:`\log \mathbb P(\angle(w, u) \le \phi)`, finite and :math:`\le \log(1/2)`.
+
+    Raises
+    ------
+    TypeError
+        If ``phi`` is not comparable with a float (e.g. a string).
+    ValueError
+        If ``d`` is not an integer >= 2, or ``phi`` is not in :math:`(0, \pi/2]` (NaN included).
     """
     import mpmath
 
@@ -130,6 +200,25 @@ def angle_density(theta, d: int) -> np.ndarray:
     .. math:: p(\theta) = \frac{\sin^{d-2}\theta}{B\!\left(\tfrac12, \tfrac{d-1}{2}\right)},\quad \theta\in[0,\pi],
 
     normalized since :math:`\int_0^\pi \sin^{d-2}\theta\,d\theta = B(\tfrac12,\tfrac{d-1}2)`.
+
+    Parameters
+    ----------
+    theta : array_like
+        Angles, real and finite, non-empty; any shape (the density is 0 outside :math:`[0, \pi]`).
+    d : int
+        Dimension: an integer :math:`\ge 2`.
+
+    Returns
+    -------
+    ndarray
+        :math:`p(\theta)`, of the shape of ``theta``.
+
+    Raises
+    ------
+    TypeError
+        If ``theta`` is not a real numeric array.
+    ValueError
+        If ``d`` is not an integer >= 2, or ``theta`` is empty or not finite.
     """
     d = positive_int("d", d)
     if d < 2:
@@ -151,6 +240,23 @@ def pattern_collision_probability(n: int, d: int) -> float:
     .. math:: \mathbb P = \mathbb E_\theta\!\left[(1 - \theta/\pi)^N\right] = \int_0^\pi (1-\theta/\pi)^N p(\theta)\,d\theta,
 
     evaluated by adaptive quadrature (``scipy.integrate.quad``) in log space for stability.
+
+    Parameters
+    ----------
+    n : int
+        Number of Gaussian points :math:`N`: an integer :math:`\ge 1`.
+    d : int
+        Dimension: an integer :math:`\ge 2`.
+
+    Returns
+    -------
+    float
+        The collision probability, in (0, 1].
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not an integer >= 1 or ``d`` is not an integer >= 2.
     """
     n = positive_int("n", n)
     d = positive_int("d", d)
@@ -171,7 +277,25 @@ def pattern_collision_probability(n: int, d: int) -> float:
 
 
 def welch_bound(n: int, d: int) -> float:
-    r"""G5: :math:`\sqrt{(N-d)/(d(N-1))}`, a lower bound on the coherence of any :math:`N \ge d` unit vectors in :math:`\mathbb R^d`."""
+    r"""G5: :math:`\sqrt{(N-d)/(d(N-1))}`, a lower bound on the coherence of any :math:`N \ge d` unit vectors in :math:`\mathbb R^d`.
+
+    Parameters
+    ----------
+    n : int
+        Number of vectors :math:`N`: an integer :math:`\ge d`.
+    d : int
+        Dimension: an integer :math:`\ge 1`.
+
+    Returns
+    -------
+    float
+        The bound, in [0, 1) (0 for :math:`N = 1`).
+
+    Raises
+    ------
+    ValueError
+        If ``n`` or ``d`` is not an integer >= 1, or ``n < d``.
+    """
     n, d = positive_int("n", n), positive_int("d", d)
     if n < d:
         raise ValueError(f"the Welch bound needs N >= d; got N = {n}, d = {d}")
@@ -181,7 +305,25 @@ def welch_bound(n: int, d: int) -> float:
 
 
 def coherence(X) -> float:
-    r"""G5: :math:`\max_{m\ne n} |\langle x_m, x_n\rangle| / (\|x_m\|\|x_n\|)` over the columns of ``X``."""
+    r"""G5: :math:`\max_{m\ne n} |\langle x_m, x_n\rangle| / (\|x_m\|\|x_n\|)` over the columns of ``X``.
+
+    Parameters
+    ----------
+    X : array_like, shape (d, N)
+        Real and finite, with at least 2 columns and no zero column.
+
+    Returns
+    -------
+    float
+        The coherence, in [0, 1].
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not a real numeric array.
+    ValueError
+        If ``X`` is not 2-D, is empty or not finite, has fewer than 2 columns or a zero column.
+    """
     X = as_matrix("X", X)
     if X.shape[1] < 2:
         raise ValueError(f"coherence needs at least 2 columns; got {X.shape[1]}")
@@ -198,6 +340,27 @@ def singular_value_interval(n: int, d0: int, t: float) -> tuple[float, float, fl
 
     For :math:`X\in\mathbb R^{d_0\times N}\sim\mathcal N`, :math:`N\ge d_0`, all singular values lie in
     the interval with at least the returned probability (Davidson-Szarek).
+
+    Parameters
+    ----------
+    n : int
+        Number of columns :math:`N`: an integer :math:`\ge d_0`.
+    d0 : int
+        Number of rows: an integer :math:`\ge 1`.
+    t : float
+        Deviation: a finite real number :math:`\ge 0`.
+
+    Returns
+    -------
+    tuple of float
+        ``(lower, upper, probability)``; ``probability`` may be negative (vacuous) for small ``t``.
+
+    Raises
+    ------
+    TypeError
+        If ``t`` is not a number (``numpy.isfinite`` refuses it).
+    ValueError
+        If ``n`` or ``d0`` is not an integer >= 1, ``n < d0``, or ``t`` is negative or not finite.
     """
     n, d0 = positive_int("n", n), positive_int("d0", d0)
     if n < d0:
@@ -228,10 +391,27 @@ def count_sign_patterns(X, *, margin: float = 1e-6, max_lps: int = COUNT_PATTERN
     estimated before starting from Cover's count; refused above ``max_lps``, and for
     :math:`N >` ``COUNT_PATTERNS_MAX_N``.
 
+    Parameters
+    ----------
+    X : array_like, shape (d, N)
+        Real and finite, with at most ``COUNT_PATTERNS_MAX_N`` columns and no zero column.
+    margin : float
+        In the open interval (0, 1): the LP margin a cone must exceed to be counted.
+    max_lps : int
+        An integer :math:`\ge 1`: refuse when the estimated number of LPs exceeds it.
+
+    Returns
+    -------
+    int
+        The number of patterns found (each with a cone of margin above ``margin``).
+
     Raises
     ------
+    TypeError
+        If ``X`` is not a real numeric array.
     ValueError
-        For ``N > COUNT_PATTERNS_MAX_N``, an estimated LP count above ``max_lps``, a margin outside (0, 1).
+        For ``X`` not 2-D, empty or not finite, ``N > COUNT_PATTERNS_MAX_N``, ``max_lps`` not an integer >= 1,
+        an estimated LP count above ``max_lps``, a margin outside (0, 1), a zero column of ``X``.
     """
     X = as_matrix("X", X)
     margin = real_number("margin", margin, low=0.0, high=1.0, low_open=True, high_open=True)
@@ -262,7 +442,30 @@ def count_sign_patterns(X, *, margin: float = 1e-6, max_lps: int = COUNT_PATTERN
 
 # --- Monte Carlo samplers (vectorized over samples) ---------------------------------------
 def count_orthant_hits(x1, x2, *, n_samples: int, rng) -> int:
-    r"""Count of :math:`w\sim\mathcal N(0,I)` (out of ``n_samples``) with :math:`w^\top x_1 > 0` and :math:`w^\top x_2 > 0` (tests G1)."""
+    r"""Count of :math:`w\sim\mathcal N(0,I)` (out of ``n_samples``) with :math:`w^\top x_1 > 0` and :math:`w^\top x_2 > 0` (tests G1).
+
+    Parameters
+    ----------
+    x1, x2 : array_like, shape (d,)
+        Real, finite, non-empty vectors; of the same length (not checked: another length fails in NumPy's
+        matrix product).
+    n_samples : int
+        Number of draws, :math:`\ge 0`; converted by ``int()``, not validated.
+    rng : numpy.random.Generator or int
+        The random generator, or an integer seed (``None`` is refused: results must be reproducible).
+
+    Returns
+    -------
+    int
+        The number of draws in the orthant, between 0 and ``n_samples``.
+
+    Raises
+    ------
+    TypeError
+        If ``x1`` or ``x2`` is not a real numeric array, or ``rng`` is not a generator or an integer seed.
+    ValueError
+        If ``x1`` or ``x2`` is not 1-D, is empty or not finite, or ``rng`` is None.
+    """
     a = as_array("x1", x1, ndim=1)
     b = as_array("x2", x2, ndim=1)
     rng = as_generator(rng)
@@ -271,14 +474,64 @@ def count_orthant_hits(x1, x2, *, n_samples: int, rng) -> int:
 
 
 def count_cap_hits(phi: float, d: int, *, n_samples: int, rng) -> int:
-    r"""Count of :math:`w\sim\mathcal N(0,I_d)` within angle ``phi`` of :math:`e_1` (tests G3)."""
+    r"""Count of :math:`w\sim\mathcal N(0,I_d)` within angle ``phi`` of :math:`e_1` (tests G3).
+
+    Parameters
+    ----------
+    phi : float
+        The cap's half-angle; meant in :math:`[0, \pi]`, not validated.
+    d : int
+        Dimension: an integer :math:`\ge 1`.
+    n_samples : int
+        Number of draws, :math:`\ge 0`; converted by ``int()``, not validated.
+    rng : numpy.random.Generator or int
+        The random generator, or an integer seed (``None`` is refused: results must be reproducible).
+
+    Returns
+    -------
+    int
+        The number of draws with :math:`\angle(w, e_1) \le \phi`.
+
+    Raises
+    ------
+    TypeError
+        If ``rng`` is not a generator or an integer seed.
+    ValueError
+        If ``rng`` is None or ``d`` is not an integer >= 1.
+    """
     rng = as_generator(rng)
     w = rng.standard_normal((int(n_samples), positive_int("d", d)))
     return int(np.sum(w[:, 0] >= np.linalg.norm(w, axis=1) * np.cos(phi)))
 
 
 def count_pattern_collisions(n: int, d: int, *, n_samples: int, rng, batch: int = 2048) -> int:
-    r"""Count of draws (fresh Gaussian :math:`X\in\mathbb R^{d\times N}` and two neurons) whose patterns on :math:`X` agree (tests G4)."""
+    r"""Count of draws (fresh Gaussian :math:`X\in\mathbb R^{d\times N}` and two neurons) whose patterns on :math:`X` agree (tests G4).
+
+    Parameters
+    ----------
+    n : int
+        Number of points :math:`N`: an integer :math:`\ge 1`.
+    d : int
+        Dimension: an integer :math:`\ge 1`.
+    n_samples : int
+        Number of draws: an integer :math:`\ge 1`.
+    rng : numpy.random.Generator or int
+        The random generator, or an integer seed (``None`` is refused: results must be reproducible).
+    batch : int
+        Draws per batch: an integer :math:`\ge 1`.
+
+    Returns
+    -------
+    int
+        The number of draws whose two patterns agree.
+
+    Raises
+    ------
+    TypeError
+        If ``rng`` is not a generator or an integer seed.
+    ValueError
+        If ``n``, ``d``, ``n_samples`` or ``batch`` is not an integer >= 1, or ``rng`` is None.
+    """
     n, d = positive_int("n", n), positive_int("d", d)
     rng = as_generator(rng)
     hits = 0

@@ -47,15 +47,23 @@ def khatri_rao(A, X) -> np.ndarray:
     Parameters
     ----------
     A : array_like, shape (..., d1, N)
-        Activation patterns (or any matrices); a leading batch is allowed.
+        Activation patterns (or any matrices), real and finite, at least 2-D; a leading batch is allowed.
     X : array_like, shape (d0, N)
-        Data.
+        Data, real and finite, with as many columns as ``A``.
 
     Returns
     -------
     ndarray, shape (..., d1 * d0, N)
         For 2-D ``A`` equal to ``scipy.linalg.khatri_rao(A, X)``; the batch version has no SciPy
         counterpart, hence ``einsum``.
+
+    Raises
+    ------
+    TypeError
+        If ``A`` or ``X`` is not a real numeric array.
+    ValueError
+        If ``A`` has fewer than 2 dimensions, ``X`` is not 2-D, either is empty or not finite, or their
+        numbers of columns differ.
     """
     A = as_array("A", A, min_ndim=2)
     X = as_matrix("X", X)
@@ -72,11 +80,22 @@ def khatri_rao_gram(A, X) -> np.ndarray:
     Parameters
     ----------
     A : array_like, shape (..., d1, N)
+        Real and finite, at least 2-D; a leading batch is allowed.
     X : array_like, shape (d0, N)
+        Real and finite, with as many columns as ``A``.
 
     Returns
     -------
     ndarray, shape (..., N, N)
+        The Gram matrix of the columns of :math:`A\circ X`, one per batch entry.
+
+    Raises
+    ------
+    TypeError
+        If ``A`` or ``X`` is not a real numeric array.
+    ValueError
+        If ``A`` has fewer than 2 dimensions, ``X`` is not 2-D, either is empty or not finite, or their
+        numbers of columns differ.
     """
     A = as_array("A", A, min_ndim=2)
     X = as_matrix("X", X)
@@ -90,7 +109,27 @@ def _gram_unchecked(A: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 
 def lrelu(U, rho: float) -> np.ndarray:
-    r"""Leaky ReLU :math:`f(u) = u\,a(u)`: :math:`u` for :math:`u > 0`, :math:`\rho u` otherwise."""
+    r"""Leaky ReLU :math:`f(u) = u\,a(u)`: :math:`u` for :math:`u > 0`, :math:`\rho u` otherwise.
+
+    Parameters
+    ----------
+    U : array_like
+        Pre-activations, real and finite, non-empty, any shape.
+    rho : float
+        LReLU slope: a finite real number (not a boolean), :math:`\rho \ne 1`.
+
+    Returns
+    -------
+    ndarray
+        :math:`f(U)` elementwise, of the shape of ``U``.
+
+    Raises
+    ------
+    TypeError
+        If ``U`` is not a real numeric array or ``rho`` is not a real number.
+    ValueError
+        If ``U`` is empty or not finite, or ``rho`` is not finite or equals 1.
+    """
     return _lrelu_unchecked(as_array("U", U), check_rho(rho))
 
 
@@ -110,19 +149,25 @@ def activation_pattern(W, X, rho: float) -> np.ndarray:
     Parameters
     ----------
     W : array_like, shape (..., d1, d0)
-        First layer; a leading batch of networks is allowed.
+        First layer, real and finite, at least 2-D; a leading batch of networks is allowed.
     X : array_like, shape (d0, N)
+        Data, real and finite, with as many rows as ``W`` has columns.
     rho : float
-        LReLU slope, :math:`\rho \ne 1`.
+        LReLU slope: a finite real number, :math:`\rho \ne 1`.
 
     Returns
     -------
     ndarray, shape (..., d1, N)
+        The pattern, entries in :math:`\{\rho, 1\}`.
 
     Raises
     ------
+    TypeError
+        If ``W`` or ``X`` is not a real numeric array or ``rho`` is not a real number.
     ValueError
-        If some pre-activation is exactly 0: the point :math:`W` lies on a boundary, in no region
+        If ``rho`` is not finite or equals 1; ``W`` has fewer than 2 dimensions or ``X`` is not 2-D, either
+        is empty or not finite; the columns of ``W`` do not match the rows of ``X``; or some
+        pre-activation is exactly 0: the point :math:`W` lies on a boundary, in no region
         (:math:`a(0)` is undefined).
     """
     rho = check_rho(rho)
@@ -230,21 +275,26 @@ def generic_rank(A, d0: int, *, max_candidates: int = GENERIC_RANK_MAX_CANDIDATE
     Parameters
     ----------
     A : array_like, shape (d1, N)
-        Any finite real matrix (typically a pattern with entries in :math:`\{\rho, 1\}`).
+        Any finite real matrix, 2-D and non-empty (typically a pattern with entries in :math:`\{\rho, 1\}`).
     d0 : int
-        Number of rows of :math:`X`, :math:`\ge 1`.
+        Number of rows of :math:`X`: an integer :math:`\ge 1`.
     max_candidates : int
-        Refuse (``ValueError``) when more candidate subspaces than this could be visited.  The count
+        An integer :math:`\ge 1`.  Refuse (``ValueError``) when more candidate subspaces than this could be
+        visited.  The count
         is :math:`\sum_{r < N/d_0} \binom{u}{r}` with :math:`u` the number of distinct directions.
 
     Returns
     -------
     int
+        The generic rank of :math:`A\circ X`, between 0 and :math:`\min(N, d_0 d_1)`.
 
     Raises
     ------
+    TypeError
+        If ``A`` is not a real numeric array.
     ValueError
-        For a non-finite or empty ``A``, ``d0 < 1``, or more candidate subspaces than ``max_candidates``.
+        For a non-2-D, non-finite or empty ``A``, ``d0`` or ``max_candidates`` not an integer >= 1, or more
+        candidate subspaces than ``max_candidates``.
 
     Examples
     --------
@@ -316,7 +366,27 @@ def generic_rank(A, d0: int, *, max_candidates: int = GENERIC_RANK_MAX_CANDIDATE
 
 
 def generic_rank_brute_force(A, d0: int) -> int:
-    r"""K3's formula by enumerating every :math:`T\subseteq[N]` (reference for tests; :math:`N \le 16`)."""
+    r"""K3's formula by enumerating every :math:`T\subseteq[N]` (reference for tests; :math:`N \le 16`).
+
+    Parameters
+    ----------
+    A : array_like, shape (d1, N)
+        Real and finite, 2-D and non-empty, with :math:`N \le 16` columns.
+    d0 : int
+        Number of rows of :math:`X`; not validated (an integer :math:`\ge 1` is meant).
+
+    Returns
+    -------
+    int
+        :math:`\min_T (N - |T| + d_0\operatorname{rank}(A_T))`, ranks by ``numpy.linalg.matrix_rank``.
+
+    Raises
+    ------
+    TypeError
+        If ``A`` is not a real numeric array.
+    ValueError
+        If ``A`` is not 2-D, is empty or not finite, or has more than 16 columns.
+    """
     A = as_matrix("A", A)
     n = A.shape[1]
     if n > 16:
@@ -373,17 +443,29 @@ def dlm_residual(A, X, y, *, rtol: float | None = None, return_rank: bool = Fals
         Activation patterns (any real matrices work).
     X : array_like, shape (d0, N)
     y : array_like, shape (N,)
-        Targets (need not be binary).
+        Targets (need not be binary), real and finite, one per column of ``X``.
     rtol : float, optional
-        Relative rank tolerance of the SVD, in (0, 1).
+        Relative rank tolerance of the SVD, in the open interval (0, 1); ``None`` for the default above.
     return_rank : bool
         Also return the numerical rank of :math:`A\circ X` (forces ``method="svd"``).
     method : {"auto", "svd"}
+        The algorithm, as described above.
 
     Returns
     -------
     e : ndarray, shape (..., N)
+        The residual :math:`e_A`, one per pattern.
     rank : ndarray of int, shape (...), only if ``return_rank``
+        The numerical rank of :math:`A\circ X` under ``rtol``.
+
+    Raises
+    ------
+    TypeError
+        If ``A``, ``X`` or ``y`` is not a real numeric array.
+    ValueError
+        If ``A`` has fewer than 2 dimensions, ``X`` is not 2-D or ``y`` not 1-D, any is empty or not finite;
+        ``A`` and ``X`` differ in their number of columns; ``method`` is not ``"auto"`` or ``"svd"``;
+        ``rtol`` is not in (0, 1); or ``y`` does not have length N.
     """
     A = as_array("A", A, min_ndim=2)
     X = as_matrix("X", X)
@@ -404,13 +486,22 @@ def mce(output, y) -> np.ndarray | float:
     Parameters
     ----------
     output : array_like, shape (..., N)
-        Network outputs; a leading batch is allowed.
+        Network outputs, real and finite, at least 1-D; a leading batch is allowed.
     y : array_like, shape (N,)
-        Labels in {0, 1}.
+        Labels with entries in {0, 1}, one per last-axis entry of ``output``.
 
     Returns
     -------
     float or ndarray of shape (...)
+        The error rate in [0, 1]: a float for 1-D ``output``, else one per batch entry.
+
+    Raises
+    ------
+    TypeError
+        If ``output`` or ``y`` is not a real numeric array.
+    ValueError
+        If either is empty or not finite, ``y`` is not 1-D, has an entry outside {0, 1}, or its length
+        differs from the last axis of ``output``.
     """
     out = as_array("output", output, min_ndim=1)
     y = check_labels(y, out.shape[-1])

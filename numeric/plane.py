@@ -41,6 +41,26 @@ def arc_probability(signs, X) -> float:
     :math:`\phi_n` of :math:`s_n x^{(n)}`; their intersection is an arc of width
     :math:`\max(0, \pi - \text{spread})`, where the spread is the shortest arc containing every
     :math:`\phi_n`.  The Gaussian is isotropic, so the probability is width / :math:`2\pi`.
+
+    Parameters
+    ----------
+    signs : array_like, shape (N,)
+        The sign pattern: every entry exactly :math:`+1` or :math:`-1`.
+    X : array_like, shape (2, N)
+        Data in the plane, real and finite, with no zero column.
+
+    Returns
+    -------
+    float
+        The probability, in [0, 1/2].
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not a real numeric array.
+    ValueError
+        If ``X`` is not 2-D with 2 rows, is empty or not finite, or has a zero column; or ``signs`` is not a
+        vector of :math:`\pm 1` of length N.
     """
     X = as_matrix("X", X)
     if X.shape[0] != 2:
@@ -64,12 +84,26 @@ def plane_row_patterns(X) -> tuple[np.ndarray, np.ndarray]:
     consecutive cuts is one pattern, of probability (arc length)/:math:`2\pi` under :math:`w\sim\mathcal N(0,I_2)`.
     For points in general position there are :math:`2N = C(N, 2)` arcs (G2).
 
+    Parameters
+    ----------
+    X : array_like, shape (2, N)
+        Data in the plane, real and finite, with no zero column and no two columns on one line through 0
+        (arcs narrower than :math:`10^{-12}` rad count as such).
+
     Returns
     -------
     signs : ndarray, shape (2N, N)
         The patterns as signs :math:`\pm 1`.
     probabilities : ndarray, shape (2N,)
         They sum to 1.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not a real numeric array.
+    ValueError
+        If ``X`` is not 2-D with 2 rows, is empty or not finite, has a zero column, or is not in general
+        position.
     """
     X = as_matrix("X", X)
     if X.shape[0] != 2:
@@ -120,6 +154,40 @@ def exact_volumes_in_the_plane(X, y, d1: int, eps: float, rho: float, *, margin:
     among them holding a DLM (:func:`dlm_in_region`) for :math:`V(L_\epsilon)`.  Regions with
     :math:`e_A = 0` holding a DLM with zero residual count for :math:`V(G)`.  Cost: :math:`(2N)^{d_1}`
     regions, up to :math:`3^{d_1}` LPs for each candidate; refuses more than ``max_regions`` regions.
+
+    Parameters
+    ----------
+    X : array_like, shape (2, N)
+        Data in the plane, real and finite, in general position (no zero column, no two columns on one
+        line through 0).
+    y : array_like, shape (N,)
+        Labels with entries in {0, 1}, one per column of ``X``.
+    d1 : int
+        Width of the hidden layer: an integer :math:`\ge 1` (at most :data:`~.regions.MAX_D1_SIGN_CHOICES`
+        once a region needs the K6 LPs).
+    eps : float
+        MCE threshold :math:`\epsilon`, in the open interval (0, 1).
+    rho : float
+        LReLU slope: a finite real number, :math:`\rho \ne 1`.
+    margin : float
+        In the open interval (0, 1): the LP margin of :func:`dlm_in_region`.
+    max_regions : int
+        An integer :math:`\ge 1`: refuse when :math:`(2N)^{d_1}` exceeds it.
+
+    Returns
+    -------
+    ExactVolumes
+        :math:`V(L_\epsilon)`, the V2 event probability, :math:`V(G)`, the number of regions and their total.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` or ``y`` is not a real numeric array, or ``rho`` is not a real number.
+    ValueError
+        If ``X`` is not 2-D with 2 rows, is empty, not finite or not in general position; ``y`` is not a
+        1-D {0, 1} vector of length N; ``d1`` or ``max_regions`` is not an integer >= 1; ``eps`` or
+        ``margin`` is not in (0, 1); ``rho`` is not finite or equals 1; :math:`(2N)^{d_1}` exceeds
+        ``max_regions``; or a region needs the K6 LPs with ``d1 > MAX_D1_SIGN_CHOICES``.
     """
     X = as_matrix("X", X)
     y = check_labels(y, X.shape[1])

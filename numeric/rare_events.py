@@ -81,6 +81,24 @@ def misclassification_threshold(n: int, eps: float) -> int:
 
     The V2 event :math:`\mathrm{MCE} > \epsilon` is :math:`m \ge m^*`; :math:`m^* = \lfloor\epsilon N\rfloor + 1`
     up to the rounding of :math:`\epsilon N`, decided here exactly as ``numpy.mean(...) > eps`` does.
+
+    Parameters
+    ----------
+    n : int
+        Number of datapoints :math:`N`: an integer :math:`\ge 1`.
+    eps : float
+        The MCE threshold, meant in (0, 1).  Not validated: a value :math:`\ge 1` gives
+        :math:`m^* > N` (an impossible event), and NaN or inf never terminate.
+
+    Returns
+    -------
+    int
+        :math:`m^*`, the smallest :math:`m \ge 0` with ``m / n > eps``.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not an integer >= 1.
     """
     n = positive_int("N", n)
     m = max(0, math.floor(eps * n) - 1)
@@ -349,47 +367,62 @@ def v2_event_probability(X, y, d1: int, *, eps: float, rho: float = 0.0, rng, me
     Parameters
     ----------
     X : array_like, shape (d0, N)
-    y : array_like, shape (N,), labels in {0, 1}
+        Data, real and finite, with no zero column.
+    y : array_like, shape (N,)
+        Labels with entries in {0, 1}, one per column of ``X``.
     d1 : int
-        Width, ``>= 1``.
-    eps : float in (0, 1)
-    rho : float, != 1
-        LReLU slope (0: ReLU).
+        Width: an integer ``>= 1``.
+    eps : float
+        The MCE threshold, a real number in the open interval (0, 1).
+    rho : float
+        LReLU slope: a finite real number, ``!= 1`` (0: ReLU).
     rng : numpy.random.Generator or int
-        ``None`` is refused.
+        The random generator or an integer seed; ``None`` is refused.
     method : {"splitting", "mc"}
+        The estimator, as described above.
     budget : int or SplittingBudget
-        Maximum number of score evaluations (``mc``: the number of samples); see
-        :class:`~vanishing_minima.numeric.splitting.SplittingBudget` for the detailed form.
-    level : float in (0.5, 1)
-        Confidence level.
+        Maximum number of score evaluations, an integer ``>= 1`` (``mc``: the number of samples); see
+        :class:`~vanishing_minima.numeric.splitting.SplittingBudget` for the detailed form (for ``mc`` it
+        must give ``evaluations``).
+    level : float
+        Confidence level, a real number in the open interval (0.5, 1).
     tie_breaker : str
-        :data:`TIE_BREAKERS`; the default ``"auto"`` (``"dead-max"`` if :math:`d_0d_1\ge N`, else
+        One of :data:`TIE_BREAKERS`; the default ``"auto"`` (``"dead-max"`` if :math:`d_0d_1\ge N`, else
         ``"residual"``) was chosen by measurement (module docstring).
     block_axis : int or None
-        ``0``: move one neuron per kernel application; ``None``: move all of :math:`W`.
+        ``0``: move one neuron per kernel application; ``1``: one input coordinate; ``None``: move all of
+        :math:`W` (``splitting`` only).
     event_statistic : callable, optional
         ``h(W_batch, A_batch) -> (B,)`` values in [0, 1] (e.g. whether the region of :math:`W` holds a
         DLM); the result then also estimates :math:`\mathbb P(\text{V2 event and } h)`
         (:math:`\mathbb E[h1\{\text{V2}\}]`) from the same runs, with its interval.  For ``mc`` the point
         estimate is the mean of :math:`h1\{\text{V2}\}` and the interval is Clopper-Pearson on
-        Bernoulli(:math:`h`) draws, exact.
+        Bernoulli(:math:`h`) draws, exact.  It must return one finite value in [0, 1] per sample.
     keep_samples : bool
         Return the event samples (``samples``).
     batch : int, optional
-        Samples per residual call (memory; the numbers do not depend on it).
+        Samples per residual call, an integer ``>= 1`` (memory; the numbers do not depend on it).
     interval : str
-        Interval method for ``splitting`` (:data:`~vanishing_minima.numeric.splitting.INTERVAL_METHODS`).
+        Interval method for ``splitting``, one of :data:`~vanishing_minima.numeric.splitting.INTERVAL_METHODS`.
 
     Returns
     -------
     RareEventEstimate
+        :math:`\log \hat p`, its interval at ``level``, the cost and the run's diagnostics (and the
+        statistic's estimate when ``event_statistic`` is given).
 
     Raises
     ------
+    TypeError
+        If ``X`` or ``y`` is not a real numeric array, ``rho`` is not a real number, ``rng`` is not a
+        generator or an integer seed, or ``event_statistic`` is not callable.
     ValueError
-        ``eps`` outside (0, 1), ``y`` not binary or of the wrong length, ``d1 < 1``, NaN or inf in ``X``,
-        ``rho = 1``, a budget that cannot pay for the pilot, an unknown method.
+        ``eps`` outside (0, 1), ``y`` not binary or of the wrong length, ``d1`` or ``batch`` not an integer
+        ``>= 1``, ``X`` not 2-D, empty, with NaN or inf or with a zero column, ``rho`` not finite or ``= 1``,
+        an unknown ``tie_breaker``, ``method`` or ``interval``, ``level`` outside (0.5, 1), a budget that is
+        not a positive integer or a valid :class:`~vanishing_minima.numeric.splitting.SplittingBudget` or
+        cannot pay for the pilot, a ``block_axis`` that is not an axis of :math:`W`, or an
+        ``event_statistic`` that returns the wrong shape or values outside [0, 1].
     """
     t0 = time.perf_counter()
     score = V2Score(X, y, d1, eps, rho, tie_breaker)

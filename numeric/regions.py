@@ -50,6 +50,28 @@ def region_is_nonempty(A, X, *, margin: float = DEFAULT_MARGIN) -> bool:
 
     ``margin`` lies in (0, 1); a row cone thinner than it counts as empty, with a
     :class:`~vanishing_minima.numeric._checks.MarginWarning` when the solver found it non-empty.
+
+    Parameters
+    ----------
+    A : array_like, shape (d1, N)
+        A pattern: real and finite, 2-D, entries in :math:`\{\rho, 1\}` for one :math:`\rho`.
+    X : array_like, shape (d0, N)
+        Data, real and finite, with as many columns as ``A`` and no zero column.
+    margin : float
+        In the open interval (0, 1): the LP margin every row cone must exceed.
+
+    Returns
+    -------
+    bool
+        True iff every row cone has LP margin greater than ``margin``.
+
+    Raises
+    ------
+    TypeError
+        If ``A`` or ``X`` is not a real numeric array.
+    ValueError
+        If ``margin`` is not in (0, 1); ``A`` or ``X`` is not 2-D, is empty or not finite; their numbers of
+        columns differ; the entries of ``A`` other than 1 take more than one value; or ``X`` has a zero column.
     """
     margin = _check_margin(margin)
     return bool(np.all(_exceeds_margin(region_margins(A, X), margin, "region_is_nonempty")))
@@ -84,22 +106,32 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
     Parameters
     ----------
     A : array_like, shape (d1, N)
+        A pattern: real and finite, 2-D, at most :data:`MAX_D1_SIGN_CHOICES` rows, entries in
+        :math:`\{\rho, 1\}` for one :math:`\rho`.
     X : array_like, shape (d0, N)
+        Data, real and finite, with as many columns as ``A`` and no zero column.
     y : array_like, shape (N,)
+        Targets, real and finite, one per column of ``X``.
     margin : float
-        In (0, 1): the LP margin a cone or a sign choice must exceed.  Decisions that depended on it
-        issue a :class:`~vanishing_minima.numeric._checks.MarginWarning`.
+        In the open interval (0, 1): the LP margin a cone or a sign choice must exceed.  Decisions that
+        depended on it issue a :class:`~vanishing_minima.numeric._checks.MarginWarning`.
     target_residual : array_like, optional
-        Use this residual instead of :math:`e_A` (``0`` for the global-minimum test of D4).
+        Use this residual instead of :math:`e_A` (``0`` for the global-minimum test of D4): real, finite,
+        1-D, of length N (the length is not checked; another length fails in NumPy's broadcasting).
 
     Returns
     -------
     DLMCertificate or None
+        The first sign choice that succeeds, verified; ``None`` if the region is empty or no choice succeeds.
 
     Raises
     ------
+    TypeError
+        If ``A``, ``X``, ``y`` or ``target_residual`` is not a real numeric array.
     ValueError
-        For ``d1 > MAX_D1_SIGN_CHOICES``, a margin outside (0, 1), shapes that do not fit, a zero column of ``X``.
+        For ``d1 > MAX_D1_SIGN_CHOICES``, a margin outside (0, 1), arrays of the wrong dimension, empty or
+        not finite, shapes that do not fit, entries of ``A`` other than 1 that take more than one value,
+        a zero column of ``X``.
     """
     A = as_matrix("A", A)
     y = as_array("y", y, ndim=1)
@@ -171,7 +203,33 @@ def _verify(cert: DLMCertificate, A: np.ndarray, X: np.ndarray, y: np.ndarray) -
 
 
 def region_contains_dlm(A, X, y, *, margin: float = DEFAULT_MARGIN) -> bool:
-    r"""Whether :math:`\mathcal D_A(X)` contains a DLM of the MSE (K6); see :func:`dlm_in_region`."""
+    r"""Whether :math:`\mathcal D_A(X)` contains a DLM of the MSE (K6); see :func:`dlm_in_region`.
+
+    Parameters
+    ----------
+    A : array_like, shape (d1, N)
+        A pattern: real and finite, 2-D, at most :data:`MAX_D1_SIGN_CHOICES` rows, entries in
+        :math:`\{\rho, 1\}` for one :math:`\rho`.
+    X : array_like, shape (d0, N)
+        Data, real and finite, with as many columns as ``A`` and no zero column.
+    y : array_like, shape (N,)
+        Targets, real and finite, one per column of ``X``.
+    margin : float
+        In the open interval (0, 1): the LP margin a cone or a sign choice must exceed.
+
+    Returns
+    -------
+    bool
+        True iff :func:`dlm_in_region` finds a certificate.
+
+    Raises
+    ------
+    TypeError
+        If ``A``, ``X`` or ``y`` is not a real numeric array.
+    ValueError
+        As :func:`dlm_in_region`: ``d1 > MAX_D1_SIGN_CHOICES``, a margin outside (0, 1), arrays of the wrong
+        dimension, empty or not finite, shapes that do not fit, a zero column of ``X``.
+    """
     return dlm_in_region(A, X, y, margin=margin) is not None
 
 
@@ -179,6 +237,35 @@ def region_contains_global_minimum(A, X, y, *, margin: float = DEFAULT_MARGIN, r
     r"""Whether :math:`\mathcal D_A(X) \subseteq G` (D4): a DLM with :math:`e = 0` exists in the region.
 
     Requires :math:`e_A = 0` (to ``rtol`` relative to :math:`\|y\|`) and the K6 sign LPs with zero residual.
+
+    Parameters
+    ----------
+    A : array_like, shape (d1, N)
+        A pattern: real and finite, 2-D, at most :data:`MAX_D1_SIGN_CHOICES` rows, entries in
+        :math:`\{\rho, 1\}` for one :math:`\rho`.
+    X : array_like, shape (d0, N)
+        Data, real and finite, with as many columns as ``A`` and no zero column.
+    y : array_like, shape (N,)
+        Targets, real and finite, one per column of ``X``.
+    margin : float
+        In the open interval (0, 1): the LP margin of the sign LPs.  Checked only when :math:`e_A = 0`
+        (the LPs run); when :math:`e_A \ne 0` the function returns False first.
+    rtol : float
+        In the open interval (0, 1): :math:`e_A` counts as zero when :math:`\|e_A\| \le` ``rtol`` :math:`\|y\|`.
+
+    Returns
+    -------
+    bool
+        True iff :math:`e_A = 0` to ``rtol`` and a zero-residual certificate exists.
+
+    Raises
+    ------
+    TypeError
+        If ``A``, ``X`` or ``y`` is not a real numeric array.
+    ValueError
+        If ``rtol`` is not in (0, 1); the arrays are of the wrong dimension, empty or not finite; shapes
+        do not fit; or, when :math:`e_A = 0`, as :func:`dlm_in_region` (``d1 > MAX_D1_SIGN_CHOICES``,
+        ``margin`` outside (0, 1), a zero column of ``X``, a pattern with two values other than 1).
     """
     y_arr = as_array("y", y, ndim=1)
     rtol = open_unit("rtol", rtol)

@@ -93,20 +93,39 @@ def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples:
     Parameters
     ----------
     X : array_like, shape (d0, N)
-    y : array_like, shape (N,), labels in {0, 1}
+        Data, real and finite.
+    y : array_like, shape (N,)
+        Labels with entries in {0, 1}, one per column of ``X``.
     d1 : int
-    eps : float in (0, 1)
-    rho : float, != 1
+        Width of the hidden layer: an integer :math:`\ge 1`.
+    eps : float
+        MCE threshold :math:`\epsilon`, in the open interval (0, 1).
+    rho : float
+        LReLU slope: a finite real number, :math:`\rho \ne 1`.
     n_samples : int
-        Number of random first layers :math:`W`.
-    rng : numpy Generator or int seed
+        Number of random first layers :math:`W`: an integer :math:`\ge 1`.
+    rng : numpy.random.Generator or int
+        The random generator, or an integer seed (``None`` is refused: results must be reproducible).
     alpha : float
-        Error rate of the Clopper-Pearson interval.
+        Error rate of the Clopper-Pearson interval, in the open interval (0, 1) (checked after sampling).
+    batch : int, optional
+        Networks per batch: an integer :math:`\ge 1`; ``None`` for the default above.
 
     Returns
     -------
     Estimate
         ``upper`` is a ``1 - alpha`` upper confidence bound on the V2 event probability.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` or ``y`` is not a real numeric array, ``rho`` is not a real number, or ``rng`` is not a
+        generator or an integer seed.
+    ValueError
+        If ``X`` is not 2-D, is empty or not finite; ``y`` is not a 1-D {0, 1} vector of length N; ``d1``,
+        ``n_samples`` or ``batch`` is not an integer >= 1; ``eps`` or ``alpha`` is not in (0, 1); ``rho`` is
+        not finite or equals 1; ``rng`` is None; or a drawn :math:`W` has a
+        pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``).
     """
     X, y = _check_sizes(X, y, d1)
     rho, rng = _check_event_args(rho, eps, n_samples, rng)
@@ -126,21 +145,38 @@ def sample_bad_region_event_over_data(y, d0: int, d1: int, eps: float, rho: floa
 
     Parameters
     ----------
-    y : array_like, shape (N,), labels in {0, 1}
+    y : array_like, shape (N,)
+        Labels with entries in {0, 1}.
     d0, d1 : int
-    eps : float in (0, 1)
-    rho : float, != 1
+        Input dimension and width of the hidden layer: integers :math:`\ge 1`.
+    eps : float
+        MCE threshold :math:`\epsilon`, in the open interval (0, 1).
+    rho : float
+        LReLU slope: a finite real number, :math:`\rho \ne 1`.
     n_samples : int
-    rng : numpy Generator or int seed
+        Number of pairs :math:`(X, W)`: an integer :math:`\ge 1`.
+    rng : numpy.random.Generator or int
+        The random generator, or an integer seed (``None`` is refused: results must be reproducible).
     alpha : float
-        Error rate of the interval.
+        Error rate of the interval, in the open interval (0, 1) (checked after sampling).
     batch : int, optional
-        Pairs per batch (default: :func:`_auto_batch`).  The draws do not depend on it: :math:`X` and
-        :math:`W` come from two streams spawned from ``rng``, each consumed in order.
+        Pairs per batch (default: :func:`_auto_batch`), an integer :math:`\ge 1`.  The draws do not depend
+        on it: :math:`X` and :math:`W` come from two streams spawned from ``rng``, each consumed in order.
 
     Returns
     -------
     Estimate
+        The frequency of the event with its Clopper-Pearson interval at level ``alpha``.
+
+    Raises
+    ------
+    TypeError
+        If ``y`` is not a real numeric array, ``rho`` is not a real number, or ``rng`` is not a generator
+        or an integer seed.
+    ValueError
+        If ``y`` is not a 1-D {0, 1} vector; ``d0``, ``d1``, ``n_samples`` or ``batch`` is not an integer
+        >= 1; ``eps`` or ``alpha`` is not in (0, 1); ``rho`` is not finite or equals 1; ``rng`` is None; or
+        a draw has a pre-activation exactly 0 (probability zero).
     """
     y = check_labels(y)
     d0, d1 = positive_int("d0", d0), positive_int("d1", d1)
@@ -163,6 +199,42 @@ def sample_bad_region_event_loop(X, y, d1: int, eps: float, rho: float, *, n_sam
     Draws the same :math:`W` as the vectorized sampler (same ``rng``), then for each forms
     :math:`A\circ X` and takes the residual of ``numpy.linalg.lstsq``.  For tests and the benchmark
     only: it is a Python loop per sample.
+
+    Parameters
+    ----------
+    X : array_like, shape (d0, N)
+        Data, real and finite.
+    y : array_like, shape (N,)
+        Labels with entries in {0, 1}, one per column of ``X``.
+    d1 : int
+        Width of the hidden layer: an integer :math:`\ge 1`.
+    eps : float
+        MCE threshold :math:`\epsilon`; meant in (0, 1), but not validated here (unlike the vectorized sampler).
+    rho : float
+        LReLU slope: a finite real number, :math:`\rho \ne 1`.
+    n_samples : int
+        Number of random first layers; converted by ``int()``, not validated, and must be :math:`\ge 1`
+        for the interval.
+    rng : numpy.random.Generator or int
+        The random generator, or an integer seed (``None`` is refused: results must be reproducible).
+    alpha : float
+        Error rate of the Clopper-Pearson interval, in the open interval (0, 1) (checked after sampling).
+
+    Returns
+    -------
+    Estimate
+        The same estimate as :func:`sample_bad_region_event` up to rounding of the residuals.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` or ``y`` is not a real numeric array, ``rho`` is not a real number, or ``rng`` is not a
+        generator or an integer seed.
+    ValueError
+        If ``X`` is not 2-D, is empty or not finite; ``y`` is not a 1-D {0, 1} vector of length N; ``d1``
+        is not an integer >= 1; ``rho`` is not finite or equals 1; ``rng`` is None; ``int(n_samples) < 1``
+        or ``alpha`` is not in (0, 1) (both after sampling); or a drawn :math:`W` has a
+        pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``).
     """
     X, y = _check_sizes(X, y, d1)
     rho = check_rho(rho)
@@ -183,6 +255,41 @@ def sample_global_minimum_event(X, y, d1: int, rho: float, *, n_samples: int, rn
     The residual test :math:`e_A = 0` is batched; the K6 sign LPs run once per *distinct* pattern among
     the samples with :math:`e_A = 0`.  Cost up to :math:`3^{d_1}` LPs per distinct pattern; ``d1`` is
     limited to ``MAX_D1_SIGN_CHOICES``.
+
+    Parameters
+    ----------
+    X : array_like, shape (d0, N)
+        Data, real and finite, with no zero column.
+    y : array_like, shape (N,)
+        Labels with entries in {0, 1}, one per column of ``X``.
+    d1 : int
+        Width of the hidden layer: an integer between 1 and ``MAX_D1_SIGN_CHOICES``.
+    rho : float
+        LReLU slope: a finite real number, :math:`\rho \ne 1`.
+    n_samples : int
+        Number of random first layers :math:`W`: an integer :math:`\ge 1`.
+    rng : numpy.random.Generator or int
+        The random generator, or an integer seed (``None`` is refused: results must be reproducible).
+    alpha : float
+        Error rate of the Clopper-Pearson interval, in the open interval (0, 1).
+    margin : float
+        In the open interval (0, 1): the LP margin of :func:`~.regions.dlm_in_region`.
+
+    Returns
+    -------
+    Estimate
+        The frequency of :math:`\mathcal D_{a(WX)} \subseteq G` with its Clopper-Pearson interval.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` or ``y`` is not a real numeric array, ``rho`` is not a real number, or ``rng`` is not a
+        generator or an integer seed.
+    ValueError
+        If ``X`` is not 2-D, is empty or not finite; ``y`` is not a 1-D {0, 1} vector of length N; ``d1``
+        is not an integer in [1, ``MAX_D1_SIGN_CHOICES``]; ``n_samples`` is not an integer >= 1; ``alpha``
+        or ``margin`` is not in (0, 1); ``rho`` is not finite or equals 1; ``rng`` is None; or a drawn
+        :math:`W` has a pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``).
     """
     X, y = _check_sizes(X, y, d1)
     rho = check_rho(rho)

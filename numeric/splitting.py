@@ -370,10 +370,10 @@ def log_mean_interval(log_values, level: float = 0.95, method: str = "log-t") ->
     Parameters
     ----------
     log_values : array_like, shape (R,)
-        :math:`\log\hat p_r` (``-inf`` for zeros), :math:`R\ge2`.  Computed in log space, so values far
-        below the smallest double are fine.
+        :math:`\log\hat p_r` (``-inf`` for zeros), :math:`R\ge2`, no NaN and no ``+inf``.  Computed in log
+        space, so values far below the smallest double are fine.
     level : float
-        Confidence level in (0, 1).
+        Confidence level in the open interval (0, 1).
     method : {"log-t", "t"}
         ``"log-t"``: :math:`\log\bar p\pm t_{R-1}\,s/(\sqrt R\,\bar p)` (delta method; never crosses 0).
         ``"t"``: :math:`\log(\bar p\pm t_{R-1}\,s/\sqrt R)`, the lower end ``-inf`` when it is :math:`\le 0`.
@@ -382,8 +382,15 @@ def log_mean_interval(log_values, level: float = 0.95, method: str = "log-t") ->
     Returns
     -------
     log_mean : float
+        :math:`\log\bar p` (``-inf`` when every value is 0).
     interval : tuple of float
         ``(-inf, -inf)`` when every value is 0 (the caller supplies an upper bound then).
+
+    Raises
+    ------
+    ValueError
+        If ``log_values`` is not a vector of at least 2 entries without NaN or ``+inf``, ``level`` is not
+        in (0, 1), or ``method`` is not one of :data:`INTERVAL_METHODS`.
     """
     v = np.asarray(log_values, dtype=float)
     if v.ndim != 1 or v.size < 2 or np.any(np.isnan(v)) or np.any(v == np.inf):
@@ -671,36 +678,50 @@ def generalized_splitting(score: Callable[[np.ndarray], np.ndarray], shape, gamm
         ``score(W_batch)`` with ``W_batch`` of shape ``(B, *shape)`` returns ``(B,)`` real scores
         (no NaN).  Must be a deterministic function of each sample alone (not of the batch).
     shape : int or tuple of int
-        Shape of one sample :math:`W`.
+        Shape of one sample :math:`W`: an integer ``>= 1`` or a tuple of them.
     gamma : float
-        The threshold; the event is :math:`S\ge\gamma`.
+        The threshold, a finite real number; the event is :math:`S\ge\gamma`.
     rng : numpy.random.Generator or int
-        ``None`` is refused.
+        The random generator or an integer seed; ``None`` is refused.
     budget : int or SplittingBudget
         Maximum score evaluations (int), or the detailed :class:`SplittingBudget`.  ``ValueError`` when
         it cannot pay for the pilot's first round (``pilot_size`` samples and one round of moves).
     level : float
-        Confidence level of the intervals, in (0, 1).
+        Confidence level of the intervals, in the open interval (0.5, 1).
     target : float
         Conditional probability per level the pilot aims at, in [0.05, 0.5].
     block_axis : int, optional
         Move one random index along this axis of the sample per kernel application (e.g. ``0``: one
-        row of a matrix).  Default: move every coordinate.
+        row of a matrix): an integer in ``[0, len(shape))``.  Default: move every coordinate.
     statistic : callable, optional
         ``h(W_batch) -> (B,)`` real values; the result then also estimates :math:`\mathbb E[h(W)1\{S\ge\gamma\}]`
         from the same runs (the weighted sum of :math:`h` over the final samples), with its interval.
     keep_samples : bool
         Return the final-level samples (dependent; with duplicates where moves were rejected).
     batch : int, optional
-        Samples per call of ``score`` (memory only; the numbers do not depend on it).
+        Samples per call of ``score``, an integer ``>= 1`` (memory only; the numbers do not depend on it).
     interval : {"log-t", "t"}
         See :func:`log_mean_interval`.
     plan : SplittingPlan, optional
-        Fixed levels and kernels: no pilot is run.
+        Fixed levels and kernels: no pilot is run.  Its last level must not exceed ``gamma``.
 
     Returns
     -------
     SplittingResult
+        The estimate of :math:`\log p`, its interval at ``level``, the plan, the cost and the diagnostics.
+
+    Raises
+    ------
+    TypeError
+        If ``score`` is not callable, ``plan`` is not a :class:`SplittingPlan`, or ``rng`` is not a
+        generator or an integer seed.
+    ValueError
+        If ``shape`` has an entry that is not an integer >= 1; ``gamma`` is not finite; ``level`` is not in
+        (0.5, 1); ``target`` is not in [0.05, 0.5]; ``interval`` is unknown; ``block_axis`` is not an axis of
+        the sample; ``batch`` is not an integer >= 1; ``budget`` is not a positive integer or a valid
+        :class:`SplittingBudget`, or cannot pay for the pilot's first round; ``rng`` is None; ``plan``'s last
+        level exceeds ``gamma``; ``score`` returns a wrong shape or NaN; or ``statistic`` returns a non-finite
+        value.
     """
     t0 = time.perf_counter()
     if not callable(score):

@@ -37,7 +37,29 @@ class Estimate:
 
 
 def clopper_pearson(successes: int, trials: int, alpha: float) -> tuple[float, float]:
-    """Two-sided Clopper-Pearson interval for a binomial proportion at error rate ``alpha``."""
+    r"""Two-sided Clopper-Pearson interval for a binomial proportion at error rate ``alpha``.
+
+    Parameters
+    ----------
+    successes : int
+        Number of successes, :math:`0 \le` ``successes`` :math:`\le` ``trials`` (truncated by ``int()``).
+    trials : int
+        Number of trials, :math:`\ge 1` (truncated by ``int()``).
+    alpha : float
+        Error rate, in the open interval (0, 1).
+
+    Returns
+    -------
+    tuple of float
+        ``(lower, upper)``, with :math:`0 \le` lower :math:`\le` upper :math:`\le 1`.
+
+    Raises
+    ------
+    TypeError
+        If ``alpha``, ``successes`` or ``trials`` is not comparable with a number (e.g. a string).
+    ValueError
+        If ``alpha`` is not in (0, 1), ``trials < 1``, or ``successes`` is outside [0, ``trials``].
+    """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in the open interval (0, 1); got {alpha}")
     if trials < 1 or not 0 <= successes <= trials:
@@ -47,6 +69,27 @@ def clopper_pearson(successes: int, trials: int, alpha: float) -> tuple[float, f
 
 
 def binomial_estimate(successes: int, trials: int, alpha: float) -> Estimate:
-    """The :class:`Estimate` of ``successes / trials`` with its Clopper-Pearson interval."""
+    r"""The :class:`Estimate` of ``successes / trials`` with its Clopper-Pearson interval.
+
+    Parameters
+    ----------
+    successes : int
+        Number of successes, :math:`0 \le` ``successes`` :math:`\le` ``trials``.
+    trials : int
+        Number of trials, :math:`\ge 1`.
+    alpha : float
+        Error rate of the interval, in the open interval (0, 1).
+
+    Returns
+    -------
+    Estimate
+        ``successes / trials`` with its interval at level ``alpha``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`clopper_pearson`: ``alpha`` not in (0, 1), ``trials < 1``, or ``successes`` outside
+        [0, ``trials``].
+    """
     lo, hi = clopper_pearson(successes, trials, alpha)
     return Estimate(successes / trials, lo, hi, alpha, int(successes), int(trials))

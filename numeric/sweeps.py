@@ -95,7 +95,7 @@ def terminate_pool(pool: ProcessPoolExecutor) -> None:
 
 def run_sweep(fn: Callable[[Any], Any], tasks: Iterable[Any], *, executor: Executor | None = None,
               max_workers: int | None = None) -> list[Any]:
-    """``[fn(t) for t in tasks]``, computed on ``executor``; results in task order.
+    r"""``[fn(t) for t in tasks]``, computed on ``executor``; results in task order.
 
     Parameters
     ----------
@@ -109,6 +109,14 @@ def run_sweep(fn: Callable[[Any], Any], tasks: Iterable[Any], *, executor: Execu
         (``max_workers``, default ``os.cpu_count()``, at most the CPUs and the tasks), created and shut
         down here; on an exception or an interrupt its workers are terminated at once.  With one worker
         the tasks run in this process (no pool), with one BLAS thread like the pool's workers.
+    max_workers : int, optional
+        Workers of the default pool: an integer :math:`\ge 1` (capped at the CPUs and the tasks); ``None``
+        for all CPUs.  Ignored (not validated) when ``executor`` is given.
+
+    Returns
+    -------
+    list
+        ``fn(t)`` for each task, in task order.
 
     Raises
     ------
@@ -182,7 +190,27 @@ def run_serial(fn: Callable[[Any], Any], tasks: Iterable[Any]) -> list[Any]:
 
 
 def family_sizes(ns: Sequence[int], d0_exponent: float, d1_exponent: float) -> list[tuple[int, int, int]]:
-    """``(N, d0, d1)`` with ``d0 = round(N^a)``, ``d1 = max(1, round(N^b))``, checked ``d0 <= N``."""
+    r"""``(N, d0, d1)`` with ``d0 = round(N^a)``, ``d1 = max(1, round(N^b))``, checked ``d0 <= N``.
+
+    Parameters
+    ----------
+    ns : sequence of int
+        The sizes N, each converted by ``int()`` and required to be :math:`\ge 2`.
+    d0_exponent : float
+        The exponent ``a`` of ``d0 = max(1, round(N^a))``; not validated, but ``d0 <= N`` must hold.
+    d1_exponent : float
+        The exponent ``b`` of ``d1 = max(1, round(N^b))``; not validated.
+
+    Returns
+    -------
+    list of tuple of int
+        One ``(N, d0, d1)`` per entry of ``ns``, in order.
+
+    Raises
+    ------
+    ValueError
+        If some ``N < 2`` or ``d0 > N``.
+    """
     out = []
     for n in ns:
         n = int(n)
@@ -222,15 +250,27 @@ def fit_exponent(log_f, minus_log_p, minus_log_p_low, minus_log_p_high) -> Expon
     Parameters
     ----------
     log_f : array_like, shape (m,)
-        :math:`\log F(N)` at each size (the claimed exponent, e.g. ``-theorem6_log_bound``, logged).
+        :math:`\log F(N)` at each size (the claimed exponent, e.g. ``-theorem6_log_bound``, logged): real,
+        finite, 1-D and non-empty.
     minus_log_p : array_like, shape (m,)
-        :math:`-\log \hat p` (``inf`` when no event was seen, ``0`` when every sample was an event).
+        :math:`-\log \hat p` (``inf`` when no event was seen, ``0`` when every sample was an event); no NaN.
     minus_log_p_low, minus_log_p_high : array_like, shape (m,)
-        The interval for :math:`-\log p` from the exact interval of :math:`p` (``high`` may be ``inf``).
+        The interval for :math:`-\log p` from the exact interval of :math:`p` (``high`` may be ``inf``):
+        no NaN, :math:`0 \le` low :math:`\le` high entrywise.
 
     Returns
     -------
     ExponentFit
+        The least-squares slope, the range of slopes of a line through every interval (or ``None``), the
+        number of usable points and the local slopes.
+
+    Raises
+    ------
+    TypeError
+        If ``log_f`` is not a real numeric array.
+    ValueError
+        If ``log_f`` is not 1-D, is empty or not finite; the four arrays differ in shape; or one of the
+        ``-log p`` arrays has a NaN, a negative lower end, or a lower end above its upper end.
     """
     x = as_array("log_f", log_f, ndim=1)
     est = np.asarray(minus_log_p, dtype=float)
@@ -270,6 +310,26 @@ def v2_event_point(task: dict) -> dict:
     (Theorem 6 is for fixed labels), then ``n_samples`` independent pairs :math:`(X, W)`
     (:func:`~vanishing_minima.numeric.samplers.sample_bad_region_event_over_data`).  Returns the task with
     ``hits``, ``estimate``, ``lower``, ``upper``.
+
+    Parameters
+    ----------
+    task : dict
+        With keys ``n`` (integer >= 1), ``d0``, ``d1``, ``n_samples`` (integers >= 1), ``eps``, ``alpha``
+        (in (0, 1)), ``rho`` (finite, not 1) and ``seed`` (any entropy ``default_rng`` accepts); the
+        constraints are those of the sampler.
+
+    Returns
+    -------
+    dict
+        ``task`` with ``hits``, ``estimate``, ``lower`` and ``upper`` added.
+
+    Raises
+    ------
+    KeyError
+        If ``task`` lacks one of the keys above.
+    ValueError
+        If a value breaks the constraint of the function it is passed to
+        (:func:`~vanishing_minima.numeric.samplers.sample_bad_region_event_over_data`), e.g. ``eps`` outside (0, 1).
     """
     rng = np.random.default_rng(task["seed"])
     y = rng.integers(0, 2, int(task["n"])).astype(float)
@@ -287,6 +347,27 @@ def v2_splitting_point(task: dict) -> dict:
     (:func:`~vanishing_minima.numeric.rare_events.v2_event_probability`, at most ``budget`` score
     evaluations).  Returns the task with ``log_p``, ``log_p_interval`` (at ``level``), ``reached``,
     ``evaluations``, ``seconds``, ``m_star`` and the run's ``note``.
+
+    Parameters
+    ----------
+    task : dict
+        With keys ``n``, ``d0``, ``d1`` (integers >= 1), ``eps`` (in (0, 1)), ``rho`` (finite, not 1),
+        ``budget`` (an integer number of score evaluations), ``level`` (the confidence level of the
+        interval), ``label_seed`` and ``seed``; the constraints are those of :func:`v2_event_probability`.
+
+    Returns
+    -------
+    dict
+        ``task`` with ``log_p``, ``log_p_interval``, ``reached``, ``evaluations``, ``seconds``, ``m_star``
+        and ``note`` added.
+
+    Raises
+    ------
+    KeyError
+        If ``task`` lacks one of the keys above.
+    ValueError
+        If a value breaks the constraint of the function it is passed to
+        (:func:`~vanishing_minima.numeric.rare_events.v2_event_probability`), e.g. ``eps`` outside (0, 1).
     """
     n, d0, d1 = int(task["n"]), int(task["d0"]), int(task["d1"])
     y = np.random.default_rng(task["label_seed"]).integers(0, 2, n).astype(float)
@@ -322,6 +403,28 @@ def global_minimum_point(task: dict) -> dict:
     cap-conditioned sampling (:func:`~vanishing_minima.numeric.volumes.region_log_volume`; the rigorous
     ``log_VG_lower`` holds with probability at least ``1 - alpha``).  Returns the task with
     ``neurons, log_VG_inscribed, log_VG_estimate, log_VG_lower, min_margin, cap_hits``.
+
+    Parameters
+    ----------
+    task : dict
+        With keys ``n``, ``d0``, ``n_samples`` (integers >= 1, :math:`d_0 \ge 2`), ``rho`` (finite, not 1),
+        ``alpha`` (in (0, 1)) and ``seed``; the constraints are those of the construction and of
+        :func:`~vanishing_minima.numeric.volumes.region_log_volume`.
+
+    Returns
+    -------
+    dict
+        ``task`` with ``neurons``, ``log_VG_inscribed``, ``log_VG_estimate``, ``log_VG_lower``,
+        ``min_margin`` and ``cap_hits`` added.
+
+    Raises
+    ------
+    KeyError
+        If ``task`` lacks one of the keys above.
+    ValueError
+        If a value breaks the constraint of the function it is passed to
+        (:func:`~vanishing_minima.numeric.construction.interpolating_network`,
+        :func:`~vanishing_minima.numeric.volumes.region_log_volume`), e.g. ``alpha`` outside (0, 1).
     """
     rng = np.random.default_rng(task["seed"])
     _, _, net, vol = _interpolating_region(rng, int(task["n"]), int(task["d0"]), task["rho"], task["n_samples"], task["alpha"])
@@ -338,6 +441,27 @@ def volume_ratio_point(task: dict) -> dict:
     So, with probability at least ``1 - alpha``,
     :math:`\log(V(L_\epsilon)/V(G)) \le \log \bar p - \log \underline V` (``log_ratio_upper``), which is
     ``None`` when the network needs more than ``d1`` neurons.
+
+    Parameters
+    ----------
+    task : dict
+        With keys ``n``, ``d0``, ``d1``, ``n_samples`` (integers >= 1, :math:`d_0 \ge 2`), ``eps`` and
+        ``alpha`` (in (0, 1)), ``rho`` (finite, not 1) and ``seed``.
+
+    Returns
+    -------
+    dict
+        ``task`` with the fields of :func:`global_minimum_point` and ``hits``, ``p_estimate``, ``p_lower``,
+        ``p_upper``, ``log_ratio_upper`` added.
+
+    Raises
+    ------
+    KeyError
+        If ``task`` lacks one of the keys above.
+    ValueError
+        If a value breaks the constraint of the function it is passed to
+        (:func:`~vanishing_minima.numeric.samplers.sample_bad_region_event`,
+        :func:`~vanishing_minima.numeric.volumes.region_log_volume`), e.g. ``eps`` outside (0, 1).
     """
     rng = np.random.default_rng(task["seed"])
     alpha = task["alpha"] / 2

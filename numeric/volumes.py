@@ -47,9 +47,31 @@ def count_row_patterns(signs, X, *, n_samples: int, rng, batch: int = 65_536) ->
 
     Vectorized: one matrix product per batch; patterns compared as packed bits.
 
+    Parameters
+    ----------
+    signs : array_like, shape (rows, N) or (N,)
+        Sign patterns; an entry :math:`> 0` means :math:`w^\top x^{(n)} > 0` (not otherwise validated).
+    X : array_like, shape (d0, N)
+        Data, real and finite.
+    n_samples : int
+        Number of draws: an integer :math:`\ge 1`.
+    rng : numpy.random.Generator or int
+        The random generator, or an integer seed (``None`` is refused: results must be reproducible).
+    batch : int
+        Draws per matrix product: an integer :math:`\ge 1`.
+
     Returns
     -------
     ndarray of int, shape (rows,)
+        For each row of ``signs``, the number of draws with exactly that sign pattern.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not a real numeric array or ``rng`` is not a generator or an integer seed.
+    ValueError
+        If ``X`` is not 2-D, is empty or not finite; ``n_samples`` or ``batch`` is not an integer >= 1; or
+        ``rng`` is None.
     """
     X = as_matrix("X", X)
     n_samples = positive_int("n_samples", n_samples)
@@ -74,12 +96,38 @@ def angular_volume(A, X, *, n_samples: int = 100_000, rng=None, alpha: float = 1
     ``1 - alpha``.  Only useful where the volume is not tiny: a region of volume :math:`10^{-9}` needs
     about :math:`10^{9}` samples per row to be seen at all.
 
+    Parameters
+    ----------
+    A : array_like, shape (d1, N)
+        A pattern: real and finite, 2-D, entries in :math:`\{\rho, 1\}` for one :math:`\rho`.
+    X : array_like, shape (d0, N)
+        Data, real and finite, with as many columns as ``A`` and no zero column.
+    n_samples : int
+        Draws per row: an integer :math:`\ge 1` (used and checked only when :math:`d_0 \ne 2`).
+    rng : numpy.random.Generator or int
+        The random generator, or an integer seed.  Required when :math:`d_0 \ne 2` (the default ``None``
+        is then refused); unused for :math:`d_0 = 2`.
+    alpha : float
+        Error rate of the interval, in the open interval (0, 1).
+    max_work : float, optional
+        Positive limit on the estimated operations (default :data:`~._checks.MAX_WORK`); checked only when
+        :math:`d_0 \ne 2`.
+
+    Returns
+    -------
+    Estimate
+        The volume with its interval (``exact=True`` and a zero-width interval for :math:`d_0 = 2`).
+
     Raises
     ------
+    TypeError
+        If ``A`` or ``X`` is not a real numeric array, or ``rng`` is not a generator or an integer seed.
     ValueError
-        For a zero column of ``X`` (no region: :math:`w^\top x = 0` for every :math:`w`), ``alpha`` outside
-        (0, 1), ``n_samples`` not an integer :math:`\ge 1`, or an estimated cost
-        (:math:`n_\text{samples}(2d_0N + d_1N)` operations) above ``max_work``.
+        For ``A`` or ``X`` not 2-D, empty or not finite, different numbers of columns, entries of ``A``
+        other than 1 taking more than one value, a zero column of ``X`` (no region: :math:`w^\top x = 0` for
+        every :math:`w`), ``alpha`` outside (0, 1); and, when :math:`d_0 \ne 2`, ``n_samples`` not an
+        integer :math:`\ge 1`, ``max_work`` not positive, an estimated cost
+        (:math:`n_\text{samples}(2d_0N + d_1N)` operations) above ``max_work``, or ``rng`` None.
     """
     A = as_matrix("A", A)
     X = as_matrix("X", X)
@@ -114,12 +162,27 @@ def region_log_volume_lower_bound(A, X) -> tuple[float, np.ndarray]:
 
     each term exact in log space (:func:`~vanishing_minima.numeric.gaussian.log_cap_probability`).
 
+    Parameters
+    ----------
+    A : array_like, shape (d1, N)
+        A pattern: real and finite, 2-D, entries in :math:`\{\rho, 1\}` for one :math:`\rho`.
+    X : array_like, shape (d0, N)
+        Data, real and finite, with as many columns as ``A`` and no zero column.
+
     Returns
     -------
     log_lower_bound : float
         ``-inf`` if some row cone has no positive margin (empty, or thinner than the LP resolves).
     margins : ndarray, shape (d1,)
         The :math:`t_i`.
+
+    Raises
+    ------
+    TypeError
+        If ``A`` or ``X`` is not a real numeric array.
+    ValueError
+        If ``A`` or ``X`` is not 2-D, is empty or not finite, their numbers of columns differ, the entries
+        of ``A`` other than 1 take more than one value, or ``X`` has a zero column.
     """
 
     A, X, s, _, row_w = _row_cones(A, X)
@@ -146,16 +209,29 @@ def sample_in_cap(center, beta: float, n_samples: int, rng) -> np.ndarray:
     Parameters
     ----------
     center : array_like, shape (d,)
-        Non-zero; normalized here.  ``d >= 2``.
+        A real, finite, non-zero vector of length ``d >= 2``; normalized here.
     beta : float
-        Half-angle in :math:`(0, \pi]` (:math:`\pi`: the whole sphere).
+        Half-angle in :math:`(0, \pi]` (:math:`\pi`: the whole sphere), large enough that the cap's
+        probability does not underflow.
     n_samples : int
+        Number of directions: an integer :math:`\ge 1`.
     rng : numpy.random.Generator or int
+        The random generator, or an integer seed (``None`` is refused: results must be reproducible).
 
     Returns
     -------
     ndarray, shape (n_samples, d)
         Unit vectors.
+
+    Raises
+    ------
+    TypeError
+        If ``center`` is not a real numeric array, ``beta`` is not a number or a string (``float()`` refuses
+        it), or ``rng`` is not a generator or an integer seed.
+    ValueError
+        If ``center`` is not a finite non-zero vector of length >= 2; ``beta`` is not convertible to float
+        or not in :math:`(0, \pi]`
+        or the cap's probability underflows; ``n_samples`` is not an integer >= 1; or ``rng`` is None.
     """
 
     c = as_array("center", center, min_ndim=1)
@@ -250,10 +326,34 @@ def cone_log_probability(signs, X, *, n_samples: int, rng, alpha: float = 1e-3, 
     from below; the part of the cone outside the cap is not counted (it is zero when the cap holds the
     cone, and the estimate is then unbiased).  Cost: ``1.25 n_samples`` draws of :math:`w^\top X` and one LP.
 
+    Parameters
+    ----------
+    signs : array_like, shape (N,)
+        The cone's signs: every entry exactly :math:`+1` or :math:`-1`.
+    X : array_like, shape (d0, N)
+        Data, real and finite, with :math:`d_0 \ge 2` rows and no zero column.
+    n_samples : int
+        Draws for the final count: an integer :math:`\ge 1`.
+    rng : numpy.random.Generator or int
+        The random generator, or an integer seed (``None`` is refused: results must be reproducible).
+    alpha : float
+        Error rate of ``log_lower``, in the open interval (0, 1).
+    n_betas : int
+        Number of candidate half-angles for the pilot: an integer :math:`\ge 1`.
+
     Returns
     -------
     ConeProbability
         All logs ``-inf`` (and ``beta`` NaN) when the cone is empty or thinner than the LP resolves.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not a real numeric array, or ``rng`` is not a generator or an integer seed.
+    ValueError
+        If ``X`` is not 2-D, is empty or not finite, has fewer than 2 rows or a zero column; ``signs`` is
+        not a vector of :math:`\pm 1` of length N; ``n_samples`` or ``n_betas`` is not an integer >= 1;
+        ``alpha`` is not in (0, 1); or ``rng`` is None.
     """
 
     X = as_matrix("X", X)
@@ -319,13 +419,31 @@ def region_log_volume(A, X, *, n_samples: int, rng, alpha: float = 1e-3, n_betas
     Parameters
     ----------
     A : array_like, shape (d1, N)
-        The pattern, entries in {rho, 1}.
+        The pattern: real and finite, 2-D, entries in {rho, 1} for one rho.
     X : array_like, shape (d0, N)
+        Data, real and finite, with :math:`d_0 \ge 2` rows, as many columns as ``A`` and no zero column.
     n_samples : int
-        Draws per row (plus a quarter for the pilot).
+        Draws per row (plus a quarter for the pilot): an integer :math:`\ge 1`.
     rng : numpy.random.Generator or int
+        The random generator, or an integer seed (``None`` is refused: results must be reproducible).
     alpha : float
-        Simultaneous error rate of ``log_lower``.
+        Simultaneous error rate of ``log_lower``, in the open interval (0, 1).
+    n_betas : int
+        Candidate half-angles per row (see :func:`cone_log_probability`): an integer :math:`\ge 1`.
+
+    Returns
+    -------
+    RegionLogVolume
+        The summed estimate, lower bound and inscribed bound, and each row's :class:`ConeProbability`.
+
+    Raises
+    ------
+    TypeError
+        If ``A`` or ``X`` is not a real numeric array, or ``rng`` is not a generator or an integer seed.
+    ValueError
+        If ``A`` or ``X`` is not 2-D, is empty or not finite; their numbers of columns differ; the entries
+        of ``A`` other than 1 take more than one value; ``X`` has fewer than 2 rows or a zero column;
+        ``n_samples`` or ``n_betas`` is not an integer >= 1; ``alpha`` is not in (0, 1); or ``rng`` is None.
     """
     A = as_matrix("A", A)
     X = as_matrix("X", X)

@@ -1,0 +1,118 @@
+"""numpydoc is complete on the public functions: Parameters, Returns and, where an error can come out, Raises.
+
+For every plain Python function in ``vanishing_minima.numeric.__all__`` and ``vanishing_minima.theory.__all__``
+(classes and compiled objects are skipped; ``theory.__all__`` lists modules, so today it adds none), the
+docstring must have
+
+* a ``Parameters`` section with one ``name : type`` line per parameter of the signature (or a grouped
+  ``a, b : int`` line), naming every parameter and nothing else;
+* a ``Returns`` (or ``Yields``) section;
+* a ``Raises`` section whenever the function's own source mentions ``ValueError`` or ``TypeError`` or calls
+  one of the raising validators of ``numeric/_checks.py`` (or a module-local ``_check_*`` helper).
+
+The parser is a few lines of regular expressions on purpose: no numpydoc dependency.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+
+from vanishing_minima import numeric, theory
+
+#: Functions not held to this test yet, with the reason.  numeric/training.py, numeric/datasets.py and
+#: numeric/experiments.py are being rewritten on another branch at the time of writing; completing their
+#: docstrings here would conflict with that rewrite.  Remove the entries once those files have landed.
+EXEMPT = {
+    # numeric/training.py (being rewritten)
+    "mse_and_gradient", "train_network", "dlm_diagnostics", "train_mlp", "kink_stationarity",
+    # numeric/datasets.py (being rewritten)
+    "binary_labels", "load_digits_binary", "load_mnist", "load_cifar10", "read_idx", "whiten",
+    # numeric/experiments.py (being rewritten)
+    "e1_point", "e2_point", "e3_point", "weights_count",
+}
+EXEMPT_MODULES = {"training", "datasets", "experiments"}
+
+#: The validators of numeric/_checks.py that raise ValueError or TypeError.
+VALIDATORS = ("as_array", "as_matrix", "check_labels", "check_rho", "positive_int", "open_unit", "real_number",
+              "check_same_columns", "check_work", "as_generator")
+RAISING = re.compile(r"\b(ValueError|TypeError)\b|\b(" + "|".join(VALIDATORS) + r"|_check_\w+)\s*\(")
+HEADER = re.compile(r"^(\w[\w ]*)\n-{3,}\s*$", re.MULTILINE)
+
+
+def public_functions() -> dict[str, object]:
+    found = {}
+    for package in (numeric, theory):
+        for name in package.__all__:
+            obj = getattr(package, name)
+            if inspect.isfunction(obj):
+                found[f"{package.__name__}.{name}"] = obj
+    return found
+
+
+FUNCTIONS = public_functions()
+CHECKED = {key: fn for key, fn in FUNCTIONS.items() if key.rsplit(".", 1)[1] not in EXEMPT}
+
+
+def sections(doc: str) -> dict[str, str]:
+    """Section title -> body, for the underlined numpydoc headers of ``doc``."""
+    marks = list(HEADER.finditer(doc))
+    return {m.group(1).strip(): doc[m.end():marks[i + 1].start() if i + 1 < len(marks) else len(doc)]
+            for i, m in enumerate(marks)}
+
+
+def documented_parameters(body: str) -> list[str]:
+    """The names on the unindented ``name : type`` (or ``a, b : type``, or bare ``name``) lines of a section."""
+    names = []
+    for line in body.splitlines():
+        if not line.strip() or line[0].isspace():
+            continue
+        head = line.split(" : ", 1)[0].strip()
+        names.extend(part.strip().lstrip("*") for part in head.split(","))
+    return names
+
+
+def test_the_public_api_has_functions_to_check():
+    assert len(CHECKED) >= 40, sorted(CHECKED)
+
+
+def test_exempt_functions_are_only_in_the_files_being_rewritten():
+    names = {key.rsplit(".", 1)[1]: fn for key, fn in FUNCTIONS.items()}
+    for name in EXEMPT:
+        assert name in names, f"{name} is exempt but not a public function: remove it from EXEMPT"
+        module = names[name].__module__.rsplit(".", 1)[1]
+        assert module in EXEMPT_MODULES, f"{name} lives in numeric/{module}.py, which is not exempt"
+
+
+@pytest.mark.parametrize("key", sorted(CHECKED))
+def test_parameters_are_all_described(key):
+    fn = CHECKED[key]
+    doc = inspect.getdoc(fn) or ""
+    found = sections(doc)
+    expected = list(inspect.signature(fn).parameters)
+    if not expected:
+        return
+    assert "Parameters" in found, f"{key}: no Parameters section"
+    documented = documented_parameters(found["Parameters"])
+    assert documented == expected, f"{key}: Parameters lists {documented}, the signature has {expected}"
+
+
+@pytest.mark.parametrize("key", sorted(CHECKED))
+def test_returns_is_described(key):
+    found = sections(inspect.getdoc(CHECKED[key]) or "")
+    assert "Returns" in found or "Yields" in found, f"{key}: no Returns section"
+    assert found.get("Returns", found.get("Yields", "")).strip(), f"{key}: empty Returns section"
+
+
+@pytest.mark.parametrize("key", sorted(CHECKED))
+def test_raises_is_described_where_an_error_can_come_out(key):
+    fn = CHECKED[key]
+    source = inspect.getsource(inspect.unwrap(fn))
+    body = source.split('"""', 2)[-1] if source.count('"""') >= 2 else source
+    found = sections(inspect.getdoc(fn) or "")
+    if RAISING.search(body):
+        assert "Raises" in found, f"{key}: can raise (it validates its input) but has no Raises section"
+        assert re.search(r"^(ValueError|TypeError)\b", found["Raises"], re.MULTILINE), \
+            f"{key}: Raises names neither ValueError nor TypeError"
