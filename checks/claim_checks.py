@@ -1054,7 +1054,6 @@ def _t6_splitting_rows(ctx: Context) -> tuple[list[dict], list[dict]]:
         "log_p_interval",
         "reached",
         "evaluations",
-        "seconds",
         "m_star",
         "note",
     )

@@ -87,7 +87,8 @@ def cone_margin(signs, X) -> tuple[float, np.ndarray]:
     Parameters
     ----------
     signs : array_like, shape (N,)
-        Desired signs :math:`\pm 1` of :math:`w^\top x^{(n)}`; converted to float, not otherwise validated.
+        Desired signs :math:`\pm 1` of :math:`w^\top x^{(n)}`, one per column of ``X`` (converted to float;
+        the values themselves are not checked).
     X : array_like, shape (d0, N)
         Data, real and finite, with no zero column.
 
@@ -103,11 +104,13 @@ def cone_margin(signs, X) -> tuple[float, np.ndarray]:
     TypeError
         If ``X`` is not a real numeric array.
     ValueError
-        If ``X`` is not 2-D, is empty or not finite, or has a zero column.
+        If ``X`` is not 2-D, is empty or not finite, or has a zero column; or ``signs`` is not of shape (N,).
     """
     Xh = _unit_columns(as_matrix("X", X))
     s = np.asarray(signs, dtype=float)
     d0, n = Xh.shape
+    if s.shape != (n,):
+        raise ValueError(f"signs must have shape (N,) = ({n},); got {s.shape}")
     a_ub = np.hstack([-(Xh * s).T, np.ones((n, 1))])
     res = linprog(
         c=np.r_[np.zeros(d0), -1.0], A_ub=a_ub, b_ub=np.zeros(n),

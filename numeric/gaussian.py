@@ -447,10 +447,9 @@ def count_orthant_hits(x1, x2, *, n_samples: int, rng) -> int:
     Parameters
     ----------
     x1, x2 : array_like, shape (d,)
-        Real, finite, non-empty vectors; of the same length (not checked: another length fails in NumPy's
-        matrix product).
+        Real, finite, non-empty vectors of the same length.
     n_samples : int
-        Number of draws, :math:`\ge 0`; converted by ``int()``, not validated.
+        Number of draws: an integer :math:`\ge 1`.
     rng : numpy.random.Generator or int
         The random generator, or an integer seed (``None`` is refused: results must be reproducible).
 
@@ -464,12 +463,16 @@ def count_orthant_hits(x1, x2, *, n_samples: int, rng) -> int:
     TypeError
         If ``x1`` or ``x2`` is not a real numeric array, or ``rng`` is not a generator or an integer seed.
     ValueError
-        If ``x1`` or ``x2`` is not 1-D, is empty or not finite, or ``rng`` is None.
+        If ``x1`` or ``x2`` is not 1-D, is empty or not finite, or their lengths differ; ``n_samples`` is
+        not an integer >= 1; or ``rng`` is None.
     """
     a = as_array("x1", x1, ndim=1)
     b = as_array("x2", x2, ndim=1)
+    if a.shape != b.shape:
+        raise ValueError(f"x1 and x2 must have the same length; got {a.shape[0]} and {b.shape[0]}")
+    n_samples = positive_int("n_samples", n_samples)
     rng = as_generator(rng)
-    w = rng.standard_normal((int(n_samples), a.shape[0]))
+    w = rng.standard_normal((n_samples, a.shape[0]))
     return int(np.sum((w @ a > 0) & (w @ b > 0)))
 
 
@@ -479,11 +482,11 @@ def count_cap_hits(phi: float, d: int, *, n_samples: int, rng) -> int:
     Parameters
     ----------
     phi : float
-        The cap's half-angle; meant in :math:`[0, \pi]`, not validated.
+        The cap's half-angle, a finite number in :math:`[0, \pi]`.
     d : int
         Dimension: an integer :math:`\ge 1`.
     n_samples : int
-        Number of draws, :math:`\ge 0`; converted by ``int()``, not validated.
+        Number of draws: an integer :math:`\ge 1`.
     rng : numpy.random.Generator or int
         The random generator, or an integer seed (``None`` is refused: results must be reproducible).
 
@@ -497,10 +500,12 @@ def count_cap_hits(phi: float, d: int, *, n_samples: int, rng) -> int:
     TypeError
         If ``rng`` is not a generator or an integer seed.
     ValueError
-        If ``rng`` is None or ``d`` is not an integer >= 1.
+        If ``rng`` is None, ``d`` or ``n_samples`` is not an integer >= 1, or ``phi`` is not in [0, pi].
     """
+    phi = real_number("phi", phi, low=0.0, high=float(np.pi))
+    n_samples = positive_int("n_samples", n_samples)
     rng = as_generator(rng)
-    w = rng.standard_normal((int(n_samples), positive_int("d", d)))
+    w = rng.standard_normal((n_samples, positive_int("d", d)))
     return int(np.sum(w[:, 0] >= np.linalg.norm(w, axis=1) * np.cos(phi)))
 
 

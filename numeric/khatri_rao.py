@@ -373,7 +373,7 @@ def generic_rank_brute_force(A, d0: int) -> int:
     A : array_like, shape (d1, N)
         Real and finite, 2-D and non-empty, with :math:`N \le 16` columns.
     d0 : int
-        Number of rows of :math:`X`; not validated (an integer :math:`\ge 1` is meant).
+        Number of rows of :math:`X`: an integer :math:`\ge 1`.
 
     Returns
     -------
@@ -385,9 +385,11 @@ def generic_rank_brute_force(A, d0: int) -> int:
     TypeError
         If ``A`` is not a real numeric array.
     ValueError
-        If ``A`` is not 2-D, is empty or not finite, or has more than 16 columns.
+        If ``A`` is not 2-D, is empty or not finite, or has more than 16 columns; or ``d0`` is not an
+        integer >= 1.
     """
     A = as_matrix("A", A)
+    d0 = positive_int("d0", d0)
     n = A.shape[1]
     if n > 16:
         raise ValueError(f"generic_rank_brute_force enumerates 2^N subsets; N must be <= 16, got {n}")

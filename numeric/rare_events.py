@@ -64,7 +64,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._checks import as_generator, as_matrix, check_labels, check_rho, positive_int
+from ._checks import as_generator, as_matrix, check_labels, check_rho, open_unit, positive_int
 from .khatri_rao import _dlm_residual_unchecked, _pattern_unchecked
 from .splitting import SplittingBudget, SplittingResult, generalized_splitting
 from .stats import clopper_pearson
@@ -87,8 +87,7 @@ def misclassification_threshold(n: int, eps: float) -> int:
     n : int
         Number of datapoints :math:`N`: an integer :math:`\ge 1`.
     eps : float
-        The MCE threshold, meant in (0, 1).  Not validated: a value :math:`\ge 1` gives
-        :math:`m^* > N` (an impossible event), and NaN or inf never terminate.
+        The MCE threshold, in the open interval (0, 1).
 
     Returns
     -------
@@ -98,9 +97,11 @@ def misclassification_threshold(n: int, eps: float) -> int:
     Raises
     ------
     ValueError
-        If ``n`` is not an integer >= 1.
+        If ``n`` is not an integer >= 1, or ``eps`` is not a finite number in (0, 1) (NaN used to loop
+        forever).
     """
     n = positive_int("N", n)
+    eps = open_unit("eps", eps)
     m = max(0, math.floor(eps * n) - 1)
     while not m / n > eps:
         m += 1

@@ -117,7 +117,7 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
         depended on it issue a :class:`~vanishing_minima.numeric._checks.MarginWarning`.
     target_residual : array_like, optional
         Use this residual instead of :math:`e_A` (``0`` for the global-minimum test of D4): real, finite,
-        1-D, of length N (the length is not checked; another length fails in NumPy's broadcasting).
+        1-D, of length N.
 
     Returns
     -------
@@ -130,8 +130,8 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
         If ``A``, ``X``, ``y`` or ``target_residual`` is not a real numeric array.
     ValueError
         For ``d1 > MAX_D1_SIGN_CHOICES``, a margin outside (0, 1), arrays of the wrong dimension, empty or
-        not finite, shapes that do not fit, entries of ``A`` other than 1 that take more than one value,
-        a zero column of ``X``.
+        not finite, shapes that do not fit (``target_residual`` included), entries of ``A`` other than 1
+        that take more than one value, a zero column of ``X``.
     """
     A = as_matrix("A", A)
     y = as_array("y", y, ndim=1)
@@ -146,6 +146,8 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
     if not np.all(_exceeds_margin(row_t, margin, "dlm_in_region (row cones)")):
         return None
     e = dlm_residual(A, X, y) if target_residual is None else as_array("target_residual", target_residual, ndim=1)
+    if e.shape != (n,):
+        raise ValueError(f"target_residual must have length N = {n}; got shape {e.shape}")
     norms = np.linalg.norm(X, axis=0)
     Xh = X / norms
     r = (y - e) / norms  # equality for unit columns: (A o Xh)^T v = (y - e_A)_n / |x_n|
@@ -248,8 +250,7 @@ def region_contains_global_minimum(A, X, y, *, margin: float = DEFAULT_MARGIN, r
     y : array_like, shape (N,)
         Targets, real and finite, one per column of ``X``.
     margin : float
-        In the open interval (0, 1): the LP margin of the sign LPs.  Checked only when :math:`e_A = 0`
-        (the LPs run); when :math:`e_A \ne 0` the function returns False first.
+        In the open interval (0, 1): the LP margin of the sign LPs.
     rtol : float
         In the open interval (0, 1): :math:`e_A` counts as zero when :math:`\|e_A\| \le` ``rtol`` :math:`\|y\|`.
 
@@ -263,12 +264,13 @@ def region_contains_global_minimum(A, X, y, *, margin: float = DEFAULT_MARGIN, r
     TypeError
         If ``A``, ``X`` or ``y`` is not a real numeric array.
     ValueError
-        If ``rtol`` is not in (0, 1); the arrays are of the wrong dimension, empty or not finite; shapes
-        do not fit; or, when :math:`e_A = 0`, as :func:`dlm_in_region` (``d1 > MAX_D1_SIGN_CHOICES``,
-        ``margin`` outside (0, 1), a zero column of ``X``, a pattern with two values other than 1).
+        If ``rtol`` or ``margin`` is not in (0, 1); the arrays are of the wrong dimension, empty or not
+        finite; shapes do not fit; or, when :math:`e_A = 0`, as :func:`dlm_in_region`
+        (``d1 > MAX_D1_SIGN_CHOICES``, a zero column of ``X``, a pattern with two values other than 1).
     """
     y_arr = as_array("y", y, ndim=1)
     rtol = open_unit("rtol", rtol)
+    margin = _check_margin(margin)
     e = dlm_residual(A, X, y_arr)
     if scaled_norm(e) > rtol * scaled_norm(y_arr):  # relative: e_A = 0 when y = 0
         return False

@@ -49,11 +49,12 @@ def _check_sizes(X, y, d1: int) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def _check_event_args(rho, eps, n_samples, rng) -> tuple[float, np.random.Generator]:
-    """Validate the V2 samplers' common arguments; return (rho, generator)."""
+def _check_event_args(rho, eps, n_samples, rng, alpha=0.5) -> tuple[float, np.random.Generator]:
+    """Validate the V2 samplers' common arguments (``alpha`` too, before any sampling); return (rho, generator)."""
     rho = check_rho(rho)
     open_unit("eps", eps)
     positive_int("n_samples", n_samples)
+    open_unit("alpha", alpha)
     return rho, as_generator(rng)
 
 
@@ -107,7 +108,7 @@ def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples:
     rng : numpy.random.Generator or int
         The random generator, or an integer seed (``None`` is refused: results must be reproducible).
     alpha : float
-        Error rate of the Clopper-Pearson interval, in the open interval (0, 1) (checked after sampling).
+        Error rate of the Clopper-Pearson interval, in the open interval (0, 1).
     batch : int, optional
         Networks per batch: an integer :math:`\ge 1`; ``None`` for the default above.
 
@@ -128,7 +129,7 @@ def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples:
         pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``).
     """
     X, y = _check_sizes(X, y, d1)
-    rho, rng = _check_event_args(rho, eps, n_samples, rng)
+    rho, rng = _check_event_args(rho, eps, n_samples, rng, alpha)
     batch = _auto_batch(X.shape[1], d1 * X.shape[0]) if batch is None else positive_int("batch", batch)
     draw = lambda b: (_pattern_unchecked(rng.standard_normal((b, d1, X.shape[0])) @ X, rho), X)  # noqa: E731
     return binomial_estimate(_count_v2_events(draw, y, eps, int(n_samples), batch), int(n_samples), alpha)
@@ -180,7 +181,7 @@ def sample_bad_region_event_over_data(y, d0: int, d1: int, eps: float, rho: floa
     """
     y = check_labels(y)
     d0, d1 = positive_int("d0", d0), positive_int("d1", d1)
-    rho, rng = _check_event_args(rho, eps, n_samples, rng)
+    rho, rng = _check_event_args(rho, eps, n_samples, rng, alpha)
     n = y.shape[0]
     batch = _auto_batch(n, d1 * d0) if batch is None else positive_int("batch", batch)
     rng_x, rng_w = rng.spawn(2)  # one stream each, consumed in order: the draws do not depend on the batch
@@ -218,7 +219,7 @@ def sample_bad_region_event_loop(X, y, d1: int, eps: float, rho: float, *, n_sam
     rng : numpy.random.Generator or int
         The random generator, or an integer seed (``None`` is refused: results must be reproducible).
     alpha : float
-        Error rate of the Clopper-Pearson interval, in the open interval (0, 1) (checked after sampling).
+        Error rate of the Clopper-Pearson interval, in the open interval (0, 1).
 
     Returns
     -------
@@ -232,13 +233,12 @@ def sample_bad_region_event_loop(X, y, d1: int, eps: float, rho: float, *, n_sam
         generator or an integer seed.
     ValueError
         If ``X`` is not 2-D, is empty or not finite; ``y`` is not a 1-D {0, 1} vector of length N; ``d1``
-        is not an integer >= 1; ``rho`` is not finite or equals 1; ``rng`` is None; ``int(n_samples) < 1``
-        or ``alpha`` is not in (0, 1) (both after sampling); or a drawn :math:`W` has a
+        is not an integer >= 1; ``rho`` is not finite or equals 1; ``rng`` is None; ``n_samples`` is not
+        an integer >= 1, ``eps`` or ``alpha`` is not in (0, 1); or a drawn :math:`W` has a
         pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``).
     """
     X, y = _check_sizes(X, y, d1)
-    rho = check_rho(rho)
-    rng = as_generator(rng)
+    rho, rng = _check_event_args(rho, eps, n_samples, rng, alpha)
     hits = 0
     for _ in range(int(n_samples)):
         A = _pattern_unchecked(rng.standard_normal((d1, X.shape[0])) @ X, rho)

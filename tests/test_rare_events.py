@@ -320,3 +320,10 @@ def test_bad_event_statistic():
         )
     with pytest.raises(ValueError, match="evaluations"):
         v2_event_probability(X, y, 2, eps=0.2, rng=0, method="mc", budget=SplittingBudget(n0=10))
+
+
+@pytest.mark.parametrize("eps", [float("nan"), float("inf"), 0.0, 1.0, -0.1])
+def test_misclassification_threshold_refuses_eps_outside_the_unit_interval(eps):
+    """NaN or inf used to loop forever; 1 gave an impossible threshold m* > N."""
+    with pytest.raises(ValueError, match="eps"):
+        misclassification_threshold(10, eps)

@@ -11,6 +11,7 @@ import scipy.linalg
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vanishing_minima import numeric as nm
 from vanishing_minima.checks.claim_checks import bad_volume_one_neuron_by_hand
 from vanishing_minima.numeric import (
     activation_pattern,
@@ -487,3 +488,31 @@ def test_a_zero_datapoint_has_no_region_at_any_d0():
 def test_bad_arguments_are_refused_naming_them(call, needle):
     with pytest.raises(ValueError, match=needle):
         call()
+
+
+def test_arguments_are_checked_before_the_work():
+    """Found by the numpydoc pass: these used to fail late (after sampling), in NumPy's broadcasting, or
+    not at all."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((3, 8)), rng.integers(0, 2, 8).astype(float)
+    A = nm.activation_pattern(rng.standard_normal((2, 3)), X, 0.0)
+    with pytest.raises(ValueError, match="margin"):  # used to return False before looking at margin
+        nm.region_contains_global_minimum(A, X, y + 0.3, margin=5.0)
+    with pytest.raises(ValueError, match="target_residual"):
+        nm.dlm_in_region(A, X, y, target_residual=np.zeros(5))
+    with pytest.raises(ValueError, match="signs"):
+        nm.cone_margin(np.ones(5), X)
+    with pytest.raises(ValueError, match="alpha"):
+        nm.sample_bad_region_event(X, y, 2, 0.1, 0.0, n_samples=10, rng=0, alpha=2.0)
+    with pytest.raises(ValueError, match="eps"):
+        nm.sample_bad_region_event_loop(X, y, 2, 1.5, 0.0, n_samples=10, rng=0)
+    with pytest.raises(ValueError, match="n_samples"):
+        nm.sample_bad_region_event_loop(X, y, 2, 0.1, 0.0, n_samples=0, rng=0)
+    with pytest.raises(ValueError, match="phi"):
+        nm.count_cap_hits(4.0, 3, n_samples=10, rng=0)
+    with pytest.raises(ValueError, match="n_samples"):
+        nm.count_cap_hits(1.0, 3, n_samples=-1, rng=0)
+    with pytest.raises(ValueError, match="same length"):
+        nm.count_orthant_hits(np.ones(3), np.ones(4), n_samples=10, rng=0)
+    with pytest.raises(ValueError, match="d0"):
+        nm.generic_rank_brute_force(A, 0)
