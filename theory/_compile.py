@@ -38,7 +38,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from . import _validate as V
+from . import _validate
 
 __all__ = ["Bound", "Param", "bound_function"]
 
@@ -66,7 +66,7 @@ class Param:
 
     name: str
     symbol: sp.Symbol
-    rules: tuple[V.Rule, ...] = ()
+    rules: tuple[_validate.Rule, ...] = ()
 
 
 @dataclass
@@ -102,7 +102,7 @@ class Bound:
     params: Sequence[Param]
     expr: sp.Expr
     reference: str
-    relations: Sequence[V.Relation] = ()
+    relations: Sequence[_validate.Relation] = ()
     integer_valued: bool = False
     elementwise: bool = False
     python_modules: list = field(default_factory=list)
@@ -141,13 +141,13 @@ class Bound:
         kinds = set()
         for p in self.params:
             value = values[p.name]
-            kinds.add(V.kind_of(value, p.name))
-            V.require_finite(p.name, value)
+            kinds.add(_validate.kind_of(value, p.name))
+            _validate.require_finite(p.name, value)
             for rule in p.rules:
-                V.check_rule(p.name, value, rule)
-        V.check_broadcastable(values)
+                _validate.check_rule(p.name, value, rule)
+        _validate.check_broadcastable(values)
         for relation in self.relations:
-            V.check_relation(values, relation)
+            _validate.check_relation(values, relation)
         return kinds
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -239,7 +239,11 @@ class Bound:
             if out.dtype.kind not in "fc" or bool(np.all(np.isfinite(out))):
                 return
             index = tuple(int(i) for i in np.argwhere(~np.isfinite(out))[0])
-            where = f"{V._fmt(out[index])} at index {index}" if out.ndim else V._fmt(out[()])
+            where = (
+                f"{_validate._fmt(out[index])} at index {index}"
+                if out.ndim
+                else _validate._fmt(out[()])
+            )
         elif math.isfinite(out):
             return
         else:

@@ -27,7 +27,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from . import _validate as V
+from . import _validate
 from ._compile import Bound, Param, bound_function
 
 __all__ = [
@@ -64,14 +64,14 @@ d1s = sp.Symbol("d_1^*", positive=True)
 delta = sp.Symbol("delta", positive=True)
 k = sp.Symbol("k", integer=True, nonnegative=True)
 
-_SIZE = (V.AT_LEAST_ONE,)
+_SIZE = (_validate.AT_LEAST_ONE,)
 _n = Param("n", N, _SIZE)
 _d0 = Param("d0", d0, _SIZE)
 _d1 = Param("d1", d1, _SIZE)
-_eps = Param("eps", eps, (V.OPEN_UNIT,))
-_rho = Param("rho", rho, (V.NOT_ONE,))
-_c = Param("d0_over_n", c, (V.CLOSED_UNIT,))
-_A3 = (V.D0_AT_MOST_N,)
+_eps = Param("eps", eps, (_validate.OPEN_UNIT,))
+_rho = Param("rho", rho, (_validate.NOT_ONE,))
+_c = Param("d0_over_n", c, (_validate.CLOSED_UNIT,))
+_A3 = (_validate.D0_AT_MOST_N,)
 
 # --- D5 ------------------------------------------------------------------------------------
 GAMMA_EPS_EXPR = sp.Piecewise(
@@ -114,7 +114,7 @@ def gamma_eps(eps, rho, d0_over_n):
 D1_STAR_EXPR = 4 * sp.ceiling(N / (2 * d0 - 2))
 _D1_STAR = Bound(
     "d1_star",
-    (_n, Param("d0", d0, (V.AT_LEAST_TWO,))),
+    (_n, Param("d0", d0, (_validate.AT_LEAST_TWO,))),
     D1_STAR_EXPR,
     "Theorem 8",
     integer_valued=True,
@@ -182,7 +182,7 @@ def theorem6_log_bound(n, d0, d1, eps, rho, d0_over_n):
 COROLLARY7_LOG_EXPR = THEOREM6_LOG_EXPR - sp.log(delta)
 _C7 = Bound(
     "corollary7_log_bound",
-    (_n, _d0, _d1, _eps, _rho, _c, Param("delta", delta, (V.OPEN_UNIT,))),
+    (_n, _d0, _d1, _eps, _rho, _c, Param("delta", delta, (_validate.OPEN_UNIT,))),
     COROLLARY7_LOG_EXPR,
     "Corollary 7",
     relations=_A3,
@@ -201,7 +201,7 @@ def corollary7_log_bound(n, d0, d1, eps, rho, d0_over_n, delta):
 THEOREM9_LOG_EXPR = -d1s * d0 * sp.log(N)
 _T9 = Bound(
     "theorem9_log_bound",
-    (_n, _d0, Param("d1_star", d1s, (V.POSITIVE,))),
+    (_n, _d0, Param("d1_star", d1s, (_validate.POSITIVE,))),
     THEOREM9_LOG_EXPR,
     "Theorem 9",
     relations=_A3,
@@ -304,8 +304,8 @@ def _cover_count_exact(n: int, d: int) -> int:
 _COVER = Bound(
     "cover_count",
     (
-        Param("n", _cover_n, (V.INTEGRAL, V.AT_LEAST_ONE)),
-        Param("d", _cover_d, (V.INTEGRAL, V.AT_LEAST_ONE)),
+        Param("n", _cover_n, (_validate.INTEGRAL, _validate.AT_LEAST_ONE)),
+        Param("d", _cover_d, (_validate.INTEGRAL, _validate.AT_LEAST_ONE)),
     ),
     COVER_COUNT_EXPR,
     "Cover (1965), supporting lemma G2",

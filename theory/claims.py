@@ -22,7 +22,7 @@ from enum import Enum
 
 import sympy as sp
 
-from . import bounds as B
+from . import bounds
 
 __all__ = ["Kind", "Claim", "REGISTRY", "get", "by_kind", "GAMMA"]
 
@@ -86,12 +86,12 @@ _LT = r"\mathrel{\dot{<}}"
 
 
 def _tex(expr: sp.Expr) -> str:
-    return sp.latex(expr.xreplace({B.GAMMA_EPS_EXPR: GAMMA}))
+    return sp.latex(expr.xreplace({bounds.GAMMA_EPS_EXPR: GAMMA}))
 
 
-_T6_EXP = B.THEOREM6_LOG_EXPR.xreplace({B.GAMMA_EPS_EXPR: GAMMA})
-_T9_EXP = B.THEOREM9_LOG_EXPR
-_LOG_BOUND = B.THEOREM10_SECOND_LOG_EXPR.xreplace({B.GAMMA_EPS_EXPR: GAMMA})
+_T6_EXP = bounds.THEOREM6_LOG_EXPR.xreplace({bounds.GAMMA_EPS_EXPR: GAMMA})
+_T9_EXP = bounds.THEOREM9_LOG_EXPR
+_LOG_BOUND = bounds.THEOREM10_SECOND_LOG_EXPR.xreplace({bounds.GAMMA_EPS_EXPR: GAMMA})
 
 _ITEMS: list[Claim] = [
     # --- assumptions -------------------------------------------------------------------
@@ -159,8 +159,8 @@ _ITEMS: list[Claim] = [
         "The exponent constant gamma_eps",
         "Definition 5",
         Kind.DEFINITION,
-        rf"\gamma_\epsilon = {sp.latex(B.GAMMA_EPS_EXPR)},\quad c = \lim_{{N\to\infty}} d_0(N)/N",
-        formula=B.GAMMA_EPS_EXPR,
+        rf"\gamma_\epsilon = {sp.latex(bounds.GAMMA_EPS_EXPR)},\quad c = \lim_{{N\to\infty}} d_0(N)/N",
+        formula=bounds.GAMMA_EPS_EXPR,
         bounds=("gamma_eps",),
     ),
     # --- results -----------------------------------------------------------------------
@@ -192,7 +192,7 @@ _ITEMS: list[Claim] = [
         rf"\exp\left({_tex(_T6_EXP)}\right)\right) \ge 1-\delta",
         assumptions=("A1", "A2", "A3", "A4"),
         depends_on=("T6",),
-        formula=_T6_EXP - sp.log(B.delta),
+        formula=_T6_EXP - sp.log(bounds.delta),
         bounds=("corollary7_log_bound",),
     ),
     Claim(
@@ -201,9 +201,9 @@ _ITEMS: list[Claim] = [
         "Theorem 8",
         Kind.EXACT_LEMMA,
         rf"\forall y\in\{{0,1\}}^N,\ \text{{a.e. }} X:\ \exists W^*\in\mathbb{{R}}^{{d_1^*\times d_0}}, z^*:\ "
-        rf"y = f(W^*X)^\top z^*,\ w_i^{{*\top}} x^{{(n)}}\ne 0,\ d_1^* = {sp.latex(B.D1_STAR_EXPR)}",
+        rf"y = f(W^*X)^\top z^*,\ w_i^{{*\top}} x^{{(n)}}\ne 0,\ d_1^* = {sp.latex(bounds.D1_STAR_EXPR)}",
         depends_on=("K3",),
-        formula=B.D1_STAR_EXPR,
+        formula=bounds.D1_STAR_EXPR,
         bounds=("d1_star",),
     ),
     Claim(
@@ -212,7 +212,7 @@ _ITEMS: list[Claim] = [
         "Theorem 9",
         Kind.PROBABILISTIC_THEOREM,
         rf"\mathbb{{P}}_X\!\left(V(G(X,y)) {_GEQ} \exp\left({sp.latex(_T9_EXP)}\right) {_GEQ} e^{{-2N\log N}}\right)"
-        rf" \ge 1-\delta,\quad \delta = {sp.latex(B.THEOREM9_DELTA_EXPR)},\ d_1^* = 2N/d_0",
+        rf" \ge 1-\delta,\quad \delta = {sp.latex(bounds.THEOREM9_DELTA_EXPR)},\ d_1^* = 2N/d_0",
         assumptions=("A1", "A2", "A3"),
         depends_on=("T8", "V1", "G3", "G5", "G6"),
         formula=_T9_EXP,
@@ -332,8 +332,8 @@ _ITEMS: list[Claim] = [
         "Cover's count of dichotomies",
         "toolkit lemma (Cover 1965)",
         Kind.EXACT_LEMMA,
-        rf"C(N, d) = {sp.latex(B.COVER_COUNT_EXPR)};\ \#\{{\mathcal{{D}}_A \ne \emptyset\}} = C(N, d_0)^{{d_1}}",
-        formula=B.COVER_COUNT_EXPR,
+        rf"C(N, d) = {sp.latex(bounds.COVER_COUNT_EXPR)};\ \#\{{\mathcal{{D}}_A \ne \emptyset\}} = C(N, d_0)^{{d_1}}",
+        formula=bounds.COVER_COUNT_EXPR,
         bounds=("cover_count",),
     ),
     Claim(

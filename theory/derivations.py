@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import mpmath
 import sympy as sp
 
-from . import bounds as B
+from . import bounds
 from .assumptions import check
 from .asymptotics import dot_eq, exp_neg_dot_leq, leading_order_ratio, limit_at_infinity
 
@@ -79,8 +79,8 @@ def _is_zero(expr: sp.Expr) -> bool:
 
 
 # A scaling family that satisfies A2-A4 (checked in the tests with assumptions.check).
-FAMILY_D0 = B.N ** sp.Rational(3, 4)
-FAMILY_D1 = B.N ** sp.Rational(1, 3)
+FAMILY_D0 = bounds.N ** sp.Rational(3, 4)
+FAMILY_D1 = bounds.N ** sp.Rational(1, 3)
 
 #: gamma_eps as a plain positive symbol, so that the exponents are read off the shipped formulas.
 GAMMA = sp.Symbol("gamma", positive=True)
@@ -91,12 +91,12 @@ def _shipped(expr: sp.Expr) -> sp.Expr:
 
     Every derivation reads the exponents from here, so a change to a bound's formula changes the
     derivation's outcome (one source of truth; see the mutation tests)."""
-    return expr.xreplace({B.GAMMA_EPS_EXPR: GAMMA})
+    return expr.xreplace({bounds.GAMMA_EPS_EXPR: GAMMA})
 
 
 def theorem6_exponent() -> sp.Expr:
     r"""Theorem 6's decay exponent :math:`F = -\log(\text{bound})` from :data:`.bounds.THEOREM6_LOG_EXPR`."""
-    return -_shipped(B.THEOREM6_LOG_EXPR)
+    return -_shipped(bounds.THEOREM6_LOG_EXPR)
 
 
 def theorem10_second_inequality_from_A4() -> Derivation:
@@ -108,16 +108,16 @@ def theorem10_second_inequality_from_A4() -> Derivation:
     :math:`N\log N\,((1+s)^{1/4} - 1) \ge 0`.  In the paper's order (:mod:`.asymptotics`) the same holds
     at the boundary :math:`d_0 d_1 = N\log^4 N` with ratio exactly 1.
     """
-    N, s = B.N, sp.Symbol("s", nonnegative=True)
+    N, s = bounds.N, sp.Symbol("s", nonnegative=True)
     L = sp.Symbol("L", positive=True)  # log N > 0 for N > 1
     # both exponents read from the shipped formulas: Theorem 6's F and the second bound gamma N log N
-    F = theorem6_exponent().subs(B.d1, N * L**4 * (1 + s) / B.d0)  # d0 d1 = N L^4 (1 + s)
-    G = -_shipped(B.THEOREM10_SECOND_LOG_EXPR).subs(sp.log(N), L)
+    F = theorem6_exponent().subs(bounds.d1, N * L**4 * (1 + s) / bounds.d0)  # d0 d1 = N L^4 (1 + s)
+    G = -_shipped(bounds.THEOREM10_SECOND_LOG_EXPR).subs(sp.log(N), L)
     difference = sp.powsimp(sp.expand_power_base(F - G, force=True), force=True)
     factored = sp.factor(difference)
     nonneg = sp.simplify(factored.subs(s, 0)) == 0 and bool(sp.diff(difference, s).is_positive)
-    boundary_F = theorem6_exponent().subs(B.d1, N * sp.log(N) ** 4 / B.d0)
-    boundary_G = -_shipped(B.THEOREM10_SECOND_LOG_EXPR)
+    boundary_F = theorem6_exponent().subs(bounds.d1, N * sp.log(N) ** 4 / bounds.d0)
+    boundary_G = -_shipped(bounds.THEOREM10_SECOND_LOG_EXPR)
     order_ok = exp_neg_dot_leq(boundary_F, boundary_G, N)
     ratio = leading_order_ratio(boundary_G, boundary_F, N)
     steps = (
@@ -142,13 +142,13 @@ def theorem9_second_inequality() -> Derivation:
     *larger* than :math:`2N\log N` at every finite size (so the finite-N inequality reverses), and the
     second inequality holds only in the paper's order sense (see :func:`d1_star_times_d0`).
     """
-    N, d0 = B.N, B.d0
-    with_real = B.THEOREM9_LOG_EXPR.subs(B.d1s, 2 * N / d0)
+    N, d0 = bounds.N, bounds.d0
+    with_real = bounds.THEOREM9_LOG_EXPR.subs(bounds.d1s, 2 * N / d0)
     exact = _is_zero(with_real + 2 * N * sp.log(N))
     # order sense for the integer width, along A3's extremes d0 = N^(51/100) and d0 = N
     order = []
     for law in (N ** sp.Rational(51, 100), FAMILY_D0, N):
-        width = B.D1_STAR_EXPR.subs(d0, law)  # Theorem 8's integer width, from its one formula
+        width = bounds.D1_STAR_EXPR.subs(d0, law)  # Theorem 8's integer width, from its one formula
         width_exponent = width * law * sp.log(N)
         lo = width.replace(sp.ceiling, lambda x: x) * law * sp.log(N)  # ceil(x) >= x
         hi = width.replace(sp.ceiling, lambda x: x + 1) * law * sp.log(N)  # ceil(x) < x + 1
@@ -195,10 +195,10 @@ def d1_star_times_d0() -> Derivation:
     shorter form :math:`2N + O(N/d_0)` is *false* when :math:`d_0 \gg \sqrt N` (which A3 requires):
     at :math:`d_0 = N` the width is 4 and :math:`d_1^* d_0 - 2N = 2N`.
     """
-    N, d0 = B.N, B.d0
+    N, d0 = bounds.N, bounds.d0
     theta = sp.Symbol("theta", nonnegative=True)  # ceil(x) = x + theta, 0 <= theta < 1
     product = (
-        B.D1_STAR_EXPR.replace(sp.ceiling, lambda x: x + theta) * d0
+        bounds.D1_STAR_EXPR.replace(sp.ceiling, lambda x: x + theta) * d0
     )  # the shipped d1* formula
     excess = sp.simplify(product - 2 * N)
     lower = sp.simplify(excess.subs(theta, 0) - 2 * N / (d0 - 1))
@@ -211,7 +211,7 @@ def d1_star_times_d0() -> Derivation:
     rows = []
     for n in (10**3, 10**4, 10**5, 10**6):
         for law, d in (("N", n), ("N^(3/4)", round(n**0.75))):
-            excess_int = B.d1_star(n, d) * d - 2 * n
+            excess_int = bounds.d1_star(n, d) * d - 2 * n
             rows.append(
                 (
                     n,
@@ -259,16 +259,18 @@ def theorem10_from_theorems_6_and_9(
     exponent to Theorem 6's tends to 1 (a statement stronger than the paper's :math:`=.`).  The
     default family :math:`d_0 = N^{3/4}, d_1 = N^{1/3}` satisfies A2-A4.
     """
-    N = B.N
-    family = {B.d0: d0_law, B.d1: d1_law}
-    t6 = _shipped(B.THEOREM6_LOG_EXPR).subs(family)  # log of Theorem 6's bound (shipped formula)
-    t9 = B.THEOREM9_LOG_EXPR.subs(B.d1s, 2 * N / B.d0).subs(
+    N = bounds.N
+    family = {bounds.d0: d0_law, bounds.d1: d1_law}
+    t6 = _shipped(bounds.THEOREM6_LOG_EXPR).subs(
+        family
+    )  # log of Theorem 6's bound (shipped formula)
+    t9 = bounds.THEOREM9_LOG_EXPR.subs(bounds.d1s, 2 * N / bounds.d0).subs(
         family
     )  # log of Theorem 9's, d1* = 2N/d0
     composed = (
         t6 - t9
     )  # log(V(L_eps)/V(G)) <= log E V(L_eps) - log V(G), with Markov's 1/delta dropped
-    composed_bounds = _shipped(B.THEOREM10_LOG_EXPR).subs(family)
+    composed_bounds = _shipped(bounds.THEOREM10_LOG_EXPR).subs(family)
     same_formula = _is_zero(composed_bounds - composed)
     ratio = limit_at_infinity(composed / t6, N)
     order = dot_eq(-composed, -t6, N)
@@ -353,8 +355,8 @@ def corollary7_from_theorem6(
         poly.LC() > 0 and disc < 0 and bool(sp.ask(sp.Q.positive(denominator), sp.Q.positive(u)))
     )
     # the shipped formula is Theorem 6's plus log(1/delta)
-    markov_term = sp.simplify(B.COROLLARY7_LOG_EXPR - B.THEOREM6_LOG_EXPR)
-    formula_ok = _is_zero(markov_term - sp.log(1 / B.delta))
+    markov_term = sp.simplify(bounds.COROLLARY7_LOG_EXPR - bounds.THEOREM6_LOG_EXPR)
+    formula_ok = _is_zero(markov_term - sp.log(1 / bounds.delta))
     # ... and so are the public functions' values (their compiled NumPy and mpmath backends)
     sizes = (
         (1e4, 100.0, 400.0, 0.1, 0.0, 0.01, 0.05),
@@ -363,17 +365,17 @@ def corollary7_from_theorem6(
     )
     worst = 0.0
     for n, d0, d1, eps, rho, c, delta in sizes:
-        c7 = B.corollary7_log_bound(n, d0, d1, eps, rho, c, delta)
-        t6 = B.theorem6_log_bound(n, d0, d1, eps, rho, c)
+        c7 = bounds.corollary7_log_bound(n, d0, d1, eps, rho, c, delta)
+        t6 = bounds.theorem6_log_bound(n, d0, d1, eps, rho, c)
         worst = max(worst, abs(c7 - (t6 - math.log(delta))) / max(abs(t6), abs(math.log(delta))))
         with mpmath.workdps(30):
-            c7m = B.corollary7_log_bound(*map(mpmath.mpf, (n, d0, d1, eps, rho, c, delta)))
-            t6m = B.theorem6_log_bound(*map(mpmath.mpf, (n, d0, d1, eps, rho, c)))
+            c7m = bounds.corollary7_log_bound(*map(mpmath.mpf, (n, d0, d1, eps, rho, c, delta)))
+            t6m = bounds.theorem6_log_bound(*map(mpmath.mpf, (n, d0, d1, eps, rho, c)))
             worst = max(worst, float(abs(c7m - (t6m - mpmath.log(delta))) / abs(t6m)))
     values_ok = worst <= 1e-12
-    N = B.N
-    F = theorem6_exponent().subs({B.d0: d0_law, B.d1: d1_law})
-    absorbed = dot_eq(F - sp.log(1 / B.delta), F, N)
+    N = bounds.N
+    F = theorem6_exponent().subs({bounds.d0: d0_law, bounds.d1: d1_law})
+    absorbed = dot_eq(F - sp.log(1 / bounds.delta), F, N)
     steps = (
         f"V ~ Uniform(0, b), E V = {mean}, delta = 1/2 + u/2 (0 < u < 1): delta - P(V >= E V / delta) = {gap}",
         f"its numerator has leading coefficient > 0 and discriminant {disc} < 0, denominator > 0: {markov_ok}",
@@ -406,7 +408,7 @@ def theorem9_delta_vanishes() -> Derivation:
     SymPy computes the bracket's limit with :math:`\log d_0 = r\log N` and :math:`\delta`'s limit on
     power and sub-polynomial families up to the edge of A3.
     """
-    N, L, r = B.N, sp.Symbol("L", positive=True), sp.Symbol("r", positive=True)
+    N, L, r = bounds.N, sp.Symbol("L", positive=True), sp.Symbol("r", positive=True)
     bracket = r - 2 + (sp.log(r * L) + sp.log(4)) / L
     bracket_limit = sp.limit(bracket, L, sp.oo)
     bracket_ok = sp.simplify(bracket_limit - (r - 2)) == 0  # r - 2 <= -1 for r <= 1
@@ -418,11 +420,12 @@ def theorem9_delta_vanishes() -> Derivation:
         N * sp.exp(sp.sqrt(sp.log(N))),
     )
     limits = [
-        (law, limit_at_infinity(B.THEOREM9_DELTA_EXPR.subs(B.d0, law), N)) for law in families
+        (law, limit_at_infinity(bounds.THEOREM9_DELTA_EXPR.subs(bounds.d0, law), N))
+        for law in families
     ]
     families_ok = all(v == 0 for _, v in limits)
     # beyond A3: d0 = N^2 (ratio 2) does not give delta -> 0
-    outside = limit_at_infinity(B.THEOREM9_DELTA_EXPR.subs(B.d0, N**2), N)
+    outside = limit_at_infinity(bounds.THEOREM9_DELTA_EXPR.subs(bounds.d0, N**2), N)
     steps = (
         f"lim_(L->oo) [r - 2 + (log(r L) + log 4)/L] = {bracket_limit} (<= -1 when r <= 1): {bracket_ok}",
         *(f"d0 = {law}: lim delta = {v}" for law, v in limits),
@@ -536,12 +539,12 @@ def section6_reduced_width(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMILY
     (:math:`r = 1/N`) leaves no neuron with :math:`P_i = I`.  The derivation holds for :math:`r` the fraction
     of *neurons* with a zero input.
     """
-    N, r = B.N, sp.Symbol("r", nonnegative=True)
-    t6 = _shipped(B.THEOREM6_LOG_EXPR)
-    decreasing = sp.simplify(sp.diff(t6, B.d1))
+    N, r = bounds.N, sp.Symbol("r", nonnegative=True)
+    t6 = _shipped(bounds.THEOREM6_LOG_EXPR)
+    decreasing = sp.simplify(sp.diff(t6, bounds.d1))
     decreasing_ok = bool(decreasing.is_negative)
-    family = {B.d0: d0_law, B.d1: d1_law}
-    reduced = t6.subs(B.d1, (1 - r) * B.d1).subs(family)
+    family = {bounds.d0: d0_law, bounds.d1: d1_law}
+    reduced = t6.subs(bounds.d1, (1 - r) * bounds.d1).subs(family)
     ratio = sp.simplify(reduced / t6.subs(family))
     exact = _is_zero(ratio - (1 - r) ** sp.Rational(1, 4))
     half = reduced.subs(r, sp.Rational(1, 2))
