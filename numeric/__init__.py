@@ -26,6 +26,7 @@ from .datasets import (
     load_cifar10,
     load_digits_binary,
     load_mnist,
+    mnist_files,
     read_idx,
     whiten,
 )
@@ -129,5 +130,5 @@ __all__ = [
     "train_mlp", "MLPResult", "kink_stationarity", "KinkStationarity",
     "train_first_order", "FirstOrderResult", "OPTIMIZERS", "DIVERGENCE_FACTOR",
     "e1_point", "e2_point", "e2_protocol_point", "e2_measure", "e3_point", "weights_count",
-    "binary_labels", "load_digits_binary", "load_mnist", "load_cifar10", "read_idx", "whiten",
+    "binary_labels", "load_digits_binary", "load_mnist", "mnist_files", "load_cifar10", "read_idx", "whiten",
 ]
