@@ -222,3 +222,21 @@ def test_train_first_order_bad_inputs(kwargs, needle):
     with pytest.raises(ValueError, match=needle):
         train_first_order(**args)
     assert set(OPTIMIZERS) == {"gd", "sgd", "momentum", "adam"}
+
+
+def test_float32_gradient_is_the_float64_one_to_single_precision_and_training_agrees():
+    rng = np.random.default_rng(8)
+    X, y = rng.standard_normal((20, 300)), rng.integers(0, 2, 300).astype(float)
+    W, z = rng.standard_normal((5, 20)), rng.standard_normal(5)
+    from vanishing_minima.numeric.training import _mse_grad
+
+    m64, gW64, gz64 = _mse_grad(W, z, X, y, 0.0)
+    m32, gW32, gz32 = _mse_grad(W, z, X.astype(np.float32), y, 0.0)
+    assert gW32.dtype == np.float64 and isinstance(m32, float)
+    assert m32 == pytest.approx(m64, rel=1e-5)
+    assert np.linalg.norm(gW32 - gW64) <= 1e-5 * np.linalg.norm(gW64) and np.allclose(gz32, gz64, rtol=1e-4, atol=1e-6)
+    a = train_network(X, y, 5, 0.0, rng=1, max_iter=200, gtol=1e-10)
+    b = train_network(X, y, 5, 0.0, rng=1, max_iter=200, gtol=1e-10, dtype="float32")
+    assert b.mse == pytest.approx(a.mse, rel=0.05, abs=1e-4)  # reported in double precision on the float64 X
+    with pytest.raises(ValueError, match="dtype"):
+        train_network(X, y, 5, 0.0, rng=1, dtype="float16")
