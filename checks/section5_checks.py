@@ -222,6 +222,9 @@ def check_E2(ctx: Context) -> CheckResult:
         figures[f"scatter-{opt}"] = plots.e2_figure(
             protocols[top["protocol"]], paper_wx=E2_PAPER_WX, paper_mse=E2_PAPER_MSE,
             title=f"E2, {top['protocol']}: {top['both']}/{top['runs']} runs in both ranges")
+    # Evidence only (the verdict pools every size, as fixed beforehand): the best single (protocol, d) cell.
+    per_size = {(name, d): [r for r in runs if r["d"] == d] for name, runs in protocols.items() for d in plan["ds"]}
+    best_cell = max(per_size, key=lambda key: e2_summary(per_size[key])["both"])
     total = sum(len(r) for r in protocols.values())
     figure = (f"{len(protocols)} protocols ({', '.join(optimizers)}; steps {', '.join(f'{s:g}' for s in plan['steps'])}; "
               f"init scales {', '.join(f'{s:g}' for s in plan['scales'])}), {total} runs at d = "
@@ -242,6 +245,7 @@ def check_E2(ctx: Context) -> CheckResult:
                          f"in every run, naming it; partial if the best does in >= {E2_PARTIAL:.0%}; else inconsistent, "
                          "listing the protocols tried"),
         "verdict": text, "best protocol": best,
+        "best single size": {"protocol": best_cell[0], "d": best_cell[1], **e2_summary(per_size[best_cell])},
         "plan": {k: list(v) if isinstance(v, tuple) else v for k, v in plan.items()},
         "table": table, "protocols": cells,
         "runs": [{k: r[k] for k in ("optimizer", "lr", "init_scale", "d", "rep", "mse", "min_abs_wx",

@@ -1,6 +1,6 @@
 """Profile E3's trainer on MNIST-sized data: the gradient before and after, threads, float64 against float32.
 
-    OMP_NUM_THREADS unset; python scripts/profile_e3.py [MNIST_DIR] [--n 70000] [--d1 89] [--repeats 5] [--lbfgs 20]
+    python scripts/profile_e3.py [MNIST_DIR] [--n 70000] [--d1 89] [--repeats 5] [--lbfgs 20]   (OMP_NUM_THREADS unset)
 
 With MNIST_DIR the inputs are MNIST (train + test, whitened, digits 0-4 against 5-9, the first N
 images); without it, whitened-like Gaussian data of the same shape (784 x N).  Everything runs in this one
@@ -11,7 +11,7 @@ same conditions.  Prints:
 2. seconds per evaluation for each variant: the earlier form ("before", copied below verbatim from
    numeric/training.py before the change) and the shipped one, float64 and float32, with the BLAS
    limited to 1 thread and at its default (one per core);
-3. seconds per L-BFGS iteration (``train_network``) for the earlier and the shipped trainer.
+3. seconds per L-BFGS iteration (``train_network``) for the earlier and the shipped trainer (1 BLAS thread).
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ def main(argv=None) -> int:
     parser.add_argument("--d1", type=int, default=89)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--lbfgs", type=int, default=20, help="L-BFGS iterations per trainer")
+    parser.add_argument("--lbfgs-threads", type=int, default=1, help="BLAS threads of part 3 (default 1)")
     args = parser.parse_args(argv)
     blas = threadpool_info()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -139,7 +140,8 @@ def main(argv=None) -> int:
         print(f"   {label:18s} BLAS threads {threads!s:12s} {sec:7.3f} s  ({base / sec:4.2f}x the first row; "
               f"gradient rel. diff. {err:.1e}, {gflop / sec:5.1f} GFLOP/s)")
 
-    print(f"\n3. seconds per L-BFGS iteration ({args.lbfgs} iterations, default BLAS threads):")
+    print(f"\n3. seconds per L-BFGS iteration ({args.lbfgs} iterations, {args.lbfgs_threads} BLAS thread(s)):")
+    limit = threadpool_limits(limits=args.lbfgs_threads, user_api="blas")
     start = time.perf_counter()
     old = _lbfgs_before(X, y, d1, args.lbfgs, 2)
     t_old = (time.perf_counter() - start) / max(old.nit, 1)
@@ -150,6 +152,7 @@ def main(argv=None) -> int:
         t_new = (time.perf_counter() - start) / max(res.iterations, 1)
         print(f"   after, {dtype}:  {t_new:.3f} s/iteration ({res.iterations} iterations, {len(res.history)} evaluations, "
               f"MSE {res.mse:.4f}); {t_old / t_new:.2f}x faster")
+    limit.unregister()
     return 0
 
 

@@ -167,3 +167,29 @@ def test_whitening_keeps_constant_pixels_as_zero_rows_and_shrinks_tiny_variance(
     assert np.var(Xw[7]) == pytest.approx(s7 / (s7 + 1e-5), rel=0.05) and np.var(Xw[7]) < 1e-3  # (sample correlations)
     with pytest.raises(ValueError, match="eps"):
         whiten(X, eps=0.0)
+
+
+def _mnist_dir():
+    """A real MNIST copy for measurements: $VM_MNIST_DIR, else ../shared/data/mnist beside the repository."""
+    import os
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parents[1]
+    for candidate in (os.environ.get("VM_MNIST_DIR"), here.parent / "shared" / "data" / "mnist",
+                      here.parent.parent / "shared" / "data" / "mnist"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+def test_real_mnist_files_load_when_a_copy_is_present():
+    """Skipped without a copy: the package and the audit never need one."""
+    directory = _mnist_dir()
+    if directory is None:
+        pytest.skip("no MNIST copy (set VM_MNIST_DIR)")
+    X, y, files = load_mnist(directory, "test", with_files=True)
+    assert X.shape == (784, 10_000) and set(np.unique(y)) == set(range(10)) and all(f.exists() for f in files)
+    constant = np.ptp(X, axis=1) == 0
+    assert constant.sum() > 0  # the border pixels that make whitening ill-posed without eps
+    Xw = whiten(X[:, :2000])
+    assert np.all(np.isfinite(Xw)) and np.abs(Xw[np.ptp(X[:, :2000], axis=1) == 0]).max() < 1e-6
