@@ -8,6 +8,7 @@ import numpy as np
 
 from vanishing_minima import numeric as nm
 from vanishing_minima.numeric import experiments
+from vanishing_minima.numeric.training import DIVERGENCE_FACTOR, OPTIMIZERS
 
 from . import plots
 from .audit import CheckResult, Context, Verdict, check
@@ -64,7 +65,7 @@ def check_E1(ctx: Context) -> CheckResult:
 
 E2_PAPER_WX, E2_PAPER_MSE = (1e-3, 1.0), (1e-31, 1e-7)
 
-#: E2's protocols: every optimizer of :data:`~vanishing_minima.numeric.training.OPTIMIZERS` at every step of
+#: E2's protocols: every optimizer of ``vanishing_minima.numeric.training.OPTIMIZERS`` at every step of
 #: ``E2_STEPS`` and every initialization scale of ``E2_INIT_SCALES`` (minibatches of ``experiments.E2_BATCH``).
 #: The grid spans Adam's customary step (1e-3), SGD's (1e-2 to 1e-1) and our earlier GD step (0.2).
 E2_STEPS = (0.001, 0.01, 0.03, 0.1, 0.2)
@@ -184,7 +185,7 @@ def check_E2(ctx: Context) -> CheckResult:
     """Final min |w_i^T x^(n)| against final MSE after the two-phase schedule (d = d0 = d1, N = d^2/5) under
     full-batch GD, minibatch SGD, SGD with momentum 0.9 and Adam, over a grid of steps and init scales."""
     plan = e2_plan(ctx.budget.scale)
-    optimizers = nm.OPTIMIZERS
+    optimizers = OPTIMIZERS
     tasks = []
     for opt, lr, sc, d in itertools.product(optimizers, plan["steps"], plan["scales"], plan["ds"]):
         # the seed depends on (d, repeat) only: every protocol sees the same data and initial directions
@@ -237,7 +238,7 @@ def check_E2(ctx: Context) -> CheckResult:
                      f"minibatches of {experiments.E2_BATCH} reshuffled every epoch (the paper's constants are not in CLAIMS.md)"),
         "paper": "min|w^T x| in 1e-3..1e0, MSE in 1e-31..1e-7, 30 repeats",
         "divergence rule": (f"a run diverged once its full-data MSE at an epoch end is not finite or exceeds "
-                            f"{nm.DIVERGENCE_FACTOR:g} x its initial MSE"),
+                            f"{DIVERGENCE_FACTOR:g} x its initial MSE"),
         "kink rule": (f"a neural input is zero when |w_i^T x| <= {experiments.E2_KINK_TOL:g} ||w_i|| ||x||; a run ended at "
                       f"a kink when at least {experiments.E2_KINK_MIN} are zero"),
         "verdict rule": ("fixed before the first scan: a run reproduces the figure when it did not diverge, min|w^T x| in "

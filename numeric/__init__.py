@@ -86,8 +86,6 @@ from .sweeps import (
     volume_ratio_point,
 )
 from .training import (
-    DIVERGENCE_FACTOR,
-    OPTIMIZERS,
     DLMDiagnostics,
     FirstOrderResult,
     KinkStationarity,
@@ -128,7 +126,7 @@ __all__ = [
     "interpolating_network", "InterpolatingNetwork",
     "mse_and_gradient", "train_network", "TrainResult", "dlm_diagnostics", "DLMDiagnostics",
     "train_mlp", "MLPResult", "kink_stationarity", "KinkStationarity",
-    "train_first_order", "FirstOrderResult", "OPTIMIZERS", "DIVERGENCE_FACTOR",
+    "train_first_order", "FirstOrderResult",
     "e1_point", "e2_point", "e2_protocol_point", "e2_measure", "e3_point", "weights_count",
     "binary_labels", "load_digits_binary", "load_mnist", "mnist_files", "load_cifar10", "read_idx", "whiten",
 ]

@@ -28,6 +28,7 @@ import math
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .datasets import whiten
 from .training import OPTIMIZERS, train_first_order, train_mlp, train_network
@@ -190,17 +191,20 @@ def e3_point(task: dict) -> dict:
     :func:`.training.train_network`) to ``"float64"``.  Returns the task without the arrays, plus ``d1``,
     ``params_over_n``, ``mce``, ``mse``, ``iterations``, ``evaluations`` (loss-and-gradient calls),
     ``message`` (the optimizer's), ``whiten_seconds``, ``train_seconds`` and ``seconds``.  MCE and MSE are
-    evaluated in double precision whatever ``dtype``.
+    evaluated in double precision whatever ``dtype``.  ``blas_threads`` (default: leave the BLAS as it is)
+    limits the BLAS threads during the run: on a machine whose cores other jobs also use, one thread was
+    3.4x faster than two on MNIST (docs/findings-section5.md).
     """
     X, y = np.asarray(task["X"], float), np.asarray(task["y"], float)
     d0, n = X.shape
     d1 = int(task.get("d1") or math.ceil(n / d0))
     rng = np.random.default_rng(task["seed"])
     start = time.perf_counter()
-    Xw = whiten(X)
-    whitened = time.perf_counter()
-    res = train_network(Xw, y, d1, 0.0, rng=rng, max_iter=task.get("max_iter", 20_000), gtol=1e-10,
-                        dtype=task.get("dtype", "float64"))
+    with threadpool_limits(limits=task.get("blas_threads"), user_api="blas"):
+        Xw = whiten(X)
+        whitened = time.perf_counter()
+        res = train_network(Xw, y, d1, 0.0, rng=rng, max_iter=task.get("max_iter", 20_000), gtol=1e-10,
+                            dtype=task.get("dtype", "float64"))
     end = time.perf_counter()
     out = np.maximum(res.W @ Xw, 0.0).T @ res.z
     meta = {k: v for k, v in task.items() if k not in ("X", "y")}

@@ -49,7 +49,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     X, y, found = load(args.mnist)
     print("files:", ", ".join(map(str, found)))
-    with threadpool_limits(limits=args.threads, user_api="blas"):
+    with threadpool_limits(limits=args.threads, user_api="blas"):  # also around the whitening and loading
         if args.time_per_iteration:
             full = nm.e3_point({"X": X, "y": y, "d1": 89, "seed": [args.seed, 1], "max_iter": args.time_per_iteration,
                                 "dtype": args.dtype})

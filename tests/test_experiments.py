@@ -162,7 +162,7 @@ def test_e2_measure_counts_zero_inputs_and_kinks():
 def test_e2_protocol_point_runs_repeats_side_by_side_on_the_same_data_for_every_optimizer():
     seeds = [[7, 0], [7, 1]]
     out = {}
-    for opt in nm.OPTIMIZERS:
+    for opt in nm.training.OPTIMIZERS:
         r = nm.e2_protocol_point({"optimizer": opt, "d": 10, "lr": 0.01, "init_scale": 1.0, "seeds": seeds, "epochs": 20})
         assert r["n"] == 20 and "seeds" not in r and [x["rep"] for x in r["runs"]] == [0, 1]
         assert all(np.isfinite(x["mse"]) and x["zero_inputs"] >= 0 for x in r["runs"])

@@ -117,7 +117,8 @@ def test_train_bad_inputs(kwargs, needle):
 
 # --- first-order methods for E2 (train_first_order) ---------------------------------------------------
 
-from vanishing_minima.numeric import OPTIMIZERS, train_first_order  # noqa: E402
+from vanishing_minima.numeric import train_first_order  # noqa: E402
+from vanishing_minima.numeric.training import OPTIMIZERS  # noqa: E402
 
 
 def _small_problem(seed=0, d0=4, d1=6, n=12):
