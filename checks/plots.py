@@ -89,13 +89,21 @@ def error_against_ratio_figure(series: dict[str, tuple[Sequence[float], Sequence
     return svg(fig)
 
 
-def e2_figure(rows: list[dict], *, paper_wx: tuple[float, float], paper_mse: tuple[float, float]) -> str:
-    """Final min |w^T x| against final MSE, one colour per d, with the paper's ranges shaded."""
+def e2_figure(rows: list[dict], *, paper_wx: tuple[float, float], paper_mse: tuple[float, float],
+              title: str | None = None) -> str:
+    """Final min |w^T x| against final MSE, one colour per d, with the paper's ranges shaded.
+
+    Values below 1e-40 are drawn at 1e-40; diverged runs (non-finite values) are left out and counted
+    in the legend.  One figure per optimizer: pass that optimizer's runs and a ``title`` naming it.
+    """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for d in sorted({r["d"] for r in rows}):
-        pts = [r for r in rows if r["d"] == d and np.isfinite(r["mse"]) and np.isfinite(r["min_abs_wx"])]
-        ax.scatter([max(r["mse"], 1e-40) for r in pts], [max(r["min_abs_wx"], 1e-40) for r in pts], label=f"d = {d}", s=14)
+        mine = [r for r in rows if r["d"] == d]
+        pts = [r for r in mine if np.isfinite(r["mse"]) and np.isfinite(r["min_abs_wx"])]
+        gone = len(mine) - len(pts)
+        ax.scatter([max(r["mse"], 1e-40) for r in pts], [max(r["min_abs_wx"], 1e-40) for r in pts], s=14,
+                   label=f"d = {d}" + (f" ({gone} diverged)" if gone else ""))
     ax.axhspan(*paper_wx, color="green", alpha=0.1, label="paper: min |w^T x|")
     ax.axvspan(*paper_mse, color="blue", alpha=0.05, label="paper: MSE")
     ax.plot([1e-40, 1], [1e-40, 1], "k:", lw=0.8, label="min |w^T x| = MSE")
@@ -103,6 +111,8 @@ def e2_figure(rows: list[dict], *, paper_wx: tuple[float, float], paper_mse: tup
     ax.set_yscale("log")
     ax.set_xlabel("final MSE")
     ax.set_ylabel("final min |w_i^T x^(n)|")
+    if title:
+        ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
     return svg(fig)
 

@@ -10,7 +10,7 @@ One module per concept:
 * :mod:`.samplers`: V2 and the global-minimum event over random first layers
 * :mod:`.gaussian`: G1-G6 (exact formulas and Monte Carlo samplers)
 * :mod:`.construction`: T8 (an interpolating network with all neural inputs non-zero)
-* :mod:`.training`: L2 (full-batch training and the DLM checks of Lemma 2)
+* :mod:`.training`: L2 (full-batch training and the DLM checks of Lemma 2); GD, SGD, momentum and Adam for E2
 * :mod:`.sweeps`: sweeps across N on any ``concurrent.futures.Executor``; exponent fits (T6, T10)
 * :mod:`.stats`: exact (Clopper-Pearson) intervals for every Monte Carlo estimate
 * :mod:`.experiments`: Section 5 (E1-E3) as picklable sweep tasks
@@ -28,10 +28,11 @@ from .datasets import (
     load_cifar10,
     load_digits_binary,
     load_mnist,
+    mnist_files,
     read_idx,
     whiten,
 )
-from .experiments import e1_point, e2_point, e3_point, weights_count
+from .experiments import e1_point, e2_measure, e2_point, e2_protocol_point, e3_point, weights_count
 from .gaussian import (
     angle_between,
     angle_density,
@@ -91,6 +92,7 @@ from .sweeps import (
 )
 from .training import (
     DLMDiagnostics,
+    FirstOrderResult,
     KinkStationarity,
     MLPResult,
     TrainResult,
@@ -98,6 +100,7 @@ from .training import (
     kink_stationarity,
     mse_and_gradient,
     train_mlp,
+    train_first_order,
     train_network,
 )
 from .volumes import (
@@ -128,8 +131,9 @@ __all__ = [
     "interpolating_network", "InterpolatingNetwork",
     "mse_and_gradient", "train_network", "TrainResult", "dlm_diagnostics", "DLMDiagnostics",
     "train_mlp", "MLPResult", "kink_stationarity", "KinkStationarity",
-    "e1_point", "e2_point", "e3_point", "weights_count",
-    "binary_labels", "load_digits_binary", "load_mnist", "load_cifar10", "read_idx", "whiten",
+    "train_first_order", "FirstOrderResult",
+    "e1_point", "e2_point", "e2_protocol_point", "e2_measure", "e3_point", "weights_count",
+    "binary_labels", "load_digits_binary", "load_mnist", "mnist_files", "load_cifar10", "read_idx", "whiten",
     "SplittingBudget", "SplittingPlan", "SplittingResult", "generalized_splitting", "log_mean_interval",
     "RareEventEstimate", "V2Score", "misclassification_threshold", "v2_event_probability",
 ]

@@ -14,6 +14,7 @@ Nothing is downloaded: a missing file raises ``FileNotFoundError`` naming the fi
 from __future__ import annotations
 
 import gzip
+import logging
 import pickle
 import struct
 from pathlib import Path
@@ -23,9 +24,11 @@ import numpy as np
 from ._checks import as_matrix
 
 __all__ = [
-    "binary_labels", "load_digits_binary", "read_idx", "load_mnist", "load_cifar10", "whiten",
+    "binary_labels", "load_digits_binary", "read_idx", "mnist_files", "load_mnist", "load_cifar10", "whiten",
     "MNIST_FILES", "CIFAR10_FILES",
 ]
+
+logger = logging.getLogger(__name__)
 
 MNIST_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -78,24 +81,72 @@ def read_idx(path) -> np.ndarray:
     return data.reshape(shape)
 
 
+def _variants(stem: str) -> list[str]:
+    """The names mirrors give one MNIST file: a dash or a dot before "idx", gzipped or not (first match wins)."""
+    dotted = stem.replace("-idx", ".idx")
+    return [stem, f"{stem}.gz", dotted, f"{dotted}.gz"]
+
+
 def _find(directory: Path, stem: str, expected: list[str]) -> Path:
-    for candidate in (directory / stem, directory / f"{stem}.gz"):
-        if candidate.exists():
+    for name in _variants(stem):
+        candidate = directory / name
+        if candidate.is_file():
             return candidate
-    raise FileNotFoundError(f"{directory}: missing {stem} (or {stem}.gz); expected the files {', '.join(expected)}")
+    raise FileNotFoundError(f"{directory}: missing {stem} (also looked for {', '.join(_variants(stem)[1:])}); "
+                            f"expected the files {', '.join(expected)}")
 
 
-def load_mnist(directory, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """MNIST from ``directory`` (IDX files, optionally ``.gz``): X (784, N) in [0, 1] and the digit labels."""
+def mnist_files(directory, split: str = "train") -> tuple[Path, Path]:
+    """The image and label files of an MNIST ``split`` found in ``directory``.
+
+    Each file is looked up under the names common mirrors use, in this order: ``train-images-idx3-ubyte``,
+    ``train-images-idx3-ubyte.gz``, ``train-images.idx3-ubyte``, ``train-images.idx3-ubyte.gz`` (likewise
+    for the labels and for ``t10k``); the first that exists is used.
+
+    Parameters
+    ----------
+    directory : str or Path
+    split : {"train", "test"}
+
+    Returns
+    -------
+    images, labels : Path
+
+    Raises
+    ------
+    ValueError
+        If ``split`` is not "train" or "test".
+    FileNotFoundError
+        If a file is missing under every name; the message names the names tried and the files expected.
+    """
     if split not in MNIST_FILES:
         raise ValueError(f"split must be one of {sorted(MNIST_FILES)}; got {split!r}")
     directory = Path(directory)
     expected = [name for pair in MNIST_FILES.values() for name in pair]
-    images = read_idx(_find(directory, MNIST_FILES[split][0], expected))
-    labels = read_idx(_find(directory, MNIST_FILES[split][1], expected))
+    return _find(directory, MNIST_FILES[split][0], expected), _find(directory, MNIST_FILES[split][1], expected)
+
+
+def load_mnist(directory, split: str = "train", *, with_files: bool = False):
+    """MNIST from ``directory`` (IDX files under the names of :func:`mnist_files`): X (784, N) in [0, 1] and the digits.
+
+    The files used are logged (logger ``vanishing_minima.numeric.datasets``, level INFO) and, with
+    ``with_files``, returned as a third element ``(images_path, labels_path)``.
+
+    Raises
+    ------
+    ValueError
+        If ``split`` is unknown, a file is not IDX, or the two files disagree.
+    FileNotFoundError
+        If a file is missing (see :func:`mnist_files`).
+    """
+    images_path, labels_path = mnist_files(directory, split)
+    logger.info("MNIST %s: images %s, labels %s", split, images_path, labels_path)
+    images = read_idx(images_path)
+    labels = read_idx(labels_path)
     if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
         raise ValueError(f"MNIST files disagree: images {images.shape}, labels {labels.shape}")
-    return images.reshape(images.shape[0], -1).T / 255.0, labels.astype(int)
+    X, digits = images.reshape(images.shape[0], -1).T / 255.0, labels.astype(int)
+    return (X, digits, (images_path, labels_path)) if with_files else (X, digits)
 
 
 def load_cifar10(directory, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
@@ -125,8 +176,28 @@ def whiten(X, *, eps: float = 1e-5) -> np.ndarray:
     .. math:: \tilde X = U\operatorname{diag}\big((s + \epsilon)^{-1/2}\big)U^\top (X - \bar x\mathbf 1^\top),
         \qquad \tfrac1N (X - \bar x\mathbf 1^\top)(X - \bar x\mathbf 1^\top)^\top = U\operatorname{diag}(s)U^\top.
 
-    ``eps`` regularizes directions of (near) zero variance, such as the constant border pixels of the
-    digits; those stay near zero instead of being blown up.
+    Zero-variance directions (pixels that are constant over the data, such as MNIST's border pixels,
+    and linear combinations of pixels that are constant) are kept, not dropped: the output has the
+    same ``d0`` rows, so the network's input dimension is the paper's.  The centered data have no
+    component along them, so they come out zero (up to rounding, amplified at most
+    :math:`\epsilon^{-1/2}`-fold); a constant pixel gives a row of (numerical) zeros.  ``eps`` is the
+    regularization that makes this well posed: a direction of variance :math:`s` comes out with variance
+    :math:`s/(s+\epsilon)`, about 1 when :math:`s \gg \epsilon` and about :math:`s/\epsilon` (shrunk, never
+    blown up) when :math:`s \ll \epsilon`.  Eigenvalues that rounding makes slightly negative count as 0.
+
+    Parameters
+    ----------
+    X : array_like, shape (d0, N)
+    eps : float, > 0
+
+    Returns
+    -------
+    ndarray, shape (d0, N)
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not a finite matrix or ``eps`` is not > 0.
     """
     X = as_matrix("X", X)
     if not eps > 0:
@@ -135,4 +206,3 @@ def whiten(X, *, eps: float = 1e-5) -> np.ndarray:
     cov = centered @ centered.T / X.shape[1]
     s, U = np.linalg.eigh(cov)
     return (U * (1.0 / np.sqrt(np.maximum(s, 0.0) + eps))) @ (U.T @ centered)
-

@@ -14,6 +14,10 @@ constants; the constants below are ours and are part of the reported evidence):
 * E2: same data, :math:`d = d_0 = d_1`, :math:`N = \lfloor d^2/5\rfloor`, one hidden layer, plain full-batch
   gradient descent: ``E2_EPOCHS`` epochs at step ``E2_LR``, then ``E2_EPOCHS`` epochs with the step
   multiplied by ``E2_DECAY`` each epoch.
+* E2 under several optimizers (:func:`e2_protocol_point`): the same data, sizes and two-phase schedule
+  (``E2_EPOCHS`` epochs at a step, then ``E2_EPOCHS`` epochs multiplied by ``E2_DECAY`` each) with
+  full-batch GD, minibatch SGD, SGD with momentum 0.9 and Adam (minibatches of ``E2_BATCH``); the runs of
+  one protocol at one d are trained side by side (:func:`.training.train_first_order`).
 * E3: binary task from a real data set, inputs whitened (ZCA), ReLU, labels in {0, 1}, MSE, L-BFGS,
   :math:`d_1 = \lceil N/d_0 \rceil` so that parameters/N is about 1; training MCE at threshold 1/2.
 """
@@ -24,15 +28,23 @@ import math
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .datasets import whiten
-from .training import train_mlp, train_network
+from .training import OPTIMIZERS, train_first_order, train_mlp, train_network
 
-__all__ = ["e1_point", "e2_point", "e3_point", "E2_LR", "E2_DECAY", "E2_EPOCHS", "weights_count"]
+__all__ = ["e1_point", "e2_point", "e2_protocol_point", "e2_measure", "e3_point", "E2_LR", "E2_DECAY", "E2_EPOCHS",
+           "E2_BATCH", "E2_KINK_TOL", "E2_KINK_MIN", "weights_count"]
 
 E2_LR = 0.2
 E2_DECAY = 0.995
 E2_EPOCHS = 1000
+#: Minibatch size of SGD, momentum and Adam in E2 (N = 20 ... 180 at d = 10 ... 30: 2 to 18 steps per epoch).
+E2_BATCH = 10
+#: A neural input counts as zero when |w_i^T x^(n)| <= E2_KINK_TOL ||w_i|| ||x^(n)||; a run "ended at a kink"
+#: when at least E2_KINK_MIN inputs are zero (several pre-activations on a boundary of the regions).
+E2_KINK_TOL = 1e-6
+E2_KINK_MIN = 2
 
 
 def weights_count(d0: int, widths: list[int]) -> int:
@@ -81,21 +93,129 @@ def e2_point(task: dict) -> dict:
             "pairs_below_1e-3": int(np.sum(U < 1e-3)), "seconds": time.perf_counter() - start}
 
 
+def e2_measure(W, X) -> dict:
+    r"""E2's measurements of one trained first layer: :math:`\min_{i,n}|w_i^\top x^{(n)}|`, its normalized
+    form, the number of zero neural inputs (``E2_KINK_TOL``) and whether the run ended at a kink.
+
+    Parameters
+    ----------
+    W : array_like, shape (d1, d0)
+    X : array_like, shape (d0, N)
+
+    Returns
+    -------
+    dict
+        ``min_abs_wx``, ``normalized_min_abs_wx``, ``zero_inputs``, ``kink``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit or ``W`` is not finite.
+    """
+    W, X = np.asarray(W, float), np.asarray(X, float)
+    if W.ndim != 2 or X.ndim != 2 or W.shape[1] != X.shape[0]:
+        raise ValueError(f"W must be (d1, d0) and X (d0, N); got {W.shape} and {X.shape}")
+    if not np.all(np.isfinite(W)):
+        raise ValueError("W must be finite (a diverged run has no measurements)")
+    U = np.abs(W @ X)
+    scale = np.linalg.norm(W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :]
+    zero = int(np.sum(U <= E2_KINK_TOL * scale))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        normalized = np.where(scale > 0, U / np.where(scale > 0, scale, 1.0), 0.0)
+    return {"min_abs_wx": float(U.min()), "normalized_min_abs_wx": float(normalized.min()), "zero_inputs": zero,
+            "kink": zero >= E2_KINK_MIN}
+
+
+def e2_protocol_point(task: dict) -> dict:
+    r"""The repeats of one E2 protocol at one size, trained side by side.
+
+    ``task`` holds ``optimizer`` (one of :data:`.training.OPTIMIZERS`), ``d``, ``lr``, ``init_scale``,
+    ``seeds`` (one per repeat) and optionally ``reps`` (labels of the repeats), ``batch_size``
+    (default ``E2_BATCH``; ignored by ``"gd"``), ``epochs`` and ``decay`` (defaults ``E2_EPOCHS``,
+    ``E2_DECAY``).  Repeat ``k`` draws, from ``numpy.random.default_rng(seeds[k])`` in this order,
+    :math:`X\in\mathbb R^{d\times N}` with iid N(0, 1) entries, :math:`N = \lfloor d^2/5\rfloor`, labels
+    :math:`\pm1`, :math:`W_{ij}\sim\mathcal N(0, s^2/d)`, :math:`z_i\sim\mathcal N(0, s^2/d)` (s = ``init_scale``),
+    then its minibatch order: the same data and initial directions for every optimizer, step and scale.
+
+    Parameters
+    ----------
+    task : dict
+        The keys above: ``optimizer`` in :data:`.training.OPTIMIZERS`, ``d`` an integer >= 1, ``lr`` and
+        ``init_scale`` positive numbers, ``seeds`` a non-empty list of seeds (validated by
+        :func:`.training.train_first_order`, as are the optional keys).
+
+    Returns
+    -------
+    dict
+        The task without ``seeds``, plus ``n`` and ``runs``: one dict per repeat with ``rep``, ``mse``,
+        ``diverged``, ``diverged_epoch`` and the measurements of :func:`e2_measure` (NaN and -1 for a
+        diverged run), and ``seconds`` (the wall time of the whole task).
+
+    Raises
+    ------
+    ValueError
+        If the optimizer or a constant is invalid (see :func:`.training.train_first_order`) or ``seeds`` is empty.
+    """
+    optimizer = task["optimizer"]
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {optimizer!r}")
+    seeds = list(task["seeds"])
+    if not seeds:
+        raise ValueError("seeds must hold one seed per repeat")
+    reps = list(task.get("reps", range(len(seeds))))
+    d = int(task["d"])
+    n = d * d // 5
+    s = float(task.get("init_scale", 1.0))
+    epochs = int(task.get("epochs", E2_EPOCHS))
+    rngs, Xs, ys, Ws, zs = [], [], [], [], []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        Xs.append(rng.standard_normal((d, n)))
+        ys.append(rng.choice([-1.0, 1.0], n))
+        Ws.append(rng.standard_normal((d, d)) * s / np.sqrt(d))
+        zs.append(rng.standard_normal(d) * s / np.sqrt(d))
+        rngs.append(rng)
+    start = time.perf_counter()
+    res = train_first_order(np.stack(Xs), np.stack(ys), np.stack(Ws), np.stack(zs), 0.0, optimizer=optimizer,
+                            lr=task["lr"], epochs=epochs, decay_epochs=epochs, decay_rate=task.get("decay", E2_DECAY),
+                            batch_size=task.get("batch_size", E2_BATCH), rngs=rngs)
+    runs = []
+    for k, rep in enumerate(reps):
+        if res.diverged[k]:
+            meas = {"min_abs_wx": math.nan, "normalized_min_abs_wx": math.nan, "zero_inputs": -1, "kink": False}
+        else:
+            meas = e2_measure(res.W[k], Xs[k])
+        runs.append({"rep": rep, "mse": float(res.mse[k]), "diverged": bool(res.diverged[k]),
+                     "diverged_epoch": int(res.diverged_epoch[k]), **meas})
+    meta = {k: v for k, v in task.items() if k != "seeds"}
+    return {**meta, "n": n, "runs": runs, "steps": res.steps, "seconds": time.perf_counter() - start}
+
+
 def e3_point(task: dict) -> dict:
     """One E3 run on ``task["X"]`` (d0, N), ``task["y"]`` in {0, 1}: whiten, train, training MCE.
 
-    ``d1`` defaults to ``ceil(N / d0)``.  Returns the task without the arrays, plus ``d1``,
-    ``params_over_n``, ``mce``, ``mse``, ``iterations``, ``seconds``.
+    ``d1`` defaults to ``ceil(N / d0)``; ``max_iter`` to 20,000; ``dtype`` (the gradient's precision, see
+    :func:`.training.train_network`) to ``"float64"``.  Returns the task without the arrays, plus ``d1``,
+    ``params_over_n``, ``mce``, ``mse``, ``iterations``, ``evaluations`` (loss-and-gradient calls),
+    ``message`` (the optimizer's), ``whiten_seconds``, ``train_seconds`` and ``seconds``.  MCE and MSE are
+    evaluated in double precision whatever ``dtype``.  ``blas_threads`` (default: leave the BLAS as it is)
+    limits the BLAS threads during the run: on a machine whose cores other jobs also use, one thread was
+    3.4x faster than two on MNIST (docs/findings-section5.md).
     """
     X, y = np.asarray(task["X"], float), np.asarray(task["y"], float)
     d0, n = X.shape
     d1 = int(task.get("d1") or math.ceil(n / d0))
     rng = np.random.default_rng(task["seed"])
     start = time.perf_counter()
-    Xw = whiten(X)
-    res = train_network(Xw, y, d1, 0.0, rng=rng, max_iter=task.get("max_iter", 20_000), gtol=1e-10)
+    with threadpool_limits(limits=task.get("blas_threads"), user_api="blas"):
+        Xw = whiten(X)
+        whitened = time.perf_counter()
+        res = train_network(Xw, y, d1, 0.0, rng=rng, max_iter=task.get("max_iter", 20_000), gtol=1e-10,
+                            dtype=task.get("dtype", "float64"))
+    end = time.perf_counter()
     out = np.maximum(res.W @ Xw, 0.0).T @ res.z
     meta = {k: v for k, v in task.items() if k not in ("X", "y")}
     return {**meta, "n": n, "d0": d0, "d1": d1, "params_over_n": (d0 * d1 + d1) / n,
             "mce": float(np.mean((out > 0.5) != (y > 0.5))), "mse": res.mse, "iterations": res.iterations,
-            "seconds": time.perf_counter() - start}
+            "evaluations": len(res.history), "message": res.message, "whiten_seconds": whitened - start,
+            "train_seconds": end - whitened, "seconds": end - start}

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from ._checks import as_array, as_generator, as_matrix, check_rho, positive_int
+from ._checks import as_array, as_generator, as_matrix, check_rho, positive_int, real_number
 from .khatri_rao import (
     _activation,
     _lrelu_unchecked,
@@ -32,7 +32,8 @@ from .khatri_rao import (
 )
 
 __all__ = ["mse_and_gradient", "TrainResult", "train_network", "DLMDiagnostics", "dlm_diagnostics", "MLPResult", "train_mlp",
-           "KinkStationarity", "kink_stationarity"]
+           "KinkStationarity", "kink_stationarity", "OPTIMIZERS", "DIVERGENCE_FACTOR", "FirstOrderResult",
+           "train_first_order"]
 
 
 def _training_data(X, y, rho) -> tuple[float, np.ndarray, np.ndarray]:
@@ -76,15 +77,33 @@ def mse_and_gradient(W, z, X, y, rho: float) -> tuple[float, np.ndarray, np.ndar
     return _mse_grad(W, z, X, y, rho)
 
 
+def _fast_activation(U: np.ndarray, rho: float) -> np.ndarray:
+    """a(U) as arithmetic on the mask ``U > 0`` (``np.where`` with scalar branches is several times slower)."""
+    mask = U > 0
+    if rho == 0.0:
+        return mask.astype(U.dtype)
+    return mask * U.dtype.type(1.0 - rho) + U.dtype.type(rho)
+
+
 def _mse_grad(W, z, X, y, rho):
+    """MSE and gradients; the products run in ``X``'s dtype (float64, or float32 for speed), results in float64.
+
+    Two (d1, N) temporaries (``U``, then ``H`` in place; ``A``, then ``A * e`` in place), the activation
+    from the mask ``U > 0`` (not ``np.where``), and ``diag(z)`` applied to the (d1, d0) product rather than
+    to a (d1, N) array: on MNIST-sized data the two matrix products are almost all the time
+    (``scripts/profile_e3.py`` measures this against the earlier form).
+    """
     n = X.shape[1]
-    U = W @ X
-    A = _activation(U, rho)
-    H = A * U
-    e = y - H.T @ z
-    grad_z = -(2.0 / n) * (H @ e)
-    grad_W = -(2.0 / n) * ((z[:, None] * A * e[None, :]) @ X.T)
-    return float(e @ e / n), grad_W, grad_z
+    dt = X.dtype
+    U = W.astype(dt, copy=False) @ X
+    A = _fast_activation(U, rho)
+    U *= A  # H = f(U)
+    e = y.astype(dt, copy=False) - z.astype(dt, copy=False) @ U
+    grad_z = (U @ e).astype(float) * (-2.0 / n)
+    A *= e  # A o (1 e^T)
+    grad_W = (A @ X.T).astype(float) * (z[:, None] * (-2.0 / n))
+    e64 = e.astype(float, copy=False)
+    return float(e64 @ e64 / n), grad_W, grad_z
 
 
 @dataclass(frozen=True)
@@ -103,7 +122,7 @@ class TrainResult:
 
 def train_network(X, y, d1: int, rho: float, *, rng, method: str = "lbfgs", max_iter: int = 20_000,
                   gtol: float = 1e-12, init_scale: float | None = None, init=None, lr: float = 0.1,
-                  decay_epochs: int = 0, decay_rate: float = 0.99) -> TrainResult:
+                  decay_epochs: int = 0, decay_rate: float = 0.99, dtype: str = "float64") -> TrainResult:
     r"""Full-batch training of the one-hidden-layer LReLU network on the MSE.
 
     Parameters
@@ -123,16 +142,30 @@ def train_network(X, y, d1: int, rho: float, *, rng, method: str = "lbfgs", max_
         is below ``gtol`` or after ``max_iter`` iterations.  ``"gd"``: plain gradient descent for
         ``max_iter`` epochs at step ``lr``, then ``decay_epochs`` more epochs with the step multiplied
         by ``decay_rate`` each epoch (the paper's two-phase schedule in Section 5).
+    dtype : {"float64", "float32"}
+        Precision of the loss and gradient products.  ``"float32"`` keeps one single-precision copy of
+        ``X`` and runs the two (d1 x d0 x N) products in single precision (about twice as fast on large
+        data, e.g. MNIST); the MSE is summed and the weights and the optimizer's state are kept in double
+        precision.  Single precision resolves the MSE to about 1e-7 relative, enough for the training
+        error of E3, not for MSEs of 1e-30 (E2).
 
     Returns
     -------
     TrainResult
+
+    Raises
+    ------
+    ValueError
+        If an argument is invalid (``method``, ``dtype``, ``d1``, ``rho``, shapes) or ``rng`` is None.
     """
     rho, X, y = _training_data(X, y, rho)
     d0, n = X.shape
     d1 = positive_int("d1", d1)
     if method not in ("lbfgs", "gd"):
         raise ValueError(f"method must be 'lbfgs' or 'gd'; got {method!r}")
+    if dtype not in ("float64", "float32"):
+        raise ValueError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
+    Xc = np.ascontiguousarray(X, dtype=dtype)  # the working copy (no copy for contiguous float64 input)
     rng = as_generator(rng)
     if init is None:
         s = 1.0 if init_scale is None else float(init_scale)
@@ -147,7 +180,7 @@ def train_network(X, y, d1: int, rho: float, *, rng, method: str = "lbfgs", max_
     if method == "lbfgs":
         def fun(theta):
             Wt, zt = _unpack(theta, d1, d0)
-            value, gW, gz = _mse_grad(Wt, zt, X, y, rho)
+            value, gW, gz = _mse_grad(Wt, zt, Xc, y, rho)
             history.append(value)
             return value, np.concatenate([gW.ravel(), gz])
 
@@ -162,7 +195,7 @@ def train_network(X, y, d1: int, rho: float, *, rng, method: str = "lbfgs", max_
 
     step = float(lr)
     for epoch in range(max_iter + decay_epochs):
-        value, gW, gz = _mse_grad(W, z, X, y, rho)
+        value, gW, gz = _mse_grad(W, z, Xc, y, rho)
         history.append(value)
         if epoch >= max_iter:
             step *= decay_rate
@@ -366,3 +399,219 @@ def kink_stationarity(W, z, X, y, rho: float, *, tau: float = 1e-6) -> KinkStati
     hs = np.linalg.norm(H, 2) * np.linalg.norm(e)
     return KinkStationarity(float(zero.mean()), float(np.linalg.norm(proj) / scale), float(np.linalg.norm(full) / scale),
                             float(np.linalg.norm(H @ e) / (hs if hs > 0 else 1.0)))
+
+
+#: The first-order methods of :func:`train_first_order` (E2 under several optimizers).
+OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
+
+#: Divergence rule of :func:`train_first_order`: a run has diverged once its full-data MSE at the end of an
+#: epoch is not finite or exceeds ``DIVERGENCE_FACTOR`` times its MSE at initialization.
+DIVERGENCE_FACTOR = 1e4
+
+
+@dataclass(frozen=True)
+class FirstOrderResult:
+    """Outcome of :func:`train_first_order` for ``R`` independent runs trained side by side.
+
+    Attributes
+    ----------
+    W : ndarray, shape (R, d1, d0)
+        Final first layers (NaN for diverged runs).
+    z : ndarray, shape (R, d1)
+        Final output weights (NaN for diverged runs).
+    mse : ndarray, shape (R,)
+        Final full-data MSE (``inf`` for diverged runs).
+    diverged : ndarray of bool, shape (R,)
+    diverged_epoch : ndarray of int, shape (R,)
+        The epoch at whose end the divergence rule fired (-1 if it never did).
+    history : ndarray, shape (R, epochs + 1)
+        Full-data MSE at initialization and at the end of every epoch (``inf`` after a divergence).
+    steps : int
+        Parameter updates per run.
+    """
+
+    W: np.ndarray
+    z: np.ndarray
+    mse: np.ndarray
+    diverged: np.ndarray
+    diverged_epoch: np.ndarray
+    history: np.ndarray
+    steps: int
+
+
+def _batched_mse(Wt, z, Xr, y, rho):
+    """Full-data MSE of R runs: ``Wt`` (R, d0, d1) the transposed first layers, ``Xr`` (R, N, d0), ``y`` (R, N)."""
+    U = Xr @ Wt  # (R, N, d1)
+    U *= _fast_activation(U, rho)
+    e = y - (U @ z[:, :, None])[..., 0]
+    return np.einsum("rn,rn->r", e, e) / y.shape[1]
+
+
+def _batched_grad(Wt, z, Xb, XbT, yb, rho):
+    """MSE gradients (w.r.t. ``Wt`` and ``z``) of R runs on one (mini)batch: ``Xb`` (R, B, d0), its
+    transpose ``XbT`` (R, d0, B) (a view is fine: matmul hands the transpose to BLAS), ``yb`` (R, B)."""
+    U = Xb @ Wt  # (R, B, d1)
+    A = _fast_activation(U, rho)
+    H = A * U
+    g = (yb - (H @ z[:, :, None])[..., 0]) * (-2.0 / yb.shape[1])  # (R, B): dMSE/d(output)
+    grad_z = (g[:, None, :] @ H)[:, 0, :]  # (R, d1)
+    A *= g[:, :, None]
+    grad_Wt = (XbT @ A) * z[:, None, :]  # (R, d0, d1)
+    return grad_Wt, grad_z
+
+
+def train_first_order(X, y, W0, z0, rho: float, *, optimizer: str, lr: float, epochs: int, decay_epochs: int = 0,
+                      decay_rate: float = 1.0, batch_size: int | None = None, momentum: float = 0.9,
+                      betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, rngs=None,
+                      divergence_factor: float = DIVERGENCE_FACTOR) -> FirstOrderResult:
+    r"""Train ``R`` independent one-hidden-layer LReLU networks side by side with a first-order method.
+
+    The ``R`` runs (each its own data, initialization and minibatch order) are stacked along a leading
+    axis and updated with batched matrix products: one Python iteration per (mini)batch step, none per
+    sample or per run.  Each run's result is the same as if it were trained alone.
+
+    Methods (``g`` is the MSE gradient on the current batch, :math:`\eta` the current step):
+
+    * ``"gd"``: full batch, :math:`\theta \leftarrow \theta - \eta g` (``batch_size`` is ignored).
+    * ``"sgd"``: minibatches of ``batch_size`` drawn without replacement, reshuffled every epoch (the last
+      batch of an epoch is smaller when ``batch_size`` does not divide N), :math:`\theta \leftarrow \theta - \eta g`.
+    * ``"momentum"``: the same minibatches, heavy ball in PyTorch's form: :math:`v \leftarrow \mu v + g`,
+      :math:`\theta \leftarrow \theta - \eta v`, :math:`\mu` = ``momentum``, :math:`v_0 = 0`.
+    * ``"adam"``: the same minibatches, Adam (Kingma & Ba): :math:`m \leftarrow \beta_1 m + (1-\beta_1) g`,
+      :math:`v \leftarrow \beta_2 v + (1-\beta_2) g^2`, :math:`\theta \leftarrow \theta - \eta\,
+      \hat m / (\sqrt{\hat v} + \epsilon)` with :math:`\hat m = m/(1-\beta_1^t)`, :math:`\hat v = v/(1-\beta_2^t)`,
+      ``t`` the step count from 1.
+
+    Schedule (the paper's two phases): ``epochs`` epochs at step ``lr``, then ``decay_epochs`` epochs
+    with the step multiplied by ``decay_rate`` at the start of each (as in :func:`train_network`).
+
+    Divergence rule: at the end of every epoch the full-data MSE of each run is computed; a run whose
+    MSE is not finite or exceeds ``divergence_factor`` times its MSE at initialization is stopped and
+    reported as diverged (its weights NaN, its MSE ``inf``); the other runs go on.
+
+    Parameters
+    ----------
+    X : array_like, shape (R, d0, N) or (d0, N)
+        Inputs of each run (columns are samples); a 2-D array is one run.
+    y : array_like, shape (R, N) or (N,)
+    W0 : array_like, shape (R, d1, d0) or (d1, d0)
+    z0 : array_like, shape (R, d1) or (d1,)
+    rho : float, != 1
+    optimizer : {"gd", "sgd", "momentum", "adam"}
+    lr : float, > 0
+    epochs : int, >= 1
+    decay_epochs : int, >= 0
+    decay_rate : float in (0, 1]
+    batch_size : int, optional
+        Minibatch size of ``"sgd"``, ``"momentum"`` and ``"adam"`` (required for them).
+    momentum : float in [0, 1)
+    betas : (float, float), each in [0, 1)
+    eps : float, > 0
+    rngs : Generator, int, or a sequence of R of them
+        Minibatch order of each run (required for the minibatch methods).
+    divergence_factor : float, > 1
+
+    Returns
+    -------
+    FirstOrderResult
+        With the leading run axis kept even for one run.
+
+    Raises
+    ------
+    ValueError
+        If ``optimizer`` is unknown, a constant is outside its range, a minibatch method has no
+        ``batch_size`` or ``rngs``, or the shapes of ``X``, ``y``, ``W0``, ``z0`` do not fit together.
+    """
+    rho = check_rho(rho)
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {optimizer!r}")
+    lr = real_number("lr", lr, low=0.0, low_open=True)
+    epochs = positive_int("epochs", epochs)
+    if isinstance(decay_epochs, (bool, np.bool_)) or not isinstance(decay_epochs, (int, np.integer)) or decay_epochs < 0:
+        raise ValueError(f"decay_epochs must be an integer >= 0; got {decay_epochs!r}")
+    decay_rate = real_number("decay_rate", decay_rate, low=0.0, high=1.0, low_open=True)
+    momentum = real_number("momentum", momentum, low=0.0, high=1.0, high_open=True)
+    if len(betas) != 2:
+        raise ValueError(f"betas must be two numbers in [0, 1); got {betas!r}")
+    beta1, beta2 = (real_number("betas", b, low=0.0, high=1.0, high_open=True) for b in betas)
+    eps = real_number("eps", eps, low=0.0, low_open=True)
+    divergence_factor = real_number("divergence_factor", divergence_factor, low=1.0, low_open=True)
+    X, y, W, z = (np.asarray(v, dtype=float) for v in (X, y, W0, z0))
+    X = np.ascontiguousarray(X)
+    if X.ndim == 2:
+        X, y, W, z = X[None], y[None], W[None], z[None]
+    if X.ndim != 3 or y.ndim != 2 or W.ndim != 3 or z.ndim != 2:
+        raise ValueError(f"X, y, W0, z0 must be (R, d0, N), (R, N), (R, d1, d0), (R, d1); got "
+                         f"{X.shape}, {y.shape}, {W.shape}, {z.shape}")
+    R, d0, n = X.shape
+    d1 = W.shape[1]
+    if y.shape != (R, n) or W.shape != (R, d1, d0) or z.shape != (R, d1):
+        raise ValueError(f"shapes do not fit: X {X.shape}, y {y.shape}, W0 {W.shape}, z0 {z.shape}")
+    W, z = np.ascontiguousarray(W.transpose(0, 2, 1)), z.copy()  # W holds the transposed layers (R, d0, d1)
+    Xr = np.ascontiguousarray(X.transpose(0, 2, 1))  # (R, N, d0): a minibatch is a gather of rows
+    minibatch = optimizer != "gd"
+    if minibatch:
+        if batch_size is None:
+            raise ValueError(f"batch_size is required by optimizer {optimizer!r}")
+        batch_size = min(positive_int("batch_size", batch_size), n)
+        if rngs is None:
+            raise ValueError(f"rngs is required by optimizer {optimizer!r} (the minibatch order)")
+        if isinstance(rngs, (list, tuple)):
+            gens = [as_generator(g) for g in rngs]
+        else:
+            gens = [as_generator(rngs)] if R == 1 else None
+        if gens is None or len(gens) != R:
+            raise ValueError(f"rngs must give one generator per run ({R})")
+    alive = np.ones(R, dtype=bool)
+    diverged_epoch = np.full(R, -1)
+    history = np.full((R, epochs + decay_epochs + 1), np.inf)
+    state = [np.zeros_like(W), np.zeros_like(z)] if optimizer in ("momentum", "adam") else None
+    second = [np.zeros_like(W), np.zeros_like(z)] if optimizer == "adam" else None
+    step, t = lr, 0
+    rows = np.arange(R)[:, None]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        history[:, 0] = _batched_mse(W, z, Xr, y, rho)
+        start = history[:, 0].copy()
+        for epoch in range(epochs + decay_epochs):
+            if epoch >= epochs:
+                step *= decay_rate
+            if minibatch:
+                perm = np.stack([g.permutation(n) for g in gens])
+                batches = [perm[:, k:k + batch_size] for k in range(0, n, batch_size)]
+            else:
+                batches = [None]
+            for idx in batches:
+                if idx is None:
+                    gW, gz = _batched_grad(W, z, Xr, X, y, rho)
+                else:
+                    Xb = Xr[rows, idx]
+                    gW, gz = _batched_grad(W, z, Xb, Xb.transpose(0, 2, 1), y[rows, idx], rho)
+                t += 1
+                if optimizer in ("gd", "sgd"):
+                    W -= step * gW
+                    z -= step * gz
+                elif optimizer == "momentum":
+                    for v, g, p in ((state[0], gW, W), (state[1], gz, z)):
+                        v *= momentum
+                        v += g
+                        p -= step * v
+                else:
+                    c1, c2 = 1.0 - beta1**t, 1.0 - beta2**t
+                    for m, v, g, p in ((state[0], second[0], gW, W), (state[1], second[1], gz, z)):
+                        m *= beta1
+                        m += (1.0 - beta1) * g
+                        v *= beta2
+                        v += (1.0 - beta2) * g * g
+                        p -= step * (m / c1) / (np.sqrt(v / c2) + eps)
+            value = _batched_mse(W, z, Xr, y, rho)
+            bad = alive & (~np.isfinite(value) | (value > divergence_factor * start))
+            if bad.any():
+                diverged_epoch[bad] = epoch
+                alive &= ~bad
+                for arr in (W, z, *(state or []), *(second or [])):
+                    arr[bad] = 0.0  # keeps the stopped runs finite; they are reported as diverged
+            history[alive, epoch + 1] = value[alive]
+    W[~alive] = np.nan
+    z[~alive] = np.nan
+    mse = np.where(alive, history[:, -1], np.inf)
+    return FirstOrderResult(np.ascontiguousarray(W.transpose(0, 2, 1)), z, mse, ~alive, diverged_epoch, history, t)

@@ -108,3 +108,88 @@ def test_table1_command_names_the_missing_files(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "train-images-idx3-ubyte" in err and err.count("\n") == 1
     assert main(["table1"]) == 2 and "--digits" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sep", ["-", "."])
+@pytest.mark.parametrize("compress", [False, True])
+def test_mnist_loader_accepts_the_mirror_names_and_says_which_files_it_used(tmp_path, sep, compress, caplog):
+    """train-images-idx3-ubyte and train-images.idx3-ubyte, gzipped or not."""
+    import logging
+
+    from vanishing_minima.numeric import mnist_files
+
+    rng = np.random.default_rng(3)
+    images, labels = rng.integers(0, 256, (5, 28, 28)), rng.integers(0, 10, 5)
+    suffix = ".gz" if compress else ""
+    img = tmp_path / f"t10k-images{sep}idx3-ubyte{suffix}"
+    lab = tmp_path / f"t10k-labels{sep}idx1-ubyte{suffix}"
+    _write_idx(img, images, compress)
+    _write_idx(lab, labels, compress)
+    assert mnist_files(tmp_path, "test") == (img, lab)
+    with caplog.at_level(logging.INFO, logger="vanishing_minima.numeric.datasets"):
+        X, y, files = load_mnist(tmp_path, "test", with_files=True)
+    assert files == (img, lab) and str(img) in caplog.text and str(lab) in caplog.text
+    assert X.shape == (784, 5) and np.array_equal(y, labels)
+    with pytest.raises(FileNotFoundError, match=r"train-images\.idx3-ubyte\.gz"):
+        mnist_files(tmp_path, "train")  # the message lists the names it tried
+    with pytest.raises(ValueError, match="split"):
+        mnist_files(tmp_path, "validation")
+
+
+def test_mnist_loader_prefers_the_first_name_in_its_documented_order(tmp_path):
+    from vanishing_minima.numeric import mnist_files
+
+    for name in ("train-images.idx3-ubyte.gz", "train-images-idx3-ubyte.gz", "train-labels.idx1-ubyte",
+                 "train-labels-idx1-ubyte.gz"):
+        _write_idx(tmp_path / name, np.zeros((2, 28, 28) if "images" in name else (2,)), name.endswith(".gz"))
+    images, labels = mnist_files(tmp_path)
+    assert images.name == "train-images-idx3-ubyte.gz" and labels.name == "train-labels-idx1-ubyte.gz"
+
+
+def test_whitening_keeps_constant_pixels_as_zero_rows_and_shrinks_tiny_variance():
+    """Pixels constant over the data (MNIST's borders): kept, output rows (numerically) zero, nothing blown up;
+    the varying pixels are whitened as if the constant ones were absent; a pixel of variance s << eps is
+    shrunk to variance s / (s + eps)."""
+    rng = np.random.default_rng(4)
+    n = 500
+    varying = rng.standard_normal((4, n)) * np.array([[1.0], [2.0], [0.5], [3.0]])
+    X = np.zeros((8, n))
+    X[[0, 2, 3, 6]] = varying
+    X[1], X[4], X[5] = 0.0, 1.0, 0.25  # constant pixels (black, white, grey)
+    X[7] = 0.0
+    X[7, 0] = 1e-3  # one pixel lit once: variance about 2e-9, far below eps
+    Xw = whiten(X, eps=1e-5)
+    assert Xw.shape == X.shape and np.all(np.isfinite(Xw))
+    assert np.abs(Xw[[1, 4, 5]]).max() < 1e-9
+    alone = whiten(varying, eps=1e-5)
+    assert np.allclose(Xw[[0, 2, 3, 6]], alone, atol=1e-6)
+    s7 = np.var(X[7])
+    assert np.var(Xw[7]) == pytest.approx(s7 / (s7 + 1e-5), rel=0.05) and np.var(Xw[7]) < 1e-3  # (sample correlations)
+    with pytest.raises(ValueError, match="eps"):
+        whiten(X, eps=0.0)
+
+
+def _mnist_dir():
+    """A real MNIST copy for measurements: $VM_MNIST_DIR, else ../shared/data/mnist beside the repository."""
+    import os
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parents[1]
+    for candidate in (os.environ.get("VM_MNIST_DIR"), here.parent / "shared" / "data" / "mnist",
+                      here.parent.parent / "shared" / "data" / "mnist"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+def test_real_mnist_files_load_when_a_copy_is_present():
+    """Skipped without a copy: the package and the audit never need one."""
+    directory = _mnist_dir()
+    if directory is None:
+        pytest.skip("no MNIST copy (set VM_MNIST_DIR)")
+    X, y, files = load_mnist(directory, "test", with_files=True)
+    assert X.shape == (784, 10_000) and set(np.unique(y)) == set(range(10)) and all(f.exists() for f in files)
+    constant = np.ptp(X, axis=1) == 0
+    assert constant.sum() > 0  # the border pixels that make whitening ill-posed without eps
+    Xw = whiten(X[:, :2000])
+    assert np.all(np.isfinite(Xw)) and np.abs(Xw[np.ptp(X[:, :2000], axis=1) == 0]).max() < 1e-6

@@ -113,3 +113,131 @@ def test_train_bad_inputs(kwargs, needle):
     args = {"X": X, "y": y, "d1": 2, "rho": 0.0, "rng": 0} | kwargs
     with pytest.raises(ValueError, match=needle):
         train_network(**args)
+
+
+# --- first-order methods for E2 (train_first_order) ---------------------------------------------------
+
+from vanishing_minima.numeric import train_first_order  # noqa: E402
+from vanishing_minima.numeric.training import OPTIMIZERS  # noqa: E402
+
+
+def _small_problem(seed=0, d0=4, d1=6, n=12):
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((d0, n)), rng.choice([-1.0, 1.0], n)
+    return X, y, rng.standard_normal((d1, d0)) / 2, rng.standard_normal(d1) / 2
+
+
+@pytest.mark.parametrize("optimizer,lr", [("gd", 0.1), ("sgd", 0.02), ("momentum", 0.005), ("adam", 0.01)])
+def test_each_optimizer_decreases_the_loss_on_a_small_problem(optimizer, lr):
+    X, y, W0, z0 = _small_problem()
+    res = train_first_order(X, y, W0, z0, 0.0, optimizer=optimizer, lr=lr, epochs=150, decay_epochs=50,
+                            decay_rate=0.99, batch_size=4, rngs=1)
+    assert not res.diverged[0] and res.W.shape == (1, 6, 4) and res.history.shape == (1, 201)
+    assert res.mse[0] < 0.25 * res.history[0, 0]
+    assert res.steps == 200 * (1 if optimizer == "gd" else 3)
+
+
+def _reference(X, y, W, z, steps, update):
+    """Hand-written loop: full-batch gradient from mse_and_gradient, one update rule per step."""
+    state = {}
+    for t in range(1, steps + 1):
+        _, gW, gz = mse_and_gradient(W, z, X, y, 0.0)
+        W, z = update(W, z, gW, gz, t, state)
+    return W, z
+
+
+def test_momentum_and_adam_steps_match_a_hand_written_reference():
+    """batch_size = N: every step sees all the data, so the minibatch order cannot matter."""
+    X, y, W0, z0 = _small_problem(3)
+    lr, mu, b1, b2, eps = 0.05, 0.9, 0.9, 0.999, 1e-8
+
+    def heavy_ball(W, z, gW, gz, t, s):
+        s["vW"] = mu * s.get("vW", 0.0) + gW
+        s["vz"] = mu * s.get("vz", 0.0) + gz
+        return W - lr * s["vW"], z - lr * s["vz"]
+
+    def adam(W, z, gW, gz, t, s):
+        out = []
+        for key, p, g in (("W", W, gW), ("z", z, gz)):
+            s["m" + key] = b1 * s.get("m" + key, 0.0) + (1 - b1) * g
+            s["v" + key] = b2 * s.get("v" + key, 0.0) + (1 - b2) * g * g
+            mhat, vhat = s["m" + key] / (1 - b1**t), s["v" + key] / (1 - b2**t)
+            out.append(p - lr * mhat / (np.sqrt(vhat) + eps))
+        return tuple(out)
+
+    for name, rule in (("momentum", heavy_ball), ("adam", adam)):
+        W_ref, z_ref = _reference(X, y, W0, z0, 3, rule)
+        res = train_first_order(X, y, W0, z0, 0.0, optimizer=name, lr=lr, epochs=3, batch_size=X.shape[1], rngs=0,
+                                momentum=mu, betas=(b1, b2), eps=eps)
+        assert res.steps == 3
+        assert np.allclose(res.W[0], W_ref, rtol=1e-12, atol=1e-14) and np.allclose(res.z[0], z_ref, rtol=1e-12, atol=1e-14)
+
+
+def test_gd_is_train_network_gd_and_the_decay_phase_matches():
+    X, y, W0, z0 = _small_problem(5)
+    a = train_network(X, y, 6, 0.2, rng=0, init=(W0, z0), method="gd", max_iter=80, decay_epochs=40, lr=0.05, decay_rate=0.97)
+    b = train_first_order(X, y, W0, z0, 0.2, optimizer="gd", lr=0.05, epochs=80, decay_epochs=40, decay_rate=0.97)
+    assert np.allclose(a.W, b.W[0], atol=1e-13) and b.mse[0] == pytest.approx(a.mse, rel=1e-10)
+
+
+def test_runs_side_by_side_equal_runs_alone_and_a_diverging_run_does_not_touch_the_others():
+    problems = [_small_problem(s) for s in (1, 2, 3)]
+    X, y, W0, z0 = (np.stack([p[i] for p in problems]) for i in range(4))
+    W0 = W0.copy()
+    W0[1] *= 30.0  # a large start with a large step: this run blows up
+    together = train_first_order(X, y, W0, z0, 0.0, optimizer="sgd", lr=0.3, epochs=20, batch_size=5,
+                                 rngs=[np.random.default_rng(k) for k in range(3)])
+    assert together.diverged.tolist() == [False, True, False]
+    assert together.mse[1] == np.inf and np.isnan(together.W[1]).all() and together.diverged_epoch[1] >= 0
+    assert np.isinf(together.history[1, together.diverged_epoch[1] + 1:]).all()
+    for k in (0, 2):
+        alone = train_first_order(X[k], y[k], W0[k], z0[k], 0.0, optimizer="sgd", lr=0.3, epochs=20, batch_size=5,
+                                  rngs=np.random.default_rng(k))
+        assert np.allclose(alone.W[0], together.W[k], rtol=1e-12, atol=1e-14) and together.diverged_epoch[k] == -1
+
+
+def test_divergence_rule_fires_on_the_loss_ratio_not_only_on_overflow():
+    """A growth by more than divergence_factor counts, even while every number is finite."""
+    X, y, W0, z0 = _small_problem(4)
+    kw = dict(optimizer="gd", lr=2.0, epochs=5)
+    loose = train_first_order(X, y, W0, z0, 0.0, divergence_factor=1e300, **kw)
+    tight = train_first_order(X, y, W0, z0, 0.0, divergence_factor=10.0, **kw)
+    ratio = np.nanmax(loose.history[0, 1:] / loose.history[0, 0])
+    assert np.isfinite(ratio) and ratio > 10.0
+    assert tight.diverged[0] and not loose.diverged[0]
+    first = int(np.argmax(loose.history[0, 1:] > 10.0 * loose.history[0, 0]))
+    assert tight.diverged_epoch[0] == first
+
+
+@pytest.mark.parametrize("kwargs,needle", [
+    ({"optimizer": "rmsprop"}, "optimizer"), ({"lr": 0.0}, "lr"), ({"epochs": 0}, "epochs"),
+    ({"decay_epochs": -1}, "decay_epochs"), ({"decay_rate": 1.5}, "decay_rate"), ({"momentum": 1.0}, "momentum"),
+    ({"betas": (0.9, 1.0)}, "betas"), ({"eps": 0.0}, "eps"), ({"divergence_factor": 1.0}, "divergence_factor"),
+    ({"optimizer": "adam", "batch_size": None}, "batch_size"), ({"optimizer": "sgd", "rngs": None}, "rngs"),
+    ({"optimizer": "sgd", "rngs": [0, 1]}, "rngs"), ({"batch_size": 0, "optimizer": "sgd"}, "batch_size"),
+    ({"z0": np.ones(5)}, "shapes"),
+])
+def test_train_first_order_bad_inputs(kwargs, needle):
+    X, y, W0, z0 = _small_problem()
+    args = dict(X=X, y=y, W0=W0, z0=z0, rho=0.0, optimizer="gd", lr=0.1, epochs=2, batch_size=4, rngs=0) | kwargs
+    with pytest.raises(ValueError, match=needle):
+        train_first_order(**args)
+    assert set(OPTIMIZERS) == {"gd", "sgd", "momentum", "adam"}
+
+
+def test_float32_gradient_is_the_float64_one_to_single_precision_and_training_agrees():
+    rng = np.random.default_rng(8)
+    X, y = rng.standard_normal((20, 300)), rng.integers(0, 2, 300).astype(float)
+    W, z = rng.standard_normal((5, 20)), rng.standard_normal(5)
+    from vanishing_minima.numeric.training import _mse_grad
+
+    m64, gW64, gz64 = _mse_grad(W, z, X, y, 0.0)
+    m32, gW32, gz32 = _mse_grad(W, z, X.astype(np.float32), y, 0.0)
+    assert gW32.dtype == np.float64 and isinstance(m32, float)
+    assert m32 == pytest.approx(m64, rel=1e-5)
+    assert np.linalg.norm(gW32 - gW64) <= 1e-5 * np.linalg.norm(gW64) and np.allclose(gz32, gz64, rtol=1e-4, atol=1e-6)
+    a = train_network(X, y, 5, 0.0, rng=1, max_iter=200, gtol=1e-10)
+    b = train_network(X, y, 5, 0.0, rng=1, max_iter=200, gtol=1e-10, dtype="float32")
+    assert b.mse == pytest.approx(a.mse, rel=0.05, abs=1e-4)  # reported in double precision on the float64 X
+    with pytest.raises(ValueError, match="dtype"):
+        train_network(X, y, 5, 0.0, rng=1, dtype="float16")
