@@ -33,12 +33,22 @@ def svg(fig) -> str:
     return buf.getvalue()
 
 
-def exponent_figure(n: Sequence[float], f: Sequence[float], est: Sequence[float], low: Sequence[float],
-                    high: Sequence[float], *, title: str, ylabel: str, claim_label: str,
-                    measured_label: str = "measured (exact interval)",
-                    extra: dict[str, Sequence[float]] | None = None,
-                    second: tuple[str, Sequence[float], Sequence[float], Sequence[float], Sequence[float]] | None = None,
-                    second_f: tuple[Sequence[float], Sequence[float]] | None = None) -> str:
+def exponent_figure(
+    n: Sequence[float],
+    f: Sequence[float],
+    est: Sequence[float],
+    low: Sequence[float],
+    high: Sequence[float],
+    *,
+    title: str,
+    ylabel: str,
+    claim_label: str,
+    measured_label: str = "measured (exact interval)",
+    extra: dict[str, Sequence[float]] | None = None,
+    second: tuple[str, Sequence[float], Sequence[float], Sequence[float], Sequence[float]]
+    | None = None,
+    second_f: tuple[Sequence[float], Sequence[float]] | None = None,
+) -> str:
     """Measured -log p (point and interval; open triangles mark intervals unbounded above) and the claimed
     F(N), log axes; ``extra`` adds labelled lines (e.g. a deterministic bound); ``second`` a second
     estimator ``(label, n, est, low, high)`` drawn beside the first, and ``second_f`` its sizes' F(N)
@@ -55,13 +65,26 @@ def exponent_figure(n: Sequence[float], f: Sequence[float], est: Sequence[float]
     if second is not None:
         label2, n2, e2, l2, h2 = second[0], *(np.asarray(v, float) for v in second[1:])
         ok = np.isfinite(e2) & np.isfinite(h2)
-        ax.errorbar(n2[ok] * 1.03, e2[ok], yerr=[e2[ok] - l2[ok], h2[ok] - e2[ok]], fmt="D", mfc="none", capsize=3,
-                    label=label2)
+        ax.errorbar(
+            n2[ok] * 1.03,
+            e2[ok],
+            yerr=[e2[ok] - l2[ok], h2[ok] - e2[ok]],
+            fmt="D",
+            mfc="none",
+            capsize=3,
+            label=label2,
+        )
     for label, values in (extra or {}).items():
         ax.plot(n, np.asarray(values, float), "s:", mfc="none", label=label)
     finite = np.isfinite(est) & np.isfinite(high)
-    ax.errorbar(n[finite], est[finite], yerr=[est[finite] - low[finite], high[finite] - est[finite]], fmt="o",
-                capsize=3, label=measured_label)
+    ax.errorbar(
+        n[finite],
+        est[finite],
+        yerr=[est[finite] - low[finite], high[finite] - est[finite]],
+        fmt="o",
+        capsize=3,
+        label=measured_label,
+    )
     if np.any(~finite):
         ax.plot(n[~finite], low[~finite], "^", mfc="none", label="lower end only (no event seen)")
     ax.set_xscale("log")
@@ -73,8 +96,13 @@ def exponent_figure(n: Sequence[float], f: Sequence[float], est: Sequence[float]
     return svg(fig)
 
 
-def error_against_ratio_figure(series: dict[str, tuple[Sequence[float], Sequence[float], Sequence[float]]], *,
-                               title: str, xlabel: str, ylabel: str) -> str:
+def error_against_ratio_figure(
+    series: dict[str, tuple[Sequence[float], Sequence[float], Sequence[float]]],
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+) -> str:
     """Mean +- std of an error against a ratio, one line per series, with the line ratio = 1."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -89,8 +117,13 @@ def error_against_ratio_figure(series: dict[str, tuple[Sequence[float], Sequence
     return svg(fig)
 
 
-def e2_figure(rows: list[dict], *, paper_wx: tuple[float, float], paper_mse: tuple[float, float],
-              title: str | None = None) -> str:
+def e2_figure(
+    rows: list[dict],
+    *,
+    paper_wx: tuple[float, float],
+    paper_mse: tuple[float, float],
+    title: str | None = None,
+) -> str:
     """Final min |w^T x| against final MSE, one colour per d, with the paper's ranges shaded.
 
     Values below 1e-40 are drawn at 1e-40; diverged runs (non-finite values) are left out and counted
@@ -102,8 +135,12 @@ def e2_figure(rows: list[dict], *, paper_wx: tuple[float, float], paper_mse: tup
         mine = [r for r in rows if r["d"] == d]
         pts = [r for r in mine if np.isfinite(r["mse"]) and np.isfinite(r["min_abs_wx"])]
         gone = len(mine) - len(pts)
-        ax.scatter([max(r["mse"], 1e-40) for r in pts], [max(r["min_abs_wx"], 1e-40) for r in pts], s=14,
-                   label=f"d = {d}" + (f" ({gone} diverged)" if gone else ""))
+        ax.scatter(
+            [max(r["mse"], 1e-40) for r in pts],
+            [max(r["min_abs_wx"], 1e-40) for r in pts],
+            s=14,
+            label=f"d = {d}" + (f" ({gone} diverged)" if gone else ""),
+        )
     ax.axhspan(*paper_wx, color="green", alpha=0.1, label="paper: min |w^T x|")
     ax.axvspan(*paper_mse, color="blue", alpha=0.05, label="paper: MSE")
     ax.plot([1e-40, 1], [1e-40, 1], "k:", lw=0.8, label="min |w^T x| = MSE")
@@ -117,8 +154,14 @@ def e2_figure(rows: list[dict], *, paper_wx: tuple[float, float], paper_mse: tup
     return svg(fig)
 
 
-def ratio_figure(n: Sequence[float], log_p_upper: Sequence[float], log_vg_lower: Sequence[float],
-                 claim: Sequence[float], *, title: str) -> str:
+def ratio_figure(
+    n: Sequence[float],
+    log_p_upper: Sequence[float],
+    log_vg_lower: Sequence[float],
+    claim: Sequence[float],
+    *,
+    title: str,
+) -> str:
     """Theorem 10 at finite N: the upper confidence bound on log(V(L_eps)/V(G)) and its two parts, beside the
     claimed exponent -F(N) and 0 (above 0 the bound says nothing); log N axis, linear log-ratio axis."""
     plt = _pyplot()

@@ -10,9 +10,23 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_array", "as_matrix", "check_rho", "check_labels", "as_generator", "check_same_columns", "positive_int",
-           "real_number", "check_work", "MarginWarning", "MAX_WORK", "scaled_norm", "power_of_two_scale",
-           "open_unit", "batch_sizes"]
+__all__ = [
+    "as_array",
+    "as_matrix",
+    "check_rho",
+    "check_labels",
+    "as_generator",
+    "check_same_columns",
+    "positive_int",
+    "real_number",
+    "check_work",
+    "MarginWarning",
+    "MAX_WORK",
+    "scaled_norm",
+    "power_of_two_scale",
+    "open_unit",
+    "batch_sizes",
+]
 
 #: Default limit on the work a single call may start (floating-point operations, or LPs times their cost).
 #: About a minute on one core of this project's machine; functions take ``max_work`` to raise it.
@@ -48,7 +62,9 @@ def scaled_norm(x: np.ndarray, axis=None) -> np.ndarray:
     return out if axis is None else np.squeeze(out, axis=axis)
 
 
-def as_array(name: str, value: Any, *, ndim: int | tuple[int, ...] | None = None, min_ndim: int | None = None) -> np.ndarray:
+def as_array(
+    name: str, value: Any, *, ndim: int | tuple[int, ...] | None = None, min_ndim: int | None = None
+) -> np.ndarray:
     """``value`` as a finite float array, with its dimension checked."""
     if isinstance(value, (bool, np.bool_)) or isinstance(value, str):
         raise TypeError(f"{name} must be a real array; got {type(value).__name__}")
@@ -59,14 +75,18 @@ def as_array(name: str, value: Any, *, ndim: int | tuple[int, ...] | None = None
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if arr.ndim not in allowed:
-            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimensions; got shape {arr.shape}")
+            raise ValueError(
+                f"{name} must have {' or '.join(map(str, allowed))} dimensions; got shape {arr.shape}"
+            )
     if min_ndim is not None and arr.ndim < min_ndim:
         raise ValueError(f"{name} must have at least {min_ndim} dimensions; got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty; got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-        raise ValueError(f"{name} must be finite (no NaN or inf); got {arr[index]} at index {index}")
+        raise ValueError(
+            f"{name} must be finite (no NaN or inf); got {arr[index]} at index {index}"
+        )
     return arr
 
 
@@ -77,13 +97,24 @@ def as_matrix(name: str, value: Any) -> np.ndarray:
 
 def positive_int(name: str, value: Any) -> int:
     """A size: an integer (Python or NumPy) >= 1; booleans, floats and strings are refused."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)) or value < 1:
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, (numbers.Integral, np.integer))
+        or value < 1
+    ):
         raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
     return int(value)
 
 
-def real_number(name: str, value: Any, *, low: float | None = None, high: float | None = None,
-                low_open: bool = False, high_open: bool = False) -> float:
+def real_number(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """A finite real number (not a boolean or a string) within optional bounds, as a float.
 
     Raises ``ValueError`` naming ``name`` and the rule, e.g. ``margin must be a finite number in (0, 1)``.
@@ -91,7 +122,9 @@ def real_number(name: str, value: Any, *, low: float | None = None, high: float 
     lo = "-inf" if low is None else f"{low:g}"
     hi = "inf" if high is None else f"{high:g}"
     rule = f"{'(' if low_open or low is None else '['}{lo}, {hi}{')' if high_open or high is None else ']'}"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (numbers.Real, np.floating, np.integer)
+    ):
         raise ValueError(f"{name} must be a finite number in {rule}; got {value!r}")
     x = float(value)
     ok = np.isfinite(x)
@@ -119,8 +152,14 @@ def open_unit(name: str, value: Any) -> float:
     return real_number(name, value, low=0.0, high=1.0, low_open=True, high_open=True)
 
 
-def check_work(what: str, work: float, max_work: float | None, unit: str = "floating-point operations",
-               rate: float = 2e9, param: str = "max_work") -> None:
+def check_work(
+    what: str,
+    work: float,
+    max_work: float | None,
+    unit: str = "floating-point operations",
+    rate: float = 2e9,
+    param: str = "max_work",
+) -> None:
     """Refuse, before starting, a call whose estimated ``work`` exceeds ``max_work`` (default :data:`MAX_WORK`).
 
     The message states the estimate and the time it would take at ``rate`` units per second, and names
@@ -154,7 +193,9 @@ def check_labels(y: Any, n: int | None = None, name: str = "y") -> np.ndarray:
         i = int(np.argmax(bad))
         raise ValueError(f"{name} must have entries in {{0, 1}}; got {arr[i]} at index {i}")
     if n is not None and arr.shape[0] != n:
-        raise ValueError(f"{name} must have one label per datapoint (N = {n}); got length {arr.shape[0]}")
+        raise ValueError(
+            f"{name} must have one label per datapoint (N = {n}); got length {arr.shape[0]}"
+        )
     return arr
 
 
@@ -173,11 +214,15 @@ def as_generator(rng: Any) -> np.random.Generator:
     ``None`` is refused: results must be reproducible, so the caller chooses the seed.
     """
     if rng is None:
-        raise ValueError("rng must be a numpy.random.Generator or an integer seed; None would not be reproducible")
+        raise ValueError(
+            "rng must be a numpy.random.Generator or an integer seed; None would not be reproducible"
+        )
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, (bool, np.bool_)):
         raise TypeError("rng must be a numpy.random.Generator or an integer seed; got a boolean")
     if isinstance(rng, (numbers.Integral, np.random.SeedSequence)):
         return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator or an integer seed; got {type(rng).__name__}")
+    raise TypeError(
+        f"rng must be a numpy.random.Generator or an integer seed; got {type(rng).__name__}"
+    )

@@ -124,11 +124,14 @@ __all__ = [
 
 #: Tall systems: accepted only if :math:`\sigma_{\min}(M)^2 \ge` TALL_KAPPA :math:`\|M\|_F^2` (certified).
 TALL_KAPPA = 1e-12
-#: Wide systems: the live rows are certified independent with :math:`\lambda_{\min} \ge` WIDE_KAPPA :math:`\operatorname{tr}`.
+#: Wide systems: the live rows are certified independent with :math:`\lambda_{\min} \ge` WIDE_KAPPA
+#: :math:`\operatorname{tr}`.
 WIDE_KAPPA = 1e-10
-#: Reductions: :math:`X_S` certified of full column rank with :math:`\lambda_{\min}(X_S^\top X_S) \ge` SUBSET_KAPPA :math:`\|X_S\|_F^2`.
+#: Reductions: :math:`X_S` certified of full column rank with :math:`\lambda_{\min}(X_S^\top X_S) \ge`
+#: SUBSET_KAPPA :math:`\|X_S\|_F^2`.
 SUBSET_KAPPA = 1e-10
-#: Orthogonality certificate :math:`\|M^\top e\| \le` ORTHOGONALITY_GUARD :math:`\|M\|_F\|y\|` (100 times the QR path's).
+#: Orthogonality certificate :math:`\|M^\top e\| \le` ORTHOGONALITY_GUARD :math:`\|M\|_F\|y\|` (100 x the
+#: QR path's).
 ORTHOGONALITY_GUARD = 1e-12
 #: At most this many refinement steps in data space (corrected semi-normal equations), while the error
 #: estimate exceeds ACCURACY_GUARD :math:`\|y\|`; a pattern is accepted only if it ends below.
@@ -136,7 +139,7 @@ DATA_REFINEMENT_STEPS = 3
 ACCURACY_GUARD = 1e-12
 
 _U = np.finfo(float).eps / 2  # unit roundoff 2^-53
-_SUBNORMAL = 2.0 ** -1074
+_SUBNORMAL = 2.0**-1074
 _SCALE_FREE = 64  # inputs whose largest entry lies in [2^-64, 2^64] are used unscaled (scaling is exact anyway)
 
 
@@ -327,12 +330,17 @@ class _Factor:
                 R.reshape(B, m * m)[:, :: m + 1] -= 1.0
                 self.offdiag += np.sqrt(np.einsum("bij,bij->b", Sij, Sij)) * (
                     np.sqrt(np.einsum("bij,bij->b", R, R))
-                    + 2 * _gamma(m) * np.sqrt(np.einsum("bij,bij->b", Ljj, Ljj) * np.einsum("bij,bij->b", Xm, Xm)))
+                    + 2
+                    * _gamma(m)
+                    * np.sqrt(np.einsum("bij,bij->b", Ljj, Ljj) * np.einsum("bij,bij->b", Xm, Xm))
+                )
                 Lij = Sij @ np.swapaxes(Xm, -1, -2)
                 L[:, j1:, j0:j1] = Lij
                 for i0 in range(j1, p, nb):  # trailing update, lower block triangle only
                     i1 = min(i0 + nb, p)
-                    L[:, i0:i1, j1:i1] -= Lij[:, i0 - j1:i1 - j1] @ np.swapaxes(Lij[:, : i1 - j1], -1, -2)
+                    L[:, i0:i1, j1:i1] -= Lij[:, i0 - j1 : i1 - j1] @ np.swapaxes(
+                        Lij[:, : i1 - j1], -1, -2
+                    )
         self.offdiag *= np.sqrt(2.0)
         self.L = L
         self.DinvT = np.swapaxes(self.Dinv, -1, -2)
@@ -345,14 +353,16 @@ class _Factor:
         if info != 0:  # not positive definite (or an argument error): no factor
             S[0] = np.nan
         self.L = S
-        self.Dinv = self.DinvT = None  # inverted at the first solve (part of solving, not of the factorization)
+        self.Dinv = self.DinvT = (
+            None  # inverted at the first solve (part of solving, not of the factorization)
+        )
 
     def _invert_diagonal_blocks(self) -> None:
         p, nb = self.p, self.nb
         D = np.zeros((len(self.starts), nb, nb))
         for j, j0 in enumerate(self.starts):
             m = min(nb, p - j0)
-            D[j, :m, :m] = np.tril(self.L[0, j0:j0 + m, j0:j0 + m])
+            D[j, :m, :m] = np.tril(self.L[0, j0 : j0 + m, j0 : j0 + m])
             D[j, range(m, nb), range(m, nb)] = 1.0
         with np.errstate(all="ignore"):
             self.Dinv = _triangular_inverse(D)[None]
@@ -373,12 +383,16 @@ class _Factor:
         for j, j0 in enumerate(self.starts):  # L x = b
             j1 = min(j0 + nb, p)
             rhs = b[:, j0:j1] - L[:, j0:j1, :j0] @ x[:, :j0] if j0 else b[:, j0:j1]
-            x[:, j0:j1] = Dinv[:, j, :j1 - j0, :j1 - j0] @ rhs
+            x[:, j0:j1] = Dinv[:, j, : j1 - j0, : j1 - j0] @ rhs
         for j in range(len(self.starts) - 1, -1, -1):  # L^T z = x, in place
             j0 = self.starts[j]
             j1 = min(j0 + nb, p)
-            rhs = x[:, j0:j1] - np.swapaxes(L[:, j1:, j0:j1], -1, -2) @ x[:, j1:] if j1 < p else x[:, j0:j1]
-            x[:, j0:j1] = DinvT[:, j, :j1 - j0, :j1 - j0] @ rhs
+            rhs = (
+                x[:, j0:j1] - np.swapaxes(L[:, j1:, j0:j1], -1, -2) @ x[:, j1:]
+                if j1 < p
+                else x[:, j0:j1]
+            )
+            x[:, j0:j1] = DinvT[:, j, : j1 - j0, : j1 - j0] @ rhs
         return x[..., 0]
 
 
@@ -386,7 +400,9 @@ class _Factor:
 _OFFDIAG_ALLOWANCE = 1e-11
 
 
-def _certified_cholesky(G: np.ndarray, tau: np.ndarray, n_terms: int, kappa: float) -> tuple[_Factor, np.ndarray, np.ndarray]:
+def _certified_cholesky(
+    G: np.ndarray, tau: np.ndarray, n_terms: int, kappa: float
+) -> tuple[_Factor, np.ndarray, np.ndarray]:
     r"""Shifted Cholesky factorization with Rump's certificate (module docstring), in place on ``G``.
 
     ``G`` (B, p, p) is the computed Gram matrix of a matrix :math:`M` with :math:`\|M\|_F^2 =` ``tau`` (B,)
@@ -400,7 +416,9 @@ def _certified_cholesky(G: np.ndarray, tau: np.ndarray, n_terms: int, kappa: flo
     diag = flat[:, :: p + 1]
     tr = diag.sum(axis=-1)
     g = _gamma(p + 1)
-    delta = (g / (1 - g)) * (1 + _U) * tr + _gamma(n_terms) * (1 + _U) * tau + _U * diag.max(axis=-1)
+    delta = (
+        (g / (1 - g)) * (1 + _U) * tr + _gamma(n_terms) * (1 + _U) * tau + _U * diag.max(axis=-1)
+    )
     delta += 8.0 * (n_terms + 2) * p * _SUBNORMAL
     allowance = _OFFDIAG_ALLOWANCE * tau if p > _block_size(p) else 0.0
     t = kappa * tau + delta + allowance
@@ -437,10 +455,12 @@ class _Data:
         self.shared = X.ndim == 2
         self.d0 = X.shape[-2]
         self.XT = np.swapaxes(X, -1, -2)  # (.., N, d0)
-        j, l = np.triu_indices(self.d0)
+        j, k = np.triu_indices(self.d0)
         self.sym = np.empty((self.d0, self.d0), dtype=np.intp)
-        self.sym[j, l] = self.sym[l, j] = np.arange(j.size)
-        self.Zt = np.ascontiguousarray(np.swapaxes(X[..., j, :] * X[..., l, :], -1, -2))  # (.., N, q)
+        self.sym[j, k] = self.sym[k, j] = np.arange(j.size)
+        self.Zt = np.ascontiguousarray(
+            np.swapaxes(X[..., j, :] * X[..., k, :], -1, -2)
+        )  # (.., N, q)
         self.col_norm2 = np.einsum("...jn,...jn->...n", X, X)  # (.., N)
 
     def xtx(self) -> np.ndarray:
@@ -467,9 +487,11 @@ class _Data:
             H = np.empty((B, rows, n))
             r = 0
             for a in range(i, j):
-                np.multiply(A[:, a:a + 1, :], A[:, a:, :], out=H[:, r:r + d1 - a, :])
+                np.multiply(A[:, a : a + 1, :], A[:, a:, :], out=H[:, r : r + d1 - a, :])
                 r += d1 - a
-            Gq[:, off:off + rows] = (H.reshape(-1, n) @ self.Zt).reshape(B, rows, q) if self.shared else H @ self.Zt
+            Gq[:, off : off + rows] = (
+                (H.reshape(-1, n) @ self.Zt).reshape(B, rows, q) if self.shared else H @ self.Zt
+            )
             i, off = j, off + rows
         return np.take(Gq.reshape(B, -1), self._gram_index(d1), axis=1).reshape(B, d1 * d0, d1 * d0)
 
@@ -522,7 +544,9 @@ def _subset_independent(data: _Data, idx: np.ndarray, S: np.ndarray) -> np.ndarr
     return ok
 
 
-def _reductions(A: np.ndarray, data: _Data) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _reductions(
+    A: np.ndarray, data: _Data
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """K3 reductions of every two-valued pattern of A (B, d1, N), one at a time until none applies.
 
     Returns ``(red, keep, fit, failed)``: the indices of the reduced patterns, their kept neurons
@@ -547,11 +571,17 @@ def _reductions(A: np.ndarray, data: _Data) -> tuple[np.ndarray, np.ndarray, np.
         s = high[act] & ~fit[act][:, None, :] if reduced.any() else high[act]
         sf = s.astype(float)
         cnt = sf.sum(axis=-1)
-        diff = cnt[:, :, None] + cnt[:, None, :] - 2.0 * (sf @ np.swapaxes(sf, -1, -2))  # |{n: A_in != A_kn}|
+        diff = (
+            cnt[:, :, None] + cnt[:, None, :] - 2.0 * (sf @ np.swapaxes(sf, -1, -2))
+        )  # |{n: A_in != A_kn}|
         kept = keep[act]
         diff = np.where(kept[:, :, None] & kept[:, None, :] & upper, diff, np.inf)
         remaining = n - fit[act].sum(axis=-1)
-        nonzero = np.where((lo[act] == 0)[:, None], cnt, np.where((hi[act] == 0)[:, None], remaining[:, None] - cnt, np.inf))
+        nonzero = np.where(
+            (lo[act] == 0)[:, None],
+            cnt,
+            np.where((hi[act] == 0)[:, None], remaining[:, None] - cnt, np.inf),
+        )
         cand = np.concatenate([diff.reshape(act.size, -1), np.where(kept, nonzero, np.inf)], axis=1)
         best = cand.argmin(axis=-1)
         event = cand[np.arange(act.size), best] < d0
@@ -562,7 +592,12 @@ def _reductions(A: np.ndarray, data: _Data) -> tuple[np.ndarray, np.ndarray, np.
         i = np.where(use_zero, 0, best // d1)
         drop = np.where(use_zero, best - d1 * d1, best % d1)
         row = high[act, drop]
-        S = np.where(use_zero[:, None], np.where((lo[act] == 0)[:, None], row, ~row), high[act, i] ^ row) & ~fit[act]
+        S = (
+            np.where(
+                use_zero[:, None], np.where((lo[act] == 0)[:, None], row, ~row), high[act, i] ^ row
+            )
+            & ~fit[act]
+        )
         keep[act, drop] = False
         fit[act] |= S
         reduced[act] = True
@@ -574,7 +609,9 @@ def _reductions(A: np.ndarray, data: _Data) -> tuple[np.ndarray, np.ndarray, np.
 
 
 # --- the two regimes ---------------------------------------------------------------------------------
-def _tall(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock, reduce: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+def _tall(
+    A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock, reduce: bool = False
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Certified residuals for p < N (module docstring); returns (e, ok, number of reduced patterns).
 
     With ``reduce`` the K3 reductions are applied first and only the reduced patterns can be certified
@@ -582,7 +619,9 @@ def _tall(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock, reduce: bool
     B, d1, n = A.shape
     d0 = data.d0
     p = d0 * d1
-    red, keep, fit, bad = _reductions(A, data) if reduce else (np.zeros(0, dtype=np.intp), None, None, None)
+    red, keep, fit, bad = (
+        _reductions(A, data) if reduce else (np.zeros(0, dtype=np.intp), None, None, None)
+    )
     n_reduced = red.size
     Ar, Yb = A, np.broadcast_to(y, (B, n))
     if n_reduced:
@@ -612,7 +651,9 @@ def _tall(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock, reduce: bool
     clock.lap("factor")
     if not np.any(ok):
         return np.zeros((B, n)), ok, n_reduced
-    with np.errstate(all="ignore"):  # patterns whose factorization failed carry NaN; discarded below
+    with np.errstate(
+        all="ignore"
+    ):  # patterns whose factorization failed carry NaN; discarded below
         solver = factor
         b = data.times_t(Ar, Yb)
         c = solver.solve(b)
@@ -621,7 +662,9 @@ def _tall(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock, reduce: bool
         g = data.times_t(Ar, e)
         ynorm = np.linalg.norm(y)
         tol = ACCURACY_GUARD * ynorm
-        est = np.full(B, np.inf)  # sqrt(g^T (L L^T)^{-1} g), an upper estimate of ||P e|| = ||e - e_A||
+        est = np.full(
+            B, np.inf
+        )  # sqrt(g^T (L L^T)^{-1} g), an upper estimate of ||P e|| = ||e - e_A||
         active = ok.copy()
         for step in range(DATA_REFINEMENT_STEPS + 1):
             count = int(active.sum())
@@ -649,7 +692,11 @@ def _tall(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock, reduce: bool
                 c[idx] += dc
                 e[idx] = Yb[idx] - sub.times(Ar[idx], c[idx])
                 g[idx] = sub.times_t(Ar[idx], e[idx])
-        cert = ok & (est <= tol) & (np.linalg.norm(g, axis=-1) <= ORTHOGONALITY_GUARD * np.sqrt(tau) * ynorm)
+        cert = (
+            ok
+            & (est <= tol)
+            & (np.linalg.norm(g, axis=-1) <= ORTHOGONALITY_GUARD * np.sqrt(tau) * ynorm)
+        )
         if n_reduced:  # the reduced problems' answers, checked against the original M
             sub = data.take(red)
             g0 = sub.times_t(A[red], e[red])
@@ -660,7 +707,9 @@ def _tall(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock, reduce: bool
     return e, ok, n_reduced
 
 
-def _wide(A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock) -> tuple[np.ndarray, np.ndarray]:
+def _wide(
+    A: np.ndarray, data: _Data, y: np.ndarray, clock: _Clock
+) -> tuple[np.ndarray, np.ndarray]:
     """Certified residuals for p >= N: dead points removed exactly, the live rows certified independent."""
     B, d1, n = A.shape
     dead = ~np.any(A != 0, axis=-2)  # (B, N)
@@ -711,11 +760,15 @@ def certified_residual(A, X, y) -> tuple[np.ndarray, np.ndarray]:
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     if A.ndim < 2 or X.ndim < 2:
-        raise ValueError(f"A and X must have at least 2 dimensions; got shapes {A.shape} and {X.shape}")
+        raise ValueError(
+            f"A and X must have at least 2 dimensions; got shapes {A.shape} and {X.shape}"
+        )
     if y.ndim != 1:
         raise ValueError(f"y must be a vector; got shape {y.shape}")
     if not A.shape[-1] == X.shape[-1] == y.shape[0]:
-        raise ValueError(f"A, X and y must have the same number N of columns; got shapes {A.shape}, {X.shape}, {y.shape}")
+        raise ValueError(
+            f"A, X and y must have the same number N of columns; got shapes {A.shape}, {X.shape}, {y.shape}"
+        )
     for name, arr in (("A", A), ("X", X), ("y", y)):
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name} must be finite (no NaN or inf)")
@@ -753,10 +806,12 @@ def _certified(A: np.ndarray, X: np.ndarray, y: np.ndarray, clock: _Clock):
         for s in range(0, B, step):
             sl = slice(s, min(s + step, B))
             e[sl], ok[sl], _ = _tall(A[sl], data if data.shared else _Data(X[sl]), y, clock)
-        failed = np.flatnonzero(~ok)  # structural rank loss (K3): one reduction pass over all of them
+        failed = np.flatnonzero(
+            ~ok
+        )  # structural rank loss (K3): one reduction pass over all of them
         reduced = 0
         for s in range(0, failed.size, step):
-            idx = failed[s:s + step]
+            idx = failed[s : s + step]
             e_r, ok_r, r = _tall(A[idx], data.take(idx), y, clock, reduce=True)
             e[idx[ok_r]], ok[idx[ok_r]] = e_r[ok_r], True
             reduced += r
@@ -774,7 +829,9 @@ def _certified(A: np.ndarray, X: np.ndarray, y: np.ndarray, clock: _Clock):
 
 
 # --- the stable fallbacks: Householder QR of [M | y], then the SVD ----------------------------------
-def _residual_svd(M: np.ndarray, y: np.ndarray, rtol: float | None) -> tuple[np.ndarray, np.ndarray]:
+def _residual_svd(
+    M: np.ndarray, y: np.ndarray, rtol: float | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Residual of y against range(M) by SVD with a relative rank tolerance (rank-revealing)."""
     U, s, _ = np.linalg.svd(M, full_matrices=False)
     if rtol is None:
@@ -797,7 +854,9 @@ def _augmented(A: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """
     batch, (d1, n), d0 = A.shape[:-2], A.shape[-2:], X.shape[-2]
     out = np.empty(batch + (d1 * d0 + 1, n))
-    np.multiply(A[..., :, None, :], X[..., None, :, :], out=out[..., :-1, :].reshape(batch + (d1, d0, n)))
+    np.multiply(
+        A[..., :, None, :], X[..., None, :, :], out=out[..., :-1, :].reshape(batch + (d1, d0, n))
+    )
     out[..., -1, :] = y
     return np.swapaxes(out, -1, -2)
 
@@ -807,7 +866,7 @@ def _back_substitution(R: np.ndarray, b: np.ndarray) -> np.ndarray:
     p = R.shape[-1]
     c = np.zeros(b.shape)
     for k in range(p - 1, -1, -1):
-        acc = np.einsum("...j,...j->...", R[..., k, k + 1:], c[..., k + 1:]) if k < p - 1 else 0.0
+        acc = np.einsum("...j,...j->...", R[..., k, k + 1 :], c[..., k + 1 :]) if k < p - 1 else 0.0
         c[..., k] = (b[..., k] - acc) / R[..., k, k]
     return c
 
@@ -821,7 +880,9 @@ def _residual_qr(aug: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     R = np.swapaxes(np.linalg.qr(aug, mode="raw")[0], -1, -2)
     diag = np.abs(np.diagonal(R[..., :p, :p], axis1=-2, axis2=-1))
     ok = diag.min(axis=-1) > QR_DIAGONAL_GUARD * diag.max(axis=-1)
-    Rp = np.where(ok[..., None, None], R[..., :p, :p], np.eye(p))  # keep the solve defined everywhere
+    Rp = np.where(
+        ok[..., None, None], R[..., :p, :p], np.eye(p)
+    )  # keep the solve defined everywhere
     c = _back_substitution(Rp, R[..., :p, p])
     e = y - (c[..., None, :] @ Mt)[..., 0, :]
     cert = np.linalg.norm((Mt @ e[..., None])[..., 0], axis=-1)
@@ -830,7 +891,9 @@ def _residual_qr(aug: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return e, ok, R
 
 
-def _residual_from_r(R: np.ndarray, Mt: np.ndarray, y: np.ndarray, rtol: float | None) -> np.ndarray:
+def _residual_from_r(
+    R: np.ndarray, Mt: np.ndarray, y: np.ndarray, rtol: float | None
+) -> np.ndarray:
     """Residual for the patterns the QR path refused, from the R factor of [M | y] already computed.
 
     range(M) = Q range(R_pp) and Q^T y = R[:p, p] on span(Q_p), so e = y - M c with
@@ -842,12 +905,16 @@ def _residual_from_r(R: np.ndarray, Mt: np.ndarray, y: np.ndarray, rtol: float |
     if rtol is None:
         rtol = max(n, p) * np.finfo(float).eps
     keep = s > rtol * s[..., :1]
-    coeff = np.where(keep, (np.swapaxes(U, -1, -2) @ R[..., :p, p, None])[..., 0] / np.where(keep, s, 1.0), 0.0)
+    coeff = np.where(
+        keep, (np.swapaxes(U, -1, -2) @ R[..., :p, p, None])[..., 0] / np.where(keep, s, 1.0), 0.0
+    )
     c = (np.swapaxes(Vt, -1, -2) @ coeff[..., None])[..., 0]
     return y - (c[..., None, :] @ Mt)[..., 0, :]
 
 
-def auto_residual(A: np.ndarray, X: np.ndarray, y: np.ndarray, rtol: float | None = None) -> np.ndarray:
+def auto_residual(
+    A: np.ndarray, X: np.ndarray, y: np.ndarray, rtol: float | None = None
+) -> np.ndarray:
     """``dlm_residual(method="auto")`` on validated arrays: the certified fast path, then for what it
     does not certify Householder QR (p < N) and, where QR refuses, the SVD, as ``khatri_rao`` does."""
     with _blas_threads(A.shape[-2] * X.shape[-2]):

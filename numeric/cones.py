@@ -70,14 +70,18 @@ def pattern_signs(A) -> np.ndarray:
     A = as_array("A", A, min_ndim=1)
     other = A[A != 1]
     if other.size and np.any(other != other.flat[0]):
-        raise ValueError(f"A must have entries in {{rho, 1}} for one rho; got the values {np.unique(A)}")
+        raise ValueError(
+            f"A must have entries in {{rho, 1}} for one rho; got the values {np.unique(A)}"
+        )
     return np.where(A == 1, 1.0, -1.0)
 
 
 def _unit_columns(X: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(X, axis=0)
     if np.any(norms == 0):
-        raise ValueError(f"X must have no zero column (a zero datapoint has w^T x = 0 for every w); column {int(np.argmin(norms))}")
+        raise ValueError(
+            f"X must have no zero column (a zero datapoint has w^T x = 0 for every w); column {int(np.argmin(norms))}"
+        )
     return X / norms
 
 
@@ -113,8 +117,11 @@ def cone_margin(signs, X) -> tuple[float, np.ndarray]:
         raise ValueError(f"signs must have shape (N,) = ({n},); got {s.shape}")
     a_ub = np.hstack([-(Xh * s).T, np.ones((n, 1))])
     res = linprog(
-        c=np.r_[np.zeros(d0), -1.0], A_ub=a_ub, b_ub=np.zeros(n),
-        bounds=[(-1, 1)] * d0 + [(None, 1)], method="highs",
+        c=np.r_[np.zeros(d0), -1.0],
+        A_ub=a_ub,
+        b_ub=np.zeros(n),
+        bounds=[(-1, 1)] * d0 + [(None, 1)],
+        method="highs",
     )
     if res.status != 0:  # pragma: no cover - the LP is always feasible and bounded
         raise RuntimeError(f"HiGHS failed on a feasible bounded LP: {res.message}")
@@ -176,6 +183,7 @@ def _exceeds_margin(t, margin: float, what: str) -> np.ndarray:
         warnings.warn(
             f"{what}: {int(thin.sum())} cone(s) with LP margin in (0, {margin:g}] (smallest positive "
             f"{float(t[thin].min()):.3g}) counted as empty; the result may depend on the margin",
-            MarginWarning, stacklevel=3,
+            MarginWarning,
+            stacklevel=3,
         )
     return t > margin

@@ -13,12 +13,14 @@ Gates are chosen greedily: random candidate directions are scored by how much th
 :math:`\operatorname{rank}(A\circ X)` (checked numerically on the projection onto the current null space),
 then by their normalized margin :math:`\min_n |g^\top x^{(n)}|/(\|g\|\|x^{(n)}\|)`.  Drawing stops as soon
 as a candidate adds :math:`\min(d_0, N - \text{rank})`, the most one gate can add; after ``max_rounds``
-rounds without one, the best partial gain is taken (and the network grows beyond :math:`2\lceil N/d_0\rceil`).  Then :math:`u` solves the
-linear system (least squares, exact at full rank), and :math:`c_k = \max_n |u_k^\top x^{(n)}| / |g_k^\top x^{(n)}|`
+rounds without one, the best partial gain is taken (and the network grows beyond
+:math:`2\lceil N/d_0\rceil`).  Then :math:`u` solves the linear system (least squares, exact at full rank), and
+:math:`c_k = \max_n |u_k^\top x^{(n)}| / |g_k^\top x^{(n)}|`
 makes :math:`|v_k^\top x| \le |g_k^\top x|/2`, so every neural input is at least half its gate's.
 
-If every gate adds :math:`d_0` dimensions the network has :math:`2\lceil N/d_0\rceil \le d_1^* = 4\lceil N/(2d_0-2)\rceil`
-neurons.  The count actually needed is returned, never padded.
+If every gate adds :math:`d_0` dimensions the network has
+:math:`2\lceil N/d_0\rceil \le d_1^* = 4\lceil N/(2d_0-2)\rceil` neurons.  The count actually needed is
+returned, never padded.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg
+
 from vanishing_minima.theory.bounds import d1_star
 
 from ._checks import (
@@ -84,8 +87,17 @@ def _gate_block(X: np.ndarray, gate: np.ndarray, rho: float) -> np.ndarray:
     return (X * a).T
 
 
-def interpolating_network(X, y, rho: float, *, rng, candidates: int = 16, max_rounds: int = 50,
-                          rank_tol: float = 1e-9, max_work: float | None = None) -> InterpolatingNetwork:
+def interpolating_network(
+    X,
+    y,
+    rho: float,
+    *,
+    rng,
+    candidates: int = 16,
+    max_rounds: int = 50,
+    rank_tol: float = 1e-9,
+    max_work: float | None = None,
+) -> InterpolatingNetwork:
     r"""Build :math:`(W, z)` with :math:`f(WX)^\top z = y` and every :math:`w_i^\top x^{(n)} \ne 0` (Theorem 8).
 
     Parameters
@@ -136,14 +148,20 @@ def interpolating_network(X, y, rho: float, *, rng, candidates: int = 16, max_ro
     X = as_matrix("X", X)
     d0, n = X.shape
     if d0 < 2:
-        raise ValueError(f"X must have d0 >= 2 rows (Theorem 8's width divides by 2 d0 - 2); got d0 = {d0}")
+        raise ValueError(
+            f"X must have d0 >= 2 rows (Theorem 8's width divides by 2 d0 - 2); got d0 = {d0}"
+        )
     y = as_array("y", y, ndim=1)
     if y.shape[0] != n:
         raise ValueError(f"y must have length N = {n}; got {y.shape[0]}")
     candidates = positive_int("candidates", candidates)
     max_rounds = positive_int("max_rounds", max_rounds)
     rank_tol = real_number("rank_tol", rank_tol, low=0.0, high=1.0, low_open=True, high_open=True)
-    check_work(f"interpolating_network at N = {n}, d0 = {d0}", 2.0 * candidates * n**3 + float(n) ** 3, max_work)
+    check_work(
+        f"interpolating_network at N = {n}, d0 = {d0}",
+        2.0 * candidates * n**3 + float(n) ** 3,
+        max_work,
+    )
     rng = as_generator(rng)
     # Exact rescalings by powers of two (no rounding): the network for X / s has W * s, and the network
     # is linear in z, so y / t is fitted and z scaled back by t.  Nothing depends on the data's scale.
@@ -152,7 +170,9 @@ def interpolating_network(X, y, rho: float, *, rng, candidates: int = 16, max_ro
     x_norms = np.linalg.norm(X, axis=0)
     if np.any(x_norms == 0):
         raise ValueError("X must have no zero column (w^T x = 0 for every w)")
-    keep = _ray_representatives(X, y, x_norms)  # consistent duplicates follow from their representative
+    keep = _ray_representatives(
+        X, y, x_norms
+    )  # consistent duplicates follow from their representative
     y = y / y_scale
     Xk, yk, nk, k_norms = X[:, keep], y[keep], len(keep), x_norms[keep]
 
@@ -167,7 +187,9 @@ def interpolating_network(X, y, rho: float, *, rng, candidates: int = 16, max_ro
                 block = _gate_block(Xk, g, rho)
                 proj = block - Q @ (Q.T @ block)
                 U, s, _ = np.linalg.svd(proj, full_matrices=False)
-                gain = int(np.sum(s > rank_tol * np.linalg.norm(block, 2)))  # relative: scale invariant
+                gain = int(
+                    np.sum(s > rank_tol * np.linalg.norm(block, 2))
+                )  # relative: scale invariant
                 if gain == 0:
                     continue
                 margin = float(np.min(np.abs(g @ Xk) / (np.linalg.norm(g) * k_norms)))
@@ -202,12 +224,21 @@ def interpolating_network(X, y, rho: float, *, rng, candidates: int = 16, max_ro
     pre = W @ X  # = (W / x_scale) @ (X * x_scale): the neural inputs of the returned network
     output = lrelu(pre, rho).T @ z  # in units of y_scale
     y_norm = float(np.linalg.norm(y))
-    rel = float(np.linalg.norm(output - y) / y_norm) if y_norm > 0 else float(np.linalg.norm(output))
+    rel = (
+        float(np.linalg.norm(output - y) / y_norm) if y_norm > 0 else float(np.linalg.norm(output))
+    )
     d1s = d1_star(n, d0)  # Theorem 8's width, from its one formula in theory.bounds
     return InterpolatingNetwork(
-        W=W / x_scale, z=z * y_scale, n_neurons=W.shape[0], d1_star=d1s, within_d1_star=W.shape[0] <= d1s,
-        relative_error=rel, margin=float(np.min(np.abs(pre))),
-        normalized_margin=float(np.min(np.abs(pre) / (np.linalg.norm(W, axis=1)[:, None] * x_norms[None, :]))),
+        W=W / x_scale,
+        z=z * y_scale,
+        n_neurons=W.shape[0],
+        d1_star=d1s,
+        within_d1_star=W.shape[0] <= d1s,
+        relative_error=rel,
+        margin=float(np.min(np.abs(pre))),
+        normalized_margin=float(
+            np.min(np.abs(pre) / (np.linalg.norm(W, axis=1)[:, None] * x_norms[None, :]))
+        ),
         gates=G / x_scale,
     )
 
@@ -235,9 +266,16 @@ def _ray_representatives(X: np.ndarray, y: np.ndarray, x_norms: np.ndarray) -> n
             if not np.allclose(U[:, m], U[:, ref], rtol=0, atol=1e-12):
                 continue
             drop.add(int(m))
-            if (same and y[m] != y[ref]) or (not same and not np.isclose(y[m], c * y[ref], rtol=1e-9, atol=0)):
-                what = (f"columns {ref} and {m} of X are the same point with labels {y[ref]:g} and {y[m]:g}" if same
-                        else f"columns {ref} and {m} of X lie on one ray (x_{m} = {c:.6g} x_{ref}) with labels "
-                             f"{y[ref]:g} and {y[m]:g}, not in that ratio")
-                raise ValueError(f"{what}: a bias-free network is positively homogeneous, so no network fits both")
+            if (same and y[m] != y[ref]) or (
+                not same and not np.isclose(y[m], c * y[ref], rtol=1e-9, atol=0)
+            ):
+                what = (
+                    f"columns {ref} and {m} of X are the same point with labels {y[ref]:g} and {y[m]:g}"
+                    if same
+                    else f"columns {ref} and {m} of X lie on one ray (x_{m} = {c:.6g} x_{ref}) with labels "
+                    f"{y[ref]:g} and {y[m]:g}, not in that ratio"
+                )
+                raise ValueError(
+                    f"{what}: a bias-free network is positively homogeneous, so no network fits both"
+                )
     return np.array([i for i in range(X.shape[1]) if i not in drop])

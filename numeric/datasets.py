@@ -24,8 +24,15 @@ import numpy as np
 from ._checks import as_matrix
 
 __all__ = [
-    "binary_labels", "load_digits_binary", "read_idx", "mnist_files", "load_mnist", "load_cifar10", "whiten",
-    "MNIST_FILES", "CIFAR10_FILES",
+    "binary_labels",
+    "load_digits_binary",
+    "read_idx",
+    "mnist_files",
+    "load_mnist",
+    "load_cifar10",
+    "whiten",
+    "MNIST_FILES",
+    "CIFAR10_FILES",
 ]
 
 logger = logging.getLogger(__name__)
@@ -77,7 +84,9 @@ def read_idx(path) -> np.ndarray:
         dtype = np.dtype(types[head[2]])
         data = np.frombuffer(fh.read(), dtype=dtype)
     if data.size != int(np.prod(shape)):
-        raise ValueError(f"{path}: header says {shape} ({int(np.prod(shape))} values) but the file holds {data.size}")
+        raise ValueError(
+            f"{path}: header says {shape} ({int(np.prod(shape))} values) but the file holds {data.size}"
+        )
     return data.reshape(shape)
 
 
@@ -92,8 +101,10 @@ def _find(directory: Path, stem: str, expected: list[str]) -> Path:
         candidate = directory / name
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError(f"{directory}: missing {stem} (also looked for {', '.join(_variants(stem)[1:])}); "
-                            f"expected the files {', '.join(expected)}")
+    raise FileNotFoundError(
+        f"{directory}: missing {stem} (also looked for {', '.join(_variants(stem)[1:])}); "
+        f"expected the files {', '.join(expected)}"
+    )
 
 
 def mnist_files(directory, split: str = "train") -> tuple[Path, Path]:
@@ -123,7 +134,9 @@ def mnist_files(directory, split: str = "train") -> tuple[Path, Path]:
         raise ValueError(f"split must be one of {sorted(MNIST_FILES)}; got {split!r}")
     directory = Path(directory)
     expected = [name for pair in MNIST_FILES.values() for name in pair]
-    return _find(directory, MNIST_FILES[split][0], expected), _find(directory, MNIST_FILES[split][1], expected)
+    return _find(directory, MNIST_FILES[split][0], expected), _find(
+        directory, MNIST_FILES[split][1], expected
+    )
 
 
 def load_mnist(directory, split: str = "train", *, with_files: bool = False):
@@ -159,7 +172,9 @@ def load_cifar10(directory, split: str = "train") -> tuple[np.ndarray, np.ndarra
     for name in CIFAR10_FILES[split]:
         path = directory / name
         if not path.exists():
-            raise FileNotFoundError(f"{directory}: missing {name}; expected the files {', '.join(expected)}")
+            raise FileNotFoundError(
+                f"{directory}: missing {name}; expected the files {', '.join(expected)}"
+            )
         with open(path, "rb") as fh:
             batch = pickle.load(fh, encoding="bytes")
         data.append(np.asarray(batch[b"data"], dtype=np.uint8))

@@ -33,8 +33,20 @@ from threadpoolctl import threadpool_limits
 from .datasets import whiten
 from .training import OPTIMIZERS, train_first_order, train_mlp, train_network
 
-__all__ = ["e1_point", "e2_point", "e2_protocol_point", "e2_measure", "e3_point", "E2_LR", "E2_DECAY", "E2_EPOCHS",
-           "E2_BATCH", "E2_KINK_TOL", "E2_KINK_MIN", "weights_count"]
+__all__ = [
+    "e1_point",
+    "e2_point",
+    "e2_protocol_point",
+    "e2_measure",
+    "e3_point",
+    "E2_LR",
+    "E2_DECAY",
+    "E2_EPOCHS",
+    "E2_BATCH",
+    "E2_KINK_TOL",
+    "E2_KINK_MIN",
+    "weights_count",
+]
 
 E2_LR = 0.2
 E2_DECAY = 0.995
@@ -60,9 +72,16 @@ def e1_point(task: dict) -> dict:
     X = rng.standard_normal((d0, n))
     y = rng.choice([-1.0, 1.0], n)
     start = time.perf_counter()
-    res = train_mlp(X, y, [d0] * int(task["layers"]), 0.0, rng=rng, max_iter=task.get("max_iter", 5000))
-    return {**task, "mce": float(np.mean(np.where(res.output > 0, 1.0, -1.0) != y)), "mse": res.mse,
-            "iterations": res.iterations, "seconds": time.perf_counter() - start}
+    res = train_mlp(
+        X, y, [d0] * int(task["layers"]), 0.0, rng=rng, max_iter=task.get("max_iter", 5000)
+    )
+    return {
+        **task,
+        "mce": float(np.mean(np.where(res.output > 0, 1.0, -1.0) != y)),
+        "mse": res.mse,
+        "iterations": res.iterations,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def e2_point(task: dict) -> dict:
@@ -80,17 +99,42 @@ def e2_point(task: dict) -> dict:
     start = time.perf_counter()
     try:
         with np.errstate(over="raise", invalid="raise"):
-            res = train_network(X, y, d, 0.0, rng=rng, method="gd", max_iter=E2_EPOCHS, decay_epochs=E2_EPOCHS,
-                                lr=task.get("lr", E2_LR), decay_rate=task.get("decay", E2_DECAY),
-                                init_scale=task.get("init_scale"))
+            res = train_network(
+                X,
+                y,
+                d,
+                0.0,
+                rng=rng,
+                method="gd",
+                max_iter=E2_EPOCHS,
+                decay_epochs=E2_EPOCHS,
+                lr=task.get("lr", E2_LR),
+                decay_rate=task.get("decay", E2_DECAY),
+                init_scale=task.get("init_scale"),
+            )
     except FloatingPointError:
-        return {**task, "n": n, "diverged": True, "mse": math.inf, "min_abs_wx": math.nan,
-                "normalized_min_abs_wx": math.nan, "pairs_below_1e-3": -1, "seconds": time.perf_counter() - start}
+        return {
+            **task,
+            "n": n,
+            "diverged": True,
+            "mse": math.inf,
+            "min_abs_wx": math.nan,
+            "normalized_min_abs_wx": math.nan,
+            "pairs_below_1e-3": -1,
+            "seconds": time.perf_counter() - start,
+        }
     U = np.abs(res.W @ X)
     norms = np.linalg.norm(res.W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :]
-    return {**task, "n": n, "diverged": False, "mse": res.mse, "min_abs_wx": float(U.min()),
-            "normalized_min_abs_wx": float((U / norms).min()),
-            "pairs_below_1e-3": int(np.sum(U < 1e-3)), "seconds": time.perf_counter() - start}
+    return {
+        **task,
+        "n": n,
+        "diverged": False,
+        "mse": res.mse,
+        "min_abs_wx": float(U.min()),
+        "normalized_min_abs_wx": float((U / norms).min()),
+        "pairs_below_1e-3": int(np.sum(U < 1e-3)),
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def e2_measure(W, X) -> dict:
@@ -122,8 +166,12 @@ def e2_measure(W, X) -> dict:
     zero = int(np.sum(U <= E2_KINK_TOL * scale))
     with np.errstate(divide="ignore", invalid="ignore"):
         normalized = np.where(scale > 0, U / np.where(scale > 0, scale, 1.0), 0.0)
-    return {"min_abs_wx": float(U.min()), "normalized_min_abs_wx": float(normalized.min()), "zero_inputs": zero,
-            "kink": zero >= E2_KINK_MIN}
+    return {
+        "min_abs_wx": float(U.min()),
+        "normalized_min_abs_wx": float(normalized.min()),
+        "zero_inputs": zero,
+        "kink": zero >= E2_KINK_MIN,
+    }
 
 
 def e2_protocol_point(task: dict) -> dict:
@@ -176,19 +224,48 @@ def e2_protocol_point(task: dict) -> dict:
         zs.append(rng.standard_normal(d) * s / np.sqrt(d))
         rngs.append(rng)
     start = time.perf_counter()
-    res = train_first_order(np.stack(Xs), np.stack(ys), np.stack(Ws), np.stack(zs), 0.0, optimizer=optimizer,
-                            lr=task["lr"], epochs=epochs, decay_epochs=epochs, decay_rate=task.get("decay", E2_DECAY),
-                            batch_size=task.get("batch_size", E2_BATCH), rngs=rngs)
+    res = train_first_order(
+        np.stack(Xs),
+        np.stack(ys),
+        np.stack(Ws),
+        np.stack(zs),
+        0.0,
+        optimizer=optimizer,
+        lr=task["lr"],
+        epochs=epochs,
+        decay_epochs=epochs,
+        decay_rate=task.get("decay", E2_DECAY),
+        batch_size=task.get("batch_size", E2_BATCH),
+        rngs=rngs,
+    )
     runs = []
     for k, rep in enumerate(reps):
         if res.diverged[k]:
-            meas = {"min_abs_wx": math.nan, "normalized_min_abs_wx": math.nan, "zero_inputs": -1, "kink": False}
+            meas = {
+                "min_abs_wx": math.nan,
+                "normalized_min_abs_wx": math.nan,
+                "zero_inputs": -1,
+                "kink": False,
+            }
         else:
             meas = e2_measure(res.W[k], Xs[k])
-        runs.append({"rep": rep, "mse": float(res.mse[k]), "diverged": bool(res.diverged[k]),
-                     "diverged_epoch": int(res.diverged_epoch[k]), **meas})
+        runs.append(
+            {
+                "rep": rep,
+                "mse": float(res.mse[k]),
+                "diverged": bool(res.diverged[k]),
+                "diverged_epoch": int(res.diverged_epoch[k]),
+                **meas,
+            }
+        )
     meta = {k: v for k, v in task.items() if k != "seeds"}
-    return {**meta, "n": n, "runs": runs, "steps": res.steps, "seconds": time.perf_counter() - start}
+    return {
+        **meta,
+        "n": n,
+        "runs": runs,
+        "steps": res.steps,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 def e3_point(task: dict) -> dict:
@@ -210,12 +287,31 @@ def e3_point(task: dict) -> dict:
     with threadpool_limits(limits=task.get("blas_threads"), user_api="blas"):
         Xw = whiten(X)
         whitened = time.perf_counter()
-        res = train_network(Xw, y, d1, 0.0, rng=rng, max_iter=task.get("max_iter", 20_000), gtol=1e-10,
-                            dtype=task.get("dtype", "float64"))
+        res = train_network(
+            Xw,
+            y,
+            d1,
+            0.0,
+            rng=rng,
+            max_iter=task.get("max_iter", 20_000),
+            gtol=1e-10,
+            dtype=task.get("dtype", "float64"),
+        )
     end = time.perf_counter()
     out = np.maximum(res.W @ Xw, 0.0).T @ res.z
     meta = {k: v for k, v in task.items() if k not in ("X", "y")}
-    return {**meta, "n": n, "d0": d0, "d1": d1, "params_over_n": (d0 * d1 + d1) / n,
-            "mce": float(np.mean((out > 0.5) != (y > 0.5))), "mse": res.mse, "iterations": res.iterations,
-            "evaluations": len(res.history), "message": res.message, "whiten_seconds": whitened - start,
-            "train_seconds": end - whitened, "seconds": end - start}
+    return {
+        **meta,
+        "n": n,
+        "d0": d0,
+        "d1": d1,
+        "params_over_n": (d0 * d1 + d1) / n,
+        "mce": float(np.mean((out > 0.5) != (y > 0.5))),
+        "mse": res.mse,
+        "iterations": res.iterations,
+        "evaluations": len(res.history),
+        "message": res.message,
+        "whiten_seconds": whitened - start,
+        "train_seconds": end - whitened,
+        "seconds": end - start,
+    }

@@ -4,9 +4,10 @@ r"""Gaussian-input lemmas G1-G6: exact formulas and Monte Carlo samplers that te
 function                                   lemma
 =========================================  ====================================================
 :func:`sheppard_probability`               G1 :math:`\mathbb P(w^\top x_1>0, w^\top x_2>0) = \tfrac12 - \theta/2\pi`
-:func:`count_sign_patterns`                G2 exact count of the patterns :math:`a(w^\top X)` (vs Cover's :math:`C(N,d)`)
-:func:`cap_probability`                    G3 :math:`\mathbb P(\angle(w,u)\le\phi) = \tfrac12 I_{\sin^2\phi}(\tfrac{d-1}2,\tfrac12)`
-:func:`angle_density`                      G4 density of the angle of two Gaussian vectors, :math:`\propto\sin^{d-2}\theta`
+:func:`count_sign_patterns`                G2 exact count of the patterns :math:`a(w^\top X)` (vs :math:`C(N,d)`)
+:func:`cap_probability`                    G3
+:math:`\mathbb P(\angle(w,u)\le\phi)=\tfrac12I_{\sin^2\phi}(\tfrac{d-1}2,\tfrac12)`
+:func:`angle_density`                      G4 density of the angle of two Gaussians, :math:`\propto\sin^{d-2}\theta`
 :func:`pattern_collision_probability`      G4 :math:`\mathbb E[(1-\theta/\pi)^N]`, by quadrature
 :func:`welch_bound`, :func:`coherence`     G5 coherence of the data and its lower bound
 :func:`singular_value_interval`            G6 Gaussian extreme singular values
@@ -19,14 +20,15 @@ import warnings
 
 import numpy as np
 from scipy import integrate, special
+
 from vanishing_minima.theory.bounds import cover_count
 
 from ._checks import (
-    batch_sizes,
     MarginWarning,
     as_array,
     as_generator,
     as_matrix,
+    batch_sizes,
     check_work,
     positive_int,
     power_of_two_scale,
@@ -95,7 +97,7 @@ def angle_between(x1, x2) -> np.ndarray:
 
 
 def sheppard_probability(x1, x2) -> np.ndarray:
-    r"""G1 (Sheppard): :math:`\mathbb P_{w\sim\mathcal N(0,I)}(w^\top x_1 > 0,\ w^\top x_2 > 0) = \tfrac12 - \tfrac{\theta}{2\pi}`.
+    r"""G1 (Sheppard): :math:`\mathbb P_w(w^\top x_1>0,\ w^\top x_2>0) = \tfrac12 - \tfrac\theta{2\pi}`, :math:`w\sim\mathcal N(0,I)`.
 
     Parameters
     ----------
@@ -227,7 +229,11 @@ def angle_density(theta, d: int) -> np.ndarray:
     inside = (theta >= 0) & (theta <= np.pi)
     log_norm = special.betaln(0.5, (d - 1) / 2)
     with np.errstate(divide="ignore"):
-        value = np.exp((d - 2) * np.log(np.abs(np.sin(theta))) - log_norm) if d > 2 else np.full(theta.shape, np.exp(-log_norm))
+        value = (
+            np.exp((d - 2) * np.log(np.abs(np.sin(theta))) - log_norm)
+            if d > 2
+            else np.full(theta.shape, np.exp(-log_norm))
+        )
     return np.where(inside, value, 0.0)
 
 
@@ -237,7 +243,7 @@ def pattern_collision_probability(n: int, d: int) -> float:
     Given the angle :math:`\theta` of the two weight vectors, a Gaussian point separates them with
     probability :math:`\theta/\pi`, independently across points, so
 
-    .. math:: \mathbb P = \mathbb E_\theta\!\left[(1 - \theta/\pi)^N\right] = \int_0^\pi (1-\theta/\pi)^N p(\theta)\,d\theta,
+    .. math:: \mathbb P = \mathbb E_\theta[(1 - \theta/\pi)^N] = \int_0^\pi (1-\theta/\pi)^N p(\theta)\,d\theta,
 
     evaluated by adaptive quadrature (``scipy.integrate.quad``) in log space for stability.
 
@@ -277,7 +283,8 @@ def pattern_collision_probability(n: int, d: int) -> float:
 
 
 def welch_bound(n: int, d: int) -> float:
-    r"""G5: :math:`\sqrt{(N-d)/(d(N-1))}`, a lower bound on the coherence of any :math:`N \ge d` unit vectors in :math:`\mathbb R^d`.
+    r"""G5: :math:`\sqrt{(N-d)/(d(N-1))}`, a lower bound on the coherence of any :math:`N \ge d` unit vectors
+    in :math:`\mathbb R^d`.
 
     Parameters
     ----------
@@ -367,7 +374,11 @@ def singular_value_interval(n: int, d0: int, t: float) -> tuple[float, float, fl
         raise ValueError(f"G6 needs N >= d0; got N = {n}, d0 = {d0}")
     if not np.isfinite(t) or t < 0:
         raise ValueError(f"t must be finite and >= 0; got {t}")
-    return float(np.sqrt(n) - np.sqrt(d0) - t), float(np.sqrt(n) + np.sqrt(d0) + t), float(1 - 2 * np.exp(-t * t / 2))
+    return (
+        float(np.sqrt(n) - np.sqrt(d0) - t),
+        float(np.sqrt(n) + np.sqrt(d0) + t),
+        float(1 - 2 * np.exp(-t * t / 2)),
+    )
 
 
 #: Refuse :func:`count_sign_patterns` calls that need more LPs than this (about 1.4 ms each here).
@@ -375,7 +386,8 @@ COUNT_PATTERNS_MAX_LPS = 20_000
 
 
 def count_sign_patterns(X, *, margin: float = 1e-6, max_lps: int = COUNT_PATTERNS_MAX_LPS) -> int:
-    r"""G2: the number of distinct sign patterns :math:`\operatorname{sign}(w^\top X)` over :math:`w\in\mathbb R^{d}`, counted exactly.
+    r"""G2: the number of distinct sign patterns :math:`\operatorname{sign}(w^\top X)` over
+    :math:`w\in\mathbb R^{d}`, counted exactly.
 
     Incremental enumeration of the regions of the central arrangement
     :math:`\{w : w^\top x^{(n)} = 0\}`: a pattern on the first :math:`k` points is extended by each sign
@@ -418,9 +430,18 @@ def count_sign_patterns(X, *, margin: float = 1e-6, max_lps: int = COUNT_PATTERN
     max_lps = positive_int("max_lps", max_lps)
     d, n = X.shape
     if n > COUNT_PATTERNS_MAX_N:
-        raise ValueError(f"count_sign_patterns enumerates by LP; N must be <= {COUNT_PATTERNS_MAX_N}, got {n}")
+        raise ValueError(
+            f"count_sign_patterns enumerates by LP; N must be <= {COUNT_PATTERNS_MAX_N}, got {n}"
+        )
     lps = 2 * sum(cover_count(k, d) if k else 1 for k in range(n))
-    check_work(f"count_sign_patterns at N = {n}, d = {d}", lps, max_lps, unit="LPs", rate=700, param="max_lps")
+    check_work(
+        f"count_sign_patterns at N = {n}, d = {d}",
+        lps,
+        max_lps,
+        unit="LPs",
+        rate=700,
+        param="max_lps",
+    )
     patterns: list[tuple[float, ...]] = [()]
     thin: list[float] = []
     for k in range(n):
@@ -435,14 +456,19 @@ def count_sign_patterns(X, *, margin: float = 1e-6, max_lps: int = COUNT_PATTERN
                     thin.append(t)
         patterns = grown
     if thin:
-        warnings.warn(f"count_sign_patterns: {len(thin)} cone(s) with LP margin in (0, {margin:g}] (smallest "
-                      f"{min(thin):.3g}) not counted; the count may depend on the margin", MarginWarning, stacklevel=2)
+        warnings.warn(
+            f"count_sign_patterns: {len(thin)} cone(s) with LP margin in (0, {margin:g}] (smallest "
+            f"{min(thin):.3g}) not counted; the count may depend on the margin",
+            MarginWarning,
+            stacklevel=2,
+        )
     return len(patterns)
 
 
 # --- Monte Carlo samplers (vectorized over samples) ---------------------------------------
 def count_orthant_hits(x1, x2, *, n_samples: int, rng) -> int:
-    r"""Count of :math:`w\sim\mathcal N(0,I)` (out of ``n_samples``) with :math:`w^\top x_1 > 0` and :math:`w^\top x_2 > 0` (tests G1).
+    r"""Count of :math:`w\sim\mathcal N(0,I)` (out of ``n_samples``) with :math:`w^\top x_1 > 0` and
+    :math:`w^\top x_2 > 0` (tests G1).
 
     Parameters
     ----------
@@ -510,7 +536,8 @@ def count_cap_hits(phi: float, d: int, *, n_samples: int, rng) -> int:
 
 
 def count_pattern_collisions(n: int, d: int, *, n_samples: int, rng, batch: int = 2048) -> int:
-    r"""Count of draws (fresh Gaussian :math:`X\in\mathbb R^{d\times N}` and two neurons) whose patterns on :math:`X` agree (tests G4).
+    r"""Count of draws (fresh Gaussian :math:`X\in\mathbb R^{d\times N}` and two neurons) whose patterns on
+    :math:`X` agree (tests G4).
 
     Parameters
     ----------

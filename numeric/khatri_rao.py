@@ -22,8 +22,16 @@ from fractions import Fraction
 import numpy as np
 
 from . import _lstsq
+from ._checks import (
+    as_array,
+    as_matrix,
+    check_labels,
+    check_rho,
+    check_same_columns,
+    open_unit,
+    positive_int,
+)
 from ._lstsq import _augmented, _residual_svd
-from ._checks import as_array, as_matrix, check_labels, check_rho, check_same_columns, open_unit, positive_int
 
 __all__ = [
     "khatri_rao",
@@ -73,7 +81,8 @@ def khatri_rao(A, X) -> np.ndarray:
 
 
 def khatri_rao_gram(A, X) -> np.ndarray:
-    r"""Gram matrix :math:`(A\circ X)^\top(A\circ X) = (A^\top A)\odot(X^\top X)` (K1), without forming :math:`A\circ X`.
+    r"""Gram matrix :math:`(A\circ X)^\top(A\circ X) = (A^\top A)\odot(X^\top X)` (K1), without forming
+    :math:`A\circ X`.
 
     Cost :math:`O(N^2(d_0 + d_1))` instead of :math:`O(N^2 d_0 d_1)`.
 
@@ -144,7 +153,8 @@ def _activation(U: np.ndarray, rho: float) -> np.ndarray:
 
 
 def activation_pattern(W, X, rho: float) -> np.ndarray:
-    r"""The pattern :math:`A = a(WX)`: entries 1 where :math:`w_i^\top x^{(n)} > 0`, :math:`\rho` where it is :math:`< 0`.
+    r"""The pattern :math:`A = a(WX)`: entries 1 where :math:`w_i^\top x^{(n)} > 0`, :math:`\rho` where it is
+    :math:`< 0`.
 
     Parameters
     ----------
@@ -174,7 +184,9 @@ def activation_pattern(W, X, rho: float) -> np.ndarray:
     W = as_array("W", W, min_ndim=2)
     X = as_matrix("X", X)
     if W.shape[-1] != X.shape[0]:
-        raise ValueError(f"W must have d0 = {X.shape[0]} columns (the rows of X); got shape {W.shape}")
+        raise ValueError(
+            f"W must have d0 = {X.shape[0]} columns (the rows of X); got shape {W.shape}"
+        )
     return _pattern_unchecked(W @ X, rho)
 
 
@@ -344,7 +356,9 @@ def generic_rank(A, d0: int, *, max_candidates: int = GENERIC_RANK_MAX_CANDIDATE
         else:
             maybe = np.ones(u, dtype=bool)
         maybe[list(subset)] = False  # the spanning directions themselves are inside
-        return int(mult[list(subset)].sum()) + int(sum(mult[j] for j in np.flatnonzero(maybe) if exact.contains(keys[j])))
+        return int(mult[list(subset)].sum()) + int(
+            sum(mult[j] for j in np.flatnonzero(maybe) if exact.contains(keys[j]))
+        )
 
     def visit(start: int, subset: tuple[int, ...], exact: _ExactSpan) -> None:
         nonlocal best
@@ -392,7 +406,9 @@ def generic_rank_brute_force(A, d0: int) -> int:
     d0 = positive_int("d0", d0)
     n = A.shape[1]
     if n > 16:
-        raise ValueError(f"generic_rank_brute_force enumerates 2^N subsets; N must be <= 16, got {n}")
+        raise ValueError(
+            f"generic_rank_brute_force enumerates 2^N subsets; N must be <= 16, got {n}"
+        )
     best = n
     for size in range(1, n + 1):
         for t in itertools.combinations(range(n), size):
@@ -400,8 +416,14 @@ def generic_rank_brute_force(A, d0: int) -> int:
     return best
 
 
-def _dlm_residual_unchecked(A: np.ndarray, X: np.ndarray, y: np.ndarray, rtol: float | None = None,
-                            method: str = "auto", return_rank: bool = False):
+def _dlm_residual_unchecked(
+    A: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    rtol: float | None = None,
+    method: str = "auto",
+    return_rank: bool = False,
+):
     """:func:`dlm_residual` on arrays already validated (the samplers' hot path)."""
     if not return_rank and method != "svd":
         return _lstsq.auto_residual(A, X, y, rtol)
@@ -409,7 +431,9 @@ def _dlm_residual_unchecked(A: np.ndarray, X: np.ndarray, y: np.ndarray, rtol: f
     return (e, rank) if return_rank else e
 
 
-def dlm_residual(A, X, y, *, rtol: float | None = None, return_rank: bool = False, method: str = "auto"):
+def dlm_residual(
+    A, X, y, *, rtol: float | None = None, return_rank: bool = False, method: str = "auto"
+):
     r"""The residual :math:`e_A = (I - P)y` shared by every DLM of the region :math:`\mathcal D_A` (K5, Lemma 2).
 
     :math:`P` projects onto the row space of :math:`A\circ X`, i.e. the column space of

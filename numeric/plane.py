@@ -1,4 +1,5 @@
-r"""Exact volumes in the plane (:math:`d_0 = 2`): arcs, every region, :math:`V(L_\epsilon)`, :math:`V(G)` and the V2 event.
+r"""Exact volumes in the plane (:math:`d_0 = 2`): arcs, every region, :math:`V(L_\epsilon)`, :math:`V(G)` and
+the V2 event.
 
 In the plane each row cone is an arc of directions whose probability under :math:`w\sim\mathcal N(0, I_2)`
 is its length over :math:`2\pi` (:func:`arc_probability`); the :math:`2N` arcs between the lines
@@ -65,10 +66,14 @@ def arc_probability(signs, X) -> float:
     X = as_matrix("X", X)
     if X.shape[0] != 2:
         raise ValueError(f"arc_probability needs d0 = 2; got X of shape {X.shape}")
-    _unit_columns(X)  # refuses a zero column: w^T x = 0 for every w, so no pattern has positive probability
+    _unit_columns(
+        X
+    )  # refuses a zero column: w^T x = 0 for every w, so no pattern has positive probability
     s = np.asarray(signs, dtype=float)
     if s.shape != (X.shape[1],) or not np.all(np.abs(s) == 1):
-        raise ValueError(f"signs must be a vector of +-1 of length N = {X.shape[1]}; got shape {s.shape}")
+        raise ValueError(
+            f"signs must be a vector of +-1 of length N = {X.shape[1]}; got shape {s.shape}"
+        )
     v = X * s
     phi = np.sort(np.mod(np.arctan2(v[1], v[0]), 2 * np.pi))
     gaps = np.diff(np.r_[phi, phi[0] + 2 * np.pi])
@@ -144,8 +149,16 @@ class ExactVolumes:
     total: float
 
 
-def exact_volumes_in_the_plane(X, y, d1: int, eps: float, rho: float, *, margin: float = DEFAULT_MARGIN,
-                               max_regions: int = 20_000) -> ExactVolumes:
+def exact_volumes_in_the_plane(
+    X,
+    y,
+    d1: int,
+    eps: float,
+    rho: float,
+    *,
+    margin: float = DEFAULT_MARGIN,
+    max_regions: int = 20_000,
+) -> ExactVolumes:
     r"""Exact :math:`V(L_\epsilon)`, :math:`V(G)` and the V2 event probability for :math:`d_0 = 2` (D4, V1, V2, K6).
 
     Every non-empty region is a product of :math:`d_1` arcs (:func:`plane_row_patterns`); its volume is
@@ -198,7 +211,7 @@ def exact_volumes_in_the_plane(X, y, d1: int, eps: float, rho: float, *, margin:
     signs, probs = plane_row_patterns(X)
     k = signs.shape[0]
     if k**d1 > max_regions:
-        raise ValueError(f"(2N)^d1 = {k ** d1} regions exceed max_regions = {max_regions}")
+        raise ValueError(f"(2N)^d1 = {k**d1} regions exceed max_regions = {max_regions}")
     combos = np.array(list(itertools.product(range(k), repeat=d1)))
     A = _activation(signs[combos], rho)  # (regions, d1, N): sign +1 is active
     volume = np.prod(probs[combos], axis=1)
@@ -210,7 +223,14 @@ def exact_volumes_in_the_plane(X, y, d1: int, eps: float, rho: float, *, margin:
         has_bad_dlm[i] = dlm_in_region(A[i], X, y, margin=margin) is not None
     has_global = np.zeros(len(volume), dtype=bool)
     for i in np.flatnonzero(zero):
-        has_global[i] = dlm_in_region(A[i], X, y, margin=margin, target_residual=np.zeros_like(y)) is not None
+        has_global[i] = (
+            dlm_in_region(A[i], X, y, margin=margin, target_residual=np.zeros_like(y)) is not None
+        )
     # the same masked NumPy sums, so that a subset never sums above its superset by rounding
-    return ExactVolumes(float(np.sum(volume, where=has_bad_dlm)), float(np.sum(volume, where=bad_event)),
-                        float(np.sum(volume, where=has_global)), int(len(volume)), float(volume.sum()))
+    return ExactVolumes(
+        float(np.sum(volume, where=has_bad_dlm)),
+        float(np.sum(volume, where=bad_event)),
+        float(np.sum(volume, where=has_global)),
+        int(len(volume)),
+        float(volume.sum()),
+    )

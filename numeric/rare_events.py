@@ -69,7 +69,13 @@ from .khatri_rao import _dlm_residual_unchecked, _pattern_unchecked
 from .splitting import SplittingBudget, SplittingResult, generalized_splitting
 from .stats import clopper_pearson
 
-__all__ = ["RareEventEstimate", "V2Score", "v2_event_probability", "misclassification_threshold", "TIE_BREAKERS"]
+__all__ = [
+    "RareEventEstimate",
+    "V2Score",
+    "v2_event_probability",
+    "misclassification_threshold",
+    "TIE_BREAKERS",
+]
 
 #: Tie-breakers of :class:`V2Score` (see the module docstring).
 TIE_BREAKERS = ("auto", "dead-start", "dead", "dead-max", "residual", "combined", "none")
@@ -130,13 +136,19 @@ class V2Score:
         self.y = check_labels(y, self.X.shape[1])
         self.d1 = positive_int("d1", d1)
         self.rho = check_rho(rho)
-        if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, numbers.Real) or not 0 < eps < 1:
+        if (
+            isinstance(eps, (bool, np.bool_))
+            or not isinstance(eps, numbers.Real)
+            or not 0 < eps < 1
+        ):
             raise ValueError(f"eps must lie in the open interval (0, 1); got {eps!r}")
         self.eps = float(eps)
         if tie_breaker not in TIE_BREAKERS:
             raise ValueError(f"tie_breaker must be one of {TIE_BREAKERS}; got {tie_breaker!r}")
         if np.any(np.linalg.norm(self.X, axis=0) == 0):
-            raise ValueError("X must have no zero column (a zero datapoint has w^T x = 0 for every w)")
+            raise ValueError(
+                "X must have no zero column (a zero datapoint has w^T x = 0 for every w)"
+            )
         self.d0, self.n = self.X.shape
         if tie_breaker == "auto":
             tie_breaker = "dead-max" if self.d0 * self.d1 >= self.n else "residual"
@@ -179,12 +191,21 @@ class V2Score:
         mis = (out > 0.5) != self.label1
         m = mis.sum(axis=1)
         tau = self._tau(U, W, e, mis, m)
-        return {"score": m + tau, "m": m, "misclassified": mis, "dead": np.all(U < 0, axis=1), "e": e, "A": A}
+        return {
+            "score": m + tau,
+            "m": m,
+            "misclassified": mis,
+            "dead": np.all(U < 0, axis=1),
+            "e": e,
+            "A": A,
+        }
 
     def __call__(self, W: np.ndarray) -> np.ndarray:
         return self.details(W)["score"]
 
-    def _tau(self, U: np.ndarray, W: np.ndarray, e: np.ndarray, mis: np.ndarray, m: np.ndarray) -> np.ndarray:
+    def _tau(
+        self, U: np.ndarray, W: np.ndarray, e: np.ndarray, mis: np.ndarray, m: np.ndarray
+    ) -> np.ndarray:
         B = U.shape[0]
         if self.tie_breaker == "none":
             return np.zeros(B)
@@ -197,7 +218,11 @@ class V2Score:
         if self.tie_breaker == "residual":
             delta = 0.5 - np.where(self.label1, 1.0, -1.0) * e
         elif self.tie_breaker == "combined":
-            delta = 0.5 - np.where(self.label1, 1.0, -1.0) * e + dead_d / np.maximum(wnorm, 1e-300)[:, None]
+            delta = (
+                0.5
+                - np.where(self.label1, 1.0, -1.0) * e
+                + dead_d / np.maximum(wnorm, 1e-300)[:, None]
+            )
         else:
             delta = dead_d
         delta = np.where(mis, np.inf, np.maximum(delta, 0.0))
@@ -291,7 +316,9 @@ class RareEventEstimate:
         return self.log_p_interval[0] <= log_value <= self.log_p_interval[1]
 
 
-def _statistic_wrapper(event_statistic: Callable, score: V2Score) -> Callable[[np.ndarray], np.ndarray]:
+def _statistic_wrapper(
+    event_statistic: Callable, score: V2Score
+) -> Callable[[np.ndarray], np.ndarray]:
     def h(W: np.ndarray) -> np.ndarray:
         A = _pattern_unchecked(W @ score.X, score.rho)
         out = np.asarray(event_statistic(W, A), dtype=float)
@@ -308,8 +335,15 @@ def _log(x: float) -> float:
     return math.log(x) if x > 0 else -math.inf
 
 
-def _monte_carlo(score: V2Score, n: int, rng: np.random.Generator, level: float, batch: int,
-                 h: Callable | None, keep: bool) -> dict:
+def _monte_carlo(
+    score: V2Score,
+    n: int,
+    rng: np.random.Generator,
+    level: float,
+    batch: int,
+    h: Callable | None,
+    keep: bool,
+) -> dict:
     """Plain Monte Carlo with the draws of sample_bad_region_event (one stream, in order)."""
     hits = 0
     h_sum = 0.0
@@ -327,23 +361,45 @@ def _monte_carlo(score: V2Score, n: int, rng: np.random.Generator, level: float,
             if h is not None:
                 hv = h(W[ev])
                 h_sum += float(hv.sum())
-                h_draws += int(np.sum(rng.random(hv.size) < hv))  # exact binomial count for the interval
+                h_draws += int(
+                    np.sum(rng.random(hv.size) < hv)
+                )  # exact binomial count for the interval
         left -= b
     lo, hi = clopper_pearson(hits, n, 1 - level)
-    out = {"hits": hits, "log_p": _log(hits / n), "interval": (_log(lo), _log(hi)),
-           "samples": np.concatenate(kept) if kept else (np.empty((0, score.d1, score.d0)) if keep else None)}
+    out = {
+        "hits": hits,
+        "log_p": _log(hits / n),
+        "interval": (_log(lo), _log(hi)),
+        "samples": np.concatenate(kept)
+        if kept
+        else (np.empty((0, score.d1, score.d0)) if keep else None),
+    }
     if h is not None:
         slo, shi = clopper_pearson(h_draws, n, 1 - level)
         out["stat"] = (_log(h_sum / n), (_log(slo), _log(shi)))
     return out
 
 
-def v2_event_probability(X, y, d1: int, *, eps: float, rho: float = 0.0, rng, method: str = "splitting",
-                         budget: int | SplittingBudget = 100_000, level: float = 0.95, tie_breaker: str = "auto",
-                         block_axis: int | None = 0, event_statistic: Callable | None = None,
-                         keep_samples: bool = False, batch: int | None = None, interval: str = "log-t"
-                         ) -> RareEventEstimate:
-    r"""Estimate :math:`p = \mathbb P_{W\sim\mathcal N}(\mathrm{MCE}(y - e_{a(WX)}) > \epsilon)` at fixed :math:`X`, with an interval for :math:`\log p`.
+def v2_event_probability(
+    X,
+    y,
+    d1: int,
+    *,
+    eps: float,
+    rho: float = 0.0,
+    rng,
+    method: str = "splitting",
+    budget: int | SplittingBudget = 100_000,
+    level: float = 0.95,
+    tie_breaker: str = "auto",
+    block_axis: int | None = 0,
+    event_statistic: Callable | None = None,
+    keep_samples: bool = False,
+    batch: int | None = None,
+    interval: str = "log-t",
+) -> RareEventEstimate:
+    r"""Estimate :math:`p = \mathbb P_{W\sim\mathcal N}(\mathrm{MCE}(y - e_{a(WX)}) > \epsilon)` at fixed
+    :math:`X`, with an interval for :math:`\log p`.
 
     Methods
     -------
@@ -429,7 +485,11 @@ def v2_event_probability(X, y, d1: int, *, eps: float, rho: float = 0.0, rng, me
     score = V2Score(X, y, d1, eps, rho, tie_breaker)
     if method not in ("splitting", "mc"):
         raise ValueError(f"method must be 'splitting' or 'mc'; got {method!r}")
-    if isinstance(level, (bool, np.bool_)) or not isinstance(level, numbers.Real) or not 0.5 < level < 1:
+    if (
+        isinstance(level, (bool, np.bool_))
+        or not isinstance(level, numbers.Real)
+        or not 0.5 < level < 1
+    ):
         raise ValueError(f"level must lie in the open interval (0.5, 1); got {level!r}")
     if batch is None:
         batch = max(1, min(1024, (1 << 20) // (score.n * (score.d0 * score.d1 + 1))))
@@ -441,29 +501,91 @@ def v2_event_probability(X, y, d1: int, *, eps: float, rho: float = 0.0, rng, me
     if method == "mc":
         if isinstance(budget, SplittingBudget):
             if budget.evaluations is None:
-                raise ValueError("budget for method='mc' must give evaluations (the number of samples)")
+                raise ValueError(
+                    "budget for method='mc' must give evaluations (the number of samples)"
+                )
             n = budget.evaluations
-        elif isinstance(budget, (bool, np.bool_)) or not isinstance(budget, (numbers.Integral, np.integer)) or budget < 1:
-            raise ValueError(f"budget must be a positive integer (the number of samples for method='mc'); got {budget!r}")
+        elif (
+            isinstance(budget, (bool, np.bool_))
+            or not isinstance(budget, (numbers.Integral, np.integer))
+            or budget < 1
+        ):
+            raise ValueError(
+                f"budget must be a positive integer (the number of samples for method='mc'); got {budget!r}"
+            )
         else:
             n = int(budget)
         rng = as_generator(rng)
         mc = _monte_carlo(score, n, rng, level, batch, h, keep_samples)
-        note = (f"plain Monte Carlo: {mc['hits']} events in {n} samples; exact Clopper-Pearson interval at error rate "
-                f"{1 - level:g}" + ("; no event seen: log_p = -inf, only the upper end is informative" if not mc["hits"] else ""))
+        note = (
+            f"plain Monte Carlo: {mc['hits']} events in {n} samples; exact Clopper-Pearson interval at error rate "
+            f"{1 - level:g}"
+            + (
+                "; no event seen: log_p = -inf, only the upper end is informative"
+                if not mc["hits"]
+                else ""
+            )
+        )
         samples = mc["samples"]
         stat = mc.get("stat")
         return RareEventEstimate(
-            mc["log_p"], mc["interval"], float(level), n, "mc", True, 1, (mc["log_p"],), (), (), score.m_star,
-            time.perf_counter() - t0, mc["hits"], n, stat[0] if stat else None, stat[1] if stat else None,
-            samples, None if samples is None else np.full(samples.shape[0], -math.log(n)),
-            None if samples is None else np.zeros(samples.shape[0], dtype=np.int64), score.tie_breaker, note)
-    res = generalized_splitting(score, score.shape, float(score.m_star), rng=rng, budget=budget, level=level,
-                                block_axis=block_axis, statistic=h, keep_samples=keep_samples, batch=batch,
-                                interval=interval)
+            mc["log_p"],
+            mc["interval"],
+            float(level),
+            n,
+            "mc",
+            True,
+            1,
+            (mc["log_p"],),
+            (),
+            (),
+            score.m_star,
+            time.perf_counter() - t0,
+            mc["hits"],
+            n,
+            stat[0] if stat else None,
+            stat[1] if stat else None,
+            samples,
+            None if samples is None else np.full(samples.shape[0], -math.log(n)),
+            None if samples is None else np.zeros(samples.shape[0], dtype=np.int64),
+            score.tie_breaker,
+            note,
+        )
+    res = generalized_splitting(
+        score,
+        score.shape,
+        float(score.m_star),
+        rng=rng,
+        budget=budget,
+        level=level,
+        block_axis=block_axis,
+        statistic=h,
+        keep_samples=keep_samples,
+        batch=batch,
+        interval=interval,
+    )
     hits = int(sum(res.final_counts))
     return RareEventEstimate(
-        res.log_p, res.log_p_interval, res.level, res.evaluations, "splitting", res.reached, res.repetitions,
-        res.log_estimates, res.plan.levels, res.plan.conditional_probabilities, score.m_star, time.perf_counter() - t0,
-        hits, res.repetitions * res.n0, res.statistic_log, res.statistic_log_interval, res.samples,
-        res.sample_log_weights, res.sample_repetition, score.tie_breaker, res.note, res)
+        res.log_p,
+        res.log_p_interval,
+        res.level,
+        res.evaluations,
+        "splitting",
+        res.reached,
+        res.repetitions,
+        res.log_estimates,
+        res.plan.levels,
+        res.plan.conditional_probabilities,
+        score.m_star,
+        time.perf_counter() - t0,
+        hits,
+        res.repetitions * res.n0,
+        res.statistic_log,
+        res.statistic_log_interval,
+        res.samples,
+        res.sample_log_weights,
+        res.sample_repetition,
+        score.tie_breaker,
+        res.note,
+        res,
+    )

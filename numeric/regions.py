@@ -88,7 +88,9 @@ class DLMCertificate:
     residual: np.ndarray
 
 
-def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=None) -> DLMCertificate | None:
+def dlm_in_region(
+    A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=None
+) -> DLMCertificate | None:
     r"""Find a DLM :math:`(W, z)` of the MSE inside :math:`\mathcal D_A(X)` (K6), or return ``None``.
 
     A DLM in :math:`\mathcal D_A` exists iff the region is non-empty and some :math:`v` with
@@ -137,7 +139,9 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
     y = as_array("y", y, ndim=1)
     margin = _check_margin(margin)
     if A.shape[0] > MAX_D1_SIGN_CHOICES:
-        raise ValueError(f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign choice costs 3^d1 LPs; got d1 = {A.shape[0]}")
+        raise ValueError(
+            f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign choice costs 3^d1 LPs; got d1 = {A.shape[0]}"
+        )
     A, X, s, row_t, row_w = _row_cones(A, X)
     d1, n = A.shape
     d0 = X.shape[0]
@@ -145,7 +149,11 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
         raise ValueError(f"y must have length N = {n}; got {y.shape[0]}")
     if not np.all(_exceeds_margin(row_t, margin, "dlm_in_region (row cones)")):
         return None
-    e = dlm_residual(A, X, y) if target_residual is None else as_array("target_residual", target_residual, ndim=1)
+    e = (
+        dlm_residual(A, X, y)
+        if target_residual is None
+        else as_array("target_residual", target_residual, ndim=1)
+    )
     if e.shape != (n,):
         raise ValueError(f"target_residual must have length N = {n}; got shape {e.shape}")
     norms = np.linalg.norm(X, axis=0)
@@ -162,7 +170,7 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
             if si == 0:
                 continue
             block = np.zeros((n, d1 * d0 + 1))
-            block[:, i * d0:(i + 1) * d0] = -(si * s[i])[:, None] * Xh.T
+            block[:, i * d0 : (i + 1) * d0] = -(si * s[i])[:, None] * Xh.T
             block[:, -1] = 1.0
             rows.append(block)
         bounds = []
@@ -171,8 +179,12 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
         bounds.append((None, 1))
         res = linprog(
             c=np.r_[np.zeros(d1 * d0), -1.0],
-            A_ub=np.vstack(rows) if rows else None, b_ub=np.zeros(len(rows) * n) if rows else None,
-            A_eq=np.hstack([M, np.zeros((n, 1))]), b_eq=r, bounds=bounds, method="highs",
+            A_ub=np.vstack(rows) if rows else None,
+            b_ub=np.zeros(len(rows) * n) if rows else None,
+            A_eq=np.hstack([M, np.zeros((n, 1))]),
+            b_eq=r,
+            bounds=bounds,
+            method="highs",
         )
         if res.status != 0 or -res.fun <= margin:
             if res.status == 0 and -res.fun > 0:
@@ -186,7 +198,9 @@ def dlm_in_region(A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=No
         cert = DLMCertificate(W, z, tuple(sigma), float(-res.fun), e)
         _verify(cert, A, X, y)
         return cert
-    _exceeds_margin(thin, margin, "dlm_in_region (sign choices)")  # warns if a thin choice was refused
+    _exceeds_margin(
+        thin, margin, "dlm_in_region (sign choices)"
+    )  # warns if a thin choice was refused
     return None
 
 
@@ -235,7 +249,9 @@ def region_contains_dlm(A, X, y, *, margin: float = DEFAULT_MARGIN) -> bool:
     return dlm_in_region(A, X, y, margin=margin) is not None
 
 
-def region_contains_global_minimum(A, X, y, *, margin: float = DEFAULT_MARGIN, rtol: float = 1e-9) -> bool:
+def region_contains_global_minimum(
+    A, X, y, *, margin: float = DEFAULT_MARGIN, rtol: float = 1e-9
+) -> bool:
     r"""Whether :math:`\mathcal D_A(X) \subseteq G` (D4): a DLM with :math:`e = 0` exists in the region.
 
     Requires :math:`e_A = 0` (to ``rtol`` relative to :math:`\|y\|`) and the K6 sign LPs with zero residual.
@@ -274,4 +290,6 @@ def region_contains_global_minimum(A, X, y, *, margin: float = DEFAULT_MARGIN, r
     e = dlm_residual(A, X, y_arr)
     if scaled_norm(e) > rtol * scaled_norm(y_arr):  # relative: e_A = 0 when y = 0
         return False
-    return dlm_in_region(A, X, y_arr, margin=margin, target_residual=np.zeros_like(y_arr)) is not None
+    return (
+        dlm_in_region(A, X, y_arr, margin=margin, target_residual=np.zeros_like(y_arr)) is not None
+    )

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import (
-    batch_sizes,
     as_generator,
     as_matrix,
+    batch_sizes,
     check_labels,
     check_rho,
     open_unit,
@@ -78,9 +78,20 @@ def _auto_batch(n: int, p: int) -> int:
     return max(1, min(1024, (1 << 20) // (n * (p + 1))))
 
 
-def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples: int, rng, alpha: float = 1e-3,
-                            batch: int | None = None) -> Estimate:
-    r"""Estimate :math:`\mathbb P_{W\sim\mathcal N}(\mathrm{MCE}(y - e_{a(WX)}) > \epsilon)`, the V2 upper bound on :math:`V(L_\epsilon)`.
+def sample_bad_region_event(
+    X,
+    y,
+    d1: int,
+    eps: float,
+    rho: float,
+    *,
+    n_samples: int,
+    rng,
+    alpha: float = 1e-3,
+    batch: int | None = None,
+) -> Estimate:
+    r"""Estimate :math:`\mathbb P_{W\sim\mathcal N}(\mathrm{MCE}(y - e_{a(WX)}) > \epsilon)`, the V2 upper
+    bound on :math:`V(L_\epsilon)`.
 
     By K5 every DLM of the region :math:`\mathcal D_{a(WX)}` outputs :math:`y - e_A`; the event drops the
     requirement that a DLM exists, so its probability bounds :math:`V(L_\epsilon)` from above (V2).
@@ -130,14 +141,29 @@ def sample_bad_region_event(X, y, d1: int, eps: float, rho: float, *, n_samples:
     """
     X, y = _check_sizes(X, y, d1)
     rho, rng = _check_event_args(rho, eps, n_samples, rng, alpha)
-    batch = _auto_batch(X.shape[1], d1 * X.shape[0]) if batch is None else positive_int("batch", batch)
+    batch = (
+        _auto_batch(X.shape[1], d1 * X.shape[0]) if batch is None else positive_int("batch", batch)
+    )
     draw = lambda b: (_pattern_unchecked(rng.standard_normal((b, d1, X.shape[0])) @ X, rho), X)  # noqa: E731
-    return binomial_estimate(_count_v2_events(draw, y, eps, int(n_samples), batch), int(n_samples), alpha)
+    return binomial_estimate(
+        _count_v2_events(draw, y, eps, int(n_samples), batch), int(n_samples), alpha
+    )
 
 
-def sample_bad_region_event_over_data(y, d0: int, d1: int, eps: float, rho: float, *, n_samples: int, rng,
-                                     alpha: float = 1e-3, batch: int | None = None) -> Estimate:
-    r"""Estimate :math:`\mathbb E_X\,\mathbb P_W(\mathrm{MCE}(y - e_{a(WX)}) > \epsilon)`: the V2 bound on :math:`\mathbb E_X V(L_\epsilon)`.
+def sample_bad_region_event_over_data(
+    y,
+    d0: int,
+    d1: int,
+    eps: float,
+    rho: float,
+    *,
+    n_samples: int,
+    rng,
+    alpha: float = 1e-3,
+    batch: int | None = None,
+) -> Estimate:
+    r"""Estimate :math:`\mathbb E_X\,\mathbb P_W(\mathrm{MCE}(y - e_{a(WX)}) > \epsilon)`: the V2 bound on
+    :math:`\mathbb E_X V(L_\epsilon)`.
 
     Theorem 6 bounds :math:`\mathbb E_X V(L_\epsilon(X, y))` for fixed labels and :math:`X\sim\mathcal N`
     (A1).  Each sample draws a fresh pair :math:`(X, W)` of standard normal matrices, so the events are
@@ -184,17 +210,22 @@ def sample_bad_region_event_over_data(y, d0: int, d1: int, eps: float, rho: floa
     rho, rng = _check_event_args(rho, eps, n_samples, rng, alpha)
     n = y.shape[0]
     batch = _auto_batch(n, d1 * d0) if batch is None else positive_int("batch", batch)
-    rng_x, rng_w = rng.spawn(2)  # one stream each, consumed in order: the draws do not depend on the batch
+    rng_x, rng_w = rng.spawn(
+        2
+    )  # one stream each, consumed in order: the draws do not depend on the batch
 
     def draw(b: int) -> tuple[np.ndarray, np.ndarray]:
         X = rng_x.standard_normal((b, d0, n))
         return _pattern_unchecked(rng_w.standard_normal((b, d1, d0)) @ X, rho), X
 
-    return binomial_estimate(_count_v2_events(draw, y, eps, int(n_samples), batch), int(n_samples), alpha)
+    return binomial_estimate(
+        _count_v2_events(draw, y, eps, int(n_samples), batch), int(n_samples), alpha
+    )
 
 
-def sample_bad_region_event_loop(X, y, d1: int, eps: float, rho: float, *, n_samples: int, rng,
-                                 alpha: float = 1e-3) -> Estimate:
+def sample_bad_region_event_loop(
+    X, y, d1: int, eps: float, rho: float, *, n_samples: int, rng, alpha: float = 1e-3
+) -> Estimate:
     r"""Reference implementation of :func:`sample_bad_region_event`: one sample at a time.
 
     Draws the same :math:`W` as the vectorized sampler (same ``rng``), then for each forms
@@ -248,8 +279,17 @@ def sample_bad_region_event_loop(X, y, d1: int, eps: float, rho: float, *, n_sam
     return binomial_estimate(hits, int(n_samples), alpha)
 
 
-def sample_global_minimum_event(X, y, d1: int, rho: float, *, n_samples: int, rng, alpha: float = 1e-3,
-                                margin: float = DEFAULT_MARGIN) -> Estimate:
+def sample_global_minimum_event(
+    X,
+    y,
+    d1: int,
+    rho: float,
+    *,
+    n_samples: int,
+    rng,
+    alpha: float = 1e-3,
+    margin: float = DEFAULT_MARGIN,
+) -> Estimate:
     r"""Estimate :math:`\mathbb P_{W\sim\mathcal N}(\mathcal D_{a(WX)} \subseteq G)`, i.e. :math:`V(G)` (D4, T9).
 
     The residual test :math:`e_A = 0` is batched; the K6 sign LPs run once per *distinct* pattern among
@@ -294,7 +334,9 @@ def sample_global_minimum_event(X, y, d1: int, rho: float, *, n_samples: int, rn
     X, y = _check_sizes(X, y, d1)
     rho = check_rho(rho)
     if d1 > MAX_D1_SIGN_CHOICES:
-        raise ValueError(f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign choice costs 3^d1 LPs; got d1 = {d1}")
+        raise ValueError(
+            f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign choice costs 3^d1 LPs; got d1 = {d1}"
+        )
     n_samples = positive_int("n_samples", n_samples)
     alpha, margin = open_unit("alpha", alpha), _check_margin(margin)
     rng = as_generator(rng)
@@ -304,8 +346,12 @@ def sample_global_minimum_event(X, y, d1: int, rho: float, *, n_samples: int, rn
     zero = scaled_norm(e, axis=-1) <= 1e-9 * scaled_norm(y)  # relative to the labels
     hits = 0
     if np.any(zero):
-        patterns, counts = np.unique(A[zero].reshape(int(zero.sum()), -1), axis=0, return_counts=True)
+        patterns, counts = np.unique(
+            A[zero].reshape(int(zero.sum()), -1), axis=0, return_counts=True
+        )
         for p, c in zip(patterns, counts):
-            cert = dlm_in_region(p.reshape(d1, -1), X, y, margin=margin, target_residual=np.zeros_like(y))
+            cert = dlm_in_region(
+                p.reshape(d1, -1), X, y, margin=margin, target_residual=np.zeros_like(y)
+            )
             hits += int(c) if cert is not None else 0
     return binomial_estimate(hits, int(n_samples), alpha)

@@ -176,13 +176,17 @@ class SplittingBudget:
 
     def __post_init__(self) -> None:
         if self.evaluations is None and self.n0 is None:
-            raise ValueError("budget needs evaluations (a maximum) or n0 (samples per repetition); got neither")
+            raise ValueError(
+                "budget needs evaluations (a maximum) or n0 (samples per repetition); got neither"
+            )
         for name in ("evaluations", "n0", "pilot_size"):
             value = getattr(self, name)
             if value is not None:
                 positive_int(f"budget.{name}", value)
         if positive_int("budget.repetitions", self.repetitions) < 2:
-            raise ValueError(f"budget.repetitions must be >= 2 (the interval needs a spread); got {self.repetitions}")
+            raise ValueError(
+                f"budget.repetitions must be >= 2 (the interval needs a spread); got {self.repetitions}"
+            )
         positive_int("budget.pilot_moves", self.pilot_moves)
         positive_int("budget.moves_per_step", self.moves_per_step)
         if not 0 < float(self.pilot_fraction) < 1:
@@ -206,11 +210,17 @@ class SplittingBudget:
 def _as_budget(budget: Any) -> SplittingBudget:
     if isinstance(budget, SplittingBudget):
         return budget
-    if isinstance(budget, (bool, np.bool_)) or not isinstance(budget, (numbers.Integral, np.integer)):
-        raise ValueError(f"budget must be a positive integer (maximum score evaluations) or a SplittingBudget; "
-                         f"got {budget!r}")
+    if isinstance(budget, (bool, np.bool_)) or not isinstance(
+        budget, (numbers.Integral, np.integer)
+    ):
+        raise ValueError(
+            f"budget must be a positive integer (maximum score evaluations) or a SplittingBudget; "
+            f"got {budget!r}"
+        )
     if budget < 1:
-        raise ValueError(f"budget must be a positive integer (maximum score evaluations); got {budget}")
+        raise ValueError(
+            f"budget must be a positive integer (maximum score evaluations); got {budget}"
+        )
     return SplittingBudget(evaluations=int(budget))
 
 
@@ -249,12 +259,16 @@ class SplittingPlan:
     def __post_init__(self) -> None:
         T = len(self.levels)
         if T < 1 or len(self.conditional_probabilities) != T or len(self.pcn_c) != T - 1:
-            raise ValueError(f"plan needs T >= 1 levels, T conditional probabilities and T - 1 pCN constants; got "
-                             f"{T}, {len(self.conditional_probabilities)}, {len(self.pcn_c)}")
+            raise ValueError(
+                f"plan needs T >= 1 levels, T conditional probabilities and T - 1 pCN constants; got "
+                f"{T}, {len(self.conditional_probabilities)}, {len(self.pcn_c)}"
+            )
         if any(not b > a for a, b in zip(self.levels, self.levels[1:])):
             raise ValueError(f"plan levels must increase strictly; got {self.levels}")
         if any(not 0 < q <= 1 for q in self.conditional_probabilities):
-            raise ValueError(f"plan conditional probabilities must lie in (0, 1]; got {self.conditional_probabilities}")
+            raise ValueError(
+                f"plan conditional probabilities must lie in (0, 1]; got {self.conditional_probabilities}"
+            )
         if any(not 0 <= c < 1 for c in self.pcn_c):
             raise ValueError(f"plan pCN constants must lie in [0, 1); got {self.pcn_c}")
 
@@ -297,7 +311,8 @@ class SplittingResult:
     level_log_estimates : ndarray, shape (R, T)
         :math:`\log` of each repetition's unbiased estimate of :math:`\mathbb P(S\ge\gamma_t)` at every level.
     statistic_log : float or None
-        :math:`\log` of the estimate of :math:`\mathbb E[h(W)1\{S\ge\gamma\}]` (``statistic``; :math:`h\ge0` for the log).
+        :math:`\log` of the estimate of :math:`\mathbb E[h(W)1\{S\ge\gamma\}]` (``statistic``; :math:`h\ge0`
+        for the log).
     statistic_estimate : float or None
         The same on the linear scale (any real :math:`h`).
     statistic_log_interval : tuple of float or None
@@ -364,7 +379,9 @@ class SplittingResult:
 
 
 # --- intervals -----------------------------------------------------------------------------------
-def log_mean_interval(log_values, level: float = 0.95, method: str = "log-t") -> tuple[float, tuple[float, float]]:
+def log_mean_interval(
+    log_values, level: float = 0.95, method: str = "log-t"
+) -> tuple[float, tuple[float, float]]:
     r"""Log of the mean of iid non-negative estimates, and an interval for the log of their expectation.
 
     Parameters
@@ -432,8 +449,9 @@ def _linear_interval(values: np.ndarray, level: float) -> tuple[float, float, fl
 
 
 # --- levels --------------------------------------------------------------------------------------
-def choose_level(scores, previous: float, gamma: float, *, target: float = 0.2, min_count: int | None = None
-                 ) -> tuple[float | None, float]:
+def choose_level(
+    scores, previous: float, gamma: float, *, target: float = 0.2, min_count: int | None = None
+) -> tuple[float | None, float]:
     r"""Next level from a population of scores (the pilot's rule; handles atoms).
 
     Candidates are the observed distinct values :math:`v` with :math:`v > \text{previous}`; each has the
@@ -489,10 +507,12 @@ class _Scorer:
         step = n if self.batch is None else self.batch
         parts = []
         for i in range(0, n, step):
-            out = np.asarray(self.score(W[i:i + step]), dtype=float)
+            out = np.asarray(self.score(W[i : i + step]), dtype=float)
             b = min(step, n - i)
             if out.shape != (b,):
-                raise ValueError(f"score must return one value per sample, shape ({b},); got shape {out.shape}")
+                raise ValueError(
+                    f"score must return one value per sample, shape ({b},); got shape {out.shape}"
+                )
             if np.any(np.isnan(out)):
                 raise ValueError("score returned NaN")
             parts.append(out)
@@ -500,8 +520,15 @@ class _Scorer:
         return np.concatenate(parts)
 
 
-def _kernel_step(states: np.ndarray, S: np.ndarray, level: float, c: float, rng: np.random.Generator,
-                 scorer: _Scorer, block_axis: int | None) -> np.ndarray:
+def _kernel_step(
+    states: np.ndarray,
+    S: np.ndarray,
+    level: float,
+    c: float,
+    rng: np.random.Generator,
+    scorer: _Scorer,
+    block_axis: int | None,
+) -> np.ndarray:
     """One pCN move with rejection for every row of ``states`` (in place); returns the acceptance mask."""
     n = states.shape[0]
     Z = rng.standard_normal(states.shape)
@@ -527,8 +554,15 @@ def _clone(idx_count: int, n: int, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([base, extra])
 
 
-def _run_pilot(scorer: _Scorer, shape: tuple[int, ...], gamma: float, rng: np.random.Generator, budget: SplittingBudget,
-               target: float, block_axis: int | None) -> SplittingPlan:
+def _run_pilot(
+    scorer: _Scorer,
+    shape: tuple[int, ...],
+    gamma: float,
+    rng: np.random.Generator,
+    budget: SplittingBudget,
+    target: float,
+    block_axis: int | None,
+) -> SplittingPlan:
     n = budget.resolved_pilot_size
     cap = budget.pilot_cap
     moves = budget.moves_per_step
@@ -569,7 +603,9 @@ def _run_pilot(scorer: _Scorer, shape: tuple[int, ...], gamma: float, rng: np.ra
             c = math.sqrt(max(0.0, 1.0 - math.exp(2 * log_sigma)))
             acc_total = 0.0
             for _ in range(moves):
-                acc_total += float(np.mean(_kernel_step(pop, S, previous, c, rng, scorer, block_axis)))
+                acc_total += float(
+                    np.mean(_kernel_step(pop, S, previous, c, rng, scorer, block_axis))
+                )
             rate = acc_total / moves
             log_sigma = min(0.0, max(math.log(1e-4), log_sigma + (rate - ACCEPTANCE_TARGET)))
         if v is not None:
@@ -583,8 +619,16 @@ def _run_pilot(scorer: _Scorer, shape: tuple[int, ...], gamma: float, rng: np.ra
     # the kernel of the last level is never used (no chain starts there)
     if len(cs) == len(levels):
         cs, accs = cs[:-1], accs[:-1]
-    return SplittingPlan(tuple(levels), tuple(fractions), tuple(cs), tuple(accs), reached,
-                         scorer.evaluations - start, iid_hits, n)
+    return SplittingPlan(
+        tuple(levels),
+        tuple(fractions),
+        tuple(cs),
+        tuple(accs),
+        reached,
+        scorer.evaluations - start,
+        iid_hits,
+        n,
+    )
 
 
 def _worst_case_cost(n0: int, plan: SplittingPlan, budget: SplittingBudget) -> int:
@@ -610,8 +654,17 @@ def _choose_n0(plan: SplittingPlan, budget: SplittingBudget, remaining: int) -> 
     return lo
 
 
-def _run_repetitions(scorer: _Scorer, shape: tuple[int, ...], gamma: float, plan: SplittingPlan, n0: int, R: int,
-                     budget: SplittingBudget, rng: np.random.Generator, block_axis: int | None):
+def _run_repetitions(
+    scorer: _Scorer,
+    shape: tuple[int, ...],
+    gamma: float,
+    plan: SplittingPlan,
+    n0: int,
+    R: int,
+    budget: SplittingBudget,
+    rng: np.random.Generator,
+    block_axis: int | None,
+):
     """R independent GS runs with the fixed plan, vectorized over all of them.  Returns the final
     population (samples, scores, repetition), the per-repetition log weights (thinning and
     normalization, so that a final sample of repetition r counts exp(log_w[r])), and the (R, T) log
@@ -632,7 +685,9 @@ def _run_repetitions(scorer: _Scorer, shape: tuple[int, ...], gamma: float, plan
         log_est[:, 0] = log_w + np.log(np.bincount(rep, minlength=R))
     for t in range(T - 1):
         counts = np.bincount(rep, minlength=R)
-        if np.any(counts > cap):  # thinning: a uniform subset of `cap` per repetition, weight x count/cap
+        if np.any(
+            counts > cap
+        ):  # thinning: a uniform subset of `cap` per repetition, weight x count/cap
             order = np.lexsort((rng.random(rep.size), rep))
             starts = np.r_[0, np.cumsum(counts)[:-1]]
             rank = np.empty(rep.size, dtype=np.int64)
@@ -662,11 +717,22 @@ def _run_repetitions(scorer: _Scorer, shape: tuple[int, ...], gamma: float, plan
     return pop, S, rep, log_w, log_est, iid_hits
 
 
-def generalized_splitting(score: Callable[[np.ndarray], np.ndarray], shape, gamma: float, *, rng, budget,
-                          level: float = 0.95, target: float = 0.2, block_axis: int | None = None,
-                          statistic: Callable[[np.ndarray], np.ndarray] | None = None, keep_samples: bool = False,
-                          batch: int | None = None, interval: str = "log-t", plan: SplittingPlan | None = None
-                          ) -> SplittingResult:
+def generalized_splitting(
+    score: Callable[[np.ndarray], np.ndarray],
+    shape,
+    gamma: float,
+    *,
+    rng,
+    budget,
+    level: float = 0.95,
+    target: float = 0.2,
+    block_axis: int | None = None,
+    statistic: Callable[[np.ndarray], np.ndarray] | None = None,
+    keep_samples: bool = False,
+    batch: int | None = None,
+    interval: str = "log-t",
+    plan: SplittingPlan | None = None,
+) -> SplittingResult:
     r"""Estimate :math:`p = \mathbb P(S(W)\ge\gamma)`, :math:`W\sim\mathcal N(0, I)`, by generalized splitting.
 
     See the module docstring for the method (Botev & Kroese 2012), the kernel, the pilot, the
@@ -726,8 +792,11 @@ def generalized_splitting(score: Callable[[np.ndarray], np.ndarray], shape, gamm
     t0 = time.perf_counter()
     if not callable(score):
         raise TypeError(f"score must be callable; got {type(score).__name__}")
-    shape = (positive_int("shape", shape),) if isinstance(shape, (numbers.Integral, np.integer)) else tuple(
-        positive_int("shape", k) for k in shape)
+    shape = (
+        (positive_int("shape", shape),)
+        if isinstance(shape, (numbers.Integral, np.integer))
+        else tuple(positive_int("shape", k) for k in shape)
+    )
     gamma = float(gamma)
     if not math.isfinite(gamma):
         raise ValueError(f"gamma must be finite; got {gamma}")
@@ -738,9 +807,14 @@ def generalized_splitting(score: Callable[[np.ndarray], np.ndarray], shape, gamm
     if interval not in INTERVAL_METHODS:
         raise ValueError(f"interval must be one of {INTERVAL_METHODS}; got {interval!r}")
     if block_axis is not None:
-        if isinstance(block_axis, (bool, np.bool_)) or not isinstance(block_axis, (numbers.Integral, np.integer)) \
-                or not 0 <= block_axis < len(shape):
-            raise ValueError(f"block_axis must be an axis of the sample shape {shape} (0..{len(shape) - 1}); got {block_axis!r}")
+        if (
+            isinstance(block_axis, (bool, np.bool_))
+            or not isinstance(block_axis, (numbers.Integral, np.integer))
+            or not 0 <= block_axis < len(shape)
+        ):
+            raise ValueError(
+                f"block_axis must be an axis of the sample shape {shape} (0..{len(shape) - 1}); got {block_axis!r}"
+            )
         block_axis = int(block_axis)
     if batch is not None:
         batch = positive_int("batch", batch)
@@ -756,11 +830,14 @@ def generalized_splitting(score: Callable[[np.ndarray], np.ndarray], shape, gamm
                 f"budget = {budget.evaluations} evaluations cannot run the pilot: its first round needs "
                 f"{first_round} (pilot_size {budget.resolved_pilot_size} x (1 + {budget.pilot_moves} moves)) and the "
                 f"pilot may spend {budget.pilot_fraction:g} of the budget ({budget.pilot_cap}); raise the budget to at "
-                f"least {math.ceil(first_round / budget.pilot_fraction)} or lower pilot_size")
+                f"least {math.ceil(first_round / budget.pilot_fraction)} or lower pilot_size"
+            )
         plan = _run_pilot(scorer, shape, gamma, pilot_rng, budget, target, block_axis)
         if not plan.reached:
-            notes.append(f"the pilot did not reach gamma = {gamma:g} (last level {plan.levels[-1]:g} after "
-                         f"{plan.evaluations} evaluations)")
+            notes.append(
+                f"the pilot did not reach gamma = {gamma:g} (last level {plan.levels[-1]:g} after "
+                f"{plan.evaluations} evaluations)"
+            )
     elif not isinstance(plan, SplittingPlan):
         raise TypeError(f"plan must be a SplittingPlan; got {type(plan).__name__}")
     else:
@@ -772,24 +849,57 @@ def generalized_splitting(score: Callable[[np.ndarray], np.ndarray], shape, gamm
     R = budget.repetitions
     if budget.n0 is not None:
         n0 = int(budget.n0)
-        if budget.evaluations is not None and pilot_evals + R * _worst_case_cost(n0, plan, budget) > budget.evaluations:
+        if (
+            budget.evaluations is not None
+            and pilot_evals + R * _worst_case_cost(n0, plan, budget) > budget.evaluations
+        ):
             n0 = _choose_n0(plan, budget, budget.evaluations - pilot_evals)
     else:
         n0 = _choose_n0(plan, budget, budget.evaluations - pilot_evals)
     T = len(plan.levels)
     if n0 < 1 or n0 * plan.conditional_probabilities[0] < 1:
         # no repetition fits: the only valid statement is the exact binomial bound of the pilot's iid stage
-        notes.append(f"the budget left after the pilot ({budget.evaluations - pilot_evals if budget.evaluations else 0} "
-                     f"evaluations) cannot pay for {R} repetitions; the interval's upper end is the exact "
-                     f"Clopper-Pearson bound (one-sided at {level:g}) from the pilot's {plan.iid_trials} iid samples "
-                     f"({plan.iid_hits} with S >= gamma)")
-        hi = clopper_pearson(plan.iid_hits, plan.iid_trials, 2 * (1 - level))[1] if level > 0.5 else 1.0
+        notes.append(
+            f"the budget left after the pilot ({budget.evaluations - pilot_evals if budget.evaluations else 0} "
+            f"evaluations) cannot pay for {R} repetitions; the interval's upper end is the exact "
+            f"Clopper-Pearson bound (one-sided at {level:g}) from the pilot's {plan.iid_trials} iid samples "
+            f"({plan.iid_hits} with S >= gamma)"
+        )
+        hi = (
+            clopper_pearson(plan.iid_hits, plan.iid_trials, 2 * (1 - level))[1]
+            if level > 0.5
+            else 1.0
+        )
         est = plan.iid_hits / plan.iid_trials
-        return SplittingResult(math.log(est) if est > 0 else -math.inf, (-math.inf, math.log(hi)), level, False, (),
-                               0, 0, scorer.evaluations, pilot_evals, plan, np.empty((0, T)), None, None, None, None,
-                               None, None, None, interval, time.perf_counter() - t0, "; ".join(notes), (),
-                               math.log(hi), float("nan"))
-    pop, S, rep, log_w, log_est, iid_hits = _run_repetitions(scorer, shape, gamma, plan, n0, R, budget, main_rng, block_axis)
+        return SplittingResult(
+            math.log(est) if est > 0 else -math.inf,
+            (-math.inf, math.log(hi)),
+            level,
+            False,
+            (),
+            0,
+            0,
+            scorer.evaluations,
+            pilot_evals,
+            plan,
+            np.empty((0, T)),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            interval,
+            time.perf_counter() - t0,
+            "; ".join(notes),
+            (),
+            math.log(hi),
+            float("nan"),
+        )
+    pop, S, rep, log_w, log_est, iid_hits = _run_repetitions(
+        scorer, shape, gamma, plan, n0, R, budget, main_rng, block_axis
+    )
     reached = plan.reached
     if reached:
         log_reps = log_est[:, -1]
@@ -798,21 +908,33 @@ def generalized_splitting(score: Callable[[np.ndarray], np.ndarray], shape, gamm
             log_reps = log_w + np.log(np.bincount(rep[S >= gamma], minlength=R))
     log_p, ci = log_mean_interval(log_reps, level, interval)
     if not reached or np.all(np.isneginf(log_reps)):
-        deepest = max(t for t in range(T) if np.any(np.isfinite(log_est[:, t]))) if np.any(np.isfinite(log_est)) else -1
+        deepest = (
+            max(t for t in range(T) if np.any(np.isfinite(log_est[:, t])))
+            if np.any(np.isfinite(log_est))
+            else -1
+        )
         if deepest >= 0:
             upper = log_mean_interval(log_est[:, deepest], level, interval)[1][1]
-            notes.append(f"upper end: the {level:g} interval for P(S >= level {deepest + 1} = {plan.levels[deepest]:g}) "
-                         f"from the {R} repetitions, a probability >= p"
-                         + ("" if reached else " (the deepest level the pilot reached)")
-                         + ("" if deepest == T - 1 or not reached else "; every repetition died out before the last level, "
-                            "the level was chosen after seeing the data"))
+            notes.append(
+                f"upper end: the {level:g} interval for P(S >= level {deepest + 1} = {plan.levels[deepest]:g}) "
+                f"from the {R} repetitions, a probability >= p"
+                + ("" if reached else " (the deepest level the pilot reached)")
+                + (
+                    ""
+                    if deepest == T - 1 or not reached
+                    else "; every repetition died out before the last level, "
+                    "the level was chosen after seeing the data"
+                )
+            )
         else:
             upper = math.log(clopper_pearson(plan.iid_hits, plan.iid_trials, 2 * (1 - level))[1])
             notes.append("upper end: exact Clopper-Pearson bound from the pilot's iid samples")
         ci = (-math.inf, upper)
     zeros = int(np.sum(np.isneginf(log_reps)))
     if zeros:
-        notes.append(f"{zeros} of {R} repetitions ended with no sample at the last level (kept as 0)")
+        notes.append(
+            f"{zeros} of {R} repetitions ended with no sample at the last level (kept as 0)"
+        )
     share = _max_share(log_reps)
     trials = plan.iid_trials + R * n0
     exact_upper = math.log(clopper_pearson(plan.iid_hits + iid_hits, trials, 2 * (1 - level))[1])
@@ -824,9 +946,11 @@ def generalized_splitting(score: Callable[[np.ndarray], np.ndarray], shape, gamm
         half = (1 - level) / 2
         upper_iid = math.log(clopper_pearson(plan.iid_hits + iid_hits, trials, 1 - level)[1])
         ci = (float(log_p) + math.log(half), max(float(ci[1]), upper_iid))
-        notes.append(f"heavy-tailed repetitions ({zeros} of {R} zero, the largest carries {share:.0%} of the sum): the "
-                     f"central-limit interval under-covers in such runs, so the interval is the conservative one "
-                     f"(Markov's inequality below, exact iid bound above); raise the budget to narrow it")
+        notes.append(
+            f"heavy-tailed repetitions ({zeros} of {R} zero, the largest carries {share:.0%} of the sum): the "
+            f"central-limit interval under-covers in such runs, so the interval is the conservative one "
+            f"(Markov's inequality below, exact iid bound above); raise the budget to narrow it"
+        )
     stat_log = stat_est = stat_ci = None
     if statistic is not None:
         h_scorer = _Scorer(statistic, batch)
@@ -845,14 +969,35 @@ def generalized_splitting(score: Callable[[np.ndarray], np.ndarray], shape, gamm
             mean, lo, hi = _linear_interval(per_rep, level)
             stat_est = mean * math.exp(shift)
             stat_ci = (lo * math.exp(shift), hi * math.exp(shift))
-    note = (f"generalized splitting: {T} levels, {R} repetitions of n0 = {n0}, {scorer.evaluations} evaluations "
-            f"({pilot_evals} in the pilot); interval {interval} at level {level:g} from the repetitions")
+    note = (
+        f"generalized splitting: {T} levels, {R} repetitions of n0 = {n0}, {scorer.evaluations} evaluations "
+        f"({pilot_evals} in the pilot); interval {interval} at level {level:g} from the repetitions"
+    )
     if notes:
         note += "; " + "; ".join(notes)
     return SplittingResult(
-        float(log_p), (float(ci[0]), float(ci[1])), float(level), bool(reached), tuple(float(v) for v in log_reps), R, n0,
-        scorer.evaluations, pilot_evals, plan, log_est, stat_log, stat_est, stat_ci,
-        pop if keep_samples else None, S if keep_samples else None,
-        log_w[rep] if keep_samples else None, rep if keep_samples else None,
-        interval, time.perf_counter() - t0, note,
-        tuple(int(k) for k in np.bincount(rep[S >= gamma], minlength=R)), exact_upper, share)
+        float(log_p),
+        (float(ci[0]), float(ci[1])),
+        float(level),
+        bool(reached),
+        tuple(float(v) for v in log_reps),
+        R,
+        n0,
+        scorer.evaluations,
+        pilot_evals,
+        plan,
+        log_est,
+        stat_log,
+        stat_est,
+        stat_ci,
+        pop if keep_samples else None,
+        S if keep_samples else None,
+        log_w[rep] if keep_samples else None,
+        rep if keep_samples else None,
+        interval,
+        time.perf_counter() - t0,
+        note,
+        tuple(int(k) for k in np.bincount(rep[S >= gamma], minlength=R)),
+        exact_upper,
+        share,
+    )

@@ -63,8 +63,12 @@ def clopper_pearson(successes: int, trials: int, alpha: float) -> tuple[float, f
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in the open interval (0, 1); got {alpha}")
     if trials < 1 or not 0 <= successes <= trials:
-        raise ValueError(f"need 0 <= successes <= trials and trials >= 1; got {successes} of {trials}")
-    ci = stats.binomtest(int(successes), int(trials)).proportion_ci(confidence_level=1 - alpha, method="exact")
+        raise ValueError(
+            f"need 0 <= successes <= trials and trials >= 1; got {successes} of {trials}"
+        )
+    ci = stats.binomtest(int(successes), int(trials)).proportion_ci(
+        confidence_level=1 - alpha, method="exact"
+    )
     return float(ci.low), float(ci.high)
 
 

@@ -40,8 +40,22 @@ from .rare_events import v2_event_probability
 from .samplers import sample_bad_region_event, sample_bad_region_event_over_data
 from .volumes import region_log_volume
 
-__all__ = ["run_sweep", "run_serial", "one_blas_thread", "init_worker", "worker_count", "start_pool", "terminate_pool", "ExponentFit", "fit_exponent", "family_sizes", "v2_event_point", "v2_splitting_point",
-           "global_minimum_point", "volume_ratio_point"]
+__all__ = [
+    "run_sweep",
+    "run_serial",
+    "one_blas_thread",
+    "init_worker",
+    "worker_count",
+    "start_pool",
+    "terminate_pool",
+    "ExponentFit",
+    "fit_exponent",
+    "family_sizes",
+    "v2_event_point",
+    "v2_splitting_point",
+    "global_minimum_point",
+    "volume_ratio_point",
+]
 
 
 def worker_count(requested: int | None, tasks: int | None = None) -> int:
@@ -59,7 +73,11 @@ def worker_count(requested: int | None, tasks: int | None = None) -> int:
     if requested is None:
         count = cpus
     else:
-        if isinstance(requested, (bool, np.bool_)) or not isinstance(requested, (int, np.integer)) or requested < 1:
+        if (
+            isinstance(requested, (bool, np.bool_))
+            or not isinstance(requested, (int, np.integer))
+            or requested < 1
+        ):
             raise ValueError(f"max_workers must be an integer >= 1; got {requested!r}")
         count = min(int(requested), cpus)
     if tasks is not None:
@@ -70,7 +88,9 @@ def worker_count(requested: int | None, tasks: int | None = None) -> int:
 def start_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool of ``workers`` processes that run :func:`init_worker` (one BLAS thread, no Ctrl-C
     tracebacks, gone with their parent)."""
-    return ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(os.getpid(),))
+    return ProcessPoolExecutor(
+        max_workers=workers, initializer=init_worker, initargs=(os.getpid(),)
+    )
 
 
 def terminate_pool(pool: ProcessPoolExecutor) -> None:
@@ -84,7 +104,9 @@ def terminate_pool(pool: ProcessPoolExecutor) -> None:
     if hasattr(pool, "terminate_workers"):  # Python >= 3.14
         pool.terminate_workers()
         return
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # private: no public handle before 3.14
+    processes = list(
+        (getattr(pool, "_processes", None) or {}).values()
+    )  # private: no public handle before 3.14
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
@@ -93,8 +115,13 @@ def terminate_pool(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
-def run_sweep(fn: Callable[[Any], Any], tasks: Iterable[Any], *, executor: Executor | None = None,
-              max_workers: int | None = None) -> list[Any]:
+def run_sweep(
+    fn: Callable[[Any], Any],
+    tasks: Iterable[Any],
+    *,
+    executor: Executor | None = None,
+    max_workers: int | None = None,
+) -> list[Any]:
     r"""``[fn(t) for t in tasks]``, computed on ``executor``; results in task order.
 
     Parameters
@@ -128,7 +155,9 @@ def run_sweep(fn: Callable[[Any], Any], tasks: Iterable[Any], *, executor: Execu
     tasks = list(tasks)
     if executor is not None:
         if not isinstance(executor, Executor) and not hasattr(executor, "map"):
-            raise TypeError(f"executor must be a concurrent.futures.Executor; got {type(executor).__name__}")
+            raise TypeError(
+                f"executor must be a concurrent.futures.Executor; got {type(executor).__name__}"
+            )
         return list(executor.map(fn, tasks))
     workers = worker_count(max_workers, len(tasks))
     if workers == 1:
@@ -189,7 +218,9 @@ def run_serial(fn: Callable[[Any], Any], tasks: Iterable[Any]) -> list[Any]:
         return [fn(t) for t in tasks]
 
 
-def family_sizes(ns: Sequence[int], d0_exponent: float, d1_exponent: float) -> list[tuple[int, int, int]]:
+def family_sizes(
+    ns: Sequence[int], d0_exponent: float, d1_exponent: float
+) -> list[tuple[int, int, int]]:
     r"""``(N, d0, d1)`` with ``d0 = round(N^a)``, ``d1 = max(1, round(N^b))``, checked ``d0 <= N``.
 
     Parameters
@@ -214,7 +245,7 @@ def family_sizes(ns: Sequence[int], d0_exponent: float, d1_exponent: float) -> l
     out = []
     for n in ns:
         n = int(n)
-        d0, d1 = max(1, round(n ** d0_exponent)), max(1, round(n ** d1_exponent))
+        d0, d1 = max(1, round(n**d0_exponent)), max(1, round(n**d1_exponent))
         if n < 2 or d0 > n:
             raise ValueError(f"family sizes need N >= 2 and d0 <= N; got N = {n}, d0 = {d0}")
         out.append((n, d0, d1))
@@ -277,25 +308,39 @@ def fit_exponent(log_f, minus_log_p, minus_log_p_low, minus_log_p_high) -> Expon
     lo = np.asarray(minus_log_p_low, dtype=float)
     hi = np.asarray(minus_log_p_high, dtype=float)
     if not (x.shape == est.shape == lo.shape == hi.shape):
-        raise ValueError(f"log_f and the -log p arrays must have one shape; got {x.shape}, {est.shape}, {lo.shape}, {hi.shape}")
-    if np.any(np.isnan(est)) or np.any(np.isnan(lo)) or np.any(np.isnan(hi)) or np.any(lo > hi) or np.any(lo < 0):
+        raise ValueError(
+            f"log_f and the -log p arrays must have one shape; got {x.shape}, {est.shape}, {lo.shape}, {hi.shape}"
+        )
+    if (
+        np.any(np.isnan(est))
+        or np.any(np.isnan(lo))
+        or np.any(np.isnan(hi))
+        or np.any(lo > hi)
+        or np.any(lo < 0)
+    ):
         raise ValueError("need 0 <= minus_log_p_low <= minus_log_p_high, no NaN")
     usable = np.isfinite(est) & (est > 0)
     xs, ys = x[usable], np.log(est[usable])
     kappa = float(np.polyfit(xs, ys, 1)[0]) if usable.sum() >= 2 and np.ptp(xs) > 0 else math.nan
-    local = [float((ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i])) for i in range(len(xs) - 1) if xs[i + 1] != xs[i]]
+    local = [
+        float((ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]))
+        for i in range(len(xs) - 1)
+        if xs[i + 1] != xs[i]
+    ]
     # one line a + kappa x through every interval [log lo, log hi]; lo = 0 (p = 1 possible) gives no lower constraint
     rows, rhs = [], []
-    for xi, l, h in zip(x, lo, hi):
-        if l > 0:
-            rows.append([-1.0, -xi]), rhs.append(-math.log(l))
+    for xi, low, h in zip(x, lo, hi):
+        if low > 0:
+            rows.append([-1.0, -xi]), rhs.append(-math.log(low))
         if np.isfinite(h):
             if h <= 0:
                 return ExponentFit(kappa, None, int(usable.sum()), local)
             rows.append([1.0, xi]), rhs.append(math.log(h))
     bounds_ = []
     for sign in (1.0, -1.0):
-        res = optimize.linprog([0.0, sign], A_ub=rows, b_ub=rhs, bounds=[(None, None)] * 2, method="highs")
+        res = optimize.linprog(
+            [0.0, sign], A_ub=rows, b_ub=rhs, bounds=[(None, None)] * 2, method="highs"
+        )
         if res.status == 2:
             return ExponentFit(kappa, None, int(usable.sum()), local)
         bounds_.append(math.inf * -sign if res.status == 3 else float(res.x[1]))
@@ -333,9 +378,23 @@ def v2_event_point(task: dict) -> dict:
     """
     rng = np.random.default_rng(task["seed"])
     y = rng.integers(0, 2, int(task["n"])).astype(float)
-    est = sample_bad_region_event_over_data(y, task["d0"], task["d1"], task["eps"], task["rho"],
-                                            n_samples=task["n_samples"], rng=rng, alpha=task["alpha"])
-    return {**task, "hits": est.successes, "estimate": est.estimate, "lower": est.lower, "upper": est.upper}
+    est = sample_bad_region_event_over_data(
+        y,
+        task["d0"],
+        task["d1"],
+        task["eps"],
+        task["rho"],
+        n_samples=task["n_samples"],
+        rng=rng,
+        alpha=task["alpha"],
+    )
+    return {
+        **task,
+        "hits": est.successes,
+        "estimate": est.estimate,
+        "lower": est.lower,
+        "upper": est.upper,
+    }
 
 
 def v2_splitting_point(task: dict) -> dict:
@@ -373,25 +432,50 @@ def v2_splitting_point(task: dict) -> dict:
     y = np.random.default_rng(task["label_seed"]).integers(0, 2, n).astype(float)
     rng = np.random.default_rng(task["seed"])
     X = rng.standard_normal((d0, n))
-    res = v2_event_probability(X, y, d1, eps=task["eps"], rho=task["rho"], rng=rng, budget=int(task["budget"]),
-                               level=task["level"])
-    return {**task, "log_p": res.log_p, "log_p_interval": list(res.log_p_interval), "reached": res.reached,
-            "evaluations": res.evaluations, "seconds": res.seconds, "m_star": res.m_star, "note": res.note}
+    res = v2_event_probability(
+        X,
+        y,
+        d1,
+        eps=task["eps"],
+        rho=task["rho"],
+        rng=rng,
+        budget=int(task["budget"]),
+        level=task["level"],
+    )
+    return {
+        **task,
+        "log_p": res.log_p,
+        "log_p_interval": list(res.log_p_interval),
+        "reached": res.reached,
+        "evaluations": res.evaluations,
+        "seconds": res.seconds,
+        "m_star": res.m_star,
+        "note": res.note,
+    }
 
 
-def _interpolating_region(rng: np.random.Generator, n: int, d0: int, rho: float, n_samples: int, alpha: float):
+def _interpolating_region(
+    rng: np.random.Generator, n: int, d0: int, rho: float, n_samples: int, alpha: float
+):
     """Gaussian X, Bernoulli(1/2) labels, Theorem 8's network, and the lower side of its region's log volume."""
     X = rng.standard_normal((d0, n))
     y = rng.integers(0, 2, n).astype(float)
     net = interpolating_network(X, y, rho, rng=rng)
-    vol = region_log_volume(activation_pattern(net.W, X, rho), X, n_samples=n_samples, rng=rng, alpha=alpha)
+    vol = region_log_volume(
+        activation_pattern(net.W, X, rho), X, n_samples=n_samples, rng=rng, alpha=alpha
+    )
     return X, y, net, vol
 
 
 def _volume_fields(net, vol) -> dict:
-    return {"neurons": net.n_neurons, "log_VG_inscribed": vol.log_inscribed, "log_VG_estimate": vol.log_estimate,
-            "log_VG_lower": vol.log_lower, "min_margin": float(min(r.margin for r in vol.rows)),
-            "cap_hits": [r.successes for r in vol.rows]}
+    return {
+        "neurons": net.n_neurons,
+        "log_VG_inscribed": vol.log_inscribed,
+        "log_VG_estimate": vol.log_estimate,
+        "log_VG_lower": vol.log_lower,
+        "min_margin": float(min(r.margin for r in vol.rows)),
+        "cap_hits": [r.successes for r in vol.rows],
+    }
 
 
 def global_minimum_point(task: dict) -> dict:
@@ -427,7 +511,9 @@ def global_minimum_point(task: dict) -> dict:
         :func:`~vanishing_minima.numeric.volumes.region_log_volume`), e.g. ``alpha`` outside (0, 1).
     """
     rng = np.random.default_rng(task["seed"])
-    _, _, net, vol = _interpolating_region(rng, int(task["n"]), int(task["d0"]), task["rho"], task["n_samples"], task["alpha"])
+    _, _, net, vol = _interpolating_region(
+        rng, int(task["n"]), int(task["d0"]), task["rho"], task["n_samples"], task["alpha"]
+    )
     return {**task, **_volume_fields(net, vol)}
 
 
@@ -465,10 +551,26 @@ def volume_ratio_point(task: dict) -> dict:
     """
     rng = np.random.default_rng(task["seed"])
     alpha = task["alpha"] / 2
-    X, y, net, vol = _interpolating_region(rng, int(task["n"]), int(task["d0"]), task["rho"], task["n_samples"], alpha)
-    v2 = sample_bad_region_event(X, y, int(task["d1"]), task["eps"], task["rho"], n_samples=task["n_samples"],
-                                 rng=rng, alpha=alpha)
+    X, y, net, vol = _interpolating_region(
+        rng, int(task["n"]), int(task["d0"]), task["rho"], task["n_samples"], alpha
+    )
+    v2 = sample_bad_region_event(
+        X,
+        y,
+        int(task["d1"]),
+        task["eps"],
+        task["rho"],
+        n_samples=task["n_samples"],
+        rng=rng,
+        alpha=alpha,
+    )
     fits = net.n_neurons <= int(task["d1"]) and np.isfinite(vol.log_lower)
-    return {**task, **_volume_fields(net, vol), "hits": v2.successes, "p_estimate": v2.estimate,
-            "p_lower": v2.lower, "p_upper": v2.upper,
-            "log_ratio_upper": float(math.log(v2.upper) - vol.log_lower) if fits else None}
+    return {
+        **task,
+        **_volume_fields(net, vol),
+        "hits": v2.successes,
+        "p_estimate": v2.estimate,
+        "p_lower": v2.lower,
+        "p_upper": v2.upper,
+        "log_ratio_upper": float(math.log(v2.upper) - vol.log_lower) if fits else None,
+    }

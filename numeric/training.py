@@ -31,9 +31,21 @@ from .khatri_rao import (
     mce,
 )
 
-__all__ = ["mse_and_gradient", "TrainResult", "train_network", "DLMDiagnostics", "dlm_diagnostics", "MLPResult", "train_mlp",
-           "KinkStationarity", "kink_stationarity", "OPTIMIZERS", "DIVERGENCE_FACTOR", "FirstOrderResult",
-           "train_first_order"]
+__all__ = [
+    "mse_and_gradient",
+    "TrainResult",
+    "train_network",
+    "DLMDiagnostics",
+    "dlm_diagnostics",
+    "MLPResult",
+    "train_mlp",
+    "KinkStationarity",
+    "kink_stationarity",
+    "OPTIMIZERS",
+    "DIVERGENCE_FACTOR",
+    "FirstOrderResult",
+    "train_first_order",
+]
 
 
 def _training_data(X, y, rho) -> tuple[float, np.ndarray, np.ndarray]:
@@ -47,7 +59,7 @@ def _training_data(X, y, rho) -> tuple[float, np.ndarray, np.ndarray]:
 
 
 def _unpack(theta: np.ndarray, d1: int, d0: int) -> tuple[np.ndarray, np.ndarray]:
-    return theta[: d1 * d0].reshape(d1, d0), theta[d1 * d0:]
+    return theta[: d1 * d0].reshape(d1, d0), theta[d1 * d0 :]
 
 
 def mse_and_gradient(W, z, X, y, rho: float) -> tuple[float, np.ndarray, np.ndarray]:
@@ -120,9 +132,23 @@ class TrainResult:
     history: np.ndarray
 
 
-def train_network(X, y, d1: int, rho: float, *, rng, method: str = "lbfgs", max_iter: int = 20_000,
-                  gtol: float = 1e-12, init_scale: float | None = None, init=None, lr: float = 0.1,
-                  decay_epochs: int = 0, decay_rate: float = 0.99, dtype: str = "float64") -> TrainResult:
+def train_network(
+    X,
+    y,
+    d1: int,
+    rho: float,
+    *,
+    rng,
+    method: str = "lbfgs",
+    max_iter: int = 20_000,
+    gtol: float = 1e-12,
+    init_scale: float | None = None,
+    init=None,
+    lr: float = 0.1,
+    decay_epochs: int = 0,
+    decay_rate: float = 0.99,
+    dtype: str = "float64",
+) -> TrainResult:
     r"""Full-batch training of the one-hidden-layer LReLU network on the MSE.
 
     Parameters
@@ -165,7 +191,9 @@ def train_network(X, y, d1: int, rho: float, *, rng, method: str = "lbfgs", max_
         raise ValueError(f"method must be 'lbfgs' or 'gd'; got {method!r}")
     if dtype not in ("float64", "float32"):
         raise ValueError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
-    Xc = np.ascontiguousarray(X, dtype=dtype)  # the working copy (no copy for contiguous float64 input)
+    Xc = np.ascontiguousarray(
+        X, dtype=dtype
+    )  # the working copy (no copy for contiguous float64 input)
     rng = as_generator(rng)
     if init is None:
         s = 1.0 if init_scale is None else float(init_scale)
@@ -174,10 +202,13 @@ def train_network(X, y, d1: int, rho: float, *, rng, method: str = "lbfgs", max_
     else:
         W, z = as_matrix("init W", init[0]).copy(), as_array("init z", init[1], ndim=1).copy()
         if W.shape != (d1, d0) or z.shape != (d1,):
-            raise ValueError(f"init must be (W, z) of shapes ({d1}, {d0}) and ({d1},); got {W.shape} and {z.shape}")
+            raise ValueError(
+                f"init must be (W, z) of shapes ({d1}, {d0}) and ({d1},); got {W.shape} and {z.shape}"
+            )
     history: list[float] = []
 
     if method == "lbfgs":
+
         def fun(theta):
             Wt, zt = _unpack(theta, d1, d0)
             value, gW, gz = _mse_grad(Wt, zt, Xc, y, rho)
@@ -185,13 +216,30 @@ def train_network(X, y, d1: int, rho: float, *, rng, method: str = "lbfgs", max_
             return value, np.concatenate([gW.ravel(), gz])
 
         res = optimize.minimize(
-            fun, np.concatenate([W.ravel(), z]), jac=True, method="L-BFGS-B",
-            options={"maxiter": max_iter, "gtol": gtol, "ftol": 0.0, "maxcor": 30, "maxfun": 4 * max_iter},
+            fun,
+            np.concatenate([W.ravel(), z]),
+            jac=True,
+            method="L-BFGS-B",
+            options={
+                "maxiter": max_iter,
+                "gtol": gtol,
+                "ftol": 0.0,
+                "maxcor": 30,
+                "maxfun": 4 * max_iter,
+            },
         )
         W, z = _unpack(res.x, d1, d0)
         value, gW, gz = _mse_grad(W, z, X, y, rho)
-        return TrainResult(W, z, value, float(np.sqrt(np.sum(gW**2) + np.sum(gz**2))), int(res.nit),
-                           bool(res.success), str(res.message), np.array(history))
+        return TrainResult(
+            W,
+            z,
+            value,
+            float(np.sqrt(np.sum(gW**2) + np.sum(gz**2))),
+            int(res.nit),
+            bool(res.success),
+            str(res.message),
+            np.array(history),
+        )
 
     step = float(lr)
     for epoch in range(max_iter + decay_epochs):
@@ -203,8 +251,16 @@ def train_network(X, y, d1: int, rho: float, *, rng, method: str = "lbfgs", max_
         z = z - step * gz
     value, gW, gz = _mse_grad(W, z, X, y, rho)
     gnorm = float(np.sqrt(np.sum(gW**2) + np.sum(gz**2)))
-    return TrainResult(W, z, value, gnorm, max_iter + decay_epochs, gnorm <= gtol, "gradient descent finished",
-                       np.array(history))
+    return TrainResult(
+        W,
+        z,
+        value,
+        gnorm,
+        max_iter + decay_epochs,
+        gnorm <= gtol,
+        "gradient descent finished",
+        np.array(history),
+    )
 
 
 @dataclass(frozen=True)
@@ -240,7 +296,9 @@ def dlm_diagnostics(W, z, X, y, rho: float) -> DLMDiagnostics:
     z = as_array("z", z, ndim=1)
     y = as_array("y", y, ndim=1)
     U = W @ X
-    A = _pattern_unchecked(U, rho)  # raises where a pre-activation is exactly 0 (no differentiable region)
+    A = _pattern_unchecked(
+        U, rho
+    )  # raises where a pre-activation is exactly 0 (no differentiable region)
     e = y - (A * U).T @ z
     K = khatri_rao(A, X)
     ke = np.linalg.norm(K @ e)
@@ -256,7 +314,10 @@ def dlm_diagnostics(W, z, X, y, rho: float) -> DLMDiagnostics:
         residual_gap=float(np.linalg.norm(e - e_a) / (ny if ny > 0 else 1.0)),
         min_abs_preactivation=float(np.min(np.abs(U))),
         normalized_min_preactivation=float(
-            np.min(np.abs(U) / (np.linalg.norm(W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :]))
+            np.min(
+                np.abs(U)
+                / (np.linalg.norm(W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :])
+            )
         ),
     )
 
@@ -264,7 +325,7 @@ def dlm_diagnostics(W, z, X, y, rho: float) -> DLMDiagnostics:
 def _mlp_unpack(theta: np.ndarray, shapes: list[tuple[int, int]]) -> list[np.ndarray]:
     out, k = [], 0
     for r, c in shapes:
-        out.append(theta[k: k + r * c].reshape(r, c))
+        out.append(theta[k : k + r * c].reshape(r, c))
         k += r * c
     return out
 
@@ -301,7 +362,9 @@ class MLPResult:
     output: np.ndarray
 
 
-def train_mlp(X, y, widths, rho: float, *, rng, max_iter: int = 5000, gtol: float = 1e-10) -> MLPResult:
+def train_mlp(
+    X, y, widths, rho: float, *, rng, max_iter: int = 5000, gtol: float = 1e-10
+) -> MLPResult:
     r"""Full-batch L-BFGS training of an LReLU network with hidden ``widths`` (no biases) on the MSE.
 
     Output :math:`z^\top f(W_L \cdots f(W_1 X))`; the gradient is back-propagated analytically
@@ -332,16 +395,34 @@ def train_mlp(X, y, widths, rho: float, *, rng, max_iter: int = 5000, gtol: floa
     rng = as_generator(rng)
     fan_in = [X.shape[0]] + widths
     shapes = [(w, f) for w, f in zip(widths, fan_in[:-1])] + [(widths[-1], 1)]
-    theta = np.concatenate([rng.standard_normal(r * c) / np.sqrt(c if i < len(widths) else r)
-                            for i, (r, c) in enumerate(shapes)])
-    res = optimize.minimize(_mlp_loss_grad, theta, args=(shapes, X, y, rho), jac=True, method="L-BFGS-B",
-                            options={"maxiter": max_iter, "gtol": gtol, "ftol": 0.0, "maxcor": 30, "maxfun": 4 * max_iter})
+    theta = np.concatenate(
+        [
+            rng.standard_normal(r * c) / np.sqrt(c if i < len(widths) else r)
+            for i, (r, c) in enumerate(shapes)
+        ]
+    )
+    res = optimize.minimize(
+        _mlp_loss_grad,
+        theta,
+        args=(shapes, X, y, rho),
+        jac=True,
+        method="L-BFGS-B",
+        options={
+            "maxiter": max_iter,
+            "gtol": gtol,
+            "ftol": 0.0,
+            "maxcor": 30,
+            "maxfun": 4 * max_iter,
+        },
+    )
     value, grad = _mlp_loss_grad(res.x, shapes, X, y, rho)
     *Ws, z = _mlp_unpack(res.x, shapes)
     H = X
     for W in Ws:
         H = _lrelu_unchecked(W @ H, rho)
-    return MLPResult(tuple(Ws), z[:, 0], value, float(np.linalg.norm(grad)), int(res.nit), H.T @ z[:, 0])
+    return MLPResult(
+        tuple(Ws), z[:, 0], value, float(np.linalg.norm(grad)), int(res.nit), H.T @ z[:, 0]
+    )
 
 
 @dataclass(frozen=True)
@@ -382,7 +463,9 @@ def kink_stationarity(W, z, X, y, rho: float, *, tau: float = 1e-6) -> KinkStati
     if not 0 <= tau < 1:
         raise ValueError(f"tau must lie in [0, 1); got {tau}")
     U = W @ X
-    zero = np.abs(U) <= tau * np.linalg.norm(W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :]
+    zero = (
+        np.abs(U) <= tau * np.linalg.norm(W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :]
+    )
     A = _activation(U, rho)
     H = A * U
     e = y - H.T @ z
@@ -397,8 +480,12 @@ def kink_stationarity(W, z, X, y, rho: float, *, tau: float = 1e-6) -> KinkStati
     scale = np.linalg.norm(X, 2) * np.linalg.norm(e) * np.linalg.norm(z)
     scale = scale if scale > 0 else 1.0
     hs = np.linalg.norm(H, 2) * np.linalg.norm(e)
-    return KinkStationarity(float(zero.mean()), float(np.linalg.norm(proj) / scale), float(np.linalg.norm(full) / scale),
-                            float(np.linalg.norm(H @ e) / (hs if hs > 0 else 1.0)))
+    return KinkStationarity(
+        float(zero.mean()),
+        float(np.linalg.norm(proj) / scale),
+        float(np.linalg.norm(full) / scale),
+        float(np.linalg.norm(H @ e) / (hs if hs > 0 else 1.0)),
+    )
 
 
 #: The first-order methods of :func:`train_first_order` (E2 under several optimizers).
@@ -460,10 +547,25 @@ def _batched_grad(Wt, z, Xb, XbT, yb, rho):
     return grad_Wt, grad_z
 
 
-def train_first_order(X, y, W0, z0, rho: float, *, optimizer: str, lr: float, epochs: int, decay_epochs: int = 0,
-                      decay_rate: float = 1.0, batch_size: int | None = None, momentum: float = 0.9,
-                      betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, rngs=None,
-                      divergence_factor: float = DIVERGENCE_FACTOR) -> FirstOrderResult:
+def train_first_order(
+    X,
+    y,
+    W0,
+    z0,
+    rho: float,
+    *,
+    optimizer: str,
+    lr: float,
+    epochs: int,
+    decay_epochs: int = 0,
+    decay_rate: float = 1.0,
+    batch_size: int | None = None,
+    momentum: float = 0.9,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    rngs=None,
+    divergence_factor: float = DIVERGENCE_FACTOR,
+) -> FirstOrderResult:
     r"""Train ``R`` independent one-hidden-layer LReLU networks side by side with a first-order method.
 
     The ``R`` runs (each its own data, initialization and minibatch order) are stacked along a leading
@@ -527,7 +629,11 @@ def train_first_order(X, y, W0, z0, rho: float, *, optimizer: str, lr: float, ep
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got {optimizer!r}")
     lr = real_number("lr", lr, low=0.0, low_open=True)
     epochs = positive_int("epochs", epochs)
-    if isinstance(decay_epochs, (bool, np.bool_)) or not isinstance(decay_epochs, (int, np.integer)) or decay_epochs < 0:
+    if (
+        isinstance(decay_epochs, (bool, np.bool_))
+        or not isinstance(decay_epochs, (int, np.integer))
+        or decay_epochs < 0
+    ):
         raise ValueError(f"decay_epochs must be an integer >= 0; got {decay_epochs!r}")
     decay_rate = real_number("decay_rate", decay_rate, low=0.0, high=1.0, low_open=True)
     momentum = real_number("momentum", momentum, low=0.0, high=1.0, high_open=True)
@@ -541,13 +647,18 @@ def train_first_order(X, y, W0, z0, rho: float, *, optimizer: str, lr: float, ep
     if X.ndim == 2:
         X, y, W, z = X[None], y[None], W[None], z[None]
     if X.ndim != 3 or y.ndim != 2 or W.ndim != 3 or z.ndim != 2:
-        raise ValueError(f"X, y, W0, z0 must be (R, d0, N), (R, N), (R, d1, d0), (R, d1); got "
-                         f"{X.shape}, {y.shape}, {W.shape}, {z.shape}")
+        raise ValueError(
+            f"X, y, W0, z0 must be (R, d0, N), (R, N), (R, d1, d0), (R, d1); got "
+            f"{X.shape}, {y.shape}, {W.shape}, {z.shape}"
+        )
     R, d0, n = X.shape
     d1 = W.shape[1]
     if y.shape != (R, n) or W.shape != (R, d1, d0) or z.shape != (R, d1):
         raise ValueError(f"shapes do not fit: X {X.shape}, y {y.shape}, W0 {W.shape}, z0 {z.shape}")
-    W, z = np.ascontiguousarray(W.transpose(0, 2, 1)), z.copy()  # W holds the transposed layers (R, d0, d1)
+    W, z = (
+        np.ascontiguousarray(W.transpose(0, 2, 1)),
+        z.copy(),
+    )  # W holds the transposed layers (R, d0, d1)
     Xr = np.ascontiguousarray(X.transpose(0, 2, 1))  # (R, N, d0): a minibatch is a gather of rows
     minibatch = optimizer != "gd"
     if minibatch:
@@ -577,7 +688,7 @@ def train_first_order(X, y, W0, z0, rho: float, *, optimizer: str, lr: float, ep
                 step *= decay_rate
             if minibatch:
                 perm = np.stack([g.permutation(n) for g in gens])
-                batches = [perm[:, k:k + batch_size] for k in range(0, n, batch_size)]
+                batches = [perm[:, k : k + batch_size] for k in range(0, n, batch_size)]
             else:
                 batches = [None]
             for idx in batches:
@@ -614,4 +725,6 @@ def train_first_order(X, y, W0, z0, rho: float, *, optimizer: str, lr: float, ep
     W[~alive] = np.nan
     z[~alive] = np.nan
     mse = np.where(alive, history[:, -1], np.inf)
-    return FirstOrderResult(np.ascontiguousarray(W.transpose(0, 2, 1)), z, mse, ~alive, diverged_epoch, history, t)
+    return FirstOrderResult(
+        np.ascontiguousarray(W.transpose(0, 2, 1)), z, mse, ~alive, diverged_epoch, history, t
+    )

@@ -16,10 +16,10 @@ import numpy as np
 from scipy import special
 
 from ._checks import (
-    batch_sizes,
     as_array,
     as_generator,
     as_matrix,
+    batch_sizes,
     check_same_columns,
     check_work,
     open_unit,
@@ -43,7 +43,8 @@ __all__ = [
 
 
 def count_row_patterns(signs, X, *, n_samples: int, rng, batch: int = 65_536) -> np.ndarray:
-    r"""Count of ``n_samples`` draws :math:`w\sim\mathcal N(0, I_{d_0})` with :math:`\operatorname{sign}(w^\top X) = s`, for each row of ``signs``.
+    r"""Count of ``n_samples`` draws :math:`w\sim\mathcal N(0, I_{d_0})` with
+    :math:`\operatorname{sign}(w^\top X) = s`, for each row of ``signs``.
 
     Vectorized: one matrix product per batch; patterns compared as packed bits.
 
@@ -86,8 +87,9 @@ def count_row_patterns(signs, X, *, n_samples: int, rng, batch: int = 65_536) ->
     return counts
 
 
-def angular_volume(A, X, *, n_samples: int = 100_000, rng=None, alpha: float = 1e-3,
-                   max_work: float | None = None) -> Estimate:
+def angular_volume(
+    A, X, *, n_samples: int = 100_000, rng=None, alpha: float = 1e-3, max_work: float | None = None
+) -> Estimate:
     r"""Angular volume :math:`V(\mathcal D_A) = \prod_i \mathbb P_w(a(w^\top X) = A_i)` (V1, D3).
 
     For :math:`d_0 = 2` each factor is exact (:func:`arc_probability`).  Otherwise each factor is a
@@ -140,13 +142,20 @@ def angular_volume(A, X, *, n_samples: int = 100_000, rng=None, alpha: float = 1
         value = float(np.prod([arc_probability(s[i], X) for i in range(d1)]))
         return Estimate(value, value, value, alpha, exact=True)
     n_samples = positive_int("n_samples", n_samples)
-    check_work(f"angular_volume with {n_samples} samples", float(n_samples) * X.shape[1] * (2 * X.shape[0] + d1),
-               max_work)
+    check_work(
+        f"angular_volume with {n_samples} samples",
+        float(n_samples) * X.shape[1] * (2 * X.shape[0] + d1),
+        max_work,
+    )
     counts = count_row_patterns(s, X, n_samples=n_samples, rng=rng)
     intervals = [clopper_pearson(int(k), n_samples, alpha / d1) for k in counts]
     return Estimate(
-        float(np.prod(counts / n_samples)), float(np.prod([lo for lo, _ in intervals])),
-        float(np.prod([hi for _, hi in intervals])), alpha, int(counts.min()), n_samples,
+        float(np.prod(counts / n_samples)),
+        float(np.prod([lo for lo, _ in intervals])),
+        float(np.prod([hi for _, hi in intervals])),
+        alpha,
+        int(counts.min()),
+        n_samples,
     )
 
 
@@ -192,7 +201,9 @@ def region_log_volume_lower_bound(A, X) -> tuple[float, np.ndarray]:
         margins[i] = _cap_margin(w, Xh * s[i])
     if np.any(margins <= 0):
         return float("-inf"), margins
-    return float(sum(log_cap_probability(float(np.arcsin(t)), X.shape[0]) for t in margins)), margins
+    return float(
+        sum(log_cap_probability(float(np.arcsin(t)), X.shape[0]) for t in margins)
+    ), margins
 
 
 # --- cap-conditioned sampling: volumes too small to sample directly ---------------------------
@@ -249,10 +260,14 @@ def sample_in_cap(center, beta: float, n_samples: int, rng) -> np.ndarray:
     d = c.size
     f_beta = float(cap_probability(beta, d))
     if f_beta <= 0:
-        raise ValueError(f"beta = {beta} is too small in d = {d}: the cap's probability underflows doubles")
+        raise ValueError(
+            f"beta = {beta} is too small in d = {d}: the cap's probability underflows doubles"
+        )
     u = f_beta * rng.random(n)
     low = u <= 0.5
-    theta = np.arcsin(np.sqrt(special.betaincinv((d - 1) / 2, 0.5, np.where(low, 2 * u, 2 * (1 - u)))))
+    theta = np.arcsin(
+        np.sqrt(special.betaincinv((d - 1) / 2, 0.5, np.where(low, 2 * u, 2 * (1 - u))))
+    )
     theta = np.minimum(np.where(low, theta, np.pi - theta), beta)
     xi = rng.standard_normal((n, d))
     xi -= np.outer(xi @ c, c)
@@ -299,20 +314,31 @@ class ConeProbability:
 
 def _log_cap(beta: float, d: int) -> float:
 
-    return log_cap_probability(beta, d) if beta <= np.pi / 2 else float(np.log(cap_probability(beta, d)))
+    return (
+        log_cap_probability(beta, d)
+        if beta <= np.pi / 2
+        else float(np.log(cap_probability(beta, d)))
+    )
 
 
 def _hits_in_cap(center, beta: float, sXh: np.ndarray, n: int, rng, batch: int = 65_536) -> int:
-    return sum(int(np.all(sample_in_cap(center, beta, b, rng) @ sXh > 0, axis=1).sum()) for b in batch_sizes(n, batch))
+    return sum(
+        int(np.all(sample_in_cap(center, beta, b, rng) @ sXh > 0, axis=1).sum())
+        for b in batch_sizes(n, batch)
+    )
 
 
-def cone_log_probability(signs, X, *, n_samples: int, rng, alpha: float = 1e-3, n_betas: int = 8) -> ConeProbability:
-    r"""Cap-conditioned sampling of :math:`\mathbb P_{w}(s_n w^\top x^{(n)} > 0\ \forall n)`, for probabilities too small to sample directly.
+def cone_log_probability(
+    signs, X, *, n_samples: int, rng, alpha: float = 1e-3, n_betas: int = 8
+) -> ConeProbability:
+    r"""Cap-conditioned sampling of :math:`\mathbb P_{w}(s_n w^\top x^{(n)} > 0\ \forall n)`, for probabilities
+    too small to sample directly.
 
     Variance reduction by conditioning: with :math:`\hat w` the LP centre of the cone (:func:`cone_margin`)
     and :math:`K_\beta` the cap of half-angle :math:`\beta` around it,
 
-    .. math:: \mathbb P(C) \ \ge\ \mathbb P(C\cap K_\beta) = F(\beta)\,\mathbb P(u\in C \mid u \text{ uniform on } K_\beta),
+    .. math:: \mathbb P(C) \ge \mathbb P(C\cap K_\beta) = F(\beta)\,\mathbb P(u\in C \mid u \text{ uniform on }
+    K_\beta),
 
     :math:`F(\beta)` exact (G3) and the conditional probability a binomial frequency under exact cap
     sampling (:func:`sample_in_cap`), so its Clopper-Pearson interval is exact.  Plain Monte Carlo is
@@ -359,7 +385,9 @@ def cone_log_probability(signs, X, *, n_samples: int, rng, alpha: float = 1e-3, 
     X = as_matrix("X", X)
     s = np.asarray(signs, dtype=float)
     if s.shape != (X.shape[1],) or not np.all(np.abs(s) == 1):
-        raise ValueError(f"signs must be a vector of +-1 of length N = {X.shape[1]}; got shape {s.shape}")
+        raise ValueError(
+            f"signs must be a vector of +-1 of length N = {X.shape[1]}; got shape {s.shape}"
+        )
     if X.shape[0] < 2:
         raise ValueError(f"X must have d0 >= 2 rows; got {X.shape[0]}")
     n = positive_int("n_samples", n_samples)
@@ -390,7 +418,17 @@ def cone_log_probability(signs, X, *, n_samples: int, rng, alpha: float = 1e-3, 
     # estimate below that bound (few or no hits) is raised to it.
     log_est = max(log_cap + np.log(k / n), log_inscribed) if k else log_inscribed
     log_lo = max(log_inscribed, log_cap + np.log(lo)) if lo > 0 else log_inscribed
-    return ConeProbability(float(log_est), float(log_lo), float(log_inscribed), float(log_cap), t, beta, int(k), n, alpha)
+    return ConeProbability(
+        float(log_est),
+        float(log_lo),
+        float(log_inscribed),
+        float(log_cap),
+        t,
+        beta,
+        int(k),
+        n,
+        alpha,
+    )
 
 
 @dataclass(frozen=True)
@@ -408,7 +446,9 @@ class RegionLogVolume:
     rows: tuple[ConeProbability, ...]
 
 
-def region_log_volume(A, X, *, n_samples: int, rng, alpha: float = 1e-3, n_betas: int = 8) -> RegionLogVolume:
+def region_log_volume(
+    A, X, *, n_samples: int, rng, alpha: float = 1e-3, n_betas: int = 8
+) -> RegionLogVolume:
     r"""Estimate and bound :math:`\log V(\mathcal D_A)` from below by cap-conditioned sampling of each row cone.
 
     :math:`V(\mathcal D_A) = \prod_i \mathbb P(C_i)` (V1); each factor by :func:`cone_log_probability` at
@@ -451,7 +491,15 @@ def region_log_volume(A, X, *, n_samples: int, rng, alpha: float = 1e-3, n_betas
     s = pattern_signs(A)
     alpha = open_unit("alpha", alpha)
     rng = as_generator(rng)
-    rows = tuple(cone_log_probability(row, X, n_samples=n_samples, rng=rng, alpha=alpha / A.shape[0], n_betas=n_betas)
-                 for row in s)
-    return RegionLogVolume(float(sum(r.log_estimate for r in rows)), float(sum(r.log_lower for r in rows)),
-                           float(sum(r.log_inscribed for r in rows)), rows)
+    rows = tuple(
+        cone_log_probability(
+            row, X, n_samples=n_samples, rng=rng, alpha=alpha / A.shape[0], n_betas=n_betas
+        )
+        for row in s
+    )
+    return RegionLogVolume(
+        float(sum(r.log_estimate for r in rows)),
+        float(sum(r.log_lower for r in rows)),
+        float(sum(r.log_inscribed for r in rows)),
+        rows,
+    )

@@ -26,7 +26,11 @@ class _Serial:
         start = time.perf_counter()
         for i, task in enumerate(tasks, 1):
             yield fn(task)
-            print(f"{i}/{len(tasks)} tasks, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
+            print(
+                f"{i}/{len(tasks)} tasks, {time.perf_counter() - start:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def main(argv=None) -> int:
@@ -37,18 +41,51 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    (result,) = audit.run_audit(["E2"], audit.Budget(args.budget), seed=args.seed, executor=_Serial())
+    (result,) = audit.run_audit(
+        ["E2"], audit.Budget(args.budget), seed=args.seed, executor=_Serial()
+    )
     seconds = time.perf_counter() - start
-    (args.out / "E2.json").write_text(json.dumps({"verdict": result.verdict, "key_figure": result.key_figure,
-                                                  "seconds": seconds, "evidence": result.evidence}, indent=1))
+    (args.out / "E2.json").write_text(
+        json.dumps(
+            {
+                "verdict": result.verdict,
+                "key_figure": result.key_figure,
+                "seconds": seconds,
+                "evidence": result.evidence,
+            },
+            indent=1,
+        )
+    )
     for name, text in result.figures.items():
         (args.out / f"E2-{name}.svg").write_text(text)
-    cols = ["optimizer", "batch", "best protocol", "runs", "min|w^T x| in 1e-3..1", "MSE in 1e-31..1e-7", "MSE <= 1e-7",
-            "both", "diverged", "kink", "grid runs", "grid: both", "grid: diverged", "grid: kink"]
-    print(f"E2 {args.budget}, seed {args.seed}: {result.verdict}; {seconds:.0f} s\n{result.key_figure}\n")
+    cols = [
+        "optimizer",
+        "batch",
+        "best protocol",
+        "runs",
+        "min|w^T x| in 1e-3..1",
+        "MSE in 1e-31..1e-7",
+        "MSE <= 1e-7",
+        "both",
+        "diverged",
+        "kink",
+        "grid runs",
+        "grid: both",
+        "grid: diverged",
+        "grid: kink",
+    ]
+    print(
+        f"E2 {args.budget}, seed {args.seed}: {result.verdict}; {seconds:.0f} s\n{result.key_figure}\n"
+    )
     print("| " + " | ".join(cols) + " |\n|" + "---|" * len(cols))
     for row in result.evidence["table"]:
-        print("| " + " | ".join(f"{row[c]:.2f}" if isinstance(row[c], float) else str(row[c]) for c in cols) + " |")
+        print(
+            "| "
+            + " | ".join(
+                f"{row[c]:.2f}" if isinstance(row[c], float) else str(row[c]) for c in cols
+            )
+            + " |"
+        )
     return 0
 
 

@@ -41,30 +41,62 @@ def main(argv=None) -> int:
     parser.add_argument("--d1", type=int, default=None)
     parser.add_argument("--max-iter", type=int, default=20_000)
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1: see docs/findings-section5.md)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="BLAS threads (default 1: see docs/findings-section5.md)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--time-per-iteration", type=int, default=0, metavar="K")
     args = parser.parse_args(argv)
     X, y, found = load(args.mnist)
     print("files:", ", ".join(map(str, found)))
-    with threadpool_limits(limits=args.threads, user_api="blas"):  # also around the whitening and loading
+    with threadpool_limits(
+        limits=args.threads, user_api="blas"
+    ):  # also around the whitening and loading
         if args.time_per_iteration:
-            full = nm.e3_point({"X": X, "y": y, "d1": 89, "seed": [args.seed, 1], "max_iter": args.time_per_iteration,
-                                "dtype": args.dtype})
-            print(f"full size N = {full['n']}, d1 = 89: {full['train_seconds'] / full['iterations']:.3f} s per L-BFGS "
-                  f"iteration ({full['iterations']} iterations, {full['evaluations']} evaluations, {args.dtype}, "
-                  f"{args.threads} BLAS thread(s)); whitening {full['whiten_seconds']:.1f} s", flush=True)
+            full = nm.e3_point(
+                {
+                    "X": X,
+                    "y": y,
+                    "d1": 89,
+                    "seed": [args.seed, 1],
+                    "max_iter": args.time_per_iteration,
+                    "dtype": args.dtype,
+                }
+            )
+            print(
+                f"full size N = {full['n']}, d1 = 89: {full['train_seconds'] / full['iterations']:.3f} s per L-BFGS "
+                f"iteration ({full['iterations']} iterations, {full['evaluations']} evaluations, {args.dtype}, "
+                f"{args.threads} BLAS thread(s)); whitening {full['whiten_seconds']:.1f} s",
+                flush=True,
+            )
         n = min(args.n, X.shape[1])
         if n < X.shape[1]:
-            idx = np.sort(np.random.default_rng([args.seed, 2]).choice(X.shape[1], n, replace=False))
+            idx = np.sort(
+                np.random.default_rng([args.seed, 2]).choice(X.shape[1], n, replace=False)
+            )
             X, y = X[:, idx], y[idx]
         d1 = args.d1 or max(1, round(n / (X.shape[0] + 1)))
-        r = nm.e3_point({"X": X, "y": y, "d1": d1, "seed": [args.seed, 3], "max_iter": args.max_iter, "dtype": args.dtype})
+        r = nm.e3_point(
+            {
+                "X": X,
+                "y": y,
+                "d1": d1,
+                "seed": [args.seed, 3],
+                "max_iter": args.max_iter,
+                "dtype": args.dtype,
+            }
+        )
     r["seconds_per_iteration"] = r["train_seconds"] / max(r["iterations"], 1)
-    print(f"MNIST 0-4 vs 5-9: N = {r['n']}, d0 = {r['d0']}, d1 = {r['d1']}, params/N = {r['params_over_n']:.3f}: "
-          f"training MCE {r['mce']:.4%}, MSE {r['mse']:.3e}, {r['iterations']} iterations ({r['evaluations']} evaluations), "
-          f"{r['seconds_per_iteration']:.3f} s per iteration, {r['seconds']:.0f} s in all ({args.dtype}, "
-          f"{args.threads} BLAS thread(s)); optimizer: {r['message']}")
+    print(
+        f"MNIST 0-4 vs 5-9: N = {r['n']}, d0 = {r['d0']}, d1 = {r['d1']}, params/N = {r['params_over_n']:.3f}: "
+        f"training MCE {r['mce']:.4%}, MSE {r['mse']:.3e}, {r['iterations']} iterations "
+        f"({r['evaluations']} evaluations), "
+        f"{r['seconds_per_iteration']:.3f} s per iteration, {r['seconds']:.0f} s in all ({args.dtype}, "
+        f"{args.threads} BLAS thread(s)); optimizer: {r['message']}"
+    )
     print(json.dumps({k: v for k, v in r.items() if k != "seed"}, default=str))
     return 0
 

@@ -56,7 +56,9 @@ def _breakdown(W, z, X, y, rho, repeats):
     H = timed("H = A * U", lambda: A * U)
     e = timed("e = y - H.T @ z", lambda: y - H.T @ z)
     timed("grad_z = H @ e", lambda: -(2.0 / n) * (H @ e))
-    G = timed("z[:, None] * A * e[None, :] (two (d1, N) arrays)", lambda: z[:, None] * A * e[None, :])
+    G = timed(
+        "z[:, None] * A * e[None, :] (two (d1, N) arrays)", lambda: z[:, None] * A * e[None, :]
+    )
     timed("grad_W = G @ X.T (matmul)", lambda: -(2.0 / n) * (G @ X.T))
     return steps
 
@@ -77,11 +79,18 @@ def _lbfgs_before(X, y, d1, iters, seed):
     z = rng.standard_normal(d1) / np.sqrt(d1)
 
     def fun(theta):
-        value, gW, gz = _mse_grad_before(theta[: d1 * d0].reshape(d1, d0), theta[d1 * d0:], X, y, 0.0)
+        value, gW, gz = _mse_grad_before(
+            theta[: d1 * d0].reshape(d1, d0), theta[d1 * d0 :], X, y, 0.0
+        )
         return value, np.concatenate([gW.ravel(), gz])
 
-    return optimize.minimize(fun, np.concatenate([W.ravel(), z]), jac=True, method="L-BFGS-B",
-                             options={"maxiter": iters, "gtol": 1e-10, "ftol": 0.0, "maxcor": 30, "maxfun": 4 * iters})
+    return optimize.minimize(
+        fun,
+        np.concatenate([W.ravel(), z]),
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": iters, "gtol": 1e-10, "ftol": 0.0, "maxcor": 30, "maxfun": 4 * iters},
+    )
 
 
 def main(argv=None) -> int:
@@ -91,12 +100,16 @@ def main(argv=None) -> int:
     parser.add_argument("--d1", type=int, default=89)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--lbfgs", type=int, default=20, help="L-BFGS iterations per trainer")
-    parser.add_argument("--lbfgs-threads", type=int, default=1, help="BLAS threads of part 3 (default 1)")
+    parser.add_argument(
+        "--lbfgs-threads", type=int, default=1, help="BLAS threads of part 3 (default 1)"
+    )
     args = parser.parse_args(argv)
     blas = threadpool_info()
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"cores {cores}; BLAS {[(b['internal_api'], b['num_threads']) for b in blas]}; "
-          f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"cores {cores}; BLAS {[(b['internal_api'], b['num_threads']) for b in blas]}; "
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; load average {os.getloadavg()[0]:.2f}"
+    )
     if args.mnist:
         X, labels = nm.load_mnist(args.mnist, "train")[:2]
         try:
@@ -107,7 +120,10 @@ def main(argv=None) -> int:
         X, y = X[:, : args.n], nm.binary_labels(labels[: args.n], range(5, 10))
         start = time.perf_counter()
         X = nm.whiten(X)
-        print(f"MNIST from {args.mnist}: d0 = {X.shape[0]}, N = {X.shape[1]}; whitening {time.perf_counter() - start:.1f} s")
+        print(
+            f"MNIST from {args.mnist}: d0 = {X.shape[0]}, N = {X.shape[1]}; "
+            f"whitening {time.perf_counter() - start:.1f} s"
+        )
     else:
         rng = np.random.default_rng(0)
         X, y = rng.standard_normal((784, args.n)), rng.integers(0, 2, args.n).astype(float)
@@ -115,7 +131,10 @@ def main(argv=None) -> int:
     X = np.ascontiguousarray(X)
     rng = np.random.default_rng(1)
     d1 = args.d1
-    W, z = rng.standard_normal((d1, X.shape[0])) / np.sqrt(X.shape[0]), rng.standard_normal(d1) / np.sqrt(d1)
+    W, z = (
+        rng.standard_normal((d1, X.shape[0])) / np.sqrt(X.shape[0]),
+        rng.standard_normal(d1) / np.sqrt(d1),
+    )
     X32 = X.astype(np.float32)
     gflop = 4 * d1 * X.shape[0] * X.shape[1] / 1e9
     print(f"d1 = {d1}: the two products are {gflop:.1f} GFLOP per evaluation\n")
@@ -129,29 +148,43 @@ def main(argv=None) -> int:
     rows = []
     for threads in (1, None):
         with threadpool_limits(limits=threads, user_api="blas"):
-            for label, fn, data in (("before (float64)", _mse_grad_before, X), ("after, float64", _mse_grad, X),
-                                    ("after, float32", _mse_grad, X32)):
+            for label, fn, data in (
+                ("before (float64)", _mse_grad_before, X),
+                ("after, float64", _mse_grad, X),
+                ("after, float32", _mse_grad, X32),
+            ):
                 sec = _per_eval(fn, W, z, data, y, args.repeats)
                 _, gW, gz = fn(W, z, data, y, 0.0)
-                err = np.linalg.norm(np.r_[gW.ravel() - gW0.ravel(), gz - gz0]) / np.linalg.norm(np.r_[gW0.ravel(), gz0])
+                err = np.linalg.norm(np.r_[gW.ravel() - gW0.ravel(), gz - gz0]) / np.linalg.norm(
+                    np.r_[gW0.ravel(), gz0]
+                )
                 rows.append((label, threads or f"default ({cores})", sec, err))
     base = rows[0][2]
     for label, threads, sec, err in rows:
-        print(f"   {label:18s} BLAS threads {threads!s:12s} {sec:7.3f} s  ({base / sec:4.2f}x the first row; "
-              f"gradient rel. diff. {err:.1e}, {gflop / sec:5.1f} GFLOP/s)")
+        print(
+            f"   {label:18s} BLAS threads {threads!s:12s} {sec:7.3f} s  ({base / sec:4.2f}x the first row; "
+            f"gradient rel. diff. {err:.1e}, {gflop / sec:5.1f} GFLOP/s)"
+        )
 
-    print(f"\n3. seconds per L-BFGS iteration ({args.lbfgs} iterations, {args.lbfgs_threads} BLAS thread(s)):")
+    print(
+        f"\n3. seconds per L-BFGS iteration ({args.lbfgs} iterations, {args.lbfgs_threads} BLAS thread(s)):"
+    )
     limit = threadpool_limits(limits=args.lbfgs_threads, user_api="blas")
     start = time.perf_counter()
     old = _lbfgs_before(X, y, d1, args.lbfgs, 2)
     t_old = (time.perf_counter() - start) / max(old.nit, 1)
-    print(f"   before, float64: {t_old:.3f} s/iteration ({old.nit} iterations, {old.nfev} evaluations, MSE {old.fun:.4f})")
+    print(
+        f"   before, float64: {t_old:.3f} s/iteration ({old.nit} iterations, {old.nfev} evaluations, MSE {old.fun:.4f})"
+    )
     for dtype in ("float64", "float32"):
         start = time.perf_counter()
         res = nm.train_network(X, y, d1, 0.0, rng=2, max_iter=args.lbfgs, gtol=1e-10, dtype=dtype)
         t_new = (time.perf_counter() - start) / max(res.iterations, 1)
-        print(f"   after, {dtype}:  {t_new:.3f} s/iteration ({res.iterations} iterations, {len(res.history)} evaluations, "
-              f"MSE {res.mse:.4f}); {t_old / t_new:.2f}x faster")
+        print(
+            f"   after, {dtype}:  {t_new:.3f} s/iteration ({res.iterations} iterations, "
+            f"{len(res.history)} evaluations, "
+            f"MSE {res.mse:.4f}); {t_old / t_new:.2f}x faster"
+        )
     limit.unregister()
     return 0
 

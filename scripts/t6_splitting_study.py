@@ -43,7 +43,7 @@ EPS, RHO = 0.1, 0.0
 
 
 def family(n: int) -> tuple[int, int]:
-    return round(n ** 0.75), max(1, round(n ** (1 / 3)))
+    return round(n**0.75), max(1, round(n ** (1 / 3)))
 
 
 def exponent_f(n: int, d0: int, d1: int) -> float:
@@ -72,16 +72,24 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="16,24,32,48,64,96,128,192,256")
     ap.add_argument("--draws", type=int, default=3, help="independent (X, y) per N")
-    ap.add_argument("--seconds", type=float, default=60.0, help="target time per (N, draw); sets the budget")
+    ap.add_argument(
+        "--seconds", type=float, default=60.0, help="target time per (N, draw); sets the budget"
+    )
     ap.add_argument("--max-budget", type=int, default=2_000_000)
-    ap.add_argument("--mc", type=int, default=20_000, help="plain Monte Carlo samples beside splitting")
+    ap.add_argument(
+        "--mc", type=int, default=20_000, help="plain Monte Carlo samples beside splitting"
+    )
     ap.add_argument("--mc-max-n", type=int, default=64)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     threadpool_limits(1)
-    print(f"family d0 = N^(3/4), d1 = N^(1/3), ReLU, eps = {EPS}; {args.draws} draws per N; ~{args.seconds:g} s per draw")
-    print("N | d0 | d1 | draw | m* | log p (95%) | reached | F(N) | -log p / F | evaluations | seconds | levels | "
-          "dead reps | dead share | plain MC: events/samples, log p (95%)")
+    print(
+        f"family d0 = N^(3/4), d1 = N^(1/3), ReLU, eps = {EPS}; {args.draws} draws per N; ~{args.seconds:g} s per draw"
+    )
+    print(
+        "N | d0 | d1 | draw | m* | log p (95%) | reached | F(N) | -log p / F | evaluations | seconds | levels | "
+        "dead reps | dead share | plain MC: events/samples, log p (95%)"
+    )
     for n in (int(v) for v in args.sizes.split(",")):
         d0, d1 = family(n)
         f = exponent_f(n, d0, d1)
@@ -94,26 +102,35 @@ def main(argv=None) -> int:
             cost = seconds_per_evaluation(score, rng)
             budget = int(min(args.max_budget, max(10_000, args.seconds / cost)))
             t = time.perf_counter()
-            res = v2_event_probability(X, y, d1, eps=EPS, rho=RHO, rng=rng, budget=budget, keep_samples=True)
+            res = v2_event_probability(
+                X, y, d1, eps=EPS, rho=RHO, rng=rng, budget=budget, keep_samples=True
+            )
             secs = time.perf_counter() - t
             times.append(secs)
             estimates.append(res.log_p if res.reached else float("nan"))
             lo, hi = res.log_p_interval
             mc = ""
             if n <= args.mc_max_n and args.mc:
-                m = v2_event_probability(X, y, d1, eps=EPS, rho=RHO, rng=rng, method="mc", budget=args.mc)
+                m = v2_event_probability(
+                    X, y, d1, eps=EPS, rho=RHO, rng=rng, method="mc", budget=args.mc
+                )
                 mc = f"{m.hits}/{args.mc}, {m.log_p:.2f} ({m.log_p_interval[0]:.2f}, {m.log_p_interval[1]:.2f})"
             ratio = -res.log_p / f if res.reached else float("nan")
-            print(f"{n} | {d0} | {d1} | {k} | {res.m_star} | {res.log_p:.2f} ({lo:.2f}, {hi:.2f}) | {res.reached} | "
-                  f"{f:.2f} | {ratio:.2f} | {res.evaluations} | {secs:.0f} | {len(res.levels)} | "
-                  f"{res.details.zero_repetitions if res.details else '-'}/{res.repetitions} | "
-                  f"{dead_share(res, score):.3f} | {mc}", flush=True)
+            print(
+                f"{n} | {d0} | {d1} | {k} | {res.m_star} | {res.log_p:.2f} ({lo:.2f}, {hi:.2f}) | {res.reached} | "
+                f"{f:.2f} | {ratio:.2f} | {res.evaluations} | {secs:.0f} | {len(res.levels)} | "
+                f"{res.details.zero_repetitions if res.details else '-'}/{res.repetitions} | "
+                f"{dead_share(res, score):.3f} | {mc}",
+                flush=True,
+            )
         finite = np.array([e for e in estimates if np.isfinite(e)])
         if finite.size:
             mean = float(np.logaddexp.reduce(finite) - math.log(finite.size))
-            print(f"# N = {n}: mean over {finite.size} draws log E_X p = {mean:.2f} (draws {finite.min():.2f} .. "
-                  f"{finite.max():.2f}), F = {f:.2f}, -log p / F = {-mean / f:.2f}; {np.mean(times):.0f} s per draw",
-                  flush=True)
+            print(
+                f"# N = {n}: mean over {finite.size} draws log E_X p = {mean:.2f} (draws {finite.min():.2f} .. "
+                f"{finite.max():.2f}), F = {f:.2f}, -log p / F = {-mean / f:.2f}; {np.mean(times):.0f} s per draw",
+                flush=True,
+            )
     return 0
 
 

@@ -41,7 +41,9 @@ def exact_v2_in_the_plane(X, y, d1, eps, rho):
     signs, probs = plane_row_patterns(X)
     combos = np.array(list(itertools.product(range(signs.shape[0]), repeat=d1)))
     A = np.where(signs[combos] > 0, 1.0, rho)
-    return float(np.sum(np.prod(probs[combos], axis=1), where=mce(y - dlm_residual(A, X, y), y) > eps))
+    return float(
+        np.sum(np.prod(probs[combos], axis=1), where=mce(y - dlm_residual(A, X, y), y) > eps)
+    )
 
 
 def main(argv=None) -> int:
@@ -64,27 +66,50 @@ def main(argv=None) -> int:
         else:
             X, y = rng.standard_normal((d0, n)), rng.integers(0, 2, n).astype(float)
             t = time.perf_counter()
-            ref = v2_event_probability(X, y, d1, eps=eps, rho=rho, rng=10**6 + seed, method="mc", budget=args.mc,
-                                       level=0.999)
+            ref = v2_event_probability(
+                X,
+                y,
+                d1,
+                eps=eps,
+                rho=rho,
+                rng=10**6 + seed,
+                method="mc",
+                budget=args.mc,
+                level=0.999,
+            )
             p = ref.hits / args.mc
-            how = f"MC {ref.hits}/{args.mc}, 0.999 interval for log p ({ref.log_p_interval[0]:.3f}, {ref.log_p_interval[1]:.3f})"
-        print(f"# {label}, eps {eps}: p = {p:.4g}, log p = {math.log(p):.3f} ({how}, {time.perf_counter() - t:.0f} s)", flush=True)
+            lo, hi = ref.log_p_interval
+            how = f"MC {ref.hits}/{args.mc}, 0.999 interval for log p ({lo:.3f}, {hi:.3f})"
+        print(
+            f"# {label}, eps {eps}: p = {p:.4g}, log p = {math.log(p):.3f} ({how}, {time.perf_counter() - t:.0f} s)",
+            flush=True,
+        )
         covered = reached = 0
         ratios, secs = [], []
         for k in range(args.runs):
             t = time.perf_counter()
-            r = v2_event_probability(X, y, d1, eps=eps, rho=rho, rng=np.random.default_rng([args.seed, seed, k]),
-                                     budget=args.budget)
+            r = v2_event_probability(
+                X,
+                y,
+                d1,
+                eps=eps,
+                rho=rho,
+                rng=np.random.default_rng([args.seed, seed, k]),
+                budget=args.budget,
+            )
             secs.append(time.perf_counter() - t)
             covered += r.contains(math.log(p))
             reached += r.reached
             ratios.append(math.exp(r.log_p) / p)
         ci = stats.binomtest(covered, args.runs).proportion_ci(0.95)
         pv = stats.binomtest(covered, args.runs, 0.95).pvalue
-        print(f"{label}: {covered} of {args.runs} covered at level 0.95 (exact 95% interval {ci.low:.3f}-{ci.high:.3f}; "
-              f"two-sided binomial test against 0.95: p-value {pv:.3g}); reached {reached}/{args.runs}; "
-              f"mean estimate / p = {np.mean(ratios):.3f} +- {np.std(ratios, ddof=1) / math.sqrt(args.runs):.3f}; "
-              f"{np.mean(secs):.1f} s per run", flush=True)
+        print(
+            f"{label}: {covered} of {args.runs} covered at level 0.95 (exact 95% interval {ci.low:.3f}-{ci.high:.3f}; "
+            f"two-sided binomial test against 0.95: p-value {pv:.3g}); reached {reached}/{args.runs}; "
+            f"mean estimate / p = {np.mean(ratios):.3f} +- {np.std(ratios, ddof=1) / math.sqrt(args.runs):.3f}; "
+            f"{np.mean(secs):.1f} s per run",
+            flush=True,
+        )
     return 0
 
 

@@ -35,7 +35,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from vanishing_minima.numeric import plane_row_patterns, dlm_residual, v2_event_probability
+from vanishing_minima.numeric import dlm_residual, plane_row_patterns, v2_event_probability
 from vanishing_minima.numeric.khatri_rao import _mce_unchecked
 
 
@@ -73,9 +73,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=12)
     ap.add_argument("--budget", type=int, default=20_000)
-    ap.add_argument("--mc", type=int, default=1_000_000, help="plain Monte Carlo samples for the reference p")
+    ap.add_argument(
+        "--mc", type=int, default=1_000_000, help="plain Monte Carlo samples for the reference p"
+    )
     ap.add_argument("--tie-breakers", default="dead,dead-max,residual,combined,none")
-    ap.add_argument("--blocks", default="0", help="comma list of block_axis values: 0 (one neuron) and/or none")
+    ap.add_argument(
+        "--blocks", default="0", help="comma list of block_axis values: 0 (one neuron) and/or none"
+    )
     ap.add_argument("--cases", default=None, help="comma list of case indices (default all)")
     args = ap.parse_args(argv)
     tbs = args.tie_breakers.split(",")
@@ -83,7 +87,9 @@ def main(argv=None) -> int:
     cases = CASES if args.cases is None else [CASES[int(i)] for i in args.cases.split(",")]
     threadpool_limits(1)
     print(f"runs {args.runs}, budget {args.budget}, reference MC {args.mc}")
-    print("case | p (reference) | tie-breaker | block | rel_mse | wnrv | wnrv_rep | covered | reached | evals/run | s/run")
+    print(
+        "case | p (reference) | tie-breaker | block | rel_mse | wnrv | wnrv_rep | covered | reached | evals/run | s/run"
+    )
     for label, n, d0, d1, rho, eps, seed in cases:
         X, y = case_data(n, d0, seed)
         t = time.perf_counter()
@@ -93,31 +99,56 @@ def main(argv=None) -> int:
         elif d0 == 2:
             p, how = exact_v2_in_the_plane(X, y, d1, eps, rho), "exact"
         else:
-            ref = v2_event_probability(X, y, d1, eps=eps, rho=rho, rng=10**6 + seed, method="mc", budget=args.mc)
+            ref = v2_event_probability(
+                X, y, d1, eps=eps, rho=rho, rng=10**6 + seed, method="mc", budget=args.mc
+            )
             p, how = math.exp(ref.log_p), f"MC {ref.hits}/{args.mc}"
         rows = []
         for tb, block in itertools.product(tbs, blocks):
             runs = []
             for k in range(args.runs):
                 t1 = time.perf_counter()
-                r = v2_event_probability(X, y, d1, eps=eps, rho=rho, rng=7919 * k + seed, budget=args.budget,
-                                         tie_breaker=tb, block_axis=block)
+                r = v2_event_probability(
+                    X,
+                    y,
+                    d1,
+                    eps=eps,
+                    rho=rho,
+                    rng=7919 * k + seed,
+                    budget=args.budget,
+                    tie_breaker=tb,
+                    block_axis=block,
+                )
                 runs.append((r, time.perf_counter() - t1))
             rows.append((tb, block, runs))
         if pooled:
-            p = float(np.mean([math.exp(r.log_p) for _, _, runs in rows for r, _ in runs if r.reached]))
-        print(f"# {label}, eps {eps}: p = {p:.4g} ({how}, {time.perf_counter() - t:.0f} s)", flush=True)
+            p = float(
+                np.mean([math.exp(r.log_p) for _, _, runs in rows for r, _ in runs if r.reached])
+            )
+        print(
+            f"# {label}, eps {eps}: p = {p:.4g} ({how}, {time.perf_counter() - t:.0f} s)",
+            flush=True,
+        )
         for tb, block, runs in rows:
             rel = [(math.exp(r.log_p) / p - 1) ** 2 for r, _ in runs]
             evals = [r.evaluations for r, _ in runs]
-            wrep = [np.exp(np.array(r.log_estimates)).var(ddof=1) * (r.evaluations - r.details.pilot_evaluations)
-                    / r.repetitions / p**2 for r, _ in runs if r.repetitions]
+            wrep = [
+                np.exp(np.array(r.log_estimates)).var(ddof=1)
+                * (r.evaluations - r.details.pilot_evaluations)
+                / r.repetitions
+                / p**2
+                for r, _ in runs
+                if r.repetitions
+            ]
             cov = sum(r.contains(math.log(p)) for r, _ in runs)
             reach = sum(r.reached for r, _ in runs)
             rel_mse = float(np.mean(rel))
-            print(f"{label} | {p:.3g} | {tb} | {block} | {rel_mse:.3g} | {rel_mse * np.mean(evals):.3g} | "
-                  f"{np.mean(wrep) if wrep else float('nan'):.3g} | {cov}/{len(runs)} | {reach}/{len(runs)} | "
-                  f"{np.mean(evals):.0f} | {np.mean([s for _, s in runs]):.2f}", flush=True)
+            print(
+                f"{label} | {p:.3g} | {tb} | {block} | {rel_mse:.3g} | {rel_mse * np.mean(evals):.3g} | "
+                f"{np.mean(wrep) if wrep else float('nan'):.3g} | {cov}/{len(runs)} | {reach}/{len(runs)} | "
+                f"{np.mean(evals):.0f} | {np.mean([s for _, s in runs]):.2f}",
+                flush=True,
+            )
     return 0
 
 

@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 
 from vanishing_minima.numeric.datasets import (
-    binary_labels, load_cifar10, load_digits_binary, load_mnist, read_idx, whiten,
+    binary_labels,
+    load_cifar10,
+    load_digits_binary,
+    load_mnist,
+    read_idx,
+    whiten,
 )
 
 
@@ -49,7 +54,10 @@ def test_cifar10_pickle_batches(tmp_path):
     rng = np.random.default_rng(1)
     parts = []
     for i in range(1, 6):
-        data, labels = rng.integers(0, 256, (4, 3072), dtype=np.uint8), rng.integers(0, 10, 4).tolist()
+        data, labels = (
+            rng.integers(0, 256, (4, 3072), dtype=np.uint8),
+            rng.integers(0, 10, 4).tolist(),
+        )
         parts.append((data, labels))
         with open(tmp_path / f"data_batch_{i}", "wb") as fh:
             pickle.dump({b"data": data, b"labels": labels}, fh)
@@ -57,7 +65,9 @@ def test_cifar10_pickle_batches(tmp_path):
     assert X.shape == (3072, 20) and y.tolist() == sum((p[1] for p in parts), [])
     assert np.allclose(X[:, 5], parts[1][0][1] / 255.0)
     (tmp_path / "data_batch_3").unlink()
-    with pytest.raises(FileNotFoundError, match="missing data_batch_3; expected the files data_batch_1"):
+    with pytest.raises(
+        FileNotFoundError, match="missing data_batch_3; expected the files data_batch_1"
+    ):
         load_cifar10(tmp_path)
 
 
@@ -95,10 +105,21 @@ def test_table1_command_on_small_files_in_the_standard_formats(tmp_path, capsys)
     _write_idx(tmp_path / "train-labels-idx1-ubyte", np.arange(40) % 10, False)
     for i in range(1, 6):
         with open(tmp_path / f"data_batch_{i}", "wb") as fh:
-            pickle.dump({b"data": rng.integers(0, 256, (8, 3072), dtype=np.uint8), b"labels": [(j + 3 * i) % 10 for j in range(8)]}, fh)
-    assert main(["table1", "--mnist", str(tmp_path), "--cifar", str(tmp_path), "--max-iter", "50"]) == 0
+            pickle.dump(
+                {
+                    b"data": rng.integers(0, 256, (8, 3072), dtype=np.uint8),
+                    b"labels": [(j + 3 * i) % 10 for j in range(8)],
+                },
+                fh,
+            )
+    assert (
+        main(["table1", "--mnist", str(tmp_path), "--cifar", str(tmp_path), "--max-iter", "50"])
+        == 0
+    )
     out = capsys.readouterr().out
-    assert "MNIST" in out and "CIFAR-10" in out and out.count("ours") == 2 and out.count("paper") == 3
+    assert (
+        "MNIST" in out and "CIFAR-10" in out and out.count("ours") == 2 and out.count("paper") == 3
+    )
 
 
 def test_table1_command_names_the_missing_files(tmp_path, capsys):
@@ -112,7 +133,9 @@ def test_table1_command_names_the_missing_files(tmp_path, capsys):
 
 @pytest.mark.parametrize("sep", ["-", "."])
 @pytest.mark.parametrize("compress", [False, True])
-def test_mnist_loader_accepts_the_mirror_names_and_says_which_files_it_used(tmp_path, sep, compress, caplog):
+def test_mnist_loader_accepts_the_mirror_names_and_says_which_files_it_used(
+    tmp_path, sep, compress, caplog
+):
     """train-images-idx3-ubyte and train-images.idx3-ubyte, gzipped or not."""
     import logging
 
@@ -139,11 +162,21 @@ def test_mnist_loader_accepts_the_mirror_names_and_says_which_files_it_used(tmp_
 def test_mnist_loader_prefers_the_first_name_in_its_documented_order(tmp_path):
     from vanishing_minima.numeric import mnist_files
 
-    for name in ("train-images.idx3-ubyte.gz", "train-images-idx3-ubyte.gz", "train-labels.idx1-ubyte",
-                 "train-labels-idx1-ubyte.gz"):
-        _write_idx(tmp_path / name, np.zeros((2, 28, 28) if "images" in name else (2,)), name.endswith(".gz"))
+    for name in (
+        "train-images.idx3-ubyte.gz",
+        "train-images-idx3-ubyte.gz",
+        "train-labels.idx1-ubyte",
+        "train-labels-idx1-ubyte.gz",
+    ):
+        _write_idx(
+            tmp_path / name,
+            np.zeros((2, 28, 28) if "images" in name else (2,)),
+            name.endswith(".gz"),
+        )
     images, labels = mnist_files(tmp_path)
-    assert images.name == "train-images-idx3-ubyte.gz" and labels.name == "train-labels-idx1-ubyte.gz"
+    assert (
+        images.name == "train-images-idx3-ubyte.gz" and labels.name == "train-labels-idx1-ubyte.gz"
+    )
 
 
 def test_whitening_keeps_constant_pixels_as_zero_rows_and_shrinks_tiny_variance():
@@ -164,7 +197,9 @@ def test_whitening_keeps_constant_pixels_as_zero_rows_and_shrinks_tiny_variance(
     alone = whiten(varying, eps=1e-5)
     assert np.allclose(Xw[[0, 2, 3, 6]], alone, atol=1e-6)
     s7 = np.var(X[7])
-    assert np.var(Xw[7]) == pytest.approx(s7 / (s7 + 1e-5), rel=0.05) and np.var(Xw[7]) < 1e-3  # (sample correlations)
+    assert (
+        np.var(Xw[7]) == pytest.approx(s7 / (s7 + 1e-5), rel=0.05) and np.var(Xw[7]) < 1e-3
+    )  # (sample correlations)
     with pytest.raises(ValueError, match="eps"):
         whiten(X, eps=0.0)
 
@@ -175,8 +210,11 @@ def _mnist_dir():
     from pathlib import Path
 
     here = Path(__file__).resolve().parents[1]
-    for candidate in (os.environ.get("VM_MNIST_DIR"), here.parent / "shared" / "data" / "mnist",
-                      here.parent.parent / "shared" / "data" / "mnist"):
+    for candidate in (
+        os.environ.get("VM_MNIST_DIR"),
+        here.parent / "shared" / "data" / "mnist",
+        here.parent.parent / "shared" / "data" / "mnist",
+    ):
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
     return None
@@ -188,7 +226,11 @@ def test_real_mnist_files_load_when_a_copy_is_present():
     if directory is None:
         pytest.skip("no MNIST copy (set VM_MNIST_DIR)")
     X, y, files = load_mnist(directory, "test", with_files=True)
-    assert X.shape == (784, 10_000) and set(np.unique(y)) == set(range(10)) and all(f.exists() for f in files)
+    assert (
+        X.shape == (784, 10_000)
+        and set(np.unique(y)) == set(range(10))
+        and all(f.exists() for f in files)
+    )
     constant = np.ptp(X, axis=1) == 0
     assert constant.sum() > 0  # the border pixels that make whitening ill-posed without eps
     Xw = whiten(X[:, :2000])

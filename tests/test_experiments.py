@@ -22,8 +22,16 @@ def test_mlp_gradient_is_the_derivative_of_the_mse(seed, layers, rho):
     theta = rng.standard_normal(sum(r * c for r, c in shapes))
     _, grad = _mlp_loss_grad(theta, shapes, X, y, rho)
     h = 1e-6
-    numeric = np.array([(_mlp_loss_grad(theta + h * e, shapes, X, y, rho)[0] - _mlp_loss_grad(theta - h * e, shapes, X, y, rho)[0]) / (2 * h)
-                        for e in np.eye(theta.size)])
+    numeric = np.array(
+        [
+            (
+                _mlp_loss_grad(theta + h * e, shapes, X, y, rho)[0]
+                - _mlp_loss_grad(theta - h * e, shapes, X, y, rho)[0]
+            )
+            / (2 * h)
+            for e in np.eye(theta.size)
+        ]
+    )
     assert np.allclose(grad, numeric, atol=1e-5 * (1 + np.abs(numeric).max()))
 
 
@@ -38,8 +46,15 @@ def test_train_mlp_interpolates_when_wide(seed):
     assert res.mse < 1e-12 and np.all(np.sign(res.output) == y)
 
 
-@pytest.mark.parametrize("kwargs,match", [(dict(widths=[]), "widths"), (dict(widths=[0]), "widths"),
-                                          (dict(rho=1.0), "rho"), (dict(y=np.zeros(3)), "length")])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(widths=[]), "widths"),
+        (dict(widths=[0]), "widths"),
+        (dict(rho=1.0), "rho"),
+        (dict(y=np.zeros(3)), "length"),
+    ],
+)
 def test_train_mlp_refuses_bad_input(kwargs, match):
     args = dict(X=np.ones((2, 4)), y=np.zeros(4), widths=[2], rho=0.0)
     args.update(kwargs)
@@ -51,7 +66,12 @@ def test_train_mlp_refuses_bad_input(kwargs, match):
 def test_kink_stationarity_without_zero_inputs_is_the_plain_gradient(seed):
     """No zero input: P is the identity, so the projected and unprojected measures agree."""
     rng = np.random.default_rng(seed)
-    W, z, X, y = rng.standard_normal((3, 4)), rng.standard_normal(3), rng.standard_normal((4, 9)), rng.standard_normal(9)
+    W, z, X, y = (
+        rng.standard_normal((3, 4)),
+        rng.standard_normal(3),
+        rng.standard_normal((4, 9)),
+        rng.standard_normal(9),
+    )
     k = nm.kink_stationarity(W, z, X, y, 0.1, tau=0.0)
     assert k.zero_fraction == 0 and k.projected == pytest.approx(k.full, rel=1e-12)
 
@@ -91,7 +111,11 @@ def test_e2_run_with_too_large_a_step_is_reported_as_diverged_not_raised():
 from vanishing_minima.checks import plots  # noqa: E402
 from vanishing_minima.checks.audit import Verdict  # noqa: E402
 from vanishing_minima.checks.section5_checks import (  # noqa: E402
-    e2_plan, e2_protocol_name, e2_run_flags, e2_summary, e2_verdict,
+    e2_plan,
+    e2_protocol_name,
+    e2_run_flags,
+    e2_summary,
+    e2_verdict,
 )
 
 
@@ -101,17 +125,42 @@ def _run(mse=1e-20, wx=1e-2, diverged=False, kink=False):
 
 def test_e2_run_flags_follow_the_paper_ranges():
     assert e2_run_flags(_run())["both"]
-    assert e2_run_flags(_run(mse=1e-33)) | {} == {"in_wx": True, "in_mse": False, "mse_small": True, "both": True,
-                                                  "diverged": False, "kink": False}
-    assert not e2_run_flags(_run(wx=1e-4, kink=True))["both"] and e2_run_flags(_run(wx=1e-4, kink=True))["kink"]
+    assert e2_run_flags(_run(mse=1e-33)) | {} == {
+        "in_wx": True,
+        "in_mse": False,
+        "mse_small": True,
+        "both": True,
+        "diverged": False,
+        "kink": False,
+    }
+    assert (
+        not e2_run_flags(_run(wx=1e-4, kink=True))["both"]
+        and e2_run_flags(_run(wx=1e-4, kink=True))["kink"]
+    )
     assert not e2_run_flags(_run(mse=1e-6))["both"] and not e2_run_flags(_run(wx=2.0))["both"]
     gone = e2_run_flags(_run(mse=np.inf, wx=np.nan, diverged=True))
-    assert gone["diverged"] and not any(gone[k] for k in ("in_wx", "in_mse", "mse_small", "both", "kink"))
+    assert gone["diverged"] and not any(
+        gone[k] for k in ("in_wx", "in_mse", "mse_small", "both", "kink")
+    )
 
 
 def test_e2_summary_counts_and_fractions():
-    s = e2_summary([_run(), _run(wx=1e-5, kink=True), _run(mse=np.inf, wx=np.nan, diverged=True), _run(mse=1e-3)])
-    assert (s["runs"], s["both"], s["kink"], s["diverged"], s["in_wx"], s["mse_small"]) == (4, 1, 1, 1, 2, 2)
+    s = e2_summary(
+        [
+            _run(),
+            _run(wx=1e-5, kink=True),
+            _run(mse=np.inf, wx=np.nan, diverged=True),
+            _run(mse=1e-3),
+        ]
+    )
+    assert (s["runs"], s["both"], s["kink"], s["diverged"], s["in_wx"], s["mse_small"]) == (
+        4,
+        1,
+        1,
+        1,
+        2,
+        2,
+    )
     assert s["both fraction"] == 0.25
     with pytest.raises(ValueError, match="runs"):
         e2_summary([])
@@ -139,7 +188,9 @@ def test_e2_plan_budgets_nest_and_name_the_protocols():
     quick, standard, thorough = (e2_plan(s) for s in (1, 4, 16))
     assert thorough["reps"] == 30 and thorough["ds"] == (10, 15, 20, 25, 30)
     for small in (quick, standard):
-        assert set(small["ds"]) <= set(thorough["ds"]) and set(small["steps"]) <= set(thorough["steps"])
+        assert set(small["ds"]) <= set(thorough["ds"]) and set(small["steps"]) <= set(
+            thorough["steps"]
+        )
         assert set(small["scales"]) <= set(thorough["scales"]) and small["reps"] <= thorough["reps"]
     assert e2_protocol_name("gd", 0.2, 1.0) == "gd step 0.2 init 1"
     assert e2_protocol_name("adam", 0.001, 0.3) == "adam batch 10 step 0.001 init 0.3"
@@ -163,21 +214,33 @@ def test_e2_protocol_point_runs_repeats_side_by_side_on_the_same_data_for_every_
     seeds = [[7, 0], [7, 1]]
     out = {}
     for opt in nm.training.OPTIMIZERS:
-        r = nm.e2_protocol_point({"optimizer": opt, "d": 10, "lr": 0.01, "init_scale": 1.0, "seeds": seeds, "epochs": 20})
+        r = nm.e2_protocol_point(
+            {"optimizer": opt, "d": 10, "lr": 0.01, "init_scale": 1.0, "seeds": seeds, "epochs": 20}
+        )
         assert r["n"] == 20 and "seeds" not in r and [x["rep"] for x in r["runs"]] == [0, 1]
         assert all(np.isfinite(x["mse"]) and x["zero_inputs"] >= 0 for x in r["runs"])
         out[opt] = r
     # GD here is e2_point's GD: the same data and start from the same seed (e2_point at the full schedule)
-    full = nm.e2_protocol_point({"optimizer": "gd", "d": 10, "lr": 0.1, "init_scale": 1.0, "seeds": seeds[:1]})
+    full = nm.e2_protocol_point(
+        {"optimizer": "gd", "d": 10, "lr": 0.1, "init_scale": 1.0, "seeds": seeds[:1]}
+    )
     ref = nm.e2_point({"d": 10, "seed": seeds[0], "lr": 0.1})
     assert full["runs"][0]["mse"] == pytest.approx(ref["mse"], rel=1e-6, abs=1e-30)
     assert full["runs"][0]["min_abs_wx"] == pytest.approx(ref["min_abs_wx"], rel=1e-6, abs=1e-12)
-    big = nm.e2_protocol_point({"optimizer": "sgd", "d": 10, "lr": 50.0, "init_scale": 3.0, "seeds": seeds, "epochs": 5})
-    assert all(x["diverged"] and np.isnan(x["min_abs_wx"]) and x["mse"] == np.inf for x in big["runs"])
+    big = nm.e2_protocol_point(
+        {"optimizer": "sgd", "d": 10, "lr": 50.0, "init_scale": 3.0, "seeds": seeds, "epochs": 5}
+    )
+    assert all(
+        x["diverged"] and np.isnan(x["min_abs_wx"]) and x["mse"] == np.inf for x in big["runs"]
+    )
     with pytest.raises(ValueError, match="optimizer"):
         nm.e2_protocol_point({"optimizer": "lbfgs", "d": 10, "lr": 0.1, "seeds": seeds})
     with pytest.raises(ValueError, match="seeds"):
         nm.e2_protocol_point({"optimizer": "gd", "d": 10, "lr": 0.1, "seeds": []})
-    svg = plots.e2_figure([{**x, "d": 10} for x in out["adam"]["runs"] + big["runs"]], paper_wx=(1e-3, 1),
-                          paper_mse=(1e-31, 1e-7), title="adam")
+    svg = plots.e2_figure(
+        [{**x, "d": 10} for x in out["adam"]["runs"] + big["runs"]],
+        paper_wx=(1e-3, 1),
+        paper_mse=(1e-31, 1e-7),
+        title="adam",
+    )
     assert svg.startswith("<?xml") and "2 diverged" in svg and "adam" in svg

@@ -27,18 +27,42 @@ from vanishing_minima import numeric, theory
 #: docstrings here would conflict with that rewrite.  Remove the entries once those files have landed.
 EXEMPT = {
     # numeric/training.py (being rewritten)
-    "mse_and_gradient", "train_network", "dlm_diagnostics", "train_mlp", "kink_stationarity",
+    "mse_and_gradient",
+    "train_network",
+    "dlm_diagnostics",
+    "train_mlp",
+    "kink_stationarity",
     # numeric/datasets.py (being rewritten)
-    "binary_labels", "load_digits_binary", "load_mnist", "load_cifar10", "read_idx", "whiten",
+    "binary_labels",
+    "load_digits_binary",
+    "load_mnist",
+    "load_cifar10",
+    "read_idx",
+    "whiten",
     # numeric/experiments.py (being rewritten)
-    "e1_point", "e2_point", "e3_point", "weights_count",
+    "e1_point",
+    "e2_point",
+    "e3_point",
+    "weights_count",
 }
 EXEMPT_MODULES = {"training", "datasets", "experiments"}
 
 #: The validators of numeric/_checks.py that raise ValueError or TypeError.
-VALIDATORS = ("as_array", "as_matrix", "check_labels", "check_rho", "positive_int", "open_unit", "real_number",
-              "check_same_columns", "check_work", "as_generator")
-RAISING = re.compile(r"\b(ValueError|TypeError)\b|\b(" + "|".join(VALIDATORS) + r"|_check_\w+)\s*\(")
+VALIDATORS = (
+    "as_array",
+    "as_matrix",
+    "check_labels",
+    "check_rho",
+    "positive_int",
+    "open_unit",
+    "real_number",
+    "check_same_columns",
+    "check_work",
+    "as_generator",
+)
+RAISING = re.compile(
+    r"\b(ValueError|TypeError)\b|\b(" + "|".join(VALIDATORS) + r"|_check_\w+)\s*\("
+)
 HEADER = re.compile(r"^(\w[\w ]*)\n-{3,}\s*$", re.MULTILINE)
 
 
@@ -59,8 +83,10 @@ CHECKED = {key: fn for key, fn in FUNCTIONS.items() if key.rsplit(".", 1)[1] not
 def sections(doc: str) -> dict[str, str]:
     """Section title -> body, for the underlined numpydoc headers of ``doc``."""
     marks = list(HEADER.finditer(doc))
-    return {m.group(1).strip(): doc[m.end():marks[i + 1].start() if i + 1 < len(marks) else len(doc)]
-            for i, m in enumerate(marks)}
+    return {
+        m.group(1).strip(): doc[m.end() : marks[i + 1].start() if i + 1 < len(marks) else len(doc)]
+        for i, m in enumerate(marks)
+    }
 
 
 def documented_parameters(body: str) -> list[str]:
@@ -96,7 +122,9 @@ def test_parameters_are_all_described(key):
         return
     assert "Parameters" in found, f"{key}: no Parameters section"
     documented = documented_parameters(found["Parameters"])
-    assert documented == expected, f"{key}: Parameters lists {documented}, the signature has {expected}"
+    assert documented == expected, (
+        f"{key}: Parameters lists {documented}, the signature has {expected}"
+    )
 
 
 @pytest.mark.parametrize("key", sorted(CHECKED))
@@ -113,6 +141,9 @@ def test_raises_is_described_where_an_error_can_come_out(key):
     body = source.split('"""', 2)[-1] if source.count('"""') >= 2 else source
     found = sections(inspect.getdoc(fn) or "")
     if RAISING.search(body):
-        assert "Raises" in found, f"{key}: can raise (it validates its input) but has no Raises section"
-        assert re.search(r"^(ValueError|TypeError)\b", found["Raises"], re.MULTILINE), \
+        assert "Raises" in found, (
+            f"{key}: can raise (it validates its input) but has no Raises section"
+        )
+        assert re.search(r"^(ValueError|TypeError)\b", found["Raises"], re.MULTILINE), (
             f"{key}: Raises names neither ValueError nor TypeError"
+        )

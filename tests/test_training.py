@@ -9,7 +9,13 @@ from hypothesis import strategies as st
 from scipy.optimize import check_grad
 
 from vanishing_minima.numeric import (
-    activation_pattern, dlm_diagnostics, dlm_in_region, dlm_residual, khatri_rao, mse_and_gradient, train_network,
+    activation_pattern,
+    dlm_diagnostics,
+    dlm_in_region,
+    dlm_residual,
+    khatri_rao,
+    mse_and_gradient,
+    train_network,
 )
 
 seeds = st.integers(0, 2**32 - 1)
@@ -91,7 +97,9 @@ def test_lemma2_at_certified_underparameterized_dlms_and_after_training_from_the
 def test_gradient_descent_with_the_two_phase_schedule_runs_and_records_history():
     rng = np.random.default_rng(3)
     X, y = rng.standard_normal((3, 10)), rng.integers(0, 2, 10).astype(float)
-    res = train_network(X, y, 8, 0.0, rng=4, method="gd", max_iter=200, decay_epochs=50, decay_rate=0.95, lr=0.05)
+    res = train_network(
+        X, y, 8, 0.0, rng=4, method="gd", max_iter=200, decay_epochs=50, decay_rate=0.95, lr=0.05
+    )
     assert res.history.shape == (250,) and res.iterations == 250
     assert res.mse < res.history[0]
 
@@ -127,11 +135,25 @@ def _small_problem(seed=0, d0=4, d1=6, n=12):
     return X, y, rng.standard_normal((d1, d0)) / 2, rng.standard_normal(d1) / 2
 
 
-@pytest.mark.parametrize("optimizer,lr", [("gd", 0.1), ("sgd", 0.02), ("momentum", 0.005), ("adam", 0.01)])
+@pytest.mark.parametrize(
+    "optimizer,lr", [("gd", 0.1), ("sgd", 0.02), ("momentum", 0.005), ("adam", 0.01)]
+)
 def test_each_optimizer_decreases_the_loss_on_a_small_problem(optimizer, lr):
     X, y, W0, z0 = _small_problem()
-    res = train_first_order(X, y, W0, z0, 0.0, optimizer=optimizer, lr=lr, epochs=150, decay_epochs=50,
-                            decay_rate=0.99, batch_size=4, rngs=1)
+    res = train_first_order(
+        X,
+        y,
+        W0,
+        z0,
+        0.0,
+        optimizer=optimizer,
+        lr=lr,
+        epochs=150,
+        decay_epochs=50,
+        decay_rate=0.99,
+        batch_size=4,
+        rngs=1,
+    )
     assert not res.diverged[0] and res.W.shape == (1, 6, 4) and res.history.shape == (1, 201)
     assert res.mse[0] < 0.25 * res.history[0, 0]
     assert res.steps == 200 * (1 if optimizer == "gd" else 3)
@@ -167,16 +189,45 @@ def test_momentum_and_adam_steps_match_a_hand_written_reference():
 
     for name, rule in (("momentum", heavy_ball), ("adam", adam)):
         W_ref, z_ref = _reference(X, y, W0, z0, 3, rule)
-        res = train_first_order(X, y, W0, z0, 0.0, optimizer=name, lr=lr, epochs=3, batch_size=X.shape[1], rngs=0,
-                                momentum=mu, betas=(b1, b2), eps=eps)
+        res = train_first_order(
+            X,
+            y,
+            W0,
+            z0,
+            0.0,
+            optimizer=name,
+            lr=lr,
+            epochs=3,
+            batch_size=X.shape[1],
+            rngs=0,
+            momentum=mu,
+            betas=(b1, b2),
+            eps=eps,
+        )
         assert res.steps == 3
-        assert np.allclose(res.W[0], W_ref, rtol=1e-12, atol=1e-14) and np.allclose(res.z[0], z_ref, rtol=1e-12, atol=1e-14)
+        assert np.allclose(res.W[0], W_ref, rtol=1e-12, atol=1e-14) and np.allclose(
+            res.z[0], z_ref, rtol=1e-12, atol=1e-14
+        )
 
 
 def test_gd_is_train_network_gd_and_the_decay_phase_matches():
     X, y, W0, z0 = _small_problem(5)
-    a = train_network(X, y, 6, 0.2, rng=0, init=(W0, z0), method="gd", max_iter=80, decay_epochs=40, lr=0.05, decay_rate=0.97)
-    b = train_first_order(X, y, W0, z0, 0.2, optimizer="gd", lr=0.05, epochs=80, decay_epochs=40, decay_rate=0.97)
+    a = train_network(
+        X,
+        y,
+        6,
+        0.2,
+        rng=0,
+        init=(W0, z0),
+        method="gd",
+        max_iter=80,
+        decay_epochs=40,
+        lr=0.05,
+        decay_rate=0.97,
+    )
+    b = train_first_order(
+        X, y, W0, z0, 0.2, optimizer="gd", lr=0.05, epochs=80, decay_epochs=40, decay_rate=0.97
+    )
     assert np.allclose(a.W, b.W[0], atol=1e-13) and b.mse[0] == pytest.approx(a.mse, rel=1e-10)
 
 
@@ -185,15 +236,42 @@ def test_runs_side_by_side_equal_runs_alone_and_a_diverging_run_does_not_touch_t
     X, y, W0, z0 = (np.stack([p[i] for p in problems]) for i in range(4))
     W0 = W0.copy()
     W0[1] *= 30.0  # a large start with a large step: this run blows up
-    together = train_first_order(X, y, W0, z0, 0.0, optimizer="sgd", lr=0.3, epochs=20, batch_size=5,
-                                 rngs=[np.random.default_rng(k) for k in range(3)])
+    together = train_first_order(
+        X,
+        y,
+        W0,
+        z0,
+        0.0,
+        optimizer="sgd",
+        lr=0.3,
+        epochs=20,
+        batch_size=5,
+        rngs=[np.random.default_rng(k) for k in range(3)],
+    )
     assert together.diverged.tolist() == [False, True, False]
-    assert together.mse[1] == np.inf and np.isnan(together.W[1]).all() and together.diverged_epoch[1] >= 0
-    assert np.isinf(together.history[1, together.diverged_epoch[1] + 1:]).all()
+    assert (
+        together.mse[1] == np.inf
+        and np.isnan(together.W[1]).all()
+        and together.diverged_epoch[1] >= 0
+    )
+    assert np.isinf(together.history[1, together.diverged_epoch[1] + 1 :]).all()
     for k in (0, 2):
-        alone = train_first_order(X[k], y[k], W0[k], z0[k], 0.0, optimizer="sgd", lr=0.3, epochs=20, batch_size=5,
-                                  rngs=np.random.default_rng(k))
-        assert np.allclose(alone.W[0], together.W[k], rtol=1e-12, atol=1e-14) and together.diverged_epoch[k] == -1
+        alone = train_first_order(
+            X[k],
+            y[k],
+            W0[k],
+            z0[k],
+            0.0,
+            optimizer="sgd",
+            lr=0.3,
+            epochs=20,
+            batch_size=5,
+            rngs=np.random.default_rng(k),
+        )
+        assert (
+            np.allclose(alone.W[0], together.W[k], rtol=1e-12, atol=1e-14)
+            and together.diverged_epoch[k] == -1
+        )
 
 
 def test_divergence_rule_fires_on_the_loss_ratio_not_only_on_overflow():
@@ -209,17 +287,33 @@ def test_divergence_rule_fires_on_the_loss_ratio_not_only_on_overflow():
     assert tight.diverged_epoch[0] == first
 
 
-@pytest.mark.parametrize("kwargs,needle", [
-    ({"optimizer": "rmsprop"}, "optimizer"), ({"lr": 0.0}, "lr"), ({"epochs": 0}, "epochs"),
-    ({"decay_epochs": -1}, "decay_epochs"), ({"decay_rate": 1.5}, "decay_rate"), ({"momentum": 1.0}, "momentum"),
-    ({"betas": (0.9, 1.0)}, "betas"), ({"eps": 0.0}, "eps"), ({"divergence_factor": 1.0}, "divergence_factor"),
-    ({"optimizer": "adam", "batch_size": None}, "batch_size"), ({"optimizer": "sgd", "rngs": None}, "rngs"),
-    ({"optimizer": "sgd", "rngs": [0, 1]}, "rngs"), ({"batch_size": 0, "optimizer": "sgd"}, "batch_size"),
-    ({"z0": np.ones(5)}, "shapes"),
-])
+@pytest.mark.parametrize(
+    "kwargs,needle",
+    [
+        ({"optimizer": "rmsprop"}, "optimizer"),
+        ({"lr": 0.0}, "lr"),
+        ({"epochs": 0}, "epochs"),
+        ({"decay_epochs": -1}, "decay_epochs"),
+        ({"decay_rate": 1.5}, "decay_rate"),
+        ({"momentum": 1.0}, "momentum"),
+        ({"betas": (0.9, 1.0)}, "betas"),
+        ({"eps": 0.0}, "eps"),
+        ({"divergence_factor": 1.0}, "divergence_factor"),
+        ({"optimizer": "adam", "batch_size": None}, "batch_size"),
+        ({"optimizer": "sgd", "rngs": None}, "rngs"),
+        ({"optimizer": "sgd", "rngs": [0, 1]}, "rngs"),
+        ({"batch_size": 0, "optimizer": "sgd"}, "batch_size"),
+        ({"z0": np.ones(5)}, "shapes"),
+    ],
+)
 def test_train_first_order_bad_inputs(kwargs, needle):
     X, y, W0, z0 = _small_problem()
-    args = dict(X=X, y=y, W0=W0, z0=z0, rho=0.0, optimizer="gd", lr=0.1, epochs=2, batch_size=4, rngs=0) | kwargs
+    args = (
+        dict(
+            X=X, y=y, W0=W0, z0=z0, rho=0.0, optimizer="gd", lr=0.1, epochs=2, batch_size=4, rngs=0
+        )
+        | kwargs
+    )
     with pytest.raises(ValueError, match=needle):
         train_first_order(**args)
     assert set(OPTIMIZERS) == {"gd", "sgd", "momentum", "adam"}
@@ -235,9 +329,13 @@ def test_float32_gradient_is_the_float64_one_to_single_precision_and_training_ag
     m32, gW32, gz32 = _mse_grad(W, z, X.astype(np.float32), y, 0.0)
     assert gW32.dtype == np.float64 and isinstance(m32, float)
     assert m32 == pytest.approx(m64, rel=1e-5)
-    assert np.linalg.norm(gW32 - gW64) <= 1e-5 * np.linalg.norm(gW64) and np.allclose(gz32, gz64, rtol=1e-4, atol=1e-6)
+    assert np.linalg.norm(gW32 - gW64) <= 1e-5 * np.linalg.norm(gW64) and np.allclose(
+        gz32, gz64, rtol=1e-4, atol=1e-6
+    )
     a = train_network(X, y, 5, 0.0, rng=1, max_iter=200, gtol=1e-10)
     b = train_network(X, y, 5, 0.0, rng=1, max_iter=200, gtol=1e-10, dtype="float32")
-    assert b.mse == pytest.approx(a.mse, rel=0.05, abs=1e-4)  # reported in double precision on the float64 X
+    assert b.mse == pytest.approx(
+        a.mse, rel=0.05, abs=1e-4
+    )  # reported in double precision on the float64 X
     with pytest.raises(ValueError, match="dtype"):
         train_network(X, y, 5, 0.0, rng=1, dtype="float16")
