@@ -97,7 +97,7 @@ def angle_between(x1, x2) -> np.ndarray:
 
 
 def sheppard_probability(x1, x2) -> np.ndarray:
-    r"""G1 (Sheppard): :math:`\mathbb P_w(w^\top x_1>0,\ w^\top x_2>0) = \tfrac12 - \tfrac\theta{2\pi}`, :math:`w\sim\mathcal N(0,I)`.
+    r"""G1 (Sheppard): :math:`\mathbb P_w(w^\top x_1>0,\ w^\top x_2>0) = \tfrac12 - \tfrac\theta{2\pi}` for Gaussian w.
 
     Parameters
     ----------
