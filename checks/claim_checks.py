@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import scipy.linalg
+import sympy as sp
 
 from vanishing_minima import numeric as nm
 from vanishing_minima.theory import assumptions, bounds, derivations
@@ -57,12 +58,32 @@ def _at_sizes(n: int, d0: int, d1: int | None = None) -> dict:
     return {f"{k} at this size": str(v) for k, v in assumptions.at_size(n, d0, d1).items()}
 
 
+# --- the audit's scaling family, defined once ------------------------------------------------------
+#: The family the sweeps follow: d0 = N^FAMILY_D0, d1 = N^FAMILY_D1 (A2-A4 hold, decided by SymPy in the
+#: A2-A4 checks); T10 widens d1 by T10_D1_FACTOR so that Theorem 8's network fits.
+FAMILY_D0, FAMILY_D1 = sp.Rational(3, 4), sp.Rational(1, 3)
+T10_D1_FACTOR = 4
+
+
+def family_laws(d1_factor: int = 1) -> tuple[sp.Expr, sp.Expr, sp.Symbol]:
+    """The family's growth laws (d0, d1, N) in the symbol :data:`bounds.N`, for :func:`assumptions.check`."""
+    n = bounds.N
+    return n**FAMILY_D0, d1_factor * n**FAMILY_D1, n
+
+
+def family_sizes(ns) -> list[tuple[int, int, int]]:
+    """(N, d0, d1) along the family at the given N (rounded as :func:`numeric.family_sizes` does)."""
+    return nm.family_sizes(ns, float(FAMILY_D0), float(FAMILY_D1))
+
+
+def family_d0(n: int) -> int:
+    """d0 = round(N^FAMILY_D0)."""
+    return round(n ** float(FAMILY_D0))
+
+
 # --- assumptions and definitions: hypotheses, not claims ----------------------------------------
 def _assumption(ctx: Context, name: str) -> CheckResult:
-    import sympy as sp
-
-    n = bounds.N
-    verdicts = assumptions.check(n ** sp.Rational(3, 4), n ** sp.Rational(1, 3), n)
+    verdicts = assumptions.check(*family_laws())
     v = verdicts[name]
     return CheckResult(
         name,
@@ -826,20 +847,17 @@ def check_T9(ctx: Context) -> CheckResult:
     Finite-N evidence for an asymptotic statement: it can support the bound, and a looser lower bound
     proves nothing.
     """
-    import sympy as sp
 
     sizes = {1: (32, 64, 128, 256), 4: (32, 64, 128, 256, 512), 16: (32, 64, 128, 256, 512, 1024)}[
         ctx.budget.scale
     ]
-    family = assumptions.check(
-        bounds.N ** sp.Rational(3, 4), bounds.N ** sp.Rational(1, 3), bounds.N
-    )
+    family = assumptions.check(*family_laws())
     draws = 2
     alpha = ctx.alpha / (draws * len(sizes))
     tasks = [
         dict(
             n=n,
-            d0=round(n**0.75),
+            d0=family_d0(n),
             rho=0.0,
             n_samples=min(ctx.n(5000), 20_000),
             alpha=alpha,
@@ -1011,7 +1029,7 @@ def _t6_splitting_rows(ctx: Context) -> tuple[list[dict], list[dict]]:
             seed=ctx.task_seed(6000 + draws * i + k),
             draw=k,
         )
-        for i, (n, d0, d1) in enumerate(nm.family_sizes(sizes, 0.75, 1 / 3))
+        for i, (n, d0, d1) in enumerate(family_sizes(sizes))
         for k in range(draws)
     ]
     runs = ctx.map(nm.v2_splitting_point, tasks)
@@ -1077,13 +1095,10 @@ def check_T6(ctx: Context) -> CheckResult:
     kappa >= 1; inconsistent when some N shows p significantly above e^(-F(N)) and the fit's whole range
     lies below 1; otherwise inconclusive.
     """
-    import sympy as sp
 
     sizes = T6_SIZES[ctx.budget.scale]
     samples = ctx.n(8000)
-    family = assumptions.check(
-        bounds.N ** sp.Rational(3, 4), bounds.N ** sp.Rational(1, 3), bounds.N
-    )
+    family = assumptions.check(*family_laws())
     tasks = [
         dict(
             n=n,
@@ -1095,7 +1110,7 @@ def check_T6(ctx: Context) -> CheckResult:
             alpha=ctx.alpha,
             seed=ctx.task_seed(i),
         )
-        for i, (n, d0, d1) in enumerate(nm.family_sizes(sizes, 0.75, 1 / 3))
+        for i, (n, d0, d1) in enumerate(family_sizes(sizes))
     ]
     rows = []
     for r in ctx.map(nm.v2_event_point, tasks):
@@ -1220,23 +1235,20 @@ def check_T10(ctx: Context) -> CheckResult:
     the verdict.
     """
     import mpmath
-    import sympy as sp
 
     comp = derivations.theorem10_from_theorems_6_and_9()
     a4 = derivations.theorem10_second_inequality_from_A4()
     gamma = float(bounds.gamma_eps(T6_EPS, T6_RHO, 0.0))
-    x_star = derivations.theorem10_nonvacuous_log_n(sp.Rational(3, 4), sp.Rational(1, 3), gamma)
+    x_star = derivations.theorem10_nonvacuous_log_n(FAMILY_D0, FAMILY_D1, gamma)
     n_star = mpmath.exp(x_star)
-    family = assumptions.check(
-        bounds.N ** sp.Rational(3, 4), 4 * bounds.N ** sp.Rational(1, 3), bounds.N
-    )
+    family = assumptions.check(*family_laws(T10_D1_FACTOR))
     sizes = T6_SIZES[ctx.budget.scale]
     draws = 2
     tasks = [
         dict(
             n=n,
-            d0=round(n**0.75),
-            d1=math.ceil(4 * n ** (1 / 3)),
+            d0=family_d0(n),
+            d1=math.ceil(T10_D1_FACTOR * n ** float(FAMILY_D1)),
             eps=T6_EPS,
             rho=T6_RHO,
             n_samples=ctx.n(4000),
