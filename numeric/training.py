@@ -580,8 +580,9 @@ def train_first_order(
     * ``"momentum"``: the same minibatches, heavy ball in PyTorch's form: :math:`v \leftarrow \mu v + g`,
       :math:`\theta \leftarrow \theta - \eta v`, :math:`\mu` = ``momentum``, :math:`v_0 = 0`.
     * ``"adam"``: the same minibatches, Adam (Kingma & Ba): :math:`m \leftarrow \beta_1 m + (1-\beta_1) g`,
-      :math:`v \leftarrow \beta_2 v + (1-\beta_2) g^2`, :math:`\theta \leftarrow \theta - \eta\,
-      \hat m / (\sqrt{\hat v} + \epsilon)` with :math:`\hat m = m/(1-\beta_1^t)`, :math:`\hat v = v/(1-\beta_2^t)`,
+      :math:`v \leftarrow \beta_2 v + (1-\beta_2) g^2`,
+      :math:`\theta \leftarrow \theta - \eta\,\hat m / (\sqrt{\hat v} + \epsilon)` with
+      :math:`\hat m = m/(1-\beta_1^t)`, :math:`\hat v = v/(1-\beta_2^t)`,
       ``t`` the step count from 1.
 
     Schedule (the paper's two phases): ``epochs`` epochs at step ``lr``, then ``decay_epochs`` epochs
