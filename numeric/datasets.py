@@ -45,7 +45,27 @@ CIFAR10_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test":
 
 
 def binary_labels(labels, positive) -> np.ndarray:
-    """Map class labels to {0, 1}: 1 for the classes in ``positive`` (the paper splits classes into two groups)."""
+    """Map class labels to {0, 1}: 1 for the classes in ``positive`` (the paper splits classes into two groups).
+
+    Parameters
+    ----------
+    labels : array_like
+        Class labels, any shape and any comparable dtype (not checked to be 1-D or integer).
+    positive : iterable
+        The classes mapped to 1 (duplicates are ignored): at least one, each present in ``labels``,
+        and not all of the classes present.
+
+    Returns
+    -------
+    ndarray of float, shape of ``labels``
+        1.0 where the label is in ``positive``, else 0.0; both values occur.
+
+    Raises
+    ------
+    ValueError
+        If ``positive`` is empty, names a class absent from ``labels``, or puts every sample in one
+        class.
+    """
     labels = np.asarray(labels)
     positive = np.asarray(sorted(set(positive)))
     if positive.size == 0:
@@ -60,7 +80,27 @@ def binary_labels(labels, positive) -> np.ndarray:
 
 
 def load_digits_binary(positive=(5, 6, 7, 8, 9)) -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's 8x8 digits as a binary task: X (64, 1797) scaled to [0, 1], y = 1 for ``positive`` digits."""
+    """scikit-learn's 8x8 digits as a binary task: X (64, 1797) scaled to [0, 1], y = 1 for ``positive`` digits.
+
+    Parameters
+    ----------
+    positive : iterable of int
+        The digits mapped to 1: at least one digit in 0-9 and not all ten (checked by
+        :func:`binary_labels`).
+
+    Returns
+    -------
+    X : ndarray, shape (64, 1797)
+        Pixel intensities divided by 16, in [0, 1]; columns are samples.
+    y : ndarray of float, shape (1797,)
+        Labels in {0, 1}.
+
+    Raises
+    ------
+    ValueError
+        From :func:`binary_labels`, if ``positive`` is empty, names a digit outside 0-9 or names all
+        ten.
+    """
     from sklearn.datasets import load_digits
 
     digits = load_digits()
@@ -72,7 +112,29 @@ def _open(path: Path):
 
 
 def read_idx(path) -> np.ndarray:
-    """Read one IDX file (the MNIST format: magic 0x00 0x00 type ndim, big-endian sizes, then the data)."""
+    """Read one IDX file (the MNIST format: magic 0x00 0x00 type ndim, big-endian sizes, then the data).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; read through ``gzip`` when its name ends in ``.gz``, else as is.
+
+    Returns
+    -------
+    ndarray
+        The data with the header's shape and the type byte's big-endian dtype (``>u1`` for MNIST),
+        read-only (a view of the bytes read).
+
+    Raises
+    ------
+    ValueError
+        If the magic number is wrong (first two bytes not 0, or an unknown type byte) or the number
+        of values differs from the product of the header's sizes.
+    OSError
+        If the file cannot be opened (``FileNotFoundError``) or is not valid gzip.
+    struct.error
+        If the file ends inside the header's sizes.
+    """
     path = Path(path)
     types = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
     with _open(path) as fh:
@@ -145,6 +207,24 @@ def load_mnist(directory, split: str = "train", *, with_files: bool = False):
     The files used are logged (logger ``vanishing_minima.numeric.datasets``, level INFO) and, with
     ``with_files``, returned as a third element ``(images_path, labels_path)``.
 
+    Parameters
+    ----------
+    directory : str or Path
+        The directory holding the image and label files of ``split``.
+    split : {"train", "test"}
+        Any other value is refused.
+    with_files : bool
+        Whether to return the paths of the files used as well (not type-checked: any truthy value).
+
+    Returns
+    -------
+    X : ndarray, shape (rows * cols, N)
+        Pixels divided by 255, in [0, 1] (784 rows for MNIST's 28 x 28 images); columns are samples.
+    digits : ndarray of int, shape (N,)
+        The labels as stored (not checked to be 0-9).
+    files : tuple (Path, Path)
+        ``(images_path, labels_path)``, only with ``with_files``.
+
     Raises
     ------
     ValueError
@@ -163,7 +243,35 @@ def load_mnist(directory, split: str = "train", *, with_files: bool = False):
 
 
 def load_cifar10(directory, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """CIFAR-10 from ``directory`` (the "python version" pickle batches): X (3072, N) in [0, 1] and labels."""
+    """CIFAR-10 from ``directory`` (the "python version" pickle batches): X (3072, N) in [0, 1] and labels.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The directory holding ``data_batch_1`` ... ``data_batch_5`` (``"train"``) or ``test_batch``
+        (``"test"``), uncompressed.
+    split : {"train", "test"}
+        Any other value is refused.
+
+    Returns
+    -------
+    X : ndarray, shape (3072, N)
+        Pixel values divided by 255, in [0, 1]; columns are samples.
+    labels : ndarray of int, shape (N,)
+        The class labels as stored (not checked to be 0-9).
+
+    Raises
+    ------
+    ValueError
+        If ``split`` is unknown or the rows of the batches do not have 3072 values.
+    FileNotFoundError
+        If a batch file is missing; the message names the files expected.
+
+    Notes
+    -----
+    The batches are read with ``pickle``: load only files you trust.  A batch without ``b"data"`` or
+    ``b"labels"`` raises ``KeyError``; the numbers of images and labels are not compared.
+    """
     if split not in CIFAR10_FILES:
         raise ValueError(f"split must be one of {sorted(CIFAR10_FILES)}; got {split!r}")
     directory = Path(directory)

@@ -60,13 +60,52 @@ E2_KINK_MIN = 2
 
 
 def weights_count(d0: int, widths: list[int]) -> int:
-    """Number of weights of the bias-free network with hidden ``widths`` and one output."""
+    r"""Number of weights of the bias-free network with hidden ``widths`` and one output.
+
+    Parameters
+    ----------
+    d0 : int
+        Input dimension.  Not validated (any number that multiplies is accepted).
+    widths : list of int
+        Hidden widths, first to last; may be empty (then the count is ``d0``, a linear model).  Not
+        validated.
+
+    Returns
+    -------
+    int
+        :math:`d_0 d_1 + d_1 d_2 + \dots + d_{L-1} d_L + d_L` with :math:`d_l` = ``widths[l - 1]``.
+    """
     fan = [d0] + list(widths)
     return sum(a * b for a, b in zip(fan[:-1], fan[1:])) + fan[-1]
 
 
 def e1_point(task: dict) -> dict:
-    """One E1 run: ``task`` holds ``n, d0, layers, seed``; returns ``mce, mse, iterations, seconds``."""
+    """One E1 run: ``task`` holds ``n, d0, layers, seed``; returns ``mce, mse, iterations, seconds``.
+
+    Parameters
+    ----------
+    task : dict
+        ``n`` (samples), ``d0`` (input dimension) and ``layers`` (number of hidden layers, each of
+        width ``d0``), converted with ``int``; ``seed`` for ``numpy.random.default_rng``, which
+        draws the data, the labels and then the initialization; optionally ``max_iter`` (default
+        5000), passed to :func:`.training.train_mlp`.  Nothing is validated here: ``n``, ``d0`` and
+        ``layers`` must be >= 1 for :func:`.training.train_mlp` to accept the run (it raises
+        otherwise).
+
+    Returns
+    -------
+    dict
+        The task plus ``mce`` (fraction of samples whose output sign differs from the label, an
+        output of exactly 0 counting as -1), ``mse``, ``iterations`` (L-BFGS-B's) and ``seconds``
+        (wall time of the training).
+
+    Raises
+    ------
+    KeyError
+        If a required key is missing.
+    ValueError
+        From :func:`.training.train_mlp` (or NumPy's generator) when a size is < 1.
+    """
     rng = np.random.default_rng(task["seed"])
     n, d0 = int(task["n"]), int(task["d0"])
     X = rng.standard_normal((d0, n))
@@ -90,6 +129,31 @@ def e2_point(task: dict) -> dict:
 
     A run whose iterates overflow (too large a step) is returned with ``diverged = True``, ``mse = inf``
     and ``min_abs_wx = nan``, not raised: the step-size scan of the E2 check counts them.
+
+    Parameters
+    ----------
+    task : dict
+        ``d`` (converted with ``int``; :math:`d_0 = d_1 = d`, :math:`N = \lfloor d^2/5\rfloor`) and
+        ``seed`` for ``numpy.random.default_rng``, which draws the data, the labels and then the
+        initialization; optionally ``lr``, ``init_scale`` and ``decay``, passed to
+        :func:`.training.train_network` as ``lr``, ``init_scale`` and ``decay_rate``.  Nothing is
+        validated here; ``d`` must be >= 3 so that :math:`N \ge 1` (else the training raises).
+
+    Returns
+    -------
+    dict
+        The task plus ``n``, ``diverged``, ``mse``, ``min_abs_wx``, ``normalized_min_abs_wx``,
+        ``pairs_below_1e-3`` (number of :math:`|w_i^\top x^{(n)}| < 10^{-3}`) and ``seconds`` (wall
+        time of training and measurement).  A diverged run (a floating-point overflow or invalid
+        operation during training) has ``mse = inf``, NaN measurements and
+        ``pairs_below_1e-3 = -1``.
+
+    Raises
+    ------
+    KeyError
+        If ``d`` or ``seed`` is missing.
+    ValueError
+        From :func:`.training.train_network` when ``d`` is too small to give a sample.
     """
     rng = np.random.default_rng(task["seed"])
     d = int(task["d"])
@@ -278,6 +342,31 @@ def e3_point(task: dict) -> dict:
     evaluated in double precision whatever ``dtype``.  ``blas_threads`` (default: leave the BLAS as it is)
     limits the BLAS threads during the run: on a machine whose cores other jobs also use, one thread was
     3.4x faster than two on MNIST (docs/findings-section5.md).
+
+    Parameters
+    ----------
+    task : dict
+        ``X`` (array_like, shape (d0, N), a finite real matrix: :func:`.datasets.whiten` checks it),
+        ``y`` (array_like, shape (N,), checked by :func:`.training.train_network` to be a finite
+        real vector; not checked to be in {0, 1}, while the MCE thresholds both ``y`` and the output
+        at 1/2), ``seed`` (for ``numpy.random.default_rng``, the initialization); optionally ``d1``
+        (a missing, ``None`` or 0 value means the default ``ceil(N / d0)``), ``max_iter``, ``dtype``
+        and ``blas_threads`` as above.  Other keys are passed through to the result.
+
+    Returns
+    -------
+    dict
+        The task without ``X`` and ``y``, plus ``n``, ``d0``, ``d1``, ``params_over_n``
+        (:math:`(d_0 d_1 + d_1)/N`), ``mce``, ``mse``, ``iterations``, ``evaluations``, ``message``,
+        ``whiten_seconds``, ``train_seconds`` and ``seconds``.
+
+    Raises
+    ------
+    KeyError
+        If ``X``, ``y`` or ``seed`` is missing.
+    ValueError
+        From :func:`.datasets.whiten` or :func:`.training.train_network` when ``X`` or ``y`` is not
+        finite or their shapes disagree, or ``dtype`` is not ``"float64"`` or ``"float32"``.
     """
     X, y = np.asarray(task["X"], float), np.asarray(task["y"], float)
     d0, n = X.shape

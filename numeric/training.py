@@ -68,16 +68,40 @@ def mse_and_gradient(W, z, X, y, rho: float) -> tuple[float, np.ndarray, np.ndar
     Parameters
     ----------
     W : array_like, shape (d1, d0)
+        First layer: a non-empty, finite, real 2-D array; its column count must equal ``X``'s row
+        count.
     z : array_like, shape (d1,)
+        Output weights: a non-empty, finite, real 1-D array with one entry per row of ``W``.
     X : array_like, shape (d0, N)
+        Inputs, columns are samples: a non-empty, finite, real 2-D array.
     y : array_like, shape (N,)
+        Targets: a finite, real 1-D array with one entry per column of ``X`` (any real values,
+        not only labels).
     rho : float, != 1
+        LReLU slope: a finite real number (not a boolean) different from 1.
 
     Returns
     -------
     mse : float
+        :math:`\|e\|^2/N`.
     grad_W : ndarray, shape (d1, d0)
+        :math:`\nabla_W \mathrm{MSE}`.
     grad_z : ndarray, shape (d1,)
+        :math:`\nabla_z \mathrm{MSE}`.
+
+    Raises
+    ------
+    TypeError
+        If ``rho`` is not a real number, or an array is boolean, a string or of non-numeric dtype.
+    ValueError
+        If ``rho`` is not finite or equals 1, an array has the wrong number of dimensions, is empty
+        or is not finite, or the shapes of ``W``, ``z``, ``X``, ``y`` do not fit together.
+
+    Notes
+    -----
+    "At a point of differentiability" is not checked: where a pre-activation
+    :math:`w_i^\top x^{(n)}` is exactly 0 the one-sided value :math:`a(0) = \rho` is used (the mask
+    is ``U > 0``).
     """
     rho = check_rho(rho)
     W = as_matrix("W", W)
@@ -154,35 +178,73 @@ def train_network(
     Parameters
     ----------
     X : array_like, shape (d0, N)
+        Inputs, columns are samples: a non-empty, finite, real 2-D array.
     y : array_like, shape (N,)
+        Targets: a finite, real 1-D array with one entry per column of ``X`` (any real values).
     d1 : int
-        Hidden width.
+        Hidden width: an integer >= 1 (Python or NumPy; booleans and floats are refused).
     rho : float, != 1
+        LReLU slope: a finite real number (not a boolean) different from 1.
     rng : numpy Generator or int seed
-        Initialization: :math:`W_{ij}\sim\mathcal N(0, s^2/d_0)`, :math:`z_i\sim\mathcal N(0, s^2/d_1)`,
-        :math:`s` = ``init_scale`` (default 1).  Not used when ``init`` is given.
-    init : tuple (W, z), optional
-        Starting point instead of the random initialization.
+        A ``numpy.random.Generator``, an integer seed or a ``SeedSequence``; ``None`` is refused.
+        Initialization: :math:`W_{ij}\sim\mathcal N(0, s^2/d_0)`,
+        :math:`z_i\sim\mathcal N(0, s^2/d_1)`, :math:`s` = ``init_scale`` (default 1).  Not used
+        when ``init`` is given, but validated all the same (``None`` is refused then too).
     method : {"lbfgs", "gd"}
-        ``"lbfgs"``: SciPy's L-BFGS-B with the analytic gradient, stopping when the projected gradient
-        is below ``gtol`` or after ``max_iter`` iterations.  ``"gd"``: plain gradient descent for
-        ``max_iter`` epochs at step ``lr``, then ``decay_epochs`` more epochs with the step multiplied
-        by ``decay_rate`` each epoch (the paper's two-phase schedule in Section 5).
+        ``"lbfgs"``: SciPy's L-BFGS-B with the analytic gradient, stopping when the projected
+        gradient is below ``gtol`` or after ``max_iter`` iterations (or ``4 * max_iter`` loss
+        evaluations; ``ftol`` is 0).  ``"gd"``: plain gradient descent for ``max_iter`` epochs at
+        step ``lr``, then ``decay_epochs`` more epochs with the step multiplied by ``decay_rate`` at
+        the start of each (the paper's two-phase schedule in Section 5).  Any other value is
+        refused.
+    max_iter : int
+        L-BFGS-B's iteration limit, or the number of constant-step epochs of ``"gd"``.  Not
+        validated: it is passed to SciPy as is, or to ``range``, so it must be an integer (>= 0 for
+        a run).
+    gtol : float
+        L-BFGS-B's projected-gradient tolerance; for ``"gd"`` only the threshold of
+        ``TrainResult.converged`` (final gradient norm <= ``gtol``).  Not validated.
+    init_scale : float, optional
+        The scale :math:`s` of the random initialization (``None`` means 1); converted with
+        ``float``, not otherwise validated (0 or a negative value is accepted).  Ignored when
+        ``init`` is given.
+    init : tuple (W, z), optional
+        Starting point instead of the random initialization: ``W`` a finite real matrix of shape
+        (d1, d0) and ``z`` a finite real vector of shape (d1,) (both copied).
+    lr : float
+        Step of ``"gd"``; converted with ``float``, not otherwise validated.  Ignored by
+        ``"lbfgs"``.
+    decay_epochs : int
+        Number of decaying-step epochs of ``"gd"``; an integer, not otherwise validated (a negative
+        value shortens the first phase).  Ignored by ``"lbfgs"``.
+    decay_rate : float
+        Factor applied to the step at the start of each decay epoch of ``"gd"``; not validated.
+        Ignored by ``"lbfgs"``.
     dtype : {"float64", "float32"}
         Precision of the loss and gradient products.  ``"float32"`` keeps one single-precision copy of
         ``X`` and runs the two (d1 x d0 x N) products in single precision (about twice as fast on large
-        data, e.g. MNIST); the MSE is summed and the weights and the optimizer's state are kept in double
-        precision.  Single precision resolves the MSE to about 1e-7 relative, enough for the training
-        error of E3, not for MSEs of 1e-30 (E2).
+        data, e.g. MNIST); the MSE is summed and the weights and the optimizer's state are kept in
+        double precision.  Single precision resolves the MSE to about 1e-7 relative, enough for the
+        training error of E3, not for MSEs of 1e-30 (E2).  Any other value is refused.
 
     Returns
     -------
     TrainResult
+        The final ``W``, ``z``; ``mse`` and ``gradient_norm`` recomputed at them in double
+        precision; ``iterations`` (L-BFGS-B's count, or ``max_iter + decay_epochs`` for ``"gd"``);
+        ``converged`` (SciPy's success flag, or final gradient norm <= ``gtol`` for ``"gd"``);
+        ``message``; and ``history``, the MSE at every loss evaluation (one per epoch for
+        ``"gd"``).
 
     Raises
     ------
+    TypeError
+        If ``rho`` is not a real number, an array is boolean, a string or non-numeric, or ``rng`` is
+        neither a Generator, an integer nor a ``SeedSequence``.
     ValueError
-        If an argument is invalid (``method``, ``dtype``, ``d1``, ``rho``, shapes) or ``rng`` is None.
+        If ``method`` or ``dtype`` is not one of its values, ``d1`` is not an integer >= 1, ``rho``
+        is not finite or equals 1, ``X``, ``y`` or ``init`` has the wrong shape or is not finite, or
+        ``rng`` is None.
     """
     rho, X, y = _training_data(X, y, rho)
     d0, n = X.shape
@@ -289,7 +351,43 @@ class DLMDiagnostics:
 
 
 def dlm_diagnostics(W, z, X, y, rho: float) -> DLMDiagnostics:
-    """Measure the quantities of :class:`DLMDiagnostics` at ``(W, z)``."""
+    r"""Measure the quantities of :class:`DLMDiagnostics` at ``(W, z)``.
+
+    Parameters
+    ----------
+    W : array_like, shape (d1, d0)
+        First layer: a non-empty, finite, real 2-D array.  No pre-activation
+        :math:`w_i^\top x^{(n)}` may be exactly 0 (the point must lie inside a differentiable
+        region).
+    z : array_like, shape (d1,)
+        Output weights: a non-empty, finite, real 1-D array.
+    X : array_like, shape (d0, N)
+        Inputs, columns are samples: a non-empty, finite, real 2-D array.
+    y : array_like, shape (N,)
+        Targets: a finite, real 1-D array.  ``mce`` is computed only when every entry is 0 or 1.
+    rho : float, != 1
+        LReLU slope: a finite real number (not a boolean) different from 1.
+
+    Returns
+    -------
+    DLMDiagnostics
+        ``mce`` is NaN when ``y`` is not a {0, 1} label vector; ``residual_gap`` divides by 1
+        instead of :math:`\|y\|` when ``y = 0``.
+
+    Raises
+    ------
+    TypeError
+        If ``rho`` is not a real number, or an array is boolean, a string or of non-numeric dtype.
+    ValueError
+        If ``rho`` is not finite or equals 1, an array has the wrong number of dimensions, is empty
+        or is not finite, a pre-activation is exactly 0, or the shapes do not fit (see Notes).
+
+    Notes
+    -----
+    The shapes are not checked against each other here: a mismatch of ``W``, ``z`` and ``X`` fails
+    inside NumPy's matrix products, one of ``y`` in :func:`.khatri_rao.dlm_residual` (both
+    ``ValueError``, with those functions' messages).
+    """
     rho = check_rho(rho)
     W = as_matrix("W", W)
     X = as_matrix("X", X)
@@ -375,18 +473,39 @@ def train_mlp(
     Parameters
     ----------
     X : array_like, shape (d0, N)
+        Inputs, columns are samples: a non-empty, finite, real 2-D array.
     y : array_like, shape (N,)
-        Real targets (E1 uses +-1).
+        Real targets (E1 uses +-1): a finite, real 1-D array with one entry per column of ``X``.
     widths : sequence of int
-        Hidden widths, e.g. ``[d1]`` or ``[d1, d2]``.
+        Hidden widths, e.g. ``[d1]`` or ``[d1, d2]``: at least one, each an integer >= 1 (booleans
+        and floats are refused).
     rho : float, != 1
+        LReLU slope: a finite real number (not a boolean) different from 1.
     rng : numpy Generator or int seed
+        A ``numpy.random.Generator``, an integer seed or a ``SeedSequence`` for the initialization;
+        ``None`` is refused.
     max_iter : int
+        L-BFGS-B's iteration limit (and ``4 * max_iter`` loss evaluations).  Not validated: passed
+        to SciPy as is.
     gtol : float
+        L-BFGS-B's projected-gradient tolerance (``ftol`` is 0).  Not validated: passed to SciPy as
+        is.
 
     Returns
     -------
     MLPResult
+        The layers ``Ws`` (first to last hidden) and ``z`` at the end, the MSE and the norm of the
+        full gradient there, L-BFGS-B's iteration count, and ``output``, the network's output on
+        ``X`` (shape (N,)).
+
+    Raises
+    ------
+    TypeError
+        If ``rho`` is not a real number, an array is boolean, a string or non-numeric, or ``rng`` is
+        neither a Generator, an integer nor a ``SeedSequence``.
+    ValueError
+        If ``widths`` is empty or holds something other than an integer >= 1, ``rho`` is not finite
+        or equals 1, ``X`` or ``y`` has the wrong shape or is not finite, or ``rng`` is None.
     """
     rho, X, y = _training_data(X, y, rho)
     widths = [positive_int("widths", w) for w in widths]
@@ -452,8 +571,40 @@ class KinkStationarity:
 def kink_stationarity(W, z, X, y, rho: float, *, tau: float = 1e-6) -> KinkStationarity:
     r"""Measure Section 6's condition :math:`P(A\circ X)e = 0` at ``(W, z)`` (see :class:`KinkStationarity`).
 
-    ``tau`` is the relative threshold below which a neural input counts as zero; a loop over the
-    ``d1`` neurons (not over samples), each with one QR of its zero inputs.
+    A loop over the ``d1`` neurons (not over samples), each with one QR of its zero inputs.
+
+    Parameters
+    ----------
+    W : array_like, shape (d1, d0)
+        First layer: a non-empty, finite, real 2-D array whose column count equals ``X``'s row
+        count.
+    z : array_like, shape (d1,)
+        Output weights: a non-empty, finite, real 1-D array with one entry per row of ``W``.
+    X : array_like, shape (d0, N)
+        Inputs, columns are samples: a non-empty, finite, real 2-D array.
+    y : array_like, shape (N,)
+        Targets: a finite, real 1-D array with one entry per column of ``X``.
+    rho : float, != 1
+        LReLU slope: a finite real number (not a boolean) different from 1.
+    tau : float
+        Relative threshold: the input :math:`(i, n)` counts as zero when
+        :math:`|w_i^\top x^{(n)}| \le \tau\|w_i\|\|x^{(n)}\|`.  Must satisfy ``0 <= tau < 1``
+        (checked by that comparison only: its type is not checked, and NaN is refused).
+
+    Returns
+    -------
+    KinkStationarity
+        The zero fraction and the three normalized stationarity measures; a normalizer that is 0 is
+        replaced by 1.
+
+    Raises
+    ------
+    TypeError
+        If ``rho`` is not a real number, or an array is boolean, a string or of non-numeric dtype.
+    ValueError
+        If ``rho`` is not finite or equals 1, an array has the wrong number of dimensions, is empty
+        or is not finite, the shapes of ``W``, ``z``, ``X``, ``y`` do not fit together, or ``tau``
+        is not in [0, 1).
     """
     rho = check_rho(rho)
     W, X = as_matrix("W", W), as_matrix("X", X)
