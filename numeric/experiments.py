@@ -30,6 +30,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ._checks import positive_int
 from .datasets import whiten
 from .training import OPTIMIZERS, train_first_order, train_mlp, train_network
 
@@ -350,7 +351,7 @@ def e3_point(task: dict) -> dict:
         ``y`` (array_like, shape (N,), checked by :func:`.training.train_network` to be a finite
         real vector; not checked to be in {0, 1}, while the MCE thresholds both ``y`` and the output
         at 1/2), ``seed`` (for ``numpy.random.default_rng``, the initialization); optionally ``d1``
-        (a missing, ``None`` or 0 value means the default ``ceil(N / d0)``), ``max_iter``, ``dtype``
+        (an integer >= 1; missing or ``None`` means the default ``ceil(N / d0)``), ``max_iter``, ``dtype``
         and ``blas_threads`` as above.  Other keys are passed through to the result.
 
     Returns
@@ -366,11 +367,12 @@ def e3_point(task: dict) -> dict:
         If ``X``, ``y`` or ``seed`` is missing.
     ValueError
         From :func:`.datasets.whiten` or :func:`.training.train_network` when ``X`` or ``y`` is not
-        finite or their shapes disagree, or ``dtype`` is not ``"float64"`` or ``"float32"``.
+        finite or their shapes disagree, ``d1`` is given but not an integer >= 1, or ``dtype`` is not
+        ``"float64"`` or ``"float32"``.
     """
     X, y = np.asarray(task["X"], float), np.asarray(task["y"], float)
     d0, n = X.shape
-    d1 = int(task.get("d1") or math.ceil(n / d0))
+    d1 = math.ceil(n / d0) if task.get("d1") is None else positive_int("d1", task["d1"])
     rng = np.random.default_rng(task["seed"])
     start = time.perf_counter()
     with threadpool_limits(limits=task.get("blas_threads"), user_api="blas"):

@@ -198,28 +198,24 @@ def train_network(
         the start of each (the paper's two-phase schedule in Section 5).  Any other value is
         refused.
     max_iter : int
-        L-BFGS-B's iteration limit, or the number of constant-step epochs of ``"gd"``.  Not
-        validated: it is passed to SciPy as is, or to ``range``, so it must be an integer (>= 0 for
-        a run).
+        L-BFGS-B's iteration limit, or the number of constant-step epochs of ``"gd"``: an integer
+        >= 1.
     gtol : float
         L-BFGS-B's projected-gradient tolerance; for ``"gd"`` only the threshold of
-        ``TrainResult.converged`` (final gradient norm <= ``gtol``).  Not validated.
+        ``TrainResult.converged`` (final gradient norm <= ``gtol``): a finite number >= 0.
     init_scale : float, optional
-        The scale :math:`s` of the random initialization (``None`` means 1); converted with
-        ``float``, not otherwise validated (0 or a negative value is accepted).  Ignored when
-        ``init`` is given.
+        The scale :math:`s` of the random initialization (``None`` means 1): a finite number > 0.
+        Ignored when ``init`` is given.
     init : tuple (W, z), optional
         Starting point instead of the random initialization: ``W`` a finite real matrix of shape
         (d1, d0) and ``z`` a finite real vector of shape (d1,) (both copied).
     lr : float
-        Step of ``"gd"``; converted with ``float``, not otherwise validated.  Ignored by
-        ``"lbfgs"``.
+        Step of ``"gd"``: a finite number > 0.  Ignored by ``"lbfgs"``.
     decay_epochs : int
-        Number of decaying-step epochs of ``"gd"``; an integer, not otherwise validated (a negative
-        value shortens the first phase).  Ignored by ``"lbfgs"``.
+        Number of decaying-step epochs of ``"gd"``: an integer >= 0.  Ignored by ``"lbfgs"``.
     decay_rate : float
-        Factor applied to the step at the start of each decay epoch of ``"gd"``; not validated.
-        Ignored by ``"lbfgs"``.
+        Factor applied to the step at the start of each decay epoch of ``"gd"``: a finite number in
+        (0, 1].  Ignored by ``"lbfgs"``.
     dtype : {"float64", "float32"}
         Precision of the loss and gradient products.  ``"float32"`` keeps one single-precision copy of
         ``X`` and runs the two (d1 x d0 x N) products in single precision (about twice as fast on large
@@ -242,13 +238,22 @@ def train_network(
         If ``rho`` is not a real number, an array is boolean, a string or non-numeric, or ``rng`` is
         neither a Generator, an integer nor a ``SeedSequence``.
     ValueError
-        If ``method`` or ``dtype`` is not one of its values, ``d1`` is not an integer >= 1, ``rho``
-        is not finite or equals 1, ``X``, ``y`` or ``init`` has the wrong shape or is not finite, or
-        ``rng`` is None.
+        If ``method`` or ``dtype`` is not one of its values, ``d1`` or ``max_iter`` is not an integer
+        >= 1, ``decay_epochs`` not an integer >= 0, ``gtol``, ``init_scale``, ``lr`` or ``decay_rate``
+        outside its range above, ``rho`` is not finite or equals 1, ``X``, ``y`` or ``init`` has the
+        wrong shape or is not finite, or ``rng`` is None.
     """
     rho, X, y = _training_data(X, y, rho)
     d0, n = X.shape
     d1 = positive_int("d1", d1)
+    max_iter = positive_int("max_iter", max_iter)
+    gtol = real_number("gtol", gtol, low=0.0)
+    if init_scale is not None:
+        init_scale = real_number("init_scale", init_scale, low=0.0, low_open=True)
+    lr = real_number("lr", lr, low=0.0, low_open=True)
+    if decay_epochs != 0:  # 0 (no decay phase) is the default
+        decay_epochs = positive_int("decay_epochs", decay_epochs)
+    decay_rate = real_number("decay_rate", decay_rate, low=0.0, high=1.0, low_open=True)
     if method not in ("lbfgs", "gd"):
         raise ValueError(f"method must be 'lbfgs' or 'gd'; got {method!r}")
     if dtype not in ("float64", "float32"):

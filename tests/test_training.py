@@ -114,7 +114,18 @@ def test_diagnostics_refuse_points_on_a_boundary_and_report_kinks():
 
 @pytest.mark.parametrize(
     "kwargs,needle",
-    [({"method": "adam"}, "method"), ({"d1": 0}, "d1 must be"), ({"rng": None}, "None")],
+    [
+        ({"method": "adam"}, "method"),
+        ({"d1": 0}, "d1 must be"),
+        ({"rng": None}, "None"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"gtol": -1.0}, "gtol"),
+        ({"gtol": float("nan")}, "gtol"),
+        ({"init_scale": 0.0}, "init_scale"),
+        ({"lr": -0.1}, "lr"),
+        ({"decay_epochs": -5}, "decay_epochs"),  # used to shorten the run silently
+        ({"decay_rate": 1.5}, "decay_rate"),
+    ],
 )
 def test_train_bad_inputs(kwargs, needle):
     X, y = np.ones((2, 3)), np.ones(3)
