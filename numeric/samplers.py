@@ -49,7 +49,7 @@ def _check_sizes(X, y, d1: int) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def _check_event_args(rho, eps, n_samples, rng, alpha=0.5) -> tuple[float, np.random.Generator]:
+def _check_event_args(rho, eps, n_samples, rng, alpha) -> tuple[float, np.random.Generator]:
     """Validate the V2 samplers' common arguments (``alpha`` too, before any sampling); return (rho, generator)."""
     rho = check_rho(rho)
     open_unit("eps", eps)
