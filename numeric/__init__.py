@@ -72,6 +72,7 @@ from .rare_events import (
 )
 from .regions import (
     DLMCertificate,
+    admissible_sign_choices,
     dlm_in_region,
     region_contains_dlm,
     region_contains_global_minimum,
@@ -138,6 +139,7 @@ __all__ = [
     "cone_margin",
     "region_margins",
     "region_is_nonempty",
+    "admissible_sign_choices",
     "dlm_in_region",
     "DLMCertificate",
     "region_contains_dlm",

@@ -293,8 +293,9 @@ def sample_global_minimum_event(
     r"""Estimate :math:`\mathbb P_{W\sim\mathcal N}(\mathcal D_{a(WX)} \subseteq G)`, i.e. :math:`V(G)` (D4, T9).
 
     The residual test :math:`e_A = 0` is batched; the K6 sign LPs run once per *distinct* pattern among
-    the samples with :math:`e_A = 0`.  Cost up to :math:`3^{d_1}` LPs per distinct pattern; ``d1`` is
-    limited to ``MAX_D1_SIGN_CHOICES``.
+    the samples with :math:`e_A = 0`, for the sign choices that pass K6's sign test
+    (:func:`~.regions.admissible_sign_choices`, at most :data:`~.regions.MAX_SIGN_LPS` per pattern); ``d1``
+    is limited to ``MAX_D1_SIGN_CHOICES``.
 
     Parameters
     ----------
@@ -328,14 +329,15 @@ def sample_global_minimum_event(
     ValueError
         If ``X`` is not 2-D, is empty or not finite; ``y`` is not a 1-D {0, 1} vector of length N; ``d1``
         is not an integer in [1, ``MAX_D1_SIGN_CHOICES``]; ``n_samples`` is not an integer >= 1; ``alpha``
-        or ``margin`` is not in (0, 1); ``rho`` is not finite or equals 1; ``rng`` is None; or a drawn
-        :math:`W` has a pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``).
+        or ``margin`` is not in (0, 1); ``rho`` is not finite or equals 1; ``rng`` is None; a drawn
+        :math:`W` has a pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``); or
+        a pattern leaves more than :data:`~.regions.MAX_SIGN_LPS` admissible sign choices.
     """
     X, y = _check_sizes(X, y, d1)
     rho = check_rho(rho)
     if d1 > MAX_D1_SIGN_CHOICES:
         raise ValueError(
-            f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign choice costs 3^d1 LPs; got d1 = {d1}"
+            f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign test enumerates 3^d1 choices; got d1 = {d1}"
         )
     n_samples = positive_int("n_samples", n_samples)
     alpha, margin = open_unit("alpha", alpha), _check_margin(margin)

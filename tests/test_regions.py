@@ -15,6 +15,7 @@ from vanishing_minima import numeric as nm
 from vanishing_minima.checks.claim_checks import bad_volume_one_neuron_by_hand
 from vanishing_minima.numeric import (
     activation_pattern,
+    admissible_sign_choices,
     angular_volume,
     arc_probability,
     clopper_pearson,
@@ -345,7 +346,14 @@ def test_global_minimum_sampler_equals_region_by_region_decisions():
 @pytest.mark.parametrize(
     "call,needle",
     [
-        (lambda: dlm_in_region(np.ones((9, 4)), np.ones((2, 4)), np.ones(4)), "d1 must be <= 8"),
+        (lambda: dlm_in_region(np.ones((11, 4)), np.ones((2, 4)), np.ones(4)), "d1 must be <= 10"),
+        (  # every point needs a positive term: 3^9 - 2^9 choices have one
+            lambda: dlm_in_region(np.ones((9, 4)), np.ones((2, 4)), np.ones(4)),
+            "leaves 19171 of 3.9 sign choices, more LPs than max_lps = 6561",
+        ),
+        (lambda: dlm_in_region(np.ones((1, 2)), np.eye(2), np.ones(2), max_lps=0), "max_lps"),
+        (lambda: admissible_sign_choices(np.ones((11, 2)), np.ones(2)), "d1 must be <= 10"),
+        (lambda: admissible_sign_choices(np.ones((2, 2)), np.ones(3)), "target must have length"),
         (lambda: pattern_signs(np.array([[1.0, 0.2, 0.3]])), "one rho"),
         (lambda: cone_margin(np.ones(2), np.zeros((2, 2))), "no zero column"),
         (
@@ -368,9 +376,9 @@ def test_global_minimum_sampler_equals_region_by_region_decisions():
         ),
         (
             lambda: sample_global_minimum_event(
-                np.ones((2, 3)), np.ones(3), 9, 0.0, n_samples=5, rng=0
+                np.ones((2, 3)), np.ones(3), 11, 0.0, n_samples=5, rng=0
             ),
-            "d1 must be <= 8",
+            "d1 must be <= 10",
         ),
         (lambda: arc_probability(np.ones(3), np.ones((3, 3))), "d0 = 2"),
         (lambda: angular_volume(np.ones((1, 3)), np.ones((3, 3)), n_samples=0, rng=0), "n_samples"),
@@ -516,3 +524,81 @@ def test_arguments_are_checked_before_the_work():
         nm.count_orthant_hits(np.ones(3), np.ones(4), n_samples=10, rng=0)
     with pytest.raises(ValueError, match="d0"):
         nm.generic_rank_brute_force(A, 0)
+
+
+def _scaled_target(A, X, y, e):
+    """The target dlm_in_region hands to its LPs: (y - e)/|x_n|, over the labels' scale."""
+    norms = np.linalg.norm(X, axis=0)
+    r = (y - e) / norms
+    scale = float(np.max(np.abs(y) / norms))
+    return r / scale if scale > 0 else r
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.3, -0.5, 2.0])
+def test_sign_test_discards_only_choices_whose_lp_has_no_margin(rho, seed):
+    """K6's sign test against the LP itself: every discarded sign choice has LP margin <= the default margin."""
+    from vanishing_minima.numeric.cones import _row_cones
+    from vanishing_minima.numeric.regions import _sign_choices, _sign_lp
+
+    rng = np.random.default_rng(seed + int(10 * rho) + 100)
+    discarded = kept = 0
+    for trial in range(24):
+        d0, d1 = int(rng.integers(2, 5)), int(rng.integers(1, 4))
+        n = int(rng.integers(3, 10))
+        X = rng.standard_normal((d0, n))
+        y = rng.integers(0, 2, n).astype(float)
+        A = activation_pattern(rng.standard_normal((d1, d0)), X, rho)
+        A, X, s, _, _ = _row_cones(A, X)
+        e = dlm_residual(A, X, y) if trial % 2 else np.zeros(n)  # K6's target, and D4's
+        r = _scaled_target(A, X, y, e)
+        allowed = {tuple(c) for c in admissible_sign_choices(A, r).tolist()}
+        M = khatri_rao(A, X / np.linalg.norm(X, axis=0)).T
+        for sigma in _sign_choices(d1).tolist():
+            if tuple(sigma) in allowed:
+                kept += 1
+                continue
+            discarded += 1
+            res = _sign_lp(sigma, M, X / np.linalg.norm(X, axis=0), s, r)
+            assert res.status != 0 or -res.fun <= 1e-6, (sigma, A, r, -res.fun)
+    assert discarded >= 20 and kept >= 5  # the test exercised both sides
+
+
+def test_sign_test_on_dead_points_and_exact_zero_targets():
+    """ReLU: a dead point with a nonzero target rules out every choice; a zero target with one active
+    neuron forces that neuron's sign to 0; a positive one forces +1."""
+    A = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    assert admissible_sign_choices(A, [0.0, 1.0, 0.0]).shape == (0, 2)  # point 1 is dead, target 1
+    got = admissible_sign_choices(A, [1.0, 0.0, 0.0]).tolist()
+    # point 0: neuron 0 alone must be +1; point 2 (both active, target 0): mixed signs or both 0
+    assert got == [[1, -1]]
+    assert admissible_sign_choices(A, [0.0, 0.0, 0.0]).tolist() == [[0, 0]]
+    # LReLU rho < 0 flips the term of an inactive neuron: point 1 now sees both neurons with sign +sigma
+    B = np.array([[1.0, -0.5, 1.0], [-0.5, -0.5, 1.0]])
+    assert [1, 1] in admissible_sign_choices(B, [1.0, 1.0, 1.0]).tolist()
+
+
+def test_dlm_in_region_with_the_sign_test_agrees_with_all_sign_lps(seed):
+    """The decision with the sign test equals the one from all 3^d1 LPs, on V2-like regions with dead points."""
+    from vanishing_minima.numeric.cones import _row_cones
+    from vanishing_minima.numeric.regions import _sign_choices, _sign_lp
+
+    rng = np.random.default_rng(seed + 7)
+    found = 0
+    for trial in range(16):
+        d0, d1, n = (4, 3, 9) if trial % 2 else (3, 3, 5)  # dead points / regions that hold DLMs
+        X = rng.standard_normal((d0, n))
+        y = rng.integers(0, 2, n).astype(float)
+        W = rng.standard_normal((d1, d0))
+        A0 = activation_pattern(W, X, 0.0)
+        cert = dlm_in_region(A0, X, y)
+        A, Xc, s, _, _ = _row_cones(A0, X)
+        r = _scaled_target(A, Xc, y, dlm_residual(A, Xc, y))
+        Xh = Xc / np.linalg.norm(Xc, axis=0)
+        M = khatri_rao(A, Xh).T
+        every = any(
+            (res := _sign_lp(sig, M, Xh, s, r)).status == 0 and -res.fun > 1e-6
+            for sig in _sign_choices(d1).tolist()
+        )
+        assert (cert is not None) == every
+        found += every
+    assert found >= 2
