@@ -113,7 +113,7 @@ def _plain(value: Any) -> Any:
 
 def run_audit(
     claim_ids: list[str] | None = None,
-    budget: Budget = Budget.QUICK,
+    budget: Budget | str = Budget.QUICK,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
     executor: Any = None,
@@ -139,8 +139,15 @@ def run_audit(
     KeyError
         If an id is not in the claim registry.
     ValueError
-        If ``workers`` is not an integer >= 1.
+        If ``budget`` is not a :class:`Budget` or one of its names (``"quick"``, ``"standard"``,
+        ``"thorough"``), or ``workers`` is not an integer >= 1.
     """
+    try:
+        budget = Budget(budget)
+    except ValueError:
+        raise ValueError(
+            f"budget must be one of {[b.value for b in Budget]} (or a Budget); got {budget!r}"
+        ) from None
     pool = None
     if executor is None:
         worker_count(workers)  # a bad count is refused now, not inside the first check with a sweep

@@ -395,10 +395,21 @@ def check_K6(ctx: Context) -> CheckResult:
             continue
         total += 1
         agree += (p > 0) == (nm.cone_margin(s, X)[0] > 1e-6)
-    for _ in range(ctx.n(20)):
+    sign_same = sign_total = 0
+    for k in range(ctx.n(20)):
         X, y = rng.standard_normal((2, 10)), rng.integers(0, 2, 10).astype(float)
         cert = nm.dlm_in_region(nm.activation_pattern(rng.standard_normal((3, 2)), X, 0.3), X, y)
         certs += cert is not None  # each certificate is verified inside dlm_in_region
+        # K6's sign test against every sign LP, on regions that hold DLMs (d0 = 3, N = 5) and V2-like
+        # regions with dead points (d0 = 4, N = 9), for ReLU and LReLU of either sign
+        rho = (0.0, 0.3, -0.5)[k % 3]
+        d0, n = (3, 5) if k % 2 else (4, 9)
+        X, y = rng.standard_normal((d0, n)), rng.integers(0, 2, n).astype(float)
+        A = nm.activation_pattern(rng.standard_normal((3, d0)), X, rho)
+        sign_total += 1
+        sign_same += (nm.dlm_in_region(A, X, y) is None) == (
+            nm.dlm_in_region(A, X, y, sign_test=False) is None
+        )
     volumes, noisy_same, noisy_total = [], 0, 0
     for _ in range(ctx.n(6)):
         X, y = rng.standard_normal((2, 6)), rng.integers(0, 2, 6).astype(float)
@@ -420,14 +431,21 @@ def check_K6(ctx: Context) -> CheckResult:
                 nm.dlm_in_region(A, X, y, target_residual=noisy) is None
             )
     vol_agree = sum(abs(a - b) <= 1e-12 for a, b in volumes)
-    ok = agree == total and vol_agree == len(volumes) and noisy_same == noisy_total
+    ok = (
+        agree == total
+        and vol_agree == len(volumes)
+        and noisy_same == noisy_total
+        and sign_same == sign_total
+    )
     return _agree(
         "K6",
         ok,
         f"LP cone decisions = exact arcs on {agree}/{total}; {certs} verified DLM certificates; "
+        f"DLM decisions with the sign test = all 3^d1 sign LPs on {sign_same}/{sign_total} regions; "
         f"V(L_eps) at d1 = 1 = an independent least-squares route on {vol_agree}/{len(volumes)}; "
         f"DLM decisions unchanged by the residual's rounding on {noisy_same}/{noisy_total} regions",
         "LP feasibility with margin against exact d0 = 2 arcs; DLM certificates re-checked (pattern and output); "
+        "the sign test's decisions against the LPs of all 3^d1 sign choices; "
         "the LP decision of DLM existence against a direct least-squares argument at d1 = 1, and with the "
         "SVD's residual (rounding noise) in place of the default one",
         {
@@ -436,6 +454,7 @@ def check_K6(ctx: Context) -> CheckResult:
             "verified_certificates": certs,
             "bad_volume_lp_vs_by_hand": [list(v) for v in volumes],
             "decisions_unchanged_by_rounding": [noisy_same, noisy_total],
+            "sign_test_agrees_with_all_sign_lps": [sign_same, sign_total],
         },
     )
 
@@ -1028,6 +1047,7 @@ def _t6_splitting_rows(ctx: Context) -> tuple[list[dict], list[dict]]:
             label_seed=ctx.task_seed(5000 + i),
             seed=ctx.task_seed(6000 + draws * i + k),
             draw=k,
+            dlm=True,
         )
         for i, (n, d0, d1) in enumerate(family_sizes(sizes))
         for k in range(draws)
@@ -1046,6 +1066,7 @@ def _t6_splitting_rows(ctx: Context) -> tuple[list[dict], list[dict]]:
         )
         lo, hi = -hi_log, (math.inf if lo_log == -math.inf else -lo_log)
         side = "below e^-F" if lo >= f else ("above e^-F" if hi < f else "unresolved")
+        v_hi_log = mean_log([r["log_v_upper"] for r in mine])
         rows.append(
             {
                 "N": n,
@@ -1059,6 +1080,13 @@ def _t6_splitting_rows(ctx: Context) -> tuple[list[dict], list[dict]]:
                 "-log p interval": [lo, hi],
                 "finite-N": side,
                 "-log p per X": [-r["log_p"] for r in mine],
+                "event regions (K6)": int(sum(r["dlm_regions"] for r in mine)),
+                "with a DLM": int(sum(r["dlm_with"] for r in mine)),
+                "units with a DLM": [
+                    int(sum(r["dlm_unit_hits"] for r in mine)),
+                    int(sum(r["dlm_units"] for r in mine)),
+                ],
+                "-log V(L_eps) lower end": -v_hi_log,
                 **_at_sizes(n, mine[0]["d0"], mine[0]["d1"]),
             }
         )
@@ -1074,6 +1102,12 @@ def _t6_splitting_rows(ctx: Context) -> tuple[list[dict], list[dict]]:
         "evaluations",
         "m_star",
         "note",
+        "dlm_regions",
+        "dlm_with",
+        "dlm_units",
+        "dlm_unit_hits",
+        "log_v_upper",
+        "dlm_note",
     )
     return rows, [{key: r[key] for key in keep} for r in runs]
 
@@ -1157,6 +1191,12 @@ def check_T6(ctx: Context) -> CheckResult:
                 f"{r['-log p interval'][1]:.1f}] vs F {r['F(N)']:.1f}"
                 for r in split_rows
             )
+            + "; V(L_eps) itself (K6 on the event regions): "
+            + ", ".join(
+                f"{r['with a DLM']}/{r['event regions (K6)']} hold a DLM, "
+                f"-log V >= {r['-log V(L_eps) lower end']:.1f}"
+                for r in split_rows
+            )
         )
     figure = (
         f"finite N = {sizes[0]}..{sizes[-1]} (Monte Carlo){split_txt}: p <= e^-F(N) at {below}/{len(both)} N, "
@@ -1178,6 +1218,13 @@ def check_T6(ctx: Context) -> CheckResult:
             f"each run's interval at level {T6_SPLITTING_LEVEL}; per N the interval is for the average of "
             "P_W over the sampled X (the mean of the runs' ends, valid for all draws at once by Bonferroni), "
             "not for E_X itself: the spread over X is reported beside it"
+        ),
+        "bad_region_volume": (
+            "V(L_eps) = P(V2 event) * P(the region holds a DLM | V2 event) at each X "
+            "(numeric.bad_region_probability): K6 decided on every distinct event region of the run; "
+            "the upper end of V(L_eps) is p_upper * q_upper, q_upper a one-sided Clopper-Pearson bound from "
+            "one final sample per repetition (approximate: the within-repetition pick is a selection), "
+            "each at error (1 - level)/2; per N the mean over the sampled X"
         ),
         "kappa_least_squares": fit.kappa,
         "kappa_range": list(fit.kappa_range)

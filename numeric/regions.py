@@ -197,7 +197,14 @@ class DLMCertificate:
 
 
 def dlm_in_region(
-    A, X, y, *, margin: float = DEFAULT_MARGIN, target_residual=None, max_lps: int = MAX_SIGN_LPS
+    A,
+    X,
+    y,
+    *,
+    margin: float = DEFAULT_MARGIN,
+    target_residual=None,
+    max_lps: int = MAX_SIGN_LPS,
+    sign_test: bool = True,
 ) -> DLMCertificate | None:
     r"""Find a DLM :math:`(W, z)` of the MSE inside :math:`\mathcal D_A(X)` (K6), or return ``None``.
 
@@ -232,6 +239,9 @@ def dlm_in_region(
         1-D, of length N.
     max_lps : int
         At most this many sign LPs (an integer :math:`\ge 1`, default :data:`MAX_SIGN_LPS`): bounds the work.
+    sign_test : bool
+        ``False``: solve the LP of every one of the :math:`3^{d_1}` choices (the reference the sign test is
+        checked against; same decisions, up to ``max_lps`` LPs).
 
     Returns
     -------
@@ -276,10 +286,12 @@ def dlm_in_region(
     scale = float(np.max(np.abs(y) / norms))  # the labels' scale, not the target's (see above)
     if scale > 0:
         r = r / scale
-    choices = admissible_sign_choices(A, r)
+    choices = admissible_sign_choices(A, r) if sign_test else _sign_choices(d1)
     if choices.shape[0] > max_lps:
         raise ValueError(
             f"the sign test leaves {choices.shape[0]} of 3^{d1} sign choices, more LPs than max_lps = {max_lps}"
+            if sign_test
+            else f"3^{d1} = {choices.shape[0]} sign choices, more LPs than max_lps = {max_lps}"
         )
     M = khatri_rao(A, Xh).T  # (N, d1 d0)
     thin = []

@@ -34,6 +34,7 @@ import numpy as np
 from scipy import optimize
 
 from ._checks import as_array
+from .bad_regions import bad_region_probability
 from .construction import interpolating_network
 from .khatri_rao import activation_pattern
 from .rare_events import v2_event_probability
@@ -405,20 +406,24 @@ def v2_splitting_point(task: dict) -> dict:
     :math:`X\sim\mathcal N` and the splitting run).  Estimated by generalized splitting
     (:func:`~vanishing_minima.numeric.rare_events.v2_event_probability`, at most ``budget`` score
     evaluations).  Returns the task with ``log_p``, ``log_p_interval`` (at ``level``), ``reached``,
-    ``evaluations``, ``seconds``, ``m_star`` and the run's ``note``.
+    ``evaluations``, ``seconds``, ``m_star`` and the run's ``note``.  With ``dlm=True`` in the task, the
+    event regions are also decided by K6
+    (:func:`~vanishing_minima.numeric.bad_regions.bad_region_probability`, same V2 numbers) and the
+    ``dlm_*`` fields, ``log_v`` and ``log_v_upper`` (for :math:`V(L_\epsilon)`) are added.
 
     Parameters
     ----------
     task : dict
         With keys ``n``, ``d0``, ``d1`` (integers >= 1), ``eps`` (in (0, 1)), ``rho`` (finite, not 1),
         ``budget`` (an integer number of score evaluations), ``level`` (the confidence level of the
-        interval), ``label_seed`` and ``seed``; the constraints are those of :func:`v2_event_probability`.
+        interval), ``label_seed`` and ``seed``, and optionally ``dlm`` (bool, default False); the
+        constraints are those of :func:`v2_event_probability`.
 
     Returns
     -------
     dict
         ``task`` with ``log_p``, ``log_p_interval``, ``reached``, ``evaluations``, ``seconds``, ``m_star``
-        and ``note`` added.
+        and ``note`` added (and the K6 fields with ``dlm``).
 
     Raises
     ------
@@ -432,16 +437,26 @@ def v2_splitting_point(task: dict) -> dict:
     y = np.random.default_rng(task["label_seed"]).integers(0, 2, n).astype(float)
     rng = np.random.default_rng(task["seed"])
     X = rng.standard_normal((d0, n))
-    res = v2_event_probability(
-        X,
-        y,
-        d1,
-        eps=task["eps"],
-        rho=task["rho"],
-        rng=rng,
-        budget=int(task["budget"]),
-        level=task["level"],
-    )
+    args = dict(eps=task["eps"], rho=task["rho"], rng=rng, budget=int(task["budget"]))
+    if not task.get("dlm", False):
+        res = v2_event_probability(X, y, d1, level=task["level"], **args)
+        extra = {}
+    else:
+        bad = bad_region_probability(X, y, d1, level=task["level"], **args)
+        res = bad.v2
+        extra = {
+            "dlm_regions": bad.regions,
+            "dlm_with": bad.with_dlm,
+            "dlm_undecided": bad.undecided,
+            "dlm_units": bad.units,
+            "dlm_unit_hits": bad.unit_hits,
+            "dlm_q": bad.q,
+            "dlm_q_upper": bad.q_upper,
+            "log_v": bad.log_v,
+            "log_v_upper": bad.log_v_upper,
+            "dlm_seconds": bad.seconds,
+            "dlm_note": bad.note,
+        }
     return {
         **task,
         "log_p": res.log_p,
@@ -451,6 +466,7 @@ def v2_splitting_point(task: dict) -> dict:
         "seconds": res.seconds,
         "m_star": res.m_star,
         "note": res.note,
+        **extra,
     }
 
 

@@ -231,3 +231,12 @@ def test_the_registry_is_the_marked_checks_one_per_claim():
     assert list(registry.CHECKS) == [
         c for c in claims.REGISTRY if c in registry.CHECKS
     ]  # the claims' order
+
+
+def test_run_audit_takes_a_budget_name_and_refuses_an_unknown_one():
+    from vanishing_minima.checks.audit import run_audit
+
+    (result,) = run_audit(["K1"], budget="quick", workers=1)
+    assert result.claim == "K1"
+    with pytest.raises(ValueError, match="budget must be one of"):
+        run_audit(["K1"], budget="huge", workers=1)

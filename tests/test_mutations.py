@@ -203,6 +203,20 @@ MUTATIONS = [
         ("K6",),
     ),
     Mutation(
+        "K6: sign test ignores the terms of LReLU's inactive neurons",
+        f"{N}.regions",
+        "c = np.where(A == 1, 1, -np.sign(A)).astype(np.int32)",
+        "c = np.where(A == 1, 1, 0).astype(np.int32)",
+        ("K6",),
+    ),
+    Mutation(
+        "K6: a positive target asks for a negative term",
+        f"{N}.regions",
+        "ok = ~np.any(pos & (n_pos == 0), axis=1)",
+        "ok = ~np.any(pos & (n_neg == 0), axis=1)",
+        ("K6",),
+    ),
+    Mutation(
         "T8: output weights of a pair with one sign",
         f"{N}.construction",
         "z += [c, -c]",
