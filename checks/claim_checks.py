@@ -36,18 +36,12 @@ def _derived(
         "steps": list(derivation.steps),
         "findings": list(derivation.findings),
     }
-    if derivation.holds:
-        return CheckResult(
-            claim,
-            Verdict.DERIVED,
-            f"derived from {builds_on}: {step}",
-            "symbolic derivation (SymPy) on the shipped formulas",
-            evidence,
-        )
     return CheckResult(
         claim,
-        Verdict.INCONSISTENT,
-        f"the derivation from {builds_on} FAILS on the shipped formulas: {step}",
+        verdicts.derivation(derivation.holds),
+        f"derived from {builds_on}: {step}"
+        if derivation.holds
+        else f"the derivation from {builds_on} FAILS on the shipped formulas: {step}",
         "symbolic derivation (SymPy) on the shipped formulas",
         evidence,
     )
@@ -248,7 +242,7 @@ def check_K1(ctx: Context) -> CheckResult:
     }
     return CheckResult(
         "K1",
-        Verdict.PROVED if holds else Verdict.INCONSISTENT,
+        verdicts.proof(holds),
         figure,
         "symbolic identity (SymPy) at several sizes, and the shipped function against an independent "
         "computation",
@@ -626,17 +620,16 @@ def check_G6(ctx: Context) -> CheckResult:
         if low > 1 - prob:
             bad.append(row)
     method = "Clopper-Pearson lower bound of the violation frequency against the stated probability 2 exp(-t^2/2)"
-    if not bad and not all(verdicts.interval_resolves(*r["cp_interval"], r["draws"]) for r in rows):
+    wide = sum(not verdicts.interval_resolves(*r["cp_interval"], r["draws"]) for r in rows)
+    verdict = verdicts.intervals_against_formula(len(bad), wide)
+    if verdict == Verdict.INCONCLUSIVE:
         return CheckResult(
-            "G6",
-            Verdict.INCONCLUSIVE,
-            "violation-rate intervals too wide to resolve the bound",
-            method,
+            "G6", verdict, "violation-rate intervals too wide to resolve the bound", method,
             {"settings": rows},
-        )
-    return _agree(
+        )  # fmt: skip
+    return CheckResult(
         "G6",
-        not bad,
+        verdict,
         f"violation rates below 2 exp(-t^2/2) in {len(rows) - len(bad)}/{len(rows)} settings "
         f"(t = {', '.join(str(r['t']) for r in rows)})",
         method,
@@ -661,20 +654,16 @@ def check_V1(ctx: Context) -> CheckResult:
         "mc": [mc.estimate, mc.lower, mc.upper],
         "alpha": ctx.alpha,
     }
-    if mc.contains(exact.estimate) and not verdicts.interval_resolves(
-        mc.lower, mc.upper, mc.trials, rows=A.shape[0]
-    ):
-        return CheckResult(
-            "V1",
-            Verdict.INCONCLUSIVE,
-            "Monte Carlo interval too wide to resolve the product",
-            method,
-            evidence,
-        )
-    return _agree(
+    inside = mc.contains(exact.estimate)
+    wide = not verdicts.interval_resolves(mc.lower, mc.upper, mc.trials, rows=A.shape[0])
+    verdict = verdicts.intervals_against_formula(int(not inside), int(wide))
+    return CheckResult(
         "V1",
-        mc.contains(exact.estimate),
-        f"exact product {exact.estimate:.5f} in MC interval [{mc.lower:.5f}, {mc.upper:.5f}]",
+        verdict,
+        "Monte Carlo interval too wide to resolve the product"
+        if verdict == Verdict.INCONCLUSIVE
+        else f"exact product {exact.estimate:.5f} {'in' if inside else 'NOT in'} MC interval "
+        f"[{mc.lower:.5f}, {mc.upper:.5f}]",
         method,
         evidence,
     )
@@ -744,11 +733,7 @@ def check_T8(ctx: Context) -> CheckResult:
             )
     fits = all(r["relative_error"] <= 1e-9 and r["normalized_margin"] > 0 for r in rows)
     within = all(r["neurons"] <= r["d1_star"] for r in rows)
-    verdict = (
-        Verdict.CONSISTENT
-        if fits and within
-        else (Verdict.PARTIAL if fits else Verdict.INCONSISTENT)
-    )
+    verdict = verdicts.construction(fits, within)
     worst = max(r["neurons"] / r["d1_star"] for r in rows)
     return CheckResult(
         "T8",
@@ -835,17 +820,15 @@ def check_V2(ctx: Context) -> CheckResult:
         "exact enumeration of all regions (d0 = 2, products of arcs; K6 LPs for DLMs), an independent "
         "enumeration of P(V2) (numpy.kron, lstsq, own MCE count), and the vectorized sampler"
     )
-    if wide and not bad:
+    verdict = verdicts.intervals_against_formula(len(bad), len(wide))
+    if verdict == Verdict.INCONCLUSIVE:
         return CheckResult(
-            "V2",
-            Verdict.INCONCLUSIVE,
-            f"{len(wide)} sampler intervals too wide to resolve P(V2)",
-            method,
+            "V2", verdict, f"{len(wide)} sampler intervals too wide to resolve P(V2)", method,
             {"instances": rows, "alpha": ctx.alpha},
-        )
-    return _agree(
+        )  # fmt: skip
+    return CheckResult(
         "V2",
-        not bad,
+        verdict,
         f"{len(rows) - len(bad)}/{len(rows)} instances: V(L_eps) <= P(V2) exactly; P(V2) equals an "
         "independent computation; sampler interval covers it",
         method,
@@ -967,37 +950,23 @@ def check_T9(ctx: Context) -> CheckResult:
         "cap-conditioned sampling with exact intervals, along a family satisfying A1-A3 (finite-N evidence for "
         "an asymptotic statement: it can support, not contradict)"
     )
-    if not all(d.holds for d in steps):
+    verdict = verdicts.lower_bound_support(all(d.holds for d in steps), above, len(rows))
+    if verdict == Verdict.INCONSISTENT:
         failed = ", ".join(d.name for d in steps if not d.holds)
-        return CheckResult(
-            "T9",
-            Verdict.INCONSISTENT,
-            f"derivation FAILS on the shipped formulas: {failed}",
-            method,
-            evidence,
-            figures=figs,
-        )
-    if above == len(rows):
-        return CheckResult(
-            "T9",
-            Verdict.CONSISTENT,
+        figure = f"derivation FAILS on the shipped formulas: {failed}"
+    elif verdict == Verdict.CONSISTENT:
+        figure = (
             f"second inequality and delta -> 0 derived; finite N = {sizes[0]}..{sizes[-1]}: log V(G) >= "
             f"-2 N log N on {above}/{len(rows)} instances at confidence 1 - {ctx.alpha:g} (estimate / claim "
             f"{min(ratios):.2f}..{max(ratios):.2f}); fitted exponent {fit.kappa:.2f} (claim <= 1; {spread}); "
-            "support only: no upper bound on V(G)",
-            method,
-            evidence,
-            figures=figs,
+            "support only: no upper bound on V(G)"
         )
-    return CheckResult(
-        "T9",
-        Verdict.INCONCLUSIVE,
-        f"derivations hold; the sampled lower bound is looser than the claim on {len(rows) - above}/{len(rows)} "
-        "instances, which neither supports nor contradicts it",
-        method,
-        evidence,
-        figures=figs,
-    )
+    else:
+        figure = (
+            f"derivations hold; the sampled lower bound is looser than the claim on {len(rows) - above}/"
+            f"{len(rows)} instances, which neither supports nor contradicts it"
+        )
+    return CheckResult("T9", verdict, figure, method, evidence, figures=figs)
 
 
 # --- Theorem 6 across N, Theorem 10, Section 6 ---------------------------------------------------
@@ -1379,7 +1348,7 @@ def check_T10(ctx: Context) -> CheckResult:
     )
     return CheckResult(
         "T10",
-        Verdict.DERIVED if holds else Verdict.INCONSISTENT,
+        verdicts.derivation(holds),
         figure,
         "symbolic derivation (SymPy) of the step from Theorems 6 and 9 on the shipped formulas (the "
         "verdict: as strong as T6 and T9, which have their own entries); the sampled ratio bound is "
@@ -1437,7 +1406,7 @@ def check_S6(ctx: Context) -> CheckResult:
     )
     return CheckResult(
         "S6",
-        Verdict.DERIVED if d.holds else Verdict.INCONSISTENT,
+        verdicts.derivation(d.holds),
         f"{'derived from T6' if d.holds else 'derivation from T6 FAILS on the shipped formula'}: {step}; {measured}",
         "symbolic derivation (SymPy) of the reduction on the shipped T6 formula, with r the fraction of "
         "neurons that have a zero input (a finding: not the fraction of zero inputs); P(A o X)e measured "

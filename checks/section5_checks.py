@@ -10,7 +10,7 @@ from vanishing_minima import numeric as nm
 from vanishing_minima.numeric import experiments
 from vanishing_minima.numeric.training import DIVERGENCE_FACTOR, OPTIMIZERS
 
-from . import plots
+from . import plots, verdicts
 from .core import CheckResult, Context, Verdict, check
 
 #: E1 thresholds (ours; the paper says "low"): mean training error <= E1_LOW at weights/N >= 2, and >= E1_HIGH at
@@ -86,7 +86,7 @@ def check_E1(ctx: Context) -> CheckResult:
     }
     return CheckResult(
         "E1",
-        Verdict.CONSISTENT if ok else Verdict.INCONSISTENT,
+        verdicts.agreement(ok),
         figure,
         "training runs with repeats across weights/N (fixed seeds)",
         evidence,
@@ -441,11 +441,7 @@ def check_E3(ctx: Context) -> CheckResult:
             "params/N": 1.008,
         },
     ]
-    verdict = (
-        Verdict.CONSISTENT
-        if worst <= 0.001
-        else (Verdict.PARTIAL if worst <= 0.01 else Verdict.INCONSISTENT)
-    )
+    verdict = verdicts.graded(worst, consistent_at=0.001, partial_at=0.01)
     figure = (
         f"digits N = {runs[0]['n']}, d1 = {runs[0]['d1']} (params/N {runs[0]['params_over_n']:.3f}): training MCE "
         f"{worst:.4f} (max over {len(runs)} run{'s' if len(runs) > 1 else ''}; paper: 0-0.1%)"

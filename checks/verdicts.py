@@ -10,7 +10,17 @@ import math
 
 from .core import Verdict
 
-__all__ = ["interval_resolves", "agreement", "intervals_against_formula", "finite_n_exponent"]
+__all__ = [
+    "interval_resolves",
+    "agreement",
+    "proof",
+    "derivation",
+    "intervals_against_formula",
+    "construction",
+    "graded",
+    "lower_bound_support",
+    "finite_n_exponent",
+]
 
 
 def interval_resolves(lower: float, upper: float, trials: int, rows: int = 1) -> bool:
@@ -35,6 +45,63 @@ def interval_resolves(lower: float, upper: float, trials: int, rows: int = 1) ->
 def agreement(ok: bool) -> Verdict:
     """An exact identity checked on instances: consistent when it held on every one, else inconsistent."""
     return Verdict.CONSISTENT if ok else Verdict.INCONSISTENT
+
+
+def proof(holds: bool) -> Verdict:
+    """A symbolic identity together with the shipped function against an independent computation: proved
+    when both hold, else inconsistent."""
+    return Verdict.PROVED if holds else Verdict.INCONSISTENT
+
+
+def derivation(holds: bool) -> Verdict:
+    """A claim derived symbolically from other claims on the shipped formulas: derived when every step
+    holds, else inconsistent (the claim does not follow from what it names)."""
+    return Verdict.DERIVED if holds else Verdict.INCONSISTENT
+
+
+def construction(fits: bool, within_bound: bool) -> Verdict:
+    """An explicit construction against a size bound: consistent when it fits the data and stays within
+    the bound, partial when it fits but needs more than the bound, inconsistent when it does not fit."""
+    if not fits:
+        return Verdict.INCONSISTENT
+    return Verdict.CONSISTENT if within_bound else Verdict.PARTIAL
+
+
+def graded(worst: float, consistent_at: float, partial_at: float) -> Verdict:
+    """A measured error against the paper's figure: consistent when ``worst <= consistent_at``, partial
+    when ``worst <= partial_at``, else inconsistent (also for NaN).
+
+    Raises
+    ------
+    ValueError
+        If the thresholds are not finite with ``0 <= consistent_at <= partial_at``.
+    """
+    if not (math.isfinite(consistent_at) and math.isfinite(partial_at)) or not (
+        0 <= consistent_at <= partial_at
+    ):
+        raise ValueError(
+            f"need finite 0 <= consistent_at <= partial_at; got {consistent_at}, {partial_at}"
+        )
+    if worst <= consistent_at:
+        return Verdict.CONSISTENT
+    return Verdict.PARTIAL if worst <= partial_at else Verdict.INCONSISTENT
+
+
+def lower_bound_support(derivations_hold: bool, supported: int, total: int) -> Verdict:
+    """A bound checked by its derivations and by sampled *lower* bounds that can support it, never
+    contradict it: inconsistent when a derivation fails; consistent when every one of ``total`` sampled
+    instances supports it; otherwise inconclusive (a looser sampled bound proves nothing).
+
+    Raises
+    ------
+    ValueError
+        If ``total < 1`` or ``supported`` is outside [0, ``total``].
+    """
+    if total < 1 or not 0 <= supported <= total:
+        raise ValueError(f"need 0 <= supported <= total and total >= 1; got {supported}, {total}")
+    if not derivations_hold:
+        return Verdict.INCONSISTENT
+    return Verdict.CONSISTENT if supported == total else Verdict.INCONCLUSIVE
 
 
 def intervals_against_formula(outside: int, too_wide: int) -> Verdict:

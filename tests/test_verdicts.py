@@ -89,3 +89,75 @@ def test_finite_n_exponent_refuses_bad_counts():
         verdicts.finite_n_exponent(-1, 0, 1.0, None, 3)
     with pytest.raises(ValueError):
         verdicts.finite_n_exponent(0, 0, 1.0, None, 0)
+
+
+@pytest.mark.parametrize(
+    "rule,holds,want",
+    [
+        (verdicts.proof, True, Verdict.PROVED),
+        (verdicts.proof, False, Verdict.INCONSISTENT),
+        (verdicts.derivation, True, Verdict.DERIVED),
+        (verdicts.derivation, False, Verdict.INCONSISTENT),
+        (verdicts.agreement, True, Verdict.CONSISTENT),
+        (verdicts.agreement, False, Verdict.INCONSISTENT),
+    ],
+)
+def test_symbolic_and_exact_rules(rule, holds, want):
+    assert rule(holds) == want
+
+
+@pytest.mark.parametrize(
+    "fits,within,want",
+    [
+        (True, True, Verdict.CONSISTENT),
+        (
+            True,
+            False,
+            Verdict.PARTIAL,
+        ),  # the construction works but needs more neurons than the bound
+        (False, True, Verdict.INCONSISTENT),
+        (False, False, Verdict.INCONSISTENT),
+    ],
+)
+def test_construction(fits, within, want):
+    assert verdicts.construction(fits, within) == want
+
+
+@pytest.mark.parametrize(
+    "worst,want",
+    [
+        (0.0, Verdict.CONSISTENT),
+        (0.001, Verdict.CONSISTENT),  # at the threshold
+        (0.0011, Verdict.PARTIAL),
+        (0.01, Verdict.PARTIAL),
+        (0.0101, Verdict.INCONSISTENT),
+        (math.nan, Verdict.INCONSISTENT),  # a NaN error is not a reproduction
+    ],
+)
+def test_graded(worst, want):
+    assert verdicts.graded(worst, consistent_at=0.001, partial_at=0.01) == want
+
+
+@pytest.mark.parametrize("a,b", [(0.01, 0.001), (-0.1, 0.1), (0.0, math.inf), (math.nan, 0.1)])
+def test_graded_refuses_bad_thresholds(a, b):
+    with pytest.raises(ValueError):
+        verdicts.graded(0.0, consistent_at=a, partial_at=b)
+
+
+@pytest.mark.parametrize(
+    "holds,supported,total,want",
+    [
+        (True, 8, 8, Verdict.CONSISTENT),
+        (True, 7, 8, Verdict.INCONCLUSIVE),  # a looser sampled lower bound proves nothing
+        (True, 0, 8, Verdict.INCONCLUSIVE),
+        (False, 8, 8, Verdict.INCONSISTENT),  # a failed derivation wins over any sampled support
+    ],
+)
+def test_lower_bound_support(holds, supported, total, want):
+    assert verdicts.lower_bound_support(holds, supported, total) == want
+
+
+@pytest.mark.parametrize("supported,total", [(1, 0), (-1, 3), (4, 3)])
+def test_lower_bound_support_refuses_bad_counts(supported, total):
+    with pytest.raises(ValueError):
+        verdicts.lower_bound_support(True, supported, total)
