@@ -21,7 +21,7 @@ One module per concept:
 Every function that samples takes an explicit ``rng`` (a ``numpy.random.Generator`` or an integer seed).
 """
 
-from .bad_regions import MAX_DECIDED_REGIONS, BadRegionEstimate, bad_region_probability
+from .bad_regions import BadRegionEstimate, bad_region_probability
 from .cones import cone_margin, pattern_signs, region_margins
 from .construction import InterpolatingNetwork, interpolating_network
 from .datasets import (
@@ -143,7 +143,6 @@ __all__ = [
     "admissible_sign_choices",
     "bad_region_probability",
     "BadRegionEstimate",
-    "MAX_DECIDED_REGIONS",
     "dlm_in_region",
     "DLMCertificate",
     "region_contains_dlm",
