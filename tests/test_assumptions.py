@@ -7,7 +7,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vanishing_minima.theory.assumptions import check
+from vanishing_minima.theory.assumptions import at_size, check
 
 n = sp.Symbol("n", positive=True)
 exps = st.fractions(
@@ -60,3 +60,17 @@ def test_bad_input():
         check(n ** sp.Symbol("a"), n, n)
     with pytest.raises(TypeError):
         check(n, n, "n")
+
+
+def test_at_size_refuses_sizes_that_are_not_finite_real_numbers():
+    assert at_size(64, 23, 4)["A3"].holds
+    with pytest.raises(ValueError, match="n must be finite"):
+        at_size(float("inf"), 5)
+    with pytest.raises(ValueError, match="d1 must be finite"):
+        at_size(64, 23, float("nan"))
+    with pytest.raises(TypeError, match="boolean"):
+        at_size(True, 1)
+    with pytest.raises(TypeError, match="d0 must be a real number"):
+        at_size(64, "23")
+    with pytest.raises(ValueError, match="sizes must be >= 1"):
+        at_size(64, 0.5)

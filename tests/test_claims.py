@@ -63,3 +63,11 @@ def test_kinds_and_references_follow_the_paper():
 def test_unknown_id_lists_the_known_ones():
     with pytest.raises(KeyError, match="known: A1"):
         claims.get("D2")  # the paper has no Definition 2
+
+
+def test_by_kind_takes_a_kind_or_its_value_and_refuses_anything_else():
+    assert claims.by_kind("definition") == claims.by_kind(Kind.DEFINITION)
+    assert [c.id for c in claims.by_kind("definition")] == ["D1", "D3", "D4", "D5"]
+    for bad in ("theorem", 3, None):  # a str that is no kind used to give [] silently
+        with pytest.raises(ValueError, match="kind must be a Kind or one of"):
+            claims.by_kind(bad)

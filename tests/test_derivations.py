@@ -9,6 +9,7 @@ import sympy as sp
 from vanishing_minima.theory import bounds as B
 from vanishing_minima.theory import derivations as D
 from vanishing_minima.theory.assumptions import check
+from vanishing_minima.theory.growth import GrowthLawError
 
 
 @pytest.mark.parametrize("derive", D.ALL_DERIVATIONS, ids=lambda f: f.__name__)
@@ -64,6 +65,54 @@ def test_theorem10_threshold_is_where_the_composed_bound_changes_sign(a0, a1, ga
 def test_theorem10_threshold_refuses_families_that_never_turn_negative():
     with pytest.raises(ValueError, match="a0 \\+ a1 must exceed 1"):
         D.theorem10_nonvacuous_log_n(sp.Rational(1, 2), sp.Rational(1, 2), 0.2)
+
+
+@pytest.mark.parametrize(
+    "gamma,error,match",
+    [
+        (float("inf"), ValueError, "gamma must be finite"),
+        (float("nan"), ValueError, "gamma must be finite"),
+        (0.0, ValueError, "gamma must be > 0"),
+        (-0.1, ValueError, "gamma must be > 0"),
+        (True, TypeError, "boolean"),
+        ("0.2", TypeError, "gamma must be a real number"),
+    ],
+)
+def test_theorem10_threshold_refuses_a_gamma_that_is_not_a_finite_positive_number(
+    gamma, error, match
+):
+    with pytest.raises(error, match=match):  # gamma = inf used to return the threshold 0
+        D.theorem10_nonvacuous_log_n(sp.Rational(3, 4), sp.Rational(1, 3), gamma)
+
+
+@pytest.mark.parametrize("derive", [D.gram_identity, D.mse_gradient_in_region])
+def test_symbolic_matrix_derivations_take_integer_sizes_at_least_one(derive):
+    assert derive(1, 1, 1).holds
+    with pytest.raises(ValueError, match="n must be an integer >= 1"):
+        derive(2, 2, 0)  # gram_identity(2, 2, 0) used to "hold" on empty matrices
+    with pytest.raises(TypeError, match="d0 must be an integer >= 1"):
+        derive(2.0, 2, 3)
+    with pytest.raises(TypeError, match="d1 must be an integer >= 1"):
+        derive(2, True, 3)
+
+
+def test_law_taking_derivations_parse_text_by_the_whitelist_and_refuse_other_symbols():
+    d = D.theorem10_from_theorems_6_and_9("N**(3/4)", "n**(1/3)")
+    assert d.holds and d.statement == D.theorem10_from_theorems_6_and_9().statement
+    ran = []
+    for derive in (
+        D.theorem10_from_theorems_6_and_9,
+        D.corollary7_from_theorem6,
+        D.section6_reduced_width,
+    ):
+        # a str used to reach sympify through .subs, which runs it as Python code
+        with pytest.raises(GrowthLawError):
+            derive("0*len(str(ran.append(1)))", D.FAMILY_D1)
+        with pytest.raises(ValueError, match="d1_law may depend on N only"):
+            derive(D.FAMILY_D0, B.N ** sp.Symbol("a"))
+        with pytest.raises(TypeError, match="d0_law must be a SymPy expression"):
+            derive([B.N], D.FAMILY_D1)
+    assert ran == []
 
 
 def test_khatri_rao_symbolic_checks_shapes():

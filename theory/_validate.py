@@ -29,6 +29,7 @@ __all__ = [
     "check_relation",
     "check_broadcastable",
     "require_finite",
+    "require_size",
 ]
 
 
@@ -126,6 +127,19 @@ def require_finite(name: str, value: Any) -> None:
         return
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite (no NaN or inf); got {value!r}")
+
+
+def require_size(name: str, value: Any) -> int:
+    """``value`` as a Python ``int`` >= 1: a size of a symbolic construction (a matrix dimension).
+
+    Python, NumPy and SymPy integers are accepted; booleans, floats (even integral ones) and anything
+    else raise ``TypeError``, integers below 1 raise ``ValueError``.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an integer >= 1; got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
+    return int(value)
 
 
 def check_rule(name: str, value: Any, rule: Rule) -> None:

@@ -33,6 +33,7 @@ from typing import Any, Callable
 
 import sympy as sp
 
+from . import _validate
 from .asymptotics import UndecidedLimit, leading_order_ratio, limit_at_infinity
 from .growth import as_growth_law
 
@@ -231,6 +232,30 @@ def at_size(n: float, d0: float, d1: float | None = None) -> dict[str, SizeCheck
     :func:`check`); a sampled size can still violate the inequalities, and evidence gathered there is
     labelled with this.  Natural log.
 
+    Parameters
+    ----------
+    n : float
+        Number of datapoints :math:`N`: a finite real number :math:`\ge 1`.
+    d0 : float
+        Input dimension :math:`d_0`: a finite real number :math:`\ge 1`.
+    d1 : float, optional
+        Hidden width :math:`d_1`: a finite real number :math:`\ge 1`, or ``None`` (the default) to
+        check A3 only.
+
+    Returns
+    -------
+    dict
+        ``{"A3": SizeCheck}``, plus ``"A4"`` when ``d1`` is given.  Each :class:`SizeCheck` has
+        ``holds`` (whether the inequalities hold at this size) and ``text`` (both sides, with the
+        comparison that decided it).
+
+    Raises
+    ------
+    TypeError
+        If a size is not a real number (a boolean, a str, a complex number, a list).
+    ValueError
+        If a size is below 1, NaN or infinite.
+
     Examples
     --------
     >>> str(at_size(64, 23, 4)["A4"])
@@ -238,6 +263,10 @@ def at_size(n: float, d0: float, d1: float | None = None) -> dict[str, SizeCheck
     """
     import math
 
+    for name, value in (("n", n), ("d0", d0), ("d1", d1)):
+        if value is not None:
+            _validate.kind_of(value, name)
+            _validate.require_finite(name, value)
     if not (n >= 1 and d0 >= 1 and (d1 is None or d1 >= 1)):
         raise ValueError(f"sizes must be >= 1; got n = {n}, d0 = {d0}, d1 = {d1}")
     root = math.sqrt(n)

@@ -70,12 +70,36 @@ def limit_at_infinity(expr: Any, n: sp.Symbol) -> sp.Expr:
     ``nan`` means SymPy could not decide, and raises.  ``expr`` is read as by
     :func:`leading_order_ratio` (a str goes through the whitelist parser).
 
+    Parameters
+    ----------
+    expr : SymPy expression in ``n``, real number, or str
+        The expression whose limit is taken; real for :math:`n > 0`.  Floating exponents are made
+        exact; a ``str`` is parsed by the whitelist of :func:`.growth.parse_growth_law` (never by
+        ``sympify``), its ``n`` being this ``n``.
+    n : sympy.Symbol
+        The variable that tends to infinity (its assumptions do not matter: it is taken positive).
+
+    Returns
+    -------
+    sympy.Expr
+        The limit: a number, ``oo``, ``-oo``, or an expression in symbols other than ``n``.
+
     Raises
     ------
-    TypeError, ValueError
-        For input refused as in :func:`leading_order_ratio`.
+    TypeError
+        If ``n`` is not a Symbol, or ``expr`` is neither a SymPy expression, a real number nor a str.
+    ValueError
+        If ``expr`` is complex for ``n > 0``, not finite (a float NaN or infinity), or a str refused by
+        the parser (:class:`.growth.GrowthLawError`).
     UndecidedLimit
         If SymPy cannot decide the limit.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> n = sp.Symbol("n", positive=True)
+    >>> limit_at_infinity(sp.log(n) / n, n)
+    0
     """
     e = _prepare(expr, n, "expr")
     try:
@@ -157,19 +181,119 @@ def _decide(relation: sp.Basic, what: str) -> bool:
 
 
 def dot_less(g: Any, h: Any, n: sp.Symbol) -> bool:
-    r""":math:`g <. h`: the leading-order ratio is :math:`< 1` (strictly lower order)."""
+    r""":math:`g <. h`: the leading-order ratio is :math:`< 1` (strictly lower order).
+
+    That is, :math:`\lim_{n\to\infty} \log g(n)/\log h(n) < 1` (:func:`leading_order_ratio`).
+
+    Parameters
+    ----------
+    g, h : SymPy expression in ``n``, real number, or str
+        Positive for large ``n``; ``h`` must tend to infinity.  Read as by :func:`leading_order_ratio`
+        (a ``str`` goes through the whitelist parser, floating exponents are made exact).
+    n : sympy.Symbol
+        The growth variable.
+
+    Returns
+    -------
+    bool
+        True iff the ratio is :math:`< 1`; False iff it is :math:`\ge 1`.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not a Symbol, or ``g`` or ``h`` is neither a SymPy expression, a real number nor a str.
+    ValueError
+        If ``h`` does not tend to infinity, ``g`` tends to a negative limit, ``g`` or ``h`` is complex
+        for ``n > 0``, or a str is refused by the parser (:class:`.growth.GrowthLawError`).
+    UndecidedLimit
+        If SymPy cannot decide a limit, or whether the ratio is :math:`< 1` (it depends on another symbol).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> n = sp.Symbol("n", positive=True)
+    >>> dot_less(sp.sqrt(n), n, n), dot_less(5 * n, n, n)
+    (True, False)
+    """
     r = leading_order_ratio(g, h, n)
     return _decide(sp.Lt(r, 1), f"{g} <. {h} (ratio {r})")
 
 
 def dot_leq(g: Any, h: Any, n: sp.Symbol) -> bool:
-    r""":math:`g \le. h`: the leading-order ratio is :math:`\le 1`."""
+    r""":math:`g \le. h`: the leading-order ratio is :math:`\le 1`.
+
+    That is, :math:`\lim_{n\to\infty} \log g(n)/\log h(n) \le 1` (:func:`leading_order_ratio`).
+
+    Parameters
+    ----------
+    g, h : SymPy expression in ``n``, real number, or str
+        Positive for large ``n``; ``h`` must tend to infinity.  Read as by :func:`leading_order_ratio`
+        (a ``str`` goes through the whitelist parser, floating exponents are made exact).
+    n : sympy.Symbol
+        The growth variable.
+
+    Returns
+    -------
+    bool
+        True iff the ratio is :math:`\le 1`; False iff it is :math:`> 1`.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not a Symbol, or ``g`` or ``h`` is neither a SymPy expression, a real number nor a str.
+    ValueError
+        If ``h`` does not tend to infinity, ``g`` tends to a negative limit, ``g`` or ``h`` is complex
+        for ``n > 0``, or a str is refused by the parser (:class:`.growth.GrowthLawError`).
+    UndecidedLimit
+        If SymPy cannot decide a limit, or whether the ratio is :math:`\le 1` (it depends on another symbol).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> n = sp.Symbol("n", positive=True)
+    >>> dot_leq(5 * n, n, n), dot_leq(n**2, n, n)
+    (True, False)
+    """
     r = leading_order_ratio(g, h, n)
     return _decide(sp.Le(r, 1), f"{g} <=. {h} (ratio {r})")
 
 
 def dot_eq(g: Any, h: Any, n: sp.Symbol) -> bool:
-    r""":math:`g =. h`: the leading-order ratio is exactly 1."""
+    r""":math:`g =. h`: the leading-order ratio is exactly 1.
+
+    That is, :math:`\lim_{n\to\infty} \log g(n)/\log h(n) = 1` (:func:`leading_order_ratio`): constant
+    and polylogarithmic factors are invisible.
+
+    Parameters
+    ----------
+    g, h : SymPy expression in ``n``, real number, or str
+        Positive for large ``n``; ``h`` must tend to infinity.  Read as by :func:`leading_order_ratio`
+        (a ``str`` goes through the whitelist parser, floating exponents are made exact).
+    n : sympy.Symbol
+        The growth variable.
+
+    Returns
+    -------
+    bool
+        True iff the ratio is exactly 1.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not a Symbol, or ``g`` or ``h`` is neither a SymPy expression, a real number nor a str.
+    ValueError
+        If ``h`` does not tend to infinity, ``g`` tends to a negative limit, ``g`` or ``h`` is complex
+        for ``n > 0``, or a str is refused by the parser (:class:`.growth.GrowthLawError`).
+    UndecidedLimit
+        If SymPy cannot decide a limit, or whether the ratio equals 1 (it depends on another symbol).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> n = sp.Symbol("n", positive=True)
+    >>> dot_eq(n * sp.log(n)**4, n, n)
+    True
+    """
     r = leading_order_ratio(g, h, n)
     return _decide(sp.Eq(r, 1), f"{g} =. {h} (ratio {r})")
 
@@ -181,6 +305,30 @@ def exp_neg_dot_leq(f: Any, F: Any, n: sp.Symbol) -> bool:
     exponents are compared, :math:`e^{-f} \le. e^{-F} \iff F \le. f`.  (Applying the definition to
     :math:`e^{-f}` and :math:`e^{-F}` themselves would divide by :math:`\log e^{-F} < 0` and reverse
     the meaning.)
+
+    Parameters
+    ----------
+    f, F : SymPy expression in ``n``, real number, or str
+        The decay exponents of :math:`e^{-f}` and :math:`e^{-F}`; ``f`` must tend to infinity and
+        ``F`` be positive for large ``n``.  Read as by :func:`leading_order_ratio` (a ``str`` goes
+        through the whitelist parser, floating exponents are made exact).
+    n : sympy.Symbol
+        The growth variable.
+
+    Returns
+    -------
+    bool
+        True iff :math:`F \le. f`, i.e. :math:`\lim \log F/\log f \le 1`.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not a Symbol, or ``f`` or ``F`` is neither a SymPy expression, a real number nor a str.
+    ValueError
+        If ``f`` does not tend to infinity, ``F`` tends to a negative limit, ``f`` or ``F`` is complex
+        for ``n > 0``, or a str is refused by the parser (:class:`.growth.GrowthLawError`).
+    UndecidedLimit
+        If SymPy cannot decide a limit, or the comparison with 1.
 
     Examples
     --------

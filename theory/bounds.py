@@ -94,14 +94,27 @@ def gamma_eps(eps, rho, d0_over_n):
     ----------
     eps : number, array or SymPy expression
         Classification-error threshold, :math:`0 < \epsilon < 1`.
-    rho : number or array
-        LReLU slope on the negative side, :math:`\rho \ne 1`.
-    d0_over_n : number or array
+    rho : number, array or SymPy expression
+        LReLU slope on the negative side, :math:`\rho \ne 1` (0 is the ReLU).
+    d0_over_n : number, array or SymPy expression
         :math:`c \in [0, 1]`; ignored (but still validated) when ``rho == 0``.
 
     Returns
     -------
-    Same kind as the arguments.
+    float, numpy.ndarray, mpmath.mpf or sympy.Expr
+        :math:`\gamma_\epsilon > 0`, of the kind of the arguments: ``float`` for Python numbers, an
+        array for NumPy input, ``mpmath.mpf`` for mpmath numbers, a SymPy expression (a
+        ``Piecewise`` for a symbolic ``rho``) for SymPy input.
+
+    Raises
+    ------
+    TypeError
+        If an argument is a boolean, a str, a list, a complex number or not a number at all, or
+        SymPy or mpmath numbers are mixed with NumPy arrays.
+    ValueError
+        If an argument breaks the rule given for it above or is NaN or infinite, the arrays do not
+        broadcast together, or a result computed in doubles overflows (pass ``mpmath.mpf`` for such
+        sizes).
 
     Examples
     --------
@@ -130,10 +143,27 @@ def d1_star(n, d0):
 
     Parameters
     ----------
-    n : int or array
-        Number of datapoints :math:`N \ge 1`.
-    d0 : int or array
-        Input dimension :math:`d_0 \ge 2`.
+    n : int, array or SymPy expression
+        Number of datapoints :math:`N`: finite, :math:`\ge 1`.
+    d0 : int, array or SymPy expression
+        Input dimension :math:`d_0`: finite, :math:`\ge 2` (the formula divides by :math:`2d_0 - 2`).
+
+    Returns
+    -------
+    int, float, numpy.ndarray, mpmath.mpf or sympy.Expr
+        :math:`d_1^*`: an ``int`` for Python ints, an ``object`` array of Python ints for integer
+        arrays, a ``float`` (or float array) for float input, ``mpmath.mpf`` for mpmath numbers, a
+        SymPy integer (or the unevaluated ceiling, for symbols) for SymPy input.
+
+    Raises
+    ------
+    TypeError
+        If an argument is a boolean, a str, a list, a complex number or not a number at all, or
+        SymPy or mpmath numbers are mixed with NumPy arrays.
+    ValueError
+        If an argument breaks the rule given for it above or is NaN or infinite, the arrays do not
+        broadcast together, or a result computed in doubles overflows (pass ``mpmath.mpf`` for such
+        sizes).
 
     Examples
     --------
@@ -155,6 +185,34 @@ def theorem9_delta(n, d0):
 
     Requires ``1 <= d0 <= n``.  Note that :math:`\delta < 1` only for :math:`d_0 > 8/\pi \approx 2.55`
     at the very least; below that the theorem says nothing.
+
+    Parameters
+    ----------
+    n : number, array or SymPy expression
+        Number of datapoints :math:`N`: finite, :math:`\ge 1`.
+    d0 : number, array or SymPy expression
+        Input dimension :math:`d_0`: finite, :math:`1 \le d_0 \le N` (A3).
+
+    Returns
+    -------
+    float, numpy.ndarray, mpmath.mpf or sympy.Expr
+        :math:`\delta > 0`, of the kind of the arguments: ``float`` for Python numbers, an array for
+        NumPy input, ``mpmath.mpf`` for mpmath numbers, a SymPy expression for SymPy input.
+
+    Raises
+    ------
+    TypeError
+        If an argument is a boolean, a str, a list, a complex number or not a number at all, or
+        SymPy or mpmath numbers are mixed with NumPy arrays.
+    ValueError
+        If an argument breaks the rule given for it above or is NaN or infinite, the arrays do not
+        broadcast together, ``d0 > n`` (A3), or a result computed in doubles overflows (pass
+        ``mpmath.mpf`` for such sizes).
+
+    Examples
+    --------
+    >>> round(theorem9_delta(10_000, 100), 6)
+    0.163869
     """
 
 
@@ -176,6 +234,44 @@ def theorem6_log_bound(n, d0, d1, eps, rho, d0_over_n):
 
     The theorem is a statement of leading order (:math:`\lesssim`), not a finite-:math:`N`
     inequality: the value returned is the leading-order exponent at this size.
+
+    Parameters
+    ----------
+    n : number, array or SymPy expression
+        Number of datapoints :math:`N`: finite, :math:`\ge 1`.
+    d0 : number, array or SymPy expression
+        Input dimension :math:`d_0`: finite, :math:`1 \le d_0 \le N` (A3).
+    d1 : number, array or SymPy expression
+        Hidden width :math:`d_1`: finite, :math:`\ge 1`.
+    eps : number, array or SymPy expression
+        Classification-error threshold, :math:`0 < \epsilon < 1`.
+    rho : number, array or SymPy expression
+        LReLU slope on the negative side, :math:`\rho \ne 1` (0 is the ReLU).
+    d0_over_n : number, array or SymPy expression
+        :math:`c = \lim_{N\to\infty} d_0(N)/N \in [0, 1]`, used by the LReLU branch of
+        :math:`\gamma_\epsilon` (:func:`gamma_eps`); ignored (but still validated) when ``rho == 0``.
+
+    Returns
+    -------
+    float, numpy.ndarray, mpmath.mpf or sympy.Expr
+        The natural log :math:`-\gamma_\epsilon N^{3/4}(d_0 d_1)^{1/4} < 0`, of the kind of the
+        arguments: ``float`` for Python numbers, an array for NumPy input, ``mpmath.mpf`` for mpmath
+        numbers, a SymPy expression for SymPy input.
+
+    Raises
+    ------
+    TypeError
+        If an argument is a boolean, a str, a list, a complex number or not a number at all, or
+        SymPy or mpmath numbers are mixed with NumPy arrays.
+    ValueError
+        If an argument breaks the rule given for it above or is NaN or infinite, the arrays do not
+        broadcast together, ``d0 > n`` (A3), or a result computed in doubles overflows (pass
+        ``mpmath.mpf`` for such sizes).
+
+    Examples
+    --------
+    >>> round(theorem6_log_bound(10_000, 100, 400, 0.1, 0, 0.01), 3)
+    -578.419
     """
 
 
@@ -195,6 +291,46 @@ def corollary7_log_bound(n, d0, d1, eps, rho, d0_over_n, delta):
 
     .. math:: \log V(L_\epsilon) \;\lesssim\; \log(1/\delta) - \gamma_\epsilon N^{3/4}(d_0 d_1)^{1/4}
         \quad\text{with probability} \ge 1 - \delta .
+
+    Parameters
+    ----------
+    n : number, array or SymPy expression
+        Number of datapoints :math:`N`: finite, :math:`\ge 1`.
+    d0 : number, array or SymPy expression
+        Input dimension :math:`d_0`: finite, :math:`1 \le d_0 \le N` (A3).
+    d1 : number, array or SymPy expression
+        Hidden width :math:`d_1`: finite, :math:`\ge 1`.
+    eps : number, array or SymPy expression
+        Classification-error threshold, :math:`0 < \epsilon < 1`.
+    rho : number, array or SymPy expression
+        LReLU slope on the negative side, :math:`\rho \ne 1` (0 is the ReLU).
+    d0_over_n : number, array or SymPy expression
+        :math:`c = \lim_{N\to\infty} d_0(N)/N \in [0, 1]`, used by the LReLU branch of
+        :math:`\gamma_\epsilon` (:func:`gamma_eps`); ignored (but still validated) when ``rho == 0``.
+    delta : number, array or SymPy expression
+        Failure probability of the high-probability statement, :math:`0 < \delta < 1`.
+
+    Returns
+    -------
+    float, numpy.ndarray, mpmath.mpf or sympy.Expr
+        The natural log :math:`\log(1/\delta) - \gamma_\epsilon N^{3/4}(d_0 d_1)^{1/4}`, of the kind
+        of the arguments: ``float`` for Python numbers, an array for NumPy input, ``mpmath.mpf`` for
+        mpmath numbers, a SymPy expression for SymPy input.
+
+    Raises
+    ------
+    TypeError
+        If an argument is a boolean, a str, a list, a complex number or not a number at all, or
+        SymPy or mpmath numbers are mixed with NumPy arrays.
+    ValueError
+        If an argument breaks the rule given for it above or is NaN or infinite, the arrays do not
+        broadcast together, ``d0 > n`` (A3), or a result computed in doubles overflows (pass
+        ``mpmath.mpf`` for such sizes).
+
+    Examples
+    --------
+    >>> round(corollary7_log_bound(10_000, 100, 400, 0.1, 0, 0.01, 0.05), 3)
+    -575.424
     """
 
 
@@ -216,6 +352,37 @@ def theorem9_log_bound(n, d0, d1_star):
 
     ``d1_star`` is :math:`2N/d_0` in the theorem (or the teacher width of A5); it is a real number, not
     necessarily :func:`d1_star` of Theorem 8.
+
+    Parameters
+    ----------
+    n : number, array or SymPy expression
+        Number of datapoints :math:`N`: finite, :math:`\ge 1`.
+    d0 : number, array or SymPy expression
+        Input dimension :math:`d_0`: finite, :math:`1 \le d_0 \le N` (A3).
+    d1_star : number, array or SymPy expression
+        Width :math:`d_1^*` of the network that reaches a global minimum: finite, :math:`> 0`.
+
+    Returns
+    -------
+    float, numpy.ndarray, mpmath.mpf or sympy.Expr
+        The natural log :math:`-d_1^* d_0 \log N \le 0`, of the kind of the arguments: ``float`` for
+        Python numbers, an array for NumPy input, ``mpmath.mpf`` for mpmath numbers, a SymPy
+        expression for SymPy input.
+
+    Raises
+    ------
+    TypeError
+        If an argument is a boolean, a str, a list, a complex number or not a number at all, or
+        SymPy or mpmath numbers are mixed with NumPy arrays.
+    ValueError
+        If an argument breaks the rule given for it above or is NaN or infinite, the arrays do not
+        broadcast together, ``d0 > n`` (A3), or a result computed in doubles overflows (pass
+        ``mpmath.mpf`` for such sizes).
+
+    Examples
+    --------
+    >>> round(theorem9_log_bound(10_000, 100, 2 * 10_000 / 100), 3)
+    -184206.807
     """
 
 
@@ -241,6 +408,45 @@ def theorem10_log_bound(n, d0, d1, eps, rho, d0_over_n):
     the discarded :math:`2N\log N` can dominate: the value returned here keeps it, so a positive value
     means the composed bound says nothing at that size.  The Markov factor :math:`\log(1/\delta)` of
     Corollary 7, of order :math:`\log N`, is left out (see :func:`corollary7_log_bound`).
+
+    Parameters
+    ----------
+    n : number, array or SymPy expression
+        Number of datapoints :math:`N`: finite, :math:`\ge 1`.
+    d0 : number, array or SymPy expression
+        Input dimension :math:`d_0`: finite, :math:`1 \le d_0 \le N` (A3).
+    d1 : number, array or SymPy expression
+        Hidden width :math:`d_1`: finite, :math:`\ge 1`.
+    eps : number, array or SymPy expression
+        Classification-error threshold, :math:`0 < \epsilon < 1`.
+    rho : number, array or SymPy expression
+        LReLU slope on the negative side, :math:`\rho \ne 1` (0 is the ReLU).
+    d0_over_n : number, array or SymPy expression
+        :math:`c = \lim_{N\to\infty} d_0(N)/N \in [0, 1]`, used by the LReLU branch of
+        :math:`\gamma_\epsilon` (:func:`gamma_eps`); ignored (but still validated) when ``rho == 0``.
+
+    Returns
+    -------
+    float, numpy.ndarray, mpmath.mpf or sympy.Expr
+        The natural log :math:`-\gamma_\epsilon N^{3/4}(d_0 d_1)^{1/4} + 2N\log N` (positive where
+        the composed bound is vacuous), of the kind of the arguments: ``float`` for Python numbers,
+        an array for NumPy input, ``mpmath.mpf`` for mpmath numbers, a SymPy expression for SymPy
+        input.
+
+    Raises
+    ------
+    TypeError
+        If an argument is a boolean, a str, a list, a complex number or not a number at all, or
+        SymPy or mpmath numbers are mixed with NumPy arrays.
+    ValueError
+        If an argument breaks the rule given for it above or is NaN or infinite, the arrays do not
+        broadcast together, ``d0 > n`` (A3), or a result computed in doubles overflows (pass
+        ``mpmath.mpf`` for such sizes).
+
+    Examples
+    --------
+    >>> theorem10_log_bound(10_000, 100, 400, 0.1, 0, 0.01) > 0   # vacuous at this size
+    True
     """
 
 
@@ -259,6 +465,40 @@ def theorem10_second_log_bound(n, eps, rho, d0_over_n):
 
     the second inequality by A4 (:math:`d_0 d_1 > N\log^4 N`; see
     :func:`vanishing_minima.theory.derivations.theorem10_second_inequality_from_A4`).
+
+    Parameters
+    ----------
+    n : number, array or SymPy expression
+        Number of datapoints :math:`N`: finite, :math:`\ge 1`.
+    eps : number, array or SymPy expression
+        Classification-error threshold, :math:`0 < \epsilon < 1`.
+    rho : number, array or SymPy expression
+        LReLU slope on the negative side, :math:`\rho \ne 1` (0 is the ReLU).
+    d0_over_n : number, array or SymPy expression
+        :math:`c = \lim_{N\to\infty} d_0(N)/N \in [0, 1]`, used by the LReLU branch of
+        :math:`\gamma_\epsilon` (:func:`gamma_eps`); ignored (but still validated) when ``rho == 0``.
+
+    Returns
+    -------
+    float, numpy.ndarray, mpmath.mpf or sympy.Expr
+        The natural log :math:`-\gamma_\epsilon N\log N \le 0`, of the kind of the arguments:
+        ``float`` for Python numbers, an array for NumPy input, ``mpmath.mpf`` for mpmath numbers, a
+        SymPy expression for SymPy input.
+
+    Raises
+    ------
+    TypeError
+        If an argument is a boolean, a str, a list, a complex number or not a number at all, or
+        SymPy or mpmath numbers are mixed with NumPy arrays.
+    ValueError
+        If an argument breaks the rule given for it above or is NaN or infinite, the arrays do not
+        broadcast together, or a result computed in doubles overflows (pass ``mpmath.mpf`` for such
+        sizes).
+
+    Examples
+    --------
+    >>> round(theorem10_second_log_bound(10_000, 0.1, 0, 0.01), 3)
+    -3767.068
     """
 
 
@@ -334,11 +574,29 @@ def cover_count(n, d):
     than about a second (terms times bits above ``COVER_EXACT_WORK_LIMIT``, or more than
     ``COVER_EXACT_BITS_LIMIT`` bits) are refused: use :func:`log_cover_count`, which answers at any size.
 
+    Parameters
+    ----------
+    n : int, integer array or SymPy integer
+        Number of points :math:`N`: an integer (integral floats are accepted) :math:`\ge 1`.
+    d : int, integer array or SymPy integer
+        Dimension :math:`d`: an integer (integral floats are accepted) :math:`\ge 1`.
+
+    Returns
+    -------
+    int, numpy.ndarray, mpmath.mpf or sympy.Expr
+        :math:`C(N, d)`: an ``int`` for Python numbers, an ``object`` array of Python ints for NumPy
+        input, ``mpmath.mpf`` for mpmath numbers, a SymPy ``Integer`` for SymPy integers and the
+        unevaluated sum for symbols.
+
     Raises
     ------
+    TypeError
+        If an argument is a boolean, a str, a list, a complex number or not a number at all, or
+        SymPy or mpmath numbers are mixed with NumPy arrays.
     ValueError
-        For arguments that are not integers >= 1, or a count too large to write out exactly (the
-        message gives the number of terms and points to :func:`log_cover_count`).
+        For arguments that are not integers >= 1 (or are NaN or infinite), arrays that do not
+        broadcast together, or a count too large to write out exactly (the message gives the number
+        of terms and points to :func:`log_cover_count`).
 
     Examples
     --------
@@ -466,6 +724,7 @@ def log_cover_count(n, d) -> float:
     Returns
     -------
     float
+        :math:`\log C(N, d) > 0` (natural log).
 
     Raises
     ------
@@ -473,6 +732,9 @@ def log_cover_count(n, d) -> float:
         For arguments that are not real numbers (or are booleans).
     ValueError
         For arguments that are not integers >= 1, or ``n`` above 1e300.
+    ArithmeticError
+        If the bracket of the unsummed rest is wider than :data:`LOG_COVER_REL_TOL` (see the
+        accuracy paragraph above).
 
     Examples
     --------

@@ -395,7 +395,28 @@ REGISTRY: dict[str, Claim] = {c.id: c for c in _ITEMS}
 
 
 def get(claim_id: str) -> Claim:
-    """Return the claim with id ``claim_id`` (e.g. ``"T9"``); ``KeyError`` lists the valid ids."""
+    """Return the claim with id ``claim_id`` (e.g. ``"T9"``); ``KeyError`` lists the valid ids.
+
+    Parameters
+    ----------
+    claim_id : str
+        A catalogue id, one of the keys of :data:`REGISTRY` (``"A1"``, ``"D5"``, ``"T9"``, ...).
+
+    Returns
+    -------
+    Claim
+        The registry entry.
+
+    Raises
+    ------
+    KeyError
+        If no claim has this id; the message lists the known ids.
+
+    Examples
+    --------
+    >>> get("T8").reference
+    'Theorem 8'
+    """
     try:
         return REGISTRY[claim_id]
     except KeyError:
@@ -403,5 +424,34 @@ def get(claim_id: str) -> Claim:
 
 
 def by_kind(kind: Kind) -> list[Claim]:
-    """All claims of one kind, in catalogue order."""
+    """All claims of one kind, in catalogue order.
+
+    Parameters
+    ----------
+    kind : Kind or str
+        The kind of statement: a member of :class:`Kind`, or its value (``"asymptotic theorem"``).
+
+    Returns
+    -------
+    list of Claim
+        The claims whose ``kind`` is ``kind``, in catalogue order; empty if there is none.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is neither a :class:`Kind` nor the value of one.
+
+    Examples
+    --------
+    >>> [c.id for c in by_kind(Kind.ASYMPTOTIC_THEOREM)]
+    ['T6', 'T10', 'S6']
+    >>> [c.id for c in by_kind("definition")]
+    ['D1', 'D3', 'D4', 'D5']
+    """
+    if not isinstance(kind, Kind):
+        try:
+            kind = Kind(kind)
+        except ValueError:
+            known = ", ".join(repr(k.value) for k in Kind)
+            raise ValueError(f"kind must be a Kind or one of {known}; got {kind!r}") from None
     return [c for c in _ITEMS if c.kind is kind]

@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import mpmath
 import sympy as sp
 
-from . import bounds
+from . import _validate, bounds
 from .assumptions import check
 from .asymptotics import dot_eq, exp_neg_dot_leq, leading_order_ratio, limit_at_infinity
+from .growth import as_growth_law
 
 __all__ = [
     "Derivation",
@@ -74,6 +76,17 @@ class Derivation:
     findings: tuple[str, ...] = field(default=())
 
 
+def _law(name: str, law: Any) -> sp.Expr:
+    """A scaling law in :data:`.bounds.N`: read by :func:`.growth.as_growth_law` (a str by the whitelist
+    parser, never by ``sympify``, which the substitutions below would otherwise apply to it), in
+    :math:`N` only."""
+    e = as_growth_law(law, bounds.N, name=name)
+    extra = e.free_symbols - {bounds.N}
+    if extra:
+        raise ValueError(f"{name} may depend on N only; it also has {sorted(map(str, extra))}")
+    return e
+
+
 def _is_zero(expr: sp.Expr) -> bool:
     return sp.simplify(expr) == 0
 
@@ -107,6 +120,12 @@ def theorem10_second_inequality_from_A4() -> Derivation:
     Write :math:`d_0 d_1 = N\log^4 N\,(1+s)`, :math:`s \ge 0`; the difference is
     :math:`N\log N\,((1+s)^{1/4} - 1) \ge 0`.  In the paper's order (:mod:`.asymptotics`) the same holds
     at the boundary :math:`d_0 d_1 = N\log^4 N` with ratio exactly 1.
+
+    Returns
+    -------
+    Derivation
+        ``holds`` is True iff the difference is zero at :math:`s = 0` and increasing in :math:`s`,
+        and the order-sense comparison holds; ``steps`` record the SymPy results.
     """
     N, s = bounds.N, sp.Symbol("s", nonnegative=True)
     L = sp.Symbol("L", positive=True)  # log N > 0 for N > 1
@@ -141,6 +160,14 @@ def theorem9_second_inequality() -> Derivation:
     With Theorem 8's integer width :math:`d_1^* = 4\lceil N/(2d_0-2)\rceil` instead, the exponent is
     *larger* than :math:`2N\log N` at every finite size (so the finite-N inequality reverses), and the
     second inequality holds only in the paper's order sense (see :func:`d1_star_times_d0`).
+
+    Returns
+    -------
+    Derivation
+        ``holds`` is True iff :math:`d_1^* d_0 \log N = 2N\log N` exactly for :math:`d_1^* = 2N/d_0`
+        and both sides of the ceiling's sandwich are :math:`=.` to :math:`2N\log N` for the integer
+        width along :math:`d_0 = N^{51/100}, N^{3/4}, N`; ``findings`` records the reversal at
+        finite :math:`N` for the integer width.
     """
     N, d0 = bounds.N, bounds.d0
     with_real = bounds.THEOREM9_LOG_EXPR.subs(bounds.d1s, 2 * N / d0)
@@ -194,6 +221,13 @@ def d1_star_times_d0() -> Derivation:
     So :math:`0 < d_1^* d_0 - 2N < 2N/(d_0-1) + 4d_0 \le 4N/d_0 + 4d_0` for :math:`d_0 \ge 2`.  The
     shorter form :math:`2N + O(N/d_0)` is *false* when :math:`d_0 \gg \sqrt N` (which A3 requires):
     at :math:`d_0 = N` the width is 4 and :math:`d_1^* d_0 - 2N = 2N`.
+
+    Returns
+    -------
+    Derivation
+        ``holds`` is True iff the sandwich is confirmed symbolically, the exact integers stay inside
+        it, and the short form :math:`2N + O(N/d_0)` fails at :math:`d_0 = N`; ``findings`` records
+        that failure.
     """
     N, d0 = bounds.N, bounds.d0
     theta = sp.Symbol("theta", nonnegative=True)  # ceil(x) = x + theta, 0 <= theta < 1
@@ -258,7 +292,34 @@ def theorem10_from_theorems_6_and_9(
     divided by Theorem 9's).  Under A4 the second term is of lower order: the ratio of the composed
     exponent to Theorem 6's tends to 1 (a statement stronger than the paper's :math:`=.`).  The
     default family :math:`d_0 = N^{3/4}, d_1 = N^{1/3}` satisfies A2-A4.
+
+    Parameters
+    ----------
+    d0_law, d1_law : SymPy expression in ``bounds.N``, real number, or str
+        Scaling laws :math:`d_0(N)` and :math:`d_1(N)` of the family, in the symbol
+        :data:`.bounds.N` (a symbol named ``N`` is taken as it); real for :math:`N > 0`, and meant to
+        satisfy A2-A4 (the default family :math:`d_0 = N^{3/4}`, :math:`d_1 = N^{1/3}` does).  A
+        ``str`` is parsed by the whitelist of :func:`.growth.parse_growth_law` (never by ``sympify``);
+        floating exponents are made exact.
+
+    Returns
+    -------
+    Derivation
+        ``holds`` is True iff :func:`.bounds.theorem10_log_bound` on the family is Theorem 6's log
+        bound minus Theorem 9's, the ratio of the composed exponent to Theorem 6's tends to 1, and
+        the two are :math:`=.`.
+
+    Raises
+    ------
+    TypeError
+        If a law is neither a SymPy expression, a real number nor a str.
+    ValueError
+        If a law depends on a symbol other than :math:`N`, is complex for :math:`N > 0`, or is text
+        the parser refuses (:class:`.growth.GrowthLawError`).
+    UndecidedLimit
+        If SymPy cannot decide a limit along the family (see :mod:`.asymptotics`).
     """
+    d0_law, d1_law = _law("d0_law", d0_law), _law("d1_law", d1_law)
     N = bounds.N
     family = {bounds.d0: d0_law, bounds.d1: d1_law}
     t6 = _shipped(bounds.THEOREM6_LOG_EXPR).subs(
@@ -298,18 +359,43 @@ def theorem10_nonvacuous_log_n(a0: sp.Rational, a1: sp.Rational, gamma: float) -
     that is :math:`(p - 1)x > \log(2x/\gamma)`, solved here in log space (N itself overflows doubles).
     Requires :math:`p > 1`, i.e. :math:`a_0 + a_1 > 1`.
 
+    Parameters
+    ----------
+    a0, a1 : sympy.Rational, int or float
+        Exponents of the family :math:`d_0 = N^{a_0}`, :math:`d_1 = N^{a_1}`, with
+        :math:`a_0 + a_1 > 1`; read exactly by :class:`sympy.Rational` (a float by its binary value).
+    gamma : float
+        The exponent constant :math:`\gamma_\epsilon` (:func:`.bounds.gamma_eps`): a finite real number
+        :math:`> 0`.
+
     Returns
     -------
     mpmath.mpf
-        The threshold :math:`x^* = \log N^*` (natural log); the bound is informative for :math:`N > e^{x^*}`.
+        The threshold :math:`x^* = \log N^*` (natural log); the bound is informative for
+        :math:`N > e^{x^*}`.
+
+    Raises
+    ------
+    TypeError
+        If ``gamma`` is not a real number (a boolean, a str, a complex number), or ``a0`` or ``a1``
+        cannot be read as a rational number.
+    ValueError
+        If :math:`a_0 + a_1 \le 1`, or ``gamma`` is not a finite number :math:`> 0`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> round(float(theorem10_nonvacuous_log_n(sp.Rational(3, 4), sp.Rational(1, 3), 0.137)), 1)
+    418.4
     """
     p = sp.Rational(3, 4) + (sp.Rational(a0) + sp.Rational(a1)) / 4
     if p <= 1:
         raise ValueError(
             f"a0 + a1 must exceed 1 for the composed exponent ever to be negative; got {a0 + a1}"
         )
-    if not 0 < gamma:
-        raise ValueError(f"gamma must be > 0; got {gamma}")
+    _validate.kind_of(gamma, "gamma")
+    _validate.require_finite("gamma", gamma)
+    _validate.check_rule("gamma", gamma, _validate.POSITIVE)
     q = mpmath.mpf(p.p) / p.q - 1
     g = mpmath.mpf(gamma)
     f = lambda x: q * x - mpmath.log(2 * x / g)  # noqa: E731 - concave in x: one crossing beyond its minimum
@@ -335,7 +421,34 @@ def corollary7_from_theorem6(
     (checked on the shipped formulas, symbolically and at sizes evaluated through the public functions),
     and :math:`\log(1/\delta) - F =. -F` for Theorem 6's exponent :math:`F\to\infty` and a constant
     :math:`\delta`, so the corollary keeps Theorem 6's leading order.
+
+    Parameters
+    ----------
+    d0_law, d1_law : SymPy expression in ``bounds.N``, real number, or str
+        Scaling laws :math:`d_0(N)` and :math:`d_1(N)` of the family, in the symbol
+        :data:`.bounds.N` (a symbol named ``N`` is taken as it); real for :math:`N > 0`, and meant to
+        satisfy A2-A4, so that Theorem 6's exponent tends to infinity (the default family
+        :math:`d_0 = N^{3/4}`, :math:`d_1 = N^{1/3}` does).  A ``str`` is parsed by the whitelist of
+        :func:`.growth.parse_growth_law` (never by ``sympify``); floating exponents are made exact.
+
+    Returns
+    -------
+    Derivation
+        ``holds`` is True iff Markov's inequality is confirmed on the uniform family, the shipped
+        formula and the public functions' values are Theorem 6's plus :math:`\log(1/\delta)`, and
+        :math:`\log(1/\delta) - F =. -F` along the family.
+
+    Raises
+    ------
+    TypeError
+        If a law is neither a SymPy expression, a real number nor a str.
+    ValueError
+        If a law depends on a symbol other than :math:`N`, is complex for :math:`N > 0`, or is text
+        the parser refuses (:class:`.growth.GrowthLawError`).
+    UndecidedLimit
+        If SymPy cannot decide a limit along the family (see :mod:`.asymptotics`).
     """
+    d0_law, d1_law = _law("d0_law", d0_law), _law("d1_law", d1_law)
     b, u, v = (
         sp.Symbol("b", positive=True),
         sp.Symbol("u", positive=True),
@@ -407,6 +520,12 @@ def theorem9_delta_vanishes() -> Derivation:
     and the bracket tends to :math:`r - 2 \le -1`, so the square of the second term tends to 0.
     SymPy computes the bracket's limit with :math:`\log d_0 = r\log N` and :math:`\delta`'s limit on
     power and sub-polynomial families up to the edge of A3.
+
+    Returns
+    -------
+    Derivation
+        ``holds`` is True iff the bracket tends to :math:`r - 2`, :math:`\delta \to 0` on every
+        family inside A3, and :math:`\delta \to \infty` for :math:`d_0 = N^2` (outside A3).
     """
     N, L, r = bounds.N, sp.Symbol("L", positive=True), sp.Symbol("r", positive=True)
     bracket = r - 2 + (sp.log(r * L) + sp.log(4)) / L
@@ -441,7 +560,33 @@ def theorem9_delta_vanishes() -> Derivation:
 
 
 def khatri_rao_symbolic(A: sp.Matrix, X: sp.Matrix) -> sp.Matrix:
-    r"""Column-wise Kronecker product :math:`A\circ X = [a^{(n)}\otimes x^{(n)}]_n` of SymPy matrices."""
+    r"""Column-wise Kronecker product :math:`A\circ X = [a^{(n)}\otimes x^{(n)}]_n` of SymPy matrices.
+
+    Parameters
+    ----------
+    A : sympy.Matrix, shape (d1, N)
+        Left factor, with as many columns as ``X``.
+    X : sympy.Matrix, shape (d0, N)
+        Right factor, with as many columns as ``A``.
+
+    Returns
+    -------
+    sympy.Matrix, shape (d1 * d0, N)
+        Column :math:`n` is :math:`a^{(n)}\otimes x^{(n)}`.
+
+    Raises
+    ------
+    ValueError
+        If ``A`` and ``X`` have different numbers of columns.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> khatri_rao_symbolic(sp.Matrix([[1, 2]]), sp.Matrix([[3, 4], [5, 6]]))
+    Matrix([
+    [3,  8],
+    [5, 12]])
+    """
     if A.shape[1] != X.shape[1]:
         raise ValueError(
             f"A and X must have the same number of columns; got {A.shape} and {X.shape}"
@@ -451,7 +596,34 @@ def khatri_rao_symbolic(A: sp.Matrix, X: sp.Matrix) -> sp.Matrix:
 
 
 def gram_identity(d0: int = 2, d1: int = 2, n: int = 3) -> Derivation:
-    r"""K1, symbolically: :math:`(A\circ X)^\top(B\circ Y) = (A^\top B)\odot(X^\top Y)` for symbolic matrices."""
+    r"""K1, symbolically: :math:`(A\circ X)^\top(B\circ Y) = (A^\top B)\odot(X^\top Y)` for symbolic matrices.
+
+    Every entry of :math:`A, B \in \mathbb{R}^{d_1\times N}` and :math:`X, Y \in \mathbb{R}^{d_0\times N}`
+    is its own symbol; the two sides are expanded and compared entry by entry.
+
+    Parameters
+    ----------
+    d0 : int
+        Rows of :math:`X` (the input dimension): an integer :math:`\ge 1`.
+    d1 : int
+        Rows of :math:`A` (the hidden width): an integer :math:`\ge 1`.
+    n : int
+        Columns (the number of datapoints :math:`N`): an integer :math:`\ge 1`.  The symbolic work
+        grows quickly with the sizes: keep them small (the audit uses at most 3).
+
+    Returns
+    -------
+    Derivation
+        ``holds`` is True iff the expanded difference of the two :math:`N\times N` matrices is zero.
+
+    Raises
+    ------
+    TypeError
+        If a size is not an integer (a boolean, a float, a str).
+    ValueError
+        If a size is below 1.
+    """
+    d0, d1, n = (_validate.require_size(k, v) for k, v in (("d0", d0), ("d1", d1), ("n", n)))
     A, Bm = sp.Matrix(d1, n, sp.symbols(f"a:{d1 * n}")), sp.Matrix(d1, n, sp.symbols(f"b:{d1 * n}"))
     X, Y = sp.Matrix(d0, n, sp.symbols(f"x:{d0 * n}")), sp.Matrix(d0, n, sp.symbols(f"y:{d0 * n}"))
     lhs = khatri_rao_symbolic(A, X).T * khatri_rao_symbolic(Bm, Y)
@@ -480,7 +652,31 @@ def mse_gradient_in_region(d0: int = 2, d1: int = 2, n: int = 3) -> Derivation:
     First-order step of Lemma 2: at a critical point with every :math:`z_i \ne 0`, :math:`\operatorname{diag}(z)`
     is invertible, so :math:`(A\circ X)e = 0`.  (Neurons with :math:`z_i = 0` need the paper's
     second-order argument, which is not checked here.)
+
+    Parameters
+    ----------
+    d0 : int
+        Rows of :math:`X` (the input dimension): an integer :math:`\ge 1`.
+    d1 : int
+        Rows of :math:`A` (the hidden width): an integer :math:`\ge 1`.
+    n : int
+        Columns (the number of datapoints :math:`N`): an integer :math:`\ge 1`.  The symbolic work
+        grows quickly with the sizes: keep them small (the audit uses at most 3).
+
+    Returns
+    -------
+    Derivation
+        ``holds`` is True iff both gradients match the formulas and the first-order step recovers
+        :math:`(A\circ X)e` from :math:`\nabla_W\mathrm{MSE}`.
+
+    Raises
+    ------
+    TypeError
+        If a size is not an integer (a boolean, a float, a str).
+    ValueError
+        If a size is below 1.
     """
+    d0, d1, n = (_validate.require_size(k, v) for k, v in (("d0", d0), ("d1", d1), ("n", n)))
     W = sp.Matrix(d1, d0, sp.symbols(f"w:{d1 * d0}"))
     X = sp.Matrix(d0, n, sp.symbols(f"x:{d0 * n}"))
     A = sp.Matrix(d1, n, sp.symbols(f"a:{d1 * n}"))
@@ -538,7 +734,34 @@ def section6_reduced_width(d0_law: sp.Expr = FAMILY_D0, d1_law: sp.Expr = FAMILY
     :math:`(i, n)`), the step does not follow from this argument: a single zero input per neuron
     (:math:`r = 1/N`) leaves no neuron with :math:`P_i = I`.  The derivation holds for :math:`r` the fraction
     of *neurons* with a zero input.
+
+    Parameters
+    ----------
+    d0_law, d1_law : SymPy expression in ``bounds.N``, real number, or str
+        Scaling laws :math:`d_0(N)` and :math:`d_1(N)` of the family, in the symbol
+        :data:`.bounds.N` (a symbol named ``N`` is taken as it); real for :math:`N > 0`, and meant to
+        satisfy A2-A4 (the default family :math:`d_0 = N^{3/4}`, :math:`d_1 = N^{1/3}` does).  A
+        ``str`` is parsed by the whitelist of :func:`.growth.parse_growth_law` (never by ``sympify``);
+        floating exponents are made exact.
+
+    Returns
+    -------
+    Derivation
+        ``holds`` is True iff the bound decreases in :math:`d_1`, the exponent with :math:`(1-r)d_1`
+        is :math:`(1-r)^{1/4}` times Theorem 6's exactly and :math:`=.` to it at :math:`r = 1/2`,
+        and A4 holds for :math:`d_1/2`; ``findings`` records the reading of :math:`r`.
+
+    Raises
+    ------
+    TypeError
+        If a law is neither a SymPy expression, a real number nor a str.
+    ValueError
+        If a law depends on a symbol other than :math:`N`, is complex for :math:`N > 0`, or is text
+        the parser refuses (:class:`.growth.GrowthLawError`).
+    UndecidedLimit
+        If SymPy cannot decide a limit along the family (see :mod:`.asymptotics`).
     """
+    d0_law, d1_law = _law("d0_law", d0_law), _law("d1_law", d1_law)
     N, r = bounds.N, sp.Symbol("r", nonnegative=True)
     t6 = _shipped(bounds.THEOREM6_LOG_EXPR)
     decreasing = sp.simplify(sp.diff(t6, bounds.d1))

@@ -182,12 +182,38 @@ def as_growth_law(expr: Any, n: sp.Symbol, *, name: str = "law") -> sp.Expr:
     for ``n > 0`` is a ``ValueError``.  Used by :mod:`.asymptotics` and :mod:`.assumptions` for every
     law they take.
 
+    Parameters
+    ----------
+    expr : SymPy expression, real number, or str
+        The law.  A ``str`` is read by :func:`parse_growth_law` (its whitelist and size caps); a real
+        number must be finite; floating numbers in a SymPy expression are made exact
+        (``n**0.75`` becomes ``n**(3/4)``).  It must be real for ``n > 0``.
+    n : sympy.Symbol
+        The growth variable; a symbol of the same name in ``expr`` is replaced by it.
+    name : str, optional
+        What the law is (e.g. ``"d0"``), for error messages.
+
+    Returns
+    -------
+    sympy.Expr
+        The law as a real SymPy expression in ``n`` (a SymPy number for a constant law).
+
     Raises
     ------
     TypeError
         If ``n`` is not a Symbol, or ``expr`` is neither a str, a SymPy expression nor a real number.
     GrowthLawError
-        (a ``ValueError``) for text the parser refuses, or a law that is complex for ``n > 0``.
+        (a ``ValueError``) for text the parser refuses, a real number that is NaN or infinite, or a
+        law that is complex for ``n > 0``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> n = sp.Symbol("n", positive=True)
+    >>> as_growth_law(sp.Symbol("n") ** 0.75, n)
+    n**(3/4)
+    >>> as_growth_law("N*log(N)**4", n)
+    n*log(n)**4
     """
     if not isinstance(n, sp.Symbol):
         raise TypeError(f"n must be a SymPy Symbol (the growth variable); got {type(n).__name__}")
