@@ -458,10 +458,18 @@ class _Data:
         j, k = np.triu_indices(self.d0)
         self.sym = np.empty((self.d0, self.d0), dtype=np.intp)
         self.sym[j, k] = self.sym[k, j] = np.arange(j.size)
-        self.Zt = np.ascontiguousarray(
-            np.swapaxes(X[..., j, :] * X[..., k, :], -1, -2)
-        )  # (.., N, q)
+        self._pairs = (j, k)
+        self._zt: np.ndarray | None = None
         self.col_norm2 = np.einsum("...jn,...jn->...n", X, X)  # (.., N)
+
+    @property
+    def Zt(self) -> np.ndarray:
+        """Products of pairs of rows of X, (.., N, q), q = d0 (d0 + 1) / 2: built on first use (the
+        narrow path's Gram); the wide path (p >= N) never needs it (24 MB at N = 512, d0 = 108)."""
+        if self._zt is None:
+            j, k = self._pairs
+            self._zt = np.ascontiguousarray(np.swapaxes(self.X[..., j, :] * self.X[..., k, :], -1, -2))
+        return self._zt
 
     def xtx(self) -> np.ndarray:
         """X^T X (N, N), K1's second factor, computed once."""

@@ -46,12 +46,13 @@ reference: the pooled mean of 48 unbiased runs), ``"dead-max"`` covered 8/8 and 
 ``"residual"`` is the one that gives the narrow regime a slope.  Few runs: these choose a default, they
 do not rank the options finely.
 
-Computing :math:`m` exactly and fast: for ReLU with :math:`d_0d_1\ge N`, a dead point :math:`n` has a zero
-row in :math:`M = (A\circ X)^\top`, so :math:`e_n = y_n` and the other coordinates of :math:`e_A` are the
-residual of :math:`y` on the other points alone (the zero row does not constrain the least squares).  The
-score therefore calls ``dlm_residual`` on the live columns of such samples (an exact identity; it keeps
-``dlm_residual``'s fast full-rank certificate usable, where the zero rows would send the whole matrix
-to its SVD).  Tested equal to ``dlm_residual`` on the full pattern.
+Computing :math:`m` exactly and fast: one batched call of ``dlm_residual``'s certified path per batch of
+:math:`W`, with :math:`X`'s precomputed data shared by every call.  For ReLU with :math:`d_0d_1\ge N` that
+path removes the dead points exactly (a dead point :math:`n` has a zero row in :math:`M = (A\circ X)^\top`,
+so :math:`e_n = y_n`, and the other coordinates of :math:`e_A` are the residual of :math:`y` on the other
+points alone) and certifies that the live rows are independent (then :math:`e = 0` on them).  An earlier
+version made that reduction here, one sample at a time on the live columns, which rebuilt :math:`X`'s data
+per sample: 26 ms per evaluation at :math:`N = 512` against about 6 ms now (one core).
 """
 
 from __future__ import annotations
@@ -157,7 +158,6 @@ class V2Score:
         self.x_norm = np.linalg.norm(self.X, axis=0)
         self.label1 = self.y > 0.5
         # dead columns are dropped before the residual where dlm_residual's full-rank certificate applies
-        self.reduce_dead = self.rho == 0.0 and self.d0 * self.d1 >= self.n
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -167,19 +167,7 @@ class V2Score:
         """``(e_A, A, U)`` for a batch ``W`` of shape ``(B, d1, d0)``; ``U = W X``."""
         U = W @ self.X
         A = _pattern_unchecked(U, self.rho)
-        if not self.reduce_dead:
-            return _dlm_residual_unchecked(A, self.X, self.y), A, U
-        dead = np.all(U < 0, axis=1)
-        has = dead.any(axis=1)
-        e = np.empty(U.shape[:1] + (self.n,))
-        if np.any(~has):
-            e[~has] = _dlm_residual_unchecked(A[~has], self.X, self.y)
-        for b in np.flatnonzero(has):
-            live = ~dead[b]
-            e[b, ~live] = self.y[~live]
-            if live.any():
-                e[b, live] = _dlm_residual_unchecked(A[b][:, live], self.X[:, live], self.y[live])
-        return e, A, U
+        return _dlm_residual_unchecked(A, self.X, self.y), A, U
 
     def details(self, W: np.ndarray) -> dict[str, np.ndarray]:
         """Scores and their parts: ``score``, ``m``, ``misclassified`` (B, N), ``dead`` (B, N), ``e``, ``A``."""
