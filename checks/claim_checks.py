@@ -16,7 +16,7 @@ from vanishing_minima import numeric as nm
 from vanishing_minima.theory import assumptions, bounds, derivations
 
 from . import plots, verdicts
-from .core import CheckResult, Context, Verdict, check
+from .core import MC_ALPHA, Budget, CheckResult, Context, Verdict, check
 
 FAMILY = {"d0": "N**(3/4)", "d1": "N**(1/3)"}
 
@@ -1001,17 +1001,41 @@ def _t6_exponent(r: dict) -> float:
     )
 
 
-def _t6_splitting_rows(ctx: Context) -> tuple[list[dict], list[dict]]:
-    """The splitting side of T6: one row per N (average over the X draws) and the runs themselves."""
-    sizes, draws, budget = T6_SPLITTING[ctx.budget.scale]
-    tasks = [
+def t6_tasks(
+    budget: Budget | str, seed: int, alpha: float = MC_ALPHA
+) -> tuple[list[dict], list[dict]]:
+    """The tasks of T6's two sweeps at ``budget`` and ``seed``, exactly as :func:`check_T6` builds them.
+
+    Returns ``(monte_carlo, splitting)``: the tasks of :func:`~vanishing_minima.numeric.v2_event_point`
+    (one per N of ``T6_SIZES``, ``alpha`` the error rate of each exact interval) and of
+    :func:`~vanishing_minima.numeric.v2_splitting_point` (one per N and X draw of ``T6_SPLITTING``).  Each
+    task is a dict of plain Python values and carries its own seed, drawn from T6's seed sequence
+    ``[seed, crc32("T6")]``, so a sweep can be rerun outside the audit, on any executor, with the same
+    numbers (``numeric.run_sweep(numeric.v2_splitting_point, t6_tasks("quick", 0)[1], executor=...)``).
+    """
+    ctx = Context(Budget(budget), seed, "T6", alpha)
+    monte_carlo = [
         dict(
             n=n,
             d0=d0,
             d1=d1,
             eps=T6_EPS,
             rho=T6_RHO,
-            budget=budget,
+            n_samples=ctx.n(8000),
+            alpha=ctx.alpha,
+            seed=ctx.task_seed(i),
+        )
+        for i, (n, d0, d1) in enumerate(family_sizes(T6_SIZES[ctx.budget.scale]))
+    ]
+    sizes, draws, evaluations = T6_SPLITTING[ctx.budget.scale]
+    splitting = [
+        dict(
+            n=n,
+            d0=d0,
+            d1=d1,
+            eps=T6_EPS,
+            rho=T6_RHO,
+            budget=evaluations,
             level=T6_SPLITTING_LEVEL,
             label_seed=ctx.task_seed(5000 + i),
             seed=ctx.task_seed(6000 + draws * i + k),
@@ -1021,7 +1045,13 @@ def _t6_splitting_rows(ctx: Context) -> tuple[list[dict], list[dict]]:
         for i, (n, d0, d1) in enumerate(family_sizes(sizes))
         for k in range(draws)
     ]
+    return monte_carlo, splitting
+
+
+def _t6_splitting_rows(ctx: Context, tasks: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The splitting side of T6: one row per N (average over the X draws) and the runs themselves."""
     runs = ctx.map(nm.v2_splitting_point, tasks)
+    sizes = list(dict.fromkeys(t["n"] for t in tasks))
     rows = []
     for n in sizes:
         mine = [r for r in runs if r["n"] == n]
@@ -1100,21 +1130,8 @@ def check_T6(ctx: Context) -> CheckResult:
     """
 
     sizes = T6_SIZES[ctx.budget.scale]
-    samples = ctx.n(8000)
     family = assumptions.check(*family_laws())
-    tasks = [
-        dict(
-            n=n,
-            d0=d0,
-            d1=d1,
-            eps=T6_EPS,
-            rho=T6_RHO,
-            n_samples=samples,
-            alpha=ctx.alpha,
-            seed=ctx.task_seed(i),
-        )
-        for i, (n, d0, d1) in enumerate(family_sizes(sizes))
-    ]
+    tasks, split_tasks = t6_tasks(ctx.budget, ctx.seed, ctx.alpha)
     rows = []
     for r in ctx.map(nm.v2_event_point, tasks):
         f = _t6_exponent(r)
@@ -1136,7 +1153,7 @@ def check_T6(ctx: Context) -> CheckResult:
                 **_at_sizes(r["n"], r["d0"], r["d1"]),
             }
         )
-    split_rows, split_runs = _t6_splitting_rows(ctx)
+    split_rows, split_runs = _t6_splitting_rows(ctx, split_tasks)
     both = rows + split_rows
     fit = nm.fit_exponent(
         [math.log(r["F(N)"]) for r in both],

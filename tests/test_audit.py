@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,19 @@ def test_run_audit_takes_a_budget_name_and_refuses_an_unknown_one():
     assert result.claim == "K1"
     with pytest.raises(ValueError, match="budget must be one of"):
         run_audit(["K1"], budget="huge", workers=1)
+
+
+def test_t6_tasks_are_the_tasks_of_the_check(quick_audit, audit_seed):
+    """claim_checks.t6_tasks (for rerunning T6's sweeps elsewhere, e.g. tests/test_dask.py) builds the
+    tasks whose results the quick audit's T6 evidence reports."""
+    monte_carlo, splitting = claim_checks.t6_tasks(audit.Budget.QUICK, audit_seed)
+    evidence = next(r for r in quick_audit if r.claim == "T6").evidence
+    assert [(t["n"], t["d0"], t["d1"], t["n_samples"]) for t in monte_carlo] == [
+        (r["N"], r["d0"], r["d1"], r["samples"]) for r in evidence["sizes"]
+    ]
+    keys = ("n", "d0", "d1", "draw", "budget")
+    assert [[t[k] for k in keys] for t in splitting] == [
+        [r[k] for k in keys] for r in evidence["splitting_runs"]
+    ]
+    assert all(t["alpha"] == audit.MC_ALPHA for t in monte_carlo)
+    assert evidence["seed_sequence"] == [audit_seed, zlib.crc32(b"T6")]
