@@ -468,7 +468,9 @@ class _Data:
         narrow path's Gram); the wide path (p >= N) never needs it (24 MB at N = 512, d0 = 108)."""
         if self._zt is None:
             j, k = self._pairs
-            self._zt = np.ascontiguousarray(np.swapaxes(self.X[..., j, :] * self.X[..., k, :], -1, -2))
+            self._zt = np.ascontiguousarray(
+                np.swapaxes(self.X[..., j, :] * self.X[..., k, :], -1, -2)
+            )
         return self._zt
 
     def xtx(self) -> np.ndarray:
