@@ -602,3 +602,39 @@ def test_dlm_in_region_with_the_sign_test_agrees_with_all_sign_lps(seed):
         assert (cert is not None) == every
         found += every
     assert found >= 2
+
+
+@st.composite
+def realizable_targets(draw):
+    """A pattern, a sign choice, and a target its terms reach: r_n = sum_i sigma_i c_in a_in with
+    arbitrary magnitudes a_in > 0 (c_in the sign of neuron i's term at point n, 0 for an inactive ReLU)."""
+    d1, n = draw(st.integers(1, 4)), draw(st.integers(1, 8))
+    rho = draw(st.sampled_from([0.0, 0.3, -0.5, 2.0]))
+    A = np.array(
+        draw(
+            st.lists(
+                st.lists(st.sampled_from([1.0, rho]), min_size=n, max_size=n),
+                min_size=d1,
+                max_size=d1,
+            )
+        )
+    )
+    sigma = np.array(draw(st.lists(st.sampled_from([1, -1, 0]), min_size=d1, max_size=d1)))
+    mags = np.array(
+        draw(
+            st.lists(
+                st.lists(st.floats(1e-3, 1e3), min_size=n, max_size=n), min_size=d1, max_size=d1
+            )
+        )
+    )
+    c = np.where(A == 1, 1.0, -np.sign(A))
+    return A, sigma, (sigma[:, None] * c * mags).sum(axis=0)
+
+
+@given(realizable_targets())
+def test_sign_test_keeps_every_choice_whose_terms_reach_the_target(case):
+    """Soundness of K6's sign test as a law: a choice whose signed terms sum to the target is never
+    discarded (targets that cancel to rounding level count as zero, where mixed signs are allowed)."""
+    A, sigma, r = case
+    kept = admissible_sign_choices(A, r).tolist()
+    assert sigma.tolist() in kept
