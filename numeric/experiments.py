@@ -585,10 +585,9 @@ def e3_point(task: dict) -> E3Point:
     :func:`.training.train_network`) to ``"float64"``.  Returns the task's values without the arrays, plus
     ``n``, ``d0``, ``d1``, ``params_over_n``, ``mce``, ``mse``, ``iterations``, ``evaluations``
     (loss-and-gradient calls), ``message`` (the optimizer's), ``whiten_seconds``, ``train_seconds`` and
-    ``seconds``.  MCE and MSE are
-    evaluated in double precision whatever ``dtype``.  ``blas_threads`` (default: leave the BLAS as it is)
-    limits the BLAS threads during the run: on a machine whose cores other jobs also use, one thread was
-    3.4x faster than two on MNIST (docs/findings-section5.md).
+    ``seconds``.  MCE and MSE are evaluated in double precision whatever ``dtype``.  ``blas_threads``
+    (default: leave the BLAS as it is) limits the BLAS threads during the run: on a machine whose cores
+    other jobs also use, one thread was 3.4x faster than two on MNIST (docs/findings-section5.md).
 
     Parameters
     ----------
@@ -604,8 +603,8 @@ def e3_point(task: dict) -> E3Point:
     -------
     E3Point
         The task's values without ``X`` and ``y`` (the defaults filled in), plus ``n``, ``d0``, ``d1``,
-        ``params_over_n`` (:math:`(d_0 d_1 + d_1)/N`), ``mce``, ``mse``, ``iterations``, ``evaluations``, ``message``,
-        ``whiten_seconds``, ``train_seconds`` and ``seconds``.
+        ``params_over_n`` (:math:`(d_0 d_1 + d_1)/N`), ``mce``, ``mse``, ``iterations``, ``evaluations``,
+        ``message``, ``whiten_seconds``, ``train_seconds`` and ``seconds``.
 
     Raises
     ------
