@@ -868,21 +868,21 @@ def check_T9(ctx: Context) -> CheckResult:
         for k, n in enumerate(n for n in sizes for _ in range(draws))
     ]
     rows = []
-    for r in ctx.map(nm.global_minimum_point, tasks):
-        n, d0 = r["n"], r["d0"]
+    for p in ctx.map(nm.global_minimum_point, tasks):
+        n, d0 = p.n, p.d0
         claimed = bounds.theorem9_log_bound(float(n), float(d0), 2.0 * n / d0)
         rows.append(
             {
                 "N": n,
                 "d0": d0,
-                "neurons": r["neurons"],
-                "log_V(G)_lower_confidence": r["log_VG_lower"],
-                "log_V(G)_lower_estimate": r["log_VG_estimate"],
-                "log_V(G)_inscribed_caps": r["log_VG_inscribed"],
+                "neurons": p.neurons,
+                "log_V(G)_lower_confidence": p.log_VG_lower,
+                "log_V(G)_lower_estimate": p.log_VG_estimate,
+                "log_V(G)_inscribed_caps": p.log_VG_inscribed,
                 "claimed_log_bound": claimed,
-                "ratio": r["log_VG_lower"] / claimed,
-                "min_margin": r["min_margin"],
-                "cap_hits_per_row": r["cap_hits"],
+                "ratio": p.log_VG_lower / claimed,
+                "min_margin": p.min_margin,
+                "cap_hits_per_row": list(p.cap_hits),
                 "delta": bounds.theorem9_delta(float(n), float(d0)),
                 **_at_sizes(n, d0),
             }
@@ -998,10 +998,10 @@ def _minus_log(p: float) -> float:
     return math.inf if p <= 0 else -math.log(p)
 
 
-def _t6_exponent(r: dict) -> float:
+def _t6_exponent(p: nm.V2EventPoint | nm.V2SplittingPoint | nm.VolumeRatioPoint) -> float:
     """F(N) = gamma N^(3/4)(d0 d1)^(1/4) at a sweep point's (n, d0, d1), eps = T6_EPS, rho = T6_RHO."""
     return -bounds.theorem6_log_bound(
-        float(r["n"]), float(r["d0"]), float(r["d1"]), T6_EPS, T6_RHO, r["d0"] / r["n"]
+        float(p.n), float(p.d0), float(p.d1), T6_EPS, T6_RHO, p.d0 / p.n
     )
 
 
@@ -1058,61 +1058,65 @@ def _t6_splitting_rows(ctx: Context, tasks: list[dict]) -> tuple[list[dict], lis
     sizes = list(dict.fromkeys(t["n"] for t in tasks))
     rows = []
     for n in sizes:
-        mine = [r for r in runs if r["n"] == n]
+        mine = [p for p in runs if p.n == n]
         f = _t6_exponent(mine[0])
         k = len(mine)
         mean_log = lambda vals: float(np.logaddexp.reduce(vals) - math.log(k))  # noqa: E731 (log of a mean of p's)
-        log_p = mean_log([r["log_p"] for r in mine])
+        log_p = mean_log([p.log_p for p in mine])
         lo_log, hi_log = (
-            mean_log([r["log_p_interval"][0] for r in mine]),
-            mean_log([r["log_p_interval"][1] for r in mine]),
+            mean_log([p.log_p_interval[0] for p in mine]),
+            mean_log([p.log_p_interval[1] for p in mine]),
         )
         lo, hi = -hi_log, (math.inf if lo_log == -math.inf else -lo_log)
         side = "below e^-F" if lo >= f else ("above e^-F" if hi < f else "unresolved")
-        v_hi_log = mean_log([r["log_v_upper"] for r in mine])
+        v_hi_log = mean_log([p.log_v_upper for p in mine])
         rows.append(
             {
                 "N": n,
-                "d0": mine[0]["d0"],
-                "d1": mine[0]["d1"],
+                "d0": mine[0].d0,
+                "d1": mine[0].d1,
                 "X draws": k,
-                "evaluations": int(sum(r["evaluations"] for r in mine)),
-                "reached": sum(r["reached"] for r in mine),
+                "evaluations": int(sum(p.evaluations for p in mine)),
+                "reached": sum(p.reached for p in mine),
                 "F(N)": f,
                 "-log p": -log_p,
                 "-log p interval": [lo, hi],
                 "finite-N": side,
-                "-log p per X": [-r["log_p"] for r in mine],
-                "event regions (K6)": int(sum(r["dlm_regions"] for r in mine)),
-                "with a DLM": int(sum(r["dlm_with"] for r in mine)),
+                "-log p per X": [-p.log_p for p in mine],
+                "event regions (K6)": int(sum(p.dlm_regions for p in mine)),
+                "with a DLM": int(sum(p.dlm_with for p in mine)),
                 "units with a DLM": [
-                    int(sum(r["dlm_unit_hits"] for r in mine)),
-                    int(sum(r["dlm_units"] for r in mine)),
+                    int(sum(p.dlm_unit_hits for p in mine)),
+                    int(sum(p.dlm_units for p in mine)),
                 ],
                 "-log V(L_eps) lower end": -v_hi_log,
-                **_at_sizes(n, mine[0]["d0"], mine[0]["d1"]),
+                **_at_sizes(n, mine[0].d0, mine[0].d1),
             }
         )
-    keep = (
-        "n",
-        "d0",
-        "d1",
-        "draw",
-        "budget",
-        "log_p",
-        "log_p_interval",
-        "reached",
-        "evaluations",
-        "m_star",
-        "note",
-        "dlm_regions",
-        "dlm_with",
-        "dlm_units",
-        "dlm_unit_hits",
-        "log_v_upper",
-        "dlm_note",
-    )
-    return rows, [{key: r[key] for key in keep} for r in runs]
+    # the draw's label is the task's (v2_splitting_point does not read it); the rest is the point's
+    kept = [
+        {
+            "n": p.n,
+            "d0": p.d0,
+            "d1": p.d1,
+            "draw": task["draw"],
+            "budget": p.budget,
+            "log_p": p.log_p,
+            "log_p_interval": list(p.log_p_interval),
+            "reached": p.reached,
+            "evaluations": p.evaluations,
+            "m_star": p.m_star,
+            "note": p.note,
+            "dlm_regions": p.dlm_regions,
+            "dlm_with": p.dlm_with,
+            "dlm_units": p.dlm_units,
+            "dlm_unit_hits": p.dlm_unit_hits,
+            "log_v_upper": p.log_v_upper,
+            "dlm_note": p.dlm_note,
+        }
+        for task, p in zip(tasks, runs)
+    ]
+    return rows, kept
 
 
 @check("T6")
@@ -1137,24 +1141,24 @@ def check_T6(ctx: Context) -> CheckResult:
     family = assumptions.check(*family_laws())
     tasks, split_tasks = t6_tasks(ctx.budget, ctx.seed, ctx.alpha)
     rows = []
-    for r in ctx.map(nm.v2_event_point, tasks):
-        f = _t6_exponent(r)
-        lo, hi = _minus_log(r["upper"]), _minus_log(r["lower"])
+    for p in ctx.map(nm.v2_event_point, tasks):
+        f = _t6_exponent(p)
+        lo, hi = _minus_log(p.upper), _minus_log(p.lower)
         side = "below e^-F" if lo >= f else ("above e^-F" if hi < f else "unresolved")
         rows.append(
             {
-                "N": r["n"],
-                "d0": r["d0"],
-                "d1": r["d1"],
-                "samples": r["n_samples"],
-                "events": r["hits"],
-                "p_hat": r["estimate"],
-                "p_interval": [r["lower"], r["upper"]],
+                "N": p.n,
+                "d0": p.d0,
+                "d1": p.d1,
+                "samples": p.n_samples,
+                "events": p.hits,
+                "p_hat": p.estimate,
+                "p_interval": [p.lower, p.upper],
                 "F(N)": f,
-                "-log p": _minus_log(r["estimate"]),
+                "-log p": _minus_log(p.estimate),
                 "-log p interval": [lo, hi],
                 "finite-N": side,
-                **_at_sizes(r["n"], r["d0"], r["d1"]),
+                **_at_sizes(p.n, p.d0, p.d1),
             }
         )
     split_rows, split_runs = _t6_splitting_rows(ctx, split_tasks)
@@ -1295,24 +1299,24 @@ def check_T10(ctx: Context) -> CheckResult:
         for k, n in enumerate(n for n in sizes for _ in range(draws))
     ]
     rows = []
-    for r in ctx.map(nm.volume_ratio_point, tasks):
-        f = _t6_exponent(r)
+    for p in ctx.map(nm.volume_ratio_point, tasks):
+        f = _t6_exponent(p)
         rows.append(
             {
-                "N": r["n"],
-                "d0": r["d0"],
-                "d1": r["d1"],
-                **_at_sizes(r["n"], r["d0"], r["d1"]),
-                "neurons": r["neurons"],
-                "v2_events": r["hits"],
-                "samples": r["n_samples"],
-                "log_p_upper": math.log(r["p_upper"]),
-                "log_V(G)_lower": r["log_VG_lower"],
-                "log_V(G)_estimate": r["log_VG_estimate"],
-                "log_ratio_upper": r["log_ratio_upper"],
+                "N": p.n,
+                "d0": p.d0,
+                "d1": p.d1,
+                **_at_sizes(p.n, p.d0, p.d1),
+                "neurons": p.neurons,
+                "v2_events": p.hits,
+                "samples": p.n_samples,
+                "log_p_upper": math.log(p.p_upper),
+                "log_V(G)_lower": p.log_VG_lower,
+                "log_V(G)_estimate": p.log_VG_estimate,
+                "log_ratio_upper": p.log_ratio_upper,
                 "-F(N)": -f,
                 "composed_log_bound": bounds.theorem10_log_bound(
-                    float(r["n"]), float(r["d0"]), float(r["d1"]), T6_EPS, T6_RHO, r["d0"] / r["n"]
+                    float(p.n), float(p.d0), float(p.d1), T6_EPS, T6_RHO, p.d0 / p.n
                 ),
             }
         )

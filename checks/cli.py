@@ -350,13 +350,13 @@ def _cmd_table1(args: argparse.Namespace) -> int:
         rows.append(
             (
                 name,
-                str(r["d0"]),
-                str(r["d1"]),
-                str(r["n"]),
+                str(r.d0),
+                str(r.d1),
+                str(r.n),
                 "ours",
-                f"{r['params_over_n']:.3f}",
-                f"{100 * r['mce']:.2f}%",
-                f"{time.perf_counter() - start:.0f} s ({r['iterations']} it.)",
+                f"{r.params_over_n:.3f}",
+                f"{100 * r.mce:.2f}%",
+                f"{time.perf_counter() - start:.0f} s ({r.iterations} it.)",
             )
         )
     _print_table(rows, ("data", "d0", "d1", "N", "source", "params/N", "training MCE", "run time"))

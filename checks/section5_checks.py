@@ -43,12 +43,15 @@ def check_E1(ctx: Context) -> CheckResult:
                     }
                 )
     runs = ctx.map(nm.e1_point, tasks)
+    # the weights/N of a run is its task's label (e1_point does not read it)
+    ratios = [t["ratio"] for t in tasks]
     table, series, ok, transition = [], {}, True, {}
     for layers in (1, 2):
         xs, means, stds = [], [], []
         for ratio in E1_RATIOS:
-            errs = [r["mce"] for r in runs if r["layers"] == layers and r["ratio"] == ratio]
-            n = next(r["n"] for r in runs if r["layers"] == layers and r["ratio"] == ratio)
+            cell = [p for p, q in zip(runs, ratios) if p.layers == layers and q == ratio]
+            errs = [p.mce for p in cell]
+            n = cell[0].n
             m, s = float(np.mean(errs)), float(np.std(errs))
             xs.append(ratio), means.append(m), stds.append(s)
             table.append(
@@ -261,16 +264,16 @@ def check_E2(ctx: Context) -> CheckResult:
     results = ctx.map(nm.e2_protocol_point, tasks)
     protocols: dict[str, list[dict]] = {}
     for res in results:
-        name = e2_protocol_name(res["optimizer"], res["lr"], res["init_scale"])
+        name = e2_protocol_name(res.optimizer, res.lr, res.init_scale)
         protocols.setdefault(name, []).extend(
             {
-                **r,
-                "optimizer": res["optimizer"],
-                "d": res["d"],
-                "lr": res["lr"],
-                "init_scale": res["init_scale"],
+                **run.to_dict(),
+                "optimizer": res.optimizer,
+                "d": res.d,
+                "lr": res.lr,
+                "init_scale": res.init_scale,
             }
-            for r in res["runs"]
+            for run in res.runs
         )
     verdict, best, text = e2_verdict(protocols)
     cells = []
@@ -421,14 +424,22 @@ def check_E3(ctx: Context) -> CheckResult:
             }
         )
     runs = ctx.map(nm.e3_point, tasks)
+    # the data set's name and the repeat are the task's labels (e3_point does not read them)
     rows = [
         {
-            k: r[k]
-            for k in ("data", "rep", "n", "d0", "d1", "params_over_n", "mce", "mse", "iterations")
+            "data": task["data"],
+            "rep": task["rep"],
+            "n": p.n,
+            "d0": p.d0,
+            "d1": p.d1,
+            "params_over_n": p.params_over_n,
+            "mce": p.mce,
+            "mse": p.mse,
+            "iterations": p.iterations,
         }
-        for r in runs
+        for task, p in zip(tasks, runs)
     ]
-    worst = max(r["mce"] for r in runs)
+    worst = max(p.mce for p in runs)
     paper = [
         {"data": "MNIST", "d0": 784, "d1": 89, "N": 70000, "MCE": 0.0, "params/N": 0.999},
         {"data": "CIFAR-10", "d0": 3072, "d1": 16, "N": 50000, "MCE": 0.0, "params/N": 0.983},
@@ -443,7 +454,7 @@ def check_E3(ctx: Context) -> CheckResult:
     ]
     verdict = verdicts.graded(worst, consistent_at=0.001, partial_at=0.01)
     figure = (
-        f"digits N = {runs[0]['n']}, d1 = {runs[0]['d1']} (params/N {runs[0]['params_over_n']:.3f}): training MCE "
+        f"digits N = {runs[0].n}, d1 = {runs[0].d1} (params/N {runs[0].params_over_n:.3f}): training MCE "
         f"{worst:.4f} (max over {len(runs)} run{'s' if len(runs) > 1 else ''}; paper: 0-0.1%)"
     )
     evidence = {

@@ -1,8 +1,10 @@
 r"""Section 5 of the paper (E1, E2, E3) as sweep tasks: one picklable function per training run.
 
-Each function takes one ``task`` dict (sizes, repeat index and a ``seed`` for
-``numpy.random.default_rng``) and returns the task with its measurements, so a sweep is
-``run_sweep(e1_point, tasks, executor=...)`` (:mod:`.sweeps`) on any executor.
+Each function takes one ``task`` dict of plain values (sizes and a ``seed`` for
+``numpy.random.default_rng``) and returns a frozen dataclass of the task's parameters and its measurements
+(:class:`E1Point`, :class:`E2Point`, :class:`E2ProtocolPoint`, :class:`E3Point`), so a sweep is
+``run_sweep(e1_point, tasks, executor=...)`` (:mod:`.sweeps`) on any executor.  Keys a function does not
+read (a repeat's label, say) are not in its result: zip the results with the tasks.
 
 Settings (CLAIMS.md gives the data, the architecture and the schedule's shape, not the optimizer's
 constants; the constants below are ours and are part of the reported evidence):
@@ -26,19 +28,27 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ._checks import positive_int
+from ._points import SweepPoint
 from .datasets import whiten
 from .training import OPTIMIZERS, train_first_order, train_mlp, train_network
 
 __all__ = [
+    "E1Point",
     "e1_point",
+    "E2Point",
     "e2_point",
+    "E2Run",
+    "E2ProtocolPoint",
     "e2_protocol_point",
     "e2_measure",
+    "E3Point",
     "e3_point",
     "E2_LR",
     "E2_DECAY",
@@ -80,7 +90,46 @@ def weights_count(d0: int, widths: list[int]) -> int:
     return sum(a * b for a, b in zip(fan[:-1], fan[1:])) + fan[-1]
 
 
-def e1_point(task: dict) -> dict:
+@dataclass(frozen=True)
+class E1Point(SweepPoint):
+    """One E1 run (:func:`e1_point`): a network of ``layers`` hidden layers of width ``d0`` trained on
+    Gaussian data.
+
+    Attributes
+    ----------
+    n : int
+        Number of samples :math:`N`.
+    d0 : int
+        Input dimension, also the width of every hidden layer.
+    layers : int
+        Number of hidden layers.
+    seed : int or list of int
+        Entropy of ``numpy.random.default_rng`` for the data, the labels and the initialization.
+    max_iter : int
+        L-BFGS-B's iteration limit.
+    mce : float
+        Training error: the fraction of samples whose output sign differs from the label (an output of
+        exactly 0 counting as -1), in [0, 1].
+    mse : float
+        Final training mean squared error (linear scale).
+    iterations : int
+        L-BFGS-B's iterations.
+    seconds : float
+        Wall time of the training, in seconds.
+    """
+
+    n: int
+    d0: int
+    layers: int
+    seed: Any
+    max_iter: int
+    mce: float
+    mse: float
+    iterations: int
+    seconds: float
+
+
+def e1_point(task: dict) -> E1Point:
     """One E1 run: ``task`` holds ``n, d0, layers, seed``; returns ``mce, mse, iterations, seconds``.
 
     Parameters
@@ -91,12 +140,12 @@ def e1_point(task: dict) -> dict:
         draws the data, the labels and then the initialization; optionally ``max_iter`` (default
         5000), passed to :func:`.training.train_mlp`.  Nothing is validated here: ``n``, ``d0`` and
         ``layers`` must be >= 1 for :func:`.training.train_mlp` to accept the run (it raises
-        otherwise).
+        otherwise).  Other keys are ignored.
 
     Returns
     -------
-    dict
-        The task plus ``mce`` (fraction of samples whose output sign differs from the label, an
+    E1Point
+        The task's values plus ``mce`` (fraction of samples whose output sign differs from the label, an
         output of exactly 0 counting as -1), ``mse``, ``iterations`` (L-BFGS-B's) and ``seconds``
         (wall time of the training).
 
@@ -111,20 +160,69 @@ def e1_point(task: dict) -> dict:
     n, d0 = int(task["n"]), int(task["d0"])
     X = rng.standard_normal((d0, n))
     y = rng.choice([-1.0, 1.0], n)
+    max_iter = task.get("max_iter", 5000)
     start = time.perf_counter()
-    res = train_mlp(
-        X, y, [d0] * int(task["layers"]), 0.0, rng=rng, max_iter=task.get("max_iter", 5000)
+    res = train_mlp(X, y, [d0] * int(task["layers"]), 0.0, rng=rng, max_iter=max_iter)
+    return E1Point(
+        n=task["n"],
+        d0=task["d0"],
+        layers=task["layers"],
+        seed=task["seed"],
+        max_iter=max_iter,
+        mce=float(np.mean(np.where(res.output > 0, 1.0, -1.0) != y)),
+        mse=res.mse,
+        iterations=res.iterations,
+        seconds=time.perf_counter() - start,
     )
-    return {
-        **task,
-        "mce": float(np.mean(np.where(res.output > 0, 1.0, -1.0) != y)),
-        "mse": res.mse,
-        "iterations": res.iterations,
-        "seconds": time.perf_counter() - start,
-    }
 
 
-def e2_point(task: dict) -> dict:
+@dataclass(frozen=True)
+class E2Point(SweepPoint):
+    r"""One E2 run by full-batch gradient descent (:func:`e2_point`).
+
+    Attributes
+    ----------
+    d : int
+        :math:`d_0 = d_1 = d`.
+    seed : int or list of int
+        Entropy of ``numpy.random.default_rng`` for the data, the labels and the initialization.
+    lr : float
+        The step of the first phase.
+    init_scale : float or None
+        The initialization scale (``None``: :func:`.training.train_network`'s default).
+    decay : float
+        The step's factor per epoch in the second phase.
+    n : int
+        Number of samples, :math:`N = \lfloor d^2/5\rfloor`.
+    diverged : bool
+        Whether the iterates overflowed (then ``mse`` is ``inf`` and the measurements NaN or -1).
+    mse : float
+        Final training mean squared error (linear scale).
+    min_abs_wx : float
+        :math:`\min_{i,n}|w_i^\top x^{(n)}|` at the end (linear scale).
+    normalized_min_abs_wx : float
+        :math:`\min_{i,n}|w_i^\top x^{(n)}|/(\|w_i\|\|x^{(n)}\|)`.
+    pairs_below_1e_3 : int
+        Number of pairs :math:`(i, n)` with :math:`|w_i^\top x^{(n)}| < 10^{-3}`.
+    seconds : float
+        Wall time of training and measurement, in seconds.
+    """
+
+    d: int
+    seed: Any
+    lr: float
+    init_scale: float | None
+    decay: float
+    n: int
+    diverged: bool
+    mse: float
+    min_abs_wx: float
+    normalized_min_abs_wx: float
+    pairs_below_1e_3: int
+    seconds: float
+
+
+def e2_point(task: dict) -> E2Point:
     r"""One E2 run: ``task`` holds ``d, seed`` and optionally ``lr``, ``init_scale``, ``decay`` (defaults
     ``E2_LR``, 1, ``E2_DECAY``); returns the final MSE and :math:`\min_{i,n}|w_i^\top x^{(n)}|`.
 
@@ -138,16 +236,17 @@ def e2_point(task: dict) -> dict:
         ``seed`` for ``numpy.random.default_rng``, which draws the data, the labels and then the
         initialization; optionally ``lr``, ``init_scale`` and ``decay``, passed to
         :func:`.training.train_network` as ``lr``, ``init_scale`` and ``decay_rate``.  Nothing is
-        validated here; ``d`` must be >= 3 so that :math:`N \ge 1` (else the training raises).
+        validated here; ``d`` must be >= 3 so that :math:`N \ge 1` (else the training raises).  Other
+        keys are ignored.
 
     Returns
     -------
-    dict
-        The task plus ``n``, ``diverged``, ``mse``, ``min_abs_wx``, ``normalized_min_abs_wx``,
-        ``pairs_below_1e-3`` (number of :math:`|w_i^\top x^{(n)}| < 10^{-3}`) and ``seconds`` (wall
-        time of training and measurement).  A diverged run (a floating-point overflow or invalid
-        operation during training) has ``mse = inf``, NaN measurements and
-        ``pairs_below_1e-3 = -1``.
+    E2Point
+        The task's values (``lr`` and ``decay`` with their defaults filled in) plus ``n``, ``diverged``,
+        ``mse``, ``min_abs_wx``, ``normalized_min_abs_wx``, ``pairs_below_1e_3`` (number of
+        :math:`|w_i^\top x^{(n)}| < 10^{-3}`) and ``seconds`` (wall time of training and measurement).
+        A diverged run (a floating-point overflow or invalid operation during training) has
+        ``mse = inf``, NaN measurements and ``pairs_below_1e_3 = -1``.
 
     Raises
     ------
@@ -161,6 +260,12 @@ def e2_point(task: dict) -> dict:
     n = d * d // 5
     X = rng.standard_normal((d, n))
     y = rng.choice([-1.0, 1.0], n)
+    lr, decay, init_scale = (
+        task.get("lr", E2_LR),
+        task.get("decay", E2_DECAY),
+        task.get("init_scale"),
+    )
+    params = dict(d=task["d"], seed=task["seed"], lr=lr, init_scale=init_scale, decay=decay, n=n)
     start = time.perf_counter()
     try:
         with np.errstate(over="raise", invalid="raise"):
@@ -173,33 +278,31 @@ def e2_point(task: dict) -> dict:
                 method="gd",
                 max_iter=E2_EPOCHS,
                 decay_epochs=E2_EPOCHS,
-                lr=task.get("lr", E2_LR),
-                decay_rate=task.get("decay", E2_DECAY),
-                init_scale=task.get("init_scale"),
+                lr=lr,
+                decay_rate=decay,
+                init_scale=init_scale,
             )
     except FloatingPointError:
-        return {
-            **task,
-            "n": n,
-            "diverged": True,
-            "mse": math.inf,
-            "min_abs_wx": math.nan,
-            "normalized_min_abs_wx": math.nan,
-            "pairs_below_1e-3": -1,
-            "seconds": time.perf_counter() - start,
-        }
+        return E2Point(
+            **params,
+            diverged=True,
+            mse=math.inf,
+            min_abs_wx=math.nan,
+            normalized_min_abs_wx=math.nan,
+            pairs_below_1e_3=-1,
+            seconds=time.perf_counter() - start,
+        )
     U = np.abs(res.W @ X)
     norms = np.linalg.norm(res.W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :]
-    return {
-        **task,
-        "n": n,
-        "diverged": False,
-        "mse": res.mse,
-        "min_abs_wx": float(U.min()),
-        "normalized_min_abs_wx": float((U / norms).min()),
-        "pairs_below_1e-3": int(np.sum(U < 1e-3)),
-        "seconds": time.perf_counter() - start,
-    }
+    return E2Point(
+        **params,
+        diverged=False,
+        mse=res.mse,
+        min_abs_wx=float(U.min()),
+        normalized_min_abs_wx=float((U / norms).min()),
+        pairs_below_1e_3=int(np.sum(U < 1e-3)),
+        seconds=time.perf_counter() - start,
+    )
 
 
 def e2_measure(W, X) -> dict:
@@ -239,7 +342,87 @@ def e2_measure(W, X) -> dict:
     }
 
 
-def e2_protocol_point(task: dict) -> dict:
+@dataclass(frozen=True)
+class E2Run(SweepPoint):
+    r"""One repeat of an E2 protocol (an entry of :attr:`E2ProtocolPoint.runs`).
+
+    Attributes
+    ----------
+    rep : int
+        The repeat's label (``reps[k]`` of the task, default its index).
+    mse : float
+        Final training mean squared error (linear scale; ``inf`` or large for a diverged run).
+    diverged : bool
+        Whether the run diverged (:func:`.training.train_first_order`'s rule).
+    diverged_epoch : int
+        The epoch at which it diverged (-1 if it did not).
+    min_abs_wx : float
+        :math:`\min_{i,n}|w_i^\top x^{(n)}|` at the end (linear scale; NaN for a diverged run).
+    normalized_min_abs_wx : float
+        :math:`\min_{i,n}|w_i^\top x^{(n)}|/(\|w_i\|\|x^{(n)}\|)` (NaN for a diverged run).
+    zero_inputs : int
+        Neural inputs counted as zero (``E2_KINK_TOL``; -1 for a diverged run).
+    kink : bool
+        Whether at least ``E2_KINK_MIN`` inputs are zero (the run ended at a kink).
+    """
+
+    rep: int
+    mse: float
+    diverged: bool
+    diverged_epoch: int
+    min_abs_wx: float
+    normalized_min_abs_wx: float
+    zero_inputs: int
+    kink: bool
+
+
+@dataclass(frozen=True)
+class E2ProtocolPoint(SweepPoint):
+    r"""The repeats of one E2 protocol at one size (:func:`e2_protocol_point`).
+
+    Attributes
+    ----------
+    optimizer : str
+        One of :data:`.training.OPTIMIZERS`.
+    d : int
+        :math:`d_0 = d_1 = d`.
+    lr : float
+        The step of the first phase.
+    init_scale : float
+        The initialization scale :math:`s` (:math:`W_{ij}, z_i \sim \mathcal N(0, s^2/d)`).
+    reps : tuple of int
+        The labels of the repeats.
+    batch_size : int
+        Minibatch size (ignored by ``"gd"``).
+    epochs : int
+        Epochs of each phase.
+    decay : float
+        The step's factor per epoch in the second phase.
+    n : int
+        Number of samples, :math:`N = \lfloor d^2/5\rfloor`.
+    runs : tuple of E2Run
+        One per repeat, in the order of ``reps``.
+    steps : int
+        Optimizer steps taken (:func:`.training.train_first_order`'s ``steps``).
+    seconds : float
+        Wall time of the whole task, in seconds.
+    """
+
+    optimizer: str
+    d: int
+    lr: float
+    init_scale: float
+    reps: tuple[int, ...]
+    batch_size: int
+    epochs: int
+    decay: float
+    n: int
+    runs: tuple[E2Run, ...]
+    steps: int
+    seconds: float
+
+
+def e2_protocol_point(task: dict) -> E2ProtocolPoint:
     r"""The repeats of one E2 protocol at one size, trained side by side.
 
     ``task`` holds ``optimizer`` (one of :data:`.training.OPTIMIZERS`), ``d``, ``lr``, ``init_scale``,
@@ -255,14 +438,15 @@ def e2_protocol_point(task: dict) -> dict:
     task : dict
         The keys above: ``optimizer`` in :data:`.training.OPTIMIZERS`, ``d`` an integer >= 1, ``lr`` and
         ``init_scale`` positive numbers, ``seeds`` a non-empty list of seeds (validated by
-        :func:`.training.train_first_order`, as are the optional keys).
+        :func:`.training.train_first_order`, as are the optional keys).  Other keys are ignored.
 
     Returns
     -------
-    dict
-        The task without ``seeds``, plus ``n`` and ``runs``: one dict per repeat with ``rep``, ``mse``,
-        ``diverged``, ``diverged_epoch`` and the measurements of :func:`e2_measure` (NaN and -1 for a
-        diverged run), and ``seconds`` (the wall time of the whole task).
+    E2ProtocolPoint
+        The task's values without ``seeds`` (the defaults filled in), plus ``n`` and ``runs``: one
+        :class:`E2Run` per repeat with ``rep``, ``mse``, ``diverged``, ``diverged_epoch`` and the
+        measurements of :func:`e2_measure` (NaN and -1 for a diverged run), ``steps``, and ``seconds``
+        (the wall time of the whole task).
 
     Raises
     ------
@@ -280,6 +464,7 @@ def e2_protocol_point(task: dict) -> dict:
     n = d * d // 5
     s = float(task.get("init_scale", 1.0))
     epochs = int(task.get("epochs", E2_EPOCHS))
+    decay, batch_size = task.get("decay", E2_DECAY), task.get("batch_size", E2_BATCH)
     rngs, Xs, ys, Ws, zs = [], [], [], [], []
     for seed in seeds:
         rng = np.random.default_rng(seed)
@@ -299,8 +484,8 @@ def e2_protocol_point(task: dict) -> dict:
         lr=task["lr"],
         epochs=epochs,
         decay_epochs=epochs,
-        decay_rate=task.get("decay", E2_DECAY),
-        batch_size=task.get("batch_size", E2_BATCH),
+        decay_rate=decay,
+        batch_size=batch_size,
         rngs=rngs,
     )
     runs = []
@@ -315,34 +500,94 @@ def e2_protocol_point(task: dict) -> dict:
         else:
             meas = e2_measure(res.W[k], Xs[k])
         runs.append(
-            {
-                "rep": rep,
-                "mse": float(res.mse[k]),
-                "diverged": bool(res.diverged[k]),
-                "diverged_epoch": int(res.diverged_epoch[k]),
+            E2Run(
+                rep=rep,
+                mse=float(res.mse[k]),
+                diverged=bool(res.diverged[k]),
+                diverged_epoch=int(res.diverged_epoch[k]),
                 **meas,
-            }
+            )
         )
-    meta = {k: v for k, v in task.items() if k != "seeds"}
-    return {
-        **meta,
-        "n": n,
-        "runs": runs,
-        "steps": res.steps,
-        "seconds": time.perf_counter() - start,
-    }
+    return E2ProtocolPoint(
+        optimizer=optimizer,
+        d=task["d"],
+        lr=task["lr"],
+        init_scale=s,
+        reps=tuple(reps),
+        batch_size=batch_size,
+        epochs=epochs,
+        decay=decay,
+        n=n,
+        runs=tuple(runs),
+        steps=res.steps,
+        seconds=time.perf_counter() - start,
+    )
 
 
-def e3_point(task: dict) -> dict:
+@dataclass(frozen=True)
+class E3Point(SweepPoint):
+    """One E3 run (:func:`e3_point`): a one-hidden-layer ReLU network trained on whitened real data.
+
+    Attributes
+    ----------
+    seed : int or list of int
+        Entropy of ``numpy.random.default_rng`` for the initialization.
+    max_iter : int
+        L-BFGS's iteration limit.
+    dtype : str
+        The gradient's precision, ``"float64"`` or ``"float32"``.
+    blas_threads : int or None
+        The BLAS threads during the run (``None``: the BLAS as it was).
+    n : int
+        Number of samples :math:`N`.
+    d0 : int
+        Input dimension.
+    d1 : int
+        Hidden width.
+    params_over_n : float
+        :math:`(d_0 d_1 + d_1)/N`, weights per sample.
+    mce : float
+        Training error at threshold 1/2, in [0, 1].
+    mse : float
+        Final training mean squared error (linear scale, double precision).
+    iterations : int
+        L-BFGS's iterations.
+    evaluations : int
+        Loss-and-gradient calls.
+    message : str
+        The optimizer's message.
+    whiten_seconds, train_seconds, seconds : float
+        Wall times of the whitening, the training and both, in seconds.
+    """
+
+    seed: Any
+    max_iter: int
+    dtype: str
+    blas_threads: int | None
+    n: int
+    d0: int
+    d1: int
+    params_over_n: float
+    mce: float
+    mse: float
+    iterations: int
+    evaluations: int
+    message: str
+    whiten_seconds: float
+    train_seconds: float
+    seconds: float
+
+
+def e3_point(task: dict) -> E3Point:
     """One E3 run on ``task["X"]`` (d0, N), ``task["y"]`` in {0, 1}: whiten, train, training MCE.
 
     ``d1`` defaults to ``ceil(N / d0)``; ``max_iter`` to 20,000; ``dtype`` (the gradient's precision, see
-    :func:`.training.train_network`) to ``"float64"``.  Returns the task without the arrays, plus ``d1``,
-    ``params_over_n``, ``mce``, ``mse``, ``iterations``, ``evaluations`` (loss-and-gradient calls),
-    ``message`` (the optimizer's), ``whiten_seconds``, ``train_seconds`` and ``seconds``.  MCE and MSE are
-    evaluated in double precision whatever ``dtype``.  ``blas_threads`` (default: leave the BLAS as it is)
-    limits the BLAS threads during the run: on a machine whose cores other jobs also use, one thread was
-    3.4x faster than two on MNIST (docs/findings-section5.md).
+    :func:`.training.train_network`) to ``"float64"``.  Returns the task's values without the arrays, plus
+    ``n``, ``d0``, ``d1``, ``params_over_n``, ``mce``, ``mse``, ``iterations``, ``evaluations``
+    (loss-and-gradient calls), ``message`` (the optimizer's), ``whiten_seconds``, ``train_seconds`` and
+    ``seconds``.  MCE and MSE are evaluated in double precision whatever ``dtype``.  ``blas_threads``
+    (default: leave the BLAS as it is) limits the BLAS threads during the run: on a machine whose cores
+    other jobs also use, one thread was 3.4x faster than two on MNIST (docs/findings-section5.md).
 
     Parameters
     ----------
@@ -352,14 +597,14 @@ def e3_point(task: dict) -> dict:
         real vector; not checked to be in {0, 1}, while the MCE thresholds both ``y`` and the output
         at 1/2), ``seed`` (for ``numpy.random.default_rng``, the initialization); optionally ``d1``
         (an integer >= 1; missing or ``None`` means the default ``ceil(N / d0)``), ``max_iter``, ``dtype``
-        and ``blas_threads`` as above.  Other keys are passed through to the result.
+        and ``blas_threads`` as above.  Other keys (a data set's name, say) are ignored.
 
     Returns
     -------
-    dict
-        The task without ``X`` and ``y``, plus ``n``, ``d0``, ``d1``, ``params_over_n``
-        (:math:`(d_0 d_1 + d_1)/N`), ``mce``, ``mse``, ``iterations``, ``evaluations``, ``message``,
-        ``whiten_seconds``, ``train_seconds`` and ``seconds``.
+    E3Point
+        The task's values without ``X`` and ``y`` (the defaults filled in), plus ``n``, ``d0``, ``d1``,
+        ``params_over_n`` (:math:`(d_0 d_1 + d_1)/N`), ``mce``, ``mse``, ``iterations``, ``evaluations``,
+        ``message``, ``whiten_seconds``, ``train_seconds`` and ``seconds``.
 
     Raises
     ------
@@ -374,8 +619,10 @@ def e3_point(task: dict) -> dict:
     d0, n = X.shape
     d1 = math.ceil(n / d0) if task.get("d1") is None else positive_int("d1", task["d1"])
     rng = np.random.default_rng(task["seed"])
+    max_iter, dtype = task.get("max_iter", 20_000), task.get("dtype", "float64")
+    blas_threads = task.get("blas_threads")
     start = time.perf_counter()
-    with threadpool_limits(limits=task.get("blas_threads"), user_api="blas"):
+    with threadpool_limits(limits=blas_threads, user_api="blas"):
         Xw = whiten(X)
         whitened = time.perf_counter()
         res = train_network(
@@ -384,25 +631,27 @@ def e3_point(task: dict) -> dict:
             d1,
             0.0,
             rng=rng,
-            max_iter=task.get("max_iter", 20_000),
+            max_iter=max_iter,
             gtol=1e-10,
-            dtype=task.get("dtype", "float64"),
+            dtype=dtype,
         )
     end = time.perf_counter()
     out = np.maximum(res.W @ Xw, 0.0).T @ res.z
-    meta = {k: v for k, v in task.items() if k not in ("X", "y")}
-    return {
-        **meta,
-        "n": n,
-        "d0": d0,
-        "d1": d1,
-        "params_over_n": (d0 * d1 + d1) / n,
-        "mce": float(np.mean((out > 0.5) != (y > 0.5))),
-        "mse": res.mse,
-        "iterations": res.iterations,
-        "evaluations": len(res.history),
-        "message": res.message,
-        "whiten_seconds": whitened - start,
-        "train_seconds": end - whitened,
-        "seconds": end - start,
-    }
+    return E3Point(
+        seed=task["seed"],
+        max_iter=max_iter,
+        dtype=dtype,
+        blas_threads=blas_threads,
+        n=n,
+        d0=d0,
+        d1=d1,
+        params_over_n=(d0 * d1 + d1) / n,
+        mce=float(np.mean((out > 0.5) != (y > 0.5))),
+        mse=res.mse,
+        iterations=res.iterations,
+        evaluations=len(res.history),
+        message=res.message,
+        whiten_seconds=whitened - start,
+        train_seconds=end - whitened,
+        seconds=end - start,
+    )

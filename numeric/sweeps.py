@@ -34,6 +34,7 @@ import numpy as np
 from scipy import optimize
 
 from ._checks import as_array
+from ._points import SweepPoint
 from .bad_regions import bad_region_probability
 from .construction import interpolating_network
 from .khatri_rao import activation_pattern
@@ -52,9 +53,13 @@ __all__ = [
     "ExponentFit",
     "fit_exponent",
     "family_sizes",
+    "V2EventPoint",
     "v2_event_point",
+    "V2SplittingPoint",
     "v2_splitting_point",
+    "GlobalMinimumPoint",
     "global_minimum_point",
+    "VolumeRatioPoint",
     "volume_ratio_point",
 ]
 
@@ -348,26 +353,68 @@ def fit_exponent(log_f, minus_log_p, minus_log_p_low, minus_log_p_high) -> Expon
     return ExponentFit(kappa, (bounds_[0], bounds_[1]), int(usable.sum()), local)
 
 
-def v2_event_point(task: dict) -> dict:
+@dataclass(frozen=True)
+class V2EventPoint(SweepPoint):
+    r"""One size of the Theorem 6 sweep by plain Monte Carlo over :math:`(X, W)` (:func:`v2_event_point`).
+
+    Attributes
+    ----------
+    n : int
+        Number of samples :math:`N`.
+    d0, d1 : int
+        Input dimension and hidden width.
+    eps : float
+        The MCE threshold :math:`\epsilon` of the V2 event, in (0, 1).
+    rho : float
+        The leaky slope :math:`\rho` of the activation (0: ReLU).
+    n_samples : int
+        Independent pairs :math:`(X, W)` drawn.
+    alpha : float
+        Error rate of the exact (Clopper-Pearson) interval.
+    seed : int or list of int
+        The entropy of ``numpy.random.default_rng`` for the labels and the pairs.
+    hits : int
+        Pairs whose V2 event held (:math:`\mathrm{MCE}(e_{a(WX)}) > \epsilon`).
+    estimate : float
+        ``hits / n_samples``, the estimate of :math:`p = \mathbb E_X\mathbb P_W(\text{V2 event})` (a
+        probability, linear scale).
+    lower, upper : float
+        The exact interval for :math:`p` at error ``alpha`` (linear scale).
+    """
+
+    n: int
+    d0: int
+    d1: int
+    eps: float
+    rho: float
+    n_samples: int
+    alpha: float
+    seed: Any
+    hits: int
+    estimate: float
+    lower: float
+    upper: float
+
+
+def v2_event_point(task: dict) -> V2EventPoint:
     r"""One size of the Theorem 6 sweep: :math:`\mathbb E_X\mathbb P_W(\mathrm{MCE}(e_{a(WX)}) > \epsilon)`.
 
     ``task`` holds ``n, d0, d1, eps, rho, n_samples, alpha`` and ``seed`` (entropy for
     ``numpy.random.default_rng``).  The labels are one fixed Bernoulli(1/2) draw from that generator
     (Theorem 6 is for fixed labels), then ``n_samples`` independent pairs :math:`(X, W)`
-    (:func:`~vanishing_minima.numeric.samplers.sample_bad_region_event_over_data`).  Returns the task with
-    ``hits``, ``estimate``, ``lower``, ``upper``.
+    (:func:`~vanishing_minima.numeric.samplers.sample_bad_region_event_over_data`).
 
     Parameters
     ----------
     task : dict
         With keys ``n`` (integer >= 1), ``d0``, ``d1``, ``n_samples`` (integers >= 1), ``eps``, ``alpha``
         (in (0, 1)), ``rho`` (finite, not 1) and ``seed`` (any entropy ``default_rng`` accepts); the
-        constraints are those of the sampler.
+        constraints are those of the sampler.  Other keys are ignored.
 
     Returns
     -------
-    dict
-        ``task`` with ``hits``, ``estimate``, ``lower`` and ``upper`` added.
+    V2EventPoint
+        The task's values with ``hits``, ``estimate``, ``lower`` and ``upper``.
 
     Raises
     ------
@@ -389,27 +436,125 @@ def v2_event_point(task: dict) -> dict:
         rng=rng,
         alpha=task["alpha"],
     )
-    return {
-        **task,
-        "hits": est.successes,
-        "estimate": est.estimate,
-        "lower": est.lower,
-        "upper": est.upper,
-    }
+    return V2EventPoint(
+        n=task["n"],
+        d0=task["d0"],
+        d1=task["d1"],
+        eps=task["eps"],
+        rho=task["rho"],
+        n_samples=task["n_samples"],
+        alpha=task["alpha"],
+        seed=task["seed"],
+        hits=est.successes,
+        estimate=est.estimate,
+        lower=est.lower,
+        upper=est.upper,
+    )
 
 
-def v2_splitting_point(task: dict) -> dict:
+@dataclass(frozen=True)
+class V2SplittingPoint(SweepPoint):
+    r"""One data draw of the Theorem 6 sweep by generalized splitting (:func:`v2_splitting_point`).
+
+    The ``dlm_*`` fields, ``log_v`` and ``log_v_upper`` are ``None`` unless ``dlm`` is true.  Logs are
+    natural logs.
+
+    Attributes
+    ----------
+    n : int
+        Number of samples :math:`N`.
+    d0, d1 : int
+        Input dimension and hidden width.
+    eps : float
+        The MCE threshold :math:`\epsilon` of the V2 event, in (0, 1).
+    rho : float
+        The leaky slope :math:`\rho` of the activation (0: ReLU).
+    budget : int
+        The run's allowance of score evaluations.
+    level : float
+        Confidence level of ``log_p_interval`` (and of ``log_v_upper``).
+    label_seed : int or list of int
+        Entropy of the labels (one Bernoulli(1/2) draw per N).
+    seed : int or list of int
+        Entropy of this draw's :math:`X` and of the splitting run.
+    dlm : bool
+        Whether the event regions were also decided by K6.
+    log_p : float
+        :math:`\log \hat p`, :math:`p = \mathbb P_W(\text{V2 event})` at this :math:`X` (log scale).
+    log_p_interval : tuple of float
+        Interval for :math:`\log p` at ``level`` (log scale; lower end ``-inf`` when not ``reached``).
+    reached : bool
+        Whether the run reached the event level (else only the upper end is informative).
+    evaluations : int
+        Score evaluations spent.
+    seconds : float
+        Wall time of the V2 run, in seconds.
+    m_star : int
+        The event is :math:`m \ge m^*` misclassified points.
+    note : str
+        The run's note.
+    dlm_regions : int or None
+        Distinct event regions, each decided by K6.
+    dlm_with : int or None
+        Of those, the regions that hold a DLM (undecided ones included).
+    dlm_undecided : int or None
+        Regions left undecided (counted as holding a DLM).
+    dlm_units, dlm_unit_hits : int or None
+        Independent units for ``dlm_q_upper`` and how many hold a DLM.
+    dlm_q : float or None
+        Weighted fraction of the event samples whose region holds a DLM (a probability, linear scale).
+    dlm_q_upper : float or None
+        Upper confidence bound on that fraction (linear scale).
+    log_v : float or None
+        :math:`\log(\hat p\,\hat q)`, the estimate of :math:`\log V(L_\epsilon)` (log scale).
+    log_v_upper : float or None
+        Upper confidence bound on :math:`\log V(L_\epsilon)` (log scale).
+    dlm_seconds : float or None
+        Wall time of the K6 decisions, in seconds.
+    dlm_note : str or None
+        The K6 estimate's note.
+    """
+
+    n: int
+    d0: int
+    d1: int
+    eps: float
+    rho: float
+    budget: int
+    level: float
+    label_seed: Any
+    seed: Any
+    dlm: bool
+    log_p: float
+    log_p_interval: tuple[float, float]
+    reached: bool
+    evaluations: int
+    seconds: float
+    m_star: int
+    note: str
+    dlm_regions: int | None = None
+    dlm_with: int | None = None
+    dlm_undecided: int | None = None
+    dlm_units: int | None = None
+    dlm_unit_hits: int | None = None
+    dlm_q: float | None = None
+    dlm_q_upper: float | None = None
+    log_v: float | None = None
+    log_v_upper: float | None = None
+    dlm_seconds: float | None = None
+    dlm_note: str | None = None
+
+
+def v2_splitting_point(task: dict) -> V2SplittingPoint:
     r"""One data draw of the Theorem 6 sweep beyond plain Monte Carlo: :math:`\mathbb P_W(\text{V2 event})` at fixed X.
 
     ``task`` holds ``n, d0, d1, eps, rho, budget, level`` and two seeds: ``label_seed`` (the labels, one
     Bernoulli(1/2) draw per N: Theorem 6 is for fixed labels) and ``seed`` (this draw's
     :math:`X\sim\mathcal N` and the splitting run).  Estimated by generalized splitting
     (:func:`~vanishing_minima.numeric.rare_events.v2_event_probability`, at most ``budget`` score
-    evaluations).  Returns the task with ``log_p``, ``log_p_interval`` (at ``level``), ``reached``,
-    ``evaluations``, ``seconds``, ``m_star`` and the run's ``note``.  With ``dlm=True`` in the task, the
-    event regions are also decided by K6
+    evaluations).  With ``dlm=True`` in the task, the event regions are also decided by K6
     (:func:`~vanishing_minima.numeric.bad_regions.bad_region_probability`, same V2 numbers) and the
-    ``dlm_*`` fields, ``log_v`` and ``log_v_upper`` (for :math:`V(L_\epsilon)`) are added.
+    ``dlm_*`` fields, ``log_v`` and ``log_v_upper`` (for :math:`V(L_\epsilon)`) are filled in.
 
     Parameters
     ----------
@@ -417,13 +562,14 @@ def v2_splitting_point(task: dict) -> dict:
         With keys ``n``, ``d0``, ``d1`` (integers >= 1), ``eps`` (in (0, 1)), ``rho`` (finite, not 1),
         ``budget`` (an integer number of score evaluations), ``level`` (the confidence level of the
         interval), ``label_seed`` and ``seed``, and optionally ``dlm`` (bool, default False); the
-        constraints are those of :func:`v2_event_probability`.
+        constraints are those of :func:`v2_event_probability`.  Other keys (e.g. a draw's label) are
+        ignored.
 
     Returns
     -------
-    dict
-        ``task`` with ``log_p``, ``log_p_interval``, ``reached``, ``evaluations``, ``seconds``, ``m_star``
-        and ``note`` added (and the K6 fields with ``dlm``).
+    V2SplittingPoint
+        The task's values with ``log_p``, ``log_p_interval``, ``reached``, ``evaluations``, ``seconds``,
+        ``m_star`` and ``note`` (and the K6 fields with ``dlm``).
 
     Raises
     ------
@@ -438,36 +584,46 @@ def v2_splitting_point(task: dict) -> dict:
     rng = np.random.default_rng(task["seed"])
     X = rng.standard_normal((d0, n))
     args = dict(eps=task["eps"], rho=task["rho"], rng=rng, budget=int(task["budget"]))
-    if not task.get("dlm", False):
+    dlm = bool(task.get("dlm", False))
+    if not dlm:
         res = v2_event_probability(X, y, d1, level=task["level"], **args)
         extra = {}
     else:
         bad = bad_region_probability(X, y, d1, level=task["level"], **args)
         res = bad.v2
-        extra = {
-            "dlm_regions": bad.regions,
-            "dlm_with": bad.with_dlm,
-            "dlm_undecided": bad.undecided,
-            "dlm_units": bad.units,
-            "dlm_unit_hits": bad.unit_hits,
-            "dlm_q": bad.q,
-            "dlm_q_upper": bad.q_upper,
-            "log_v": bad.log_v,
-            "log_v_upper": bad.log_v_upper,
-            "dlm_seconds": bad.seconds,
-            "dlm_note": bad.note,
-        }
-    return {
-        **task,
-        "log_p": res.log_p,
-        "log_p_interval": list(res.log_p_interval),
-        "reached": res.reached,
-        "evaluations": res.evaluations,
-        "seconds": res.seconds,
-        "m_star": res.m_star,
-        "note": res.note,
+        extra = dict(
+            dlm_regions=bad.regions,
+            dlm_with=bad.with_dlm,
+            dlm_undecided=bad.undecided,
+            dlm_units=bad.units,
+            dlm_unit_hits=bad.unit_hits,
+            dlm_q=bad.q,
+            dlm_q_upper=bad.q_upper,
+            log_v=bad.log_v,
+            log_v_upper=bad.log_v_upper,
+            dlm_seconds=bad.seconds,
+            dlm_note=bad.note,
+        )
+    return V2SplittingPoint(
+        n=task["n"],
+        d0=task["d0"],
+        d1=task["d1"],
+        eps=task["eps"],
+        rho=task["rho"],
+        budget=task["budget"],
+        level=task["level"],
+        label_seed=task["label_seed"],
+        seed=task["seed"],
+        dlm=dlm,
+        log_p=res.log_p,
+        log_p_interval=tuple(res.log_p_interval),
+        reached=res.reached,
+        evaluations=res.evaluations,
+        seconds=res.seconds,
+        m_star=res.m_star,
+        note=res.note,
         **extra,
-    }
+    )
 
 
 def _interpolating_region(
@@ -490,32 +646,81 @@ def _volume_fields(net, vol) -> dict:
         "log_VG_estimate": vol.log_estimate,
         "log_VG_lower": vol.log_lower,
         "min_margin": float(min(r.margin for r in vol.rows)),
-        "cap_hits": [r.successes for r in vol.rows],
+        "cap_hits": tuple(r.successes for r in vol.rows),
     }
 
 
-def global_minimum_point(task: dict) -> dict:
+@dataclass(frozen=True)
+class GlobalMinimumPoint(SweepPoint):
+    r"""One instance of the Theorem 9 sweep: the lower side of :math:`\log V(G)` (:func:`global_minimum_point`).
+
+    Volumes are probabilities under the Gaussian measure of the weights; ``log_VG_*`` are their natural
+    logs.
+
+    Attributes
+    ----------
+    n : int
+        Number of samples :math:`N`.
+    d0 : int
+        Input dimension.
+    rho : float
+        The leaky slope :math:`\rho` of the activation (0: ReLU).
+    n_samples : int
+        Samples per row cone of the cap-conditioned sampler.
+    alpha : float
+        Error rate of ``log_VG_lower``.
+    seed : int or list of int
+        Entropy of ``numpy.random.default_rng`` for the data, the labels, the network and the sampler.
+    neurons : int
+        Hidden neurons of Theorem 8's interpolating network.
+    log_VG_inscribed : float
+        The deterministic inscribed-cap lower bound on :math:`\log V(\mathcal D_{A^*})` (log scale).
+    log_VG_estimate : float
+        The estimate of :math:`\log V(\mathcal D_{A^*})`, a lower side of :math:`\log V(G)` (log scale).
+    log_VG_lower : float
+        The rigorous lower confidence bound on :math:`\log V(\mathcal D_{A^*})` at error ``alpha`` (log
+        scale; ``-inf`` when a row has no hit).
+    min_margin : float
+        The smallest margin over the rows of the region.
+    cap_hits : tuple of int
+        Per row of the network, the samples in the cap that fell in the row's cone.
+    """
+
+    n: int
+    d0: int
+    rho: float
+    n_samples: int
+    alpha: float
+    seed: Any
+    neurons: int
+    log_VG_inscribed: float
+    log_VG_estimate: float
+    log_VG_lower: float
+    min_margin: float
+    cap_hits: tuple[int, ...]
+
+
+def global_minimum_point(task: dict) -> GlobalMinimumPoint:
     r"""One instance of the Theorem 9 sweep: the lower side of :math:`\log V(G)` at Gaussian :math:`X`.
 
     ``task`` holds ``n, d0, rho, n_samples, alpha, seed``.  Draws :math:`X\sim\mathcal N`, labels
     Bernoulli(1/2), builds Theorem 8's interpolating network (its region holds a global minimum, so
     :math:`V(G)\ge V(\mathcal D_{A^*})`), and bounds :math:`\log V(\mathcal D_{A^*})` from below by
     cap-conditioned sampling (:func:`~vanishing_minima.numeric.volumes.region_log_volume`; the rigorous
-    ``log_VG_lower`` holds with probability at least ``1 - alpha``).  Returns the task with
-    ``neurons, log_VG_inscribed, log_VG_estimate, log_VG_lower, min_margin, cap_hits``.
+    ``log_VG_lower`` holds with probability at least ``1 - alpha``).
 
     Parameters
     ----------
     task : dict
         With keys ``n``, ``d0``, ``n_samples`` (integers >= 1, :math:`d_0 \ge 2`), ``rho`` (finite, not 1),
         ``alpha`` (in (0, 1)) and ``seed``; the constraints are those of the construction and of
-        :func:`~vanishing_minima.numeric.volumes.region_log_volume`.
+        :func:`~vanishing_minima.numeric.volumes.region_log_volume`.  Other keys are ignored.
 
     Returns
     -------
-    dict
-        ``task`` with ``neurons``, ``log_VG_inscribed``, ``log_VG_estimate``, ``log_VG_lower``,
-        ``min_margin`` and ``cap_hits`` added.
+    GlobalMinimumPoint
+        The task's values with ``neurons``, ``log_VG_inscribed``, ``log_VG_estimate``, ``log_VG_lower``,
+        ``min_margin`` and ``cap_hits``.
 
     Raises
     ------
@@ -530,10 +735,73 @@ def global_minimum_point(task: dict) -> dict:
     _, _, net, vol = _interpolating_region(
         rng, int(task["n"]), int(task["d0"]), task["rho"], task["n_samples"], task["alpha"]
     )
-    return {**task, **_volume_fields(net, vol)}
+    return GlobalMinimumPoint(
+        n=task["n"],
+        d0=task["d0"],
+        rho=task["rho"],
+        n_samples=task["n_samples"],
+        alpha=task["alpha"],
+        seed=task["seed"],
+        **_volume_fields(net, vol),
+    )
 
 
-def volume_ratio_point(task: dict) -> dict:
+@dataclass(frozen=True)
+class VolumeRatioPoint(SweepPoint):
+    r"""One instance of the Theorem 10 sweep: a bound on :math:`\log(V(L_\epsilon)/V(G))` (:func:`volume_ratio_point`).
+
+    Attributes
+    ----------
+    n : int
+        Number of samples :math:`N`.
+    d0, d1 : int
+        Input dimension and hidden width.
+    eps : float
+        The MCE threshold :math:`\epsilon` of the V2 event, in (0, 1).
+    rho : float
+        The leaky slope :math:`\rho` of the activation (0: ReLU).
+    n_samples : int
+        Samples of :math:`W` for the V2 event, and per row cone of the cap-conditioned sampler.
+    alpha : float
+        Joint error rate of ``log_ratio_upper`` (``alpha / 2`` for each side).
+    seed : int or list of int
+        Entropy of ``numpy.random.default_rng`` for the data, the labels, the network and both samplers.
+    neurons, log_VG_inscribed, log_VG_estimate, log_VG_lower, min_margin, cap_hits
+        As in :class:`GlobalMinimumPoint` (``log_VG_lower`` at error ``alpha / 2``; log scale).
+    hits : int
+        Samples of :math:`W` whose V2 event held.
+    p_estimate : float
+        ``hits / n_samples``, the estimate of :math:`\mathbb P_W(\text{V2 event})` (linear scale).
+    p_lower, p_upper : float
+        The exact interval for it at error ``alpha / 2`` (linear scale).
+    log_ratio_upper : float or None
+        :math:`\log p_{\text{upper}} - \log \underline V`, an upper confidence bound on
+        :math:`\log(V(L_\epsilon)/V(G))` at error ``alpha`` (log scale); ``None`` when the network needs
+        more than ``d1`` neurons or ``log_VG_lower`` is not finite.
+    """
+
+    n: int
+    d0: int
+    d1: int
+    eps: float
+    rho: float
+    n_samples: int
+    alpha: float
+    seed: Any
+    neurons: int
+    log_VG_inscribed: float
+    log_VG_estimate: float
+    log_VG_lower: float
+    min_margin: float
+    cap_hits: tuple[int, ...]
+    hits: int
+    p_estimate: float
+    p_lower: float
+    p_upper: float
+    log_ratio_upper: float | None
+
+
+def volume_ratio_point(task: dict) -> VolumeRatioPoint:
     r"""One instance of the Theorem 10 sweep: an upper confidence bound on :math:`V(L_\epsilon)/V(G)` at one :math:`X`.
 
     ``task`` holds ``n, d0, d1, eps, rho, n_samples, alpha, seed``.  At one Gaussian :math:`X` and
@@ -548,13 +816,13 @@ def volume_ratio_point(task: dict) -> dict:
     ----------
     task : dict
         With keys ``n``, ``d0``, ``d1``, ``n_samples`` (integers >= 1, :math:`d_0 \ge 2`), ``eps`` and
-        ``alpha`` (in (0, 1)), ``rho`` (finite, not 1) and ``seed``.
+        ``alpha`` (in (0, 1)), ``rho`` (finite, not 1) and ``seed``.  Other keys are ignored.
 
     Returns
     -------
-    dict
-        ``task`` with the fields of :func:`global_minimum_point` and ``hits``, ``p_estimate``, ``p_lower``,
-        ``p_upper``, ``log_ratio_upper`` added.
+    VolumeRatioPoint
+        The task's values with the fields of :class:`GlobalMinimumPoint` and ``hits``, ``p_estimate``,
+        ``p_lower``, ``p_upper``, ``log_ratio_upper``.
 
     Raises
     ------
@@ -581,12 +849,19 @@ def volume_ratio_point(task: dict) -> dict:
         alpha=alpha,
     )
     fits = net.n_neurons <= int(task["d1"]) and np.isfinite(vol.log_lower)
-    return {
-        **task,
+    return VolumeRatioPoint(
+        n=task["n"],
+        d0=task["d0"],
+        d1=task["d1"],
+        eps=task["eps"],
+        rho=task["rho"],
+        n_samples=task["n_samples"],
+        alpha=task["alpha"],
+        seed=task["seed"],
         **_volume_fields(net, vol),
-        "hits": v2.successes,
-        "p_estimate": v2.estimate,
-        "p_lower": v2.lower,
-        "p_upper": v2.upper,
-        "log_ratio_upper": float(math.log(v2.upper) - vol.log_lower) if fits else None,
-    }
+        hits=v2.successes,
+        p_estimate=v2.estimate,
+        p_lower=v2.lower,
+        p_upper=v2.upper,
+        log_ratio_upper=float(math.log(v2.upper) - vol.log_lower) if fits else None,
+    )

@@ -67,9 +67,9 @@ def main(argv=None) -> int:
                 }
             )
             print(
-                f"full size N = {full['n']}, d1 = 89: {full['train_seconds'] / full['iterations']:.3f} s per L-BFGS "
-                f"iteration ({full['iterations']} iterations, {full['evaluations']} evaluations, {args.dtype}, "
-                f"{args.threads} BLAS thread(s)); whitening {full['whiten_seconds']:.1f} s",
+                f"full size N = {full.n}, d1 = 89: {full.train_seconds / full.iterations:.3f} s per L-BFGS "
+                f"iteration ({full.iterations} iterations, {full.evaluations} evaluations, {args.dtype}, "
+                f"{args.threads} BLAS thread(s)); whitening {full.whiten_seconds:.1f} s",
                 flush=True,
             )
         n = min(args.n, X.shape[1])
@@ -89,15 +89,16 @@ def main(argv=None) -> int:
                 "dtype": args.dtype,
             }
         )
-    r["seconds_per_iteration"] = r["train_seconds"] / max(r["iterations"], 1)
+    per_iteration = r.train_seconds / max(r.iterations, 1)
     print(
-        f"MNIST 0-4 vs 5-9: N = {r['n']}, d0 = {r['d0']}, d1 = {r['d1']}, params/N = {r['params_over_n']:.3f}: "
-        f"training MCE {r['mce']:.4%}, MSE {r['mse']:.3e}, {r['iterations']} iterations "
-        f"({r['evaluations']} evaluations), "
-        f"{r['seconds_per_iteration']:.3f} s per iteration, {r['seconds']:.0f} s in all ({args.dtype}, "
-        f"{args.threads} BLAS thread(s)); optimizer: {r['message']}"
+        f"MNIST 0-4 vs 5-9: N = {r.n}, d0 = {r.d0}, d1 = {r.d1}, params/N = {r.params_over_n:.3f}: "
+        f"training MCE {r.mce:.4%}, MSE {r.mse:.3e}, {r.iterations} iterations "
+        f"({r.evaluations} evaluations), "
+        f"{per_iteration:.3f} s per iteration, {r.seconds:.0f} s in all ({args.dtype}, "
+        f"{args.threads} BLAS thread(s)); optimizer: {r.message}"
     )
-    print(json.dumps({k: v for k, v in r.items() if k != "seed"}, default=str))
+    record = {k: v for k, v in r.to_dict().items() if k != "seed"}
+    print(json.dumps({**record, "seconds_per_iteration": per_iteration}, default=str))
     return 0
 
 

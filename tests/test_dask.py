@@ -68,13 +68,13 @@ def local_executor():
         yield client.get_executor()
 
 
-def _without_timing(runs: list[dict]) -> list[dict]:
-    """The runs without their wall times (``seconds``, ``dlm_seconds``: the only fields that may differ
-    between executors), NaN written as a string so that equal runs compare equal."""
+def _without_timing(runs: list[nm.V2SplittingPoint]) -> list[dict]:
+    """The runs' fields without their wall times (``seconds``, ``dlm_seconds``: the only fields that may
+    differ between executors), NaN written as a string so that equal runs compare equal."""
     return [
         {
             k: ("nan" if isinstance(v, float) and math.isnan(v) else v)
-            for k, v in r.items()
+            for k, v in r.to_dict().items()
             if not k.endswith("seconds")
         }
         for r in runs
@@ -95,8 +95,9 @@ def test_t6_sweep_on_a_local_cluster_gives_the_serial_numbers():
         dask_split = nm.run_sweep(nm.v2_splitting_point, splitting, executor=executor)
     assert dask_mc == serial_mc
     assert _without_timing(dask_split) == _without_timing(serial_split)
-    assert [r["n"] for r in dask_mc] == [16, 24, 32, 48, 64] and len(dask_split) == 2
-    assert all(r["evaluations"] > 0 for r in dask_split) and sum(r["hits"] for r in dask_mc) > 0
+    # quick budget: splitting at N = 96, 256 with 2 X draws each
+    assert [r.n for r in dask_mc] == [16, 24, 32, 48, 64] and len(dask_split) == 4
+    assert all(r.evaluations > 0 for r in dask_split) and sum(r.hits for r in dask_mc) > 0
 
 
 def _readme_dask_example() -> str:

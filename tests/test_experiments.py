@@ -90,20 +90,20 @@ def test_kink_stationarity_projects_out_the_zero_input_directions():
 
 def test_section5_points_report_their_measurements():
     e1 = nm.e1_point({"n": 20, "d0": 5, "layers": 2, "seed": [1]})
-    assert 0 <= e1["mce"] <= 1 and e1["mse"] >= 0
+    assert 0 <= e1.mce <= 1 and e1.mse >= 0 and e1.max_iter == 5000
     e2 = nm.e2_point({"d": 10, "seed": [2]})
-    assert e2["n"] == 20 and e2["min_abs_wx"] >= 0 and e2["mse"] >= 0
+    assert e2.n == 20 and e2.min_abs_wx >= 0 and e2.mse >= 0 and e2.lr == nm.experiments.E2_LR
     X, y = nm.load_digits_binary()
     e3 = nm.e3_point({"X": X[:, :120], "y": y[:120], "seed": [3], "max_iter": 500})
-    assert e3["d1"] == 2 and "X" not in e3 and 0 <= e3["mce"] <= 1
+    assert e3.d1 == 2 and "X" not in e3.to_dict() and 0 <= e3.mce <= 1
     assert nm.weights_count(10, [10]) == 110 and nm.weights_count(10, [10, 10]) == 210
 
 
 def test_e2_run_with_too_large_a_step_is_reported_as_diverged_not_raised():
     r = nm.e2_point({"d": 10, "seed": 0, "lr": 50.0})
-    assert r["diverged"] and r["mse"] == np.inf and np.isnan(r["min_abs_wx"])
+    assert r.diverged and r.mse == np.inf and np.isnan(r.min_abs_wx) and r.pairs_below_1e_3 == -1
     ok = nm.e2_point({"d": 10, "seed": 0, "lr": 0.1, "init_scale": 0.3})
-    assert not ok["diverged"] and np.isfinite(ok["mse"]) and ok["lr"] == 0.1
+    assert not ok.diverged and np.isfinite(ok.mse) and ok.lr == 0.1 and ok.init_scale == 0.3
 
 
 # --- E2 under several optimizers -------------------------------------------------------------------
@@ -217,28 +217,26 @@ def test_e2_protocol_point_runs_repeats_side_by_side_on_the_same_data_for_every_
         r = nm.e2_protocol_point(
             {"optimizer": opt, "d": 10, "lr": 0.01, "init_scale": 1.0, "seeds": seeds, "epochs": 20}
         )
-        assert r["n"] == 20 and "seeds" not in r and [x["rep"] for x in r["runs"]] == [0, 1]
-        assert all(np.isfinite(x["mse"]) and x["zero_inputs"] >= 0 for x in r["runs"])
+        assert r.n == 20 and "seeds" not in r.to_dict() and [x.rep for x in r.runs] == [0, 1]
+        assert all(np.isfinite(x.mse) and x.zero_inputs >= 0 for x in r.runs)
         out[opt] = r
     # GD here is e2_point's GD: the same data and start from the same seed (e2_point at the full schedule)
     full = nm.e2_protocol_point(
         {"optimizer": "gd", "d": 10, "lr": 0.1, "init_scale": 1.0, "seeds": seeds[:1]}
     )
     ref = nm.e2_point({"d": 10, "seed": seeds[0], "lr": 0.1})
-    assert full["runs"][0]["mse"] == pytest.approx(ref["mse"], rel=1e-6, abs=1e-30)
-    assert full["runs"][0]["min_abs_wx"] == pytest.approx(ref["min_abs_wx"], rel=1e-6, abs=1e-12)
+    assert full.runs[0].mse == pytest.approx(ref.mse, rel=1e-6, abs=1e-30)
+    assert full.runs[0].min_abs_wx == pytest.approx(ref.min_abs_wx, rel=1e-6, abs=1e-12)
     big = nm.e2_protocol_point(
         {"optimizer": "sgd", "d": 10, "lr": 50.0, "init_scale": 3.0, "seeds": seeds, "epochs": 5}
     )
-    assert all(
-        x["diverged"] and np.isnan(x["min_abs_wx"]) and x["mse"] == np.inf for x in big["runs"]
-    )
+    assert all(x.diverged and np.isnan(x.min_abs_wx) and x.mse == np.inf for x in big.runs)
     with pytest.raises(ValueError, match="optimizer"):
         nm.e2_protocol_point({"optimizer": "lbfgs", "d": 10, "lr": 0.1, "seeds": seeds})
     with pytest.raises(ValueError, match="seeds"):
         nm.e2_protocol_point({"optimizer": "gd", "d": 10, "lr": 0.1, "seeds": []})
     svg = plots.e2_figure(
-        [{**x, "d": 10} for x in out["adam"]["runs"] + big["runs"]],
+        [{**x.to_dict(), "d": 10} for x in out["adam"].runs + big.runs],
         paper_wx=(1e-3, 1),
         paper_mse=(1e-31, 1e-7),
         title="adam",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import pickle
 import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -29,7 +31,8 @@ def test_sweep_results_do_not_depend_on_the_executor():
     with ProcessPoolExecutor(2) as pool:
         processes = nm.run_sweep(nm.v2_event_point, _tasks(), executor=pool)
     assert serial == threads == processes
-    assert [r["n"] for r in serial] == [8, 12, 16]
+    assert [r.n for r in serial] == [8, 12, 16]
+    assert all(isinstance(r, nm.V2EventPoint) for r in serial)
 
 
 def test_sweep_refuses_a_non_executor():
@@ -132,10 +135,8 @@ def test_joint_sampler_refuses_bad_input(kwargs, match):
 def test_global_minimum_point_bounds_the_region_of_theorem_8s_network():
     """The rigorous lower bound is at least the inscribed caps' and at most 0; the hits are counted per row."""
     r = nm.global_minimum_point(dict(n=24, d0=6, rho=0.0, n_samples=400, alpha=1e-3, seed=[3, 1]))
-    assert (
-        r["log_VG_inscribed"] <= r["log_VG_lower"] <= 0 and len(r["cap_hits"]) == r["neurons"] > 0
-    )
-    assert r["min_margin"] > 0 and r == nm.global_minimum_point(
+    assert r.log_VG_inscribed <= r.log_VG_lower <= 0 and len(r.cap_hits) == r.neurons > 0
+    assert r.min_margin > 0 and r == nm.global_minimum_point(
         dict(n=24, d0=6, rho=0.0, n_samples=400, alpha=1e-3, seed=[3, 1])
     )
 
@@ -144,12 +145,10 @@ def test_volume_ratio_bound_needs_the_network_to_fit_in_d1():
     """V(G) >= V(region of the network) only when the network has at most d1 neurons; otherwise no ratio."""
     base = dict(n=24, d0=4, eps=0.1, rho=0.0, n_samples=300, alpha=1e-3, seed=[3, 2])
     small = nm.volume_ratio_point({**base, "d1": 2})
-    assert small["neurons"] > 2 and small["log_ratio_upper"] is None
-    wide = nm.volume_ratio_point({**base, "d1": small["neurons"]})
-    assert wide["log_ratio_upper"] == pytest.approx(
-        math.log(wide["p_upper"]) - wide["log_VG_lower"]
-    )
-    assert wide["p_lower"] <= wide["p_estimate"] <= wide["p_upper"]
+    assert small.neurons > 2 and small.log_ratio_upper is None
+    wide = nm.volume_ratio_point({**base, "d1": small.neurons})
+    assert wide.log_ratio_upper == pytest.approx(math.log(wide.p_upper) - wide.log_VG_lower)
+    assert wide.p_lower <= wide.p_estimate <= wide.p_upper
 
 
 def _line_fits(kappa: float, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bool:
@@ -267,3 +266,25 @@ def test_terminate_pool_stops_running_workers_at_once():
         time.sleep(0.05)
     assert time.perf_counter() - start < 5 and not any(p.is_alive() for p in processes)
     assert all(f.done() for f in futures)
+
+
+def test_sweep_points_are_frozen_picklable_and_give_json_shaped_dicts():
+    """Issue 10: every point function returns a frozen dataclass that survives pickling (process pools,
+    Dask) unchanged and whose ``to_dict`` has lists where JSON has them."""
+    mc = nm.v2_event_point(_tasks()[0])
+    split = nm.v2_splitting_point(
+        dict(n=12, d0=6, d1=2, eps=0.1, rho=0.0, budget=2000, level=0.9, label_seed=[1], seed=[2])
+    )
+    vg = nm.global_minimum_point(dict(n=12, d0=4, rho=0.0, n_samples=50, alpha=1e-3, seed=[3]))
+    e2 = nm.e2_protocol_point(
+        {"optimizer": "gd", "d": 5, "lr": 0.01, "init_scale": 1.0, "seeds": [[4]], "epochs": 2}
+    )
+    for point in (mc, split, vg, e2):
+        assert pickle.loads(pickle.dumps(point)).to_dict() == point.to_dict()
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            point.n = 0
+    assert split.dlm is False and split.dlm_regions is None and split.log_v_upper is None
+    assert isinstance(split.to_dict()["log_p_interval"], list) and len(split.log_p_interval) == 2
+    assert isinstance(vg.to_dict()["cap_hits"], list) and len(vg.cap_hits) == vg.neurons
+    assert isinstance(e2.to_dict()["runs"][0], dict) and isinstance(e2.runs[0], nm.E2Run)
+    assert list(mc.to_dict())[-4:] == ["hits", "estimate", "lower", "upper"]
