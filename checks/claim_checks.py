@@ -1189,8 +1189,12 @@ def check_T6(ctx: Context) -> CheckResult:
             )
             + "; V(L_eps) itself (K6 on the event regions): "
             + ", ".join(
-                f"{r['with a DLM']}/{r['event regions (K6)']} hold a DLM, "
-                f"-log V >= {r['-log V(L_eps) lower end']:.1f}"
+                (
+                    f"{r['with a DLM']}/{r['event regions (K6)']} hold a DLM"
+                    if r["event regions (K6)"]
+                    else "no event region reached"
+                )
+                + f", -log V >= {r['-log V(L_eps) lower end']:.1f}"
                 for r in split_rows
             )
         )
