@@ -76,13 +76,16 @@ def _start_audit_and_wait_for_workers(tmp_path: Path) -> tuple[subprocess.Popen,
     return proc, workers
 
 
-def _wait_until_gone(proc: subprocess.Popen, workers: set[int], seconds: float = 5.0) -> float:
+def _wait_until_gone(proc: subprocess.Popen, workers: set[int], seconds: float = 30.0) -> float:
+    """Wait for the parent and its workers to exit.  The bound is generous on purpose: idle, they are gone
+    within 2 s; a run of .ci/run beside another 2-core job once took more than 5 s.  What the tests
+    assert is the exit code and the absence of tracebacks (a run that finished normally exits 0)."""
     start = time.monotonic()
     try:
         proc.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("the parent did not exit within 5 s of the signal")
+        pytest.fail(f"the parent did not exit within {seconds:g} s of the signal")
     while any(_alive(w) for w in workers) and time.monotonic() - start < seconds:
         time.sleep(0.05)
     left = [w for w in workers if _alive(w)]
