@@ -143,6 +143,7 @@ def bad_region_probability(
     level: float = 0.95,
     max_lps: int = MAX_SIGN_LPS,
     max_regions: int = MAX_DECIDED_REGIONS,
+    decide: str = "all",
 ) -> BadRegionEstimate:
     r"""Estimate :math:`V(L_\epsilon)` at fixed :math:`X`: the V2 event's probability times the probability that
     an event region holds a DLM (module docstring), with an upper confidence bound.
@@ -174,6 +175,11 @@ def bad_region_probability(
     max_regions : int
         Distinct event regions that may be decided, an integer :math:`\ge 1` (bounds the work).  ``mc``
         decides the first ``max_regions`` event samples (an iid subset) and says so in ``note``.
+    decide : {"all", "units"}
+        ``"all"``: every distinct event region (``q`` weighted over all event samples).  ``"units"``: for
+        ``splitting``, only the one sample per repetition that ``q_upper`` uses (``q`` is then their
+        plain fraction; at most :math:`R` decisions, for budgets with no time for more); the same as
+        ``"all"`` for ``mc``.
 
     Returns
     -------
@@ -199,6 +205,8 @@ def bad_region_probability(
     >>> est.v2.hits >= est.regions >= est.with_dlm >= 0, est.exact_units
     (True, True)
     """
+    if decide not in ("all", "units"):
+        raise ValueError(f"decide must be 'all' or 'units'; got {decide!r}")
     max_lps = positive_int("max_lps", max_lps)
     max_regions = positive_int("max_regions", max_regions)
     d1 = positive_int("d1", d1)
@@ -231,19 +239,24 @@ def bad_region_probability(
             v2, 0, 0, 0, 0, 0, 0, float("nan"), 1.0, -math.inf, v2.log_p_interval[1], float(level),
             method == "mc", time.perf_counter() - t0, note,
         )  # fmt: skip
+    picks = (
+        np.arange(W.shape[0])
+        if method == "mc"
+        else np.array([rng.choice(np.flatnonzero(rep == r)) for r in np.unique(rep)])
+    )
+    if decide == "units" and method == "splitting":
+        W, log_w = W[picks], np.zeros(picks.size)  # q: the plain fraction of the units
+        picks = np.arange(picks.size)
     h, regions, with_dlm, undecided, thin = _decide(W, X, y, rho, max_lps, max_regions)
     weights = np.exp(log_w - np.max(log_w))
     q = float(np.sum(weights * h) / np.sum(weights))
-    if method == "mc":
-        units, unit_hits = int(h.size), int(h.sum())
-    else:
-        picks = [rng.choice(np.flatnonzero(rep == r)) for r in np.unique(rep)]
-        units, unit_hits = len(picks), int(sum(h[i] for i in picks))
+    units, unit_hits = int(picks.size), int(h[picks].sum())
     q_upper = clopper_pearson(unit_hits, units, alpha)[1]
     log_v = v2.log_p + math.log(q) if q > 0 else -math.inf
     log_v_upper = v2.log_p_interval[1] + (math.log(q_upper) if q_upper > 0 else -math.inf)
     note = (
         f"K6 on {regions} distinct event regions ({W.shape[0]} samples"
+        + (", one per repetition" if decide == "units" and method == "splitting" else "")
         + (f" of {v2.hits}" if W.shape[0] < v2.hits and method == "mc" else "")
         + f"): {with_dlm} hold a DLM"
         + (f" ({undecided} undecided, counted as holding one)" if undecided else "")

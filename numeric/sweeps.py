@@ -477,8 +477,9 @@ class V2SplittingPoint(SweepPoint):
         Entropy of the labels (one Bernoulli(1/2) draw per N).
     seed : int or list of int
         Entropy of this draw's :math:`X` and of the splitting run.
-    dlm : bool
-        Whether the event regions were also decided by K6.
+    dlm : bool or str
+        Whether the event regions were also decided by K6: ``False``; ``True`` or ``"all"`` (every
+        distinct event region); ``"units"`` (only the samples ``dlm_q_upper`` uses).
     log_p : float
         :math:`\log \hat p`, :math:`p = \mathbb P_W(\text{V2 event})` at this :math:`X` (log scale).
     log_p_interval : tuple of float
@@ -524,7 +525,7 @@ class V2SplittingPoint(SweepPoint):
     level: float
     label_seed: Any
     seed: Any
-    dlm: bool
+    dlm: bool | str
     log_p: float
     log_p_interval: tuple[float, float]
     reached: bool
@@ -561,7 +562,8 @@ def v2_splitting_point(task: dict) -> V2SplittingPoint:
     task : dict
         With keys ``n``, ``d0``, ``d1`` (integers >= 1), ``eps`` (in (0, 1)), ``rho`` (finite, not 1),
         ``budget`` (an integer number of score evaluations), ``level`` (the confidence level of the
-        interval), ``label_seed`` and ``seed``, and optionally ``dlm`` (bool, default False); the
+        interval), ``label_seed`` and ``seed``, and optionally ``dlm`` (False, True, ``"all"`` or ``"units"``,
+        the ``decide`` of :func:`~vanishing_minima.numeric.bad_regions.bad_region_probability`; default False); the
         constraints are those of :func:`v2_event_probability`.  Other keys (e.g. a draw's label) are
         ignored.
 
@@ -584,12 +586,15 @@ def v2_splitting_point(task: dict) -> V2SplittingPoint:
     rng = np.random.default_rng(task["seed"])
     X = rng.standard_normal((d0, n))
     args = dict(eps=task["eps"], rho=task["rho"], rng=rng, budget=int(task["budget"]))
-    dlm = bool(task.get("dlm", False))
+    dlm = task.get("dlm", False)
+    if dlm not in (False, True, "all", "units"):
+        raise ValueError(f"task['dlm'] must be False, True, 'all' or 'units'; got {dlm!r}")
     if not dlm:
         res = v2_event_probability(X, y, d1, level=task["level"], **args)
         extra = {}
     else:
-        bad = bad_region_probability(X, y, d1, level=task["level"], **args)
+        decide = "all" if dlm is True else dlm
+        bad = bad_region_probability(X, y, d1, level=task["level"], decide=decide, **args)
         res = bad.v2
         extra = dict(
             dlm_regions=bad.regions,

@@ -109,3 +109,21 @@ def test_width_above_the_enumeration_limit_is_refused():
     X, y, _ = _case(1)
     with pytest.raises(ValueError, match="d1 must be <= 10"):
         bad_region_probability(X, y, 11, eps=0.1, rng=0, method="mc", budget=10)
+
+
+def test_deciding_only_the_units_gives_the_same_bound(seed):
+    """decide="units" decides the one sample per repetition q_upper uses: same units, same bound."""
+    X, y, exact = _case(1)
+    full = bad_region_probability(X, y, 2, eps=0.1, rng=seed, budget=6000, level=LEVEL)
+    units = bad_region_probability(
+        X, y, 2, eps=0.1, rng=seed, budget=6000, level=LEVEL, decide="units"
+    )
+    assert (units.units, units.unit_hits, units.q_upper) == (
+        full.units,
+        full.unit_hits,
+        full.q_upper,
+    )
+    assert units.log_v_upper == full.log_v_upper and units.regions <= units.units
+    assert math.log(exact.bad) <= units.log_v_upper
+    with pytest.raises(ValueError, match="decide"):
+        bad_region_probability(X, y, 2, eps=0.1, rng=seed, budget=100, decide="some")
