@@ -37,6 +37,7 @@ from enum import Enum
 from typing import Any, Callable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from vanishing_minima.numeric.sweeps import run_serial, start_pool, terminate_pool, worker_count
 from vanishing_minima.theory import claims
@@ -180,7 +181,10 @@ def _run(claim_ids, budget, seed, progress, executor) -> list[CheckResult]:
         start = time.perf_counter()
         ctx = Context(budget, seed, cid, executor=executor)
         try:
-            result = fn(ctx)
+            # one BLAS thread, as in the sweeps' workers: the numbers then do not depend on the machine's
+            # thread count or on what ran before in this process (T8's rounding-level error did)
+            with threadpool_limits(1):
+                result = fn(ctx)
             result.evidence.setdefault(
                 "seed_sequence", ctx.seed_sequence
             )  # numpy.random.default_rng(this)
