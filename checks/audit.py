@@ -33,12 +33,11 @@ from __future__ import annotations
 
 import json
 import time
-from enum import Enum
 from typing import Any, Callable
 
-import numpy as np
 from threadpoolctl import threadpool_limits
 
+from vanishing_minima.numeric._points import plain as _plain
 from vanishing_minima.numeric.sweeps import run_serial, start_pool, terminate_pool, worker_count
 from vanishing_minima.theory import claims
 
@@ -95,21 +94,6 @@ class _SharedPool:
         if self._pool is not None:
             terminate_pool(self._pool)
             self._pool = None
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: NumPy scalars and arrays to Python, tuples to lists, floats kept exact."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Enum):
-        return value.value
-    return value
 
 
 def run_audit(

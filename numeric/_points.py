@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+from enum import Enum
 from typing import Any
 
-__all__ = ["SweepPoint"]
+import numpy as np
+
+__all__ = ["SweepPoint", "plain"]
 
 
-def _plain(value: Any) -> Any:
-    """``value`` with every tuple turned into a list and every dict and list walked (JSON's shapes)."""
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+def plain(value: Any) -> Any:
+    """JSON-ready: NumPy scalars and arrays to Python, tuples to lists, enums to their values, dict keys
+    to strings, floats kept exact (also the audit's evidence, :mod:`vanishing_minima.checks.audit`)."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Enum):
+        return value.value
     return value
 
 
@@ -27,5 +37,5 @@ class SweepPoint:
     __slots__ = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a dict in field order (``dataclasses.asdict``), tuples as lists (as in JSON)."""
-        return _plain(dataclasses.asdict(self))
+        """The fields as a dict in field order (``dataclasses.asdict``), JSON's shapes (:func:`plain`)."""
+        return plain(dataclasses.asdict(self))
