@@ -17,6 +17,7 @@ One module per concept:
 * :mod:`.datasets`: E3's real data (scikit-learn's digits; MNIST and CIFAR-10 from the user's files), whitening
 * :mod:`.splitting`: generalized splitting (Botev & Kroese 2012) for Gaussian rare events, problem-agnostic
 * :mod:`.rare_events`: the V2 event at fixed data by splitting (or plain Monte Carlo), with intervals for log p
+* :mod:`.dead_points`: the V2 event through its dead points: fixed-effort splitting with exact elliptical moves
 
 Every function that samples takes an explicit ``rng`` (a ``numpy.random.Generator`` or an integer seed).
 """
@@ -66,6 +67,7 @@ from .khatri_rao import (
     dlm_residual,
     generic_rank,
     generic_rank_brute_force,
+    k3_full_rank_certificate,
     khatri_rao,
     khatri_rao_gram,
     lrelu,
@@ -78,6 +80,7 @@ from .plane import (
     plane_row_patterns,
 )
 from .rare_events import (
+    V2_METHODS,
     RareEventEstimate,
     V2Score,
     misclassification_threshold,
@@ -150,6 +153,7 @@ __all__ = [
     "activation_pattern",
     "generic_rank",
     "generic_rank_brute_force",
+    "k3_full_rank_certificate",
     "dlm_residual",
     "mce",
     "pattern_signs",
@@ -247,4 +251,5 @@ __all__ = [
     "V2Score",
     "misclassification_threshold",
     "v2_event_probability",
+    "V2_METHODS",
 ]

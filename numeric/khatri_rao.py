@@ -40,6 +40,7 @@ __all__ = [
     "activation_pattern",
     "generic_rank",
     "generic_rank_brute_force",
+    "k3_full_rank_certificate",
     "dlm_residual",
     "mce",
     "GENERIC_RANK_MAX_CANDIDATES",
@@ -414,6 +415,89 @@ def generic_rank_brute_force(A, d0: int) -> int:
         for t in itertools.combinations(range(n), size):
             best = min(best, n - size + d0 * int(np.linalg.matrix_rank(A[:, t])))
     return best
+
+
+def _pattern_codes(A: np.ndarray) -> np.ndarray:
+    """Integer code sum_i A[..., i, n] 2^i of each column of 0/1 patterns ``A`` (..., d1, N), d1 <= 62."""
+    d1 = A.shape[-2]
+    weights = (np.int64(1) << np.arange(d1, dtype=np.int64))[:, None]
+    return np.sum(np.where(A != 0, weights, 0), axis=-2, dtype=np.int64)
+
+
+def _top_multiplicity_certificate(
+    codes: np.ndarray, valid: np.ndarray, d0: int, d1: int, size: np.ndarray
+) -> np.ndarray:
+    r"""For each row of ``codes`` (B, N): whether, for every :math:`r = 1..d_1` with :math:`d_0r <` ``size``,
+    the :math:`2^r - 1` most frequent values among the ``valid`` entries cover at most :math:`d_0r` of them."""
+    B, N = codes.shape
+    if B == 0:
+        return np.ones(0, dtype=bool)
+    c = np.where(valid, codes, -1)
+    s = np.sort(c, axis=1)
+    start = np.ones((B, N), dtype=bool)
+    start[:, 1:] = s[:, 1:] != s[:, :-1]
+    run = np.cumsum(start, axis=1) - 1
+    flat = (np.arange(B)[:, None] * N + run).ravel()
+    counts = np.bincount(flat, weights=(s >= 0).ravel(), minlength=B * N).reshape(B, N)
+    cum = np.cumsum(-np.sort(-counts, axis=1), axis=1)
+    ok = np.ones(B, dtype=bool)
+    for r in range(1, d1 + 1):
+        k = min((1 << r) - 1, N) if r < 62 else N
+        ok &= (d0 * r >= size) | (cum[:, k - 1] <= d0 * r)
+    return ok
+
+
+def k3_full_rank_certificate(A, d0: int) -> np.ndarray | bool:
+    r"""Whether K3 certifies, from the activation pattern alone, that the live columns of :math:`A\circ X`
+    are independent for every :math:`X` in general position.
+
+    The live columns are those with :math:`a^{(n)}\ne0` (a dead column of :math:`A\circ X` is zero).  By
+    K3 (:func:`generic_rank`), for :math:`X` with iid continuous entries the live columns :math:`L` are
+    independent almost surely iff :math:`|T|\le d_0\operatorname{rank}(A_T)` for every :math:`T\subseteq L`;
+    and since :math:`A` takes finitely many values, almost every :math:`X` satisfies K3 for every
+    :math:`A` at once, so the certificate may be applied to a pattern :math:`A = a(WX)` that depends on
+    :math:`X`.  A set :math:`T` with :math:`\operatorname{rank}(A_T) = r` has its columns in an
+    :math:`r`-dimensional subspace, which holds at most :math:`2^r - 1` distinct non-zero 0/1 vectors
+    (Odlyzko's bound), so :math:`|T|` is at most the sum :math:`c_r` of the :math:`2^r - 1` largest
+    multiplicities of the live columns.  Certified: :math:`c_r\le d_0r` for every :math:`r` with
+    :math:`d_0r < |L|` (for the others :math:`|T|\le|L|\le d_0r` holds anyway).  Then
+    :math:`e_A = y` on the dead columns and :math:`0` on the live ones (K5), so the misclassified points are
+    exactly the dead points of label 1.  Sufficient, not necessary: ``False`` means "not certified".
+
+    Parameters
+    ----------
+    A : array_like, shape (..., d1, N)
+        ReLU activation patterns, entries in {0, 1}, ``d1 <= 62``; leading axes are a batch.
+    d0 : int
+        Rows of :math:`X`: an integer :math:`\ge 1`.
+
+    Returns
+    -------
+    bool or ndarray of bool, shape (...)
+        ``True`` where certified.
+
+    Raises
+    ------
+    ValueError
+        If ``A`` has fewer than 2 axes, is empty, has an entry outside {0, 1} or ``d1 > 62``, or ``d0`` is
+        not an integer >= 1.
+    """
+    A = as_array("A", A)
+    d0 = positive_int("d0", d0)
+    if A.ndim < 2 or A.size == 0:
+        raise ValueError(f"A must be a non-empty array of shape (..., d1, N); got shape {A.shape}")
+    if not np.all((A == 0) | (A == 1)):
+        raise ValueError("A must have entries in {0, 1} (ReLU activation patterns)")
+    d1, n = A.shape[-2:]
+    if d1 > 62:
+        raise ValueError(
+            f"A must have d1 <= 62 rows (patterns are coded as 64-bit integers); got {d1}"
+        )
+    batch = A.shape[:-2]
+    codes = _pattern_codes(A.reshape((-1, d1, n)))
+    live = codes != 0
+    out = _top_multiplicity_certificate(codes, live, d0, d1, live.sum(axis=1))
+    return bool(out[0]) if not batch else out.reshape(batch)
 
 
 def _dlm_residual_unchecked(

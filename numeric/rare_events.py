@@ -66,11 +66,13 @@ from typing import Callable
 import numpy as np
 
 from ._checks import as_generator, as_matrix, check_labels, check_rho, open_unit, positive_int
+from .dead_points import DeadPointRun, dead_point_splitting
 from .khatri_rao import _dlm_residual_unchecked, _pattern_unchecked
-from .splitting import SplittingBudget, SplittingResult, generalized_splitting
+from .splitting import INTERVAL_METHODS, SplittingBudget, SplittingResult, generalized_splitting
 from .stats import clopper_pearson
 
 __all__ = [
+    "V2_METHODS",
     "RareEventEstimate",
     "V2Score",
     "v2_event_probability",
@@ -78,6 +80,8 @@ __all__ = [
     "TIE_BREAKERS",
 ]
 
+#: Estimators of :func:`v2_event_probability`.
+V2_METHODS = ("splitting", "dead-points", "mc")
 #: Tie-breakers of :class:`V2Score` (see the module docstring).
 TIE_BREAKERS = ("auto", "dead-start", "dead", "dead-max", "residual", "combined", "none")
 _TAU_MAX = 1.0 - 1e-6
@@ -272,8 +276,8 @@ class RareEventEstimate:
     sample_log_weights, sample_repetition : ndarray or None
     tie_breaker : str
     note : str
-    details : SplittingResult or None
-        The engine's full result (``splitting``).
+    details : SplittingResult or DeadPointRun or None
+        The engine's full result (``splitting``, ``dead-points``).
     """
 
     log_p: float
@@ -297,7 +301,7 @@ class RareEventEstimate:
     sample_repetition: np.ndarray | None
     tie_breaker: str
     note: str
-    details: SplittingResult | None = None
+    details: SplittingResult | DeadPointRun | None = None
 
     def contains(self, log_value: float) -> bool:
         """Whether ``log_value`` lies in ``log_p_interval``."""
@@ -368,6 +372,74 @@ def _monte_carlo(
     return out
 
 
+def _dead_points(
+    score: V2Score,
+    rng,
+    budget,
+    level: float,
+    interval: str,
+    event_statistic: Callable | None,
+    keep_samples: bool,
+    batch: int | None,
+    t0: float,
+) -> RareEventEstimate:
+    """``method="dead-points"``: checks its domain and wraps :func:`dead_points.dead_point_splitting`."""
+    if score.rho != 0:
+        raise ValueError(
+            f"method='dead-points' needs ReLU (rho = 0: dead points exist only there); got rho = {score.rho}"
+        )
+    if score.d0 * score.d1 < score.n:
+        raise ValueError(
+            f"method='dead-points' needs d0 * d1 >= N (K3 cannot certify the live columns otherwise); got "
+            f"d0 * d1 = {score.d0 * score.d1} < N = {score.n}; use method='splitting'"
+        )
+    if score.d1 > 62:
+        raise ValueError(f"method='dead-points' needs d1 <= 62; got {score.d1}")
+    h = None
+    if event_statistic is not None:
+        if not callable(event_statistic):
+            raise TypeError("event_statistic must be callable")
+        h = _statistic_wrapper(event_statistic, score)
+    run = dead_point_splitting(
+        score.X,
+        score.y,
+        score.d1,
+        score.m_star,
+        rng=as_generator(rng),
+        budget=budget,
+        level=level,
+        interval=interval,
+        statistic=h,
+        keep_samples=keep_samples,
+        batch=batch,
+    )
+    reached = bool(np.any(np.isfinite(run.log_estimates)))
+    return RareEventEstimate(
+        run.log_p,
+        run.log_p_interval,
+        run.level,
+        run.evaluations,
+        "dead-points",
+        reached,
+        run.repetitions,
+        run.log_estimates,
+        tuple(float(k) for k in range(1, score.m_star + 1))[: len(run.level_fractions)],
+        run.level_fractions,
+        score.m_star,
+        time.perf_counter() - t0,
+        int(sum(run.final_counts)),
+        run.trials,
+        run.statistic_log,
+        run.statistic_log_interval,
+        run.samples,
+        run.sample_log_weights,
+        run.sample_repetition,
+        "none",
+        run.note,
+        run,
+    )
+
+
 def v2_event_probability(
     X,
     y,
@@ -404,6 +476,14 @@ def v2_event_probability(
     estimate of :math:`p` (zeros included); the interval is the ``interval`` method over the :math:`R`
     iid repetitions, asymptotic in :math:`R` (central limit theorem), with coverage measured in the tests
     (it under-covers when the repetitions are too small: see the README's measurement).
+    ``"dead-points"``: fixed-effort splitting over the integer levels :math:`m\ge1,\dots,m^*` with exact
+    elliptical moves of one neuron at a time (:mod:`~vanishing_minima.numeric.dead_points`).  For ReLU
+    (:math:`\rho = 0`) with :math:`d_0d_1\ge N` and :math:`X` in general position (e.g. drawn from a density:
+    K3 is used for every pattern at once), where the event is carried by dead points; :math:`m` stays exact
+    (the residual is computed wherever K3 does not certify it).  Unbiased for every population (no pilot,
+    no extinction of the kind splitting factors cause); the interval is the same as for ``"splitting"``.
+    ``budget`` fixes the population (``SplittingBudget``: ``repetitions``, ``n0`` and ``moves_per_step``,
+    the moves per level, are used).  Reaches :math:`p\approx e^{-100}` at :math:`N = 512` (README).
     ``"mc"``: plain Monte Carlo with ``budget`` samples (the draws of
     :func:`~vanishing_minima.numeric.sample_bad_region_event`) and the exact Clopper-Pearson interval at
     error rate ``1 - level``; with no event, ``log_p = -inf`` and the interval is
@@ -423,7 +503,7 @@ def v2_event_probability(
         LReLU slope: a finite real number, ``!= 1`` (0: ReLU).
     rng : numpy.random.Generator or int
         The random generator or an integer seed; ``None`` is refused.
-    method : {"splitting", "mc"}
+    method : {"splitting", "dead-points", "mc"}
         The estimator, as described above.
     budget : int or SplittingBudget
         Maximum number of score evaluations, an integer ``>= 1`` (``mc``: the number of samples); see
@@ -467,18 +547,20 @@ def v2_event_probability(
         an unknown ``tie_breaker``, ``method`` or ``interval``, ``level`` outside (0.5, 1), a budget that is
         not a positive integer or a valid :class:`~vanishing_minima.numeric.splitting.SplittingBudget` or
         cannot pay for the pilot, a ``block_axis`` that is not an axis of :math:`W`, or an
-        ``event_statistic`` that returns the wrong shape or values outside [0, 1].
+        ``event_statistic`` that returns the wrong shape or values outside [0, 1]; for ``"dead-points"``
+        also ``rho != 0``, ``d0 * d1 < N`` or ``d1 > 62``.
     """
     t0 = time.perf_counter()
     score = V2Score(X, y, d1, eps, rho, tie_breaker)
-    if method not in ("splitting", "mc"):
-        raise ValueError(f"method must be 'splitting' or 'mc'; got {method!r}")
+    if method not in V2_METHODS:
+        raise ValueError(f"method must be one of {V2_METHODS}; got {method!r}")
     if (
         isinstance(level, (bool, np.bool_))
         or not isinstance(level, numbers.Real)
         or not 0.5 < level < 1
     ):
         raise ValueError(f"level must lie in the open interval (0.5, 1); got {level!r}")
+    user_batch = None if batch is None else positive_int("batch", batch)
     if batch is None:
         batch = max(1, min(1024, (1 << 20) // (score.n * (score.d0 * score.d1 + 1))))
     else:
@@ -486,6 +568,12 @@ def v2_event_probability(
     h = None if event_statistic is None else _statistic_wrapper(event_statistic, score)
     if event_statistic is not None and not callable(event_statistic):
         raise TypeError("event_statistic must be callable")
+    if method == "dead-points":
+        if interval not in INTERVAL_METHODS:
+            raise ValueError(f"interval must be one of {INTERVAL_METHODS}; got {interval!r}")
+        return _dead_points(
+            score, rng, budget, level, interval, event_statistic, keep_samples, user_batch, t0
+        )
     if method == "mc":
         if isinstance(budget, SplittingBudget):
             if budget.evaluations is None:

@@ -448,6 +448,40 @@ def _linear_interval(values: np.ndarray, level: float) -> tuple[float, float, fl
     return mean, mean - half, mean + half
 
 
+def _heavy_tail_interval(
+    log_p: float,
+    ci: tuple[float, float],
+    log_reps: np.ndarray,
+    iid_hits: int,
+    trials: int,
+    level: float,
+) -> tuple[tuple[float, float], float, str | None]:
+    r"""The interval from :math:`R` iid unbiased repetitions, made conservative when they are heavy-tailed.
+
+    Heavy-tailed: more than half of the repetitions are 0, or the largest carries more than half of the
+    sum.  Then the central-limit interval ``ci`` under-covers, and the interval becomes
+    :math:`[\log\hat p + \log\tfrac{1-\text{level}}2,\ \max(\text{ci}_1, \log u)]`: Markov's inequality on
+    the unbiased mean below, the exact one-sided Clopper-Pearson bound :math:`u` of the ``iid_hits``
+    events in ``trials`` iid draws above, each at error :math:`(1-\text{level})/2`.
+
+    Returns ``(interval, max_share, note or None)``.
+    """
+    R = log_reps.size
+    zeros = int(np.sum(np.isneginf(log_reps)))
+    share = _max_share(log_reps)
+    if not (zeros > R // 2 or share > 0.5) or not np.isfinite(log_p):
+        return ci, share, None
+    half = (1 - level) / 2
+    upper_iid = math.log(clopper_pearson(iid_hits, trials, 1 - level)[1])
+    out = (float(log_p) + math.log(half), max(float(ci[1]), upper_iid))
+    note = (
+        f"heavy-tailed repetitions ({zeros} of {R} zero, the largest carries {share:.0%} of the sum): the "
+        f"central-limit interval under-covers in such runs, so the interval is the conservative one "
+        f"(Markov's inequality below, exact iid bound above); raise the budget to narrow it"
+    )
+    return out, share, note
+
+
 # --- levels --------------------------------------------------------------------------------------
 def choose_level(
     scores, previous: float, gamma: float, *, target: float = 0.2, min_count: int | None = None
@@ -935,22 +969,13 @@ def generalized_splitting(
         notes.append(
             f"{zeros} of {R} repetitions ended with no sample at the last level (kept as 0)"
         )
-    share = _max_share(log_reps)
     trials = plan.iid_trials + R * n0
     exact_upper = math.log(clopper_pearson(plan.iid_hits + iid_hits, trials, 2 * (1 - level))[1])
-    heavy = bool(zeros > R // 2 or share > 0.5)
-    if heavy and np.isfinite(log_p):
-        # Conservative interval, valid whatever the tails: Markov's inequality on the unbiased mean
-        # (P(p_hat >= p / a) <= a) gives the lower end, the exact one-sided Clopper-Pearson bound from the
-        # iid draws the upper end, each at error (1 - level) / 2.
-        half = (1 - level) / 2
-        upper_iid = math.log(clopper_pearson(plan.iid_hits + iid_hits, trials, 1 - level)[1])
-        ci = (float(log_p) + math.log(half), max(float(ci[1]), upper_iid))
-        notes.append(
-            f"heavy-tailed repetitions ({zeros} of {R} zero, the largest carries {share:.0%} of the sum): the "
-            f"central-limit interval under-covers in such runs, so the interval is the conservative one "
-            f"(Markov's inequality below, exact iid bound above); raise the budget to narrow it"
-        )
+    ci, share, heavy_note = _heavy_tail_interval(
+        log_p, ci, log_reps, plan.iid_hits + iid_hits, trials, level
+    )
+    if heavy_note:
+        notes.append(heavy_note)
     stat_log = stat_est = stat_ci = None
     if statistic is not None:
         h_scorer = _Scorer(statistic, batch)
