@@ -213,17 +213,27 @@ def _ellipse_chunk(
     # K3 on every pattern of the ellipse: multiplicities of the other rows' patterns (zero included)
     codes = _pattern_codes(pos) & ~(np.int64(1) << i.astype(np.int64))[:, None]
     ok = _top_multiplicity_certificate(codes, np.ones((B, N), dtype=bool), d0, d1, np.full(B, N))
-    # dead arc of point n: a cos t + b sin t < 0  <=>  t in (phi + pi/2, phi + 3 pi/2) mod 2 pi
-    phi = np.arctan2(b, a)
+    # only the candidates matter: gather them into (B, K), K the largest count in the chunk
+    n_cand = cand.sum(axis=1)
+    K = max(1, int(n_cand.max()))
+    rows, cols = np.nonzero(cand)
+    rank = np.cumsum(cand, axis=1)[rows, cols] - 1
+    idx = np.zeros((B, K), dtype=np.int64)
+    idx[rows, rank] = cols
+    valid = np.arange(K)[None, :] < n_cand[:, None]
+    a_c = np.take_along_axis(a, idx, axis=1)
+    b_c = np.take_along_axis(b, idx, axis=1)
+    # dead arc of a candidate: a cos t + b sin t < 0  <=>  t in (phi + pi/2, phi + 3 pi/2) mod 2 pi
+    phi = np.arctan2(b_c, a_c)
     s = np.mod(phi + 0.5 * math.pi, _TWO_PI)
     e = np.mod(s + math.pi, _TWO_PI)
-    w = cand.astype(np.int64)
+    w = valid.astype(np.int64)
     where = np.concatenate([s, e], axis=1)
     step = np.concatenate([w, -w], axis=1)
-    order = np.argsort(where, axis=1, kind="stable")
+    order = np.argsort(where, axis=1)
     where = np.take_along_axis(where, order, axis=1)
     step = np.take_along_axis(step, order, axis=1)
-    start_count = np.sum(cand & (a < 0), axis=1)  # dead points at theta = 0
+    start_count = np.sum(valid & (a_c < 0), axis=1)  # dead points at theta = 0
     counts = np.concatenate(
         [start_count[:, None], start_count[:, None] + np.cumsum(step, axis=1)], 1
     )
@@ -347,6 +357,7 @@ def dead_point_splitting(
         W, U, rep = W[pick], U[pick], rep[pick]
         for _ in range(moves):
             skipped += _ellipse_moves(W, U, k, prob, rng, batch)
+        U = W @ X  # the moves update U incrementally; the level test uses the exact product
         m = count(U)
         evaluations += W.shape[0] * (moves + 1)
         if np.any(m < k):  # pragma: no cover - the moves keep every particle at the level

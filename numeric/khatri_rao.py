@@ -419,9 +419,10 @@ def generic_rank_brute_force(A, d0: int) -> int:
 
 def _pattern_codes(A: np.ndarray) -> np.ndarray:
     """Integer code sum_i A[..., i, n] 2^i of each column of 0/1 patterns ``A`` (..., d1, N), d1 <= 62."""
-    d1 = A.shape[-2]
-    weights = (np.int64(1) << np.arange(d1, dtype=np.int64))[:, None]
-    return np.sum(np.where(A != 0, weights, 0), axis=-2, dtype=np.int64)
+    codes = np.zeros(A.shape[:-2] + A.shape[-1:], dtype=np.int64)
+    for i in range(A.shape[-2]):
+        codes |= (A[..., i, :] != 0).astype(np.int64) << i
+    return codes
 
 
 def _top_multiplicity_certificate(
