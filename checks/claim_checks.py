@@ -978,15 +978,30 @@ T6_EPS, T6_RHO = 0.1, 0.0
 #: N per budget scale for the sweeps of T6 and T10.
 T6_SIZES = {1: [16, 24, 32, 48, 64], 4: [16, 24, 32, 48, 64, 96], 16: [16, 24, 32, 48, 64, 96, 128]}
 #: T6 by generalized splitting: (sizes, X draws per N, score evaluations per run) per budget scale.  One score
-#: evaluation costs about 0.1, 1.0, 5.5 and 31 ms at N = 96, 256, 512 and 1024 on one core (measured).  From
-#: N = 256 on the runs often report only an upper end on p (the pilot does not reach m* within its share of
-#: the budget): such sizes count as resolved when that end lies below e^-F(N), else as unresolved.  At N = 1024
-#: one run took 492 s on one core and its upper end (-log p >= 20.4) is weaker than F = 48.3: the event needs
-#: m* = 103 dead label-1 points where N/2 * 2^-d1 = 0.5 are expected, far beyond 40,000 evaluations.
+#: evaluation costs about 0.1, 1.0 and 5.5 ms at N = 96, 256 and 512 on one core (measured).  From N = 256 on
+#: its runs mostly report only an upper end on p (the pilot does not reach m* within its share of the budget,
+#: or the repetitions die out); the dead-point estimator below takes over there.
 T6_SPLITTING = {
-    1: ((96, 256), 2, 20_000),
-    4: ((96, 128, 192, 256, 384, 512), 3, 40_000),
-    16: ((96, 128, 192, 256, 384, 512, 1024), 3, 40_000),
+    1: ((96,), 2, 20_000),
+    4: ((96, 128, 192, 256), 3, 40_000),
+    16: ((96, 128, 192, 256, 384), 3, 40_000),
+}
+#: T6 by the dead-point estimator (fixed-effort splitting with elliptical moves, v2_event_probability(method=
+#: "dead-points")): (sizes, X draws per N, {N: evaluations per run}) per budget scale.  One evaluation (a row
+#: move or a count) costs about 20, 25, 40 and 120 us at N = 96, 256, 512 and 1024 on one core (measured);
+#: a run of 300,000 evaluations at N = 256 takes about 6 s.
+T6_DEAD_POINTS = {
+    1: ((96, 256), 2, {96: 40_000, 256: 300_000}),
+    4: (
+        (96, 192, 256, 384, 512),
+        3,
+        {96: 60_000, 192: 300_000, 256: 400_000, 384: 1_500_000, 512: 3_000_000},
+    ),
+    16: (
+        (96, 192, 256, 384, 512, 1024),
+        3,
+        {96: 100_000, 192: 500_000, 256: 800_000, 384: 3_000_000, 512: 6_000_000, 1024: 12_000_000},
+    ),
 }
 #: T6 is consistent when no size shows p above e^-F(N), at least this many sizes show it significantly below
 #: (an unresolved size, e.g. a heavy-tailed splitting run's conservative interval, neither supports nor
@@ -1014,7 +1029,10 @@ def t6_tasks(
 
     Returns ``(monte_carlo, splitting)``: the tasks of :func:`~vanishing_minima.numeric.v2_event_point`
     (one per N of ``T6_SIZES``, ``alpha`` the error rate of each exact interval) and of
-    :func:`~vanishing_minima.numeric.v2_splitting_point` (one per N and X draw of ``T6_SPLITTING``).  Each
+    :func:`~vanishing_minima.numeric.v2_splitting_point` (one per N and X draw of ``T6_DEAD_POINTS``, with
+    ``method="dead-points"``, then of ``T6_SPLITTING``).  The labels of a size are the same for both
+    estimators, and so are the X draws (``label_seed`` and ``seed`` depend on N and the draw index only): where
+    both run, they estimate the same probabilities.  Each
     task is a dict of plain Python values and carries its own seed, drawn from T6's seed sequence
     ``[seed, crc32("T6")]``, so a sweep can be rerun outside the audit, on any executor, with the same
     numbers (``numeric.run_sweep(numeric.v2_splitting_point, t6_tasks("quick", 0)[1], executor=...)``).
@@ -1034,6 +1052,26 @@ def t6_tasks(
         for i, (n, d0, d1) in enumerate(family_sizes(T6_SIZES[ctx.budget.scale]))
     ]
     sizes, draws, evaluations = T6_SPLITTING[ctx.budget.scale]
+    dp_sizes, dp_draws, dp_evaluations = T6_DEAD_POINTS[ctx.budget.scale]
+    dead_points = [
+        dict(
+            n=n,
+            d0=d0,
+            d1=d1,
+            eps=T6_EPS,
+            rho=T6_RHO,
+            budget=dp_evaluations[n],
+            level=T6_SPLITTING_LEVEL,
+            label_seed=ctx.task_seed(5000 + n),
+            seed=ctx.task_seed(10_000 + 8 * n + k),
+            draw=k,
+            method="dead-points",
+            # K6 on one event region per repetition (the units of q's bound)
+            dlm="units",
+        )
+        for n, d0, d1 in family_sizes(dp_sizes)
+        for k in range(dp_draws)
+    ]
     splitting = [
         dict(
             n=n,
@@ -1043,17 +1081,18 @@ def t6_tasks(
             rho=T6_RHO,
             budget=evaluations,
             level=T6_SPLITTING_LEVEL,
-            label_seed=ctx.task_seed(5000 + i),
-            seed=ctx.task_seed(6000 + draws * i + k),
+            label_seed=ctx.task_seed(5000 + n),
+            seed=ctx.task_seed(10_000 + 8 * n + k),
             draw=k,
             # K6 on every event region, except at the quick budget: the units only (at most 20 per run;
             # all of N = 96's regions cost 4.5 s a run, most of the quick T6)
             dlm="units" if ctx.budget.scale == 1 else True,
         )
-        for i, (n, d0, d1) in enumerate(family_sizes(sizes))
+        for n, d0, d1 in family_sizes(sizes)
         for k in range(draws)
     ]
-    return monte_carlo, splitting
+    # the dead-point runs are the longest: first, so that a pool's workers finish together
+    return monte_carlo, dead_points + splitting
 
 
 def _t6_point(task: dict):
@@ -1062,11 +1101,11 @@ def _t6_point(task: dict):
 
 
 def _t6_splitting_rows(runs: list, tasks: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The splitting side of T6: one row per N (average over the X draws) and the runs themselves."""
-    sizes = list(dict.fromkeys(t["n"] for t in tasks))
+    """The rare-event side of T6: one row per estimator and N (average over the X draws) and the runs."""
+    keys = list(dict.fromkeys((t.get("method", "splitting"), t["n"]) for t in tasks))
     rows = []
-    for n in sizes:
-        mine = [p for p in runs if p.n == n]
+    for method, n in keys:
+        mine = [p for p in runs if p.n == n and p.method == method]
         f = _t6_exponent(mine[0])
         k = len(mine)
         mean_log = lambda vals: float(np.logaddexp.reduce(vals) - math.log(k))  # noqa: E731 (log of a mean of p's)
@@ -1080,6 +1119,7 @@ def _t6_splitting_rows(runs: list, tasks: list[dict]) -> tuple[list[dict], list[
         v_hi_log = mean_log([p.log_v_upper for p in mine])
         rows.append(
             {
+                "estimator": method,
                 "N": n,
                 "d0": mine[0].d0,
                 "d1": mine[0].d1,
@@ -1104,6 +1144,7 @@ def _t6_splitting_rows(runs: list, tasks: list[dict]) -> tuple[list[dict], list[
     # the draw's label is the task's (v2_splitting_point does not read it); the rest is the point's
     kept = [
         {
+            "estimator": p.method,
             "n": p.n,
             "d0": p.d0,
             "d1": p.d1,
@@ -1136,8 +1177,10 @@ def check_T6(ctx: Context) -> CheckResult:
     the interval for -log p beside F(N) = gamma N^(3/4)(d0 d1)^(1/4) (finite-N, labelled), and the fitted
     exponent kappa of -log p ~ C F^kappa (claim: kappa >= 1 as N -> oo; numeric.sweeps.fit_exponent).
 
-    Beyond plain Monte Carlo, generalized splitting (numeric.v2_event_probability) at several X per N
-    (T6_SPLITTING), each run's interval at level T6_SPLITTING_LEVEL; per N the average over the sampled X.
+    Beyond plain Monte Carlo, two rare-event estimators (numeric.v2_event_probability) at several X per N,
+    the same X for both: generalized splitting on the certified residual (T6_SPLITTING) and the dead-point
+    estimator (T6_DEAD_POINTS; ReLU with d0 d1 >= N, X in general position), each run's interval at level
+    T6_SPLITTING_LEVEL; per estimator and N the average over the sampled X.
 
     Verdict: consistent when no N shows p significantly above e^(-F(N)), at least T6_MIN_RESOLVED sizes show
     it significantly below (a broken or degenerate interval leaves sizes unresolved) and the fit allows
@@ -1188,15 +1231,18 @@ def check_T6(ctx: Context) -> CheckResult:
         else f"range [{fit.kappa_range[0]:.2f}, {fit.kappa_range[1]:.2f}]"
     )
     split_txt = ""
-    if split_rows:
-        split_txt = (
-            f"; splitting at N = {', '.join(str(r['N']) for r in split_rows)} ({split_rows[0]['X draws']} X each): "
+    for method, label in (("splitting", "generalized splitting"), ("dead-points", "dead points")):
+        mine = [r for r in split_rows if r["estimator"] == method]
+        if not mine:
+            continue
+        split_txt += (
+            f"; {label} at N = {', '.join(str(r['N']) for r in mine)} ({mine[0]['X draws']} X each): "
             + ", ".join(
                 f"-log p {r['-log p']:.1f} [{r['-log p interval'][0]:.1f}, "
                 f"{r['-log p interval'][1]:.1f}] vs F {r['F(N)']:.1f}"
-                for r in split_rows
+                for r in mine
             )
-            + "; V(L_eps) itself (K6 on the event regions): "
+            + "; V(L_eps) (K6 on event regions): "
             + ", ".join(
                 (
                     f"{r['with a DLM']}/{r['event regions (K6)']} hold a DLM"
@@ -1204,7 +1250,7 @@ def check_T6(ctx: Context) -> CheckResult:
                     else "no event region reached"
                 )
                 + f", -log V >= {r['-log V(L_eps) lower end']:.1f}"
-                for r in split_rows
+                for r in mine
             )
         )
     figure = (
@@ -1223,9 +1269,11 @@ def check_T6(ctx: Context) -> CheckResult:
         "splitting_sizes": split_rows,
         "splitting_runs": split_runs,
         "splitting": (
-            f"generalized splitting (numeric.v2_event_probability) at fixed labels per N, {len(split_runs)} runs; "
-            f"each run's interval at level {T6_SPLITTING_LEVEL}; per N the interval is for the average of "
-            "P_W over the sampled X (the mean of the runs' ends, valid for all draws at once by Bonferroni), "
+            f"generalized splitting and the dead-point estimator (numeric.v2_event_probability, methods "
+            f"'splitting' and 'dead-points') at fixed labels per N and the same X draws, {len(split_runs)} runs; "
+            f"each run's interval at level {T6_SPLITTING_LEVEL}; per estimator and N the interval is for the "
+            "average of P_W over the sampled X (the mean of the runs' ends, valid for all draws at once by "
+            "Bonferroni), "
             "not for E_X itself: the spread over X is reported beside it"
         ),
         "bad_region_volume": (
@@ -1252,23 +1300,34 @@ def check_T6(ctx: Context) -> CheckResult:
             ylabel="-log p",
             claim_label="F(N) = gamma N^3/4 (d0 d1)^1/4",
             measured_label="plain Monte Carlo over (X, W) (exact interval)",
-            second=(
-                "generalized splitting, average over sampled X",
-                [r["N"] for r in split_rows],
-                [r["-log p"] for r in split_rows],
-                [r["-log p interval"][0] for r in split_rows],
-                [r["-log p interval"][1] for r in split_rows],
+            second=[
+                (
+                    label,
+                    [r["N"] for r in split_rows if r["estimator"] == m],
+                    [r["-log p"] for r in split_rows if r["estimator"] == m],
+                    [r["-log p interval"][0] for r in split_rows if r["estimator"] == m],
+                    [r["-log p interval"][1] for r in split_rows if r["estimator"] == m],
+                )
+                for m, label in (
+                    ("splitting", "generalized splitting, average over sampled X"),
+                    ("dead-points", "dead points (fixed-effort splitting), average over sampled X"),
+                )
+            ],
+            second_f=(
+                sorted({r["N"] for r in split_rows}),
+                [
+                    next(r["F(N)"] for r in split_rows if r["N"] == n)
+                    for n in sorted({r["N"] for r in split_rows})
+                ],
             )
-            if split_rows
-            else None,
-            second_f=([r["N"] for r in split_rows], [r["F(N)"] for r in split_rows])
             if split_rows
             else None,
         )
     }
     method = (
-        "Monte Carlo over independent (X, W) pairs with exact intervals, and generalized splitting over W at "
-        "sampled X beyond it, across growing N along a family satisfying A1-A4; finite-N comparison with e^-F(N) "
+        "Monte Carlo over independent (X, W) pairs with exact intervals, and generalized splitting and the "
+        "dead-point estimator over W at sampled X beyond it, across growing N along a family satisfying A1-A4; "
+        "finite-N comparison with e^-F(N) "
         "and exponent fit over all N (finite-N evidence for an asymptotic claim)"
     )
     verdict = verdicts.finite_n_exponent(

@@ -46,13 +46,14 @@ def exponent_figure(
     measured_label: str = "measured (exact interval)",
     extra: dict[str, Sequence[float]] | None = None,
     second: tuple[str, Sequence[float], Sequence[float], Sequence[float], Sequence[float]]
+    | list[tuple[str, Sequence[float], Sequence[float], Sequence[float], Sequence[float]]]
     | None = None,
     second_f: tuple[Sequence[float], Sequence[float]] | None = None,
 ) -> str:
     """Measured -log p (point and interval; open triangles mark intervals unbounded above) and the claimed
-    F(N), log axes; ``extra`` adds labelled lines (e.g. a deterministic bound); ``second`` a second
-    estimator ``(label, n, est, low, high)`` drawn beside the first, and ``second_f`` its sizes' F(N)
-    ``(n, f)`` added to the claim's line."""
+    F(N), log axes; ``extra`` adds labelled lines (e.g. a deterministic bound); ``second`` another
+    estimator ``(label, n, est, low, high)`` (or a list of them) drawn beside the first, and ``second_f``
+    their sizes' F(N) ``(n, f)`` added to the claim's line."""
     plt = _pyplot()
     n, f, est, low, high = (np.asarray(v, float) for v in (n, f, est, low, high))
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -62,14 +63,15 @@ def exponent_figure(
         ax.plot(np.r_[n, fn][order], np.r_[f, ff][order], "k--", label=claim_label)
     else:
         ax.plot(n, f, "k--", label=claim_label)
-    if second is not None:
-        label2, n2, e2, l2, h2 = second[0], *(np.asarray(v, float) for v in second[1:])
+    others = [] if second is None else (second if isinstance(second, list) else [second])
+    for (label2, *rest), (marker, shift) in zip(others, [("D", 1.03), ("s", 0.97), ("v", 1.06)]):
+        n2, e2, l2, h2 = (np.asarray(v, float) for v in rest)
         ok = np.isfinite(e2) & np.isfinite(h2)
         ax.errorbar(
-            n2[ok] * 1.03,
+            n2[ok] * shift,
             e2[ok],
             yerr=[e2[ok] - l2[ok], h2[ok] - e2[ok]],
-            fmt="D",
+            fmt=marker,
             mfc="none",
             capsize=3,
             label=label2,

@@ -18,12 +18,13 @@ Two figures for :math:`q`:
 * ``q``: the weighted fraction of the event samples whose region holds a DLM (splitting's sample weights;
   for ``mc`` the plain fraction), a consistent ratio estimate.
 * ``q_upper``: a one-sided Clopper-Pearson bound from *independent units*.  ``mc``: every event sample is
-  an iid draw of :math:`W` given the event, so the bound is exact.  ``splitting``: one sample per
+  an iid draw of :math:`W` given the event, so the bound is exact.  ``splitting`` (and ``dead-points``,
+  whose final particles are all event samples): one sample per
   repetition that reached the event, picked uniformly among its final samples (repetitions are
   independent).  Each final-level sample of generalized splitting is marginally distributed as :math:`W`
   given the event (fixed levels from an independent pilot, kernels that leave the conditional laws
   invariant); the uniform pick within a repetition adds a selection effect that this statement does not
-  cover, so for ``splitting`` the bound is approximate, and labelled so in ``note``.
+  cover, so for these two the bound is approximate, and labelled so in ``note``.
 
 Then :math:`V(L_\epsilon) \le p_{\text{upper}}\, q_{\text{upper}}`, each end at error :math:`(1-\text{level})/2`
 (union bound).  A region whose sign test leaves more than ``max_lps`` LPs is *undecided* and counted as
@@ -162,7 +163,7 @@ def bad_region_probability(
         LReLU slope: a finite real number, ``!= 1`` (0: ReLU).
     rng : numpy.random.Generator or int
         The random generator or an integer seed; ``None`` is refused.
-    method : {"splitting", "mc"}
+    method : {"splitting", "dead-points", "mc"}
         The V2 estimator (:func:`~vanishing_minima.numeric.rare_events.v2_event_probability`).
     budget : int or SplittingBudget
         Score evaluations of the V2 run, as in
@@ -227,6 +228,8 @@ def bad_region_probability(
     if method == "splitting" and W is not None and W.shape[0]:
         event = v2.details.sample_scores >= v2.m_star
         W, log_w, rep = W[event], v2.sample_log_weights[event], v2.sample_repetition[event]
+    elif method == "dead-points" and W is not None:  # every final particle is an event sample
+        log_w, rep = v2.sample_log_weights, v2.sample_repetition
     elif (
         W is not None
     ):  # mc: iid event samples in draw order; the first max_regions are an iid subset
@@ -244,7 +247,7 @@ def bad_region_probability(
         if method == "mc"
         else np.array([rng.choice(np.flatnonzero(rep == r)) for r in np.unique(rep)])
     )
-    if decide == "units" and method == "splitting":
+    if decide == "units" and method != "mc":
         W, log_w = W[picks], np.zeros(picks.size)  # q: the plain fraction of the units
         picks = np.arange(picks.size)
     h, regions, with_dlm, undecided, thin = _decide(W, X, y, rho, max_lps, max_regions)
@@ -256,7 +259,7 @@ def bad_region_probability(
     log_v_upper = v2.log_p_interval[1] + (math.log(q_upper) if q_upper > 0 else -math.inf)
     note = (
         f"K6 on {regions} distinct event regions ({W.shape[0]} samples"
-        + (", one per repetition" if decide == "units" and method == "splitting" else "")
+        + (", one per repetition" if decide == "units" and method != "mc" else "")
         + (f" of {v2.hits}" if W.shape[0] < v2.hits and method == "mc" else "")
         + f"): {with_dlm} hold a DLM"
         + (f" ({undecided} undecided, counted as holding one)" if undecided else "")

@@ -514,6 +514,9 @@ class V2SplittingPoint(SweepPoint):
         Wall time of the K6 decisions, in seconds.
     dlm_note : str or None
         The K6 estimate's note.
+    method : str
+        The estimator: ``"splitting"`` (generalized splitting on the certified residual) or
+        ``"dead-points"`` (fixed-effort splitting with elliptical moves; ReLU, :math:`d_0d_1\ge N`).
     """
 
     n: int
@@ -544,6 +547,7 @@ class V2SplittingPoint(SweepPoint):
     log_v_upper: float | None = None
     dlm_seconds: float | None = None
     dlm_note: str | None = None
+    method: str = "splitting"
 
 
 def v2_splitting_point(task: dict) -> V2SplittingPoint:
@@ -551,9 +555,10 @@ def v2_splitting_point(task: dict) -> V2SplittingPoint:
 
     ``task`` holds ``n, d0, d1, eps, rho, budget, level`` and two seeds: ``label_seed`` (the labels, one
     Bernoulli(1/2) draw per N: Theorem 6 is for fixed labels) and ``seed`` (this draw's
-    :math:`X\sim\mathcal N` and the splitting run).  Estimated by generalized splitting
-    (:func:`~vanishing_minima.numeric.rare_events.v2_event_probability`, at most ``budget`` score
-    evaluations).  With ``dlm=True`` in the task, the event regions are also decided by K6
+    :math:`X\sim\mathcal N` and the splitting run).  Estimated by
+    :func:`~vanishing_minima.numeric.rare_events.v2_event_probability` with at most ``budget`` score
+    evaluations and the task's ``method`` (default ``"splitting"``; ``"dead-points"`` for the fixed-effort
+    estimator).  With ``dlm=True`` in the task, the event regions are also decided by K6
     (:func:`~vanishing_minima.numeric.bad_regions.bad_region_probability`, same V2 numbers) and the
     ``dlm_*`` fields, ``log_v`` and ``log_v_upper`` (for :math:`V(L_\epsilon)`) are filled in.
 
@@ -563,7 +568,8 @@ def v2_splitting_point(task: dict) -> V2SplittingPoint:
         With keys ``n``, ``d0``, ``d1`` (integers >= 1), ``eps`` (in (0, 1)), ``rho`` (finite, not 1),
         ``budget`` (an integer number of score evaluations), ``level`` (the confidence level of the
         interval), ``label_seed`` and ``seed``, and optionally ``dlm`` (False, True, ``"all"`` or ``"units"``,
-        the ``decide`` of :func:`~vanishing_minima.numeric.bad_regions.bad_region_probability`; default False); the
+        the ``decide`` of :func:`~vanishing_minima.numeric.bad_regions.bad_region_probability`; default False) and
+        ``method`` (``"splitting"`` or ``"dead-points"``; default ``"splitting"``); the
         constraints are those of :func:`v2_event_probability`.  Other keys (e.g. a draw's label) are
         ignored.
 
@@ -585,7 +591,12 @@ def v2_splitting_point(task: dict) -> V2SplittingPoint:
     y = np.random.default_rng(task["label_seed"]).integers(0, 2, n).astype(float)
     rng = np.random.default_rng(task["seed"])
     X = rng.standard_normal((d0, n))
-    args = dict(eps=task["eps"], rho=task["rho"], rng=rng, budget=int(task["budget"]))
+    method = task.get("method", "splitting")
+    if method not in ("splitting", "dead-points"):
+        raise ValueError(f"task['method'] must be 'splitting' or 'dead-points'; got {method!r}")
+    args = dict(
+        eps=task["eps"], rho=task["rho"], rng=rng, budget=int(task["budget"]), method=method
+    )
     dlm = task.get("dlm", False)
     if dlm not in (False, True, "all", "units"):
         raise ValueError(f"task['dlm'] must be False, True, 'all' or 'units'; got {dlm!r}")
@@ -627,6 +638,7 @@ def v2_splitting_point(task: dict) -> V2SplittingPoint:
         seconds=res.seconds,
         m_star=res.m_star,
         note=res.note,
+        method=method,
         **extra,
     )
 
