@@ -87,7 +87,10 @@ def test_t6_sweep_on_a_local_cluster_gives_the_serial_numbers():
     path's, in task order."""
     monte_carlo, splitting = t6_tasks(audit.Budget.QUICK, 0)
     monte_carlo = [dict(t, n_samples=1000) for t in monte_carlo]
-    splitting = [dict(t, budget=4000) for t in splitting]
+    splitting = [
+        dict(t, budget=4000 if t.get("method", "splitting") == "splitting" else 10_000)
+        for t in splitting
+    ]
     serial_mc = run_serial(nm.v2_event_point, monte_carlo)
     serial_split = run_serial(nm.v2_splitting_point, splitting)
     with local_executor() as executor:
@@ -95,8 +98,16 @@ def test_t6_sweep_on_a_local_cluster_gives_the_serial_numbers():
         dask_split = nm.run_sweep(nm.v2_splitting_point, splitting, executor=executor)
     assert dask_mc == serial_mc
     assert _without_timing(dask_split) == _without_timing(serial_split)
-    # quick budget: splitting at N = 96, 256 with 2 X draws each
-    assert [r.n for r in dask_mc] == [16, 24, 32, 48, 64] and len(dask_split) == 4
+    # quick budget: dead points at N = 96, 256 and generalized splitting at N = 96, 2 X draws each
+    assert [r.n for r in dask_mc] == [16, 24, 32, 48, 64]
+    assert [(r.method, r.n) for r in dask_split] == [
+        ("dead-points", 96),
+        ("dead-points", 96),
+        ("dead-points", 256),
+        ("dead-points", 256),
+        ("splitting", 96),
+        ("splitting", 96),
+    ]
     assert all(r.evaluations > 0 for r in dask_split) and sum(r.hits for r in dask_mc) > 0
 
 
