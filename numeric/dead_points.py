@@ -385,9 +385,10 @@ def dead_point_splitting(
     zeros = int(np.sum(np.isneginf(log_reps)))
     if zeros:
         notes.append(f"{zeros} of {R} repetitions ended with no particle at m* (kept as 0)")
-    ci, _, heavy = _heavy_tail_interval(log_p, ci, log_reps, iid_hits, R * n, level)
-    if heavy:
-        notes.append(heavy)
+    if interval != "lognormal" or not np.all(np.isfinite(log_reps)):
+        ci, _, heavy = _heavy_tail_interval(log_p, ci, log_reps, iid_hits, R * n, level)
+        if heavy:
+            notes.append(heavy)
     stat_log = stat_ci = None
     if statistic is not None:
         h = np.asarray(statistic(W), dtype=float) if W.shape[0] else np.empty(0)

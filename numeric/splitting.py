@@ -132,7 +132,7 @@ __all__ = [
 ]
 
 #: Interval methods for log p from R iid repetitions (see :func:`log_mean_interval`).
-INTERVAL_METHODS = ("log-t", "t")
+INTERVAL_METHODS = ("log-t", "t", "lognormal")
 #: Acceptance rate the pilot tunes the pCN constant towards.
 ACCEPTANCE_TARGET = 0.3
 _MAX_LEVELS = 400
@@ -391,10 +391,15 @@ def log_mean_interval(
         space, so values far below the smallest double are fine.
     level : float
         Confidence level in the open interval (0, 1).
-    method : {"log-t", "t"}
+    method : {"log-t", "t", "lognormal"}
         ``"log-t"``: :math:`\log\bar p\pm t_{R-1}\,s/(\sqrt R\,\bar p)` (delta method; never crosses 0).
         ``"t"``: :math:`\log(\bar p\pm t_{R-1}\,s/\sqrt R)`, the lower end ``-inf`` when it is :math:`\le 0`.
         :math:`s` is the sample standard deviation (``ddof=1``).  Both rest on the central limit theorem.
+        ``"lognormal"``: for estimates whose logs are close to normal (a product of many level fractions):
+        with :math:`\bar\ell, s_\ell` the mean and standard deviation of the :math:`\log\hat p_r`,
+        :math:`\bar\ell + s_\ell^2/2 \pm t_{R-1}\sqrt{s_\ell^2/R + s_\ell^4/(2(R-1))}` (modified Cox
+        interval for the log of a log-normal mean; Olsson 2005, J. Stat. Educ. 13(1)); the point is still
+        :math:`\log\bar p`.  With a zero among the values it falls back to ``"log-t"``.
 
     Returns
     -------
@@ -425,7 +430,11 @@ def log_mean_interval(
     se = float(np.std(x, ddof=1)) / math.sqrt(r)
     q = float(sps.t.ppf(0.5 + level / 2, r - 1))
     log_mean = shift + math.log(mean)
-    if method == "log-t":
+    if method == "lognormal" and np.all(np.isfinite(v)):
+        m_l, s2 = float(np.mean(v)), float(np.var(v, ddof=1))
+        half = q * math.sqrt(s2 / r + s2 * s2 / (2 * (r - 1)))
+        return log_mean, (m_l + s2 / 2 - half, m_l + s2 / 2 + half)
+    if method in ("log-t", "lognormal"):
         half = q * se / mean
         return log_mean, (log_mean - half, log_mean + half)
     lo, hi = mean - q * se, mean + q * se

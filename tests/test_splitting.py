@@ -216,6 +216,37 @@ def test_interval_methods():
     assert log_mean_interval(np.full(3, -np.inf)) == (-math.inf, (-math.inf, -math.inf))
 
 
+def test_lognormal_interval_is_the_modified_cox_interval(seed):
+    """By hand (mpmath, 30 digits) from the formula, on logs far below the smallest double; with a zero it
+    is the log-t interval; and it covers the log-normal mean at its level (400 samples of R = 10, exact
+    binomial test at 1e-3)."""
+    import mpmath
+
+    mpmath.mp.dps = 30
+    logs = np.array([-700.2, -703.1, -699.0, -701.7, -702.4])
+    m, (lo, hi) = log_mean_interval(logs, 0.9, "lognormal")
+    vals = [mpmath.mpf(float(v)) for v in logs]
+    mean = sum(vals) / 5
+    var = sum((v - mean) ** 2 for v in vals) / 4
+    half = mpmath.mpf(float(stats.t.ppf(0.95, 4))) * mpmath.sqrt(var / 5 + var**2 / 8)
+    assert lo == pytest.approx(float(mean + var / 2 - half), rel=1e-12)
+    assert hi == pytest.approx(float(mean + var / 2 + half), rel=1e-12)
+    assert m == pytest.approx(float(mpmath.log(sum(mpmath.exp(v) for v in vals) / 5)), rel=1e-12)
+    with_zero = np.r_[logs[:4], -np.inf]
+    assert log_mean_interval(with_zero, 0.9, "lognormal") == log_mean_interval(
+        with_zero, 0.9, "log-t"
+    )
+    rng = np.random.default_rng(seed)
+    mu, sigma = -50.0, 1.5
+    covered = sum(
+        lo <= mu + sigma**2 / 2 <= hi
+        for lo, hi in (
+            log_mean_interval(rng.normal(mu, sigma, 10), 0.95, "lognormal")[1] for _ in range(400)
+        )
+    )
+    assert stats.binomtest(covered, 400, 0.95).pvalue > 1e-3, covered
+
+
 def test_coverage_of_the_interval_default_suite(seed):
     """Coverage of the 0.95 interval on P(w1 > 5) (d = 5), 200 independent runs at budget 60,000: the number
     covering is within the two-sided exact binomial acceptance region of Bin(200, 0.95) at 1e-3 (a
