@@ -63,12 +63,16 @@ on the rows the move does not change, so skipping is itself an invariant kernel)
 
 Repetitions and the interval
 ----------------------------
-:math:`R` independent repetitions (vectorized together) give iid unbiased :math:`\hat p_r`; the interval
-for :math:`\log p` is built from them exactly as for generalized splitting
-(:func:`~vanishing_minima.numeric.splitting.log_mean_interval`: delta method on the log of the mean, and
-the conservative interval when the repetitions are heavy-tailed).  When every repetition is 0, only an
-upper end is given: the interval's upper end for :math:`\mathbb P(m\ge k)\ge p` at the deepest level
-:math:`k` some repetition passed (or the exact Clopper-Pearson bound of the iid draws).
+:math:`R` independent repetitions (vectorized together) give iid unbiased :math:`\hat p_r`; the estimate is
+their mean and the interval for :math:`\log p` is built from them alone
+(:func:`~vanishing_minima.numeric.splitting.log_mean_interval`).  Default ``"lognormal"``: each
+:math:`\log\hat p_r` is a sum of :math:`m^*` logged level fractions, close to normal, and the modified Cox
+interval for the log of a log-normal mean uses that; it is an assumption, checked by measured coverage
+(``scripts/dead_point_coverage.py``; README).  With a zero repetition, or with ``"log-t"``/``"t"``, the
+splitting rules apply (delta method, and the conservative interval when the repetitions are
+heavy-tailed).  When every repetition is 0, only an upper end is given: the interval's upper end for
+:math:`\mathbb P(m\ge k)\ge p` at the deepest level :math:`k` some repetition passed (or the exact
+Clopper-Pearson bound of the iid draws).
 
 Cost
 ----
@@ -310,7 +314,7 @@ def dead_point_splitting(
     rng,
     budget,
     level: float,
-    interval: str = "log-t",
+    interval: str = "lognormal",
     statistic=None,
     keep_samples: bool = False,
     batch: int | None = None,
