@@ -1022,6 +1022,26 @@ def _t6_exponent(p: nm.V2EventPoint | nm.V2SplittingPoint | nm.VolumeRatioPoint)
     )
 
 
+def _rare_event_task(
+    ctx: Context, n: int, d0: int, d1: int, draw: int, budget: int, method: str, dlm
+) -> dict:
+    """One task of T6's rare-event sweep; labels and X depend on N and the draw only, not on the method."""
+    return dict(
+        n=n,
+        d0=d0,
+        d1=d1,
+        eps=T6_EPS,
+        rho=T6_RHO,
+        budget=budget,
+        level=T6_SPLITTING_LEVEL,
+        label_seed=ctx.task_seed(5000 + n),
+        seed=ctx.task_seed(10_000 + 8 * n + draw),
+        draw=draw,
+        method=method,
+        dlm=dlm,
+    )
+
+
 def t6_tasks(
     budget: Budget | str, seed: int, alpha: float = MC_ALPHA
 ) -> tuple[list[dict], list[dict]]:
@@ -1054,39 +1074,15 @@ def t6_tasks(
     sizes, draws, evaluations = T6_SPLITTING[ctx.budget.scale]
     dp_sizes, dp_draws, dp_evaluations = T6_DEAD_POINTS[ctx.budget.scale]
     dead_points = [
-        dict(
-            n=n,
-            d0=d0,
-            d1=d1,
-            eps=T6_EPS,
-            rho=T6_RHO,
-            budget=dp_evaluations[n],
-            level=T6_SPLITTING_LEVEL,
-            label_seed=ctx.task_seed(5000 + n),
-            seed=ctx.task_seed(10_000 + 8 * n + k),
-            draw=k,
-            method="dead-points",
-            # K6 on one event region per repetition (the units of q's bound)
-            dlm="units",
-        )
+        _rare_event_task(ctx, n, d0, d1, k, dp_evaluations[n], "dead-points", "units")
         for n, d0, d1 in family_sizes(dp_sizes)
         for k in range(dp_draws)
     ]
+    # K6 on every event region, except at the quick budget: the units only (at most 20 per run; all of
+    # N = 96's regions cost 4.5 s a run, most of the quick T6)
     splitting = [
-        dict(
-            n=n,
-            d0=d0,
-            d1=d1,
-            eps=T6_EPS,
-            rho=T6_RHO,
-            budget=evaluations,
-            level=T6_SPLITTING_LEVEL,
-            label_seed=ctx.task_seed(5000 + n),
-            seed=ctx.task_seed(10_000 + 8 * n + k),
-            draw=k,
-            # K6 on every event region, except at the quick budget: the units only (at most 20 per run;
-            # all of N = 96's regions cost 4.5 s a run, most of the quick T6)
-            dlm="units" if ctx.budget.scale == 1 else True,
+        _rare_event_task(
+            ctx, n, d0, d1, k, evaluations, "splitting", "units" if ctx.budget.scale == 1 else True
         )
         for n, d0, d1 in family_sizes(sizes)
         for k in range(draws)

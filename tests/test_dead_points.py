@@ -10,43 +10,26 @@ default seeds every outcome is fixed; with --vm-seed the file fails by chance wi
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
 import pytest
+from rare_event_cases import data, v2_in_the_plane
 from scipy import stats
 
 from vanishing_minima.numeric import (
     SplittingBudget,
     V2Score,
-    dlm_residual,
     family_sizes,
     generic_rank,
     k3_full_rank_certificate,
-    mce,
     misclassification_threshold,
-    plane_row_patterns,
     sample_bad_region_event,
     v2_event_probability,
 )
 from vanishing_minima.numeric.dead_points import _ellipse_moves, _Problem
 
 LEVEL = 0.999
-
-
-def data(n, d0, seed):
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((d0, n)), rng.integers(0, 2, n).astype(float)
-
-
-def v2_in_the_plane(X, y, d1, eps):
-    """P(V2) at d0 = 2 by summing exact arc volumes over every region (ReLU), no sampling."""
-    signs, probs = plane_row_patterns(X)
-    combos = np.array(list(itertools.product(range(signs.shape[0]), repeat=d1)))
-    A = np.where(signs[combos] > 0, 1.0, 0.0)
-    err = mce(y - dlm_residual(A, X, y), y)
-    return float(np.sum(np.prod(probs[combos], axis=1), where=err > eps))
 
 
 # --- K3's certificate ---------------------------------------------------------------------------------------
@@ -179,7 +162,7 @@ def plane_anchor():
     """N = 8, d0 = 2, d1 = 4 (d0 d1 = N), eps = 0.3, data seed 1: P(V2) = 2.9e-3 exactly (4^... regions
     summed); at d0 = 2 patterns repeat, so the count's residual fallback and skipped moves are exercised."""
     X, y = data(8, 2, 1)
-    return X, y, v2_in_the_plane(X, y, 4, 0.3)
+    return X, y, v2_in_the_plane(X, y, 4, 0.3, 0.0)
 
 
 def _plane_coverage(anchor, runs, budget, seed):

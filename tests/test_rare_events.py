@@ -11,11 +11,11 @@ default seeds every outcome is fixed.
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
 import pytest
+from rare_event_cases import data, v2_in_the_plane
 from scipy import stats
 
 from vanishing_minima.numeric import (
@@ -25,27 +25,12 @@ from vanishing_minima.numeric import (
     exact_volumes_in_the_plane,
     mce,
     misclassification_threshold,
-    plane_row_patterns,
     sample_bad_region_event,
     v2_event_probability,
 )
 from vanishing_minima.numeric.khatri_rao import _pattern_unchecked
 
 LEVEL = 0.999
-
-
-def data(n, d0, seed):
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((d0, n)), rng.integers(0, 2, n).astype(float)
-
-
-def v2_in_the_plane(X, y, d1, eps, rho):
-    """exact_volumes_in_the_plane's V2 sum (every region, exact arc volumes), without its DLM linear programs."""
-    signs, probs = plane_row_patterns(X)
-    combos = np.array(list(itertools.product(range(signs.shape[0]), repeat=d1)))
-    A = np.where(signs[combos] > 0, 1.0, rho)
-    err = mce(y - dlm_residual(A, X, y), y)
-    return float(np.sum(np.prod(probs[combos], axis=1), where=err > eps))
 
 
 @pytest.fixture(scope="module")
