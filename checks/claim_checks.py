@@ -988,7 +988,7 @@ T6_SPLITTING = {
 }
 #: T6 by the dead-point estimator (fixed-effort splitting with elliptical moves, v2_event_probability(method=
 #: "dead-points")): (sizes, X draws per N, {N: evaluations per run}) per budget scale.  One evaluation (a row
-#: move or a count) costs about 20, 25, 40 and 120 us at N = 96, 256, 512 and 1024 on one core (measured);
+#: move or a count) costs about 20, 25, 65 and 120 us at N = 96, 256, 512 and 1024 on one core (measured);
 #: a run of 300,000 evaluations at N = 256 takes about 6 s.
 T6_DEAD_POINTS = {
     1: ((96, 256), 2, {96: 40_000, 256: 300_000}),
@@ -1000,7 +1000,7 @@ T6_DEAD_POINTS = {
     16: (
         (96, 192, 256, 384, 512, 1024),
         3,
-        {96: 100_000, 192: 500_000, 256: 800_000, 384: 3_000_000, 512: 6_000_000, 1024: 12_000_000},
+        {96: 100_000, 192: 500_000, 256: 800_000, 384: 3_000_000, 512: 6_000_000, 1024: 8_000_000},
     ),
 }
 #: T6 is consistent when no size shows p above e^-F(N), at least this many sizes show it significantly below
