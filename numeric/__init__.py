@@ -80,7 +80,6 @@ from .plane import (
     plane_row_patterns,
 )
 from .rare_events import (
-    V2_METHODS,
     RareEventEstimate,
     V2Score,
     misclassification_threshold,
@@ -251,5 +250,4 @@ __all__ = [
     "V2Score",
     "misclassification_threshold",
     "v2_event_probability",
-    "V2_METHODS",
 ]
