@@ -91,6 +91,12 @@ def exponent_figure(
         ax.plot(n[~finite], low[~finite], "^", mfc="none", label="lower end only (no event seen)")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    from matplotlib.ticker import NullFormatter
+
+    lo_x, hi_x = ax.get_xlim()  # powers of 2 as plain numbers: a log axis's minor labels overlap
+    ticks = [2**k for k in range(31) if lo_x <= 2**k <= hi_x]
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("N")
     ax.set_ylabel(ylabel)
     ax.set_title(title)

@@ -108,7 +108,15 @@ _TWO_PI = 2.0 * math.pi
 
 @dataclass(frozen=True)
 class DeadPointRun:
-    """Raw outcome of :func:`dead_point_splitting` (wrapped by ``v2_event_probability(method="dead-points")``)."""
+    """Raw outcome of :func:`dead_point_splitting` (wrapped by ``v2_event_probability(method="dead-points")``).
+
+    Beside the fields of :class:`~vanishing_minima.numeric.RareEventEstimate`: ``level_fractions`` (the
+    pooled fraction of particles passing each level), ``population`` (particles per repetition),
+    ``moves`` (elliptical moves per level), ``residual_fallbacks`` (samples whose count needed the
+    residual: K3 did not certify them), ``skipped_moves`` (moves skipped because the K3 test on the other
+    rows failed), ``iid_hits`` and ``trials`` (events among the iid first draws), ``final_counts``
+    (particles at m* per repetition).
+    """
 
     log_p: float
     log_p_interval: tuple[float, float]

@@ -238,6 +238,18 @@ def test_same_seed_same_numbers_whatever_the_batch():
     assert all(r.log_p_interval == runs[0].log_p_interval for r in runs)
 
 
+@pytest.mark.parametrize("scale", [1e-150, 1e150])
+def test_scale_invariance(scale):
+    """X and c X (c > 0) give the same regions, the same events and the same numbers."""
+    X, y = data(24, 11, 1)
+    runs = [
+        v2_event_probability(Z, y, 3, eps=0.1, rng=5, method="dead-points", budget=10_000)
+        for Z in (X, scale * X)
+    ]
+    assert runs[0].log_estimates == runs[1].log_estimates
+    assert runs[0].log_p_interval == runs[1].log_p_interval
+
+
 def test_result_fields_and_weights(seed):
     X, y = data(24, 11, 1)
     res = v2_event_probability(
