@@ -40,6 +40,7 @@ from .construction import interpolating_network
 from .khatri_rao import activation_pattern
 from .rare_events import v2_event_probability
 from .samplers import sample_bad_region_event, sample_bad_region_event_over_data
+from .splitting import SplittingBudget
 from .volumes import region_log_volume
 
 __all__ = [
@@ -569,7 +570,8 @@ def v2_splitting_point(task: dict) -> V2SplittingPoint:
         ``budget`` (an integer number of score evaluations), ``level`` (the confidence level of the
         interval), ``label_seed`` and ``seed``, and optionally ``dlm`` (False, True, ``"all"`` or ``"units"``,
         the ``decide`` of :func:`~vanishing_minima.numeric.bad_regions.bad_region_probability`; default False) and
-        ``method`` (``"splitting"`` or ``"dead-points"``; default ``"splitting"``); the
+        ``method`` (``"splitting"`` or ``"dead-points"``; default ``"splitting"``), and for ``"dead-points"``
+        optionally ``moves`` (elliptical moves per level; default 2 d1) and ``repetitions`` (default 10); the
         constraints are those of :func:`v2_event_probability`.  Other keys (e.g. a draw's label) are
         ignored.
 
@@ -594,9 +596,16 @@ def v2_splitting_point(task: dict) -> V2SplittingPoint:
     method = task.get("method", "splitting")
     if method not in ("splitting", "dead-points"):
         raise ValueError(f"task['method'] must be 'splitting' or 'dead-points'; got {method!r}")
-    args = dict(
-        eps=task["eps"], rho=task["rho"], rng=rng, budget=int(task["budget"]), method=method
-    )
+    budget = int(task["budget"])
+    if (
+        task.get("moves") is not None
+    ):  # moves per level (dead points): the rest of the budget is particles
+        budget = SplittingBudget(
+            evaluations=budget,
+            repetitions=int(task.get("repetitions", 10)),
+            moves_per_step=int(task["moves"]),
+        )
+    args = dict(eps=task["eps"], rho=task["rho"], rng=rng, budget=budget, method=method)
     dlm = task.get("dlm", False)
     if dlm not in (False, True, "all", "units"):
         raise ValueError(f"task['dlm'] must be False, True, 'all' or 'units'; got {dlm!r}")
