@@ -293,7 +293,9 @@ def test_sweep_points_are_frozen_picklable_and_give_json_shaped_dicts():
 def test_dead_point_tasks_take_moves_and_repetitions():
     """A T6 task with method "dead-points": ``moves`` and ``repetitions`` reach the estimator, the rest of
     the budget is particles; an unknown method is refused."""
-    base = dict(n=24, d0=11, d1=3, eps=0.1, rho=0.0, budget=20_000, level=0.9, label_seed=[1], seed=[2])
+    base = dict(
+        n=24, d0=11, d1=3, eps=0.1, rho=0.0, budget=20_000, level=0.9, label_seed=[1], seed=[2]
+    )
     p = nm.v2_splitting_point(dict(base, method="dead-points", moves=2, repetitions=4))
     assert p.method == "dead-points" and "2 elliptical moves per level" in p.note
     assert "4 repetitions" in p.note and p.evaluations <= 20_000
