@@ -96,7 +96,13 @@ from .khatri_rao import (
     _pattern_codes,
     _top_multiplicity_certificate,
 )
-from .splitting import SplittingBudget, _heavy_tail_interval, log_mean_interval
+from .splitting import (
+    SplittingBudget,
+    _clone,
+    _deepest_level_upper,
+    _heavy_tail_interval,
+    log_mean_interval,
+)
 from .stats import clopper_pearson
 
 __all__ = ["DeadPointRun", "dead_point_splitting", "DEAD_POINT_DEFAULT_REPETITIONS"]
@@ -144,8 +150,8 @@ class DeadPointRun:
 class _Problem:
     """X, labels and sizes, with the exact misclassification count of a batch of pre-activations."""
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, d1: int, m_star: int):
-        self.X, self.y, self.d1, self.m_star = X, y, d1, m_star
+    def __init__(self, X: np.ndarray, y: np.ndarray, d1: int):
+        self.X, self.y, self.d1 = X, y, d1
         self.d0, self.n = X.shape
         self.label1 = y > 0.5
         self.fallbacks = 0
@@ -271,15 +277,11 @@ def _ellipse_chunk(
 def _resample(rep: np.ndarray, R: int, n: int, rng: np.random.Generator) -> np.ndarray:
     """Indices into the survivors (grouped by repetition ``rep``): n per repetition with survivors,
     each survivor floor(n/c) times and n mod c of them once more, chosen uniformly."""
-    out = []
-    for r in range(R):
-        idx = np.flatnonzero(rep == r)
-        c = idx.size
-        if c == 0:
-            continue
-        base = np.repeat(idx, n // c)
-        extra = idx[rng.choice(c, size=n - base.size, replace=False)]
-        out.append(np.concatenate([base, extra]))
+    out = [
+        idx[_clone(idx.size, n, rng)]
+        for idx in (np.flatnonzero(rep == r) for r in range(R))
+        if idx.size
+    ]
     return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
 
 
@@ -330,14 +332,14 @@ def dead_point_splitting(
     """The engine of ``v2_event_probability(method="dead-points")`` on validated inputs (module docstring).
 
     ``batch``: particles per array operation (memory only; default about 64 MB of work arrays).
-    ``statistic(W_batch) -> (B,)`` values in [0, 1] is averaged over the final survivors of each repetition
-    and multiplied by its estimate (unbiased for E[h 1{event}]).
+    ``statistic(W_batch) -> (B,)`` values in [0, 1] (validated by the caller) is averaged over the final
+    survivors of each repetition and multiplied by its estimate (unbiased for E[h 1{event}]).
     """
     t0 = time.perf_counter()
     d0, N = X.shape
     R, n, moves = _plan(budget, d1, m_star)
     rng = as_generator(rng)
-    prob = _Problem(X, y, d1, m_star)
+    prob = _Problem(X, y, d1)
     batch = max(16, (1 << 23) // (N * (d1 + 4))) if batch is None else positive_int("batch", batch)
     evaluations = 0
     skipped = 0
@@ -379,10 +381,8 @@ def dead_point_splitting(
     notes = []
     log_p, ci = log_mean_interval(log_reps, level, interval)
     if np.all(np.isneginf(log_reps)):
-        passed = [k for k in range(m_star) if np.any(np.isfinite(level_log[:, k]))]
-        if passed:
-            deepest = passed[-1]
-            upper = log_mean_interval(level_log[:, deepest], level, interval)[1][1]
+        deepest, upper = _deepest_level_upper(level_log, level, interval)
+        if deepest >= 0:
             notes.append(
                 f"no repetition reached m* = {m_star}: upper end from the {level:g} interval for "
                 f"P(m >= {deepest + 1}), a probability >= p, the deepest level passed"
@@ -404,8 +404,6 @@ def dead_point_splitting(
     stat_log = stat_ci = None
     if statistic is not None:
         h = np.asarray(statistic(W), dtype=float) if W.shape[0] else np.empty(0)
-        if h.shape != (W.shape[0],) or np.any(~np.isfinite(h)) or np.any(h < 0) or np.any(h > 1):
-            raise ValueError("statistic must return one value in [0, 1] per sample")
         sum_h = np.bincount(rep, weights=h, minlength=R)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_stat = np.where(

@@ -378,7 +378,7 @@ def _dead_points(
     budget,
     level: float,
     interval: str,
-    event_statistic: Callable | None,
+    h: Callable | None,
     keep_samples: bool,
     batch: int | None,
     t0: float,
@@ -395,17 +395,12 @@ def _dead_points(
         )
     if score.d1 > 62:
         raise ValueError(f"method='dead-points' needs d1 <= 62; got {score.d1}")
-    h = None
-    if event_statistic is not None:
-        if not callable(event_statistic):
-            raise TypeError("event_statistic must be callable")
-        h = _statistic_wrapper(event_statistic, score)
     run = dead_point_splitting(
         score.X,
         score.y,
         score.d1,
         score.m_star,
-        rng=as_generator(rng),
+        rng=rng,
         budget=budget,
         level=level,
         interval=interval,
@@ -564,10 +559,10 @@ def v2_event_probability(
     ):
         raise ValueError(f"level must lie in the open interval (0.5, 1); got {level!r}")
     user_batch = None if batch is None else positive_int("batch", batch)
-    if batch is None:
+    if batch is None:  # the residual's default; the dead-point engine sizes its own
         batch = max(1, min(1024, (1 << 20) // (score.n * (score.d0 * score.d1 + 1))))
     else:
-        batch = positive_int("batch", batch)
+        batch = user_batch
     h = None if event_statistic is None else _statistic_wrapper(event_statistic, score)
     if event_statistic is not None and not callable(event_statistic):
         raise TypeError("event_statistic must be callable")
@@ -576,9 +571,7 @@ def v2_event_probability(
     if method == "dead-points":
         if interval not in INTERVAL_METHODS:
             raise ValueError(f"interval must be one of {INTERVAL_METHODS}; got {interval!r}")
-        return _dead_points(
-            score, rng, budget, level, interval, event_statistic, keep_samples, user_batch, t0
-        )
+        return _dead_points(score, rng, budget, level, interval, h, keep_samples, user_batch, t0)
     if method == "mc":
         if isinstance(budget, SplittingBudget):
             if budget.evaluations is None:

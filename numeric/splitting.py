@@ -457,6 +457,19 @@ def _linear_interval(values: np.ndarray, level: float) -> tuple[float, float, fl
     return mean, mean - half, mean + half
 
 
+def _deepest_level_upper(
+    level_log: np.ndarray, level: float, interval: str
+) -> tuple[int, float | None]:
+    """For per-repetition log estimates of P(level t) (shape (R, T)): the deepest level t that some
+    repetition passed (-1 if none) and the upper end of the ``level`` interval for its probability (a
+    probability >= p: the upper end when every repetition is 0 at the last level), or None."""
+    passed = np.flatnonzero(np.any(np.isfinite(level_log), axis=0))
+    if passed.size == 0:
+        return -1, None
+    t = int(passed[-1])
+    return t, log_mean_interval(level_log[:, t], level, interval)[1][1]
+
+
 def _heavy_tail_interval(
     log_p: float,
     ci: tuple[float, float],
@@ -951,13 +964,8 @@ def generalized_splitting(
             log_reps = log_w + np.log(np.bincount(rep[S >= gamma], minlength=R))
     log_p, ci = log_mean_interval(log_reps, level, interval)
     if not reached or np.all(np.isneginf(log_reps)):
-        deepest = (
-            max(t for t in range(T) if np.any(np.isfinite(log_est[:, t])))
-            if np.any(np.isfinite(log_est))
-            else -1
-        )
+        deepest, upper = _deepest_level_upper(log_est, level, interval)
         if deepest >= 0:
-            upper = log_mean_interval(log_est[:, deepest], level, interval)[1][1]
             notes.append(
                 f"upper end: the {level:g} interval for P(S >= level {deepest + 1} = {plan.levels[deepest]:g}) "
                 f"from the {R} repetitions, a probability >= p"
