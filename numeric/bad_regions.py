@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import MarginWarning, as_generator, positive_int
+from ._checks import MarginWarning, as_generator, positive_int, power_of_two_scale
 from .khatri_rao import activation_pattern
 from .rare_events import RareEventEstimate, v2_event_probability
 from .regions import MAX_D1_SIGN_CHOICES, MAX_SIGN_LPS, dlm_in_region
@@ -222,6 +222,7 @@ def bad_region_probability(
     )  # fmt: skip
     t0 = time.perf_counter()
     X = np.asarray(X, dtype=float)
+    X = X / power_of_two_scale(X)  # exact: the K6 decisions depend on X only up to its scale
     y = np.asarray(y, dtype=float)
     rho = float(rho)
     W = v2.samples

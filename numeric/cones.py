@@ -5,7 +5,8 @@ A region :math:`\mathcal D_A(X) = \{W : a(WX) = A\}` is a product of open polyhe
 :math:`A_{in} = 1` and :math:`-1` where :math:`A_{in} = \rho` (:func:`pattern_signs`).
 
 Strict inequalities are decided with an explicit margin, never by a solver's feasibility flag: the
-data columns are normalized to unit length and the linear program
+data columns are normalized to unit length (each first divided by a power of two, exactly, so columns of
+any finite non-zero scale, :math:`10^{-300}` or :math:`10^{300}`, give the same LP) and the linear program
 
 .. math:: \max t \quad\text{s.t.}\quad s_{in}\,w^\top \hat x^{(n)} \ge t,\ \ -1 \le w_j \le 1,\ \ t \le 1
 
@@ -31,6 +32,7 @@ from ._checks import (
     as_matrix,
     check_same_columns,
     open_unit,
+    power_of_two_scale,
 )
 
 __all__ = [
@@ -76,13 +78,27 @@ def pattern_signs(A) -> np.ndarray:
     return np.where(A == 1, 1.0, -1.0)
 
 
-def _unit_columns(X: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(X, axis=0)
-    if np.any(norms == 0):
+def _check_no_zero_column(X: np.ndarray) -> None:
+    """Refuse an exactly zero column (a scale-free test: no norm is compared with a threshold)."""
+    zero = ~np.any(X != 0, axis=0)
+    if np.any(zero):
         raise ValueError(
-            f"X must have no zero column (a zero datapoint has w^T x = 0 for every w); column {int(np.argmin(norms))}"
+            "X must have no zero column (a zero datapoint has w^T x = 0 for every w); "
+            f"column {int(np.argmax(zero))} is zero"
         )
-    return X / norms
+
+
+def _pow2_columns(X: np.ndarray) -> np.ndarray:
+    """``X`` with each column divided by the power of two above its largest entry: the same directions
+    exactly (the division is exact), entries in (-1, 1), so no product or norm overflows or underflows."""
+    return X / power_of_two_scale(X, axis=0)
+
+
+def _unit_columns(X: np.ndarray) -> np.ndarray:
+    """Columns of ``X`` scaled to unit length, for ``X`` of any scale; refuses a zero column."""
+    _check_no_zero_column(X)
+    Xs = _pow2_columns(X)
+    return Xs / np.linalg.norm(Xs, axis=0)
 
 
 def cone_margin(signs, X) -> tuple[float, np.ndarray]:

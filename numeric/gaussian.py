@@ -34,7 +34,7 @@ from ._checks import (
     power_of_two_scale,
     real_number,
 )
-from .cones import cone_margin
+from .cones import _unit_columns, cone_margin
 
 __all__ = [
     "angle_between",
@@ -334,10 +334,8 @@ def coherence(X) -> float:
     X = as_matrix("X", X)
     if X.shape[1] < 2:
         raise ValueError(f"coherence needs at least 2 columns; got {X.shape[1]}")
-    norms = np.linalg.norm(X, axis=0)
-    if np.any(norms == 0):
-        raise ValueError("X must have no zero column")
-    G = np.abs((X / norms).T @ (X / norms))
+    Xh = _unit_columns(X)  # refuses an exactly zero column; any scale of the columns
+    G = np.abs(Xh.T @ Xh)
     np.fill_diagonal(G, 0.0)
     return float(G.max())
 

@@ -30,6 +30,7 @@ from ._checks import (
     check_same_columns,
     open_unit,
     positive_int,
+    power_of_two_scale,
 )
 from ._lstsq import _augmented, _residual_svd
 
@@ -188,7 +189,8 @@ def activation_pattern(W, X, rho: float) -> np.ndarray:
         raise ValueError(
             f"W must have d0 = {X.shape[0]} columns (the rows of X); got shape {W.shape}"
         )
-    return _pattern_unchecked(W @ X, rho)
+    # columns divided by powers of two: the same signs exactly, and no overflow of W X at any scale
+    return _pattern_unchecked(W @ (X / power_of_two_scale(X, axis=0)), rho)
 
 
 def _pattern_unchecked(U: np.ndarray, rho: float) -> np.ndarray:

@@ -20,9 +20,10 @@ from ._checks import (
     check_rho,
     open_unit,
     positive_int,
+    power_of_two_scale,
     scaled_norm,
 )
-from .cones import DEFAULT_MARGIN, _check_margin, _unit_columns
+from .cones import DEFAULT_MARGIN, _check_margin, _check_no_zero_column, _pow2_columns
 from .khatri_rao import _activation, _mce_unchecked, dlm_residual
 from .regions import dlm_in_region
 
@@ -66,15 +67,14 @@ def arc_probability(signs, X) -> float:
     X = as_matrix("X", X)
     if X.shape[0] != 2:
         raise ValueError(f"arc_probability needs d0 = 2; got X of shape {X.shape}")
-    _unit_columns(
-        X
-    )  # refuses a zero column: w^T x = 0 for every w, so no pattern has positive probability
+    # refuses a zero column: w^T x = 0 for every w, so no pattern has positive probability
+    _check_no_zero_column(X)
     s = np.asarray(signs, dtype=float)
     if s.shape != (X.shape[1],) or not np.all(np.abs(s) == 1):
         raise ValueError(
             f"signs must be a vector of +-1 of length N = {X.shape[1]}; got shape {s.shape}"
         )
-    v = X * s
+    v = _pow2_columns(X) * s  # the same directions exactly, at any scale of X
     phi = np.sort(np.mod(np.arctan2(v[1], v[0]), 2 * np.pi))
     gaps = np.diff(np.r_[phi, phi[0] + 2 * np.pi])
     spread = 2 * np.pi - gaps.max()
@@ -113,7 +113,8 @@ def plane_row_patterns(X) -> tuple[np.ndarray, np.ndarray]:
     X = as_matrix("X", X)
     if X.shape[0] != 2:
         raise ValueError(f"plane_row_patterns needs d0 = 2; got X of shape {X.shape}")
-    _unit_columns(X)
+    _check_no_zero_column(X)
+    X = _pow2_columns(X)  # the same directions exactly: W @ X neither overflows nor underflows
     normal = np.arctan2(X[1], X[0])
     cuts = np.sort(np.mod(np.r_[normal + np.pi / 2, normal - np.pi / 2], 2 * np.pi))
     widths = np.diff(np.r_[cuts, cuts[0] + 2 * np.pi])
@@ -208,6 +209,7 @@ def exact_volumes_in_the_plane(
     rho = check_rho(rho)
     eps, margin = open_unit("eps", eps), _check_margin(margin)
     max_regions = positive_int("max_regions", max_regions)
+    X = X / power_of_two_scale(X)  # exact: every volume depends on X only up to its scale
     signs, probs = plane_row_patterns(X)
     k = signs.shape[0]
     if k**d1 > max_regions:

@@ -65,7 +65,17 @@ from typing import Callable
 
 import numpy as np
 
-from ._checks import as_generator, as_matrix, check_labels, check_rho, open_unit, positive_int
+from ._checks import (
+    as_generator,
+    as_matrix,
+    check_labels,
+    check_rho,
+    open_unit,
+    positive_int,
+    power_of_two_scale,
+    scaled_norm,
+)
+from .cones import _check_no_zero_column
 from .dead_points import DeadPointRun, dead_point_splitting
 from .khatri_rao import _dlm_residual_unchecked, _pattern_unchecked
 from .splitting import INTERVAL_METHODS, SplittingBudget, SplittingResult, generalized_splitting
@@ -150,16 +160,16 @@ class V2Score:
         self.eps = float(eps)
         if tie_breaker not in TIE_BREAKERS:
             raise ValueError(f"tie_breaker must be one of {TIE_BREAKERS}; got {tie_breaker!r}")
-        if np.any(np.linalg.norm(self.X, axis=0) == 0):
-            raise ValueError(
-                "X must have no zero column (a zero datapoint has w^T x = 0 for every w)"
-            )
+        _check_no_zero_column(self.X)
+        # the event depends on X only up to its scale: one exact power of two keeps W X, the residual's
+        # products and the norms below away from overflow and underflow, for X of any scale
+        self.X = self.X / power_of_two_scale(self.X)
         self.d0, self.n = self.X.shape
         if tie_breaker == "auto":
             tie_breaker = "dead-max" if self.d0 * self.d1 >= self.n else "residual"
         self.tie_breaker = tie_breaker
         self.m_star = misclassification_threshold(self.n, self.eps)
-        self.x_norm = np.linalg.norm(self.X, axis=0)
+        self.x_norm = scaled_norm(self.X, axis=0)
         self.label1 = self.y > 0.5
         # dead columns are dropped before the residual where dlm_residual's full-rank certificate applies
 

@@ -43,6 +43,7 @@ from .cones import (
     _check_margin,
     _exceeds_margin,
     _row_cones,
+    _unit_columns,
     region_margins,
 )
 from .khatri_rao import activation_pattern, dlm_residual, khatri_rao
@@ -280,8 +281,8 @@ def dlm_in_region(
     )
     if e.shape != (n,):
         raise ValueError(f"target_residual must have length N = {n}; got shape {e.shape}")
-    norms = np.linalg.norm(X, axis=0)
-    Xh = X / norms
+    norms = scaled_norm(X, axis=0)  # no overflow or underflow: X may have any scale
+    Xh = _unit_columns(X)
     r = (y - e) / norms  # equality for unit columns: (A o Xh)^T v = (y - e_A)_n / |x_n|
     scale = float(np.max(np.abs(y) / norms))  # the labels' scale, not the target's (see above)
     if scale > 0:

@@ -25,7 +25,14 @@ from ._checks import (
     open_unit,
     positive_int,
 )
-from .cones import _cap_margin, _row_cones, _unit_columns, cone_margin, pattern_signs
+from .cones import (
+    _cap_margin,
+    _pow2_columns,
+    _row_cones,
+    _unit_columns,
+    cone_margin,
+    pattern_signs,
+)
 from .gaussian import cap_probability, log_cap_probability
 from .plane import arc_probability
 from .stats import Estimate, clopper_pearson
@@ -81,6 +88,7 @@ def count_row_patterns(signs, X, *, n_samples: int, rng, batch: int = 65_536) ->
     s = np.atleast_2d(np.asarray(signs, dtype=float)) > 0
     target = np.packbits(s, axis=-1)
     counts = np.zeros(s.shape[0], dtype=np.int64)
+    X = _pow2_columns(X)  # the same signs exactly, for X of any scale
     for b in batch_sizes(n_samples, batch):
         packed = np.packbits(rng.standard_normal((b, X.shape[0])) @ X > 0, axis=-1)
         counts += (packed[:, None, :] == target[None, :, :]).all(axis=-1).sum(axis=0)
