@@ -292,7 +292,9 @@ def _cmd_docs(args: argparse.Namespace) -> int:
             raise _UsageError("--api needs pdoc: pip install 'vanishing-minima[docs]'") from None
         print(f"API reference: {index}")
         return 0
-    _check_output("--dir", args.dir, report_io.check_output_dir)
+    _check_output(
+        "--dir", args.dir, lambda path: report_io.check_output_dir(path, files=report.PAGES)
+    )
     for path in report.write_docs(args.dir):
         print(f"wrote {path}")
     return 0
@@ -309,21 +311,30 @@ PAPER_TABLE1 = {
 def _table1_data(args: argparse.Namespace) -> list[tuple[str, "object", "object"]]:
     import numpy as np
 
+    def mnist(directory):
+        X, labels = nm.load_mnist(directory, "train")
+        try:  # the paper's N = 70000 is train + test; the test split is optional, but checked if there
+            Xt, lt = nm.load_mnist(directory, "test")
+        except FileNotFoundError:
+            return X, labels
+        if Xt.shape[0] != X.shape[0]:
+            raise ValueError(f"train images have {X.shape[0]} pixels, test images {Xt.shape[0]}")
+        return np.concatenate([X, Xt], axis=1), np.concatenate([labels, lt])
+
     data = []
     if args.digits:
         X, y = nm.load_digits_binary()
         data.append(("digits (sklearn)", X, y))
-    if args.mnist:
-        X, labels = nm.load_mnist(args.mnist, "train")
-        try:  # the paper's N = 70000 is train + test
-            Xt, lt = nm.load_mnist(args.mnist, "test")
-            X, labels = np.concatenate([X, Xt], axis=1), np.concatenate([labels, lt])
-        except FileNotFoundError:
-            pass
-        data.append(("MNIST", X, nm.binary_labels(labels, range(5, 10))))
-    if args.cifar:
-        X, labels = nm.load_cifar10(args.cifar, "train")
-        data.append(("CIFAR-10", X, nm.binary_labels(labels, range(5, 10))))
+    for name, flag, directory, load in (
+        ("MNIST", "--mnist", args.mnist, mnist),
+        ("CIFAR-10", "--cifar", args.cifar, lambda directory: nm.load_cifar10(directory, "train")),
+    ):
+        if directory:
+            try:  # the loaders raise ValueError naming the file and the rule for every malformed file
+                X, labels = load(directory)
+                data.append((name, X, nm.binary_labels(labels, range(5, 10))))
+            except ValueError as exc:
+                raise _UsageError(f"{flag} {directory}: {exc}") from None
     return data
 
 
@@ -534,8 +545,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     if args.json:
         _check_output("--json", args.json, report_io.check_output_file)
     if args.docs:
+        names = (*report.PAGES, "audit.md", *(f"claims/{c}.md" for c in ids or claims.REGISTRY))
         _check_output(
-            "--docs", args.docs, lambda path: report_io.check_output_dir(path, ("claims",))
+            "--docs", args.docs, lambda path: report_io.check_output_dir(path, ("claims",), names)
         )
     cpus = os.cpu_count() or 1
     if args.workers is not None and args.workers > cpus:

@@ -16,8 +16,9 @@ intervals outward, :func:`format_interval`), and evidence is tables and lists, n
 precision stays in the JSON report).  The output is deterministic (no timestamps, no timings):
 regenerating twice gives identical files, and the tests check that the committed pages are current.
 
-Files are written by :func:`~vanishing_minima.checks.report_io.write_text_atomic`: a failed run
-leaves the previous page whole.
+Pages are written as one set by :func:`~vanishing_minima.checks.report_io.write_files_atomic`: every
+page goes to a temporary file first and the pages are moved into place only when all are written, so a
+failed run (a full disk) leaves every previous page as it was.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import sympy as sp
 
 from vanishing_minima.theory import bounds, claims, derivations
 
-from .report_io import write_text_atomic
+from .report_io import write_files_atomic
 
 if (
     TYPE_CHECKING
@@ -498,8 +499,8 @@ PAGES = {
 def write_docs(directory: str | Path) -> list[Path]:
     """Write every static page (:data:`PAGES`) into ``directory`` (created if needed); return the paths.
 
-    Each page replaces the previous one atomically (:func:`.report_io.write_text_atomic`): a failure
-    leaves the previous page whole.
+    The pages are rendered first and written as one set (:func:`.report_io.write_files_atomic`): a
+    failure while writing leaves every previous page as it was.
 
     Parameters
     ----------
@@ -514,11 +515,18 @@ def write_docs(directory: str | Path) -> list[Path]:
     Raises
     ------
     OSError
-        If the folder cannot be created or a page cannot be written.
+        If the folder cannot be created or a page cannot be written (the error says which pages, if
+        any, were replaced).
     """
     target = Path(directory)
+    pages = _static_pages(target)
     target.mkdir(parents=True, exist_ok=True)
-    return [write_text_atomic(target / name, make()) for name, make in PAGES.items()]
+    return write_files_atomic(pages)
+
+
+def _static_pages(target: Path) -> dict[Path, str]:
+    """The static pages' text by path under ``target``, in :data:`PAGES` order."""
+    return {target / name: make() for name, make in PAGES.items()}
 
 
 # --- the audit's pages -----------------------------------------------------------------------------------
@@ -735,19 +743,21 @@ def write_audit_docs(
     Raises
     ------
     OSError
-        If a folder cannot be created or a file cannot be written (each file is replaced atomically).
+        If a folder cannot be created or a file cannot be written.  All files are written as one set
+        (:func:`.report_io.write_files_atomic`): a failure while writing leaves every previous file as
+        it was, and the error says which files, if any, were replaced.
     """
     target = Path(directory)
-    written = write_docs(target)
-    written.append(write_text_atomic(target / "audit.md", audit_page(results, budget, seed)))
     claim_dir = target / "claims"
-    claim_dir.mkdir(exist_ok=True)
+    files = _static_pages(target)
+    files[target / "audit.md"] = audit_page(results, budget, seed)
     for name, text in claim_pages(results, budget, seed).items():
-        written.append(write_text_atomic(claim_dir / name, text))
+        files[claim_dir / name] = text
     for r in results:
         for fig, text in r.figures.items():
-            written.append(write_text_atomic(claim_dir / f"{r.claim}-{fig}.svg", text))
-    return written
+            files[claim_dir / f"{r.claim}-{fig}.svg"] = text
+    claim_dir.mkdir(parents=True, exist_ok=True)
+    return write_files_atomic(files)
 
 
 # --- the API reference -----------------------------------------------------------------------------------
