@@ -4,7 +4,9 @@ the V2 event.
 In the plane each row cone is an arc of directions whose probability under :math:`w\sim\mathcal N(0, I_2)`
 is its length over :math:`2\pi` (:func:`arc_probability`); the :math:`2N` arcs between the lines
 :math:`w^\top x^{(n)} = 0` are all the patterns of one neuron (:func:`plane_row_patterns`), so every region
-and its exact volume can be enumerated (:func:`exact_volumes_in_the_plane`).
+and its exact volume can be enumerated (:func:`exact_volumes_in_the_plane`).  The arcs depend on the
+directions of the columns of :math:`X` only, and are computed from columns divided by powers of two (exact);
+the volumes depend on :math:`X` only up to its scale: :math:`X` of any finite scale gives the same numbers.
 """
 
 from __future__ import annotations

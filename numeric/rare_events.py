@@ -143,7 +143,9 @@ class V2Score:
         One of :data:`TIE_BREAKERS`.
 
     Calling it on ``W`` of shape ``(B, d1, d0)`` returns ``(B,)`` scores; :meth:`details` also returns
-    the misclassified points and the dead points (every pre-activation negative).
+    the misclassified points and the dead points (every pre-activation negative).  ``X`` is stored divided
+    by the power of two above its largest entry (exact; the score does not depend on the scale of ``X``),
+    so ``X`` of any finite scale gives the same scores; only an exactly zero column is refused.
     """
 
     def __init__(self, X, y, d1: int, eps: float, rho: float, tie_breaker: str = "auto"):

@@ -4,6 +4,11 @@ A DLM in :math:`\mathcal D_A` exists iff the region is non-empty (every row cone
 :math:`v` with :math:`(A\circ X)^\top v = y - e_A` has each block :math:`v_i \in C_i \cup -C_i \cup \{0\}`
 (:math:`v_i = z_i w_i`; K6).  The global-minimum test of D4 is the same with :math:`e_A = 0`.
 
+Scale: non-emptiness depends on :math:`X` only through the directions of its columns, DLM existence only
+up to the scale of :math:`X` (:math:`e_A` is homogeneous of degree 0 in :math:`X`).  The LPs see unit columns
+(:mod:`.cones`) and norms without overflow (``scaled_norm``), so :math:`10^{\pm300}X` gets the answers of
+:math:`X`; a certificate's :math:`W` scales as :math:`1/X`.
+
 Costs: :func:`region_is_nonempty` solves :math:`d_1` LPs with :math:`d_0 + 1` variables.
 :func:`dlm_in_region` first discards the sign choices :math:`\sigma\in\{+1,-1,0\}^{d_1}` that K6's sign
 condition rules out point by point (:func:`admissible_sign_choices`, exact and vectorized over all
