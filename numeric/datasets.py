@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import gzip
 import logging
+import math
 import pickle
+import reprlib
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-from ._checks import as_matrix
+from ._checks import as_matrix, positive_int, power_of_two_scale, real_number
 
 __all__ = [
     "binary_labels",
@@ -33,6 +36,7 @@ __all__ = [
     "whiten",
     "MNIST_FILES",
     "CIFAR10_FILES",
+    "MAX_IDX_BYTES",
 ]
 
 logger = logging.getLogger(__name__)
@@ -111,13 +115,84 @@ def _open(path: Path):
     return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
 
 
-def read_idx(path) -> np.ndarray:
+#: Default cap on the data an IDX header may declare, in bytes (2 GiB; MNIST's training images are
+#: 47 MB): :func:`read_idx` refuses a larger header before reading, unless given a larger ``max_bytes``.
+MAX_IDX_BYTES = 2**31
+
+#: The IDX type byte and the big-endian dtype it stands for.
+_IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def _idx_header(path: Path, fh, ndim: int | None) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype an IDX header declares, read from ``fh``; ValueError naming ``path`` and the rule."""
+    head = fh.read(4)
+    if len(head) < 4:
+        raise ValueError(f"{path}: the file ends inside the 4-byte IDX magic number (truncated)")
+    if head[0] or head[1]:
+        raise ValueError(
+            f"{path} is not an IDX file: the magic number must start with two zero bytes; got {head!r}"
+        )
+    if head[2] not in _IDX_TYPES:
+        known = ", ".join(f"0x{code:02x} ({name})" for code, name in _IDX_TYPES.items())
+        raise ValueError(f"{path}: unknown IDX type byte 0x{head[2]:02x}; known: {known}")
+    dims = head[3]
+    if dims < 1 or (ndim is not None and dims != ndim):
+        rule = "at least 1" if ndim is None else f"{ndim} here"
+        raise ValueError(f"{path}: the IDX header declares {dims} dimensions; must be {rule}")
+    sizes = fh.read(4 * dims)
+    if len(sizes) < 4 * dims:
+        raise ValueError(
+            f"{path}: the file ends inside the IDX header ({len(sizes)} of the {4 * dims} bytes of "
+            f"its {dims} sizes; truncated)"
+        )
+    return struct.unpack(f">{dims}I", sizes), np.dtype(_IDX_TYPES[head[2]])
+
+
+def _read_idx_data(
+    path: Path, fh, shape: tuple[int, ...], dtype: np.dtype, max_bytes: int
+) -> bytes:
+    """Exactly the bytes the header declares: refused beyond ``max_bytes``, if short, or if more follow."""
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes > max_bytes:
+        raise ValueError(
+            f"{path}: the IDX header declares {shape} values of {dtype} ({nbytes} bytes), more than "
+            f"max_bytes = {max_bytes}; pass a larger max_bytes to read it"
+        )
+    data = fh.read(nbytes)
+    if len(data) < nbytes:
+        raise ValueError(
+            f"{path}: the header says {shape} ({nbytes} bytes of {dtype}) but the file ends after "
+            f"{len(data)} of them (truncated)"
+        )
+    if fh.read(1):
+        raise ValueError(
+            f"{path}: data follow the {nbytes} bytes the header says {shape} of {dtype} occupy "
+            "(trailing data: not one IDX array)"
+        )
+    return data
+
+
+def read_idx(
+    path, *, ndim: int | None = None, dtype=None, max_bytes: int = MAX_IDX_BYTES
+) -> np.ndarray:
     """Read one IDX file (the MNIST format: magic 0x00 0x00 type ndim, big-endian sizes, then the data).
+
+    Only the bytes the header declares are read (plus one, to refuse trailing data): a small gzip that
+    expands to gigabytes is refused after reading what its header declares, and a header that declares
+    more than ``max_bytes`` is refused before its data are read or allocated.
 
     Parameters
     ----------
     path : str or Path
         The file; read through ``gzip`` when its name ends in ``.gz``, else as is.
+    ndim : int, optional
+        The number of dimensions (>= 1) the header must declare; any number >= 1 when None.
+    dtype : data-type, optional
+        The dtype the type byte must declare, byte order aside (e.g. ``numpy.uint8``); any of the six IDX
+        types when None.
+    max_bytes : int
+        The most data (in bytes, sizes times item size) a header may declare, >= 1; default
+        :data:`MAX_IDX_BYTES`.
 
     Returns
     -------
@@ -128,28 +203,30 @@ def read_idx(path) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the magic number is wrong (first two bytes not 0, or an unknown type byte) or the number
-        of values differs from the product of the header's sizes.
+        If ``max_bytes`` is not an integer >= 1, or the file is not one IDX array, each naming the file
+        and the rule: a wrong magic number (first two bytes not 0), an unknown type byte, a type other
+        than ``dtype``, a number of dimensions other than ``ndim`` (or 0), a header or data cut short
+        (truncated), data beyond what the header declares, a header that declares more than
+        ``max_bytes``, or a ``.gz`` file that is not valid gzip (corrupt or truncated).  Also if
+        ``ndim`` is given and not an integer >= 1.
+    TypeError
+        If ``dtype`` is not a NumPy data type.
     OSError
-        If the file cannot be opened (``FileNotFoundError``) or is not valid gzip.
-    struct.error
-        If the file ends inside the header's sizes.
+        If the file cannot be opened (``FileNotFoundError``, ``PermissionError``, ...).
     """
     path = Path(path)
-    types = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-    with _open(path) as fh:
-        head = fh.read(4)
-        if len(head) != 4 or head[0] != 0 or head[1] != 0 or head[2] not in types:
-            raise ValueError(f"{path} is not an IDX file (bad magic number {head!r})")
-        ndim = head[3]
-        shape = struct.unpack(f">{ndim}I", fh.read(4 * ndim))
-        dtype = np.dtype(types[head[2]])
-        data = np.frombuffer(fh.read(), dtype=dtype)
-    if data.size != int(np.prod(shape)):
-        raise ValueError(
-            f"{path}: header says {shape} ({int(np.prod(shape))} values) but the file holds {data.size}"
-        )
-    return data.reshape(shape)
+    max_bytes = positive_int("max_bytes", max_bytes)
+    ndim = None if ndim is None else positive_int("ndim", ndim)
+    expected = None if dtype is None else np.dtype(dtype).newbyteorder("=")
+    try:
+        with _open(path) as fh:
+            shape, found = _idx_header(path, fh, ndim)
+            if expected is not None and found.newbyteorder("=") != expected:
+                raise ValueError(f"{path}: the IDX type byte declares {found}; must be {expected}")
+            data = _read_idx_data(path, fh, shape, found, max_bytes)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # what gzip raises on corrupt input
+        raise ValueError(f"{path}: not valid gzip data (corrupt or truncated): {exc}") from None
+    return np.frombuffer(data, dtype=found).reshape(shape)
 
 
 def _variants(stem: str) -> list[str]:
@@ -201,6 +278,14 @@ def mnist_files(directory, split: str = "train") -> tuple[Path, Path]:
     )
 
 
+def _check_class_labels(path: Path, labels: np.ndarray) -> None:
+    """Class labels must be digits 0-9 (MNIST's and CIFAR-10's ten classes); ValueError naming ``path``."""
+    bad = (labels < 0) | (labels > 9)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"{path}: labels must be classes 0-9; got {labels[i]} at index {i}")
+
+
 def load_mnist(directory, split: str = "train", *, with_files: bool = False):
     """MNIST from ``directory`` (IDX files under the names of :func:`mnist_files`): X (784, N) in [0, 1] and the digits.
 
@@ -221,29 +306,214 @@ def load_mnist(directory, split: str = "train", *, with_files: bool = False):
     X : ndarray, shape (rows * cols, N)
         Pixels divided by 255, in [0, 1] (784 rows for MNIST's 28 x 28 images); columns are samples.
     digits : ndarray of int, shape (N,)
-        The labels as stored (not checked to be 0-9).
+        The labels, each in 0-9.
     files : tuple (Path, Path)
         ``(images_path, labels_path)``, only with ``with_files``.
 
     Raises
     ------
     ValueError
-        If ``split`` is unknown, a file is not IDX, or the two files disagree.
-    FileNotFoundError
-        If a file is missing (see :func:`mnist_files`).
+        If ``split`` is unknown, or a file is not what MNIST's are, the message naming the file and the
+        rule: not one IDX array (see :func:`read_idx`: truncated, trailing data, corrupt gzip, more than
+        :data:`MAX_IDX_BYTES`), images not 3-D unsigned bytes (N, rows, cols) with pixels, labels not
+        1-D unsigned bytes in 0-9, or image and label counts that differ.
+    OSError
+        If a file is missing (``FileNotFoundError``, see :func:`mnist_files`) or cannot be opened.
     """
     images_path, labels_path = mnist_files(directory, split)
     logger.info("MNIST %s: images %s, labels %s", split, images_path, labels_path)
-    images = read_idx(images_path)
-    labels = read_idx(labels_path)
-    if images.ndim != 3 or labels.ndim != 1 or images.shape[0] != labels.shape[0]:
-        raise ValueError(f"MNIST files disagree: images {images.shape}, labels {labels.shape}")
+    labels = read_idx(labels_path, ndim=1, dtype=np.uint8)
+    _check_class_labels(labels_path, labels)
+    images = read_idx(images_path, ndim=3, dtype=np.uint8)
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(
+            f"MNIST files disagree: {images_path} holds {images.shape[0]} images, "
+            f"{labels_path} {labels.shape[0]} labels"
+        )
+    if 0 in images.shape:
+        raise ValueError(f"{images_path}: the images have no pixels (shape {images.shape})")
     X, digits = images.reshape(images.shape[0], -1).T / 255.0, labels.astype(int)
     return (X, digits, (images_path, labels_path)) if with_files else (X, digits)
 
 
+#: The keys of a CIFAR-10 python batch (b"data" and b"labels" required; as str or bytes).
+CIFAR10_KEYS = ("batch_label", "labels", "data", "filenames")
+
+
+def _text(value) -> str | None:
+    """``value`` as str when it is a str or bytes (latin-1, as pickles of Python 2 strings are), else None."""
+    if isinstance(value, bytes):
+        return value.decode("latin1")
+    return value if isinstance(value, str) else None
+
+
+class _Global:
+    """A global handed to the unpickler: calls ``make``; read-only, so a pickle's BUILD cannot alter it."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make=None):
+        object.__setattr__(self, "make", make)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{name}: read-only")
+
+    def __call__(self, *args):
+        if self.make is None:
+            raise pickle.UnpicklingError(
+                "numpy.ndarray is accepted only as _reconstruct's argument"
+            )
+        return self.make(*args)
+
+
+_NDARRAY = _Global()  # numpy.ndarray: a marker that _reconstruct accepts, not callable
+
+
+class _Uint8Dtype:
+    """Stand-in for ``numpy.dtype("u1")`` while unpickling: refuses every other dtype and state."""
+
+    STATE = (3, "|", None, None, None, -1, -1, 0)  # numpy's pickled state of uint8
+
+    def __init__(self, code, align=False, copy=True):
+        if _text(code) != "u1":
+            raise pickle.UnpicklingError(
+                f"the only array dtype accepted is uint8 ('u1'); got {reprlib.repr(code)}"
+            )
+
+    def __setstate__(self, state) -> None:
+        if not isinstance(state, tuple) or tuple(_text(v) or v for v in state) != self.STATE:
+            raise pickle.UnpicklingError(
+                f"the uint8 dtype's state must be {self.STATE}; got {reprlib.repr(state)}"
+            )
+
+
+class _Uint8Array:
+    """Stand-in for a uint8 ``ndarray`` while unpickling; ``array`` is set by numpy's state (version 1)."""
+
+    array: np.ndarray | None = None
+
+    def __setstate__(self, state) -> None:
+        if not (isinstance(state, tuple) and len(state) == 5):
+            raise pickle.UnpicklingError(f"not an ndarray state: {reprlib.repr(state)}")
+        version, shape, dtype, fortran, raw = state
+        if (
+            version != 1
+            or not isinstance(dtype, _Uint8Dtype)
+            or fortran not in (False, True)
+            or not isinstance(raw, (bytes, bytearray))
+            or not isinstance(shape, tuple)
+            or not all(type(n) is int and n >= 0 for n in shape)
+            or math.prod(shape) != len(raw)
+        ):
+            raise pickle.UnpicklingError(
+                "an array must be numpy's state (1, shape, uint8, fortran, bytes) with one byte per "
+                f"value; got {reprlib.repr(state)}"
+            )
+        order = "F" if fortran else "C"
+        self.array = np.frombuffer(raw, dtype=np.uint8).reshape(shape, order=order)
+
+
+def _reconstruct(subtype, shape, code) -> _Uint8Array:
+    """numpy's ``_reconstruct(ndarray, (0,), b"b")``, the only call its array pickles make."""
+    if not (subtype is _NDARRAY and shape == (0,) and _text(code) == "b"):
+        raise pickle.UnpicklingError(
+            f"only numpy's _reconstruct(ndarray, (0,), b'b') is accepted; got "
+            f"{reprlib.repr((subtype, shape, code))}"
+        )
+    return _Uint8Array()
+
+
+def _latin1(text, encoding) -> bytes:
+    """``_codecs.encode(text, "latin1")``: how Python 3 pickles bytes at protocol 2."""
+    if not (isinstance(text, str) and encoding == "latin1"):
+        raise pickle.UnpicklingError(
+            f"only _codecs.encode(str, 'latin1') is accepted; got {reprlib.repr((text, encoding))}"
+        )
+    return text.encode("latin1")
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """Unpickles a CIFAR-10 python batch and nothing else: every global but numpy's array pieces is refused.
+
+    numpy's array reduce needs ``_reconstruct``, ``ndarray`` and ``dtype``; they are given as stand-ins
+    that accept only a uint8 array in numpy's format (no numpy code runs on the file's contents), and
+    ``_codecs.encode`` is a latin-1 encoder (Python 3 writes bytes so at protocol 2).
+    """
+
+    GLOBALS = {
+        ("numpy.core.multiarray", "_reconstruct"): _Global(_reconstruct),
+        ("numpy._core.multiarray", "_reconstruct"): _Global(_reconstruct),
+        ("numpy", "ndarray"): _NDARRAY,
+        ("numpy", "dtype"): _Global(_Uint8Dtype),
+        ("_codecs", "encode"): _Global(_latin1),
+    }
+
+    def find_class(self, module, name):
+        try:
+            return self.GLOBALS[module, name]
+        except KeyError:
+            raise pickle.UnpicklingError(
+                f"refused the global {module}.{name} (a CIFAR-10 batch needs only numpy's "
+                "_reconstruct, ndarray and dtype)"
+            ) from None
+
+
+def _unpickle_cifar(path: Path):
+    """The object a batch file holds, unpickled by :class:`_CifarUnpickler`; ValueError naming ``path``."""
+    with open(path, "rb") as fh:
+        try:
+            batch = _CifarUnpickler(fh, encoding="bytes").load()
+            trailing = fh.read(1)
+        except OSError:
+            raise
+        except Exception as exc:  # whatever the bytes make pickle raise is a fault of the file
+            raise ValueError(
+                f"{path}: not a CIFAR-10 python batch: {type(exc).__name__}: {exc}"
+            ) from None
+    if trailing:
+        raise ValueError(f"{path}: data follow the pickle's end (trailing data: not one batch)")
+    return batch
+
+
+def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The images (n, 3072) uint8 and labels (n,) in 0-9 of one batch file, each rule checked."""
+    batch = _unpickle_cifar(path)
+    if not isinstance(batch, dict):
+        raise ValueError(f"{path}: a CIFAR-10 batch is a dict; got {type(batch).__name__}")
+    entries = {_text(key): value for key, value in batch.items()}
+    unknown = [reprlib.repr(key) for key in batch if _text(key) not in CIFAR10_KEYS]
+    missing = [key for key in ("data", "labels") if key not in entries]
+    if unknown or missing or len(entries) < len(batch):
+        raise ValueError(
+            f"{path}: a CIFAR-10 batch has the keys {', '.join(CIFAR10_KEYS)}, each once (data and "
+            f"labels required); missing {missing}, unknown {unknown}, {len(batch)} keys"
+        )
+    data = entries["data"].array if isinstance(entries["data"], _Uint8Array) else None
+    if data is None or data.ndim != 2 or data.shape[0] == 0 or data.shape[1] != 3072:
+        got = "not a uint8 array" if data is None else f"shape {data.shape}"
+        raise ValueError(f"{path}: data must be a uint8 array of shape (n >= 1, 3072); got {got}")
+    labels = entries["labels"]
+    if not isinstance(labels, list) or len(labels) != data.shape[0]:
+        got = f"{len(labels)} labels" if isinstance(labels, list) else type(labels).__name__
+        raise ValueError(
+            f"{path}: labels must be a list of one int per image ({data.shape[0]}); got {got}"
+        )
+    bad = next((i for i, v in enumerate(labels) if type(v) is not int or not 0 <= v <= 9), None)
+    if bad is not None:
+        raise ValueError(
+            f"{path}: labels must be ints 0-9; got {reprlib.repr(labels[bad])} at index {bad}"
+        )
+    return data, np.array(labels)
+
+
 def load_cifar10(directory, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     """CIFAR-10 from ``directory`` (the "python version" pickle batches): X (3072, N) in [0, 1] and labels.
+
+    The batches are pickles, read by a restricted unpickler that builds only what a batch holds: a dict
+    with the keys ``batch_label``, ``labels``, ``data``, ``filenames`` (bytes or str; ``data`` and
+    ``labels`` required), ``data`` a uint8 array (n, 3072) in numpy's pickle format and ``labels`` a
+    list of n ints in 0-9.  Any other global (code a pickle could run) is refused, as is any other
+    dtype: nothing in the file is executed.
 
     Parameters
     ----------
@@ -258,19 +528,18 @@ def load_cifar10(directory, split: str = "train") -> tuple[np.ndarray, np.ndarra
     X : ndarray, shape (3072, N)
         Pixel values divided by 255, in [0, 1]; columns are samples.
     labels : ndarray of int, shape (N,)
-        The class labels as stored (not checked to be 0-9).
+        The class labels, each in 0-9.
 
     Raises
     ------
     ValueError
-        If ``split`` is unknown or the rows of the batches do not have 3072 values.
-    FileNotFoundError
-        If a batch file is missing; the message names the files expected.
-
-    Notes
-    -----
-    The batches are read with ``pickle``: load only files you trust.  A batch without ``b"data"`` or
-    ``b"labels"`` raises ``KeyError``; the numbers of images and labels are not compared.
+        If ``split`` is unknown, or a batch is not what CIFAR-10's are, the message naming the file and
+        the rule: not a pickle (garbage, truncated, trailing data), a global other than numpy's array
+        pieces, not a dict with the keys above, data not a uint8 array (n >= 1, 3072), or labels not a
+        list of n ints in 0-9.
+    OSError
+        If a batch file is missing (``FileNotFoundError``, the message names the files expected) or
+        cannot be read.
     """
     if split not in CIFAR10_FILES:
         raise ValueError(f"split must be one of {sorted(CIFAR10_FILES)}; got {split!r}")
@@ -283,21 +552,23 @@ def load_cifar10(directory, split: str = "train") -> tuple[np.ndarray, np.ndarra
             raise FileNotFoundError(
                 f"{directory}: missing {name}; expected the files {', '.join(expected)}"
             )
-        with open(path, "rb") as fh:
-            batch = pickle.load(fh, encoding="bytes")
-        data.append(np.asarray(batch[b"data"], dtype=np.uint8))
-        labels.append(np.asarray(batch[b"labels"], dtype=int))
-    X = np.concatenate(data)
-    if X.shape[1] != 3072:
-        raise ValueError(f"CIFAR-10 rows must have 3072 values; got {X.shape[1]}")
-    return X.T / 255.0, np.concatenate(labels)
+        images, classes = _cifar_batch(path)
+        data.append(images)
+        labels.append(classes)
+    return np.concatenate(data).T / 255.0, np.concatenate(labels)
 
 
 def whiten(X, *, eps: float = 1e-5) -> np.ndarray:
     r"""ZCA whitening: center each input coordinate and map the covariance to (nearly) the identity.
 
-    .. math:: \tilde X = U\operatorname{diag}\big((s + \epsilon)^{-1/2}\big)U^\top (X - \bar x\mathbf 1^\top),
-        \qquad \tfrac1N (X - \bar x\mathbf 1^\top)(X - \bar x\mathbf 1^\top)^\top = U\operatorname{diag}(s)U^\top.
+    .. math:: \tilde X = U\operatorname{diag}\big((s + \epsilon)^{-1/2}\big)U^\top C,
+        \qquad C = (X - \bar x\mathbf 1^\top)/\sigma, \quad \tfrac1N C C^\top = U\operatorname{diag}(s)U^\top,
+
+    with :math:`\sigma = \max X - \min X`, the range of the entries; ``eps`` is relative to
+    :math:`\sigma^2`.  The result is scale-invariant: ``whiten(c * X)`` equals ``whiten(X)`` for every
+    :math:`c > 0` up to rounding, from :math:`c = 10^{-300}` to :math:`10^{300}` (``X`` is first divided
+    by a power of two, which is exact and keeps the sums finite).  For intensities scaled to [0, 1] that
+    reach both 0 and 1 (MNIST, CIFAR-10, the digits), :math:`\sigma = 1`: ``eps`` is in the data's units.
 
     Zero-variance directions (pixels that are constant over the data, such as MNIST's border pixels,
     and linear combinations of pixels that are constant) are kept, not dropped: the output has the
@@ -311,7 +582,9 @@ def whiten(X, *, eps: float = 1e-5) -> np.ndarray:
     Parameters
     ----------
     X : array_like, shape (d0, N)
+        Finite, with at least two distinct columns (samples).
     eps : float, > 0
+        Finite; relative to :math:`\sigma^2` as above.
 
     Returns
     -------
@@ -320,12 +593,18 @@ def whiten(X, *, eps: float = 1e-5) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``X`` is not a finite matrix or ``eps`` is not > 0.
+        If ``X`` is not a finite matrix or all its columns are equal (nothing varies: no direction to
+        whiten), or ``eps`` is not a finite number > 0.
     """
     X = as_matrix("X", X)
-    if not eps > 0:
-        raise ValueError(f"eps must be > 0; got {eps}")
+    eps = real_number("eps", eps, low=0.0, low_open=True)
+    X = X / power_of_two_scale(X)  # exact, and no overflow in the mean
     centered = X - X.mean(axis=1, keepdims=True)
+    if not centered.any():
+        raise ValueError(
+            f"X must vary across its columns (samples); all {X.shape[1]} columns are equal"
+        )
+    centered /= X.max() - X.min()  # eps is relative to the range: whitening is scale-free
     cov = centered @ centered.T / X.shape[1]
     s, U = np.linalg.eigh(cov)
     return (U * (1.0 / np.sqrt(np.maximum(s, 0.0) + eps))) @ (U.T @ centered)
