@@ -5,10 +5,13 @@ with labels :math:`y\in\{0,1\}^N`.
 
 * :func:`load_digits_binary`: scikit-learn's shipped 8x8 digits (N = 1797, d0 = 64); runs out of the box.
 * :func:`load_mnist`: MNIST from the user's files in the standard IDX format (optionally gzipped).
-* :func:`load_cifar10`: CIFAR-10 from the user's files in the standard "python version" pickle batches.
+* :func:`load_cifar10`: CIFAR-10 from the user's files in the standard "python version" pickle batches,
+  read by a restricted unpickler (nothing in a file is run).
 * :func:`whiten`: ZCA whitening of the inputs, as the paper does before training.
 
-Nothing is downloaded: a missing file raises ``FileNotFoundError`` naming the files expected.
+Nothing is downloaded: a missing file raises ``FileNotFoundError`` naming the files expected.  The files
+are untrusted input: a malformed one (truncated, trailing data, wrong type, shape, counts or labels)
+raises ``ValueError`` naming the file and the rule, and no more is read than the headers declare.
 """
 
 from __future__ import annotations
@@ -279,7 +282,7 @@ def mnist_files(directory, split: str = "train") -> tuple[Path, Path]:
 
 
 def _check_class_labels(path: Path, labels: np.ndarray) -> None:
-    """Class labels must be digits 0-9 (MNIST's and CIFAR-10's ten classes); ValueError naming ``path``."""
+    """MNIST's labels must be digits 0-9; ValueError naming ``path``, the label and its index."""
     bad = (labels < 0) | (labels > 9)
     if bad.any():
         i = int(np.argmax(bad))

@@ -6,7 +6,6 @@ import gzip
 import os
 import pickle
 import struct
-import tempfile
 import tracemalloc
 from pathlib import Path
 
@@ -260,9 +259,15 @@ def test_real_mnist_files_load_when_a_copy_is_present():
 # --- IDX files from untrusted sources: read exactly what the header declares ---------------------------
 
 
-def _in_tmp(name: str, blob: bytes, compress: bool = False) -> Path:
-    """``blob`` written to a fresh temporary file ``name`` (gzipped when ``compress``)."""
-    path = Path(tempfile.mkdtemp()) / (name + (".gz" if compress else ""))
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory) -> Path:
+    """A directory for the property tests' files (Hypothesis refuses function-scoped fixtures)."""
+    return tmp_path_factory.mktemp("files")
+
+
+def _write(directory: Path, name: str, blob: bytes, compress: bool = False) -> Path:
+    """``blob`` written to ``directory / name`` (gzipped, and ``.gz`` appended, when ``compress``)."""
+    path = directory / (name + (".gz" if compress else ""))
     path.write_bytes(gzip.compress(blob) if compress else blob)
     return path
 
@@ -275,29 +280,26 @@ _IDX_ARRAYS = st.sampled_from(sorted(IDX_CODES)).flatmap(
 
 
 @given(array=_IDX_ARRAYS, compress=st.booleans())
-def test_read_idx_returns_the_array_written(array, compress):
-    got = read_idx(_in_tmp("a-idx", idx_bytes(array), compress))
+def test_read_idx_returns_the_array_written(scratch, array, compress):
+    got = read_idx(_write(scratch, "a-idx", idx_bytes(array), compress))
     assert got.shape == array.shape and got.dtype == array.dtype.newbyteorder(">")
     assert got.tobytes() == array.astype(got.dtype).tobytes()
 
 
 @given(array=_IDX_ARRAYS, compress=st.booleans(), data=st.data())
-def test_read_idx_refuses_every_truncation_naming_the_file(array, compress, data):
+def test_read_idx_refuses_every_truncation_naming_the_file(scratch, array, compress, data):
     """Every proper prefix of an IDX file (or of its gzip stream) is refused with a ValueError naming it."""
     blob = idx_bytes(array)
     stored = gzip.compress(blob) if compress else blob
     cut = data.draw(st.integers(0, len(stored) - 1), label="cut")
-    path = _in_tmp("cut-idx", b"")
-    path.write_bytes(stored[:cut])
-    if compress:
-        path = path.rename(path.with_suffix(".gz"))
+    path = _write(scratch, "cut-idx" + (".gz" if compress else ""), stored[:cut])
     with pytest.raises(ValueError, match=str(path)):
         read_idx(path)
 
 
 @given(array=_IDX_ARRAYS, extra=st.binary(min_size=1, max_size=16), compress=st.booleans())
-def test_read_idx_refuses_trailing_data_naming_the_file(array, extra, compress):
-    path = _in_tmp("long-idx", idx_bytes(array) + extra, compress)
+def test_read_idx_refuses_trailing_data_naming_the_file(scratch, array, extra, compress):
+    path = _write(scratch, "long-idx", idx_bytes(array) + extra, compress)
     with pytest.raises(ValueError, match=f"{path}.*trailing data"):
         read_idx(path)
 
@@ -333,7 +335,7 @@ def test_read_idx_refuses_a_header_over_max_bytes_before_reading(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 2**20
-    small = _in_tmp("small-idx", idx_bytes(np.zeros((10, 10), np.uint8)))
+    small = _write(tmp_path, "small-idx", idx_bytes(np.zeros((10, 10), np.uint8)))
     assert read_idx(small, max_bytes=100).shape == (10, 10)
     with pytest.raises(ValueError, match="100 bytes.*max_bytes = 99"):
         read_idx(small, max_bytes=99)
@@ -356,14 +358,14 @@ def test_read_idx_refuses_a_header_over_max_bytes_before_reading(tmp_path):
         (b"\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00", "ends inside the IDX header"),
     ],
 )
-def test_read_idx_names_the_file_and_the_rule(blob, rule):
-    path = _in_tmp("bad-idx", blob)
+def test_read_idx_names_the_file_and_the_rule(tmp_path, blob, rule):
+    path = _write(tmp_path, "bad-idx", blob)
     with pytest.raises(ValueError, match=f"{path}.*{rule}"):
         read_idx(path)
 
 
-def test_read_idx_checks_the_declared_ndim_and_dtype_before_reading():
-    path = _in_tmp("f-idx", idx_bytes(np.zeros((2, 3), ">f4")))
+def test_read_idx_checks_the_declared_ndim_and_dtype_before_reading(tmp_path):
+    path = _write(tmp_path, "f-idx", idx_bytes(np.zeros((2, 3), ">f4")))
     with pytest.raises(ValueError, match=f"{path}.*declares 2 dimensions; must be 3"):
         read_idx(path, ndim=3)
     with pytest.raises(ValueError, match=f"{path}.*declares >f4; must be uint8"):
@@ -374,8 +376,8 @@ def test_read_idx_checks_the_declared_ndim_and_dtype_before_reading():
             read_idx(path, ndim=bad)
 
 
-def test_read_idx_names_a_corrupt_gzip_file():
-    path = _in_tmp("junk-idx.gz", b"not gzip at all")
+def test_read_idx_names_a_corrupt_gzip_file(tmp_path):
+    path = _write(tmp_path, "junk-idx.gz", b"not gzip at all")
     with pytest.raises(ValueError, match=f"{path}: not valid gzip data"):
         read_idx(path)
     stream = bytearray(gzip.compress(idx_bytes(np.arange(200, dtype=np.uint8))))
@@ -497,7 +499,9 @@ def test_cifar10_loader_reads_the_formats_of_the_batches(tmp_path, write):
     assert y.tolist() == sum((p[1] for p in parts), [])
 
 
-class _Shell:
+class ShellCommand:
+    """Pickles as ``os.system(command)``: what a hostile batch file would run on an unrestricted load."""
+
     def __init__(self, command: str):
         self.command = command
 
@@ -508,7 +512,7 @@ class _Shell:
 def test_cifar10_loader_runs_nothing_from_a_hostile_pickle(tmp_path):
     marker = tmp_path / "marker"
     (tmp_path / "test_batch").write_bytes(
-        pickle.dumps({b"data": _Shell(f"touch {marker}"), b"labels": [0]}, protocol=2)
+        pickle.dumps({b"data": ShellCommand(f"touch {marker}"), b"labels": [0]}, protocol=2)
     )
     with pytest.raises(ValueError) as refused:
         load_cifar10(tmp_path, "test")
@@ -596,24 +600,23 @@ def test_cifar10_loader_checks_keys_dtype_shape_counts_and_labels(tmp_path, batc
     data=st.data(),
 )
 def test_cifar10_loader_refuses_every_truncation_or_loads_a_valid_batch_after_any_byte_flip(
-    protocol, data
+    scratch, protocol, data
 ):
     """Damaged files: a proper prefix is always refused (ValueError naming the file); a flipped byte either
     still reads as a valid batch (a pixel changed) or is refused, never anything else."""
     images, labels = _batch(np.random.default_rng(8), 2)
     write = py2_batch if protocol == "python2" else _as_protocol(protocol)
     blob = write(images, labels)
-    directory = Path(tempfile.mkdtemp())
-    path = directory / "test_batch"
+    path = scratch / "test_batch"
     cut = data.draw(st.integers(0, len(blob) - 1), label="cut")
     path.write_bytes(blob[:cut])
     with pytest.raises(ValueError, match=str(path)):
-        load_cifar10(directory, "test")
+        load_cifar10(scratch, "test")
     where = data.draw(st.integers(0, len(blob) - 1), label="where")
     flip = data.draw(st.integers(1, 255), label="flip")
     path.write_bytes(blob[:where] + bytes([blob[where] ^ flip]) + blob[where + 1 :])
     try:
-        X, y = load_cifar10(directory, "test")
+        X, y = load_cifar10(scratch, "test")
     except ValueError as exc:
         assert str(path) in str(exc)
     else:

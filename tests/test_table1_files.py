@@ -7,7 +7,6 @@ CIFAR-10) and then damaged; none of them reaches training.
 from __future__ import annotations
 
 import gzip
-import os
 import pickle
 import re
 import types
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_datasets import idx_bytes, py2_batch
+from test_datasets import ShellCommand, idx_bytes, py2_batch
 
 from vanishing_minima import numeric
 from vanishing_minima.checks.cli import main
@@ -127,14 +126,6 @@ def _cifar(directory: Path, write=py2_batch) -> None:
         (directory / f"data_batch_{i}").write_bytes(write(data, [i % 10, (i + 5) % 10]))
 
 
-class _Shell:
-    def __init__(self, command: str):
-        self.command = command
-
-    def __reduce__(self):
-        return (os.system, (self.command,))
-
-
 def _dump(batch: dict) -> bytes:
     return pickle.dumps(batch, protocol=2)
 
@@ -177,7 +168,7 @@ def test_table1_runs_nothing_from_a_hostile_cifar_batch(tmp_path, capsys):
     marker = tmp_path / "marker"
     _cifar(tmp_path, write=lambda data, labels: _dump({b"data": data, b"labels": labels}))
     (tmp_path / "data_batch_2").write_bytes(
-        _dump({b"data": _Shell(f"touch {marker}"), b"labels": [0, 1]})
+        _dump({b"data": ShellCommand(f"touch {marker}"), b"labels": [0, 1]})
     )
     code = main(["table1", "--cifar", str(tmp_path)])
     assert not marker.exists()
