@@ -340,7 +340,7 @@ def load_mnist(directory, split: str = "train", *, with_files: bool = False):
 
 
 #: The keys of a CIFAR-10 python batch (b"data" and b"labels" required; as str or bytes).
-CIFAR10_KEYS = ("batch_label", "labels", "data", "filenames")
+_CIFAR10_KEYS = ("batch_label", "labels", "data", "filenames")
 
 
 def _text(value) -> str | None:
@@ -484,11 +484,11 @@ def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not isinstance(batch, dict):
         raise ValueError(f"{path}: a CIFAR-10 batch is a dict; got {type(batch).__name__}")
     entries = {_text(key): value for key, value in batch.items()}
-    unknown = [reprlib.repr(key) for key in batch if _text(key) not in CIFAR10_KEYS]
+    unknown = [reprlib.repr(key) for key in batch if _text(key) not in _CIFAR10_KEYS]
     missing = [key for key in ("data", "labels") if key not in entries]
     if unknown or missing or len(entries) < len(batch):
         raise ValueError(
-            f"{path}: a CIFAR-10 batch has the keys {', '.join(CIFAR10_KEYS)}, each once (data and "
+            f"{path}: a CIFAR-10 batch has the keys {', '.join(_CIFAR10_KEYS)}, each once (data and "
             f"labels required); missing {missing}, unknown {unknown}, {len(batch)} keys"
         )
     data = entries["data"].array if isinstance(entries["data"], _Uint8Array) else None
