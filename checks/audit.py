@@ -32,9 +32,11 @@ not depend on which other claims run; the same seed gives the same report except
 from __future__ import annotations
 
 import json
+import numbers
 import time
 from typing import Any, Callable
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from vanishing_minima.numeric._points import plain as _plain
@@ -117,16 +119,27 @@ def run_audit(
     The results do not depend on the executor.  On an error, Ctrl-C (``KeyboardInterrupt``) or any other
     exit by exception, the audit's own pool is terminated at once, its queued tasks cancelled.
 
+    Every argument is checked before any check runs: ``claim_ids`` must be ``None`` or a list (or other
+    non-string iterable) of claim id strings, ``seed`` an integer >= 0 (it seeds
+    ``numpy.random.SeedSequence``), ``progress`` ``None`` or callable.
+
     Raises
     ------
     CheckError
         If a check raises.
     KeyError
         If an id is not in the claim registry.
+    TypeError
+        If ``claim_ids`` is a single string (``"K1"`` would be read as the ids ``"K"`` and ``"1"``: pass
+        ``["K1"]``) or not an iterable of strings, or ``progress`` is neither ``None`` nor callable.
     ValueError
         If ``budget`` is not a :class:`Budget` or one of its names (``"quick"``, ``"standard"``,
-        ``"thorough"``), or ``workers`` is not an integer >= 1.
+        ``"thorough"``), ``seed`` is not an integer >= 0, or ``workers`` is not an integer >= 1.
     """
+    claim_ids = _claim_id_list(claim_ids)
+    seed = _seed(seed)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be None or callable; got {type(progress).__name__}")
     try:
         budget = Budget(budget)
     except ValueError:
@@ -146,6 +159,40 @@ def run_audit(
     if pool is not None:
         pool.close()
     return results
+
+
+def _claim_id_list(claim_ids: Any) -> list[str] | None:
+    """``run_audit``'s ``claim_ids``: None, or a non-string iterable of id strings, as a list."""
+    if claim_ids is None:
+        return None
+    if isinstance(claim_ids, (str, bytes)):
+        raise TypeError(
+            f"claim_ids must be a list of claim ids, e.g. [{claim_ids!r}]; got the string {claim_ids!r} "
+            "(a string would be read one character at a time)"
+        )
+    try:
+        ids = list(claim_ids)
+    except TypeError:
+        raise TypeError(
+            f"claim_ids must be a list of claim id strings; got {type(claim_ids).__name__}"
+        ) from None
+    for c in ids:
+        if not isinstance(c, str):
+            raise TypeError(f"claim_ids must hold claim id strings; got {c!r} ({type(c).__name__})")
+    return ids
+
+
+def _seed(seed: Any) -> int:
+    """``run_audit``'s ``seed``: an integer >= 0 (Python or NumPy, not a boolean), as an int."""
+    if (
+        isinstance(seed, (bool, np.bool_))
+        or not isinstance(seed, (numbers.Integral, np.integer))
+        or seed < 0
+    ):
+        raise ValueError(
+            f"seed must be an integer >= 0 (it seeds numpy's SeedSequence); got {seed!r}"
+        )
+    return int(seed)
 
 
 def _run(claim_ids, budget, seed, progress, executor) -> list[CheckResult]:

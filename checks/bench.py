@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import statistics
 import time
+import timeit
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,10 @@ from vanishing_minima.numeric.samplers import sample_bad_region_event, sample_ba
 
 __all__ = [
     "SIZES",
+    "MAX_SIZES",
+    "MAX_SAMPLES",
+    "MAX_REPEAT_COST",
+    "sample_cost",
     "BenchRow",
     "GemmRate",
     "run_benchmark",
@@ -35,6 +40,26 @@ __all__ = [
 
 #: (N, d0, d1, samples per run) as the numeric issue asks; samples chosen for about 1 s of loop time.
 SIZES = ((64, 4, 8, 3000), (256, 8, 16, 300), (1024, 16, 32, 24))
+
+#: Limits of ``vanishing-minima bench --sizes`` (checked before any work): at most MAX_SIZES sizes, at most
+#: MAX_SAMPLES samples per size, and at most MAX_REPEAT_COST in :func:`sample_cost` units per repeat over all
+#: sizes (about a minute: the loop sampler runs 0.5e9 to 2.7e9 units per second, measured at the three
+#: default sizes and at N = 2 and 16).
+MAX_SIZES = 10
+MAX_SAMPLES = 1_000_000
+MAX_REPEAT_COST = 6e10
+
+
+def sample_cost(n: int, d0: int, d1: int) -> float:
+    """Cost of one sample of the per-sample loop, in units of about a nanosecond: its least-squares solve,
+    :math:`N (d_0 d_1)^2`, plus a fixed 1e5 (Python and small arrays, which dominate at tiny sizes)."""
+    return n * float(d0 * d1) ** 2 + 1e5
+
+
+#: Seconds one GEMM timing aims at, and the most products one timing may run (tiny sizes: a product of
+#: a microsecond would otherwise be repeated 50,000 times per timing).
+GEMM_TIMING_SECONDS = 0.05
+GEMM_MAX_CALLS = 10_000
 
 #: Stages of the certified residual, in pipeline order (see numeric/_lstsq.py).
 STAGES = ("scale", "gram", "factor", "solve", "certify", "reduce", "fallback_qr", "fallback_svd")
@@ -110,22 +135,20 @@ def gemm_rate(
 ) -> GemmRate:
     """Measure float64 GEMM at (m, k) x (k, n): median over ``repeats`` of ``2mkn / time``.
 
-    ``threads``: BLAS threads (``None``: the default, what the samplers use)."""
+    ``threads``: BLAS threads (``None``: the default, what the samplers use).  Each timing runs the
+    product as many times as fit in about :data:`GEMM_TIMING_SECONDS` by the warm-up call's time, at
+    least once and at most :data:`GEMM_MAX_CALLS` times (``timeit``)."""
     from threadpoolctl import threadpool_limits
 
     rng = np.random.default_rng(seed)
     a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
     out = np.empty((m, n))
+    timer = timeit.Timer(lambda: np.matmul(a, b, out=out))
     with threadpool_limits(limits=threads, user_api="blas"):
         used = blas_threads()
-        np.matmul(a, b, out=out)  # warm up
-        reps = max(1, int(0.05 / max(2e-9 * m * k * n / 50.0, 1e-9)))  # about 50 ms per timing
-        times = []
-        for _ in range(repeats):
-            t = time.perf_counter()
-            for _ in range(reps):
-                np.matmul(a, b, out=out)
-            times.append((time.perf_counter() - t) / reps)
+        once = timer.timeit(1)  # warm up, and the time of one product
+        calls = int(min(GEMM_MAX_CALLS, max(1.0, GEMM_TIMING_SECONDS / max(once, 1e-9))))
+        times = [t / calls for t in timer.repeat(repeat=repeats, number=calls)]
     return GemmRate(m, k, n, used, 2.0 * m * k * n / statistics.median(times) / 1e9)
 
 

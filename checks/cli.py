@@ -375,11 +375,15 @@ def _cmd_table1(args: argparse.Namespace) -> int:
 
 
 def _bench_sizes(text: str | None):
-    """--sizes "N:d0:d1[:samples],...": samples default to about the loop's second at that size."""
+    """--sizes "N:d0:d1[:samples],...": samples default to about 0.2 s of the loop at that size.  The
+    work is bounded before anything runs (bench.MAX_SIZES, MAX_SAMPLES, MAX_REPEAT_COST)."""
     if text is None:
         return bench.SIZES
+    items = text.split(",")
+    if len(items) > bench.MAX_SIZES:
+        raise _UsageError(f"--sizes: at most {bench.MAX_SIZES} sizes; got {len(items)}")
     sizes = []
-    for item in text.split(","):
+    for item in items:
         fields = item.strip().split(":")
         try:
             values = [int(v) for v in fields]
@@ -390,14 +394,21 @@ def _bench_sizes(text: str | None):
                 f"--sizes: expected N:d0:d1[:samples] with positive integers; got {item.strip()!r}"
             )
         n, d0, d1 = values[:3]
-        samples = values[3] if len(values) == 4 else max(4, int(2e8 / (n * (d0 * d1) ** 2 + 1e5)))
-        flops = samples * n * (d0 * d1) ** 2  # the per-sample loop's least-squares solves dominate
-        if n > 16_384 or d0 * d1 > 4096 or flops > 1e12:
+        samples = values[3] if len(values) == 4 else max(4, int(2e8 / bench.sample_cost(n, d0, d1)))
+        if n > 16_384 or d0 * d1 > 4096 or samples > bench.MAX_SAMPLES:
             raise _UsageError(
-                f"--sizes: {item.strip()!r} would take about {flops / 1e10:.0f} s or more per repeat "
-                "(limits: N <= 16384, d0 d1 <= 4096, samples N (d0 d1)^2 <= 1e12)"
+                f"--sizes: {item.strip()!r} is too large (limits: N <= 16384, d0 d1 <= 4096, "
+                f"samples <= {bench.MAX_SAMPLES:,})"
             )
         sizes.append((n, d0, d1, samples))
+    cost = sum(s * bench.sample_cost(n, d0, d1) for n, d0, d1, s in sizes)
+    if cost > bench.MAX_REPEAT_COST:
+        worst = max(sizes, key=lambda z: z[3] * bench.sample_cost(*z[:3]))
+        raise _UsageError(
+            f"--sizes: would take about {cost / 1e9:.0f} s or more per repeat, most of it at "
+            f"{':'.join(map(str, worst))} (limit: samples x (N (d0 d1)^2 + 1e5) <= "
+            f"{bench.MAX_REPEAT_COST:.0e} over all sizes, about a minute)"
+        )
     return tuple(sizes)
 
 

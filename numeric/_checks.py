@@ -22,6 +22,8 @@ __all__ = [
     "check_work",
     "MarginWarning",
     "MAX_WORK",
+    "MAX_MEMORY",
+    "check_memory",
     "scaled_norm",
     "power_of_two_scale",
     "open_unit",
@@ -31,6 +33,10 @@ __all__ = [
 #: Default limit on the work a single call may start (floating-point operations, or LPs times their cost).
 #: About a minute on one core of this project's machine; functions take ``max_work`` to raise it.
 MAX_WORK = 1e11
+
+#: Default limit on the memory a single call may hold in its main arrays, in bytes (2 GiB, a tenth of this
+#: project's machine); functions take ``max_memory`` to raise it.
+MAX_MEMORY = 2 * 2**30
 
 
 class MarginWarning(UserWarning):
@@ -173,6 +179,24 @@ def check_work(
         )
 
 
+def check_memory(
+    what: str, nbytes: float, max_memory: float | None, param: str = "max_memory"
+) -> None:
+    """Refuse, before allocating, a call whose main arrays would hold more than ``max_memory`` bytes at once
+    (default :data:`MAX_MEMORY`).
+
+    The message states the estimate in GiB and names the parameter (``param``) that runs it anyway.
+    """
+    limit = (
+        MAX_MEMORY if max_memory is None else real_number(param, max_memory, low=0.0, low_open=True)
+    )
+    if nbytes > limit:
+        raise ValueError(
+            f"{what} would hold about {nbytes / 2**30:.3g} GiB at once, more than {param} = "
+            f"{limit / 2**30:.3g} GiB; pass a larger {param} (in bytes) to run it anyway"
+        )
+
+
 def check_rho(rho: Any) -> float:
     """The LReLU slope: a finite real number different from 1."""
     if isinstance(rho, (bool, np.bool_)) or not isinstance(rho, numbers.Real):
@@ -209,9 +233,10 @@ def check_same_columns(a_name: str, a: np.ndarray, b_name: str, b: np.ndarray) -
 
 
 def as_generator(rng: Any) -> np.random.Generator:
-    """A NumPy ``Generator`` from a generator, an integer seed or a ``SeedSequence``.
+    """A NumPy ``Generator`` from a generator, an integer seed >= 0 or a ``SeedSequence``.
 
-    ``None`` is refused: results must be reproducible, so the caller chooses the seed.
+    ``None`` is refused: results must be reproducible, so the caller chooses the seed.  A negative seed
+    is refused naming ``rng`` (NumPy's own message names neither the argument nor the rule).
     """
     if rng is None:
         raise ValueError(
@@ -221,6 +246,10 @@ def as_generator(rng: Any) -> np.random.Generator:
         return rng
     if isinstance(rng, (bool, np.bool_)):
         raise TypeError("rng must be a numpy.random.Generator or an integer seed; got a boolean")
+    if isinstance(rng, numbers.Integral) and rng < 0:
+        raise ValueError(
+            f"rng must be a numpy.random.Generator or an integer seed >= 0; got {rng!r}"
+        )
     if isinstance(rng, (numbers.Integral, np.random.SeedSequence)):
         return np.random.default_rng(rng)
     raise TypeError(

@@ -90,7 +90,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_generator, positive_int
+from ._checks import as_generator, check_memory, positive_int
 from .khatri_rao import (
     _dlm_residual_unchecked,
     _pattern_codes,
@@ -328,19 +328,30 @@ def dead_point_splitting(
     statistic=None,
     keep_samples: bool = False,
     batch: int | None = None,
+    max_memory: float | None = None,
 ) -> DeadPointRun:
     """The engine of ``v2_event_probability(method="dead-points")`` on validated inputs (module docstring).
 
     ``batch``: particles per array operation (memory only; default about 64 MB of work arrays).
+    ``max_memory``: memory cap in bytes (default :data:`~vanishing_minima.numeric._checks.MAX_MEMORY`,
+    2 GiB): the run is refused before any sampling when its ``R * n`` particles (``W`` and ``U = WX``,
+    :math:`8 d_1 (d_0 + N)` bytes each, four copies: measured peak 3.6) and a batch's work arrays
+    (:math:`8 N (d_1 + 4)` bytes per particle) exceed it.
     ``statistic(W_batch) -> (B,)`` values in [0, 1] (validated by the caller) is averaged over the final
     survivors of each repetition and multiplied by its estimate (unbiased for E[h 1{event}]).
     """
     t0 = time.perf_counter()
     d0, N = X.shape
     R, n, moves = _plan(budget, d1, m_star)
+    batch = max(16, (1 << 23) // (N * (d1 + 4))) if batch is None else positive_int("batch", batch)
+    check_memory(
+        f"dead-point splitting with budget = {budget!r} ({R} repetitions of n = {n} particles at "
+        f"d1 x d0 x N = {d1} x {d0} x {N}, four copies)",
+        8.0 * (4.0 * R * n * d1 * (d0 + N) + min(batch, R * n) * N * (d1 + 4)),
+        max_memory,
+    )
     rng = as_generator(rng)
     prob = _Problem(X, y, d1)
-    batch = max(16, (1 << 23) // (N * (d1 + 4))) if batch is None else positive_int("batch", batch)
     evaluations = 0
     skipped = 0
 

@@ -66,10 +66,13 @@ from typing import Callable
 import numpy as np
 
 from ._checks import (
+    MAX_WORK,
     as_generator,
     as_matrix,
     check_labels,
+    check_memory,
     check_rho,
+    check_work,
     open_unit,
     positive_int,
     power_of_two_scale,
@@ -78,7 +81,14 @@ from ._checks import (
 from .cones import _check_no_zero_column
 from .dead_points import DeadPointRun, dead_point_splitting
 from .khatri_rao import _dlm_residual_unchecked, _pattern_unchecked
-from .splitting import INTERVAL_METHODS, SplittingBudget, SplittingResult, generalized_splitting
+from .splitting import (
+    INTERVAL_METHODS,
+    SplittingBudget,
+    SplittingResult,
+    _as_budget,
+    _population_bound,
+    generalized_splitting,
+)
 from .stats import clopper_pearson
 
 __all__ = [
@@ -88,6 +98,7 @@ __all__ = [
     "v2_event_probability",
     "misclassification_threshold",
     "TIE_BREAKERS",
+    "V2_MAX_WORK",
 ]
 
 #: Estimators of :func:`v2_event_probability`.
@@ -95,6 +106,17 @@ V2_METHODS = ("splitting", "dead-points", "mc")
 #: Tie-breakers of :class:`V2Score` (see the module docstring).
 TIE_BREAKERS = ("auto", "dead-start", "dead", "dead-max", "residual", "combined", "none")
 _TAU_MAX = 1.0 - 1e-6
+#: Default work cap of :func:`v2_event_probability`, in floating-point operations: 100 times
+#: :data:`~vanishing_minima.numeric._checks.MAX_WORK` (about 80 minutes at 2e9 per second), because rare-event
+#: runs are long by design: the audit's thorough T6 runs need up to 4.3e12 (dead points at N = 1024).
+V2_MAX_WORK = 100 * MAX_WORK
+#: Operations charged to every evaluation beside the product WX (patterns, counts, sorting, Python): below
+#: every per-evaluation time measured (2.8 us at d0 x N = 6 x 12), so the estimate is a lower bound.
+_EVALUATION_OVERHEAD = 4e3
+#: Bytes per unit of a residual call's work arrays, :math:`Np + \min(N, p)^2 + 8d_1N` per sample
+#: (:math:`p = d_0d_1`): three float64 copies, above the tracemalloc peaks measured at 12 sizes (2.25 copies at
+#: d0 d1 = N, where the fallback solves run; 0.4 to 1.3 elsewhere).
+_RESIDUAL_BYTES = 24.0
 
 
 def misclassification_threshold(n: int, eps: float) -> int:
@@ -394,6 +416,7 @@ def _dead_points(
     keep_samples: bool,
     batch: int | None,
     t0: float,
+    max_memory: float | None = None,
 ) -> RareEventEstimate:
     """``method="dead-points"``: checks its domain and wraps :func:`dead_points.dead_point_splitting`."""
     if score.rho != 0:
@@ -419,6 +442,7 @@ def _dead_points(
         statistic=h,
         keep_samples=keep_samples,
         batch=batch,
+        max_memory=max_memory,
     )
     reached = bool(np.any(np.isfinite(run.log_estimates)))
     return RareEventEstimate(
@@ -447,6 +471,54 @@ def _dead_points(
     )
 
 
+def _check_budget(score: V2Score, method: str, budget, batch: int, max_work, max_memory) -> int:
+    """Validate ``budget`` and refuse, before any sampling, one whose evaluations would take more than
+    ``max_work`` (default :data:`V2_MAX_WORK`) or, for ``"mc"`` and ``"splitting"``, whose population and
+    ``batch`` samples' residual work arrays would hold more than ``max_memory``; returns the evaluations
+    the budget allows (the dead-point engine checks its own memory)."""
+    if isinstance(budget, SplittingBudget):
+        if method == "mc" and budget.evaluations is None:
+            raise ValueError("budget for method='mc' must give evaluations (the number of samples)")
+        moves, evaluations = budget.moves_per_step, budget.evaluations
+        if evaluations is None:  # no maximum: the least the repetitions cost
+            per = 1 + (score.m_star - 1) * (moves + 1) if method == "dead-points" else 1
+            evaluations = budget.repetitions * budget.n0 * per
+    elif (
+        isinstance(budget, (bool, np.bool_))
+        or not isinstance(budget, (numbers.Integral, np.integer))
+        or budget < 1
+    ):
+        raise ValueError(
+            "budget must be a positive integer (maximum score evaluations; the number of samples for "
+            f"method='mc') or a SplittingBudget; got {budget!r}"
+        )
+    else:
+        moves, evaluations = 2 * score.d1, int(budget)
+    d0, d1, n = score.d0, score.d1, score.n
+    if method == "dead-points":  # a row move (2 d0 N) per move, a count (WX) per level
+        flops = (moves * 2.0 * d0 * n + 2.0 * d1 * d0 * n) / (moves + 1)
+    else:  # WX; the certified residual's solve, where needed, comes on top
+        flops = 2.0 * d1 * d0 * n
+    check_work(
+        f"v2_event_probability(method={method!r}) with budget = {evaluations} evaluations at "
+        f"d1 x d0 x N = {d1} x {d0} x {n} (at least {flops + _EVALUATION_OVERHEAD:.2g} operations each)",
+        evaluations * (flops + _EVALUATION_OVERHEAD),
+        V2_MAX_WORK if max_work is None else max_work,
+    )
+    if method != "dead-points":
+        p = d0 * d1
+        held = 0 if method == "mc" else _population_bound(_as_budget(budget))
+        check_memory(
+            f"v2_event_probability(method={method!r}) with budget = {evaluations} and batch = {batch} at "
+            f"d1 x d0 x N = {d1} x {d0} x {n} ({min(batch, evaluations)} samples per residual call"
+            + (f", up to {held} samples held)" if held else ")"),
+            16.0 * held * p
+            + _RESIDUAL_BYTES * min(batch, evaluations) * (n * p + min(n, p) ** 2 + 8 * d1 * n),
+            max_memory,
+        )
+    return evaluations
+
+
 def v2_event_probability(
     X,
     y,
@@ -464,6 +536,8 @@ def v2_event_probability(
     keep_samples: bool = False,
     batch: int | None = None,
     interval: str | None = None,
+    max_work: float | None = None,
+    max_memory: float | None = None,
 ) -> RareEventEstimate:
     r"""Estimate :math:`p = \mathbb P_{W\sim\mathcal N}(\mathrm{MCE}(y - e_{a(WX)}) > \epsilon)` at fixed
     :math:`X`, with an interval for :math:`\log p`.
@@ -539,6 +613,23 @@ def v2_event_probability(
         :data:`~vanishing_minima.numeric.splitting.INTERVAL_METHODS`.  Default: ``"log-t"`` for ``splitting``
         (its repetitions can be 0 and heavy-tailed), ``"lognormal"`` for ``dead-points`` (the log of a product
         of many level fractions; measured coverage at level 0.95 on the family: README).
+    max_work : float, optional
+        Work cap, a finite number > 0 (default :data:`V2_MAX_WORK`, 1e13): the call is refused before any
+        sampling when the budget's evaluations (for a ``SplittingBudget`` without ``evaluations``, the least
+        its repetitions make) times the operations of one evaluation exceed it.  One evaluation is counted
+        as the product :math:`WX` (:math:`2d_1d_0N`; for ``"dead-points"`` mostly row moves,
+        :math:`2d_0N`) plus a fixed 4e3: a lower bound on the operations (the certified residual's
+        solve comes on top); the message converts it to seconds at 2e9 operations per second.
+    max_memory : float, optional
+        Memory cap in bytes, a finite number > 0 (default
+        :data:`~vanishing_minima.numeric._checks.MAX_MEMORY`, 2 GiB): refused before any sampling when
+        the estimated peak exceeds it: for ``"mc"`` and ``"splitting"``, ``batch`` samples' residual work
+        arrays (:math:`24(Np + \min(N, p)^2 + 8d_1N)` bytes each, :math:`p = d_0d_1`) plus, for
+        ``"splitting"``, two float64 copies of the population the budget allows (up to ``evaluations``
+        samples, see :func:`~vanishing_minima.numeric.splitting.generalized_splitting`); for
+        ``"dead-points"``, four copies of its ``R * n`` particles with their :math:`WX` and a batch's
+        work arrays.  An estimate: measured peaks (tracemalloc) were 0.2 to 1.3 times it (the most at
+        :math:`d_0d_1 = N`, where the residual's fallback solves run).
 
     Returns
     -------
@@ -556,7 +647,9 @@ def v2_event_probability(
         ``>= 1``, ``X`` not 2-D, empty, with NaN or inf or with a zero column, ``rho`` not finite or ``= 1``,
         an unknown ``tie_breaker``, ``method`` or ``interval``, ``level`` outside (0.5, 1), a budget that is
         not a positive integer or a valid :class:`~vanishing_minima.numeric.splitting.SplittingBudget` or
-        cannot pay for the pilot, a ``block_axis`` that is not an axis of :math:`W`, or an
+        cannot pay for the pilot, a budget whose work exceeds ``max_work`` or whose population (or a
+        ``batch`` whose work arrays) would exceed ``max_memory``, ``max_work`` or ``max_memory`` not a
+        finite number > 0, a ``block_axis`` that is not an axis of :math:`W`, or an
         ``event_statistic`` that returns the wrong shape or values outside [0, 1]; for ``"dead-points"``
         also ``rho != 0``, ``d0 * d1 < N`` or ``d1 > 62``.
     """
@@ -580,27 +673,14 @@ def v2_event_probability(
         raise TypeError("event_statistic must be callable")
     if interval is None:
         interval = "lognormal" if method == "dead-points" else "log-t"
+    n = _check_budget(score, method, budget, batch, max_work, max_memory)
     if method == "dead-points":
         if interval not in INTERVAL_METHODS:
             raise ValueError(f"interval must be one of {INTERVAL_METHODS}; got {interval!r}")
-        return _dead_points(score, rng, budget, level, interval, h, keep_samples, user_batch, t0)
+        return _dead_points(
+            score, rng, budget, level, interval, h, keep_samples, user_batch, t0, max_memory
+        )
     if method == "mc":
-        if isinstance(budget, SplittingBudget):
-            if budget.evaluations is None:
-                raise ValueError(
-                    "budget for method='mc' must give evaluations (the number of samples)"
-                )
-            n = budget.evaluations
-        elif (
-            isinstance(budget, (bool, np.bool_))
-            or not isinstance(budget, (numbers.Integral, np.integer))
-            or budget < 1
-        ):
-            raise ValueError(
-                f"budget must be a positive integer (the number of samples for method='mc'); got {budget!r}"
-            )
-        else:
-            n = int(budget)
         rng = as_generator(rng)
         mc = _monte_carlo(score, n, rng, level, batch, h, keep_samples)
         note = (
@@ -649,6 +729,7 @@ def v2_event_probability(
         keep_samples=keep_samples,
         batch=batch,
         interval=interval,
+        max_memory=max_memory,
     )
     hits = int(sum(res.final_counts))
     return RareEventEstimate(

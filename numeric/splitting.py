@@ -117,7 +117,7 @@ from typing import Any, Callable
 import numpy as np
 from scipy import stats as sps
 
-from ._checks import as_generator, positive_int
+from ._checks import as_generator, check_memory, positive_int
 from .stats import clopper_pearson
 
 __all__ = [
@@ -222,6 +222,33 @@ def _as_budget(budget: Any) -> SplittingBudget:
             f"budget must be a positive integer (maximum score evaluations); got {budget}"
         )
     return SplittingBudget(evaluations=int(budget))
+
+
+def _population_bound(budget: SplittingBudget) -> int:
+    """The most samples a run may hold at once: every sample held was evaluated, so at most
+    ``evaluations`` (and ``pilot_size``); without a maximum, the repetitions' first draw, ``repetitions * n0``
+    (the later levels' populations are not known before the pilot)."""
+    if budget.evaluations is not None:
+        held = (
+            budget.evaluations
+            if budget.n0 is None
+            else min(budget.evaluations, budget.repetitions * budget.n0)
+        )
+    else:
+        held = budget.repetitions * budget.n0
+    return max(int(held), budget.resolved_pilot_size)
+
+
+def _check_population_memory(budget: SplittingBudget, shape: tuple[int, ...], max_memory) -> None:
+    """Refuse a budget whose population, two float64 copies of it (the repetitions' first draw and its
+    survivors), would exceed ``max_memory`` bytes."""
+    held = _population_bound(budget)
+    check_memory(
+        f"generalized splitting with budget evaluations = {budget.evaluations}, n0 = {budget.n0}, "
+        f"repetitions = {budget.repetitions} (up to {held} samples of shape {shape}, two copies)",
+        2.0 * 8.0 * held * math.prod(shape),
+        max_memory,
+    )
 
 
 @dataclass(frozen=True)
@@ -788,6 +815,7 @@ def generalized_splitting(
     batch: int | None = None,
     interval: str = "log-t",
     plan: SplittingPlan | None = None,
+    max_memory: float | None = None,
 ) -> SplittingResult:
     r"""Estimate :math:`p = \mathbb P(S(W)\ge\gamma)`, :math:`W\sim\mathcal N(0, I)`, by generalized splitting.
 
@@ -826,6 +854,12 @@ def generalized_splitting(
         See :func:`log_mean_interval`.
     plan : SplittingPlan, optional
         Fixed levels and kernels: no pilot is run.  Its last level must not exceed ``gamma``.
+    max_memory : float, optional
+        Memory cap in bytes (default :data:`~vanishing_minima.numeric._checks.MAX_MEMORY`, 2 GiB), a
+        finite number > 0: the run is refused before any sampling when two float64 copies of the largest
+        population the budget allows exceed it.  Every sample held has been evaluated, so that
+        population is at most ``evaluations`` (and at least ``pilot_size``); without a maximum of
+        evaluations it is taken as ``repetitions * n0``, the repetitions' first draw.
 
     Returns
     -------
@@ -841,9 +875,9 @@ def generalized_splitting(
         If ``shape`` has an entry that is not an integer >= 1; ``gamma`` is not finite; ``level`` is not in
         (0.5, 1); ``target`` is not in [0.05, 0.5]; ``interval`` is unknown; ``block_axis`` is not an axis of
         the sample; ``batch`` is not an integer >= 1; ``budget`` is not a positive integer or a valid
-        :class:`SplittingBudget`, or cannot pay for the pilot's first round; ``rng`` is None; ``plan``'s last
-        level exceeds ``gamma``; ``score`` returns a wrong shape or NaN; or ``statistic`` returns a non-finite
-        value.
+        :class:`SplittingBudget`, or cannot pay for the pilot's first round, or its population would exceed
+        ``max_memory``; ``rng`` is None or a negative seed; ``plan``'s last level exceeds ``gamma``; ``score``
+        returns a wrong shape or NaN; or ``statistic`` returns a non-finite value.
     """
     t0 = time.perf_counter()
     if not callable(score):
@@ -875,6 +909,7 @@ def generalized_splitting(
     if batch is not None:
         batch = positive_int("batch", batch)
     budget = _as_budget(budget)
+    _check_population_memory(budget, shape, max_memory)
     rng = as_generator(rng)
     pilot_rng, main_rng = rng.spawn(2)
     scorer = _Scorer(score, batch)

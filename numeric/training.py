@@ -21,7 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from ._checks import as_array, as_generator, as_matrix, check_rho, positive_int, real_number
+from ._checks import (
+    as_array,
+    as_generator,
+    as_matrix,
+    check_rho,
+    check_work,
+    positive_int,
+    real_number,
+)
 from .khatri_rao import (
     _activation,
     _lrelu_unchecked,
@@ -56,6 +64,17 @@ def _training_data(X, y, rho) -> tuple[float, np.ndarray, np.ndarray]:
     if y.shape[0] != X.shape[1]:
         raise ValueError(f"y must have length N = {X.shape[1]}; got {y.shape[0]}")
     return rho, X, y
+
+
+#: Operations charged to every training step (or loss evaluation) beside its matrix products, for the work
+#: caps of the trainers: Python, temporaries and SciPy's bookkeeping, about 10 us.
+_STEP_OVERHEAD = 2e4
+
+
+def _step_flops(d0: int, d1: int, n: int) -> float:
+    """Floating-point operations of one full-data loss and gradient (``_mse_grad``): the two (d1 x d0 x N)
+    products and the (d1 x N) element-wise work."""
+    return 4.0 * d1 * d0 * n + 8.0 * d1 * n
 
 
 def _unpack(theta: np.ndarray, d1: int, d0: int) -> tuple[np.ndarray, np.ndarray]:
@@ -108,9 +127,17 @@ def mse_and_gradient(W, z, X, y, rho: float) -> tuple[float, np.ndarray, np.ndar
     X = as_matrix("X", X)
     z = as_array("z", z, ndim=1)
     y = as_array("y", y, ndim=1)
-    if W.shape[1] != X.shape[0] or z.shape[0] != W.shape[0] or y.shape[0] != X.shape[1]:
-        raise ValueError(f"shapes do not fit: W {W.shape}, z {z.shape}, X {X.shape}, y {y.shape}")
+    _check_shapes(W, z, X, y)
     return _mse_grad(W, z, X, y, rho)
+
+
+def _check_shapes(W, z, X, y) -> None:
+    """W (d1, d0), z (d1,), X (d0, N), y (N,): the rule named in the message."""
+    if W.shape[1] != X.shape[0] or z.shape[0] != W.shape[0] or y.shape[0] != X.shape[1]:
+        raise ValueError(
+            f"shapes do not fit: W {W.shape}, z {z.shape}, X {X.shape}, y {y.shape} "
+            "(need W (d1, d0), z (d1,), X (d0, N), y (N,))"
+        )
 
 
 def _fast_activation(U: np.ndarray, rho: float) -> np.ndarray:
@@ -179,6 +206,7 @@ def train_network(
     decay_epochs: int = 0,
     decay_rate: float = 0.99,
     dtype: str = "float64",
+    max_work: float | None = None,
 ) -> TrainResult:
     r"""Full-batch training of the one-hidden-layer LReLU network on the MSE.
 
@@ -214,8 +242,8 @@ def train_network(
         The scale :math:`s` of the random initialization (``None`` means 1): a finite number > 0.
         Ignored when ``init`` is given.
     init : tuple (W, z), optional
-        Starting point instead of the random initialization: ``W`` a finite real matrix of shape
-        (d1, d0) and ``z`` a finite real vector of shape (d1,) (both copied).
+        Starting point instead of the random initialization: a pair (tuple or list) of ``W``, a finite
+        real matrix of shape (d1, d0), and ``z``, a finite real vector of shape (d1,) (both copied).
     lr : float
         Step of ``"gd"``: a finite number > 0.  Ignored by ``"lbfgs"``.
     decay_epochs : int
@@ -229,6 +257,13 @@ def train_network(
         data, e.g. MNIST); the MSE is summed and the weights and the optimizer's state are kept in
         double precision.  Single precision resolves the MSE to about 1e-7 relative, enough for the
         training error of E3, not for MSEs of 1e-30 (E2).  Any other value is refused.
+    max_work : float, optional
+        Work cap: the run is refused before it starts when its estimated floating-point operations
+        exceed it (default :data:`~vanishing_minima.numeric._checks.MAX_WORK`, 1e11, about a minute).
+        The estimate is the number of loss evaluations a run to its limit makes at least
+        (``max_iter + decay_epochs`` for ``"gd"``; ``max_iter`` for ``"lbfgs"``, which may make up to four
+        times as many) times :math:`4 d_1 d_0 N + 8 d_1 N` plus a fixed 2e4 per evaluation (and
+        L-BFGS's own :math:`120 P` per iteration, :math:`P = d_1 d_0 + d_1`).  A finite number > 0.
 
     Returns
     -------
@@ -242,13 +277,14 @@ def train_network(
     Raises
     ------
     TypeError
-        If ``rho`` is not a real number, an array is boolean, a string or non-numeric, or ``rng`` is
-        neither a Generator, an integer nor a ``SeedSequence``.
+        If ``rho`` is not a real number, an array is boolean, a string or non-numeric, ``init`` is not a
+        tuple or list, or ``rng`` is neither a Generator, an integer nor a ``SeedSequence``.
     ValueError
         If ``method`` or ``dtype`` is not one of its values, ``d1`` or ``max_iter`` is not an integer
-        >= 1, ``decay_epochs`` not an integer >= 0, ``gtol``, ``init_scale``, ``lr`` or ``decay_rate``
-        outside its range above, ``rho`` is not finite or equals 1, ``X``, ``y`` or ``init`` has the
-        wrong shape or is not finite, or ``rng`` is None.
+        >= 1, ``decay_epochs`` not an integer >= 0, ``gtol``, ``init_scale``, ``lr``, ``decay_rate`` or
+        ``max_work`` outside its range above, ``rho`` is not finite or equals 1, ``X``, ``y`` or
+        ``init`` has the wrong shape or is not finite (``init`` not a pair), the estimated work exceeds
+        ``max_work``, or ``rng`` is None or a negative seed.
     """
     rho, X, y = _training_data(X, y, rho)
     d0, n = X.shape
@@ -265,6 +301,9 @@ def train_network(
         raise ValueError(f"method must be 'lbfgs' or 'gd'; got {method!r}")
     if dtype not in ("float64", "float32"):
         raise ValueError(f"dtype must be 'float64' or 'float32'; got {dtype!r}")
+    if init is not None:
+        init = _initial_point(init, d1, d0)
+    _check_train_work(method, max_iter, decay_epochs, d0, d1, n, max_work)
     Xc = np.ascontiguousarray(
         X, dtype=dtype
     )  # the working copy (no copy for contiguous float64 input)
@@ -274,11 +313,7 @@ def train_network(
         W = rng.standard_normal((d1, d0)) * s / np.sqrt(d0)
         z = rng.standard_normal(d1) * s / np.sqrt(d1)
     else:
-        W, z = as_matrix("init W", init[0]).copy(), as_array("init z", init[1], ndim=1).copy()
-        if W.shape != (d1, d0) or z.shape != (d1,):
-            raise ValueError(
-                f"init must be (W, z) of shapes ({d1}, {d0}) and ({d1},); got {W.shape} and {z.shape}"
-            )
+        W, z = init
     history: list[float] = []
 
     if method == "lbfgs":
@@ -328,6 +363,34 @@ def train_network(
         gnorm <= gtol,
         "gradient descent finished",
         np.array(history),
+    )
+
+
+def _initial_point(init, d1: int, d0: int) -> tuple[np.ndarray, np.ndarray]:
+    """``train_network``'s ``init``: a pair (W, z) of shapes (d1, d0) and (d1,), finite, copied."""
+    if not isinstance(init, (tuple, list)):
+        raise TypeError(f"init must be a pair (W, z) (a tuple or list); got {type(init).__name__}")
+    if len(init) != 2:
+        raise ValueError(f"init must be a pair (W, z); got {len(init)} items")
+    W, z = as_matrix("init W", init[0]).copy(), as_array("init z", init[1], ndim=1).copy()
+    if W.shape != (d1, d0) or z.shape != (d1,):
+        raise ValueError(
+            f"init must be (W, z) of shapes ({d1}, {d0}) and ({d1},); got {W.shape} and {z.shape}"
+        )
+    return W, z
+
+
+def _check_train_work(method, max_iter, decay_epochs, d0, d1, n, max_work) -> None:
+    """``train_network``'s work cap (its docstring gives the estimate)."""
+    if method == "gd":
+        steps, per_step, what = max_iter + decay_epochs, 0.0, "max_iter + decay_epochs"
+    else:
+        steps, per_step, what = max_iter, 120.0 * (d1 * d0 + d1), "max_iter"
+    check_work(
+        f"train_network(method={method!r}) with {what} = {steps} loss evaluations on "
+        f"d1 x d0 x N = {d1} x {d0} x {n}",
+        float(steps) * (_step_flops(d0, d1, n) + per_step + _STEP_OVERHEAD),
+        max_work,
     )
 
 
@@ -386,19 +449,16 @@ def dlm_diagnostics(W, z, X, y, rho: float) -> DLMDiagnostics:
         If ``rho`` is not a real number, or an array is boolean, a string or of non-numeric dtype.
     ValueError
         If ``rho`` is not finite or equals 1, an array has the wrong number of dimensions, is empty
-        or is not finite, a pre-activation is exactly 0, or the shapes do not fit (see Notes).
-
-    Notes
-    -----
-    The shapes are not checked against each other here: a mismatch of ``W``, ``z`` and ``X`` fails
-    inside NumPy's matrix products, one of ``y`` in :func:`.khatri_rao.dlm_residual` (both
-    ``ValueError``, with those functions' messages).
+        or is not finite, a pre-activation is exactly 0, or the shapes of ``W``, ``z``, ``X``, ``y``
+        do not fit together (``W`` (d1, d0), ``z`` (d1,), ``X`` (d0, N), ``y`` (N,); checked before
+        any product).
     """
     rho = check_rho(rho)
     W = as_matrix("W", W)
     X = as_matrix("X", X)
     z = as_array("z", z, ndim=1)
     y = as_array("y", y, ndim=1)
+    _check_shapes(W, z, X, y)
     U = W @ X
     A = _pattern_unchecked(
         U, rho
@@ -467,7 +527,15 @@ class MLPResult:
 
 
 def train_mlp(
-    X, y, widths, rho: float, *, rng, max_iter: int = 5000, gtol: float = 1e-10
+    X,
+    y,
+    widths,
+    rho: float,
+    *,
+    rng,
+    max_iter: int = 5000,
+    gtol: float = 1e-10,
+    max_work: float | None = None,
 ) -> MLPResult:
     r"""Full-batch L-BFGS training of an LReLU network with hidden ``widths`` (no biases) on the MSE.
 
@@ -491,11 +559,15 @@ def train_mlp(
         A ``numpy.random.Generator``, an integer seed or a ``SeedSequence`` for the initialization;
         ``None`` is refused.
     max_iter : int
-        L-BFGS-B's iteration limit (and ``4 * max_iter`` loss evaluations).  Not validated: passed
-        to SciPy as is.
+        L-BFGS-B's iteration limit (and ``4 * max_iter`` loss evaluations): an integer >= 1.
     gtol : float
-        L-BFGS-B's projected-gradient tolerance (``ftol`` is 0).  Not validated: passed to SciPy as
-        is.
+        L-BFGS-B's projected-gradient tolerance (``ftol`` is 0): a finite number >= 0.
+    max_work : float, optional
+        Work cap: the run is refused before it starts when ``max_iter`` loss evaluations (the least a
+        run to the limit makes) would take more floating-point operations than this (default
+        :data:`~vanishing_minima.numeric._checks.MAX_WORK`, 1e11, about a minute), at
+        :math:`4N\sum_l d_l d_{l-1} + 4N d_L` per evaluation plus a fixed 2e4 and L-BFGS's own
+        :math:`120 P` (:math:`P` the number of weights).  A finite number > 0.
 
     Returns
     -------
@@ -511,15 +583,26 @@ def train_mlp(
         neither a Generator, an integer nor a ``SeedSequence``.
     ValueError
         If ``widths`` is empty or holds something other than an integer >= 1, ``rho`` is not finite
-        or equals 1, ``X`` or ``y`` has the wrong shape or is not finite, or ``rng`` is None.
+        or equals 1, ``X`` or ``y`` has the wrong shape or is not finite, ``max_iter`` is not an
+        integer >= 1, ``gtol`` not a finite number >= 0, ``max_work`` not a finite number > 0, the
+        estimated work exceeds ``max_work``, or ``rng`` is None or a negative seed.
     """
     rho, X, y = _training_data(X, y, rho)
     widths = [positive_int("widths", w) for w in widths]
     if not widths:
         raise ValueError("widths must name at least one hidden layer")
-    rng = as_generator(rng)
+    max_iter = positive_int("max_iter", max_iter)
+    gtol = real_number("gtol", gtol, low=0.0)
     fan_in = [X.shape[0]] + widths
     shapes = [(w, f) for w, f in zip(widths, fan_in[:-1])] + [(widths[-1], 1)]
+    weights = sum(r * c for r, c in shapes)
+    n = X.shape[1]
+    check_work(
+        f"train_mlp with max_iter = {max_iter} loss evaluations on {weights} weights and N = {n}",
+        float(max_iter) * (4.0 * n * weights + 120.0 * weights + _STEP_OVERHEAD),
+        max_work,
+    )
+    rng = as_generator(rng)
     theta = np.concatenate(
         [
             rng.standard_normal(r * c) / np.sqrt(c if i < len(widths) else r)
@@ -609,8 +692,7 @@ def kink_stationarity(W, z, X, y, rho: float, *, tau: float = 1e-6) -> KinkStati
     rho = check_rho(rho)
     W, X = as_matrix("W", W), as_matrix("X", X)
     z, y = as_array("z", z, ndim=1), as_array("y", y, ndim=1)
-    if W.shape[1] != X.shape[0] or z.shape[0] != W.shape[0] or y.shape[0] != X.shape[1]:
-        raise ValueError(f"shapes do not fit: W {W.shape}, z {z.shape}, X {X.shape}, y {y.shape}")
+    _check_shapes(W, z, X, y)
     if not 0 <= tau < 1:
         raise ValueError(f"tau must lie in [0, 1); got {tau}")
     U = W @ X
@@ -677,6 +759,16 @@ class FirstOrderResult:
     steps: int
 
 
+def _first_order_arrays(X, y, W0, z0) -> tuple[np.ndarray, ...]:
+    """``train_first_order``'s arrays, validated as :func:`train_network`'s (finite, real, non-empty), as
+    float arrays of one run (2-D ``X``) or ``R`` runs (3-D ``X``); ``X`` C-contiguous."""
+    X = np.ascontiguousarray(as_array("X", X, ndim=(2, 3)))
+    y = as_array("y", y, ndim=(1, 2))
+    W = as_array("W0", W0, ndim=(2, 3))
+    z = as_array("z0", z0, ndim=(1, 2))
+    return X, y, W, z
+
+
 def _batched_mse(Wt, z, Xr, y, rho):
     """Full-data MSE of R runs: ``Wt`` (R, d0, d1) the transposed first layers, ``Xr`` (R, N, d0), ``y`` (R, N)."""
     U = Xr @ Wt  # (R, N, d1)
@@ -716,6 +808,7 @@ def train_first_order(
     eps: float = 1e-8,
     rngs=None,
     divergence_factor: float = DIVERGENCE_FACTOR,
+    max_work: float | None = None,
 ) -> FirstOrderResult:
     r"""Train ``R`` independent one-hidden-layer LReLU networks side by side with a first-order method.
 
@@ -746,7 +839,9 @@ def train_first_order(
     Parameters
     ----------
     X : array_like, shape (R, d0, N) or (d0, N)
-        Inputs of each run (columns are samples); a 2-D array is one run.
+        Inputs of each run (columns are samples); a 2-D array is one run.  ``X``, ``y``, ``W0`` and
+        ``z0`` must be non-empty, finite, real arrays (as in :func:`train_network`: booleans, strings
+        and complex numbers are refused, never converted).
     y : array_like, shape (R, N) or (N,)
     W0 : array_like, shape (R, d1, d0) or (d1, d0)
     z0 : array_like, shape (R, d1) or (d1,)
@@ -764,6 +859,12 @@ def train_first_order(
     rngs : Generator, int, or a sequence of R of them
         Minibatch order of each run (required for the minibatch methods).
     divergence_factor : float, > 1
+    max_work : float, optional
+        Work cap: the call is refused before it starts when its estimated floating-point operations exceed
+        it (default :data:`~vanishing_minima.numeric._checks.MAX_WORK`, 1e11, about a minute).  The estimate
+        is ``(epochs + decay_epochs)`` times :math:`R(6 d_1 d_0 N + 12 d_1 N)` (the gradients over all
+        batches and the full-data MSE of every epoch) plus a fixed 2e4 per (mini)batch step.  A finite
+        number > 0.
 
     Returns
     -------
@@ -772,9 +873,14 @@ def train_first_order(
 
     Raises
     ------
+    TypeError
+        If ``rho`` is not a real number, an array is boolean, a string or of non-numeric (e.g. complex)
+        dtype, ``betas`` is not a pair, or an entry of ``rngs`` is not a generator or an integer seed.
     ValueError
-        If ``optimizer`` is unknown, a constant is outside its range, a minibatch method has no
-        ``batch_size`` or ``rngs``, or the shapes of ``X``, ``y``, ``W0``, ``z0`` do not fit together.
+        If ``optimizer`` is unknown, a constant is outside its range, an array is empty, has the wrong
+        number of dimensions or is not finite (NaN or inf: refused, not counted as a divergence), a
+        minibatch method has no ``batch_size`` or ``rngs``, the shapes of ``X``, ``y``, ``W0``, ``z0`` do
+        not fit together, a seed in ``rngs`` is negative, or the estimated work exceeds ``max_work``.
     """
     rho = check_rho(rho)
     if optimizer not in OPTIMIZERS:
@@ -787,15 +893,17 @@ def train_first_order(
         or decay_epochs < 0
     ):
         raise ValueError(f"decay_epochs must be an integer >= 0; got {decay_epochs!r}")
+    decay_epochs = int(decay_epochs)
     decay_rate = real_number("decay_rate", decay_rate, low=0.0, high=1.0, low_open=True)
     momentum = real_number("momentum", momentum, low=0.0, high=1.0, high_open=True)
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__"):
+        raise TypeError(f"betas must be two numbers in [0, 1); got {betas!r}")
     if len(betas) != 2:
         raise ValueError(f"betas must be two numbers in [0, 1); got {betas!r}")
     beta1, beta2 = (real_number("betas", b, low=0.0, high=1.0, high_open=True) for b in betas)
     eps = real_number("eps", eps, low=0.0, low_open=True)
     divergence_factor = real_number("divergence_factor", divergence_factor, low=1.0, low_open=True)
-    X, y, W, z = (np.asarray(v, dtype=float) for v in (X, y, W0, z0))
-    X = np.ascontiguousarray(X)
+    X, y, W, z = _first_order_arrays(X, y, W0, z0)
     if X.ndim == 2:
         X, y, W, z = X[None], y[None], W[None], z[None]
     if X.ndim != 3 or y.ndim != 2 or W.ndim != 3 or z.ndim != 2:
@@ -807,16 +915,20 @@ def train_first_order(
     d1 = W.shape[1]
     if y.shape != (R, n) or W.shape != (R, d1, d0) or z.shape != (R, d1):
         raise ValueError(f"shapes do not fit: X {X.shape}, y {y.shape}, W0 {W.shape}, z0 {z.shape}")
-    W, z = (
-        np.ascontiguousarray(W.transpose(0, 2, 1)),
-        z.copy(),
-    )  # W holds the transposed layers (R, d0, d1)
-    Xr = np.ascontiguousarray(X.transpose(0, 2, 1))  # (R, N, d0): a minibatch is a gather of rows
     minibatch = optimizer != "gd"
     if minibatch:
         if batch_size is None:
             raise ValueError(f"batch_size is required by optimizer {optimizer!r}")
         batch_size = min(positive_int("batch_size", batch_size), n)
+    steps_per_epoch = -(-n // batch_size) if minibatch else 1
+    check_work(
+        f"train_first_order with epochs + decay_epochs = {epochs + decay_epochs} epochs of "
+        f"{steps_per_epoch} step(s) for R = {R} runs of d1 x d0 x N = {d1} x {d0} x {n}",
+        float(epochs + decay_epochs)
+        * (R * (6.0 * d1 * d0 * n + 12.0 * d1 * n) + steps_per_epoch * _STEP_OVERHEAD),
+        max_work,
+    )
+    if minibatch:
         if rngs is None:
             raise ValueError(f"rngs is required by optimizer {optimizer!r} (the minibatch order)")
         if isinstance(rngs, (list, tuple)):
@@ -825,6 +937,11 @@ def train_first_order(
             gens = [as_generator(rngs)] if R == 1 else None
         if gens is None or len(gens) != R:
             raise ValueError(f"rngs must give one generator per run ({R})")
+    W, z = (
+        np.ascontiguousarray(W.transpose(0, 2, 1)),
+        z.copy(),
+    )  # W holds the transposed layers (R, d0, d1)
+    Xr = np.ascontiguousarray(X.transpose(0, 2, 1))  # (R, N, d0): a minibatch is a gather of rows
     alive = np.ones(R, dtype=bool)
     diverged_epoch = np.full(R, -1)
     history = np.full((R, epochs + decay_epochs + 1), np.inf)
