@@ -24,6 +24,7 @@ __all__ = [
     "MAX_WORK",
     "MAX_MEMORY",
     "check_memory",
+    "check_samples",
     "scaled_norm",
     "power_of_two_scale",
     "open_unit",
@@ -180,12 +181,17 @@ def check_work(
 
 
 def check_memory(
-    what: str, nbytes: float, max_memory: float | None, param: str = "max_memory"
+    what: str,
+    nbytes: float,
+    max_memory: float | None,
+    param: str = "max_memory",
+    remedy: str | None = None,
 ) -> None:
     """Refuse, before allocating, a call whose main arrays would hold more than ``max_memory`` bytes at once
     (default :data:`MAX_MEMORY`).
 
-    The message states the estimate in GiB and names the parameter (``param``) that runs it anyway.
+    The message states the estimate in GiB and names the parameter (``param``) that runs it anyway, or
+    gives ``remedy`` instead (for a function without such a parameter).
     """
     limit = (
         MAX_MEMORY if max_memory is None else real_number(param, max_memory, low=0.0, low_open=True)
@@ -193,8 +199,28 @@ def check_memory(
     if nbytes > limit:
         raise ValueError(
             f"{what} would hold about {nbytes / 2**30:.3g} GiB at once, more than {param} = "
-            f"{limit / 2**30:.3g} GiB; pass a larger {param} (in bytes) to run it anyway"
+            f"{limit / 2**30:.3g} GiB; "
+            + (remedy or f"pass a larger {param} (in bytes) to run it anyway")
         )
+
+
+def check_samples(
+    what: str, n_samples: Any, flops: float, max_work: float | None, held_bytes: float = 0.0
+) -> int:
+    """``n_samples`` as an int (an integer >= 1, else ``ValueError`` naming it), refused before any draw when
+    the draws would take more than ``max_work`` operations at ``flops`` each (:func:`check_work`) or, for a
+    function that holds every draw at once, more than :data:`MAX_MEMORY` at ``held_bytes`` each."""
+    n = positive_int("n_samples", n_samples)
+    check_work(f"{what} with n_samples = {n} ({flops:.2g} operations each)", n * flops, max_work)
+    if held_bytes:
+        check_memory(
+            f"{what} with n_samples = {n} held at once ({held_bytes:.3g} bytes each)",
+            n * held_bytes,
+            None,
+            "MAX_MEMORY",
+            "ask for fewer samples per call (the counts of several calls add up)",
+        )
+    return n
 
 
 def check_rho(rho: Any) -> float:

@@ -29,6 +29,7 @@ from ._checks import (
     as_generator,
     as_matrix,
     batch_sizes,
+    check_samples,
     check_work,
     positive_int,
     power_of_two_scale,
@@ -464,7 +465,7 @@ def count_sign_patterns(X, *, margin: float = 1e-6, max_lps: int = COUNT_PATTERN
 
 
 # --- Monte Carlo samplers (vectorized over samples) ---------------------------------------
-def count_orthant_hits(x1, x2, *, n_samples: int, rng) -> int:
+def count_orthant_hits(x1, x2, *, n_samples: int, rng, max_work: float | None = None) -> int:
     r"""Count of :math:`w\sim\mathcal N(0,I)` (out of ``n_samples``) with :math:`w^\top x_1 > 0` and
     :math:`w^\top x_2 > 0` (tests G1).
 
@@ -476,6 +477,11 @@ def count_orthant_hits(x1, x2, *, n_samples: int, rng) -> int:
         Number of draws: an integer :math:`\ge 1`.
     rng : numpy.random.Generator or int
         The random generator, or an integer seed (``None`` is refused: results must be reproducible).
+    max_work : float, optional
+        Work cap (default :data:`~vanishing_minima.numeric._checks.MAX_WORK`, 1e11, about a minute), a
+        finite number > 0: refused before any draw when ``n_samples`` draws at :math:`5d` operations each
+        exceed it.  The draws are held at once: more than
+        :data:`~vanishing_minima.numeric._checks.MAX_MEMORY` of them (:math:`8(d+2)` bytes each) is refused.
 
     Returns
     -------
@@ -488,19 +494,23 @@ def count_orthant_hits(x1, x2, *, n_samples: int, rng) -> int:
         If ``x1`` or ``x2`` is not a real numeric array, or ``rng`` is not a generator or an integer seed.
     ValueError
         If ``x1`` or ``x2`` is not 1-D, is empty or not finite, or their lengths differ; ``n_samples`` is
-        not an integer >= 1; or ``rng`` is None.
+        not an integer >= 1 or needs more work than ``max_work`` or more memory than ``MAX_MEMORY``; or
+        ``rng`` is None or a negative seed.
     """
     a = as_array("x1", x1, ndim=1)
     b = as_array("x2", x2, ndim=1)
     if a.shape != b.shape:
         raise ValueError(f"x1 and x2 must have the same length; got {a.shape[0]} and {b.shape[0]}")
-    n_samples = positive_int("n_samples", n_samples)
+    d = a.shape[0]
+    n_samples = check_samples("count_orthant_hits", n_samples, 5.0 * d, max_work, 8.0 * (d + 2))
     rng = as_generator(rng)
-    w = rng.standard_normal((n_samples, a.shape[0]))
+    w = rng.standard_normal((n_samples, d))
     return int(np.sum((w @ a > 0) & (w @ b > 0)))
 
 
-def count_cap_hits(phi: float, d: int, *, n_samples: int, rng) -> int:
+def count_cap_hits(
+    phi: float, d: int, *, n_samples: int, rng, max_work: float | None = None
+) -> int:
     r"""Count of :math:`w\sim\mathcal N(0,I_d)` within angle ``phi`` of :math:`e_1` (tests G3).
 
     Parameters
@@ -513,6 +523,11 @@ def count_cap_hits(phi: float, d: int, *, n_samples: int, rng) -> int:
         Number of draws: an integer :math:`\ge 1`.
     rng : numpy.random.Generator or int
         The random generator, or an integer seed (``None`` is refused: results must be reproducible).
+    max_work : float, optional
+        Work cap (default :data:`~vanishing_minima.numeric._checks.MAX_WORK`, 1e11, about a minute), a
+        finite number > 0: refused before any draw when ``n_samples`` draws at :math:`4d` operations each
+        exceed it.  The draws are held at once: more than
+        :data:`~vanishing_minima.numeric._checks.MAX_MEMORY` of them (:math:`16(d+1)` bytes each) is refused.
 
     Returns
     -------
@@ -524,16 +539,20 @@ def count_cap_hits(phi: float, d: int, *, n_samples: int, rng) -> int:
     TypeError
         If ``rng`` is not a generator or an integer seed.
     ValueError
-        If ``rng`` is None, ``d`` or ``n_samples`` is not an integer >= 1, or ``phi`` is not in [0, pi].
+        If ``rng`` is None or a negative seed, ``d`` or ``n_samples`` is not an integer >= 1, ``phi`` is not
+        in [0, pi], or the draws need more work than ``max_work`` or more memory than ``MAX_MEMORY``.
     """
     phi = real_number("phi", phi, low=0.0, high=float(np.pi))
-    n_samples = positive_int("n_samples", n_samples)
+    d = positive_int("d", d)
+    n_samples = check_samples("count_cap_hits", n_samples, 4.0 * d, max_work, 16.0 * (d + 1))
     rng = as_generator(rng)
-    w = rng.standard_normal((n_samples, positive_int("d", d)))
+    w = rng.standard_normal((n_samples, d))
     return int(np.sum(w[:, 0] >= np.linalg.norm(w, axis=1) * np.cos(phi)))
 
 
-def count_pattern_collisions(n: int, d: int, *, n_samples: int, rng, batch: int = 2048) -> int:
+def count_pattern_collisions(
+    n: int, d: int, *, n_samples: int, rng, batch: int = 2048, max_work: float | None = None
+) -> int:
     r"""Count of draws (fresh Gaussian :math:`X\in\mathbb R^{d\times N}` and two neurons) whose patterns on
     :math:`X` agree (tests G4).
 
@@ -549,6 +568,10 @@ def count_pattern_collisions(n: int, d: int, *, n_samples: int, rng, batch: int 
         The random generator, or an integer seed (``None`` is refused: results must be reproducible).
     batch : int
         Draws per batch: an integer :math:`\ge 1`.
+    max_work : float, optional
+        Work cap (default :data:`~vanishing_minima.numeric._checks.MAX_WORK`, 1e11, about a minute), a
+        finite number > 0: refused before any draw when ``n_samples`` draws at :math:`5dN` operations each
+        exceed it.
 
     Returns
     -------
@@ -560,12 +583,15 @@ def count_pattern_collisions(n: int, d: int, *, n_samples: int, rng, batch: int 
     TypeError
         If ``rng`` is not a generator or an integer seed.
     ValueError
-        If ``n``, ``d``, ``n_samples`` or ``batch`` is not an integer >= 1, or ``rng`` is None.
+        If ``n``, ``d``, ``n_samples`` or ``batch`` is not an integer >= 1, the draws need more work than
+        ``max_work``, or ``rng`` is None or a negative seed.
     """
     n, d = positive_int("n", n), positive_int("d", d)
+    n_samples = check_samples("count_pattern_collisions", n_samples, 5.0 * d * n, max_work)
+    batch = positive_int("batch", batch)
     rng = as_generator(rng)
     hits = 0
-    for b in batch_sizes(positive_int("n_samples", n_samples), positive_int("batch", batch)):
+    for b in batch_sizes(n_samples, batch):
         X = rng.standard_normal((b, d, n))
         s = (rng.standard_normal((b, 2, d)) @ X) > 0
         hits += int(np.sum(np.all(s[:, 0] == s[:, 1], axis=-1)))

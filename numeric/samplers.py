@@ -17,6 +17,7 @@ from ._checks import (
     batch_sizes,
     check_labels,
     check_rho,
+    check_samples,
     open_unit,
     positive_int,
     scaled_norm,
@@ -69,6 +70,10 @@ def _count_v2_events(draw, y: np.ndarray, eps: float, n_samples: int, batch: int
     return hits
 
 
+#: Operations charged to each sample beside the product WX (patterns, residual bookkeeping): a lower bound.
+_SAMPLE_OVERHEAD = 4e3
+
+
 def _auto_batch(n: int, p: int) -> int:
     """Patterns per batch: one batch of [M | y] takes about 8 MB, at most 1024 patterns.
 
@@ -89,6 +94,7 @@ def sample_bad_region_event(
     rng,
     alpha: float = 1e-3,
     batch: int | None = None,
+    max_work: float | None = None,
 ) -> Estimate:
     r"""Estimate :math:`\mathbb P_{W\sim\mathcal N}(\mathrm{MCE}(y - e_{a(WX)}) > \epsilon)`, the V2 upper
     bound on :math:`V(L_\epsilon)`.
@@ -122,6 +128,10 @@ def sample_bad_region_event(
         Error rate of the Clopper-Pearson interval, in the open interval (0, 1).
     batch : int, optional
         Networks per batch: an integer :math:`\ge 1`; ``None`` for the default above.
+    max_work : float, optional
+        Work cap (default :data:`~vanishing_minima.numeric._checks.MAX_WORK`, 1e11, about a minute), a
+        finite number > 0: refused before any draw when ``n_samples`` draws at :math:`2d_1d_0N + 4000` operations each
+        (a lower bound: the residual's solve comes on top) exceed it.
 
     Returns
     -------
@@ -136,11 +146,15 @@ def sample_bad_region_event(
     ValueError
         If ``X`` is not 2-D, is empty or not finite; ``y`` is not a 1-D {0, 1} vector of length N; ``d1``,
         ``n_samples`` or ``batch`` is not an integer >= 1; ``eps`` or ``alpha`` is not in (0, 1); ``rho`` is
-        not finite or equals 1; ``rng`` is None; or a drawn :math:`W` has a
+        not finite or equals 1; ``rng`` is None or a negative seed; the draws need more work than
+        ``max_work``; or a drawn :math:`W` has a
         pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``).
     """
     X, y = _check_sizes(X, y, d1)
     rho, rng = _check_event_args(rho, eps, n_samples, rng, alpha)
+    check_samples(
+        "sample_bad_region_event", n_samples, 2.0 * d1 * X.size + _SAMPLE_OVERHEAD, max_work
+    )
     batch = (
         _auto_batch(X.shape[1], d1 * X.shape[0]) if batch is None else positive_int("batch", batch)
     )
@@ -161,6 +175,7 @@ def sample_bad_region_event_over_data(
     rng,
     alpha: float = 1e-3,
     batch: int | None = None,
+    max_work: float | None = None,
 ) -> Estimate:
     r"""Estimate :math:`\mathbb E_X\,\mathbb P_W(\mathrm{MCE}(y - e_{a(WX)}) > \epsilon)`: the V2 bound on
     :math:`\mathbb E_X V(L_\epsilon)`.
@@ -189,6 +204,11 @@ def sample_bad_region_event_over_data(
     batch : int, optional
         Pairs per batch (default: :func:`_auto_batch`), an integer :math:`\ge 1`.  The draws do not depend
         on it: :math:`X` and :math:`W` come from two streams spawned from ``rng``, each consumed in order.
+    max_work : float, optional
+        Work cap (default :data:`~vanishing_minima.numeric._checks.MAX_WORK`, 1e11, about a minute), a
+        finite number > 0: refused before any draw when ``n_samples`` draws at
+        :math:`(2d_1 + 1)d_0N + 4000` operations each (a lower bound: the residual's solve comes on top)
+        exceed it.
 
     Returns
     -------
@@ -202,13 +222,20 @@ def sample_bad_region_event_over_data(
         or an integer seed.
     ValueError
         If ``y`` is not a 1-D {0, 1} vector; ``d0``, ``d1``, ``n_samples`` or ``batch`` is not an integer
-        >= 1; ``eps`` or ``alpha`` is not in (0, 1); ``rho`` is not finite or equals 1; ``rng`` is None; or
-        a draw has a pre-activation exactly 0 (probability zero).
+        >= 1; ``eps`` or ``alpha`` is not in (0, 1); ``rho`` is not finite or equals 1; ``rng`` is None or a
+        negative seed; the draws need more work than ``max_work``; or a draw has a pre-activation exactly 0
+        (probability zero).
     """
     y = check_labels(y)
     d0, d1 = positive_int("d0", d0), positive_int("d1", d1)
     rho, rng = _check_event_args(rho, eps, n_samples, rng, alpha)
     n = y.shape[0]
+    check_samples(
+        "sample_bad_region_event_over_data",
+        n_samples,
+        (2.0 * d1 + 1) * d0 * n + _SAMPLE_OVERHEAD,
+        max_work,
+    )
     batch = _auto_batch(n, d1 * d0) if batch is None else positive_int("batch", batch)
     rng_x, rng_w = rng.spawn(
         2
@@ -224,7 +251,16 @@ def sample_bad_region_event_over_data(
 
 
 def sample_bad_region_event_loop(
-    X, y, d1: int, eps: float, rho: float, *, n_samples: int, rng, alpha: float = 1e-3
+    X,
+    y,
+    d1: int,
+    eps: float,
+    rho: float,
+    *,
+    n_samples: int,
+    rng,
+    alpha: float = 1e-3,
+    max_work: float | None = None,
 ) -> Estimate:
     r"""Reference implementation of :func:`sample_bad_region_event`: one sample at a time.
 
@@ -245,12 +281,15 @@ def sample_bad_region_event_loop(
     rho : float
         LReLU slope: a finite real number, :math:`\rho \ne 1`.
     n_samples : int
-        Number of random first layers; converted by ``int()``, not validated, and must be :math:`\ge 1`
-        for the interval.
+        Number of random first layers: an integer :math:`\ge 1`.
     rng : numpy.random.Generator or int
         The random generator, or an integer seed (``None`` is refused: results must be reproducible).
     alpha : float
         Error rate of the Clopper-Pearson interval, in the open interval (0, 1).
+    max_work : float, optional
+        Work cap (default :data:`~vanishing_minima.numeric._checks.MAX_WORK`, 1e11, about a minute), a
+        finite number > 0: refused before any draw when ``n_samples`` draws at :math:`2d_1d_0N + 40000`
+        operations each (a Python iteration each; the least-squares solve comes on top) exceed it.
 
     Returns
     -------
@@ -264,12 +303,19 @@ def sample_bad_region_event_loop(
         generator or an integer seed.
     ValueError
         If ``X`` is not 2-D, is empty or not finite; ``y`` is not a 1-D {0, 1} vector of length N; ``d1``
-        is not an integer >= 1; ``rho`` is not finite or equals 1; ``rng`` is None; ``n_samples`` is not
-        an integer >= 1, ``eps`` or ``alpha`` is not in (0, 1); or a drawn :math:`W` has a
+        is not an integer >= 1; ``rho`` is not finite or equals 1; ``rng`` is None or a negative seed;
+        ``n_samples`` is not an integer >= 1 or needs more work than ``max_work``, ``eps`` or ``alpha`` is
+        not in (0, 1); or a drawn :math:`W` has a
         pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``).
     """
     X, y = _check_sizes(X, y, d1)
     rho, rng = _check_event_args(rho, eps, n_samples, rng, alpha)
+    check_samples(
+        "sample_bad_region_event_loop",
+        n_samples,
+        2.0 * d1 * X.size + 10 * _SAMPLE_OVERHEAD,
+        max_work,
+    )
     hits = 0
     for _ in range(int(n_samples)):
         A = _pattern_unchecked(rng.standard_normal((d1, X.shape[0])) @ X, rho)
@@ -289,6 +335,7 @@ def sample_global_minimum_event(
     rng,
     alpha: float = 1e-3,
     margin: float = DEFAULT_MARGIN,
+    max_work: float | None = None,
 ) -> Estimate:
     r"""Estimate :math:`\mathbb P_{W\sim\mathcal N}(\mathcal D_{a(WX)} \subseteq G)`, i.e. :math:`V(G)` (D4, T9).
 
@@ -315,6 +362,12 @@ def sample_global_minimum_event(
         Error rate of the Clopper-Pearson interval, in the open interval (0, 1).
     margin : float
         In the open interval (0, 1): the LP margin of :func:`~.regions.dlm_in_region`.
+    max_work : float, optional
+        Work cap (default :data:`~vanishing_minima.numeric._checks.MAX_WORK`, 1e11, about a minute), a
+        finite number > 0: refused before any draw when ``n_samples`` draws at :math:`2d_1d_0N + 4000`
+        operations each exceed it (the LPs come on top).  Every draw is held at once (with its pattern
+        and residual work arrays, :math:`8d_1(d_0 + N) + 24(Np + \min(N,p)^2 + 8d_1N)` bytes,
+        :math:`p = d_0d_1`): more than :data:`~vanishing_minima.numeric._checks.MAX_MEMORY` is refused.
 
     Returns
     -------
@@ -329,7 +382,8 @@ def sample_global_minimum_event(
     ValueError
         If ``X`` is not 2-D, is empty or not finite; ``y`` is not a 1-D {0, 1} vector of length N; ``d1``
         is not an integer in [1, ``MAX_D1_SIGN_CHOICES``]; ``n_samples`` is not an integer >= 1; ``alpha``
-        or ``margin`` is not in (0, 1); ``rho`` is not finite or equals 1; ``rng`` is None; a drawn
+        or ``margin`` is not in (0, 1); ``rho`` is not finite or equals 1; ``rng`` is None or a negative
+        seed; the draws need more work than ``max_work`` or more memory than ``MAX_MEMORY``; a drawn
         :math:`W` has a pre-activation :math:`w_i^\top x^{(n)}` exactly 0 (e.g. a zero column of ``X``); or
         a pattern leaves more than :data:`~.regions.MAX_SIGN_LPS` admissible sign choices.
     """
@@ -339,7 +393,15 @@ def sample_global_minimum_event(
         raise ValueError(
             f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign test enumerates 3^d1 choices; got d1 = {d1}"
         )
-    n_samples = positive_int("n_samples", n_samples)
+    d0, n = X.shape
+    q = d0 * d1
+    n_samples = check_samples(
+        "sample_global_minimum_event",
+        n_samples,
+        2.0 * q * n + _SAMPLE_OVERHEAD,
+        max_work,
+        8.0 * d1 * (d0 + n) + 24.0 * (n * q + min(n, q) ** 2 + 8 * d1 * n),
+    )
     alpha, margin = open_unit("alpha", alpha), _check_margin(margin)
     rng = as_generator(rng)
     W = rng.standard_normal((int(n_samples), d1, X.shape[0]))

@@ -21,6 +21,7 @@ from ._checks import (
     as_matrix,
     batch_sizes,
     check_same_columns,
+    check_samples,
     check_work,
     open_unit,
     positive_int,
@@ -49,7 +50,9 @@ __all__ = [
 ]
 
 
-def count_row_patterns(signs, X, *, n_samples: int, rng, batch: int = 65_536) -> np.ndarray:
+def count_row_patterns(
+    signs, X, *, n_samples: int, rng, batch: int = 65_536, max_work: float | None = None
+) -> np.ndarray:
     r"""Count of ``n_samples`` draws :math:`w\sim\mathcal N(0, I_{d_0})` with
     :math:`\operatorname{sign}(w^\top X) = s`, for each row of ``signs``.
 
@@ -67,6 +70,10 @@ def count_row_patterns(signs, X, *, n_samples: int, rng, batch: int = 65_536) ->
         The random generator, or an integer seed (``None`` is refused: results must be reproducible).
     batch : int
         Draws per matrix product: an integer :math:`\ge 1`.
+    max_work : float, optional
+        Work cap (default :data:`~vanishing_minima.numeric._checks.MAX_WORK`, 1e11, about a minute), a
+        finite number > 0: refused before any draw when ``n_samples`` draws at
+        :math:`2d_0N + \text{rows}\,N` operations each exceed it.
 
     Returns
     -------
@@ -78,14 +85,16 @@ def count_row_patterns(signs, X, *, n_samples: int, rng, batch: int = 65_536) ->
     TypeError
         If ``X`` is not a real numeric array or ``rng`` is not a generator or an integer seed.
     ValueError
-        If ``X`` is not 2-D, is empty or not finite; ``n_samples`` or ``batch`` is not an integer >= 1; or
-        ``rng`` is None.
+        If ``X`` is not 2-D, is empty or not finite; ``n_samples`` or ``batch`` is not an integer >= 1; the
+        draws need more work than ``max_work``; or ``rng`` is None or a negative seed.
     """
     X = as_matrix("X", X)
-    n_samples = positive_int("n_samples", n_samples)
+    s = np.atleast_2d(np.asarray(signs, dtype=float)) > 0
+    n_samples = check_samples(
+        "count_row_patterns", n_samples, (2.0 * X.shape[0] + s.shape[0]) * X.shape[1], max_work
+    )
     batch = positive_int("batch", batch)
     rng = as_generator(rng)
-    s = np.atleast_2d(np.asarray(signs, dtype=float)) > 0
     target = np.packbits(s, axis=-1)
     counts = np.zeros(s.shape[0], dtype=np.int64)
     X = _pow2_columns(X)  # the same signs exactly, for X of any scale
@@ -155,7 +164,7 @@ def angular_volume(
         float(n_samples) * X.shape[1] * (2 * X.shape[0] + d1),
         max_work,
     )
-    counts = count_row_patterns(s, X, n_samples=n_samples, rng=rng)
+    counts = count_row_patterns(s, X, n_samples=n_samples, rng=rng, max_work=max_work)
     intervals = [clopper_pearson(int(k), n_samples, alpha / d1) for k in counts]
     return Estimate(
         float(np.prod(counts / n_samples)),
@@ -233,7 +242,9 @@ def sample_in_cap(center, beta: float, n_samples: int, rng) -> np.ndarray:
         Half-angle in :math:`(0, \pi]` (:math:`\pi`: the whole sphere), large enough that the cap's
         probability does not underflow.
     n_samples : int
-        Number of directions: an integer :math:`\ge 1`.
+        Number of directions: an integer :math:`\ge 1`.  They are returned at once: more than
+        :data:`~vanishing_minima.numeric._checks.MAX_MEMORY` of them (with their work arrays,
+        :math:`8(2d + 6)` bytes each) is refused before any draw.
     rng : numpy.random.Generator or int
         The random generator, or an integer seed (``None`` is refused: results must be reproducible).
 
@@ -250,7 +261,8 @@ def sample_in_cap(center, beta: float, n_samples: int, rng) -> np.ndarray:
     ValueError
         If ``center`` is not a finite non-zero vector of length >= 2; ``beta`` is not convertible to float
         or not in :math:`(0, \pi]`
-        or the cap's probability underflows; ``n_samples`` is not an integer >= 1; or ``rng`` is None.
+        or the cap's probability underflows; ``n_samples`` is not an integer >= 1 or more than
+        ``MAX_MEMORY`` would hold; or ``rng`` is None or a negative seed.
     """
 
     c = as_array("center", center, min_ndim=1)
@@ -263,9 +275,9 @@ def sample_in_cap(center, beta: float, n_samples: int, rng) -> np.ndarray:
     beta = float(beta)
     if not 0 < beta <= np.pi:
         raise ValueError(f"beta must lie in (0, pi]; got {beta}")
-    n = positive_int("n_samples", n_samples)
-    rng = as_generator(rng)
     d = c.size
+    n = check_samples("sample_in_cap", n_samples, 10.0 * d + 200.0, None, 8.0 * (2 * d + 6))
+    rng = as_generator(rng)
     f_beta = float(cap_probability(beta, d))
     if f_beta <= 0:
         raise ValueError(
@@ -337,7 +349,14 @@ def _hits_in_cap(center, beta: float, sXh: np.ndarray, n: int, rng, batch: int =
 
 
 def cone_log_probability(
-    signs, X, *, n_samples: int, rng, alpha: float = 1e-3, n_betas: int = 8
+    signs,
+    X,
+    *,
+    n_samples: int,
+    rng,
+    alpha: float = 1e-3,
+    n_betas: int = 8,
+    max_work: float | None = None,
 ) -> ConeProbability:
     r"""Cap-conditioned sampling of :math:`\mathbb P_{w}(s_n w^\top x^{(n)} > 0\ \forall n)`, for probabilities
     too small to sample directly.
@@ -374,6 +393,10 @@ def cone_log_probability(
         Error rate of ``log_lower``, in the open interval (0, 1).
     n_betas : int
         Number of candidate half-angles for the pilot: an integer :math:`\ge 1`.
+    max_work : float, optional
+        Work cap (default :data:`~vanishing_minima.numeric._checks.MAX_WORK`, 1e11, about a minute), a
+        finite number > 0: refused before any draw when the ``1.25 n_samples`` draws at
+        :math:`2d_0N + 10d_0 + 200` operations each exceed it.
 
     Returns
     -------
@@ -387,7 +410,8 @@ def cone_log_probability(
     ValueError
         If ``X`` is not 2-D, is empty or not finite, has fewer than 2 rows or a zero column; ``signs`` is
         not a vector of :math:`\pm 1` of length N; ``n_samples`` or ``n_betas`` is not an integer >= 1;
-        ``alpha`` is not in (0, 1); or ``rng`` is None.
+        ``alpha`` is not in (0, 1); the draws need more work than ``max_work``; or ``rng`` is None or a
+        negative seed.
     """
 
     X = as_matrix("X", X)
@@ -398,7 +422,10 @@ def cone_log_probability(
         )
     if X.shape[0] < 2:
         raise ValueError(f"X must have d0 >= 2 rows; got {X.shape[0]}")
-    n = positive_int("n_samples", n_samples)
+    d0, N = X.shape
+    n = check_samples(
+        "cone_log_probability", n_samples, 1.25 * (2.0 * d0 * N + 10.0 * d0 + 200.0), max_work
+    )
     n_betas = positive_int("n_betas", n_betas)
     alpha = open_unit("alpha", alpha)
     rng = as_generator(rng)
@@ -455,7 +482,14 @@ class RegionLogVolume:
 
 
 def region_log_volume(
-    A, X, *, n_samples: int, rng, alpha: float = 1e-3, n_betas: int = 8
+    A,
+    X,
+    *,
+    n_samples: int,
+    rng,
+    alpha: float = 1e-3,
+    n_betas: int = 8,
+    max_work: float | None = None,
 ) -> RegionLogVolume:
     r"""Estimate and bound :math:`\log V(\mathcal D_A)` from below by cap-conditioned sampling of each row cone.
 
@@ -478,6 +512,10 @@ def region_log_volume(
         Simultaneous error rate of ``log_lower``, in the open interval (0, 1).
     n_betas : int
         Candidate half-angles per row (see :func:`cone_log_probability`): an integer :math:`\ge 1`.
+    max_work : float, optional
+        Work cap of each row's :func:`cone_log_probability` (default
+        :data:`~vanishing_minima.numeric._checks.MAX_WORK`), a finite number > 0; the rows run one after
+        the other, so the whole call may take ``d1`` times as much.
 
     Returns
     -------
@@ -491,7 +529,8 @@ def region_log_volume(
     ValueError
         If ``A`` or ``X`` is not 2-D, is empty or not finite; their numbers of columns differ; the entries
         of ``A`` other than 1 take more than one value; ``X`` has fewer than 2 rows or a zero column;
-        ``n_samples`` or ``n_betas`` is not an integer >= 1; ``alpha`` is not in (0, 1); or ``rng`` is None.
+        ``n_samples`` or ``n_betas`` is not an integer >= 1; ``alpha`` is not in (0, 1); a row's draws need
+        more work than ``max_work``; or ``rng`` is None or a negative seed.
     """
     A = as_matrix("A", A)
     X = as_matrix("X", X)
@@ -501,7 +540,13 @@ def region_log_volume(
     rng = as_generator(rng)
     rows = tuple(
         cone_log_probability(
-            row, X, n_samples=n_samples, rng=rng, alpha=alpha / A.shape[0], n_betas=n_betas
+            row,
+            X,
+            n_samples=n_samples,
+            rng=rng,
+            alpha=alpha / A.shape[0],
+            n_betas=n_betas,
+            max_work=max_work,
         )
         for row in s
     )

@@ -245,3 +245,73 @@ def test_bench_at_a_tiny_size_finishes(counted_matmul, capsys):
     """--sizes 2:1:1:5 used to run past 120 s (about 5e7 matmul calls in the GEMM timing)."""
     assert cli.main(["bench", "--sizes", "2:1:1:5", "--repeats", "1"]) == 0
     assert "(2, 1, 1)" in capsys.readouterr().out
+
+
+# --- the other public functions that draw n_samples ------------------------------------------------------
+def _xy():
+    return _data(3, 8)
+
+
+SAMPLING_CASES = {
+    "count_orthant_hits": (
+        lambda n: nm.count_orthant_hits(np.ones(3), np.arange(1.0, 4.0), n_samples=n, rng=0),
+        [],
+    ),
+    "count_cap_hits": (lambda n: nm.count_cap_hits(1.0, 3, n_samples=n, rng=0), []),
+    "count_pattern_collisions": (
+        lambda n: nm.count_pattern_collisions(5, 3, n_samples=n, rng=0),
+        [("gaussian", "batch_sizes")],
+    ),
+    "sample_bad_region_event": (
+        lambda n: nm.sample_bad_region_event(*_xy(), 2, 0.2, 0.0, n_samples=n, rng=0),
+        [("samplers", "_count_v2_events")],
+    ),
+    "sample_bad_region_event_over_data": (
+        lambda n: nm.sample_bad_region_event_over_data(
+            np.ones(8), 3, 2, 0.2, 0.0, n_samples=n, rng=0
+        ),
+        [("samplers", "_count_v2_events")],
+    ),
+    "sample_bad_region_event_loop": (
+        lambda n: nm.sample_bad_region_event_loop(*_xy(), 2, 0.2, 0.0, n_samples=n, rng=0),
+        [("samplers", "_pattern_unchecked")],
+    ),
+    "sample_global_minimum_event": (
+        lambda n: nm.sample_global_minimum_event(*_xy(), 2, 0.0, n_samples=n, rng=0),
+        [],
+    ),
+    "count_row_patterns": (
+        lambda n: nm.count_row_patterns(np.ones(8), _xy()[0], n_samples=n, rng=0),
+        [("volumes", "batch_sizes")],
+    ),
+    "sample_in_cap": (lambda n: nm.sample_in_cap(np.ones(3), 1.0, n, 0), []),
+    "cone_log_probability": (
+        lambda n: nm.cone_log_probability(np.ones(8), _xy()[0], n_samples=n, rng=0),
+        [("volumes", "cone_margin")],
+    ),
+    "region_log_volume": (
+        lambda n: nm.region_log_volume(np.ones((2, 8)), _xy()[0], n_samples=n, rng=0),
+        [("volumes", "cone_margin")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLING_CASES))
+def test_sampling_functions_refuse_huge_n_samples_before_drawing(name, monkeypatch):
+    """n_samples = 10**15 used to allocate 10**15 rows at once (MemoryError, or many GiB on the way) or
+    loop for years; now a ValueError naming n_samples and the cap, before any draw."""
+    from vanishing_minima import numeric
+
+    call, guards = SAMPLING_CASES[name]
+    for module, attr in guards:
+        monkeypatch.setattr(getattr(numeric, module), attr, _refuse)
+    with pytest.raises(
+        ValueError, match=r"with n_samples = 1000000000000000 .*(max_work|MAX_MEMORY)"
+    ):
+        call(10**15)
+
+
+def test_sampling_functions_take_max_work():
+    with pytest.raises(ValueError, match="more than max_work = 10"):
+        nm.count_pattern_collisions(5, 3, n_samples=100, rng=0, max_work=10)
+    assert 0 <= nm.count_pattern_collisions(5, 3, n_samples=100, rng=0, max_work=1e6) <= 100
