@@ -31,6 +31,7 @@ not depend on which other claims run; the same seed gives the same report except
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import numbers
 import time
@@ -39,7 +40,6 @@ from typing import Any, Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from vanishing_minima.numeric._points import plain as _plain
 from vanishing_minima.numeric.sweeps import run_serial, start_pool, terminate_pool, worker_count
 from vanishing_minima.theory import claims
 
@@ -216,12 +216,11 @@ def _run(claim_ids, budget, seed, progress, executor) -> list[CheckResult]:
             # thread count or on what ran before in this process (T8's rounding-level error did)
             with threadpool_limits(1):
                 result = fn(ctx)
-            result.evidence.setdefault(
-                "seed_sequence", ctx.seed_sequence
-            )  # numpy.random.default_rng(this)
-            result.verdict = Verdict(result.verdict).value
-            result.seconds = round(time.perf_counter() - start, 3)
-            result.evidence = _plain(result.evidence)
+            result = dataclasses.replace(
+                result,
+                seconds=round(time.perf_counter() - start, 3),
+                seed_sequence=tuple(ctx.seed_sequence),
+            )
         except Exception as exc:
             raise CheckError(cid, exc) from exc
         results.append(result)
@@ -230,7 +229,7 @@ def _run(claim_ids, budget, seed, progress, executor) -> list[CheckResult]:
 
 def exit_code(results: list[CheckResult]) -> int:
     """0 when no check is inconsistent, 1 otherwise."""
-    return int(any(r.verdict == Verdict.INCONSISTENT.value for r in results))
+    return int(any(r.verdict == Verdict.INCONSISTENT for r in results))
 
 
 def report_json(results: list[CheckResult], budget: Budget, seed: int) -> str:
@@ -246,7 +245,7 @@ def report_json(results: list[CheckResult], budget: Budget, seed: int) -> str:
                 "verdict": r.verdict,
                 "key_figure": r.key_figure,
                 "method": r.method,
-                "evidence": r.evidence,
+                "evidence": r.evidence_json(),
             }
             for r in results
         ],

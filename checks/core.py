@@ -14,8 +14,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from vanishing_minima.numeric._points import plain
 from vanishing_minima.numeric.sweeps import run_serial
 from vanishing_minima.theory import claims
+
+from .evidence import Evidence
 
 __all__ = [
     "Verdict",
@@ -31,7 +34,9 @@ __all__ = [
 
 
 class Verdict(str, Enum):
-    """The verdicts of the audit (see the module docstring for what each one claims)."""
+    """The verdicts of the audit (what each one claims: :mod:`.audit`), and ``pending``: a claim whose
+    check is not written yet (a status, not a verdict).  A member compares equal to its value and prints
+    as it (``str(Verdict.CONSISTENT) == "consistent"``)."""
 
     PROVED = "proved"
     DERIVED = "derived"
@@ -40,9 +45,13 @@ class Verdict(str, Enum):
     PARTIAL = "partial"
     INCONCLUSIVE = "inconclusive"
     NOT_CHECKABLE = "not checkable"
+    PENDING = "pending"
+
+    def __str__(self) -> str:
+        return self.value
 
 
-PENDING = "pending"
+PENDING = Verdict.PENDING
 
 #: Error rate declared for each Monte Carlo interval (two-sided Clopper-Pearson).  The quick audit has
 #: 29 intervals (24 in the lemma checks, 5 in T6's sweep): a run fails by chance with probability at
@@ -117,22 +126,44 @@ class Context:
         return quick * self.budget.scale
 
 
-@dataclass
+@dataclass(frozen=True)
 class CheckResult:
-    """The outcome of one check: verdict, the key figure, what kind of evidence, and the evidence."""
+    """The outcome of one check: verdict, the key figure, what kind of evidence, and the evidence.
+
+    Frozen: the audit adds what it measured around the check (``seconds``, ``seed_sequence``) by
+    :func:`dataclasses.replace`, never by changing a result.  ``verdict`` is a :class:`Verdict` (a string
+    such as ``"consistent"`` is converted); ``evidence`` is the claim's typed :class:`.evidence.Evidence`.
+    """
 
     claim: str
-    verdict: str
+    verdict: Verdict
     key_figure: str
     method: str
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: Evidence | None = None
     seconds: float = 0.0
     #: SVG figures by name, written beside the claim's page as ``<claim>-<name>.svg`` (not in the JSON).
     figures: dict[str, str] = field(default_factory=dict)
+    #: The entropy of the check's generator (``numpy.random.default_rng(seed_sequence)``), set by the audit.
+    seed_sequence: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))
 
     @property
     def kind(self) -> str:
         return claims.get(self.claim).kind.value
+
+    def evidence_json(self) -> dict[str, Any]:
+        """The evidence as the JSON report holds it, the seed sequence last (``{}`` without evidence)."""
+        out = {} if self.evidence is None else _as_json(self.evidence)
+        if self.seed_sequence:
+            out.setdefault("seed_sequence", list(self.seed_sequence))
+        return out
+
+
+def _as_json(evidence: Any) -> dict[str, Any]:
+    """Typed evidence as JSON (a plain dict, during the move to typed evidence, as it is)."""
+    return evidence.to_json() if isinstance(evidence, Evidence) else plain(evidence)
 
 
 CheckFunction = Callable[[Context], CheckResult]

@@ -27,6 +27,7 @@ import inspect
 import math
 import numbers
 import re
+from collections.abc import Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -35,6 +36,7 @@ import sympy as sp
 
 from vanishing_minima.theory import bounds, claims, derivations
 
+from .evidence import Evidence, entries
 from .report_io import write_files_atomic
 
 if (
@@ -627,9 +629,91 @@ def _evidence_items(evidence: dict[str, Any], depth: int = 0) -> str:
     return "".join(out)
 
 
-def _evidence_markdown(evidence: dict[str, Any]) -> str:
-    """The evidence of one result: list items and tables, never JSON."""
-    text = re.sub(r"\n{3,}", "\n\n", _evidence_items(evidence)).strip("\n")
+def _is_pair(value: Any) -> bool:
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) == 2
+        and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
+    )
+
+
+def _shown_text(value: Any, interval: bool = False, *, cell: bool = False) -> str:
+    """A typed evidence value as inline Markdown: an interval where its field says so (``|`` escaped
+    inside table cells)."""
+    if interval and _is_pair(value):
+        text = format_interval(*value)
+    elif isinstance(value, Evidence):
+        text = "; ".join(
+            f"{show.heading}: {_shown_text(v, show.interval, cell=cell)}"
+            for show, v in entries(value)
+        )
+    elif isinstance(value, Mapping):
+        text = "; ".join(f"{k}: {_shown_text(v, cell=cell)}" for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        sep = "<br>" if cell and any(isinstance(v, str) for v in value) else ", "
+        text = sep.join(_shown_text(v, cell=cell) for v in value) if value else "none"
+    else:
+        text = format_number(value)
+    return text.replace("|", "\\|") if cell else text
+
+
+def _rows_table(rows: Sequence[Evidence], first: Sequence[str] | None = None) -> str:
+    """A table of evidence rows of one class: a column per shown field (and ``first`` names a leading
+    column of row names)."""
+    shows = [show for show, _ in entries(rows[0])]
+    header = ([""] if first is not None else []) + [show.heading for show in shows]
+    body = []
+    for i, row in enumerate(rows):
+        cells = [_shown_text(v, show.interval, cell=True) for show, v in entries(row)]
+        body.append(([_shown_text(first[i], cell=True)] if first is not None else []) + cells)
+    return _table(header, body)
+
+
+def _is_rows(value: Any) -> bool:
+    return (
+        isinstance(value, (list, tuple))
+        and bool(value)
+        and all(isinstance(v, Evidence) and type(v) is type(value[0]) for v in value)
+    )
+
+
+def _typed_items(evidence: Evidence, depth: int = 0) -> str:
+    """Typed evidence as Markdown, read from its fields' metadata: rows as tables, nested evidence and
+    mappings as nested lists, lists of lists as sub-lists, the rest as list items."""
+    pad = "  " * depth
+    out = []
+    for show, value in entries(evidence):
+        label = show.heading
+        if _is_rows(value) and depth == 0:
+            out.append(f"\n**{label}**\n\n" + _rows_table(value) + "\n")
+        elif isinstance(value, Mapping) and value and depth == 0 and _is_rows(list(value.values())):
+            out.append(f"\n**{label}**\n\n" + _rows_table(list(value.values()), list(value)) + "\n")
+        elif isinstance(value, Evidence):
+            out.append(f"{pad}- **{label}**:\n" + _typed_items(value, depth + 1))
+        elif isinstance(value, Mapping) and value:
+            out.append(f"{pad}- **{label}**:\n")
+            out += [f"{pad}  - **{k}**: {_shown_text(v)}\n" for k, v in value.items()]
+        elif (
+            isinstance(value, (list, tuple))
+            and value
+            and all(isinstance(v, (list, tuple, Mapping, Evidence)) for v in value)
+        ):
+            out.append(f"{pad}- **{label}**:\n")
+            out += [f"{pad}  - {_shown_text(v, show.interval)}\n" for v in value]
+        else:
+            out.append(f"{pad}- **{label}**: {_shown_text(value, show.interval)}\n")
+    return "".join(out)
+
+
+def _result_evidence_markdown(result: CheckResult) -> str:
+    """The evidence of one result, then its seed sequence: list items and tables, never JSON."""
+    if isinstance(result.evidence, Evidence):
+        items = _typed_items(result.evidence)
+        if result.seed_sequence and "seed_sequence" not in result.evidence.to_json():
+            items += f"- **seed_sequence**: {_shown_text(list(result.seed_sequence))}\n"
+    else:  # a plain dict, while the checks move to typed evidence
+        items = _evidence_items(result.evidence_json())
+    text = re.sub(r"\n{3,}", "\n\n", items).strip("\n")
     return "\n" + text + "\n"
 
 
@@ -708,12 +792,12 @@ def claim_pages(results: list[CheckResult], budget: Budget, seed: int) -> dict[s
         )
         if c.proof:
             out.append(f"\n### Proof sketch\n\n{c.proof}\n")
-        if r.evidence:
+        if r.evidence is not None or r.seed_sequence:
             out.append(
                 f"\n### Evidence (budget `{budget.value}`, seed {seed})\n\nRounded to 3 significant digits "
                 "(intervals outward); the JSON report keeps full precision.\n"
             )
-            out.append(_evidence_markdown(r.evidence))
+            out.append(_result_evidence_markdown(r))
         out.append(_reuse(c))
         pages[f"{c.id}.md"] = "".join(out)
     return pages

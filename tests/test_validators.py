@@ -147,7 +147,7 @@ def test_run_audit_refuses_bad_arguments_before_any_check(kwargs, error, needle,
 
 def test_run_audit_takes_numpy_seeds_and_lists():
     (res,) = audit.run_audit(["K1"], seed=np.uint8(3), workers=1)
-    assert res.claim == "K1" and res.evidence["seed_sequence"][0] == 3
+    assert res.claim == "K1" and res.seed_sequence[0] == 3
 
 
 # --- negative seeds ----------------------------------------------------------------------------------------
