@@ -78,7 +78,7 @@ def pattern_signs(A) -> np.ndarray:
     return np.where(A == 1, 1.0, -1.0)
 
 
-def _check_no_zero_column(X: np.ndarray) -> None:
+def check_no_zero_column(X: np.ndarray) -> None:
     """Refuse an exactly zero column (a scale-free test: no norm is compared with a threshold)."""
     zero = ~np.any(X != 0, axis=0)
     if np.any(zero):
@@ -88,16 +88,16 @@ def _check_no_zero_column(X: np.ndarray) -> None:
         )
 
 
-def _pow2_columns(X: np.ndarray) -> np.ndarray:
+def pow2_columns(X: np.ndarray) -> np.ndarray:
     """``X`` with each column divided by the power of two above its largest entry: the same directions
     exactly (the division is exact), entries in (-1, 1), so no product or norm overflows or underflows."""
     return X / power_of_two_scale(X, axis=0)
 
 
-def _unit_columns(X: np.ndarray) -> np.ndarray:
+def unit_columns(X: np.ndarray) -> np.ndarray:
     """Columns of ``X`` scaled to unit length, for ``X`` of any scale; refuses a zero column."""
-    _check_no_zero_column(X)
-    Xs = _pow2_columns(X)
+    check_no_zero_column(X)
+    Xs = pow2_columns(X)
     return Xs / np.linalg.norm(Xs, axis=0)
 
 
@@ -126,7 +126,7 @@ def cone_margin(signs, X) -> tuple[float, np.ndarray]:
     ValueError
         If ``X`` is not 2-D, is empty or not finite, or has a zero column; or ``signs`` is not of shape (N,).
     """
-    Xh = _unit_columns(as_matrix("X", X))
+    Xh = unit_columns(as_matrix("X", X))
     s = np.asarray(signs, dtype=float)
     d0, n = Xh.shape
     if s.shape != (n,):
@@ -144,14 +144,14 @@ def cone_margin(signs, X) -> tuple[float, np.ndarray]:
     return float(-res.fun), res.x[:d0]
 
 
-def _cap_margin(w: np.ndarray, sXh: np.ndarray) -> float:
+def cap_margin(w: np.ndarray, sXh: np.ndarray) -> float:
     """t = min_n s_n x_hat_n^T w / |w|: the sine of the half-angle of the cap around w inside the cone
     {s_n w^T x_n > 0} (``sXh``: unit columns times their signs); 0 for w = 0."""
     norm = float(np.linalg.norm(w))
     return float(np.min(w @ sXh) / norm) if norm > 0 else 0.0
 
 
-def _row_cones(A, X) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def row_cones(A, X) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Validated (A, X), the signs of A, and each row cone's LP margin and maximizer (one LP per row)."""
     A = as_matrix("A", A)
     X = as_matrix("X", X)
@@ -184,14 +184,14 @@ def region_margins(A, X) -> np.ndarray:
         If ``A`` or ``X`` is not 2-D, is empty or not finite, their numbers of columns differ, the entries
         of ``A`` other than 1 take more than one value, or ``X`` has a zero column.
     """
-    return _row_cones(A, X)[3]
+    return row_cones(A, X)[3]
 
 
-def _check_margin(margin) -> float:
+def check_margin(margin) -> float:
     return open_unit("margin", margin)
 
 
-def _exceeds_margin(t, margin: float, what: str) -> np.ndarray:
+def exceeds_margin(t, margin: float, what: str) -> np.ndarray:
     """``t > margin`` elementwise; warns (:class:`MarginWarning`) where some ``t`` lies in ``(0, margin]``."""
     t = np.asarray(t, dtype=float)
     thin = (t > 0) & (t <= margin)

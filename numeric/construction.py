@@ -42,7 +42,7 @@ from ._checks import (
     power_of_two_scale,
     real_number,
 )
-from .khatri_rao import _activation, lrelu
+from .khatri_rao import activation_of, lrelu
 
 __all__ = ["InterpolatingNetwork", "interpolating_network"]
 
@@ -83,7 +83,7 @@ class InterpolatingNetwork:
 
 def _gate_block(X: np.ndarray, gate: np.ndarray, rho: float) -> np.ndarray:
     """Rows of A o X contributed by one gate, as columns: (X diag(a(g^T X)))^T, shape (N, d0)."""
-    a = _activation(gate @ X, rho)
+    a = activation_of(gate @ X, rho)
     return (X * a).T
 
 

@@ -92,9 +92,9 @@ import numpy as np
 
 from ._checks import as_generator, check_memory, positive_int
 from .khatri_rao import (
-    _dlm_residual_unchecked,
-    _pattern_codes,
-    _top_multiplicity_certificate,
+    dlm_residual_unchecked,
+    pattern_codes,
+    top_multiplicity_certificate,
 )
 from .splitting import (
     SplittingBudget,
@@ -165,13 +165,13 @@ class _Problem:
         A = U > 0
         dead = ~A.any(axis=1)
         m = np.sum(dead & self.label1, axis=1)
-        codes = _pattern_codes(A)
+        codes = pattern_codes(A)
         live = codes != 0
-        ok = _top_multiplicity_certificate(codes, live, self.d0, self.d1, live.sum(axis=1))
+        ok = top_multiplicity_certificate(codes, live, self.d0, self.d1, live.sum(axis=1))
         if not np.all(ok):
             bad = np.flatnonzero(~ok)
             self.fallbacks += bad.size
-            e = _dlm_residual_unchecked(A[bad].astype(float), self.X, self.y)
+            e = dlm_residual_unchecked(A[bad].astype(float), self.X, self.y)
             m[bad] = np.sum(((self.y - e) > 0.5) != self.label1, axis=1)
         return m
 
@@ -229,8 +229,8 @@ def _ellipse_chunk(
     others_on = pos.sum(axis=1) - pos[ar, i]
     cand = (others_on == 0) & prob.label1[None, :]  # label-1 points only row i can keep alive
     # K3 on every pattern of the ellipse: multiplicities of the other rows' patterns (zero included)
-    codes = _pattern_codes(pos) & ~(np.int64(1) << i.astype(np.int64))[:, None]
-    ok = _top_multiplicity_certificate(codes, np.ones((B, N), dtype=bool), d0, d1, np.full(B, N))
+    codes = pattern_codes(pos) & ~(np.int64(1) << i.astype(np.int64))[:, None]
+    ok = top_multiplicity_certificate(codes, np.ones((B, N), dtype=bool), d0, d1, np.full(B, N))
     # only the candidates matter: gather them into (B, K), K the largest count in the chunk
     n_cand = cand.sum(axis=1)
     K = max(1, int(n_cand.max()))

@@ -35,7 +35,7 @@ from ._checks import (
     power_of_two_scale,
     real_number,
 )
-from .cones import _unit_columns, cone_margin
+from .cones import cone_margin, unit_columns
 
 __all__ = [
     "angle_between",
@@ -335,7 +335,7 @@ def coherence(X) -> float:
     X = as_matrix("X", X)
     if X.shape[1] < 2:
         raise ValueError(f"coherence needs at least 2 columns; got {X.shape[1]}")
-    Xh = _unit_columns(X)  # refuses an exactly zero column; any scale of the columns
+    Xh = unit_columns(X)  # refuses an exactly zero column; any scale of the columns
     G = np.abs(Xh.T @ Xh)
     np.fill_diagonal(G, 0.0)
     return float(G.max())

@@ -141,15 +141,15 @@ def lrelu(U, rho: float) -> np.ndarray:
     ValueError
         If ``U`` is empty or not finite, or ``rho`` is not finite or equals 1.
     """
-    return _lrelu_unchecked(as_array("U", U), check_rho(rho))
+    return lrelu_unchecked(as_array("U", U), check_rho(rho))
 
 
-def _lrelu_unchecked(U: np.ndarray, rho: float) -> np.ndarray:
+def lrelu_unchecked(U: np.ndarray, rho: float) -> np.ndarray:
     """f(U) for a validated array and slope."""
     return np.where(U > 0, U, rho * U)
 
 
-def _activation(U: np.ndarray, rho: float) -> np.ndarray:
+def activation_of(U: np.ndarray, rho: float) -> np.ndarray:
     """a(U): 1 where U > 0, rho elsewhere (the caller has excluded or accepted exact zeros)."""
     return np.where(U > 0, 1.0, rho)
 
@@ -190,10 +190,10 @@ def activation_pattern(W, X, rho: float) -> np.ndarray:
             f"W must have d0 = {X.shape[0]} columns (the rows of X); got shape {W.shape}"
         )
     # columns divided by powers of two: the same signs exactly, and no overflow of W X at any scale
-    return _pattern_unchecked(W @ (X / power_of_two_scale(X, axis=0)), rho)
+    return pattern_unchecked(W @ (X / power_of_two_scale(X, axis=0)), rho)
 
 
-def _pattern_unchecked(U: np.ndarray, rho: float) -> np.ndarray:
+def pattern_unchecked(U: np.ndarray, rho: float) -> np.ndarray:
     """a(U) for validated pre-activations; raises where an entry is exactly 0."""
     zero = U == 0
     if np.any(zero):
@@ -202,7 +202,7 @@ def _pattern_unchecked(U: np.ndarray, rho: float) -> np.ndarray:
             f"pre-activation w_i^T x^(n) is exactly 0 at index {index}: W lies on a region boundary "
             "(a(0) is undefined)"
         )
-    return _activation(U, rho)
+    return activation_of(U, rho)
 
 
 def _primitive_integer_column(col: np.ndarray) -> tuple[int, ...] | None:
@@ -419,7 +419,7 @@ def generic_rank_brute_force(A, d0: int) -> int:
     return best
 
 
-def _pattern_codes(A: np.ndarray) -> np.ndarray:
+def pattern_codes(A: np.ndarray) -> np.ndarray:
     """Integer code sum_i A[..., i, n] 2^i of each column of 0/1 patterns ``A`` (..., d1, N), d1 <= 62."""
     codes = np.zeros(A.shape[:-2] + A.shape[-1:], dtype=np.int64)
     for i in range(A.shape[-2]):
@@ -427,7 +427,7 @@ def _pattern_codes(A: np.ndarray) -> np.ndarray:
     return codes
 
 
-def _top_multiplicity_certificate(
+def top_multiplicity_certificate(
     codes: np.ndarray, valid: np.ndarray, d0: int, d1: int, size: np.ndarray
 ) -> np.ndarray:
     r"""For each row of ``codes`` (B, N): whether, for every :math:`r = 1..d_1` with :math:`d_0r <` ``size``,
@@ -497,13 +497,13 @@ def k3_full_rank_certificate(A, d0: int) -> np.ndarray | bool:
             f"A must have d1 <= 62 rows (patterns are coded as 64-bit integers); got {d1}"
         )
     batch = A.shape[:-2]
-    codes = _pattern_codes(A.reshape((-1, d1, n)))
+    codes = pattern_codes(A.reshape((-1, d1, n)))
     live = codes != 0
-    out = _top_multiplicity_certificate(codes, live, d0, d1, live.sum(axis=1))
+    out = top_multiplicity_certificate(codes, live, d0, d1, live.sum(axis=1))
     return bool(out[0]) if not batch else out.reshape(batch)
 
 
-def _dlm_residual_unchecked(
+def dlm_residual_unchecked(
     A: np.ndarray,
     X: np.ndarray,
     y: np.ndarray,
@@ -590,7 +590,7 @@ def dlm_residual(
         rtol = open_unit("rtol", rtol)
     if y.shape[0] != X.shape[1]:
         raise ValueError(f"y must have length N = {X.shape[1]}; got {y.shape[0]}")
-    return _dlm_residual_unchecked(A, X, y, rtol, method, return_rank)
+    return dlm_residual_unchecked(A, X, y, rtol, method, return_rank)
 
 
 def mce(output, y) -> np.ndarray | float:
@@ -618,10 +618,10 @@ def mce(output, y) -> np.ndarray | float:
     """
     out = as_array("output", output, min_ndim=1)
     y = check_labels(y, out.shape[-1])
-    err = _mce_unchecked(out, y)
+    err = mce_unchecked(out, y)
     return float(err) if np.ndim(err) == 0 else err
 
 
-def _mce_unchecked(output: np.ndarray, y: np.ndarray) -> np.ndarray:
+def mce_unchecked(output: np.ndarray, y: np.ndarray) -> np.ndarray:
     """MCE for validated arrays (threshold 0.5 on both outputs and labels)."""
     return np.mean((output > 0.5) != (y > 0.5), axis=-1)

@@ -25,8 +25,8 @@ from ._checks import (
     power_of_two_scale,
     scaled_norm,
 )
-from .cones import DEFAULT_MARGIN, _check_margin, _check_no_zero_column, _pow2_columns
-from .khatri_rao import _activation, _mce_unchecked, dlm_residual
+from .cones import DEFAULT_MARGIN, check_margin, check_no_zero_column, pow2_columns
+from .khatri_rao import activation_of, dlm_residual, mce_unchecked
 from .regions import dlm_in_region
 
 __all__ = [
@@ -70,13 +70,13 @@ def arc_probability(signs, X) -> float:
     if X.shape[0] != 2:
         raise ValueError(f"arc_probability needs d0 = 2; got X of shape {X.shape}")
     # refuses a zero column: w^T x = 0 for every w, so no pattern has positive probability
-    _check_no_zero_column(X)
+    check_no_zero_column(X)
     s = np.asarray(signs, dtype=float)
     if s.shape != (X.shape[1],) or not np.all(np.abs(s) == 1):
         raise ValueError(
             f"signs must be a vector of +-1 of length N = {X.shape[1]}; got shape {s.shape}"
         )
-    v = _pow2_columns(X) * s  # the same directions exactly, at any scale of X
+    v = pow2_columns(X) * s  # the same directions exactly, at any scale of X
     phi = np.sort(np.mod(np.arctan2(v[1], v[0]), 2 * np.pi))
     gaps = np.diff(np.r_[phi, phi[0] + 2 * np.pi])
     spread = 2 * np.pi - gaps.max()
@@ -115,8 +115,8 @@ def plane_row_patterns(X) -> tuple[np.ndarray, np.ndarray]:
     X = as_matrix("X", X)
     if X.shape[0] != 2:
         raise ValueError(f"plane_row_patterns needs d0 = 2; got X of shape {X.shape}")
-    _check_no_zero_column(X)
-    X = _pow2_columns(X)  # the same directions exactly: W @ X neither overflows nor underflows
+    check_no_zero_column(X)
+    X = pow2_columns(X)  # the same directions exactly: W @ X neither overflows nor underflows
     normal = np.arctan2(X[1], X[0])
     cuts = np.sort(np.mod(np.r_[normal + np.pi / 2, normal - np.pi / 2], 2 * np.pi))
     widths = np.diff(np.r_[cuts, cuts[0] + 2 * np.pi])
@@ -209,7 +209,7 @@ def exact_volumes_in_the_plane(
     y = check_labels(y, X.shape[1])
     d1 = positive_int("d1", d1)
     rho = check_rho(rho)
-    eps, margin = open_unit("eps", eps), _check_margin(margin)
+    eps, margin = open_unit("eps", eps), check_margin(margin)
     max_regions = positive_int("max_regions", max_regions)
     X = X / power_of_two_scale(X)  # exact: every volume depends on X only up to its scale
     signs, probs = plane_row_patterns(X)
@@ -217,10 +217,10 @@ def exact_volumes_in_the_plane(
     if k**d1 > max_regions:
         raise ValueError(f"(2N)^d1 = {k**d1} regions exceed max_regions = {max_regions}")
     combos = np.array(list(itertools.product(range(k), repeat=d1)))
-    A = _activation(signs[combos], rho)  # (regions, d1, N): sign +1 is active
+    A = activation_of(signs[combos], rho)  # (regions, d1, N): sign +1 is active
     volume = np.prod(probs[combos], axis=1)
     e = dlm_residual(A, X, y)
-    bad_event = _mce_unchecked(y - e, y) > eps
+    bad_event = mce_unchecked(y - e, y) > eps
     zero = scaled_norm(e, axis=1) <= 1e-9 * scaled_norm(y)  # relative to the labels
     has_bad_dlm = np.zeros(len(volume), dtype=bool)
     for i in np.flatnonzero(bad_event):

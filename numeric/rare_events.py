@@ -78,9 +78,9 @@ from ._checks import (
     power_of_two_scale,
     scaled_norm,
 )
-from .cones import _check_no_zero_column
+from .cones import check_no_zero_column
 from .dead_points import DeadPointRun, dead_point_splitting
-from .khatri_rao import _dlm_residual_unchecked, _pattern_unchecked
+from .khatri_rao import dlm_residual_unchecked, pattern_unchecked
 from .splitting import (
     INTERVAL_METHODS,
     SplittingBudget,
@@ -184,7 +184,7 @@ class V2Score:
         self.eps = float(eps)
         if tie_breaker not in TIE_BREAKERS:
             raise ValueError(f"tie_breaker must be one of {TIE_BREAKERS}; got {tie_breaker!r}")
-        _check_no_zero_column(self.X)
+        check_no_zero_column(self.X)
         # the event depends on X only up to its scale: one exact power of two keeps W X, the residual's
         # products and the norms below away from overflow and underflow, for X of any scale
         self.X = self.X / power_of_two_scale(self.X)
@@ -204,8 +204,8 @@ class V2Score:
     def residual(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(e_A, A, U)`` for a batch ``W`` of shape ``(B, d1, d0)``; ``U = W X``."""
         U = W @ self.X
-        A = _pattern_unchecked(U, self.rho)
-        return _dlm_residual_unchecked(A, self.X, self.y), A, U
+        A = pattern_unchecked(U, self.rho)
+        return dlm_residual_unchecked(A, self.X, self.y), A, U
 
     def details(self, W: np.ndarray) -> dict[str, np.ndarray]:
         """Scores and their parts: ``score``, ``m``, ``misclassified`` (B, N), ``dead`` (B, N), ``e``, ``A``."""
@@ -346,7 +346,7 @@ def _statistic_wrapper(
     event_statistic: Callable, score: V2Score
 ) -> Callable[[np.ndarray], np.ndarray]:
     def h(W: np.ndarray) -> np.ndarray:
-        A = _pattern_unchecked(W @ score.X, score.rho)
+        A = pattern_unchecked(W @ score.X, score.rho)
         out = np.asarray(event_statistic(W, A), dtype=float)
         if out.shape != (W.shape[0],):
             raise ValueError(f"event_statistic must return shape ({W.shape[0]},); got {out.shape}")

@@ -45,11 +45,11 @@ from ._checks import (
 )
 from .cones import (
     DEFAULT_MARGIN,
-    _check_margin,
-    _exceeds_margin,
-    _row_cones,
-    _unit_columns,
+    check_margin,
+    exceeds_margin,
     region_margins,
+    row_cones,
+    unit_columns,
 )
 from .khatri_rao import activation_pattern, dlm_residual, khatri_rao
 
@@ -105,8 +105,8 @@ def region_is_nonempty(A, X, *, margin: float = DEFAULT_MARGIN) -> bool:
         If ``margin`` is not in (0, 1); ``A`` or ``X`` is not 2-D, is empty or not finite; their numbers of
         columns differ; the entries of ``A`` other than 1 take more than one value; or ``X`` has a zero column.
     """
-    margin = _check_margin(margin)
-    return bool(np.all(_exceeds_margin(region_margins(A, X), margin, "region_is_nonempty")))
+    margin = check_margin(margin)
+    return bool(np.all(exceeds_margin(region_margins(A, X), margin, "region_is_nonempty")))
 
 
 def _sign_choices(d1: int) -> np.ndarray:
@@ -266,18 +266,18 @@ def dlm_in_region(
     """
     A = as_matrix("A", A)
     y = as_array("y", y, ndim=1)
-    margin = _check_margin(margin)
+    margin = check_margin(margin)
     max_lps = positive_int("max_lps", max_lps)
     if A.shape[0] > MAX_D1_SIGN_CHOICES:
         raise ValueError(
             f"d1 must be <= {MAX_D1_SIGN_CHOICES}: the sign test enumerates 3^d1 choices; got d1 = {A.shape[0]}"
         )
-    A, X, s, row_t, row_w = _row_cones(A, X)
+    A, X, s, row_t, row_w = row_cones(A, X)
     d1, n = A.shape
     d0 = X.shape[0]
     if y.shape[0] != n:
         raise ValueError(f"y must have length N = {n}; got {y.shape[0]}")
-    if not np.all(_exceeds_margin(row_t, margin, "dlm_in_region (row cones)")):
+    if not np.all(exceeds_margin(row_t, margin, "dlm_in_region (row cones)")):
         return None
     e = (
         dlm_residual(A, X, y)
@@ -287,7 +287,7 @@ def dlm_in_region(
     if e.shape != (n,):
         raise ValueError(f"target_residual must have length N = {n}; got shape {e.shape}")
     norms = scaled_norm(X, axis=0)  # no overflow or underflow: X may have any scale
-    Xh = _unit_columns(X)
+    Xh = unit_columns(X)
     r = (y - e) / norms  # equality for unit columns: (A o Xh)^T v = (y - e_A)_n / |x_n|
     scale = float(np.max(np.abs(y) / norms))  # the labels' scale, not the target's (see above)
     if scale > 0:
@@ -315,7 +315,7 @@ def dlm_in_region(
         cert = DLMCertificate(W, z, tuple(sigma), float(-res.fun), e)
         _verify(cert, A, X, y)
         return cert
-    _exceeds_margin(
+    exceeds_margin(
         thin, margin, "dlm_in_region (sign choices)"
     )  # warns if a thin choice was refused
     return None
@@ -429,7 +429,7 @@ def region_contains_global_minimum(
     """
     y_arr = as_array("y", y, ndim=1)
     rtol = open_unit("rtol", rtol)
-    margin = _check_margin(margin)
+    margin = check_margin(margin)
     e = dlm_residual(A, X, y_arr)
     if scaled_norm(e) > rtol * scaled_norm(y_arr):  # relative: e_A = 0 when y = 0
         return False

@@ -22,14 +22,14 @@ from ._checks import (
     positive_int,
     scaled_norm,
 )
-from .cones import DEFAULT_MARGIN, _check_margin
+from .cones import DEFAULT_MARGIN, check_margin
 from .khatri_rao import (
-    _dlm_residual_unchecked,
-    _mce_unchecked,
-    _pattern_unchecked,
     activation_pattern,
     dlm_residual,
+    dlm_residual_unchecked,
     khatri_rao,
+    mce_unchecked,
+    pattern_unchecked,
 )
 from .regions import MAX_D1_SIGN_CHOICES, dlm_in_region
 from .stats import Estimate, binomial_estimate
@@ -65,8 +65,8 @@ def _count_v2_events(draw, y: np.ndarray, eps: float, n_samples: int, batch: int
     hits = 0
     for b in batch_sizes(n_samples, batch):
         A, X = draw(b)
-        e = _dlm_residual_unchecked(A, X, y)
-        hits += int(np.sum(_mce_unchecked(y - e, y) > eps))
+        e = dlm_residual_unchecked(A, X, y)
+        hits += int(np.sum(mce_unchecked(y - e, y) > eps))
     return hits
 
 
@@ -158,7 +158,7 @@ def sample_bad_region_event(
     batch = (
         _auto_batch(X.shape[1], d1 * X.shape[0]) if batch is None else positive_int("batch", batch)
     )
-    draw = lambda b: (_pattern_unchecked(rng.standard_normal((b, d1, X.shape[0])) @ X, rho), X)  # noqa: E731
+    draw = lambda b: (pattern_unchecked(rng.standard_normal((b, d1, X.shape[0])) @ X, rho), X)  # noqa: E731
     return binomial_estimate(
         _count_v2_events(draw, y, eps, int(n_samples), batch), int(n_samples), alpha
     )
@@ -243,7 +243,7 @@ def sample_bad_region_event_over_data(
 
     def draw(b: int) -> tuple[np.ndarray, np.ndarray]:
         X = rng_x.standard_normal((b, d0, n))
-        return _pattern_unchecked(rng_w.standard_normal((b, d1, d0)) @ X, rho), X
+        return pattern_unchecked(rng_w.standard_normal((b, d1, d0)) @ X, rho), X
 
     return binomial_estimate(
         _count_v2_events(draw, y, eps, int(n_samples), batch), int(n_samples), alpha
@@ -318,10 +318,10 @@ def sample_bad_region_event_loop(
     )
     hits = 0
     for _ in range(int(n_samples)):
-        A = _pattern_unchecked(rng.standard_normal((d1, X.shape[0])) @ X, rho)
+        A = pattern_unchecked(rng.standard_normal((d1, X.shape[0])) @ X, rho)
         M = khatri_rao(A, X).T
         e = y - M @ np.linalg.lstsq(M, y, rcond=None)[0]
-        hits += int(_mce_unchecked(y - e, y) > eps)
+        hits += int(mce_unchecked(y - e, y) > eps)
     return binomial_estimate(hits, int(n_samples), alpha)
 
 
@@ -402,7 +402,7 @@ def sample_global_minimum_event(
         max_work,
         8.0 * d1 * (d0 + n) + 24.0 * (n * q + min(n, q) ** 2 + 8 * d1 * n),
     )
-    alpha, margin = open_unit("alpha", alpha), _check_margin(margin)
+    alpha, margin = open_unit("alpha", alpha), check_margin(margin)
     rng = as_generator(rng)
     W = rng.standard_normal((int(n_samples), d1, X.shape[0]))
     A = activation_pattern(W, X, rho)

@@ -31,12 +31,12 @@ from ._checks import (
     real_number,
 )
 from .khatri_rao import (
-    _activation,
-    _lrelu_unchecked,
-    _pattern_unchecked,
+    activation_of,
     dlm_residual,
     khatri_rao,
+    lrelu_unchecked,
     mce,
+    pattern_unchecked,
 )
 
 __all__ = [
@@ -460,7 +460,7 @@ def dlm_diagnostics(W, z, X, y, rho: float) -> DLMDiagnostics:
     y = as_array("y", y, ndim=1)
     _check_shapes(W, z, X, y)
     U = W @ X
-    A = _pattern_unchecked(
+    A = pattern_unchecked(
         U, rho
     )  # raises where a pre-activation is exactly 0 (no differentiable region)
     e = y - (A * U).T @ z
@@ -499,7 +499,7 @@ def _mlp_loss_grad(theta: np.ndarray, shapes, X: np.ndarray, y: np.ndarray, rho:
     H, cache = X, []
     for W in Ws:
         U = W @ H
-        A = _activation(U, rho)
+        A = activation_of(U, rho)
         cache.append((H, A))
         H = A * U
     e = y - H.T @ z[:, 0]
@@ -621,7 +621,7 @@ def train_mlp(
     *Ws, z = _mlp_unpack(res.x, shapes)
     H = X
     for W in Ws:
-        H = _lrelu_unchecked(W @ H, rho)
+        H = lrelu_unchecked(W @ H, rho)
     return MLPResult(
         tuple(Ws), z[:, 0], value, float(np.linalg.norm(grad)), int(res.nit), H.T @ z[:, 0]
     )
@@ -699,7 +699,7 @@ def kink_stationarity(W, z, X, y, rho: float, *, tau: float = 1e-6) -> KinkStati
     zero = (
         np.abs(U) <= tau * np.linalg.norm(W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :]
     )
-    A = _activation(U, rho)
+    A = activation_of(U, rho)
     H = A * U
     e = y - H.T @ z
     proj, full = np.zeros_like(W), np.zeros_like(W)

@@ -27,12 +27,12 @@ from ._checks import (
     positive_int,
 )
 from .cones import (
-    _cap_margin,
-    _pow2_columns,
-    _row_cones,
-    _unit_columns,
+    cap_margin,
     cone_margin,
     pattern_signs,
+    pow2_columns,
+    row_cones,
+    unit_columns,
 )
 from .gaussian import cap_probability, log_cap_probability
 from .plane import arc_probability
@@ -97,7 +97,7 @@ def count_row_patterns(
     rng = as_generator(rng)
     target = np.packbits(s, axis=-1)
     counts = np.zeros(s.shape[0], dtype=np.int64)
-    X = _pow2_columns(X)  # the same signs exactly, for X of any scale
+    X = pow2_columns(X)  # the same signs exactly, for X of any scale
     for b in batch_sizes(n_samples, batch):
         packed = np.packbits(rng.standard_normal((b, X.shape[0])) @ X > 0, axis=-1)
         counts += (packed[:, None, :] == target[None, :, :]).all(axis=-1).sum(axis=0)
@@ -152,7 +152,7 @@ def angular_volume(
     X = as_matrix("X", X)
     check_same_columns("A", A, "X", X)
     s = pattern_signs(A)
-    _unit_columns(X)  # a zero datapoint lies on every boundary: no region has positive volume
+    unit_columns(X)  # a zero datapoint lies on every boundary: no region has positive volume
     alpha = open_unit("alpha", alpha)
     d1 = A.shape[0]
     if X.shape[0] == 2:
@@ -211,11 +211,11 @@ def region_log_volume_lower_bound(A, X) -> tuple[float, np.ndarray]:
         of ``A`` other than 1 take more than one value, or ``X`` has a zero column.
     """
 
-    A, X, s, _, row_w = _row_cones(A, X)
-    Xh = _unit_columns(X)
+    A, X, s, _, row_w = row_cones(A, X)
+    Xh = unit_columns(X)
     margins = np.empty(A.shape[0])
     for i, w in enumerate(row_w):
-        margins[i] = _cap_margin(w, Xh * s[i])
+        margins[i] = cap_margin(w, Xh * s[i])
     if np.any(margins <= 0):
         return float("-inf"), margins
     return float(
@@ -430,9 +430,9 @@ def cone_log_probability(
     alpha = open_unit("alpha", alpha)
     rng = as_generator(rng)
     d = X.shape[0]
-    sXh = _unit_columns(X) * s
+    sXh = unit_columns(X) * s
     _, w = cone_margin(s, X)
-    t = _cap_margin(w, sXh)
+    t = cap_margin(w, sXh)
     if t <= 0:
         inf = float("-inf")
         return ConeProbability(inf, inf, inf, inf, max(t, 0.0), float("nan"), 0, 0, alpha)

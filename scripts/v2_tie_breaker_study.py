@@ -36,7 +36,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from vanishing_minima.numeric import dlm_residual, plane_row_patterns, v2_event_probability
-from vanishing_minima.numeric.khatri_rao import _mce_unchecked
+from vanishing_minima.numeric.khatri_rao import mce_unchecked
 
 
 def exact_v2_in_the_plane(X, y, d1, eps, rho):
@@ -45,7 +45,7 @@ def exact_v2_in_the_plane(X, y, d1, eps, rho):
     combos = np.array(list(itertools.product(range(signs.shape[0]), repeat=d1)))
     A = np.where(signs[combos] > 0, 1.0, rho)
     e = dlm_residual(A, X, y)
-    return float(np.sum(np.prod(probs[combos], axis=1), where=_mce_unchecked(y - e, y) > eps))
+    return float(np.sum(np.prod(probs[combos], axis=1), where=mce_unchecked(y - e, y) > eps))
 
 
 # (label, N, d0, d1, rho, eps, data seed)

@@ -256,4 +256,7 @@ def test_t6_tasks_are_the_tasks_of_the_check(quick_audit, audit_seed):
         [r[k] for k in keys] for r in evidence["splitting_runs"]
     ]
     assert all(t["alpha"] == audit.MC_ALPHA for t in monte_carlo)
-    assert next(r for r in quick_audit if r.claim == "T6").seed_sequence == (audit_seed, zlib.crc32(b"T6"))
+    assert next(r for r in quick_audit if r.claim == "T6").seed_sequence == (
+        audit_seed,
+        zlib.crc32(b"T6"),
+    )

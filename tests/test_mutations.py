@@ -135,8 +135,8 @@ MUTATIONS = [
     Mutation(
         "K5: dlm_residual scaled by 0.99",
         f"{N}.khatri_rao",
-        "return _dlm_residual_unchecked(A, X, y, rtol, method, return_rank)",
-        "return 0.99 * _dlm_residual_unchecked(A, X, y, rtol, method, return_rank)",
+        "return dlm_residual_unchecked(A, X, y, rtol, method, return_rank)",
+        "return 0.99 * dlm_residual_unchecked(A, X, y, rtol, method, return_rank)",
         ("K5",),
     ),
     Mutation(

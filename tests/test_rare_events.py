@@ -28,7 +28,7 @@ from vanishing_minima.numeric import (
     sample_bad_region_event,
     v2_event_probability,
 )
-from vanishing_minima.numeric.khatri_rao import _pattern_unchecked
+from vanishing_minima.numeric.khatri_rao import pattern_unchecked
 
 LEVEL = 0.999
 
@@ -71,7 +71,7 @@ def test_score_counts_the_misclassified_points_of_dlm_residual(n, d0, d1, rho, s
     push = -X[:, y > 0][:, :6].sum(axis=1)
     W[150:] += 2.5 * push / np.linalg.norm(push)
     det = score.details(W)
-    A = _pattern_unchecked(W @ X, rho)
+    A = pattern_unchecked(W @ X, rho)
     e = dlm_residual(A, X, y)
     err = mce(y - e, y)
     assert np.array_equal(det["m"], np.round(err * n).astype(int))

@@ -537,7 +537,7 @@ def _scaled_target(A, X, y, e):
 @pytest.mark.parametrize("rho", [0.0, 0.3, -0.5, 2.0])
 def test_sign_test_discards_only_choices_whose_lp_has_no_margin(rho, seed):
     """K6's sign test against the LP itself: every discarded sign choice has LP margin <= the default margin."""
-    from vanishing_minima.numeric.cones import _row_cones
+    from vanishing_minima.numeric.cones import row_cones
     from vanishing_minima.numeric.regions import _sign_choices, _sign_lp
 
     rng = np.random.default_rng(seed + int(10 * rho) + 100)
@@ -548,7 +548,7 @@ def test_sign_test_discards_only_choices_whose_lp_has_no_margin(rho, seed):
         X = rng.standard_normal((d0, n))
         y = rng.integers(0, 2, n).astype(float)
         A = activation_pattern(rng.standard_normal((d1, d0)), X, rho)
-        A, X, s, _, _ = _row_cones(A, X)
+        A, X, s, _, _ = row_cones(A, X)
         e = dlm_residual(A, X, y) if trial % 2 else np.zeros(n)  # K6's target, and D4's
         r = _scaled_target(A, X, y, e)
         allowed = {tuple(c) for c in admissible_sign_choices(A, r).tolist()}
@@ -579,7 +579,7 @@ def test_sign_test_on_dead_points_and_exact_zero_targets():
 
 def test_dlm_in_region_with_the_sign_test_agrees_with_all_sign_lps(seed):
     """The decision with the sign test equals the one from all 3^d1 LPs, on V2-like regions with dead points."""
-    from vanishing_minima.numeric.cones import _row_cones
+    from vanishing_minima.numeric.cones import row_cones
     from vanishing_minima.numeric.regions import _sign_choices, _sign_lp
 
     rng = np.random.default_rng(seed + 7)
@@ -591,7 +591,7 @@ def test_dlm_in_region_with_the_sign_test_agrees_with_all_sign_lps(seed):
         W = rng.standard_normal((d1, d0))
         A0 = activation_pattern(W, X, 0.0)
         cert = dlm_in_region(A0, X, y)
-        A, Xc, s, _, _ = _row_cones(A0, X)
+        A, Xc, s, _, _ = row_cones(A0, X)
         r = _scaled_target(A, Xc, y, dlm_residual(A, Xc, y))
         Xh = Xc / np.linalg.norm(Xc, axis=0)
         M = khatri_rao(A, Xh).T

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vanishing_minima import numeric as nm
-from vanishing_minima.numeric.khatri_rao import _pattern_unchecked, khatri_rao
+from vanishing_minima.numeric.khatri_rao import khatri_rao, pattern_unchecked
 
 
 def _tasks():
@@ -107,7 +107,7 @@ def test_joint_sampler_matches_a_per_sample_lstsq_loop_at_every_batch_size():
     hits = 0
     for _ in range(400):
         X = rng_x.standard_normal((3, 10))
-        A = _pattern_unchecked(rng_w.standard_normal((2, 3)) @ X, 0.0)
+        A = pattern_unchecked(rng_w.standard_normal((2, 3)) @ X, 0.0)
         M = khatri_rao(A, X).T
         e = y - M @ np.linalg.lstsq(M, y, rcond=None)[0]
         hits += int(np.mean(((y - e) > 0.5) != (y > 0.5)) > 0.1)

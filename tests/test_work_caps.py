@@ -274,7 +274,7 @@ SAMPLING_CASES = {
     ),
     "sample_bad_region_event_loop": (
         lambda n: nm.sample_bad_region_event_loop(*_xy(), 2, 0.2, 0.0, n_samples=n, rng=0),
-        [("samplers", "_pattern_unchecked")],
+        [("samplers", "pattern_unchecked")],
     ),
     "sample_global_minimum_event": (
         lambda n: nm.sample_global_minimum_event(*_xy(), 2, 0.0, n_samples=n, rng=0),
