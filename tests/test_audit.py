@@ -8,9 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from vanishing_minima.checks import audit, claim_checks, report, section5_checks
+from vanishing_minima.checks import audit, report
+from vanishing_minima.checks.claim_checks import (
+    definitions,
+    gaussian,
+    khatri_rao,
+    section5,
+    theorem6,
+    theorems,
+    volumes,
+)
 from vanishing_minima.checks.cli import main
 from vanishing_minima.theory import claims
+
+CHECK_MODULES = (definitions, gaussian, khatri_rao, section5, theorem6, theorems, volumes)
 
 #: Documented findings: claims the audit finds not reproduced (README "Findings").  Their tests assert
 #: that the finding is still there (verdict inconsistent at every seed tried, 0-20), so a change is noticed.
@@ -223,7 +234,7 @@ def test_the_registry_is_the_marked_checks_one_per_claim():
 
     marked = {
         fn.claim_id: fn
-        for mod in (claim_checks, section5_checks)
+        for mod in CHECK_MODULES
         for fn in vars(mod).values()
         if callable(fn) and hasattr(fn, "claim_id")
     }
@@ -244,9 +255,9 @@ def test_run_audit_takes_a_budget_name_and_refuses_an_unknown_one():
 
 
 def test_t6_tasks_are_the_tasks_of_the_check(quick_audit, audit_seed):
-    """claim_checks.t6_tasks (for rerunning T6's sweeps elsewhere, e.g. tests/test_dask.py) builds the
+    """theorem6.t6_tasks (for rerunning T6's sweeps elsewhere, e.g. tests/test_dask.py) builds the
     tasks whose results the quick audit's T6 evidence reports."""
-    monte_carlo, splitting = claim_checks.t6_tasks(audit.Budget.QUICK, audit_seed)
+    monte_carlo, splitting = theorem6.t6_tasks(audit.Budget.QUICK, audit_seed)
     evidence = next(r for r in quick_audit if r.claim == "T6").evidence
     assert [(t["n"], t["d0"], t["d1"], t["n_samples"]) for t in monte_carlo] == [
         (r["N"], r["d0"], r["d1"], r["samples"]) for r in evidence["sizes"]

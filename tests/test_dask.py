@@ -24,7 +24,7 @@ import psutil  # noqa: E402 (a dependency of distributed)
 
 from vanishing_minima import numeric as nm  # noqa: E402
 from vanishing_minima.checks import audit  # noqa: E402
-from vanishing_minima.checks.claim_checks import t6_tasks  # noqa: E402
+from vanishing_minima.checks.claim_checks.theorem6 import t6_tasks  # noqa: E402
 from vanishing_minima.numeric.sweeps import run_serial  # noqa: E402
 
 README = Path(__file__).resolve().parents[1] / "README.md"

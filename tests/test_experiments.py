@@ -110,7 +110,7 @@ def test_e2_run_with_too_large_a_step_is_reported_as_diverged_not_raised():
 
 from vanishing_minima.checks import plots  # noqa: E402
 from vanishing_minima.checks.audit import Verdict  # noqa: E402
-from vanishing_minima.checks.section5_checks import (  # noqa: E402
+from vanishing_minima.checks.claim_checks.section5 import (  # noqa: E402
     e2_plan,
     e2_protocol_name,
     e2_run_flags,

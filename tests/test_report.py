@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-# claim_checks and section5_checks register their checks before a test patches CHECKS
-from vanishing_minima.checks import audit, claim_checks, cli, report, section5_checks  # noqa: F401
+# the registry imports every check before a test patches CHECKS
+from vanishing_minima.checks import audit, cli, registry, report  # noqa: F401
 from vanishing_minima.checks.report import format_interval, format_number
 from vanishing_minima.theory import bounds, claims
 

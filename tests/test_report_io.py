@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from vanishing_minima.checks import audit, claim_checks, report, report_io, section5_checks  # noqa: F401
+from vanishing_minima.checks import audit, registry, report, report_io  # noqa: F401
 from vanishing_minima.checks.cli import main
 
 QUICK_CLAIMS = (

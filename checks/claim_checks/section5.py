@@ -10,8 +10,8 @@ from vanishing_minima import numeric as nm
 from vanishing_minima.numeric import experiments
 from vanishing_minima.numeric.training import DIVERGENCE_FACTOR, OPTIMIZERS
 
-from . import plots, verdicts
-from .core import CheckResult, Context, Verdict, check
+from .. import plots, verdicts
+from ..core import CheckResult, Context, Verdict, check
 
 #: E1 thresholds (ours; the paper says "low"): mean training error <= E1_LOW at weights/N >= 2, and >= E1_HIGH at
 #: weights/N <= 1/2, so the drop happens between 1/2 and 2.  A first version asked for <= 0.01 at weights/N >= 2:

@@ -1,0 +1,198 @@
+"""The Gaussian-input lemmas G1-G6, each against its exact value by Monte Carlo with exact intervals."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vanishing_minima import numeric as nm
+from vanishing_minima.theory import bounds
+
+from .. import verdicts
+from ..core import CheckResult, Context, Verdict, check
+from .common import agree
+
+
+def _mc_against(
+    claim: str, ctx: Context, cases: list[tuple[str, float, int, int]], method: str
+) -> CheckResult:
+    """cases: (label, exact value, successes, trials).  Inconsistent if a resolving interval excludes its
+    value; inconclusive if an interval is too wide to resolve anything; else consistent
+    (verdicts.intervals_against_formula)."""
+    rows, bad, wide = [], [], []
+    for label, exact, k, trials in cases:
+        est = nm.binomial_estimate(k, trials, ctx.alpha)
+        row = {
+            "case": label,
+            "exact": exact,
+            "estimate": est.estimate,
+            "interval": [est.lower, est.upper],
+            "trials": trials,
+        }
+        rows.append(row)
+        if not est.contains(exact):
+            bad.append(row)
+        elif not verdicts.interval_resolves(est.lower, est.upper, trials):
+            wide.append(row)
+    evidence = {"alpha_per_interval": ctx.alpha, "cases": rows, "outside": bad, "too_wide": wide}
+    verdict = verdicts.intervals_against_formula(len(bad), len(wide))
+    if verdict == Verdict.INCONCLUSIVE:
+        return CheckResult(
+            claim,
+            verdict,
+            f"{len(wide)}/{len(cases)} intervals too wide to resolve the formula",
+            method,
+            evidence,
+        )
+    return CheckResult(
+        claim,
+        verdict,
+        f"{len(cases) - len(bad)}/{len(cases)} Clopper-Pearson intervals (alpha {ctx.alpha:g}) "
+        "contain the formula",
+        method,
+        evidence,
+    )
+
+
+@check("G1")
+def check_G1(ctx: Context) -> CheckResult:
+    rng, cases = ctx.rng, []
+    for d in (2, 3, 10):
+        x1, x2 = rng.standard_normal(d), rng.standard_normal(d)
+        trials = ctx.n(100_000)
+        cases.append(
+            (
+                f"d={d}",
+                float(nm.sheppard_probability(x1, x2)),
+                nm.count_orthant_hits(x1, x2, n_samples=trials, rng=rng),
+                trials,
+            )
+        )
+    return _mc_against("G1", ctx, cases, "Monte Carlo over w ~ N(0, I) against Sheppard's formula")
+
+
+@check("G2")
+def check_G2(ctx: Context) -> CheckResult:
+    rng, rows = ctx.rng, []
+    for n, d in ((6, 2), (8, 3), (10, 3), (9, 4)):
+        rows.append(
+            {
+                "N": n,
+                "d": d,
+                "counted": nm.count_sign_patterns(rng.standard_normal((d, n))),
+                "C(N,d)": bounds.cover_count(n, d),
+            }
+        )
+    ok = all(r["counted"] == r["C(N,d)"] for r in rows)
+    return agree(
+        "G2",
+        ok,
+        f"{len(rows)} instances: LP count = C(N, d)",
+        "exact count of sign patterns by LP",
+        {"instances": rows},
+    )
+
+
+@check("G3")
+def check_G3(ctx: Context) -> CheckResult:
+    rng, cases = ctx.rng, []
+    for d in (2, 3, 5, 10):
+        for phi in (0.3, 1.2, 2.5):
+            trials = ctx.n(100_000)
+            cases.append(
+                (
+                    f"d={d}, phi={phi}",
+                    float(nm.cap_probability(phi, d)),
+                    nm.count_cap_hits(phi, d, n_samples=trials, rng=rng),
+                    trials,
+                )
+            )
+    return _mc_against(
+        "G3", ctx, cases, "Monte Carlo over w ~ N(0, I_d) against the incomplete-beta formula"
+    )
+
+
+@check("G4")
+def check_G4(ctx: Context) -> CheckResult:
+    rng, cases = ctx.rng, []
+    for n, d in ((5, 3), (20, 4), (40, 10)):
+        trials = ctx.n(100_000)
+        cases.append(
+            (
+                f"N={n}, d={d}",
+                nm.pattern_collision_probability(n, d),
+                nm.count_pattern_collisions(n, d, n_samples=trials, rng=rng),
+                trials,
+            )
+        )
+    return _mc_against(
+        "G4",
+        ctx,
+        cases,
+        "Monte Carlo over Gaussian X and two neurons against E[(1 - theta/pi)^N] by quadrature",
+    )
+
+
+@check("G5")
+def check_G5(ctx: Context) -> CheckResult:
+    rng, count, below, ratios = ctx.rng, ctx.n(200), 0, []
+    for _ in range(count):
+        d, n = int(rng.integers(1, 10)), int(rng.integers(10, 60))
+        below += nm.coherence(rng.standard_normal((d, n))) < nm.welch_bound(n, d) - 1e-12
+    for _ in range(10):
+        ratios.append(
+            nm.coherence(rng.standard_normal((100, 400))) / math.sqrt(4 * math.log(400) / 100)
+        )
+    return agree(
+        "G5",
+        below == 0,
+        f"Welch bound held on {count}/{count}; finite-N coherence / sqrt(4 log N/d) = "
+        f"{np.mean(ratios):.2f} (N=400, d=100)",
+        "deterministic inequality on random data; the Gaussian 'about' statement as finite-N evidence only",
+        {
+            "welch_violations": below,
+            "coherence_ratio_mean": float(np.mean(ratios)),
+            "coherence_ratio_sd": float(np.std(ratios)),
+        },
+    )
+
+
+@check("G6")
+def check_G6(ctx: Context) -> CheckResult:
+    rng, rows, bad = ctx.rng, [], []
+    # t chosen so that the stated probability 1 - 2 exp(-t^2/2) is positive (t = 1 makes it -0.21: vacuous)
+    for n, d0, t in ((200, 20, 1.5), (100, 50, 2.0)):
+        lo, hi, prob = nm.singular_value_interval(n, d0, t)
+        draws = ctx.n(200)
+        s = np.linalg.svd(rng.standard_normal((draws, d0, n)), compute_uv=False)
+        k = int(np.sum((s.min(axis=1) < lo) | (s.max(axis=1) > hi)))
+        low, high = nm.clopper_pearson(k, draws, ctx.alpha)
+        row = {
+            "N": n,
+            "d0": d0,
+            "t": t,
+            "violations": k,
+            "draws": draws,
+            "cp_interval": [low, high],
+            "bound": 1 - prob,
+        }
+        rows.append(row)
+        if low > 1 - prob:
+            bad.append(row)
+    method = "Clopper-Pearson lower bound of the violation frequency against the stated probability 2 exp(-t^2/2)"
+    wide = sum(not verdicts.interval_resolves(*r["cp_interval"], r["draws"]) for r in rows)
+    verdict = verdicts.intervals_against_formula(len(bad), wide)
+    if verdict == Verdict.INCONCLUSIVE:
+        return CheckResult(
+            "G6", verdict, "violation-rate intervals too wide to resolve the bound", method,
+            {"settings": rows},
+        )  # fmt: skip
+    return CheckResult(
+        "G6",
+        verdict,
+        f"violation rates below 2 exp(-t^2/2) in {len(rows) - len(bad)}/{len(rows)} settings "
+        f"(t = {', '.join(str(r['t']) for r in rows)})",
+        method,
+        {"settings": rows},
+    )
