@@ -8,6 +8,10 @@ deliberately broken formula is noticed (tests/test_mutations.py).
 
 Nothing here imports the expressions of ``vanishing_minima.theory.bounds``; only the public functions
 under test.
+
+The hand-computed references of the region checks (``A o X`` by numpy.kron, the exact bad volumes at
+d0 = 2 by least squares) are run by the checks themselves, so they live in the package
+(:mod:`vanishing_minima.checks.claim_checks.references`); the tests take them from here.
 """
 
 from __future__ import annotations
@@ -17,6 +21,11 @@ import math
 import mpmath
 import sympy as sp
 
+from vanishing_minima.checks.claim_checks.references import (  # noqa: F401 (for the tests)
+    bad_volume_one_neuron_by_hand,
+    khatri_rao_by_columns,
+    v2_volume_by_hand,
+)
 from vanishing_minima.numeric import clopper_pearson
 from vanishing_minima.theory import bounds as B
 

@@ -8,11 +8,11 @@ import itertools
 import numpy as np
 import pytest
 import scipy.linalg
+from anchors import bad_volume_one_neuron_by_hand
 from hypothesis import given
 from hypothesis import strategies as st
 
 from vanishing_minima import numeric as nm
-from vanishing_minima.checks.claim_checks.khatri_rao import bad_volume_one_neuron_by_hand
 from vanishing_minima.numeric import (
     activation_pattern,
     admissible_sign_choices,

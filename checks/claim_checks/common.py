@@ -2,38 +2,120 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from vanishing_minima.theory import assumptions, derivations
 
 from .. import verdicts
 from ..core import CheckResult
+from ..evidence import Evidence, shown
+
+__all__ = [
+    "NoEvidence",
+    "DerivationEvidence",
+    "SizeAssumptions",
+    "shown_a3",
+    "shown_a4",
+    "agree",
+    "derived",
+    "at_sizes",
+]
 
 
-def agree(claim: str, ok: bool, figure: str, method: str, evidence: dict) -> CheckResult:
+@dataclass(frozen=True)
+class NoEvidence(Evidence):
+    """The evidence of a hypothesis or a definition: nothing is measured."""
+
+
+@dataclass(frozen=True)
+class DerivationEvidence(Evidence):
+    """A symbolic derivation of a claim from the claim it builds on (:func:`derived`)."""
+
+    derivation: str = shown("derivation")
+    builds_on: str = shown("builds_on")
+    steps: tuple[str, ...] = shown("steps")
+    findings: tuple[str, ...] = shown("findings")
+
+
+#: Labels of A3 and A4 at one size, in the rows of sampled evidence (:func:`at_sizes`).
+A3_LABEL, A4_LABEL = "A3 at this size", "A4 at this size"
+
+
+def shown_a3() -> Any:
+    """The field of a row that holds :attr:`SizeAssumptions.a3` (label ``"A3 at this size"``)."""
+    return shown(A3_LABEL)
+
+
+def shown_a4() -> Any:
+    """The field of a row that holds :attr:`SizeAssumptions.a4` (label ``"A4 at this size"``)."""
+    return shown(A4_LABEL)
+
+
+@dataclass(frozen=True)
+class SizeAssumptions(Evidence):
+    """A3 and A4 as the exact inequalities at one sampled size, as text (:func:`at_sizes`).
+
+    A row of sampled evidence declares the fields it shows with :func:`shown_a3` and :func:`shown_a4`
+    and fills them from :attr:`a3` and :attr:`a4`.  The mapping methods (``keys``, ``[label]``) serve the
+    rows still written as dicts (``{**at_sizes(n, d0, d1)}``) while the checks move to typed evidence.
+    """
+
+    a3: str = shown(A3_LABEL)
+    a4: str | None = shown(A4_LABEL, optional=True)
+
+    def keys(self) -> list[str]:
+        """The labels present, in order (for ``**at_sizes(...)`` in a dict row)."""
+        return list(self.to_json())
+
+    def __getitem__(self, label: str) -> str:
+        return self.to_json()[label]
+
+
+def agree(claim: str, ok: bool, figure: str, method: str, evidence: Evidence) -> CheckResult:
     """CONSISTENT when ``ok``, else INCONSISTENT (the evidence must then hold the instance)."""
-    return CheckResult(claim, verdicts.agreement(ok), figure, method, evidence)
+    return CheckResult(
+        claim=claim,
+        verdict=verdicts.agreement(ok),
+        key_figure=figure,
+        method=method,
+        evidence=evidence,
+    )
 
 
 def derived(
     claim: str, derivation: derivations.Derivation, step: str, builds_on: str
 ) -> CheckResult:
     """DERIVED when the derivation holds on the shipped formulas, INCONSISTENT (naming the failed steps) if not."""
-    evidence = {
-        "derivation": derivation.name,
-        "builds_on": builds_on,
-        "steps": list(derivation.steps),
-        "findings": list(derivation.findings),
-    }
     return CheckResult(
-        claim,
-        verdicts.derivation(derivation.holds),
-        f"derived from {builds_on}: {step}"
+        claim=claim,
+        verdict=verdicts.derivation(derivation.holds),
+        key_figure=f"derived from {builds_on}: {step}"
         if derivation.holds
         else f"the derivation from {builds_on} FAILS on the shipped formulas: {step}",
-        "symbolic derivation (SymPy) on the shipped formulas",
-        evidence,
+        method="symbolic derivation (SymPy) on the shipped formulas",
+        evidence=DerivationEvidence(
+            derivation=derivation.name,
+            builds_on=builds_on,
+            steps=tuple(derivation.steps),
+            findings=tuple(derivation.findings),
+        ),
     )
 
 
-def at_sizes(n: int, d0: int, d1: int | None = None) -> dict:
-    """A3 and A4 as the exact inequalities at one sampled size (assumptions.at_size), for the evidence."""
-    return {f"{k} at this size": str(v) for k, v in assumptions.at_size(n, d0, d1).items()}
+def at_sizes(n: int, d0: int, d1: int | None = None) -> SizeAssumptions:
+    """A3 and A4 as the exact inequalities at one sampled size (:func:`assumptions.at_size`), as text.
+
+    Parameters
+    ----------
+    n, d0 : int
+        The sampled size.
+    d1 : int, optional
+        The hidden width; without it A4 is left out (``a4`` is ``None``).
+
+    Returns
+    -------
+    SizeAssumptions
+    """
+    checks = assumptions.at_size(n, d0, d1)
+    return SizeAssumptions(a3=str(checks["A3"]), a4=str(checks["A4"]) if "A4" in checks else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -11,7 +12,75 @@ from vanishing_minima.theory import bounds
 
 from .. import verdicts
 from ..core import CheckResult, Context, Verdict, check
+from ..evidence import Evidence, shown
 from .common import agree
+
+
+@dataclass(frozen=True)
+class IntervalCase(Evidence):
+    """One Monte Carlo case: the exact value and the Clopper-Pearson interval of its estimate."""
+
+    case: str = shown("case")
+    exact: float = shown("exact")
+    estimate: float = shown("estimate")
+    interval: tuple[float, float] = shown("interval", interval=True)
+    trials: int = shown("trials")
+
+
+@dataclass(frozen=True)
+class IntervalsEvidence(Evidence):
+    """G1, G3, G4: each case's interval against its exact value, and the cases outside or too wide."""
+
+    alpha_per_interval: float = shown("alpha_per_interval")
+    cases: tuple[IntervalCase, ...] = shown("cases")
+    outside: tuple[IntervalCase, ...] = shown("outside")
+    too_wide: tuple[IntervalCase, ...] = shown("too_wide")
+
+
+@dataclass(frozen=True)
+class G2Row(Evidence):
+    """One instance of G2: the sign patterns counted by LP against Cover's count."""
+
+    n: int = shown("N")
+    d: int = shown("d")
+    counted: int = shown("counted")
+    cover: int = shown("C(N,d)")
+
+
+@dataclass(frozen=True)
+class G2Evidence(Evidence):
+    """G2: the LP count of sign patterns against C(N, d) at a few sizes."""
+
+    instances: tuple[G2Row, ...] = shown("instances")
+
+
+@dataclass(frozen=True)
+class G5Evidence(Evidence):
+    """G5: Welch-bound violations, and the finite-N coherence over sqrt(4 log N / d)."""
+
+    welch_violations: int = shown("welch_violations")
+    coherence_ratio_mean: float = shown("coherence_ratio_mean")
+    coherence_ratio_sd: float = shown("coherence_ratio_sd")
+
+
+@dataclass(frozen=True)
+class G6Row(Evidence):
+    """One setting of G6: violations of the singular-value interval against the stated probability."""
+
+    n: int = shown("N")
+    d0: int = shown("d0")
+    t: float = shown("t")
+    violations: int = shown("violations")
+    draws: int = shown("draws")
+    cp_interval: tuple[float, float] = shown("cp_interval", interval=True)
+    bound: float = shown("bound")
+
+
+@dataclass(frozen=True)
+class G6Evidence(Evidence):
+    """G6: the violation rate's interval in each setting."""
+
+    settings: tuple[G6Row, ...] = shown("settings")
 
 
 def _mc_against(
@@ -23,35 +92,33 @@ def _mc_against(
     rows, bad, wide = [], [], []
     for label, exact, k, trials in cases:
         est = nm.binomial_estimate(k, trials, ctx.alpha)
-        row = {
-            "case": label,
-            "exact": exact,
-            "estimate": est.estimate,
-            "interval": [est.lower, est.upper],
-            "trials": trials,
-        }
+        row = IntervalCase(
+            case=label,
+            exact=exact,
+            estimate=est.estimate,
+            interval=(est.lower, est.upper),
+            trials=trials,
+        )
         rows.append(row)
         if not est.contains(exact):
             bad.append(row)
         elif not verdicts.interval_resolves(est.lower, est.upper, trials):
             wide.append(row)
-    evidence = {"alpha_per_interval": ctx.alpha, "cases": rows, "outside": bad, "too_wide": wide}
     verdict = verdicts.intervals_against_formula(len(bad), len(wide))
-    if verdict == Verdict.INCONCLUSIVE:
-        return CheckResult(
-            claim,
-            verdict,
-            f"{len(wide)}/{len(cases)} intervals too wide to resolve the formula",
-            method,
-            evidence,
-        )
     return CheckResult(
-        claim,
-        verdict,
-        f"{len(cases) - len(bad)}/{len(cases)} Clopper-Pearson intervals (alpha {ctx.alpha:g}) "
+        claim=claim,
+        verdict=verdict,
+        key_figure=f"{len(wide)}/{len(cases)} intervals too wide to resolve the formula"
+        if verdict == Verdict.INCONCLUSIVE
+        else f"{len(cases) - len(bad)}/{len(cases)} Clopper-Pearson intervals (alpha {ctx.alpha:g}) "
         "contain the formula",
-        method,
-        evidence,
+        method=method,
+        evidence=IntervalsEvidence(
+            alpha_per_interval=ctx.alpha,
+            cases=tuple(rows),
+            outside=tuple(bad),
+            too_wide=tuple(wide),
+        ),
     )
 
 
@@ -77,20 +144,19 @@ def check_G2(ctx: Context) -> CheckResult:
     rng, rows = ctx.rng, []
     for n, d in ((6, 2), (8, 3), (10, 3), (9, 4)):
         rows.append(
-            {
-                "N": n,
-                "d": d,
-                "counted": nm.count_sign_patterns(rng.standard_normal((d, n))),
-                "C(N,d)": bounds.cover_count(n, d),
-            }
+            G2Row(
+                n=n,
+                d=d,
+                counted=nm.count_sign_patterns(rng.standard_normal((d, n))),
+                cover=bounds.cover_count(n, d),
+            )
         )
-    ok = all(r["counted"] == r["C(N,d)"] for r in rows)
     return agree(
-        "G2",
-        ok,
-        f"{len(rows)} instances: LP count = C(N, d)",
-        "exact count of sign patterns by LP",
-        {"instances": rows},
+        claim="G2",
+        ok=all(r.counted == r.cover for r in rows),
+        figure=f"{len(rows)} instances: LP count = C(N, d)",
+        method="exact count of sign patterns by LP",
+        evidence=G2Evidence(instances=tuple(rows)),
     )
 
 
@@ -145,16 +211,17 @@ def check_G5(ctx: Context) -> CheckResult:
             nm.coherence(rng.standard_normal((100, 400))) / math.sqrt(4 * math.log(400) / 100)
         )
     return agree(
-        "G5",
-        below == 0,
-        f"Welch bound held on {count}/{count}; finite-N coherence / sqrt(4 log N/d) = "
+        claim="G5",
+        ok=below == 0,
+        figure=f"Welch bound held on {count}/{count}; finite-N coherence / sqrt(4 log N/d) = "
         f"{np.mean(ratios):.2f} (N=400, d=100)",
-        "deterministic inequality on random data; the Gaussian 'about' statement as finite-N evidence only",
-        {
-            "welch_violations": below,
-            "coherence_ratio_mean": float(np.mean(ratios)),
-            "coherence_ratio_sd": float(np.std(ratios)),
-        },
+        method="deterministic inequality on random data; the Gaussian 'about' statement as finite-N "
+        "evidence only",
+        evidence=G5Evidence(
+            welch_violations=int(below),
+            coherence_ratio_mean=float(np.mean(ratios)),
+            coherence_ratio_sd=float(np.std(ratios)),
+        ),
     )
 
 
@@ -168,31 +235,22 @@ def check_G6(ctx: Context) -> CheckResult:
         s = np.linalg.svd(rng.standard_normal((draws, d0, n)), compute_uv=False)
         k = int(np.sum((s.min(axis=1) < lo) | (s.max(axis=1) > hi)))
         low, high = nm.clopper_pearson(k, draws, ctx.alpha)
-        row = {
-            "N": n,
-            "d0": d0,
-            "t": t,
-            "violations": k,
-            "draws": draws,
-            "cp_interval": [low, high],
-            "bound": 1 - prob,
-        }
+        row = G6Row(
+            n=n, d0=d0, t=t, violations=k, draws=draws, cp_interval=(low, high), bound=1 - prob
+        )
         rows.append(row)
         if low > 1 - prob:
             bad.append(row)
-    method = "Clopper-Pearson lower bound of the violation frequency against the stated probability 2 exp(-t^2/2)"
-    wide = sum(not verdicts.interval_resolves(*r["cp_interval"], r["draws"]) for r in rows)
+    wide = sum(not verdicts.interval_resolves(*r.cp_interval, r.draws) for r in rows)
     verdict = verdicts.intervals_against_formula(len(bad), wide)
-    if verdict == Verdict.INCONCLUSIVE:
-        return CheckResult(
-            "G6", verdict, "violation-rate intervals too wide to resolve the bound", method,
-            {"settings": rows},
-        )  # fmt: skip
     return CheckResult(
-        "G6",
-        verdict,
-        f"violation rates below 2 exp(-t^2/2) in {len(rows) - len(bad)}/{len(rows)} settings "
-        f"(t = {', '.join(str(r['t']) for r in rows)})",
-        method,
-        {"settings": rows},
+        claim="G6",
+        verdict=verdict,
+        key_figure="violation-rate intervals too wide to resolve the bound"
+        if verdict == Verdict.INCONCLUSIVE
+        else f"violation rates below 2 exp(-t^2/2) in {len(rows) - len(bad)}/{len(rows)} settings "
+        f"(t = {', '.join(str(r.t) for r in rows)})",
+        method="Clopper-Pearson lower bound of the violation frequency against the stated probability "
+        "2 exp(-t^2/2)",
+        evidence=G6Evidence(settings=tuple(rows)),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.linalg
 
@@ -10,17 +12,106 @@ from vanishing_minima.theory import derivations
 
 from .. import verdicts
 from ..core import CheckResult, Context, check
+from ..evidence import Evidence, shown
 from .common import agree
+from .references import bad_volume_one_neuron_by_hand, khatri_rao_by_columns
+
+#: A matrix in the evidence: its rows as tuples.
+Matrix = tuple[tuple[float, ...], ...]
+
+
+def _matrix(a: np.ndarray) -> Matrix:
+    return tuple(map(tuple, a.tolist()))
+
+
+@dataclass(frozen=True)
+class K1SymbolicRow(Evidence):
+    """K1 at one size with every entry a SymPy symbol."""
+
+    sizes: tuple[int, int, int] = shown("sizes (d0, d1, N)")
+    holds: bool = shown("holds")
+
+
+@dataclass(frozen=True)
+class K1Evidence(Evidence):
+    """K1: the symbolic identity at several sizes and the shipped khatri_rao against numpy.kron."""
+
+    symbolic: tuple[K1SymbolicRow, ...] = shown("symbolic")
+    max_deviation_from_kron: float = shown("numeric_max_relative_deviation_from_kron")
+    max_deviation_gram: float = shown("numeric_max_relative_deviation_gram")
+    rule: str = shown("rule")
+
+
+@dataclass(frozen=True)
+class K2Violation(Evidence):
+    """An instance where rank(A o X) exceeds min(N, rank A rank X)."""
+
+    pattern: Matrix = shown("A")
+    data: Matrix = shown("X")
+    rank: int = shown("rank")
+    bound: int = shown("bound")
+
+
+@dataclass(frozen=True)
+class K2Evidence(Evidence):
+    """K2: the first violation of the rank inequality, if any."""
+
+    violations: tuple[K2Violation, ...] = shown("violations")
+
+
+@dataclass(frozen=True)
+class K3Mismatch(Evidence):
+    """An instance where K3's formula differs from the numerical rank of A o X."""
+
+    pattern: Matrix = shown("A")
+    d0: int = shown("d0")
+    formula: int = shown("formula")
+    rank: int = shown("rank")
+
+
+@dataclass(frozen=True)
+class K3Evidence(Evidence):
+    """K3: instances checked, how many rank-deficient, and the first mismatch, if any."""
+
+    instances: int = shown("instances")
+    rank_deficient: int = shown("rank_deficient")
+    mismatches: tuple[K3Mismatch, ...] = shown("mismatches")
+
+
+@dataclass(frozen=True)
+class K4Evidence(Evidence):
+    """K4: the largest block X diag(A_i) e over the kernel vectors e drawn."""
+
+    max_block_norm: float = shown("max_block_norm")
+
+
+@dataclass(frozen=True)
+class K5Evidence(Evidence):
+    """K5: e_A's orthogonality, the fast against the SVD path, and against numpy's lstsq (relative)."""
+
+    max_orthogonality: float = shown("max_orthogonality")
+    max_fast_svd_difference: float = shown("max_fast_svd_difference")
+    max_lstsq_difference: float = shown("max_lstsq_difference")
+
+
+@dataclass(frozen=True)
+class K6Evidence(Evidence):
+    """K6: the LP decisions against exact arcs, independent volumes, and the sign test (counts)."""
+
+    cone_agreements: int = shown("cone_agreements")
+    cone_cases: int = shown("cone_cases")
+    verified_certificates: int = shown("verified_certificates")
+    #: (from the LPs, by hand) per data set.
+    bad_volumes: tuple[tuple[float, float], ...] = shown("bad_volume_lp_vs_by_hand")
+    #: (agreements, regions).
+    unchanged_by_rounding: tuple[int, int] = shown("decisions_unchanged_by_rounding")
+    #: (agreements, regions).
+    sign_test_agrees: tuple[int, int] = shown("sign_test_agrees_with_all_sign_lps")
 
 
 # --- supporting lemmas -----------------------------------------------------------------------
 def _patterns(rng: np.random.Generator, d1: int, n: int, rho: float) -> np.ndarray:
     return np.where(rng.random((d1, n)) < rng.uniform(0.1, 0.9), 1.0, rho)
-
-
-def _khatri_rao_by_columns(A: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """A o X column by column with numpy.kron: an independent route to the shipped khatri_rao."""
-    return np.stack([np.kron(A[:, n], X[:, n]) for n in range(A.shape[1])], axis=1)
 
 
 #: Sizes (d0, d1, N) at which K1 is checked with every entry a SymPy symbol.
@@ -38,7 +129,7 @@ def check_K1(ctx: Context) -> CheckResult:
         A, B = rng.standard_normal((d1, n)), rng.standard_normal((d1, n))
         X, Y = rng.standard_normal((d0, n)), rng.standard_normal((d0, n))
         K = nm.khatri_rao(A, X)
-        ref = _khatri_rao_by_columns(A, X)
+        ref = khatri_rao_by_columns(A, X)
         worst_kron = max(worst_kron, float(np.abs(K - ref).max() / np.abs(ref).max()))
         lhs = K.T @ nm.khatri_rao(B, Y)
         worst_gram = max(
@@ -54,23 +145,22 @@ def check_K1(ctx: Context) -> CheckResult:
         f"shipped khatri_rao vs numpy.kron per column: max relative deviation {worst_kron:.1e}, Gram identity "
         f"{worst_gram:.1e} on {ctx.n(50)} random sizes"
     )
-    evidence = {
-        "symbolic": [
-            {"sizes (d0, d1, N)": [d0, d1, n], "holds": d.holds}
-            for (d0, d1, n), d in zip(K1_SYMBOLIC_SIZES, symbolic)
-        ],
-        "numeric_max_relative_deviation_from_kron": worst_kron,
-        "numeric_max_relative_deviation_gram": worst_gram,
-        "rule": "proved iff every symbolic size holds, the shipped khatri_rao equals numpy.kron per column "
+    evidence = K1Evidence(
+        symbolic=tuple(
+            K1SymbolicRow(sizes=size, holds=d.holds) for size, d in zip(K1_SYMBOLIC_SIZES, symbolic)
+        ),
+        max_deviation_from_kron=worst_kron,
+        max_deviation_gram=worst_gram,
+        rule="proved iff every symbolic size holds, the shipped khatri_rao equals numpy.kron per column "
         "to 1e-15 and the Gram identity holds to 1e-12; otherwise inconsistent",
-    }
+    )
     return CheckResult(
-        "K1",
-        verdicts.proof(holds),
-        figure,
-        "symbolic identity (SymPy) at several sizes, and the shipped function against an independent "
-        "computation",
-        evidence,
+        claim="K1",
+        verdict=verdicts.proof(holds),
+        key_figure=figure,
+        method="symbolic identity (SymPy) at several sizes, and the shipped function against an "
+        "independent computation",
+        evidence=evidence,
     )
 
 
@@ -83,13 +173,15 @@ def check_K2(ctx: Context) -> CheckResult:
         r = np.linalg.matrix_rank(nm.khatri_rao(A, X))
         bound = min(n, np.linalg.matrix_rank(A) * np.linalg.matrix_rank(X))
         if r > bound:
-            violations.append({"A": A, "X": X, "rank": r, "bound": bound})
+            violations.append(
+                K2Violation(pattern=_matrix(A), data=_matrix(X), rank=int(r), bound=int(bound))
+            )
     return agree(
-        "K2",
-        not violations,
-        f"{count} random instances, {len(violations)} violations",
-        "exact rank inequality on random patterns and Gaussian X",
-        {"violations": violations[:1]},
+        claim="K2",
+        ok=not violations,
+        figure=f"{count} random instances, {len(violations)} violations",
+        method="exact rank inequality on random patterns and Gaussian X",
+        evidence=K2Evidence(violations=tuple(violations[:1])),
     )
 
 
@@ -103,13 +195,15 @@ def check_K3(ctx: Context) -> CheckResult:
         g, r = nm.generic_rank(A, d0), int(np.linalg.matrix_rank(nm.khatri_rao(A, X)))
         deficient += g < n
         if g != r:
-            mismatches.append({"A": A, "d0": d0, "formula": g, "rank": r})
+            mismatches.append(K3Mismatch(pattern=_matrix(A), d0=d0, formula=int(g), rank=r))
     return agree(
-        "K3",
-        not mismatches,
-        f"{count} instances ({deficient} rank-deficient): formula = rank(A o X)",
-        "K3 formula (pruned enumeration) against the numerical rank for Gaussian X",
-        {"instances": count, "rank_deficient": deficient, "mismatches": mismatches[:1]},
+        claim="K3",
+        ok=not mismatches,
+        figure=f"{count} instances ({deficient} rank-deficient): formula = rank(A o X)",
+        method="K3 formula (pruned enumeration) against the numerical rank for Gaussian X",
+        evidence=K3Evidence(
+            instances=count, rank_deficient=int(deficient), mismatches=tuple(mismatches[:1])
+        ),
     )
 
 
@@ -124,11 +218,11 @@ def check_K4(ctx: Context) -> CheckResult:
             e = null @ rng.standard_normal(null.shape[1])
             worst = max(worst, max(float(np.abs(X @ (a * e)).max()) for a in A))
     return agree(
-        "K4",
-        worst < 1e-9,
-        f"{count} instances; max |X diag(A_i) e| over kernel vectors {worst:.1e}",
-        "kernel vectors of A o X annihilate every block X diag(A_i)",
-        {"max_block_norm": worst},
+        claim="K4",
+        ok=worst < 1e-9,
+        figure=f"{count} instances; max |X diag(A_i) e| over kernel vectors {worst:.1e}",
+        method="kernel vectors of A o X annihilate every block X diag(A_i)",
+        evidence=K4Evidence(max_block_norm=worst),
     )
 
 
@@ -142,7 +236,7 @@ def check_K5(ctx: Context) -> CheckResult:
         A, X, y = _patterns(rng, d1, n, 0.2), rng.standard_normal((d0, n)), rng.standard_normal(n)
         K = nm.khatri_rao(A, X)
         e = nm.dlm_residual(A, X, y)
-        M = _khatri_rao_by_columns(A, X).T
+        M = khatri_rao_by_columns(A, X).T
         reference = y - M @ np.linalg.lstsq(M, y, rcond=None)[0]
         worst_orth = max(
             worst_orth, float(np.linalg.norm(K @ e) / (np.linalg.norm(K, 2) * np.linalg.norm(y)))
@@ -152,52 +246,19 @@ def check_K5(ctx: Context) -> CheckResult:
             float(np.abs(e - nm.dlm_residual(A, X, y, method="svd")).max() / np.linalg.norm(y)),
         )
         worst_lstsq = max(worst_lstsq, float(np.abs(e - reference).max() / np.linalg.norm(y)))
-    ok = worst_orth < 1e-10 and worst_paths < 1e-10 and worst_lstsq < 1e-10
     return agree(
-        "K5",
-        ok,
-        f"{count} instances; |(A o X) e_A| rel {worst_orth:.1e}; fast vs SVD path {worst_paths:.1e}; "
-        f"vs numpy lstsq {worst_lstsq:.1e}",
-        "e_A orthogonal to the row space of A o X, and equal to an independent least-squares residual",
-        {
-            "max_orthogonality": worst_orth,
-            "max_fast_svd_difference": worst_paths,
-            "max_lstsq_difference": worst_lstsq,
-        },
+        claim="K5",
+        ok=worst_orth < 1e-10 and worst_paths < 1e-10 and worst_lstsq < 1e-10,
+        figure=f"{count} instances; |(A o X) e_A| rel {worst_orth:.1e}; fast vs SVD path "
+        f"{worst_paths:.1e}; vs numpy lstsq {worst_lstsq:.1e}",
+        method="e_A orthogonal to the row space of A o X, and equal to an independent least-squares "
+        "residual",
+        evidence=K5Evidence(
+            max_orthogonality=worst_orth,
+            max_fast_svd_difference=worst_paths,
+            max_lstsq_difference=worst_lstsq,
+        ),
     )
-
-
-def bad_volume_one_neuron_by_hand(X: np.ndarray, y: np.ndarray, eps: float, rho: float) -> float:
-    """V(L_eps) for d1 = 1, d0 = 2 (ReLU or leaky) without the K6 LPs or the package's MCE.
-
-    Each non-empty region is an arc of directions with sign pattern s; the region's DLM outputs are
-    z a * (X^T w), i.e. a * (X^T v) with v = z w.  With v* the least-squares solution (numpy lstsq), a
-    DLM with MCE > eps exists iff the target a * (X^T v*) misclassifies more than eps N points (counted
-    here) and: the target is 0 (z = 0 is a DLM), or v* is unique (rank 2) and strictly inside the arc's
-    cone or its negative, or (ReLU, one active point) the line x_n^T v = y_n meets the cone, which holds."""
-    n = X.shape[1]
-    normals = np.arctan2(X[1], X[0])
-    cuts = np.sort(np.mod(np.concatenate([normals + np.pi / 2, normals - np.pi / 2]), 2 * np.pi))
-    widths = np.diff(np.append(cuts, cuts[0] + 2 * np.pi))
-    total = 0.0
-    for m, w in zip(cuts + widths / 2, widths):
-        s = np.sign(np.cos(m) * X[0] + np.sin(m) * X[1])
-        a = np.where(s > 0, 1.0, rho)
-        M = (X * a).T
-        v, *_ = np.linalg.lstsq(M, y, rcond=None)
-        target = M @ v
-        if sum(1 for j in range(n) if (target[j] > 0.5) != (y[j] == 1)) <= eps * n:
-            continue
-        if np.linalg.norm(target) <= 1e-9 * np.linalg.norm(y):
-            holds = True
-        elif np.linalg.matrix_rank(M) == 2:  # strictly inside (a zero up to rounding is a boundary)
-            su = s * (v @ X)
-            tol = 1e-9 * np.abs(su).max()
-            holds = bool(np.all(su > tol) or np.all(su < -tol))
-        else:
-            holds = rho == 0
-        total += w / (2 * np.pi) * holds
-    return total
 
 
 @check("K6")
@@ -256,22 +317,22 @@ def check_K6(ctx: Context) -> CheckResult:
         and sign_same == sign_total
     )
     return agree(
-        "K6",
-        ok,
-        f"LP cone decisions = exact arcs on {same}/{total}; {certs} verified DLM certificates; "
+        claim="K6",
+        ok=ok,
+        figure=f"LP cone decisions = exact arcs on {same}/{total}; {certs} verified DLM certificates; "
         f"DLM decisions with the sign test = all 3^d1 sign LPs on {sign_same}/{sign_total} regions; "
         f"V(L_eps) at d1 = 1 = an independent least-squares route on {vol_agree}/{len(volumes)}; "
         f"DLM decisions unchanged by the residual's rounding on {noisy_same}/{noisy_total} regions",
-        "LP feasibility with margin against exact d0 = 2 arcs; DLM certificates re-checked (pattern and output); "
-        "the sign test's decisions against the LPs of all 3^d1 sign choices; "
+        method="LP feasibility with margin against exact d0 = 2 arcs; DLM certificates re-checked "
+        "(pattern and output); the sign test's decisions against the LPs of all 3^d1 sign choices; "
         "the LP decision of DLM existence against a direct least-squares argument at d1 = 1, and with the "
         "SVD's residual (rounding noise) in place of the default one",
-        {
-            "cone_agreements": same,
-            "cone_cases": total,
-            "verified_certificates": certs,
-            "bad_volume_lp_vs_by_hand": [list(v) for v in volumes],
-            "decisions_unchanged_by_rounding": [noisy_same, noisy_total],
-            "sign_test_agrees_with_all_sign_lps": [sign_same, sign_total],
-        },
+        evidence=K6Evidence(
+            cone_agreements=int(same),
+            cone_cases=total,
+            verified_certificates=int(certs),
+            bad_volumes=tuple(volumes),
+            unchanged_by_rounding=(int(noisy_same), noisy_total),
+            sign_test_agrees=(int(sign_same), sign_total),
+        ),
     )

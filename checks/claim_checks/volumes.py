@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
-import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -12,7 +11,54 @@ from vanishing_minima.theory import derivations
 
 from .. import verdicts
 from ..core import CheckResult, Context, Verdict, check
+from ..evidence import Evidence, shown
 from .common import agree
+from .references import v2_volume_by_hand
+
+
+@dataclass(frozen=True)
+class V1Evidence(Evidence):
+    """V1: the exact product of arc probabilities against a Monte Carlo estimate."""
+
+    exact: float = shown("exact")
+    #: (estimate, lower, upper).
+    mc: tuple[float, float, float] = shown("mc")
+    alpha: float = shown("alpha")
+
+
+@dataclass(frozen=True)
+class L2Evidence(Evidence):
+    """L2: the symbolic step, and the largest deviation from Lemma 2 at certified and trained DLMs."""
+
+    symbolic_first_order_step: bool = shown("symbolic_first_order_step")
+    certified: int = shown("certified")
+    trained_dlms: int = shown("trained_dlms")
+    max_deviation: float = shown("max_deviation")
+
+
+@dataclass(frozen=True)
+class V2Row(Evidence):
+    """One instance of V2 (d0 = 2): the exact volumes, P(V2) by an independent route, the sampler."""
+
+    n: int = shown("N")
+    d0: int = shown("d0")
+    d1: int = shown("d1")
+    rho: float = shown("rho", symbol=r"$\rho$")
+    eps: float = shown("eps", symbol=r"$\epsilon$")
+    bad: float = shown("V(L_eps)")
+    v2_event: float = shown("P(V2 event)")
+    v2_event_by_hand: float = shown("P(V2 event), independent route")
+    global_minima: float = shown("V(G)")
+    regions: int = shown("regions")
+    sampler_interval: tuple[float, float] = shown("sampler_interval", interval=True)
+
+
+@dataclass(frozen=True)
+class V2Evidence(Evidence):
+    """V2: the instances, and the error rate of each sampler interval."""
+
+    instances: tuple[V2Row, ...] = shown("instances")
+    alpha: float = shown("alpha")
 
 
 @check("V1")
@@ -27,23 +73,21 @@ def check_V1(ctx: Context) -> CheckResult:
     method = (
         "product of exact arc probabilities (d0 = 2) against a Monte Carlo estimate of each factor"
     )
-    evidence = {
-        "exact": exact.estimate,
-        "mc": [mc.estimate, mc.lower, mc.upper],
-        "alpha": ctx.alpha,
-    }
+    evidence = V1Evidence(
+        exact=exact.estimate, mc=(mc.estimate, mc.lower, mc.upper), alpha=ctx.alpha
+    )
     inside = mc.contains(exact.estimate)
     wide = not verdicts.interval_resolves(mc.lower, mc.upper, mc.trials, rows=A.shape[0])
     verdict = verdicts.intervals_against_formula(int(not inside), int(wide))
     return CheckResult(
-        "V1",
-        verdict,
-        "Monte Carlo interval too wide to resolve the product"
+        claim="V1",
+        verdict=verdict,
+        key_figure="Monte Carlo interval too wide to resolve the product"
         if verdict == Verdict.INCONCLUSIVE
         else f"exact product {exact.estimate:.5f} {'in' if inside else 'NOT in'} MC interval "
         f"[{mc.lower:.5f}, {mc.upper:.5f}]",
-        method,
-        evidence,
+        method=method,
+        evidence=evidence,
     )
 
 
@@ -71,44 +115,21 @@ def check_L2(ctx: Context) -> CheckResult:
         d = nm.dlm_diagnostics(res.W, res.z, X, y, 0.2)
         if res.gradient_norm < 1e-8 and d.normalized_min_preactivation > 1e-7:
             trained.append(d.residual_gap)
-    ok = sym.holds and checked > 0 and worst < 1e-6 and all(g < 1e-6 for g in trained)
+    deviation = max([worst, *trained])
     return agree(
-        "L2",
-        ok,
-        f"{checked} certified DLMs and {len(trained)} trained DLMs: max deviation {max([worst, *trained]):.1e}",
-        "symbolic gradient; (A o X) e and e - e_A at DLMs certified by K6 LPs and reached by L-BFGS",
-        {
-            "symbolic_first_order_step": sym.holds,
-            "certified": checked,
-            "trained_dlms": len(trained),
-            "max_deviation": max([worst, *trained]),
-        },
+        claim="L2",
+        ok=sym.holds and checked > 0 and worst < 1e-6 and all(g < 1e-6 for g in trained),
+        figure=f"{checked} certified DLMs and {len(trained)} trained DLMs: max deviation "
+        f"{deviation:.1e}",
+        method="symbolic gradient; (A o X) e and e - e_A at DLMs certified by K6 LPs and reached by "
+        "L-BFGS",
+        evidence=L2Evidence(
+            symbolic_first_order_step=sym.holds,
+            certified=checked,
+            trained_dlms=len(trained),
+            max_deviation=deviation,
+        ),
     )
-
-
-def _v2_volume_by_hand(X: np.ndarray, y: np.ndarray, d1: int, eps: float, rho: float) -> float:
-    """P_W(MCE(y - e_A) > eps) at d0 = 2 by a route that shares nothing with the package's enumeration:
-    arcs from the sorted angles of the lines w^T x = 0, A o X by numpy.kron, e_A by numpy.linalg.lstsq,
-    and the misclassifications counted here."""
-    n = X.shape[1]
-    normals = np.arctan2(X[1], X[0])
-    cuts = np.sort(np.mod(np.concatenate([normals + np.pi / 2, normals - np.pi / 2]), 2 * np.pi))
-    widths = np.diff(np.append(cuts, cuts[0] + 2 * np.pi))
-    mids = cuts + widths / 2
-    arcs = [
-        (np.sign(np.cos(m) * X[0] + np.sin(m) * X[1]), w / (2 * np.pi))
-        for m, w in zip(mids, widths)
-    ]
-    total = 0.0
-    for combo in itertools.product(arcs, repeat=d1):
-        A = np.array([np.where(sg > 0, 1.0, rho) for sg, _ in combo])
-        M = np.stack([np.kron(A[:, j], X[:, j]) for j in range(n)])  # (N, d1 d0) = (A o X)^T
-        coef, *_ = np.linalg.lstsq(M, y, rcond=None)
-        output = M @ coef
-        wrong = sum(1 for j in range(n) if (output[j] > 0.5) != (y[j] == 1))
-        if wrong > eps * n:
-            total += math.prod(p for _, p in combo)
-    return total
 
 
 @check("V2")
@@ -119,23 +140,23 @@ def check_V2(ctx: Context) -> CheckResult:
     for n, rho in ((5, 0.0), (6, 0.3), (8, 0.0)):
         X, y = rng.standard_normal((2, n)), rng.integers(0, 2, n).astype(float)
         ex = nm.exact_volumes_in_the_plane(X, y, 2, 0.1, rho)
-        by_hand = _v2_volume_by_hand(X, y, 2, 0.1, rho)
+        by_hand = v2_volume_by_hand(X, y, 2, 0.1, rho)
         mc = nm.sample_bad_region_event(
             X, y, 2, 0.1, rho, n_samples=ctx.n(20_000), rng=rng, alpha=ctx.alpha
         )
-        row = {
-            "N": n,
-            "d0": 2,
-            "d1": 2,
-            "rho": rho,
-            "eps": 0.1,
-            "V(L_eps)": ex.bad,
-            "P(V2 event)": ex.v2_event,
-            "P(V2 event), independent route": by_hand,
-            "V(G)": ex.global_minima,
-            "regions": ex.regions,
-            "sampler_interval": [mc.lower, mc.upper],
-        }
+        row = V2Row(
+            n=n,
+            d0=2,
+            d1=2,
+            rho=rho,
+            eps=0.1,
+            bad=ex.bad,
+            v2_event=ex.v2_event,
+            v2_event_by_hand=by_hand,
+            global_minima=ex.global_minima,
+            regions=ex.regions,
+            sampler_interval=(mc.lower, mc.upper),
+        )
         rows.append(row)
         if not (
             ex.bad <= ex.v2_event + 1e-12
@@ -153,16 +174,13 @@ def check_V2(ctx: Context) -> CheckResult:
         "enumeration of P(V2) (numpy.kron, lstsq, own MCE count), and the vectorized sampler"
     )
     verdict = verdicts.intervals_against_formula(len(bad), len(wide))
-    if verdict == Verdict.INCONCLUSIVE:
-        return CheckResult(
-            "V2", verdict, f"{len(wide)} sampler intervals too wide to resolve P(V2)", method,
-            {"instances": rows, "alpha": ctx.alpha},
-        )  # fmt: skip
     return CheckResult(
-        "V2",
-        verdict,
-        f"{len(rows) - len(bad)}/{len(rows)} instances: V(L_eps) <= P(V2) exactly; P(V2) equals an "
-        "independent computation; sampler interval covers it",
-        method,
-        {"instances": rows, "alpha": ctx.alpha},
+        claim="V2",
+        verdict=verdict,
+        key_figure=f"{len(wide)} sampler intervals too wide to resolve P(V2)"
+        if verdict == Verdict.INCONCLUSIVE
+        else f"{len(rows) - len(bad)}/{len(rows)} instances: V(L_eps) <= P(V2) exactly; P(V2) equals "
+        "an independent computation; sampler interval covers it",
+        method=method,
+        evidence=V2Evidence(instances=tuple(rows), alpha=ctx.alpha),
     )
