@@ -6,7 +6,7 @@ ratio.  Times are the median of ``repeats`` runs of ``time.perf_counter``.  Not 
 by hand, on an otherwise idle machine.
 
 Also measured in the same run: the time per ``W`` of each stage of the certified residual (statistics
-of :func:`vanishing_minima.numeric._lstsq.collect_stats`), the fraction of patterns that fell back to
+of :func:`vanishing_minima.numeric.lstsq.collect_stats`), the fraction of patterns that fell back to
 Householder QR or the SVD, the machine's float64 matrix-multiply rate (GEMM of the Gram product's
 size, with one BLAS thread and with the default threads the samplers use), and the flop rate achieved
 by the dominant factorization (Gram matrix and Cholesky) against it.
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vanishing_minima.numeric import _lstsq
+from vanishing_minima.numeric import lstsq
 from vanishing_minima.numeric.samplers import sample_bad_region_event, sample_bad_region_event_loop
 
 __all__ = [
@@ -61,7 +61,7 @@ def sample_cost(n: int, d0: int, d1: int) -> float:
 GEMM_TIMING_SECONDS = 0.05
 GEMM_MAX_CALLS = 10_000
 
-#: Stages of the certified residual, in pipeline order (see numeric/_lstsq.py).
+#: Stages of the certified residual, in pipeline order (see numeric/lstsq/).
 STAGES = ("scale", "gram", "factor", "solve", "certify", "reduce", "fallback_qr", "fallback_svd")
 
 
@@ -192,7 +192,7 @@ def _bench_size(
     y = rng.integers(0, 2, n).astype(float)
     p = d0 * d1
     gemms: list[GemmRate] = []
-    with _lstsq.collect_stats() as stats:
+    with lstsq.collect_stats() as stats:
         t_fast, fast = _median_time(
             lambda: sample_bad_region_event(X, y, d1, eps, rho, n_samples=samples, rng=seed + 1),
             repeats,

@@ -39,7 +39,7 @@ import mpmath
 import sympy as sp
 
 from vanishing_minima import numeric as nm
-from vanishing_minima.numeric import _lstsq
+from vanishing_minima.numeric import lstsq
 from vanishing_minima.theory import assumptions, bounds, claims, derivations, growth
 
 from . import audit, bench, report, report_io
@@ -544,7 +544,7 @@ def _check_output(flag: str, path: str, check: Callable[[str], object]) -> None:
 
 
 def _lstsq_threshold() -> int:
-    return _lstsq.ONE_THREAD_BELOW_P
+    return lstsq.ONE_THREAD_BELOW_P
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:

@@ -2,7 +2,8 @@
 
 One module per concept:
 
-* :mod:`.khatri_rao`: K1-K5 (Khatri-Rao products, activation patterns, generic rank, DLM residual, MCE)
+* :mod:`.khatri_rao`: K1-K5 (Khatri-Rao products, activation patterns, DLM residual, MCE)
+* :mod:`.generic_rank`: K3 (generic rank of the Khatri-Rao product, full-rank certificate)
 * :mod:`.cones`: D1 (activation patterns as sign conditions; row cones decided by LP with a margin)
 * :mod:`.regions`: K6, D4 (regions that hold a DLM or a global minimum)
 * :mod:`.plane`: exact volumes at d0 = 2 (every region, V(L_eps), V(G), the V2 event)
@@ -15,9 +16,9 @@ One module per concept:
 * :mod:`.stats`: exact (Clopper-Pearson) intervals for every Monte Carlo estimate
 * :mod:`.experiments`: Section 5 (E1-E3) as picklable sweep tasks
 * :mod:`.datasets`: E3's real data (scikit-learn's digits; MNIST and CIFAR-10 from the user's files), whitening
-* :mod:`.splitting`: generalized splitting (Botev & Kroese 2012) for Gaussian rare events, problem-agnostic
-* :mod:`.rare_events`: the V2 event at fixed data by splitting (or plain Monte Carlo), with intervals for log p
-* :mod:`.dead_points`: the V2 event through its dead points: fixed-effort splitting with exact elliptical moves
+* :mod:`.rare_events`: the V2 event at fixed data by generalized splitting (Botev & Kroese 2012), by
+  fixed-effort splitting over its dead points, or by plain Monte Carlo, with intervals for log p
+* :mod:`.lstsq`: the certified least-squares residual (the fast path of ``dlm_residual``)
 
 Every function that samples takes an explicit ``rng`` (a ``numpy.random.Generator`` or an integer seed).
 """
@@ -62,12 +63,10 @@ from .gaussian import (
     singular_value_interval,
     welch_bound,
 )
+from .generic_rank import generic_rank, generic_rank_brute_force, k3_full_rank_certificate
 from .khatri_rao import (
     activation_pattern,
     dlm_residual,
-    generic_rank,
-    generic_rank_brute_force,
-    k3_full_rank_certificate,
     khatri_rao,
     khatri_rao_gram,
     lrelu,
@@ -81,7 +80,12 @@ from .plane import (
 )
 from .rare_events import (
     RareEventEstimate,
+    SplittingBudget,
+    SplittingPlan,
+    SplittingResult,
     V2Score,
+    generalized_splitting,
+    log_mean_interval,
     misclassification_threshold,
     v2_event_probability,
 )
@@ -98,13 +102,6 @@ from .samplers import (
     sample_bad_region_event_loop,
     sample_bad_region_event_over_data,
     sample_global_minimum_event,
-)
-from .splitting import (
-    SplittingBudget,
-    SplittingPlan,
-    SplittingResult,
-    generalized_splitting,
-    log_mean_interval,
 )
 from .stats import Estimate, binomial_estimate, clopper_pearson
 from .sweeps import (

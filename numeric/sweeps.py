@@ -38,9 +38,8 @@ from ._points import SweepPoint
 from .bad_regions import bad_region_probability
 from .construction import interpolating_network
 from .khatri_rao import activation_pattern
-from .rare_events import v2_event_probability
+from .rare_events import SplittingBudget, v2_event_probability
 from .samplers import sample_bad_region_event, sample_bad_region_event_over_data
-from .splitting import SplittingBudget
 from .volumes import region_log_volume
 
 __all__ = [

@@ -24,7 +24,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from vanishing_minima.numeric import family_sizes, v2_event_probability
-from vanishing_minima.numeric.splitting import _heavy_tail_interval, log_mean_interval
+from vanishing_minima.numeric.rare_events.intervals import heavy_tail_interval, log_mean_interval
 
 
 def main() -> None:
@@ -64,7 +64,7 @@ def main() -> None:
             for method in covered:
                 lp, ci = log_mean_interval(v, a.level, method)
                 if method == "log-t":
-                    ci = _heavy_tail_interval(
+                    ci = heavy_tail_interval(
                         lp, ci, v, r.details.iid_hits, r.details.trials, a.level
                     )[0]
                 covered[method] += ci[0] <= ref_log <= ci[1]

@@ -1,4 +1,4 @@
-"""The dead-point estimator (numeric.dead_points, ``v2_event_probability(method="dead-points")``) against
+"""The dead-point estimator (numeric.rare_events, ``v2_event_probability(method="dead-points")``) against
 independent computations: K3's exact generic rank, the certified residual, plain Monte Carlo, exact
 volumes in the plane, and rejection sampling of the level sets.
 
@@ -27,7 +27,7 @@ from vanishing_minima.numeric import (
     sample_bad_region_event,
     v2_event_probability,
 )
-from vanishing_minima.numeric.dead_points import _ellipse_moves, _Problem
+from vanishing_minima.numeric.rare_events.dead_points import DeadPointProblem, ellipse_moves
 
 LEVEL = 0.999
 
@@ -78,12 +78,12 @@ def test_certificate_refuses_bad_input(A, d0, needle):
 # --- the exact count ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("n,d0,d1", [(96, 31, 5), (24, 9, 3), (8, 2, 4)])
 def test_count_is_the_residual_count(n, d0, d1, seed):
-    """_Problem.count (dead label-1 points where K3 certifies, the residual elsewhere) equals the
+    """DeadPointProblem.count (dead label-1 points where K3 certifies, the residual elsewhere) equals the
     misclassification count of the certified residual (V2Score) on iid W and on the estimator's event
     samples.  (8, 2, 4) exercises the residual fallback: at d0 = 2 many patterns repeat."""
     X, y = data(n, d0, seed)
     score = V2Score(X, y, d1, 0.1, 0.0)
-    prob = _Problem(X, y, d1)
+    prob = DeadPointProblem(X, y, d1)
     W = np.random.default_rng(seed + 1).standard_normal((400, d1, d0))
     assert np.array_equal(prob.count(W @ X), score.details(W)["m"])
     res = v2_event_probability(
@@ -92,7 +92,7 @@ def test_count_is_the_residual_count(n, d0, d1, seed):
     if res.samples.shape[0]:
         m = score.details(res.samples)["m"]
         assert np.all(m >= score.m_star)
-        assert np.array_equal(_Problem(X, y, d1).count(res.samples @ X), m)
+        assert np.array_equal(DeadPointProblem(X, y, d1).count(res.samples @ X), m)
 
 
 # --- the moves --------------------------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def test_moves_keep_the_level_and_sample_the_conditional_law(seed):
     the angle from the wrong set (e.g. only near the current point, or ignoring the level) fails."""
     n, d0, d1, k = 12, 8, 3, 2
     X, y = data(n, d0, 4)
-    prob = _Problem(X, y, d1)
+    prob = DeadPointProblem(X, y, d1)
     rng = np.random.default_rng(seed)
     W = rng.standard_normal((400_000, d1, d0))
     m = prob.count(W @ X)
@@ -110,7 +110,7 @@ def test_moves_keep_the_level_and_sample_the_conditional_law(seed):
     assert ref.shape[0] == 4000
     start = np.repeat(ref[:1], 4000, axis=0)
     U = start @ X
-    skipped = sum(_ellipse_moves(start, U, k, prob, rng) for _ in range(40))
+    skipped = sum(ellipse_moves(start, U, k, prob, rng) for _ in range(40))
     assert skipped < 0.05 * 40 * 4000  # K3 holds on almost every ellipse here
     np.testing.assert_allclose(U, start @ X, rtol=1e-9, atol=1e-12)
     m_moved = prob.count(U)

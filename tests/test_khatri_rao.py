@@ -20,7 +20,7 @@ from vanishing_minima.numeric import (
     lrelu,
     mce,
 )
-from vanishing_minima.numeric.khatri_rao import GENERIC_RANK_MAX_CANDIDATES
+from vanishing_minima.numeric.generic_rank import GENERIC_RANK_MAX_CANDIDATES
 
 rhos = st.sampled_from([0.0, 0.3, -0.5, 2.0])
 

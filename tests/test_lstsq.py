@@ -1,4 +1,4 @@
-"""The certified fast path of dlm_residual (numeric/_lstsq.py): agreement with the SVD in every regime,
+"""The certified fast path of dlm_residual (numeric/lstsq/): agreement with the SVD in every regime,
 certificates that reject what they must (checked on the mask, not only on the answer), scale and batch
 invariance, and a certificate broken on purpose."""
 
@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from vanishing_minima.numeric import _lstsq, dlm_residual, khatri_rao
-from vanishing_minima.numeric._lstsq import certified_residual, collect_stats
+from vanishing_minima.numeric import dlm_residual, khatri_rao, lstsq
+from vanishing_minima.numeric.lstsq import certified_residual, collect_stats, products, tall
+from vanishing_minima.numeric.lstsq.factor import Factor, certified_cholesky
 
 seeds = st.integers(0, 2**32 - 1)
 rhos = st.sampled_from([0.0, 0.3, -0.5])
@@ -77,11 +78,11 @@ def test_certified_results_carry_the_condition_bound_they_claim(s, size, rho):
     M = np.swapaxes(khatri_rao(A, X), -1, -2)
     sv = np.linalg.svd(M, compute_uv=False)
     fro2 = (sv**2).sum(axis=-1)
-    full_rank = sv[:, -1] ** 2 >= _lstsq.TALL_KAPPA * fro2
+    full_rank = sv[:, -1] ** 2 >= lstsq.TALL_KAPPA * fro2
     assert np.all(full_rank[ok & (sv[:, -1] > 1e-8 * sv[:, 0])])
     ref = _svd(A, X, y)
     assert np.all(
-        np.linalg.norm(e[ok] - ref[ok], axis=-1) <= 10 * _lstsq.ACCURACY_GUARD * np.linalg.norm(y)
+        np.linalg.norm(e[ok] - ref[ok], axis=-1) <= 10 * lstsq.ACCURACY_GUARD * np.linalg.norm(y)
     )
 
 
@@ -216,7 +217,7 @@ def test_batched_data_and_broadcasting():
         assert bool(ok1) == ok[i]
         _assert_agrees(e1[np.isfinite(e1)], e[i][np.isfinite(e1)], y, rtol=1e-11)
     _assert_agrees(
-        _lstsq.auto_residual(A, X, y), np.stack([_svd(A[i], X[i], y) for i in range(7)]), y
+        lstsq.auto_residual(A, X, y), np.stack([_svd(A[i], X[i], y) for i in range(7)]), y
     )
 
 
@@ -229,7 +230,7 @@ def test_a_broken_certificate_is_noticed(monkeypatch):
     X, y = rng.standard_normal((d0, n)), rng.standard_normal(n)
     A = _patterns(rng, 50, d1, d0, X, 0.0)
     ref = _svd(A, X, y)
-    gram = _lstsq._Data.gram
+    gram = products.ProductData.gram
 
     def wrong_gram(self, A_):
         G = gram(self, A_)
@@ -237,14 +238,14 @@ def test_a_broken_certificate_is_noticed(monkeypatch):
         G[:, d0:, :d0] *= 0.9
         return G
 
-    monkeypatch.setattr(_lstsq._Data, "gram", wrong_gram)
+    monkeypatch.setattr(products.ProductData, "gram", wrong_gram)
     e, ok = certified_residual(A, X, y)
     assert not ok.any()
     _assert_agrees(dlm_residual(A, X, y), ref, y)
 
-    monkeypatch.setattr(_lstsq, "ACCURACY_GUARD", np.inf)
-    monkeypatch.setattr(_lstsq, "ORTHOGONALITY_GUARD", np.inf)
-    monkeypatch.setattr(_lstsq, "DATA_REFINEMENT_STEPS", 0)
+    monkeypatch.setattr(tall, "ACCURACY_GUARD", np.inf)
+    monkeypatch.setattr(tall, "ORTHOGONALITY_GUARD", np.inf)
+    monkeypatch.setattr(tall, "DATA_REFINEMENT_STEPS", 0)
     e, ok = certified_residual(A, X, y)
     assert ok.mean() > 0.8  # accepted everything the (wrong) factorization allowed
     with pytest.raises(AssertionError, match="max"):
@@ -261,11 +262,11 @@ def test_the_shift_is_a_condition_certificate():
         s = np.ones(6)
         s[-1] = 0.0
         s[-1] = np.sqrt(
-            factor * _lstsq.TALL_KAPPA * (s**2).sum() / (1 - factor * _lstsq.TALL_KAPPA)
+            factor * lstsq.TALL_KAPPA * (s**2).sum() / (1 - factor * lstsq.TALL_KAPPA)
         )
         M = (Q * s) @ V.T
         G = (M.T @ M)[None].copy()
-        _, ok, _ = _lstsq._certified_cholesky(G, np.array([(s**2).sum()]), 52, _lstsq.TALL_KAPPA)
+        _, ok, _ = certified_cholesky(G, np.array([(s**2).sum()]), 52, lstsq.TALL_KAPPA)
         assert bool(ok[0]) is expected
 
 
@@ -278,7 +279,7 @@ def test_blocked_cholesky_and_solves(p, batch):
     rng = np.random.default_rng(p)
     M = rng.standard_normal((batch, 2 * p + 3, p))
     G = np.swapaxes(M, -1, -2) @ M
-    factor = _lstsq._Factor(G.copy())
+    factor = Factor(G.copy())
     L = np.linalg.cholesky(G)
     assert np.allclose(np.tril(factor.L), L, rtol=0, atol=1e-12 * np.abs(L).max())
     assert np.all(factor.offdiag <= 1e-12 * np.trace(G, axis1=1, axis2=2))

@@ -127,7 +127,7 @@ MUTATIONS = [
     ),
     Mutation(
         "K3: generic rank off by one",
-        f"{N}.khatri_rao",
+        f"{N}.generic_rank",
         "    visit(0, (), _ExactSpan())\n    return int(best)",
         "    visit(0, (), _ExactSpan())\n    return int(best) + 1",
         ("K3",),

@@ -1,4 +1,4 @@
-"""Generalized splitting (numeric.splitting) on Gaussian rare events with known answers.
+"""Generalized splitting (numeric.rare_events.splitting) on Gaussian rare events with known answers.
 
 Error rates.  Every interval asserted here is at level 0.999 unless said otherwise; the intervals are
 asymptotic (central limit theorem over R repetitions) and their measured coverage at 0.95 is 0.93-0.95
@@ -22,7 +22,7 @@ from vanishing_minima.numeric import (
     generalized_splitting,
     log_mean_interval,
 )
-from vanishing_minima.numeric.splitting import choose_level
+from vanishing_minima.numeric.rare_events import choose_level
 
 LEVEL = 0.999
 

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from vanishing_minima import numeric as nm
 from vanishing_minima.checks import bench, cli
-from vanishing_minima.numeric import dead_points, rare_events, splitting, training
+from vanishing_minima.numeric import rare_events, training
+from vanishing_minima.numeric.rare_events import api, dead_points, splitting
 
 
 def _data(d0, n, seed=0):
@@ -34,9 +35,9 @@ def _refuse(*args, **kwargs):
 @pytest.fixture
 def no_sampling(monkeypatch):
     """Whatever is refused must be refused before the first sample is drawn."""
-    monkeypatch.setattr(rare_events, "_monte_carlo", _refuse)
-    monkeypatch.setattr(splitting, "_run_pilot", _refuse)
-    monkeypatch.setattr(splitting, "_run_repetitions", _refuse)
+    monkeypatch.setattr(api, "estimate_by_monte_carlo", _refuse)
+    monkeypatch.setattr(splitting, "run_pilot", _refuse)
+    monkeypatch.setattr(splitting, "run_repetitions", _refuse)
     monkeypatch.setattr(dead_points, "as_generator", _refuse)
 
 
@@ -107,7 +108,7 @@ def test_an_accepted_run_stays_within_max_memory(method, budget, cap_mb):
 
 
 def test_generalized_splitting_caps_its_pilot_population(no_sampling):
-    budget = splitting.SplittingBudget(evaluations=10**6, pilot_size=10**9)
+    budget = rare_events.SplittingBudget(evaluations=10**6, pilot_size=10**9)
     with pytest.raises(ValueError, match=r"up to 1000000000 samples of shape \(50,\)"):
         nm.generalized_splitting(lambda W: W[:, 0], 50, 3.0, rng=0, budget=budget)
 
