@@ -206,7 +206,8 @@ OFFDIAG_ALLOWANCE = 1e-11
 def certified_cholesky(
     G: np.ndarray, tau: np.ndarray, n_terms: int, kappa: float
 ) -> tuple[Factor, np.ndarray, np.ndarray]:
-    r"""Shifted Cholesky factorization with Rump's certificate (module docstring), in place on ``G``.
+    r"""Shifted Cholesky factorization with Rump's certificate, in place on ``G``
+    (``docs/methods/certified-least-squares.md``).
 
     ``G`` (B, p, p) is the computed Gram matrix of a matrix :math:`M` with :math:`\|M\|_F^2 =` ``tau`` (B,)
     whose entries are sums of ``n_terms`` products bounded by :math:`\gamma_{\text{n\_terms}}|M|^\top|M|`.

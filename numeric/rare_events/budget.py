@@ -41,7 +41,7 @@ class SplittingBudget:
         Kernel applications per chain step, in the pilot and the repetitions.
     cap_factor : float
         Population cap per repetition and level, in multiples of the expected population
-        :math:`n_0\hat\ell_1` (``>= 1``); see the module docstring (thinning).
+        :math:`n_0\hat\ell_1` (``>= 1``); see ``docs/methods/splitting.md`` (population cap).
     """
 
     evaluations: int | None = None
