@@ -7,11 +7,30 @@ Determinism: the Agg backend, a fixed ``svg.hashsalt`` and no date in the metada
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
-__all__ = ["exponent_figure", "error_against_ratio_figure", "e2_figure", "ratio_figure", "svg"]
+__all__ = [
+    "Series",
+    "exponent_figure",
+    "error_against_ratio_figure",
+    "e2_figure",
+    "ratio_figure",
+    "svg",
+]
+
+
+@dataclass(frozen=True)
+class Series:
+    """One estimator's measured -log p against N on an exponent figure: points and interval ends."""
+
+    label: str
+    n: Sequence[float]
+    est: Sequence[float]
+    low: Sequence[float]
+    high: Sequence[float]
 
 
 def _pyplot():
@@ -45,15 +64,21 @@ def exponent_figure(
     claim_label: str,
     measured_label: str = "measured (exact interval)",
     extra: dict[str, Sequence[float]] | None = None,
-    second: tuple[str, Sequence[float], Sequence[float], Sequence[float], Sequence[float]]
-    | list[tuple[str, Sequence[float], Sequence[float], Sequence[float], Sequence[float]]]
-    | None = None,
+    second: Sequence[Series] = (),
     second_f: tuple[Sequence[float], Sequence[float]] | None = None,
 ) -> str:
     """Measured -log p (point and interval; open triangles mark intervals unbounded above) and the claimed
-    F(N), log axes; ``extra`` adds labelled lines (e.g. a deterministic bound); ``second`` another
-    estimator ``(label, n, est, low, high)`` (or a list of them) drawn beside the first, and ``second_f``
-    their sizes' F(N) ``(n, f)`` added to the claim's line."""
+    F(N), log axes; ``extra`` adds labelled lines (e.g. a deterministic bound); ``second`` other
+    estimators (at most three :class:`Series`) drawn beside the first, and ``second_f`` their sizes' F(N)
+    ``(n, f)`` added to the claim's line.
+
+    Raises
+    ------
+    ValueError
+        If ``second`` holds more than three series.
+    """
+    if len(second) > 3:
+        raise ValueError(f"second must hold at most three series; got {len(second)}")
     plt = _pyplot()
     n, f, est, low, high = (np.asarray(v, float) for v in (n, f, est, low, high))
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -63,9 +88,10 @@ def exponent_figure(
         ax.plot(np.r_[n, fn][order], np.r_[f, ff][order], "k--", label=claim_label)
     else:
         ax.plot(n, f, "k--", label=claim_label)
-    others = [] if second is None else (second if isinstance(second, list) else [second])
-    for (label2, *rest), (marker, shift) in zip(others, [("D", 1.03), ("s", 0.97), ("v", 1.06)]):
-        n2, e2, l2, h2 = (np.asarray(v, float) for v in rest)
+    for series, (marker, shift) in zip(second, [("D", 1.03), ("s", 0.97), ("v", 1.06)]):
+        n2, e2, l2, h2 = (
+            np.asarray(v, float) for v in (series.n, series.est, series.low, series.high)
+        )
         ok = np.isfinite(e2) & np.isfinite(h2)
         ax.errorbar(
             n2[ok] * shift,
@@ -74,7 +100,7 @@ def exponent_figure(
             fmt=marker,
             mfc="none",
             capsize=3,
-            label=label2,
+            label=series.label,
         )
     for label, values in (extra or {}).items():
         ax.plot(n, np.asarray(values, float), "s:", mfc="none", label=label)

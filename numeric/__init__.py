@@ -12,7 +12,7 @@ One module per concept:
 * :mod:`.gaussian`: G1-G6 (exact formulas and Monte Carlo samplers)
 * :mod:`.construction`: T8 (an interpolating network with all neural inputs non-zero)
 * :mod:`.training`: L2 (full-batch training and the DLM checks of Lemma 2); GD, SGD, momentum and Adam for E2
-* :mod:`.sweeps`: sweeps across N on any ``concurrent.futures.Executor``; exponent fits (T6, T10)
+* :mod:`.sweeps`: sweeps across N (T6, T9, T10): frozen tasks and their points, executors, exponent fits
 * :mod:`.stats`: exact (Clopper-Pearson) intervals for every Monte Carlo estimate
 * :mod:`.experiments`: Section 5 (E1-E3) as picklable sweep tasks
 * :mod:`.datasets`: E3's real data (scikit-learn's digits; MNIST and CIFAR-10 from the user's files), whitening
@@ -107,13 +107,18 @@ from .stats import Estimate, binomial_estimate, clopper_pearson
 from .sweeps import (
     ExponentFit,
     GlobalMinimumPoint,
+    GlobalMinimumTask,
+    RareEventTask,
     V2EventPoint,
+    V2EventTask,
     V2SplittingPoint,
     VolumeRatioPoint,
+    VolumeRatioTask,
     family_sizes,
     fit_exponent,
     global_minimum_point,
     run_sweep,
+    run_task,
     v2_event_point,
     v2_splitting_point,
     volume_ratio_point,
@@ -196,15 +201,20 @@ __all__ = [
     "binomial_estimate",
     "clopper_pearson",
     "run_sweep",
+    "run_task",
     "family_sizes",
     "fit_exponent",
     "ExponentFit",
+    "V2EventTask",
     "V2EventPoint",
     "v2_event_point",
+    "RareEventTask",
     "V2SplittingPoint",
     "v2_splitting_point",
+    "GlobalMinimumTask",
     "GlobalMinimumPoint",
     "global_minimum_point",
+    "VolumeRatioTask",
     "VolumeRatioPoint",
     "volume_ratio_point",
     "interpolating_network",

@@ -210,11 +210,14 @@ def test_sampled_evidence_says_which_assumptions_hold_at_its_sizes(quick_audit):
     """At N = 64 the family has d0 d1 = 92 against N log^4 N = 1.9e4: A4's inequality fails there,
     although the family satisfies A4 in the paper's order; the evidence must say so per size."""
     by = {r.claim: r for r in quick_audit}
-    for claim, key in (("T6", "sizes"), ("T9", "instances"), ("T10", "ratio_draws")):
-        rows = by[claim].evidence[key]
-        assert all("A3 at this size" in row for row in rows), claim
-    t6 = {row["N"]: row for row in by["T6"].evidence["sizes"]}
-    assert t6[64]["A4 at this size"].startswith("A4 fails at this size")
+    for claim, rows in (
+        ("T6", by["T6"].evidence.sizes),
+        ("T9", by["T9"].evidence.instances),
+        ("T10", by["T10"].evidence.ratio_draws),
+    ):
+        assert all(row.a3.startswith("A3 ") for row in rows), claim
+    t6 = {row.n: row for row in by["T6"].evidence.sizes}
+    assert t6[64].a4.startswith("A4 fails at this size")
 
 
 def test_run_audit_refuses_a_bad_worker_count_before_any_check(monkeypatch):
@@ -259,14 +262,14 @@ def test_t6_tasks_are_the_tasks_of_the_check(quick_audit, audit_seed):
     tasks whose results the quick audit's T6 evidence reports."""
     monte_carlo, splitting = theorem6.t6_tasks(audit.Budget.QUICK, audit_seed)
     evidence = next(r for r in quick_audit if r.claim == "T6").evidence
-    assert [(t["n"], t["d0"], t["d1"], t["n_samples"]) for t in monte_carlo] == [
-        (r["N"], r["d0"], r["d1"], r["samples"]) for r in evidence["sizes"]
+    assert [(t.n, t.d0, t.d1, t.n_samples) for t in monte_carlo] == [
+        (r.n, r.d0, r.d1, r.samples) for r in evidence.sizes
     ]
     keys = ("n", "d0", "d1", "draw", "budget")
-    assert [[t[k] for k in keys] for t in splitting] == [
-        [r[k] for k in keys] for r in evidence["splitting_runs"]
+    assert [[getattr(t, k) for k in keys] for t in splitting] == [
+        [getattr(r, k) for k in keys] for r in evidence.splitting_runs
     ]
-    assert all(t["alpha"] == audit.MC_ALPHA for t in monte_carlo)
+    assert all(t.alpha == audit.MC_ALPHA for t in monte_carlo)
     assert next(r for r in quick_audit if r.claim == "T6").seed_sequence == (
         audit_seed,
         zlib.crc32(b"T6"),

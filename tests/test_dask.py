@@ -7,6 +7,7 @@ process outlives its test.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -68,17 +69,14 @@ def local_executor():
         yield client.get_executor()
 
 
-def _without_timing(runs: list[nm.V2SplittingPoint]) -> list[dict]:
-    """The runs' fields without their wall times (``seconds``, ``dlm_seconds``: the only fields that may
+def _without_timing(value):
+    """``value`` (a run's ``to_dict()``) without its wall times (every ``seconds``: the only fields that may
     differ between executors), NaN written as a string so that equal runs compare equal."""
-    return [
-        {
-            k: ("nan" if isinstance(v, float) and math.isnan(v) else v)
-            for k, v in r.to_dict().items()
-            if not k.endswith("seconds")
-        }
-        for r in runs
-    ]
+    if isinstance(value, dict):
+        return {k: _without_timing(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [_without_timing(v) for v in value]
+    return "nan" if isinstance(value, float) and math.isnan(value) else value
 
 
 def test_t6_sweep_on_a_local_cluster_gives_the_serial_numbers():
@@ -86,21 +84,23 @@ def test_t6_sweep_on_a_local_cluster_gives_the_serial_numbers():
     score-evaluation counts so that the test takes seconds) on Dask: every float equal to the serial
     path's, in task order."""
     monte_carlo, splitting = t6_tasks(audit.Budget.QUICK, 0)
-    monte_carlo = [dict(t, n_samples=1000) for t in monte_carlo]
+    monte_carlo = [dataclasses.replace(t, n_samples=1000) for t in monte_carlo]
     splitting = [
-        dict(t, budget=4000 if t.get("method", "splitting") == "splitting" else 10_000)
+        dataclasses.replace(t, budget=4000 if t.method == "splitting" else 10_000)
         for t in splitting
     ]
     serial_mc = run_serial(nm.v2_event_point, monte_carlo)
-    serial_split = run_serial(nm.v2_splitting_point, splitting)
+    serial_split = run_serial(nm.run_task, splitting)
     with local_executor() as executor:
         dask_mc = nm.run_sweep(nm.v2_event_point, monte_carlo, executor=executor)
-        dask_split = nm.run_sweep(nm.v2_splitting_point, splitting, executor=executor)
+        dask_split = nm.run_sweep(nm.run_task, splitting, executor=executor)
     assert dask_mc == serial_mc
-    assert _without_timing(dask_split) == _without_timing(serial_split)
+    assert [_without_timing(r.to_dict()) for r in dask_split] == [
+        _without_timing(r.to_dict()) for r in serial_split
+    ]
     # quick budget: dead points at N = 96, 256 and generalized splitting at N = 96, 2 X draws each
-    assert [r.n for r in dask_mc] == [16, 24, 32, 48, 64]
-    assert [(r.method, r.n) for r in dask_split] == [
+    assert [r.task.n for r in dask_mc] == [16, 24, 32, 48, 64]
+    assert [(r.task.method, r.task.n) for r in dask_split] == [
         ("dead-points", 96),
         ("dead-points", 96),
         ("dead-points", 256),
@@ -108,7 +108,7 @@ def test_t6_sweep_on_a_local_cluster_gives_the_serial_numbers():
         ("splitting", 96),
         ("splitting", 96),
     ]
-    assert all(r.evaluations > 0 for r in dask_split) and sum(r.hits for r in dask_mc) > 0
+    assert all(r.v2.evaluations > 0 for r in dask_split) and sum(r.v2.successes for r in dask_mc) > 0
 
 
 def _readme_dask_example() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import pickle
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -19,7 +20,7 @@ from vanishing_minima.numeric.khatri_rao import khatri_rao, pattern_unchecked
 
 def _tasks():
     return [
-        dict(n=n, d0=d0, d1=d1, eps=0.1, rho=0.0, n_samples=300, alpha=1e-3, seed=[7, i])
+        nm.V2EventTask(n=n, d0=d0, d1=d1, eps=0.1, rho=0.0, n_samples=300, alpha=1e-3, seed=[7, i])
         for i, (n, d0, d1) in enumerate(nm.family_sizes([8, 12, 16], 0.75, 1 / 3))
     ]
 
@@ -31,7 +32,7 @@ def test_sweep_results_do_not_depend_on_the_executor():
     with ProcessPoolExecutor(2) as pool:
         processes = nm.run_sweep(nm.v2_event_point, _tasks(), executor=pool)
     assert serial == threads == processes
-    assert [r.n for r in serial] == [8, 12, 16]
+    assert [r.task.n for r in serial] == [8, 12, 16]
     assert all(isinstance(r, nm.V2EventPoint) for r in serial)
 
 
@@ -134,21 +135,20 @@ def test_joint_sampler_refuses_bad_input(kwargs, match):
 
 def test_global_minimum_point_bounds_the_region_of_theorem_8s_network():
     """The rigorous lower bound is at least the inscribed caps' and at most 0; the hits are counted per row."""
-    r = nm.global_minimum_point(dict(n=24, d0=6, rho=0.0, n_samples=400, alpha=1e-3, seed=[3, 1]))
-    assert r.log_VG_inscribed <= r.log_VG_lower <= 0 and len(r.cap_hits) == r.neurons > 0
-    assert r.min_margin > 0 and r == nm.global_minimum_point(
-        dict(n=24, d0=6, rho=0.0, n_samples=400, alpha=1e-3, seed=[3, 1])
-    )
+    task = nm.GlobalMinimumTask(n=24, d0=6, rho=0.0, n_samples=400, alpha=1e-3, seed=[3, 1])
+    r = nm.global_minimum_point(task)
+    assert r.volume.log_inscribed <= r.volume.log_lower <= 0 and len(r.cap_hits) == r.neurons > 0
+    assert r.min_margin > 0 and r == nm.global_minimum_point(task)
 
 
 def test_volume_ratio_bound_needs_the_network_to_fit_in_d1():
     """V(G) >= V(region of the network) only when the network has at most d1 neurons; otherwise no ratio."""
     base = dict(n=24, d0=4, eps=0.1, rho=0.0, n_samples=300, alpha=1e-3, seed=[3, 2])
-    small = nm.volume_ratio_point({**base, "d1": 2})
+    small = nm.volume_ratio_point(nm.VolumeRatioTask(**base, d1=2))
     assert small.neurons > 2 and small.log_ratio_upper is None
-    wide = nm.volume_ratio_point({**base, "d1": small.neurons})
-    assert wide.log_ratio_upper == pytest.approx(math.log(wide.p_upper) - wide.log_VG_lower)
-    assert wide.p_lower <= wide.p_estimate <= wide.p_upper
+    wide = nm.volume_ratio_point(nm.VolumeRatioTask(**base, d1=small.neurons))
+    assert wide.log_ratio_upper == pytest.approx(math.log(wide.v2.upper) - wide.volume.log_lower)
+    assert wide.v2.lower <= wide.v2.estimate <= wide.v2.upper
 
 
 def _line_fits(kappa: float, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bool:
@@ -219,7 +219,7 @@ def test_pools_never_start_more_processes_than_cpus_or_tasks(monkeypatch):
             super().__init__(max_workers=2)
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
-    monkeypatch.setattr(nm.sweeps, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(nm.sweeps.executors, "ProcessPoolExecutor", Recording)
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
     assert nm.run_sweep(abs, list(range(-50, 0)), max_workers=1000) == list(range(50, 0, -1))
     shared = audit._SharedPool(1000)
@@ -269,35 +269,99 @@ def test_terminate_pool_stops_running_workers_at_once():
 
 
 def test_sweep_points_are_frozen_picklable_and_give_json_shaped_dicts():
-    """Issue 10: every point function returns a frozen dataclass that survives pickling (process pools,
-    Dask) unchanged and whose ``to_dict`` has lists where JSON has them."""
+    """Every point function returns a frozen dataclass that holds its task and survives pickling (process
+    pools, Dask) unchanged, and whose ``to_dict`` has lists where JSON has them."""
     mc = nm.v2_event_point(_tasks()[0])
     split = nm.v2_splitting_point(
-        dict(n=12, d0=6, d1=2, eps=0.1, rho=0.0, budget=2000, level=0.9, label_seed=[1], seed=[2])
+        nm.RareEventTask(
+            n=12, d0=6, d1=2, eps=0.1, rho=0.0, budget=2000, level=0.9, label_seed=[1], seed=[2]
+        )
     )
-    vg = nm.global_minimum_point(dict(n=12, d0=4, rho=0.0, n_samples=50, alpha=1e-3, seed=[3]))
+    vg = nm.global_minimum_point(
+        nm.GlobalMinimumTask(n=12, d0=4, rho=0.0, n_samples=50, alpha=1e-3, seed=[3])
+    )
     e2 = nm.e2_protocol_point(
         {"optimizer": "gd", "d": 5, "lr": 0.01, "init_scale": 1.0, "seeds": [[4]], "epochs": 2}
     )
-    for point in (mc, split, vg, e2):
+    for point in (mc, split, vg):
         assert pickle.loads(pickle.dumps(point)).to_dict() == point.to_dict()
+        assert pickle.loads(pickle.dumps(point.task)) == point.task
         with pytest.raises(dataclasses.FrozenInstanceError):
-            point.n = 0
-    assert split.dlm is False and split.dlm_regions is None and split.log_v_upper is None
-    assert isinstance(split.to_dict()["log_p_interval"], list) and len(split.log_p_interval) == 2
-    assert isinstance(vg.to_dict()["cap_hits"], list) and len(vg.cap_hits) == vg.neurons
+            point.task = None
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            point.task.n = 0
+    assert pickle.loads(pickle.dumps(e2)).to_dict() == e2.to_dict()
+    assert split.task.dlm is False and split.k6 is None and split.v2.samples is None
+    assert split.v2.details is None  # the engine's arrays stay out of the point
+    assert isinstance(split.to_dict()["v2"]["log_p_interval"], list)
+    assert isinstance(vg.to_dict()["volume"]["rows"], list) and len(vg.cap_hits) == vg.neurons
     assert isinstance(e2.to_dict()["runs"][0], dict) and isinstance(e2.runs[0], nm.E2Run)
-    assert list(mc.to_dict())[-4:] == ["hits", "estimate", "lower", "upper"]
+    assert list(mc.to_dict()) == ["task", "v2"] and mc.to_dict()["task"]["seed"] == [7, 0]
 
 
 def test_dead_point_tasks_take_moves_and_repetitions():
     """A T6 task with method "dead-points": ``moves`` and ``repetitions`` reach the estimator, the rest of
-    the budget is particles; an unknown method is refused."""
+    the budget is particles."""
     base = dict(
         n=24, d0=11, d1=3, eps=0.1, rho=0.0, budget=20_000, level=0.9, label_seed=[1], seed=[2]
     )
-    p = nm.v2_splitting_point(dict(base, method="dead-points", moves=2, repetitions=4))
-    assert p.method == "dead-points" and "2 elliptical moves per level" in p.note
-    assert "4 repetitions" in p.note and p.evaluations <= 20_000
-    with pytest.raises(ValueError, match="method"):
-        nm.v2_splitting_point(dict(base, method="bogus"))
+    p = nm.v2_splitting_point(
+        nm.RareEventTask(**base, method="dead-points", moves=2, repetitions=4)
+    )
+    assert p.task.method == "dead-points" and "2 elliptical moves per level" in p.v2.note
+    assert "4 repetitions" in p.v2.note and p.v2.evaluations <= 20_000
+
+
+_RARE = dict(n=24, d0=11, d1=3, eps=0.1, rho=0.0, budget=2000, level=0.9, label_seed=1, seed=2)
+_BAD_FIELDS = [
+    ("n", 0, "n must be an integer >= 1"),
+    ("d0", 2.5, "d0 must be an integer >= 1"),
+    ("budget", True, "budget must be an integer >= 1"),
+    ("eps", 1.0, "eps must be a finite number in"),
+    ("level", 0.0, "level must be a finite number in"),
+    ("rho", 1.0, "rho must differ from 1"),
+    ("seed", -1, "seed must be an integer >= 0"),
+    ("label_seed", [], "label_seed must be an integer >= 0"),
+    ("draw", -1, "draw must be an integer >= 0"),
+    ("method", "bogus", "method must be 'splitting' or 'dead-points'"),
+    ("dlm", "some", "dlm must be False, True, 'all' or 'units'"),
+    ("moves", 0, "moves must be an integer >= 1"),
+]
+
+
+@pytest.mark.parametrize("field,value,message", _BAD_FIELDS)
+def test_tasks_refuse_bad_fields_on_construction(field, value, message):
+    """A task names the field that breaks its rule when it is built, before any draw or allocation."""
+    with pytest.raises(ValueError, match=re.escape(message)):
+        nm.RareEventTask(**{**_RARE, field: value})
+
+
+@pytest.mark.parametrize(
+    "kind,fields",
+    [
+        (nm.V2EventTask, dict(n=8, d0=6, d1=2, eps=0.1, rho=0.0, n_samples=0, alpha=1e-3, seed=1)),
+        (nm.GlobalMinimumTask, dict(n=8, d0=4, rho=0.0, n_samples=10, alpha=1.5, seed=1)),
+        (
+            nm.VolumeRatioTask,
+            dict(n=8, d0=4, d1=0, eps=0.1, rho=0.0, n_samples=10, alpha=1e-3, seed=1),
+        ),
+    ],
+)
+def test_every_task_checks_its_fields(kind, fields):
+    with pytest.raises(ValueError, match="n_samples|alpha|d1"):
+        kind(**fields)
+
+
+def test_the_task_type_chooses_the_point_function():
+    """run_task maps tasks of several types at once, each to its own point function; a point function
+    given another type (a dict, say) refuses it."""
+    mc = _tasks()[0]
+    vg = nm.GlobalMinimumTask(n=12, d0=4, rho=0.0, n_samples=50, alpha=1e-3, seed=[3])
+    points = nm.run_sweep(nm.run_task, [mc, vg], max_workers=1)
+    assert points == [nm.v2_event_point(mc), nm.global_minimum_point(vg)]
+    with pytest.raises(TypeError, match="task must be a V2EventTask; got dict"):
+        nm.v2_event_point(dict(n=8))
+    with pytest.raises(TypeError, match="task must be a GlobalMinimumTask; got V2EventTask"):
+        nm.global_minimum_point(mc)
+    with pytest.raises(TypeError, match="task must be a sweep task"):
+        nm.run_task({"n": 8})

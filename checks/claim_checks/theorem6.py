@@ -1,8 +1,15 @@
-"""Theorem 6 across N: plain Monte Carlo and two rare-event estimators against the bound e^-F(N)."""
+"""Theorem 6 across N: plain Monte Carlo and two rare-event estimators against the bound e^-F(N).
+
+The sweeps' tasks (:func:`t6_tasks`) are the numeric layer's frozen task dataclasses; their points become
+typed rows (:class:`MonteCarloRow`, :class:`RareEventRow` per estimator and N, :class:`RareEventRun` per
+run) that the exponent fit, the figure and the page read by attribute.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -11,7 +18,8 @@ from vanishing_minima.theory import assumptions, bounds
 
 from .. import plots, verdicts
 from ..core import MC_ALPHA, Budget, CheckResult, Context, check
-from .common import at_sizes
+from ..evidence import Evidence, shown
+from .common import at_sizes, shown_a3, shown_a4
 from .family import (
     T6_EPS,
     T6_RHO,
@@ -19,6 +27,24 @@ from .family import (
     family_laws,
     family_sizes,
 )
+
+__all__ = [
+    "T6_SPLITTING",
+    "T6_DEAD_POINTS",
+    "T6_MIN_RESOLVED",
+    "T6_SPLITTING_LEVEL",
+    "MonteCarloRow",
+    "RareEventRow",
+    "RareEventRun",
+    "T6Evidence",
+    "minus_log",
+    "t6_exponent",
+    "log_mean",
+    "average_over_draws",
+    "finite_n_side",
+    "t6_tasks",
+    "check_T6",
+]
 
 #: T6 by generalized splitting: (sizes, X draws per N, score evaluations per run) per budget scale.  One score
 #: evaluation costs about 0.1, 1.0 and 5.5 ms at N = 96, 256 and 512 on one core (measured).  From N = 256 on
@@ -54,22 +80,184 @@ T6_MIN_RESOLVED = 3
 T6_SPLITTING_LEVEL = 0.999
 
 
+#: How a size's interval for -log p sits against F(N) (the "finite-N" column).
+BELOW, ABOVE, UNRESOLVED = "below e^-F", "above e^-F", "unresolved"
+
+
+@dataclass(frozen=True)
+class MonteCarloRow(Evidence):
+    """One size of T6 by plain Monte Carlo over (X, W): p with its exact interval, against F(N)."""
+
+    n: int = shown("N")
+    d0: int = shown("d0")
+    d1: int = shown("d1")
+    samples: int = shown("samples")
+    events: int = shown("events")
+    p_hat: float = shown("p_hat")
+    p_interval: tuple[float, float] = shown("p_interval", interval=True)
+    f: float = shown("F(N)", symbol="$F(N)$")
+    minus_log_p: float = shown("-log p")
+    minus_log_p_interval: tuple[float, float] = shown("-log p interval", interval=True)
+    side: str = shown("finite-N")
+    a3: str = shown_a3()
+    a4: str = shown_a4()
+
+
+@dataclass(frozen=True)
+class RareEventRow(Evidence):
+    """One estimator at one size of T6: p averaged over the sampled X (:func:`average_over_draws`), against
+    F(N), and the K6 decisions of the event regions."""
+
+    estimator: str = shown("estimator")
+    n: int = shown("N")
+    d0: int = shown("d0")
+    d1: int = shown("d1")
+    draws: int = shown("X draws")
+    evaluations: int = shown("evaluations")
+    reached: int = shown("reached")
+    f: float = shown("F(N)", symbol="$F(N)$")
+    minus_log_p: float = shown("-log p")
+    minus_log_p_interval: tuple[float, float] = shown("-log p interval", interval=True)
+    side: str = shown("finite-N")
+    minus_log_p_per_x: tuple[float, ...] = shown("-log p per X")
+    regions: int = shown("event regions (K6)")
+    with_dlm: int = shown("with a DLM")
+    #: (units that hold a DLM, units).
+    units_with_dlm: tuple[int, int] = shown("units with a DLM")
+    minus_log_v_lower: float = shown("-log V(L_eps) lower end")
+    a3: str = shown_a3()
+    a4: str = shown_a4()
+
+
+@dataclass(frozen=True)
+class RareEventRun(Evidence):
+    """One run of a rare-event estimator at one X draw (natural logs)."""
+
+    estimator: str = shown("estimator")
+    n: int = shown("n")
+    d0: int = shown("d0")
+    d1: int = shown("d1")
+    draw: int = shown("draw")
+    budget: int = shown("budget")
+    log_p: float = shown("log_p")
+    log_p_interval: tuple[float, float] = shown("log_p_interval", interval=True)
+    reached: bool = shown("reached")
+    evaluations: int = shown("evaluations")
+    m_star: int = shown("m_star")
+    note: str = shown("note")
+    dlm_regions: int = shown("dlm_regions")
+    dlm_with: int = shown("dlm_with")
+    dlm_units: int = shown("dlm_units")
+    dlm_unit_hits: int = shown("dlm_unit_hits")
+    log_v_upper: float = shown("log_v_upper")
+    dlm_note: str = shown("dlm_note")
+
+
+@dataclass(frozen=True)
+class T6Evidence(Evidence):
+    """T6: the family, the sizes by each estimator, the runs, and the exponent fit over all sizes."""
+
+    family: str = shown("family")
+    a2: bool = shown("A2")
+    a3: bool = shown("A3")
+    a4: bool = shown("A4")
+    eps: float = shown("eps", symbol=r"$\epsilon$")
+    rho: float = shown("rho", symbol=r"$\rho$")
+    alpha_per_interval: float = shown("alpha_per_interval")
+    sizes: tuple[MonteCarloRow, ...] = shown("sizes")
+    splitting_sizes: tuple[RareEventRow, ...] = shown("splitting_sizes")
+    splitting_runs: tuple[RareEventRun, ...] = shown("splitting_runs")
+    splitting: str = shown("splitting")
+    bad_region_volume: str = shown("bad_region_volume")
+    kappa_least_squares: float = shown("kappa_least_squares", symbol=r"$\kappa$ (least squares)")
+    #: The slopes of the lines through every interval, or the text saying that no line passes.
+    kappa_range: tuple[float, float] | str = shown(
+        "kappa_range", symbol=r"$\kappa$ range", interval=True
+    )
+    local_exponents: tuple[float, ...] = shown("local_exponents")
+
+
 def minus_log(p: float) -> float:
+    """-log p, ``inf`` at p = 0."""
     return math.inf if p <= 0 else -math.log(p)
 
 
-def t6_exponent(p: nm.V2EventPoint | nm.V2SplittingPoint | nm.VolumeRatioPoint) -> float:
-    """F(N) = gamma N^(3/4)(d0 d1)^(1/4) at a sweep point's (n, d0, d1), eps = T6_EPS, rho = T6_RHO."""
-    return -bounds.theorem6_log_bound(
-        float(p.n), float(p.d0), float(p.d1), T6_EPS, T6_RHO, p.d0 / p.n
-    )
+def t6_exponent(n: int, d0: int, d1: int) -> float:
+    """F(N) = gamma N^(3/4)(d0 d1)^(1/4) at (n, d0, d1), eps = T6_EPS, rho = T6_RHO."""
+    return -bounds.theorem6_log_bound(float(n), float(d0), float(d1), T6_EPS, T6_RHO, d0 / n)
+
+
+def log_mean(log_values: Sequence[float]) -> float:
+    """The log of the mean of ``exp(log_values)``, computed in log space (``-inf`` entries are zeros).
+
+    Raises
+    ------
+    ValueError
+        If ``log_values`` is empty or holds a NaN.
+    """
+    values = np.asarray(log_values, dtype=float)
+    if values.ndim != 1 or values.size == 0 or np.any(np.isnan(values)):
+        raise ValueError(f"log_values must be a non-empty vector without NaN; got {log_values!r}")
+    return float(np.logaddexp.reduce(values) - math.log(values.size))
+
+
+def average_over_draws(
+    log_p: Sequence[float], log_p_intervals: Sequence[tuple[float, float]]
+) -> tuple[float, tuple[float, float]]:
+    r"""T6's average over the sampled X: -log of the mean of the runs' p, and its interval.
+
+    Each run estimates :math:`p_k = \mathbb P_W(\text{V2 event})` at its draw :math:`X_k`; the average is
+    :math:`\bar p = \frac1K\sum_k p_k`, and the interval's ends are the means of the runs' ends in the
+    same way (valid for all draws at once by Bonferroni when each run's interval is).  Computed in log
+    space (:func:`log_mean`).
+
+    Parameters
+    ----------
+    log_p : sequence of float
+        :math:`\log \hat p_k` per draw (``-inf`` for a zero estimate); at least one, no NaN.
+    log_p_intervals : sequence of (float, float)
+        The interval for :math:`\log p_k` per draw, ``low <= high`` (``low`` may be ``-inf``).
+
+    Returns
+    -------
+    minus_log_p : float
+        :math:`-\log \bar p` (``inf`` when every estimate is 0).
+    interval : tuple of float
+        The interval for :math:`-\log \bar p`: ``(-log mean of the upper ends, -log mean of the lower
+        ends)``, the upper end ``inf`` when every lower end is ``-inf``.
+
+    Raises
+    ------
+    ValueError
+        If there is no draw, the two sequences differ in length, a value is NaN, or an interval has
+        ``low > high``.
+    """
+    if len(log_p) == 0:
+        raise ValueError("log_p must hold at least one draw; got none")
+    if len(log_p) != len(log_p_intervals):
+        raise ValueError(
+            f"log_p and log_p_intervals must have one entry per draw; got {len(log_p)} and "
+            f"{len(log_p_intervals)}"
+        )
+    if any(not low <= high for low, high in log_p_intervals):
+        raise ValueError(f"each interval needs low <= high (no NaN); got {list(log_p_intervals)}")
+    low = log_mean([lo for lo, _ in log_p_intervals])
+    high = log_mean([hi for _, hi in log_p_intervals])
+    return -log_mean(log_p), (-high, -low)
+
+
+def finite_n_side(minus_log_p_interval: tuple[float, float], f: float) -> str:
+    """Where p lies against e^-F(N): ``below`` when the interval for -log p is at or above F, ``above``
+    when it is below F, else ``unresolved``."""
+    low, high = minus_log_p_interval
+    return BELOW if low >= f else (ABOVE if high < f else UNRESOLVED)
 
 
 def _rare_event_task(
-    ctx: Context, n: int, d0: int, d1: int, draw: int, budget: int, method: str, dlm
-) -> dict:
+    ctx: Context, n: int, d0: int, d1: int, draw: int, budget: int, method: str, dlm: bool | str
+) -> nm.RareEventTask:
     """One task of T6's rare-event sweep; labels and X depend on N and the draw only, not on the method."""
-    return dict(
+    return nm.RareEventTask(
         n=n,
         d0=d0,
         d1=d1,
@@ -87,22 +275,23 @@ def _rare_event_task(
 
 def t6_tasks(
     budget: Budget | str, seed: int, alpha: float = MC_ALPHA
-) -> tuple[list[dict], list[dict]]:
+) -> tuple[list[nm.V2EventTask], list[nm.RareEventTask]]:
     """The tasks of T6's two sweeps at ``budget`` and ``seed``, exactly as :func:`check_T6` builds them.
 
-    Returns ``(monte_carlo, splitting)``: the tasks of :func:`~vanishing_minima.numeric.v2_event_point`
-    (one per N of ``T6_SIZES``, ``alpha`` the error rate of each exact interval) and of
+    Returns ``(monte_carlo, rare_events)``: the :class:`~vanishing_minima.numeric.V2EventTask` of
+    :func:`~vanishing_minima.numeric.v2_event_point` (one per N of ``T6_SIZES``, ``alpha`` the error rate of
+    each exact interval) and the :class:`~vanishing_minima.numeric.RareEventTask` of
     :func:`~vanishing_minima.numeric.v2_splitting_point` (one per N and X draw of ``T6_DEAD_POINTS``, with
     ``method="dead-points"``, then of ``T6_SPLITTING``).  The labels of a size are the same for both
-    estimators, and so are the X draws (``label_seed`` and ``seed`` depend on N and the draw index only): where
-    both run, they estimate the same probabilities.  Each
-    task is a dict of plain Python values and carries its own seed, drawn from T6's seed sequence
-    ``[seed, crc32("T6")]``, so a sweep can be rerun outside the audit, on any executor, with the same
-    numbers (``numeric.run_sweep(numeric.v2_splitting_point, t6_tasks("quick", 0)[1], executor=...)``).
+    estimators, and so are the X draws (``label_seed`` and ``seed`` depend on N and the draw index only):
+    where both run, they estimate the same probabilities.  Each task is a frozen dataclass that carries its
+    own seed, drawn from T6's seed sequence ``[seed, crc32("T6")]``, so a sweep can be rerun outside the
+    audit, on any executor, with the same numbers
+    (``numeric.run_sweep(numeric.run_task, t6_tasks("quick", 0)[1], executor=...)``).
     """
     ctx = Context(Budget(budget), seed, "T6", alpha)
     monte_carlo = [
-        dict(
+        nm.V2EventTask(
             n=n,
             d0=d0,
             d1=d1,
@@ -134,77 +323,155 @@ def t6_tasks(
     return monte_carlo, dead_points + splitting
 
 
-def _t6_point(task: dict):
-    """One task of either T6 sweep (splitting tasks carry a ``budget``), so that both share one map."""
-    return nm.v2_splitting_point(task) if "budget" in task else nm.v2_event_point(task)
+def _monte_carlo_row(p: nm.V2EventPoint) -> MonteCarloRow:
+    t, v2 = p.task, p.v2
+    f = t6_exponent(t.n, t.d0, t.d1)
+    interval = (minus_log(v2.upper), minus_log(v2.lower))
+    sizes = at_sizes(t.n, t.d0, t.d1)
+    return MonteCarloRow(
+        n=t.n,
+        d0=t.d0,
+        d1=t.d1,
+        samples=t.n_samples,
+        events=v2.successes,
+        p_hat=v2.estimate,
+        p_interval=(v2.lower, v2.upper),
+        f=f,
+        minus_log_p=minus_log(v2.estimate),
+        minus_log_p_interval=interval,
+        side=finite_n_side(interval, f),
+        a3=sizes.a3,
+        a4=sizes.a4,
+    )
 
 
-def _t6_splitting_rows(runs: list, tasks: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The rare-event side of T6: one row per estimator and N (average over the X draws) and the runs."""
-    keys = list(dict.fromkeys((t.get("method", "splitting"), t["n"]) for t in tasks))
-    rows = []
-    for method, n in keys:
-        mine = [p for p in runs if p.n == n and p.method == method]
-        f = t6_exponent(mine[0])
-        k = len(mine)
-        mean_log = lambda vals: float(np.logaddexp.reduce(vals) - math.log(k))  # noqa: E731 (log of a mean of p's)
-        log_p = mean_log([p.log_p for p in mine])
-        lo_log, hi_log = (
-            mean_log([p.log_p_interval[0] for p in mine]),
-            mean_log([p.log_p_interval[1] for p in mine]),
+def _rare_event_row(runs: list[nm.V2SplittingPoint]) -> RareEventRow:
+    """One estimator at one N: the average over its runs (one per X draw)."""
+    t = runs[0].task
+    f = t6_exponent(t.n, t.d0, t.d1)
+    minus_log_p, interval = average_over_draws(
+        [p.v2.log_p for p in runs], [p.v2.log_p_interval for p in runs]
+    )
+    sizes = at_sizes(t.n, t.d0, t.d1)
+    return RareEventRow(
+        estimator=t.method,
+        n=t.n,
+        d0=t.d0,
+        d1=t.d1,
+        draws=len(runs),
+        evaluations=int(sum(p.v2.evaluations for p in runs)),
+        reached=sum(p.v2.reached for p in runs),
+        f=f,
+        minus_log_p=minus_log_p,
+        minus_log_p_interval=interval,
+        side=finite_n_side(interval, f),
+        minus_log_p_per_x=tuple(-p.v2.log_p for p in runs),
+        regions=int(sum(p.k6.regions for p in runs)),
+        with_dlm=int(sum(p.k6.with_dlm for p in runs)),
+        units_with_dlm=(
+            int(sum(p.k6.unit_hits for p in runs)),
+            int(sum(p.k6.units for p in runs)),
+        ),
+        minus_log_v_lower=-log_mean([p.k6.log_v_upper for p in runs]),
+        a3=sizes.a3,
+        a4=sizes.a4,
+    )
+
+
+def _rare_event_run(p: nm.V2SplittingPoint) -> RareEventRun:
+    t, v2, k6 = p.task, p.v2, p.k6
+    return RareEventRun(
+        estimator=t.method,
+        n=t.n,
+        d0=t.d0,
+        d1=t.d1,
+        draw=t.draw,
+        budget=t.budget,
+        log_p=v2.log_p,
+        log_p_interval=tuple(v2.log_p_interval),
+        reached=v2.reached,
+        evaluations=v2.evaluations,
+        m_star=v2.m_star,
+        note=v2.note,
+        dlm_regions=k6.regions,
+        dlm_with=k6.with_dlm,
+        dlm_units=k6.units,
+        dlm_unit_hits=k6.unit_hits,
+        log_v_upper=k6.log_v_upper,
+        dlm_note=k6.note,
+    )
+
+
+def _rare_event_rows(points: list[nm.V2SplittingPoint]) -> tuple[RareEventRow, ...]:
+    """One row per estimator and N, in the tasks' order (every run of a T6 task decides K6)."""
+    groups: dict[tuple[str, int], list[nm.V2SplittingPoint]] = {}
+    for p in points:
+        groups.setdefault((p.task.method, p.task.n), []).append(p)
+    return tuple(_rare_event_row(runs) for runs in groups.values())
+
+
+#: The rare-event estimators as the key figure and the figure name them.
+_ESTIMATORS = (
+    ("splitting", "generalized splitting", "generalized splitting, average over sampled X"),
+    ("dead-points", "dead points", "dead points (fixed-effort splitting), average over sampled X"),
+)
+
+
+def _rare_event_text(rows: Sequence[RareEventRow]) -> str:
+    """The key figure's part on the rare-event estimators."""
+    text = ""
+    for method, label, _ in _ESTIMATORS:
+        mine = [r for r in rows if r.estimator == method]
+        if not mine:
+            continue
+        text += (
+            f"; {label} at N = {', '.join(str(r.n) for r in mine)} ({mine[0].draws} X each): "
+            + ", ".join(
+                f"-log p {r.minus_log_p:.1f} [{r.minus_log_p_interval[0]:.1f}, "
+                f"{r.minus_log_p_interval[1]:.1f}] vs F {r.f:.1f}"
+                for r in mine
+            )
+            + "; V(L_eps) (K6 on event regions): "
+            + ", ".join(
+                (f"{r.with_dlm}/{r.regions} hold a DLM" if r.regions else "no event region reached")
+                + f", -log V >= {r.minus_log_v_lower:.1f}"
+                for r in mine
+            )
         )
-        lo, hi = -hi_log, (math.inf if lo_log == -math.inf else -lo_log)
-        side = "below e^-F" if lo >= f else ("above e^-F" if hi < f else "unresolved")
-        v_hi_log = mean_log([p.log_v_upper for p in mine])
-        rows.append(
-            {
-                "estimator": method,
-                "N": n,
-                "d0": mine[0].d0,
-                "d1": mine[0].d1,
-                "X draws": k,
-                "evaluations": int(sum(p.evaluations for p in mine)),
-                "reached": sum(p.reached for p in mine),
-                "F(N)": f,
-                "-log p": -log_p,
-                "-log p interval": [lo, hi],
-                "finite-N": side,
-                "-log p per X": [-p.log_p for p in mine],
-                "event regions (K6)": int(sum(p.dlm_regions for p in mine)),
-                "with a DLM": int(sum(p.dlm_with for p in mine)),
-                "units with a DLM": [
-                    int(sum(p.dlm_unit_hits for p in mine)),
-                    int(sum(p.dlm_units for p in mine)),
-                ],
-                "-log V(L_eps) lower end": -v_hi_log,
-                **at_sizes(n, mine[0].d0, mine[0].d1),
-            }
-        )
-    # the draw's label is the task's (v2_splitting_point does not read it); the rest is the point's
-    kept = [
-        {
-            "estimator": p.method,
-            "n": p.n,
-            "d0": p.d0,
-            "d1": p.d1,
-            "draw": task["draw"],
-            "budget": p.budget,
-            "log_p": p.log_p,
-            "log_p_interval": list(p.log_p_interval),
-            "reached": p.reached,
-            "evaluations": p.evaluations,
-            "m_star": p.m_star,
-            "note": p.note,
-            "dlm_regions": p.dlm_regions,
-            "dlm_with": p.dlm_with,
-            "dlm_units": p.dlm_units,
-            "dlm_unit_hits": p.dlm_unit_hits,
-            "log_v_upper": p.log_v_upper,
-            "dlm_note": p.dlm_note,
-        }
-        for task, p in zip(tasks, runs)
-    ]
-    return rows, kept
+    return text
+
+
+def _series(label: str, rows: Sequence[MonteCarloRow | RareEventRow]) -> plots.Series:
+    return plots.Series(
+        label=label,
+        n=[r.n for r in rows],
+        est=[r.minus_log_p for r in rows],
+        low=[r.minus_log_p_interval[0] for r in rows],
+        high=[r.minus_log_p_interval[1] for r in rows],
+    )
+
+
+def _exponent_figure(rows: Sequence[MonteCarloRow], rare: Sequence[RareEventRow]) -> str:
+    main = _series("plain Monte Carlo over (X, W) (exact interval)", rows)
+    rare_sizes = sorted({r.n for r in rare})
+    return plots.exponent_figure(
+        main.n,
+        [r.f for r in rows],
+        main.est,
+        main.low,
+        main.high,
+        title="Theorem 6: -log E_X P_W(V2 event) along d0 = N^3/4, d1 = N^1/3",
+        ylabel="-log p",
+        claim_label="F(N) = gamma N^3/4 (d0 d1)^1/4",
+        measured_label=main.label,
+        second=[
+            _series(label, [r for r in rare if r.estimator == method])
+            for method, _, label in _ESTIMATORS
+        ],
+        second_f=(rare_sizes, [next(r.f for r in rare if r.n == n) for n in rare_sizes])
+        if rare
+        else None,
+    )
 
 
 @check("T6")
@@ -214,12 +481,12 @@ def check_T6(ctx: Context) -> CheckResult:
     Along d0 = N^(3/4), d1 = N^(1/3) (A2-A4 decided by SymPy), ReLU, eps = 0.1, fixed random labels per
     N, independent pairs (X, W) (so each count is binomial and its interval exact).  Reported: at each N
     the interval for -log p beside F(N) = gamma N^(3/4)(d0 d1)^(1/4) (finite-N, labelled), and the fitted
-    exponent kappa of -log p ~ C F^kappa (claim: kappa >= 1 as N -> oo; numeric.sweeps.fit_exponent).
+    exponent kappa of -log p ~ C F^kappa (claim: kappa >= 1 as N -> oo; numeric.fit_exponent).
 
     Beyond plain Monte Carlo, two rare-event estimators (numeric.v2_event_probability) at several X per N,
     the same X for both: generalized splitting on the certified residual (T6_SPLITTING) and the dead-point
     estimator (T6_DEAD_POINTS; ReLU with d0 d1 >= N, X in general position), each run's interval at level
-    T6_SPLITTING_LEVEL; per estimator and N the average over the sampled X.
+    T6_SPLITTING_LEVEL; per estimator and N the average over the sampled X (:func:`average_over_draws`).
 
     Verdict: consistent when no N shows p significantly above e^(-F(N)), at least T6_MIN_RESOLVED sizes show
     it significantly below (a broken or degenerate interval leaves sizes unresolved) and the fit allows
@@ -229,147 +496,77 @@ def check_T6(ctx: Context) -> CheckResult:
 
     sizes = T6_SIZES[ctx.budget.scale]
     family = assumptions.check(*family_laws())
-    tasks, split_tasks = t6_tasks(ctx.budget, ctx.seed, ctx.alpha)
-    # one map, the long splitting runs first (the pool's workers then finish together)
-    points = ctx.map(_t6_point, split_tasks + tasks)
-    split_points, mc_points = points[: len(split_tasks)], points[len(split_tasks) :]
-    rows = []
-    for p in mc_points:
-        f = t6_exponent(p)
-        lo, hi = minus_log(p.upper), minus_log(p.lower)
-        side = "below e^-F" if lo >= f else ("above e^-F" if hi < f else "unresolved")
-        rows.append(
-            {
-                "N": p.n,
-                "d0": p.d0,
-                "d1": p.d1,
-                "samples": p.n_samples,
-                "events": p.hits,
-                "p_hat": p.estimate,
-                "p_interval": [p.lower, p.upper],
-                "F(N)": f,
-                "-log p": minus_log(p.estimate),
-                "-log p interval": [lo, hi],
-                "finite-N": side,
-                **at_sizes(p.n, p.d0, p.d1),
-            }
-        )
-    split_rows, split_runs = _t6_splitting_rows(split_points, split_tasks)
-    both = rows + split_rows
+    tasks, rare_tasks = t6_tasks(ctx.budget, ctx.seed, ctx.alpha)
+    # one map, the long rare-event runs first (the pool's workers then finish together)
+    points = ctx.map(nm.run_task, rare_tasks + tasks)
+    rare_points, mc_points = points[: len(rare_tasks)], points[len(rare_tasks) :]
+    rows = tuple(_monte_carlo_row(p) for p in mc_points)
+    rare_rows = _rare_event_rows(rare_points)
+    runs = tuple(_rare_event_run(p) for p in rare_points)
+    both = rows + rare_rows
     fit = nm.fit_exponent(
-        [math.log(r["F(N)"]) for r in both],
-        [r["-log p"] for r in both],
-        [r["-log p interval"][0] for r in both],
-        [r["-log p interval"][1] for r in both],
+        [math.log(r.f) for r in both],
+        [r.minus_log_p for r in both],
+        [r.minus_log_p_interval[0] for r in both],
+        [r.minus_log_p_interval[1] for r in both],
     )
-    below = sum(r["finite-N"] == "below e^-F" for r in both)
-    above = [r for r in both if r["finite-N"] == "above e^-F"]
+    below = sum(r.side == BELOW for r in both)
+    above = sum(r.side == ABOVE for r in both)
     rng_txt = (
         "power law rejected at these N"
         if fit.kappa_range is None
         else f"range [{fit.kappa_range[0]:.2f}, {fit.kappa_range[1]:.2f}]"
     )
-    split_txt = ""
-    for method, label in (("splitting", "generalized splitting"), ("dead-points", "dead points")):
-        mine = [r for r in split_rows if r["estimator"] == method]
-        if not mine:
-            continue
-        split_txt += (
-            f"; {label} at N = {', '.join(str(r['N']) for r in mine)} ({mine[0]['X draws']} X each): "
-            + ", ".join(
-                f"-log p {r['-log p']:.1f} [{r['-log p interval'][0]:.1f}, "
-                f"{r['-log p interval'][1]:.1f}] vs F {r['F(N)']:.1f}"
-                for r in mine
-            )
-            + "; V(L_eps) (K6 on event regions): "
-            + ", ".join(
-                (
-                    f"{r['with a DLM']}/{r['event regions (K6)']} hold a DLM"
-                    if r["event regions (K6)"]
-                    else "no event region reached"
-                )
-                + f", -log V >= {r['-log V(L_eps) lower end']:.1f}"
-                for r in mine
-            )
-        )
     figure = (
-        f"finite N = {sizes[0]}..{sizes[-1]} (Monte Carlo){split_txt}: p <= e^-F(N) at {below}/{len(both)} N, "
-        f"above at {len(above)}; fitted kappa = {fit.kappa:.2f} over all N ({rng_txt}; claim: kappa >= 1 as N -> oo)"
+        f"finite N = {sizes[0]}..{sizes[-1]} (Monte Carlo){_rare_event_text(rare_rows)}: p <= e^-F(N) at "
+        f"{below}/{len(both)} N, above at {above}; fitted kappa = {fit.kappa:.2f} over all N ({rng_txt}; "
+        "claim: kappa >= 1 as N -> oo)"
     )
-    evidence = {
-        "family": "d0 = N^(3/4), d1 = N^(1/3)",
-        "A2": family["A2"].holds,
-        "A3": family["A3"].holds,
-        "A4": family["A4"].holds,
-        "eps": T6_EPS,
-        "rho": T6_RHO,
-        "alpha_per_interval": ctx.alpha,
-        "sizes": rows,
-        "splitting_sizes": split_rows,
-        "splitting_runs": split_runs,
-        "splitting": (
+    evidence = T6Evidence(
+        family="d0 = N^(3/4), d1 = N^(1/3)",
+        a2=family["A2"].holds,
+        a3=family["A3"].holds,
+        a4=family["A4"].holds,
+        eps=T6_EPS,
+        rho=T6_RHO,
+        alpha_per_interval=ctx.alpha,
+        sizes=rows,
+        splitting_sizes=rare_rows,
+        splitting_runs=runs,
+        splitting=(
             f"generalized splitting and the dead-point estimator (numeric.v2_event_probability, methods "
-            f"'splitting' and 'dead-points') at fixed labels per N and the same X draws, {len(split_runs)} runs; "
+            f"'splitting' and 'dead-points') at fixed labels per N and the same X draws, {len(runs)} runs; "
             f"each run's interval at level {T6_SPLITTING_LEVEL}; per estimator and N the interval is for the "
             "average of P_W over the sampled X (the mean of the runs' ends, valid for all draws at once by "
             "Bonferroni), "
             "not for E_X itself: the spread over X is reported beside it"
         ),
-        "bad_region_volume": (
+        bad_region_volume=(
             "V(L_eps) = P(V2 event) * P(the region holds a DLM | V2 event) at each X "
             "(numeric.bad_region_probability): K6 decided on every distinct event region of the run; "
             "the upper end of V(L_eps) is p_upper * q_upper, q_upper a one-sided Clopper-Pearson bound from "
             "one final sample per repetition (approximate: the within-repetition pick is a selection), "
             "each at error (1 - level)/2; per N the mean over the sampled X"
         ),
-        "kappa_least_squares": fit.kappa,
-        "kappa_range": list(fit.kappa_range)
+        kappa_least_squares=fit.kappa,
+        kappa_range=fit.kappa_range
         if fit.kappa_range
         else "no single power law fits every interval",
-        "local_exponents": fit.local,
-    }
-    figs = {
-        "exponent": plots.exponent_figure(
-            [r["N"] for r in rows],
-            [r["F(N)"] for r in rows],
-            [r["-log p"] for r in rows],
-            [r["-log p interval"][0] for r in rows],
-            [r["-log p interval"][1] for r in rows],
-            title="Theorem 6: -log E_X P_W(V2 event) along d0 = N^3/4, d1 = N^1/3",
-            ylabel="-log p",
-            claim_label="F(N) = gamma N^3/4 (d0 d1)^1/4",
-            measured_label="plain Monte Carlo over (X, W) (exact interval)",
-            second=[
-                (
-                    label,
-                    [r["N"] for r in split_rows if r["estimator"] == m],
-                    [r["-log p"] for r in split_rows if r["estimator"] == m],
-                    [r["-log p interval"][0] for r in split_rows if r["estimator"] == m],
-                    [r["-log p interval"][1] for r in split_rows if r["estimator"] == m],
-                )
-                for m, label in (
-                    ("splitting", "generalized splitting, average over sampled X"),
-                    ("dead-points", "dead points (fixed-effort splitting), average over sampled X"),
-                )
-            ],
-            second_f=(
-                sorted({r["N"] for r in split_rows}),
-                [
-                    next(r["F(N)"] for r in split_rows if r["N"] == n)
-                    for n in sorted({r["N"] for r in split_rows})
-                ],
-            )
-            if split_rows
-            else None,
-        )
-    }
+        local_exponents=fit.local,
+    )
     method = (
         "Monte Carlo over independent (X, W) pairs with exact intervals, and generalized splitting and the "
         "dead-point estimator over W at sampled X beyond it, across growing N along a family satisfying A1-A4; "
         "finite-N comparison with e^-F(N) "
         "and exponent fit over all N (finite-N evidence for an asymptotic claim)"
     )
-    verdict = verdicts.finite_n_exponent(
-        len(above), below, fit.kappa, fit.kappa_range, T6_MIN_RESOLVED
+    return CheckResult(
+        claim="T6",
+        verdict=verdicts.finite_n_exponent(
+            above, below, fit.kappa, fit.kappa_range, T6_MIN_RESOLVED
+        ),
+        key_figure=figure,
+        method=method,
+        evidence=evidence,
+        figures={"exponent": _exponent_figure(rows, rare_rows)},
     )
-    return CheckResult("T6", verdict, figure, method, evidence, figures=figs)

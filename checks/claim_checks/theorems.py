@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -11,7 +12,8 @@ from vanishing_minima.theory import assumptions, bounds, derivations
 
 from .. import plots, verdicts
 from ..core import CheckResult, Context, Verdict, check
-from .common import at_sizes, derived
+from ..evidence import Evidence, shown
+from .common import at_sizes, derived, shown_a3, shown_a4
 from .family import (
     FAMILY_D0,
     FAMILY_D1,
@@ -23,6 +25,141 @@ from .family import (
     family_laws,
 )
 from .theorem6 import t6_exponent
+
+
+@dataclass(frozen=True)
+class DerivationRow(Evidence):
+    """One symbolic derivation: its name, whether it holds on the shipped formulas, and its steps."""
+
+    name: str = shown("name")
+    holds: bool = shown("holds")
+    steps: tuple[str, ...] = shown("steps")
+
+    @classmethod
+    def of(cls, derivation: derivations.Derivation) -> DerivationRow:
+        """The row of ``derivation``."""
+        return cls(name=derivation.name, holds=derivation.holds, steps=tuple(derivation.steps))
+
+
+@dataclass(frozen=True)
+class ConstructionRow(Evidence):
+    """One construction of Theorem 8's network: its size against d1* and how well it interpolates."""
+
+    n: int = shown("N")
+    d0: int = shown("d0")
+    rho: float = shown("rho", symbol=r"$\rho$")
+    labels: str = shown("labels")
+    neurons: int = shown("neurons")
+    d1_star: int = shown("d1_star")
+    relative_error: float = shown("relative_error")
+    normalized_margin: float = shown("normalized_margin")
+
+
+@dataclass(frozen=True)
+class T8Evidence(Evidence):
+    """T8: the constructions on Gaussian X for several label vectors."""
+
+    constructions: tuple[ConstructionRow, ...] = shown("constructions")
+
+
+@dataclass(frozen=True)
+class GlobalMinimumRow(Evidence):
+    """One instance of T9: the lower side of log V(G) from Theorem 8's region, against the claimed bound."""
+
+    n: int = shown("N")
+    d0: int = shown("d0")
+    neurons: int = shown("neurons")
+    log_vg_lower: float = shown("log_V(G)_lower_confidence")
+    log_vg_estimate: float = shown("log_V(G)_lower_estimate")
+    log_vg_inscribed: float = shown("log_V(G)_inscribed_caps")
+    claimed_log_bound: float = shown("claimed_log_bound")
+    ratio: float = shown("ratio")
+    min_margin: float = shown("min_margin")
+    cap_hits_per_row: tuple[int, ...] = shown("cap_hits_per_row")
+    delta: float = shown("delta")
+    a3: str = shown_a3()
+
+
+@dataclass(frozen=True)
+class T9Evidence(Evidence):
+    """T9: the instances, the exponent of the estimate, and the derivations that can contradict."""
+
+    family: str = shown("family")
+    a2: bool = shown("A2")
+    a3: bool = shown("A3")
+    instances: tuple[GlobalMinimumRow, ...] = shown("instances")
+    alpha_all_instances: float = shown("alpha_all_instances")
+    kappa_of_the_estimate: float = shown("kappa_of_the_estimate")
+    kappa_spread: str = shown("kappa_spread")
+    local_exponents: tuple[float, ...] = shown("local_exponents")
+    exponent_note: str = shown("exponent_note")
+    derivations: tuple[DerivationRow, ...] = shown("derivations")
+    what_can_contradict: str = shown("what can contradict")
+
+
+@dataclass(frozen=True)
+class VolumeRatioRow(Evidence):
+    """One draw of T10: the upper confidence bound on log(V(L_eps)/V(G)) and its two parts, against -F(N)."""
+
+    n: int = shown("N")
+    d0: int = shown("d0")
+    d1: int = shown("d1")
+    a3: str = shown_a3()
+    a4: str = shown_a4()
+    neurons: int = shown("neurons")
+    v2_events: int = shown("v2_events")
+    samples: int = shown("samples")
+    log_p_upper: float = shown("log_p_upper")
+    log_vg_lower: float = shown("log_V(G)_lower")
+    log_vg_estimate: float = shown("log_V(G)_estimate")
+    #: ``None`` when Theorem 8's network needs more than d1 neurons.
+    log_ratio_upper: float | None = shown("log_ratio_upper")
+    minus_f: float = shown("-F(N)", symbol="$-F(N)$")
+    composed_log_bound: float = shown("composed_log_bound")
+
+
+@dataclass(frozen=True)
+class T10Evidence(Evidence):
+    """T10: the derivations, where the composed bound starts to say something, and the sampled ratio."""
+
+    derivations: tuple[DerivationRow, ...] = shown("derivations")
+    family: str = shown("family")
+    sampled_family_a2_a3_a4: tuple[bool, bool, bool] = shown("sampled_family_A2_A3_A4")
+    eps: float = shown("eps", symbol=r"$\epsilon$")
+    rho: float = shown("rho", symbol=r"$\rho$")
+    gamma_eps: float = shown("gamma_eps", symbol=r"$\gamma_\epsilon$ ([D5](D5.md))")
+    composed_exponent_negative_from_log_n: float = shown("composed_exponent_negative_from_log_N")
+    n_star: str = shown("N_star")
+    ratio_draws: tuple[VolumeRatioRow, ...] = shown("ratio_draws")
+    alpha_all_draws: float = shown("alpha_all_draws")
+    ratio_note: str = shown("ratio_note")
+    builds_on: str = shown("builds_on")
+
+
+@dataclass(frozen=True)
+class TrainingEndpointRow(Evidence):
+    """One L-BFGS endpoint of S6: how many neurons have a zero input, and P (A o X) e there."""
+
+    n: int = shown("N")
+    d0: int = shown("d0")
+    d1: int = shown("d1")
+    mse: float = shown("mse")
+    zero_fraction_r: float = shown("zero_fraction_r")
+    projected: float = shown("projected")
+    unprojected: float = shown("unprojected")
+    z_gradient: float = shown("z_gradient")
+
+
+@dataclass(frozen=True)
+class S6Evidence(Evidence):
+    """S6: the derivation of the width substitution, and P (A o X) e measured at training endpoints."""
+
+    derivation: str = shown("derivation")
+    steps: tuple[str, ...] = shown("steps")
+    training_endpoints: tuple[TrainingEndpointRow, ...] = shown("training_endpoints")
+    note: str = shown("note")
+    builds_on: str = shown("builds_on")
+    findings: tuple[str, ...] = shown("findings")
 
 
 @check("T8")
@@ -37,27 +174,26 @@ def check_T8(ctx: Context) -> CheckResult:
         ):
             net = nm.interpolating_network(X, y, rho, rng=rng)
             rows.append(
-                {
-                    "N": n,
-                    "d0": d0,
-                    "rho": rho,
-                    "labels": kind,
-                    "neurons": net.n_neurons,
-                    "d1_star": net.d1_star,
-                    "relative_error": net.relative_error,
-                    "normalized_margin": net.normalized_margin,
-                }
+                ConstructionRow(
+                    n=n,
+                    d0=d0,
+                    rho=rho,
+                    labels=kind,
+                    neurons=net.n_neurons,
+                    d1_star=net.d1_star,
+                    relative_error=net.relative_error,
+                    normalized_margin=net.normalized_margin,
+                )
             )
-    fits = all(r["relative_error"] <= 1e-9 and r["normalized_margin"] > 0 for r in rows)
-    within = all(r["neurons"] <= r["d1_star"] for r in rows)
-    verdict = verdicts.construction(fits, within)
-    worst = max(r["neurons"] / r["d1_star"] for r in rows)
+    fits = all(r.relative_error <= 1e-9 and r.normalized_margin > 0 for r in rows)
+    within = all(r.neurons <= r.d1_star for r in rows)
+    worst = max(r.neurons / r.d1_star for r in rows)
     return CheckResult(
-        "T8",
-        verdict,
-        f"{len(rows)} constructions; max neurons/d1* = {worst:.2f}",
-        "explicit construction (gated neuron pairs) on Gaussian X for several label vectors",
-        {"constructions": rows},
+        claim="T8",
+        verdict=verdicts.construction(fits, within),
+        key_figure=f"{len(rows)} constructions; max neurons/d1* = {worst:.2f}",
+        method="explicit construction (gated neuron pairs) on Gaussian X for several label vectors",
+        evidence=T8Evidence(constructions=tuple(rows)),
     )
 
 
@@ -94,7 +230,7 @@ def check_T9(ctx: Context) -> CheckResult:
     draws = 2
     alpha = ctx.alpha / (draws * len(sizes))
     tasks = [
-        dict(
+        nm.GlobalMinimumTask(
             n=n,
             d0=family_d0(n),
             rho=0.0,
@@ -104,30 +240,11 @@ def check_T9(ctx: Context) -> CheckResult:
         )
         for k, n in enumerate(n for n in sizes for _ in range(draws))
     ]
-    rows = []
-    for p in ctx.map(nm.global_minimum_point, tasks):
-        n, d0 = p.n, p.d0
-        claimed = bounds.theorem9_log_bound(float(n), float(d0), 2.0 * n / d0)
-        rows.append(
-            {
-                "N": n,
-                "d0": d0,
-                "neurons": p.neurons,
-                "log_V(G)_lower_confidence": p.log_VG_lower,
-                "log_V(G)_lower_estimate": p.log_VG_estimate,
-                "log_V(G)_inscribed_caps": p.log_VG_inscribed,
-                "claimed_log_bound": claimed,
-                "ratio": p.log_VG_lower / claimed,
-                "min_margin": p.min_margin,
-                "cap_hits_per_row": list(p.cap_hits),
-                "delta": bounds.theorem9_delta(float(n), float(d0)),
-                **at_sizes(n, d0),
-            }
-        )
-    above = sum(r["log_V(G)_lower_confidence"] >= r["claimed_log_bound"] for r in rows)
+    rows = tuple(_global_minimum_row(p) for p in ctx.map(nm.global_minimum_point, tasks))
+    above = sum(r.log_vg_lower >= r.claimed_log_bound for r in rows)
     # exponent of -log(estimate) ~ C (2 N log N)^kappa; the claim -log V(G) <=. 2 N log N reads kappa <= 1, and
     # the lower side's kappa is at least the truth's.  Per N the spread over draws (not a confidence set).
-    per_n = [[-r["log_V(G)_lower_estimate"] for r in rows if r["N"] == n] for n in sizes]
+    per_n = [[-r.log_vg_estimate for r in rows if r.n == n] for n in sizes]
     gm = [float(np.exp(np.mean(np.log(v)))) for v in per_n]
     fit = nm.fit_exponent(
         [math.log(2 * n * math.log(n)) for n in sizes],
@@ -140,21 +257,29 @@ def check_T9(ctx: Context) -> CheckResult:
         if fit.kappa_range is None
         else f"lines through every spread: [{fit.kappa_range[0]:.2f}, {fit.kappa_range[1]:.2f}]"
     )
-    evidence = {
-        "family": "d0 = N^(3/4)",
-        "A2": family["A2"].holds,
-        "A3": family["A3"].holds,
-        "instances": rows,
-        "alpha_all_instances": ctx.alpha,
-        "kappa_of_the_estimate": fit.kappa,
-        "kappa_spread": spread,
-        "local_exponents": fit.local,
-        "exponent_note": "-log(estimate) ~ C (2 N log N)^kappa fitted on the per-N geometric means; the claim "
+    steps = (derivations.theorem9_second_inequality(), derivations.theorem9_delta_vanishes())
+    evidence = T9Evidence(
+        family="d0 = N^(3/4)",
+        a2=family["A2"].holds,
+        a3=family["A3"].holds,
+        instances=rows,
+        alpha_all_instances=ctx.alpha,
+        kappa_of_the_estimate=fit.kappa,
+        kappa_spread=spread,
+        local_exponents=fit.local,
+        exponent_note="-log(estimate) ~ C (2 N log N)^kappa fitted on the per-N geometric means; the claim "
         "in the paper's order is kappa <= 1 (the estimate is of a lower bound on V(G), so a "
         "kappa > 1 at these N would be inconclusive)",
-    }
+        derivations=tuple(DerivationRow.of(d) for d in steps),
+        what_can_contradict=(
+            "the derivations (the second inequality exp(-d1* d0 log N) >= exp(-2 N log N) "
+            "for d1* = 2N/d0, and delta -> 0 under A2-A3) on the shipped formulas; the "
+            "sampled side bounds V(G) from below only, so it can support the claim, never "
+            "contradict it (no upper bound on V(G) is computed)"
+        ),
+    )
     inscribed = [
-        float(np.exp(np.mean([np.log(-r["log_V(G)_inscribed_caps"]) for r in rows if r["N"] == n])))
+        float(np.exp(np.mean([np.log(-r.log_vg_inscribed) for r in rows if r.n == n])))
         for n in sizes
     ]
     figs = {
@@ -171,17 +296,7 @@ def check_T9(ctx: Context) -> CheckResult:
             extra={"inscribed caps (deterministic bound)": inscribed},
         )
     }
-    ratios = [r["log_V(G)_lower_estimate"] / r["claimed_log_bound"] for r in rows]
-    steps = [derivations.theorem9_second_inequality(), derivations.theorem9_delta_vanishes()]
-    evidence["derivations"] = [
-        {"name": d.name, "holds": d.holds, "steps": list(d.steps)} for d in steps
-    ]
-    evidence["what can contradict"] = (
-        "the derivations (the second inequality exp(-d1* d0 log N) >= exp(-2 N log N) "
-        "for d1* = 2N/d0, and delta -> 0 under A2-A3) on the shipped formulas; the "
-        "sampled side bounds V(G) from below only, so it can support the claim, never "
-        "contradict it (no upper bound on V(G) is computed)"
-    )
+    ratios = [r.log_vg_estimate / r.claimed_log_bound for r in rows]
     method = (
         "derivations (SymPy) on the shipped formulas; lower side of V(G) via Theorem 8's region, each row cone by "
         "cap-conditioned sampling with exact intervals, along a family satisfying A1-A3 (finite-N evidence for "
@@ -203,7 +318,33 @@ def check_T9(ctx: Context) -> CheckResult:
             f"derivations hold; the sampled lower bound is looser than the claim on {len(rows) - above}/"
             f"{len(rows)} instances, which neither supports nor contradicts it"
         )
-    return CheckResult("T9", verdict, figure, method, evidence, figures=figs)
+    return CheckResult(
+        claim="T9",
+        verdict=verdict,
+        key_figure=figure,
+        method=method,
+        evidence=evidence,
+        figures=figs,
+    )
+
+
+def _global_minimum_row(p: nm.GlobalMinimumPoint) -> GlobalMinimumRow:
+    n, d0 = p.task.n, p.task.d0
+    claimed = bounds.theorem9_log_bound(float(n), float(d0), 2.0 * n / d0)
+    return GlobalMinimumRow(
+        n=n,
+        d0=d0,
+        neurons=p.neurons,
+        log_vg_lower=p.volume.log_lower,
+        log_vg_estimate=p.volume.log_estimate,
+        log_vg_inscribed=p.volume.log_inscribed,
+        claimed_log_bound=claimed,
+        ratio=p.volume.log_lower / claimed,
+        min_margin=p.min_margin,
+        cap_hits_per_row=p.cap_hits,
+        delta=bounds.theorem9_delta(float(n), float(d0)),
+        a3=at_sizes(n, d0).a3,
+    )
 
 
 @check("T10")
@@ -230,7 +371,7 @@ def check_T10(ctx: Context) -> CheckResult:
     sizes = T6_SIZES[ctx.budget.scale]
     draws = 2
     tasks = [
-        dict(
+        nm.VolumeRatioTask(
             n=n,
             d0=family_d0(n),
             d1=math.ceil(T10_D1_FACTOR * n ** float(FAMILY_D1)),
@@ -242,65 +383,43 @@ def check_T10(ctx: Context) -> CheckResult:
         )
         for k, n in enumerate(n for n in sizes for _ in range(draws))
     ]
-    rows = []
-    for p in ctx.map(nm.volume_ratio_point, tasks):
-        f = t6_exponent(p)
-        rows.append(
-            {
-                "N": p.n,
-                "d0": p.d0,
-                "d1": p.d1,
-                **at_sizes(p.n, p.d0, p.d1),
-                "neurons": p.neurons,
-                "v2_events": p.hits,
-                "samples": p.n_samples,
-                "log_p_upper": math.log(p.p_upper),
-                "log_V(G)_lower": p.log_VG_lower,
-                "log_V(G)_estimate": p.log_VG_estimate,
-                "log_ratio_upper": p.log_ratio_upper,
-                "-F(N)": -f,
-                "composed_log_bound": bounds.theorem10_log_bound(
-                    float(p.n), float(p.d0), float(p.d1), T6_EPS, T6_RHO, p.d0 / p.n
-                ),
-            }
-        )
-    usable = [r for r in rows if r["log_ratio_upper"] is not None]
-    below = [r for r in usable if r["log_ratio_upper"] <= r["-F(N)"]]
+    rows = tuple(_volume_ratio_row(p) for p in ctx.map(nm.volume_ratio_point, tasks))
+    usable = [r for r in rows if r.log_ratio_upper is not None]
+    below = [r for r in usable if r.log_ratio_upper <= r.minus_f]
     sampled = (
         (
             f"sampled N = {sizes[0]}..{sizes[-1]}: log(V(L_eps)/V(G)) <= "
-            f"{min(r['log_ratio_upper'] for r in usable):.0f}..{max(r['log_ratio_upper'] for r in usable):.0f} "
-            f"against -F(N) = {min(r['-F(N)'] for r in usable):.1f}..{max(r['-F(N)'] for r in usable):.1f} "
+            f"{min(r.log_ratio_upper for r in usable):.0f}..{max(r.log_ratio_upper for r in usable):.0f} "
+            f"against -F(N) = {min(r.minus_f for r in usable):.1f}..{max(r.minus_f for r in usable):.1f} "
             f"(bound at or below -F at {len(below)}/{len(usable)} draws; the theorems' composed bound "
-            f"-F + 2 N log N = {min(r['composed_log_bound'] for r in usable):.0f}.."
-            f"{max(r['composed_log_bound'] for r in usable):.0f})"
+            f"-F + 2 N log N = {min(r.composed_log_bound for r in usable):.0f}.."
+            f"{max(r.composed_log_bound for r in usable):.0f})"
         )
         if usable
         else "no draw where the network fits in d1"
     )
-    evidence = {
-        "derivations": [
-            {"name": d.name, "holds": d.holds, "steps": list(d.steps)} for d in (comp, a4)
-        ],
-        "family": "d0 = N^(3/4), d1 = N^(1/3) (the composed bound); sampled: d0 = N^(3/4), d1 = ceil(4 N^(1/3))",
-        "sampled_family_A2_A3_A4": [family["A2"].holds, family["A3"].holds, family["A4"].holds],
-        "eps": T6_EPS,
-        "rho": T6_RHO,
-        "gamma_eps": gamma,
-        "composed_exponent_negative_from_log_N": float(x_star),
-        "N_star": mpmath.nstr(n_star, 3),
-        "ratio_draws": rows,
-        "alpha_all_draws": ctx.alpha,
-        "ratio_note": "upper confidence bound only: it can support the claim, never contradict it; the "
+    evidence = T10Evidence(
+        derivations=(DerivationRow.of(comp), DerivationRow.of(a4)),
+        family="d0 = N^(3/4), d1 = N^(1/3) (the composed bound); sampled: d0 = N^(3/4), d1 = ceil(4 N^(1/3))",
+        sampled_family_a2_a3_a4=(family["A2"].holds, family["A3"].holds, family["A4"].holds),
+        eps=T6_EPS,
+        rho=T6_RHO,
+        gamma_eps=gamma,
+        composed_exponent_negative_from_log_n=float(x_star),
+        n_star=mpmath.nstr(n_star, 3),
+        ratio_draws=rows,
+        alpha_all_draws=ctx.alpha,
+        ratio_note="upper confidence bound only: it can support the claim, never contradict it; the "
         "-log V(G) side grows like 2 N log N at these N and dominates",
-    }
+        builds_on="T6, T9 (and A4)",
+    )
     figs = (
         {
             "ratio": plots.ratio_figure(
-                [r["N"] for r in usable],
-                [r["log_p_upper"] for r in usable],
-                [r["log_V(G)_lower"] for r in usable],
-                [r["-F(N)"] for r in usable],
+                [r.n for r in usable],
+                [r.log_p_upper for r in usable],
+                [r.log_vg_lower for r in usable],
+                [r.minus_f for r in usable],
                 title="Theorem 10 at finite N: log V(L_eps)/V(G) bounded above, d0 = N^3/4, d1 = 4 N^1/3",
             )
         }
@@ -308,22 +427,44 @@ def check_T10(ctx: Context) -> CheckResult:
         else {}
     )
     holds = comp.holds and a4.holds
-    evidence["builds_on"] = "T6, T9 (and A4)"
-    vacuous = all(r["log_ratio_upper"] > r["-F(N)"] for r in usable) if usable else True
+    vacuous = all(r.log_ratio_upper > r.minus_f for r in usable) if usable else True
     figure = (
         f"{'derived' if holds else 'derivation FAILS'} from T6 and T9 with the A4 step, on the shipped formulas; "
         f"the composed bound is < 1 only for N > {mpmath.nstr(n_star, 3)} (eps = {T6_EPS}, ReLU); {sampled}"
         + ("; the sampled bound is vacuous at every N tried" if usable and vacuous else "")
     )
     return CheckResult(
-        "T10",
-        verdicts.derivation(holds),
-        figure,
-        "symbolic derivation (SymPy) of the step from Theorems 6 and 9 on the shipped formulas (the "
+        claim="T10",
+        verdict=verdicts.derivation(holds),
+        key_figure=figure,
+        method="symbolic derivation (SymPy) of the step from Theorems 6 and 9 on the shipped formulas (the "
         "verdict: as strong as T6 and T9, which have their own entries); the sampled ratio bound is "
         "finite-N evidence that can support, never contradict",
-        evidence,
+        evidence=evidence,
         figures=figs,
+    )
+
+
+def _volume_ratio_row(p: nm.VolumeRatioPoint) -> VolumeRatioRow:
+    t = p.task
+    sizes = at_sizes(t.n, t.d0, t.d1)
+    return VolumeRatioRow(
+        n=t.n,
+        d0=t.d0,
+        d1=t.d1,
+        a3=sizes.a3,
+        a4=sizes.a4,
+        neurons=p.neurons,
+        v2_events=p.v2.successes,
+        samples=t.n_samples,
+        log_p_upper=math.log(p.v2.upper),
+        log_vg_lower=p.volume.log_lower,
+        log_vg_estimate=p.volume.log_estimate,
+        log_ratio_upper=p.log_ratio_upper,
+        minus_f=-t6_exponent(t.n, t.d0, t.d1),
+        composed_log_bound=bounds.theorem10_log_bound(
+            float(t.n), float(t.d0), float(t.d1), T6_EPS, T6_RHO, t.d0 / t.n
+        ),
     )
 
 
@@ -338,47 +479,48 @@ def check_S6(ctx: Context) -> CheckResult:
             res = nm.train_network(X, y, d1, 0.0, rng=rng, max_iter=5000)
             k = nm.kink_stationarity(res.W, res.z, X, y, 0.0, tau=1e-6)
             rows.append(
-                {
-                    "N": n,
-                    "d0": d0,
-                    "d1": d1,
-                    "mse": res.mse,
-                    "zero_fraction_r": k.zero_fraction,
-                    "projected": k.projected,
-                    "unprojected": k.full,
-                    "z_gradient": k.output_gradient,
-                }
+                TrainingEndpointRow(
+                    n=n,
+                    d0=d0,
+                    d1=d1,
+                    mse=res.mse,
+                    zero_fraction_r=k.zero_fraction,
+                    projected=k.projected,
+                    unprojected=k.full,
+                    z_gradient=k.output_gradient,
+                )
             )
-    at_kinks = [r for r in rows if r["zero_fraction_r"] > 0]
-    med = (
-        (lambda key: float(np.median([r[key] for r in at_kinks])))
-        if at_kinks
-        else (lambda key: math.nan)
-    )  # noqa: E731
-    evidence = {
-        "derivation": d.name,
-        "steps": list(d.steps),
-        "training_endpoints": rows,
-        "note": "L-BFGS endpoints of under-parameterized ReLU nets (d0 d1 < N), random labels; a zero input "
+    at_kinks = [r for r in rows if r.zero_fraction_r > 0]
+
+    def median(values: list[float]) -> float:
+        return float(np.median(values)) if at_kinks else math.nan
+
+    evidence = S6Evidence(
+        derivation=d.name,
+        steps=tuple(d.steps),
+        training_endpoints=tuple(rows),
+        note="L-BFGS endpoints of under-parameterized ReLU nets (d0 d1 < N), random labels; a zero input "
         "is |w_i^T x^(n)| <= 1e-6 |w_i||x^(n)|.  Measured, not used for the verdict: the endpoints "
         "are not certified critical points",
-    }
-    evidence["builds_on"] = "T6"
-    evidence["findings"] = list(d.findings)
+        builds_on="T6",
+        findings=tuple(d.findings),
+    )
     measured = (
-        f"at {len(at_kinks)}/{len(rows)} kink endpoints median |P(AoX)e| {med('projected'):.1e} vs unprojected "
-        f"{med('unprojected'):.1e} (measured, not certified)"
+        f"at {len(at_kinks)}/{len(rows)} kink endpoints median |P(AoX)e| "
+        f"{median([r.projected for r in at_kinks]):.1e} vs unprojected "
+        f"{median([r.unprojected for r in at_kinks]):.1e} (measured, not certified)"
     )
     step = (
         "P (A o X) e = 0 holds T6's condition for the (1-r) d1 neurons without a zero input; T6's bound decreases "
         "in d1 and d1 -> (1-r) d1 multiplies its exponent by (1-r)^(1/4) (same leading order)"
     )
     return CheckResult(
-        "S6",
-        verdicts.derivation(d.holds),
-        f"{'derived from T6' if d.holds else 'derivation from T6 FAILS on the shipped formula'}: {step}; {measured}",
-        "symbolic derivation (SymPy) of the reduction on the shipped T6 formula, with r the fraction of "
+        claim="S6",
+        verdict=verdicts.derivation(d.holds),
+        key_figure=f"{'derived from T6' if d.holds else 'derivation from T6 FAILS on the shipped formula'}: "
+        f"{step}; {measured}",
+        method="symbolic derivation (SymPy) of the reduction on the shipped T6 formula, with r the fraction of "
         "neurons that have a zero input (a finding: not the fraction of zero inputs); P(A o X)e measured "
         "at training endpoints",
-        evidence,
+        evidence=evidence,
     )
