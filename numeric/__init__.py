@@ -14,7 +14,7 @@ One module per concept:
 * :mod:`.training`: L2 (full-batch training and the DLM checks of Lemma 2); GD, SGD, momentum and Adam for E2
 * :mod:`.sweeps`: sweeps across N (T6, T9, T10): frozen tasks and their points, executors, exponent fits
 * :mod:`.stats`: exact (Clopper-Pearson) intervals for every Monte Carlo estimate
-* :mod:`.experiments`: Section 5 (E1-E3) as picklable sweep tasks
+* :mod:`.experiments`: Section 5 (E1-E3) as frozen sweep tasks and their points
 * :mod:`.datasets`: E3's real data (scikit-learn's digits; MNIST and CIFAR-10 from the user's files), whitening
 * :mod:`.rare_events`: the V2 event at fixed data by generalized splitting (Botev & Kroese 2012), by
   fixed-effort splitting over its dead points, or by plain Monte Carlo, with intervals for log p
@@ -37,10 +37,15 @@ from .datasets import (
 )
 from .experiments import (
     E1Point,
+    E1Task,
+    E2Measurement,
     E2Point,
     E2ProtocolPoint,
+    E2ProtocolTask,
     E2Run,
+    E2Task,
     E3Point,
+    E3Task,
     e1_point,
     e2_measure,
     e2_point,
@@ -230,14 +235,19 @@ __all__ = [
     "KinkStationarity",
     "train_first_order",
     "FirstOrderResult",
+    "E1Task",
     "E1Point",
     "e1_point",
+    "E2Task",
     "E2Point",
     "e2_point",
+    "E2ProtocolTask",
     "E2Run",
     "E2ProtocolPoint",
     "e2_protocol_point",
+    "E2Measurement",
     "e2_measure",
+    "E3Task",
     "E3Point",
     "e3_point",
     "weights_count",

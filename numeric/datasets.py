@@ -19,7 +19,6 @@ from __future__ import annotations
 import gzip
 import logging
 import math
-import pickle
 import reprlib
 import struct
 import zlib
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ._checks import as_matrix, positive_int, power_of_two_scale, real_number
+from ._cifar_pickle import Uint8Array, text_of, unpickle_cifar
 
 __all__ = [
     "binary_labels",
@@ -343,155 +343,20 @@ def load_mnist(directory, split: str = "train", *, with_files: bool = False):
 _CIFAR10_KEYS = ("batch_label", "labels", "data", "filenames")
 
 
-def _text(value) -> str | None:
-    """``value`` as str when it is a str or bytes (latin-1, as pickles of Python 2 strings are), else None."""
-    if isinstance(value, bytes):
-        return value.decode("latin1")
-    return value if isinstance(value, str) else None
-
-
-class _Global:
-    """A global handed to the unpickler: calls ``make``; read-only, so a pickle's BUILD cannot alter it."""
-
-    __slots__ = ("make",)
-
-    def __init__(self, make=None):
-        object.__setattr__(self, "make", make)
-
-    def __setattr__(self, name, value):
-        raise AttributeError(f"{name}: read-only")
-
-    def __call__(self, *args):
-        if self.make is None:
-            raise pickle.UnpicklingError(
-                "numpy.ndarray is accepted only as _reconstruct's argument"
-            )
-        return self.make(*args)
-
-
-_NDARRAY = _Global()  # numpy.ndarray: a marker that _reconstruct accepts, not callable
-
-
-class _Uint8Dtype:
-    """Stand-in for ``numpy.dtype("u1")`` while unpickling: refuses every other dtype and state."""
-
-    STATE = (3, "|", None, None, None, -1, -1, 0)  # numpy's pickled state of uint8
-
-    def __init__(self, code, align=False, copy=True):
-        if _text(code) != "u1":
-            raise pickle.UnpicklingError(
-                f"the only array dtype accepted is uint8 ('u1'); got {reprlib.repr(code)}"
-            )
-
-    def __setstate__(self, state) -> None:
-        if not isinstance(state, tuple) or tuple(_text(v) or v for v in state) != self.STATE:
-            raise pickle.UnpicklingError(
-                f"the uint8 dtype's state must be {self.STATE}; got {reprlib.repr(state)}"
-            )
-
-
-class _Uint8Array:
-    """Stand-in for a uint8 ``ndarray`` while unpickling; ``array`` is set by numpy's state (version 1)."""
-
-    array: np.ndarray | None = None
-
-    def __setstate__(self, state) -> None:
-        if not (isinstance(state, tuple) and len(state) == 5):
-            raise pickle.UnpicklingError(f"not an ndarray state: {reprlib.repr(state)}")
-        version, shape, dtype, fortran, raw = state
-        if (
-            version != 1
-            or not isinstance(dtype, _Uint8Dtype)
-            or fortran not in (False, True)
-            or not isinstance(raw, (bytes, bytearray))
-            or not isinstance(shape, tuple)
-            or not all(type(n) is int and n >= 0 for n in shape)
-            or math.prod(shape) != len(raw)
-        ):
-            raise pickle.UnpicklingError(
-                "an array must be numpy's state (1, shape, uint8, fortran, bytes) with one byte per "
-                f"value; got {reprlib.repr(state)}"
-            )
-        order = "F" if fortran else "C"
-        self.array = np.frombuffer(raw, dtype=np.uint8).reshape(shape, order=order)
-
-
-def _reconstruct(subtype, shape, code) -> _Uint8Array:
-    """numpy's ``_reconstruct(ndarray, (0,), b"b")``, the only call its array pickles make."""
-    if not (subtype is _NDARRAY and shape == (0,) and _text(code) == "b"):
-        raise pickle.UnpicklingError(
-            f"only numpy's _reconstruct(ndarray, (0,), b'b') is accepted; got "
-            f"{reprlib.repr((subtype, shape, code))}"
-        )
-    return _Uint8Array()
-
-
-def _latin1(text, encoding) -> bytes:
-    """``_codecs.encode(text, "latin1")``: how Python 3 pickles bytes at protocol 2."""
-    if not (isinstance(text, str) and encoding == "latin1"):
-        raise pickle.UnpicklingError(
-            f"only _codecs.encode(str, 'latin1') is accepted; got {reprlib.repr((text, encoding))}"
-        )
-    return text.encode("latin1")
-
-
-class _CifarUnpickler(pickle.Unpickler):
-    """Unpickles a CIFAR-10 python batch and nothing else: every global but numpy's array pieces is refused.
-
-    numpy's array reduce needs ``_reconstruct``, ``ndarray`` and ``dtype``; they are given as stand-ins
-    that accept only a uint8 array in numpy's format (no numpy code runs on the file's contents), and
-    ``_codecs.encode`` is a latin-1 encoder (Python 3 writes bytes so at protocol 2).
-    """
-
-    GLOBALS = {
-        ("numpy.core.multiarray", "_reconstruct"): _Global(_reconstruct),
-        ("numpy._core.multiarray", "_reconstruct"): _Global(_reconstruct),
-        ("numpy", "ndarray"): _NDARRAY,
-        ("numpy", "dtype"): _Global(_Uint8Dtype),
-        ("_codecs", "encode"): _Global(_latin1),
-    }
-
-    def find_class(self, module, name):
-        try:
-            return self.GLOBALS[module, name]
-        except KeyError:
-            raise pickle.UnpicklingError(
-                f"refused the global {module}.{name} (a CIFAR-10 batch needs only numpy's "
-                "_reconstruct, ndarray and dtype)"
-            ) from None
-
-
-def _unpickle_cifar(path: Path):
-    """The object a batch file holds, unpickled by :class:`_CifarUnpickler`; ValueError naming ``path``."""
-    with open(path, "rb") as fh:
-        try:
-            batch = _CifarUnpickler(fh, encoding="bytes").load()
-            trailing = fh.read(1)
-        except OSError:
-            raise
-        except Exception as exc:  # whatever the bytes make pickle raise is a fault of the file
-            raise ValueError(
-                f"{path}: not a CIFAR-10 python batch: {type(exc).__name__}: {exc}"
-            ) from None
-    if trailing:
-        raise ValueError(f"{path}: data follow the pickle's end (trailing data: not one batch)")
-    return batch
-
-
 def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """The images (n, 3072) uint8 and labels (n,) in 0-9 of one batch file, each rule checked."""
-    batch = _unpickle_cifar(path)
+    batch = unpickle_cifar(path)
     if not isinstance(batch, dict):
         raise ValueError(f"{path}: a CIFAR-10 batch is a dict; got {type(batch).__name__}")
-    entries = {_text(key): value for key, value in batch.items()}
-    unknown = [reprlib.repr(key) for key in batch if _text(key) not in _CIFAR10_KEYS]
+    entries = {text_of(key): value for key, value in batch.items()}
+    unknown = [reprlib.repr(key) for key in batch if text_of(key) not in _CIFAR10_KEYS]
     missing = [key for key in ("data", "labels") if key not in entries]
     if unknown or missing or len(entries) < len(batch):
         raise ValueError(
             f"{path}: a CIFAR-10 batch has the keys {', '.join(_CIFAR10_KEYS)}, each once (data and "
             f"labels required); missing {missing}, unknown {unknown}, {len(batch)} keys"
         )
-    data = entries["data"].array if isinstance(entries["data"], _Uint8Array) else None
+    data = entries["data"].array if isinstance(entries["data"], Uint8Array) else None
     if data is None or data.ndim != 2 or data.shape[0] == 0 or data.shape[1] != 3072:
         got = "not a uint8 array" if data is None else f"shape {data.shape}"
         raise ValueError(f"{path}: data must be a uint8 array of shape (n >= 1, 3072); got {got}")

@@ -57,14 +57,14 @@ def main(argv=None) -> int:
     ):  # also around the whitening and loading
         if args.time_per_iteration:
             full = nm.e3_point(
-                {
-                    "X": X,
-                    "y": y,
-                    "d1": 89,
-                    "seed": [args.seed, 1],
-                    "max_iter": args.time_per_iteration,
-                    "dtype": args.dtype,
-                }
+                nm.E3Task(
+                    X=X,
+                    y=y,
+                    d1=89,
+                    seed=(args.seed, 1),
+                    max_iter=args.time_per_iteration,
+                    dtype=args.dtype,
+                )
             )
             print(
                 f"full size N = {full.n}, d1 = 89: {full.train_seconds / full.iterations:.3f} s per L-BFGS "
@@ -80,14 +80,9 @@ def main(argv=None) -> int:
             X, y = X[:, idx], y[idx]
         d1 = args.d1 or max(1, round(n / (X.shape[0] + 1)))
         r = nm.e3_point(
-            {
-                "X": X,
-                "y": y,
-                "d1": d1,
-                "seed": [args.seed, 3],
-                "max_iter": args.max_iter,
-                "dtype": args.dtype,
-            }
+            nm.E3Task(
+                X=X, y=y, d1=d1, seed=(args.seed, 3), max_iter=args.max_iter, dtype=args.dtype
+            )
         )
     per_iteration = r.train_seconds / max(r.iterations, 1)
     print(

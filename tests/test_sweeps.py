@@ -281,7 +281,7 @@ def test_sweep_points_are_frozen_picklable_and_give_json_shaped_dicts():
         nm.GlobalMinimumTask(n=12, d0=4, rho=0.0, n_samples=50, alpha=1e-3, seed=[3])
     )
     e2 = nm.e2_protocol_point(
-        {"optimizer": "gd", "d": 5, "lr": 0.01, "init_scale": 1.0, "seeds": [[4]], "epochs": 2}
+        nm.E2ProtocolTask(optimizer="gd", d=5, lr=0.01, init_scale=1.0, seeds=[[4]], epochs=2)
     )
     for point in (mc, split, vg):
         assert pickle.loads(pickle.dumps(point)).to_dict() == point.to_dict()

@@ -103,8 +103,8 @@ def test_table1_joins_a_valid_test_split_to_the_train_split(tmp_path, capsys, mo
     seen = {}
 
     def record(task):
-        seen["X"], seen["y"] = task["X"], task["y"]
-        d0, n = task["X"].shape
+        seen["X"], seen["y"] = task.X, task.y
+        d0, n = task.X.shape
         return types.SimpleNamespace(d0=d0, d1=1, n=n, params_over_n=1.0, mce=0.0, iterations=0)
 
     monkeypatch.setattr(numeric, "e3_point", record)

@@ -366,10 +366,10 @@ def test_float32_gradient_is_the_float64_one_to_single_precision_and_training_ag
     rng = np.random.default_rng(8)
     X, y = rng.standard_normal((20, 300)), rng.integers(0, 2, 300).astype(float)
     W, z = rng.standard_normal((5, 20)), rng.standard_normal(5)
-    from vanishing_minima.numeric.training.loss import mse_grad_unchecked as _mse_grad
+    from vanishing_minima.numeric.training.loss import mse_grad_unchecked
 
-    m64, gW64, gz64 = _mse_grad(W, z, X, y, 0.0)
-    m32, gW32, gz32 = _mse_grad(W, z, X.astype(np.float32), y, 0.0)
+    m64, gW64, gz64 = mse_grad_unchecked(W, z, X, y, 0.0)
+    m32, gW32, gz32 = mse_grad_unchecked(W, z, X.astype(np.float32), y, 0.0)
     assert gW32.dtype == np.float64 and isinstance(m32, float)
     assert m32 == pytest.approx(m64, rel=1e-5)
     assert np.linalg.norm(gW32 - gW64) <= 1e-5 * np.linalg.norm(gW64) and np.allclose(

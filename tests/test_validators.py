@@ -103,7 +103,7 @@ def test_train_first_order_refuses_bad_arrays_naming_them(name, value, error, ne
     def no_training(*args, **kwargs):
         raise AssertionError("training started despite an invalid argument")
 
-    monkeypatch.setattr(training, "_batched_mse", no_training)
+    monkeypatch.setattr(training.first_order, "batched_mse", no_training)
     args = _first_order_args()
     args[name] = value(args)
     with pytest.raises(error, match=needle):
