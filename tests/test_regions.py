@@ -11,6 +11,7 @@ import scipy.linalg
 from anchors import bad_volume_one_neuron_by_hand
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import data_matrices, matrices
 
 from vanishing_minima import numeric as nm
 from vanishing_minima.numeric import (
@@ -44,11 +45,22 @@ from vanishing_minima.theory.bounds import cover_count
 seeds = st.integers(0, 2**32 - 1)
 
 
-@given(seeds, st.integers(2, 8))
-def test_lp_decides_cones_like_the_exact_arcs(s, n):
-    """d0 = 2: the cone is an arc of exact width; the LP margin is positive iff the width is."""
-    rng = np.random.default_rng(s)
-    X, signs = rng.standard_normal((2, n)), rng.choice([-1.0, 1.0], n)
+@st.composite
+def cone_cases(draw):
+    """(X, signs): any X in R^(2 x N) without a zero column, each column scaled by its own 10^k
+    (k in [-8, 8]), and any signs."""
+    n = draw(st.integers(2, 8))
+    X = draw(data_matrices(2, n)) * 10.0 ** np.array(
+        draw(st.lists(st.integers(-8, 8), min_size=n, max_size=n))
+    )
+    return X, np.array(draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=n, max_size=n)))
+
+
+@given(cone_cases())
+def test_lp_decides_cones_like_the_exact_arcs(case):
+    """d0 = 2, every X without a zero point (its columns at any scale) and every signs: the cone is an arc
+    of exact width; the LP margin is positive iff the width is."""
+    X, signs = case
     p = arc_probability(signs, X)
     t, w = cone_margin(signs, X)
     if 0 < p < 1e-6:  # thinner than the declared margin: the LP is allowed to call it empty
@@ -60,7 +72,9 @@ def test_lp_decides_cones_like_the_exact_arcs(s, n):
 
 @given(seeds, st.integers(2, 9))
 def test_v1_arc_probabilities_of_all_patterns_sum_to_one_over_cover_many(s, n):
-    """d0 = 2: the non-empty sign patterns number C(N, 2) = 2N and their probabilities sum to 1."""
+    """d0 = 2: the non-empty sign patterns number C(N, 2) = 2N and their probabilities sum to 1.
+
+    A seed, not drawn entries: the count 2N holds for points in general position (almost every X)."""
     X = np.random.default_rng(s).standard_normal((2, n))
     probs = [arc_probability(np.array(sg), X) for sg in itertools.product((1.0, -1.0), repeat=n)]
     assert sum(p > 0 for p in probs) == cover_count(n, 2)
@@ -80,6 +94,9 @@ def test_regions_of_real_weights_are_nonempty_and_random_patterns_follow_the_arc
 
 @given(seeds, st.integers(2, 12))
 def test_plane_row_patterns_are_the_arcs(s, n):
+    """d0 = 2: the 2N arcs' sign patterns, distinct, with the arcs' probabilities (summing to 1).
+
+    A seed, not drawn entries: 2N distinct arcs need points in general position (almost every X)."""
     X = np.random.default_rng(s).standard_normal((2, n))
     signs, probs = plane_row_patterns(X)
     assert signs.shape == (cover_count(n, 2), n) and len({tuple(r) for r in signs}) == 2 * n
@@ -131,15 +148,17 @@ def test_log_cap_probability_matches_and_extends_cap_probability():
         log_cap_probability(2.0, 3)
 
 
-@given(seeds, st.integers(2, 12), st.floats(0.05, np.pi), st.floats(0.05, 1.0))
-def test_cap_samples_are_uniform_on_the_cap(s, d, beta, frac):
-    """sample_in_cap: unit vectors within beta of the centre; the sub-cap of half-angle frac * beta gets
-    F(frac beta) / F(beta) of them (G3), and a hyperplane through the axis splits them in half.  Exact
-    intervals at alpha = 1e-6 each."""
+@given(
+    seeds, matrices(st.integers(2, 12), zero=False), st.floats(0.05, np.pi), st.floats(0.05, 1.0)
+)
+def test_cap_samples_are_uniform_on_the_cap(s, c, beta, frac):
+    """sample_in_cap, for every non-zero centre (of any length): unit vectors within beta of the centre;
+    the sub-cap of half-angle frac * beta gets F(frac beta) / F(beta) of them (G3), and a hyperplane
+    through the axis splits them in half.  Exact intervals at alpha = 1e-6 each; the seed is the
+    sampler's."""
     rng = np.random.default_rng(s)
-    c = rng.standard_normal(d)
-    c /= np.linalg.norm(c)
     u = sample_in_cap(c, beta, 4000, rng)
+    d, c = len(c), c / np.linalg.norm(c)
     angles = np.arccos(np.clip(u @ c, -1, 1))
     assert np.allclose(np.linalg.norm(u, axis=1), 1) and np.all(angles <= beta + 1e-9)
     lo, hi = clopper_pearson(int((angles <= frac * beta).sum()), 4000, 1e-6)
@@ -150,12 +169,12 @@ def test_cap_samples_are_uniform_on_the_cap(s, d, beta, frac):
     assert lo <= 0.5 <= hi
 
 
-@given(seeds, st.integers(3, 9))
-def test_cone_probability_lower_bound_holds_and_plain_sampling_covers_the_exact_arc(s, n):
-    """d0 = 2: the cap-conditioned lower bound is below the exact arc probability; with a single
-    candidate cap (beta = pi, plain Monte Carlo) the exact interval covers it (alpha = 1e-6)."""
+@given(seeds, data_matrices(2, st.integers(3, 9)))
+def test_cone_probability_lower_bound_holds_and_plain_sampling_covers_the_exact_arc(s, X):
+    """d0 = 2, every X without a zero point: the cap-conditioned lower bound is below the exact arc
+    probability; with a single candidate cap (beta = pi, plain Monte Carlo) the exact interval covers it
+    (alpha = 1e-6).  The seed is the sampler's (and draws the region's direction)."""
     rng = np.random.default_rng(s)
-    X = rng.standard_normal((2, n))
     signs = np.sign(rng.standard_normal(2) @ X)
     exact = arc_probability(signs, X)
     r = cone_log_probability(signs, X, n_samples=4000, rng=rng, alpha=1e-6)
@@ -176,23 +195,23 @@ def test_cone_probability_of_the_orthant_is_bounded_by_two_to_the_minus_d(s, d):
     assert abs(r.log_estimate + d * np.log(2)) < 2.0
 
 
-@given(seeds, st.integers(4, 9), st.integers(1, 3))
-def test_region_log_volume_is_below_the_exact_product_of_arcs(s, n, d1):
-    """V1 with cap-conditioned rows (d0 = 2): the simultaneous lower bound is below log of the exact volume."""
+@given(seeds, data_matrices(2, st.integers(4, 9)), st.integers(1, 3))
+def test_region_log_volume_is_below_the_exact_product_of_arcs(s, X, d1):
+    """V1 with cap-conditioned rows (d0 = 2), every X without a zero point: the simultaneous lower bound is
+    below log of the exact volume.  The seed is the sampler's (and draws the region's weights)."""
     rng = np.random.default_rng(s)
-    X = rng.standard_normal((2, n))
     A = activation_pattern(rng.standard_normal((d1, 2)), X, 0.3)
     exact = angular_volume(A, X).estimate
     r = region_log_volume(A, X, n_samples=2000, rng=rng, alpha=1e-6)
     assert len(r.rows) == d1 and r.log_inscribed <= r.log_lower <= np.log(exact) + 1e-12
 
 
-@given(seeds, st.integers(20, 60))
-def test_cone_estimate_never_falls_below_the_inscribed_cap(s, n):
-    """Even from 4 draws (the pilot then sees almost nothing), the estimate is finite and at least the
-    inscribed cap's log probability, which its estimand is known to exceed."""
+@given(seeds, data_matrices(6, st.integers(20, 60)))
+def test_cone_estimate_never_falls_below_the_inscribed_cap(s, X):
+    """Every X without a zero point: even from 4 draws (the pilot then sees almost nothing), the estimate
+    is finite and at least the inscribed cap's log probability, which its estimand is known to exceed.
+    The seed is the sampler's (and draws the region's direction)."""
     rng = np.random.default_rng(s)
-    X = rng.standard_normal((6, n))
     r = cone_log_probability(np.sign(rng.standard_normal(6) @ X), X, n_samples=4, rng=rng)
     assert np.isfinite(r.log_estimate) and r.log_estimate >= r.log_inscribed
 
