@@ -1,4 +1,11 @@
-"""Test configuration: deterministic Hypothesis by default, long sweeps behind --run-slow.
+"""Test configuration: deterministic Hypothesis by default, long runs behind opt-in options.
+
+Opt-in markers (skipped, with the option in the reason, unless the option is given):
+
+* ``slow`` (``--run-slow``): long sweeps, e.g. coverage measurements of the rare-event intervals.
+* ``audit`` (``--run-audit``): the tests that need the whole quick audit (the ``quick_audit`` fixture,
+  which a test may request only with this marker) or rerun long checks; ``.ci/run`` runs them as its
+  second step, ``pytest --run-audit -m audit``.
 
 Profiles (select with the environment variable VM_HYPOTHESIS_PROFILE):
 
@@ -13,6 +20,9 @@ import os
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+#: tests/test_packaging.py runs small suites under this conftest with the ``pytester`` fixture.
+pytest_plugins = ("pytester",)
 
 settings.register_profile(
     "default",
@@ -37,9 +47,19 @@ settings.load_profile(os.environ.get("VM_HYPOTHESIS_PROFILE", "default"))
 # The declared Monte Carlo error rate lives with the checks: vanishing_minima.checks.audit.MC_ALPHA.
 
 
+#: Opt-in marker -> the option that runs the tests it marks.
+OPT_IN = {"slow": "--run-slow", "audit": "--run-audit"}
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--run-slow", action="store_true", default=False, help="also run tests marked slow"
+    )
+    parser.addoption(
+        "--run-audit",
+        action="store_true",
+        default=False,
+        help="also run tests marked audit (the whole quick audit and long reruns of checks)",
     )
     parser.addoption(
         "--vm-seed", type=int, default=0, help="base seed of the Monte Carlo tests (default 0)"
@@ -53,12 +73,24 @@ def seed(request: pytest.FixtureRequest) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--run-slow"):
-        return
-    skip = pytest.mark.skip(reason="slow: run with --run-slow")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "quick_audit" in getattr(item, "fixturenames", ())
+        and item.get_closest_marker("audit") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests that use the quick_audit fixture must be marked @pytest.mark.audit (the default "
+            f"run must not wait for the whole audit): {', '.join(unmarked)}"
+        )
+    for marker, option in OPT_IN.items():
+        if config.getoption(option):
+            continue
+        skip = pytest.mark.skip(reason=f"{marker}: run with {option}")
+        for item in items:
+            if item.get_closest_marker(marker) is not None:
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
@@ -67,9 +99,25 @@ def audit_seed(request: pytest.FixtureRequest) -> int:
     return int(request.config.getoption("--vm-seed"))
 
 
+def _progress_line(config: pytest.Config):
+    """A progress callback that writes ``quick audit: <claim>`` past pytest's output capture."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    terminal = config.pluginmanager.getplugin("terminalreporter")
+
+    def progress(claim: str) -> None:
+        if terminal is not None and capture is not None:
+            with capture.global_and_fixture_disabled():
+                terminal.write_line(f"quick audit: checking {claim}", flush=True)
+
+    return progress
+
+
 @pytest.fixture(scope="session")
-def quick_audit(audit_seed):
-    """One quick audit per test session, shared by the audit tests and the mutation tests' baseline."""
+def quick_audit(audit_seed: int, request: pytest.FixtureRequest):
+    """One quick audit per test session (about a minute on 2 cores), for the tests marked audit; it
+    prints each claim as it starts, so the run shows progress while the fixture is being set up."""
     from vanishing_minima.checks import audit
 
-    return audit.run_audit(budget=audit.Budget.QUICK, seed=audit_seed)
+    return audit.run_audit(
+        budget=audit.Budget.QUICK, seed=audit_seed, progress=_progress_line(request.config)
+    )

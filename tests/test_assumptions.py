@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vanishing_minima.theory.assumptions import at_size, check
@@ -25,7 +25,18 @@ def test_issue_examples():
     assert w["A3"].conditions[0].limit == sp.Rational(3, 2)
 
 
+#: Each example decides A2-A4 with SymPy limits (about 0.25 s): a quarter of the profile's examples,
+#: the boundaries of the law given as explicit examples.
+SYMPY_EXAMPLES = max(10, settings.default.max_examples // 4)
+
+
+@settings(max_examples=SYMPY_EXAMPLES)
 @given(a=exps, b=exps)
+@example(a=sp.Rational(1, 2), b=sp.Rational(3, 5))  # A3 fails at its open end a = 1/2
+@example(a=sp.Integer(1), b=sp.Rational(1, 2))  # A3 holds at its closed end a = 1
+@example(a=sp.Rational(3, 5), b=sp.Rational(2, 5))  # A4 fails at b = 1 - a
+@example(a=sp.Rational(7, 10), b=sp.Integer(1))  # A4 fails at b = 1
+@example(a=sp.Rational(7, 10), b=sp.Rational(2, 5))  # A4 holds just above 1 - a
 def test_power_families_follow_the_exponent_law(a, b):
     """d0 = n^a, d1 = n^b: A3 iff 1/2 < a <= 1; A4 iff 1 - a < b < 1 (the log^4 N is invisible)."""
     v = check(n**a, n**b, n)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vanishing_minima.theory.asymptotics import (
@@ -23,7 +23,19 @@ exponents = st.fractions(min_value=sp.Rational(1, 12), max_value=5, max_denomina
 )
 
 
+#: Each example takes SymPy limits (about 0.3 s): a quarter of the profile's examples, the ties and
+#: the extremes of the range given as explicit examples.
+SYMPY_EXAMPLES = max(10, settings.default.max_examples // 4)
+
+
+@settings(max_examples=SYMPY_EXAMPLES)
 @given(a=exponents, b=exponents, k=st.integers(min_value=0, max_value=6))
+@example(
+    a=sp.Rational(3, 4), b=sp.Rational(3, 4), k=6
+)  # a tie: the polylog factor must not break it
+@example(a=sp.Rational(1, 12), b=sp.Integer(5), k=0)
+@example(a=sp.Integer(5), b=sp.Rational(1, 12), k=6)
+@example(a=sp.Rational(7, 12), b=sp.Rational(2, 3), k=3)  # a < b by 1/12, with log^3
 def test_power_laws_compare_by_exponent_and_ignore_polylogs(a, b, k):
     """n^a log^k n against n^b: the ratio is a/b whatever k (polylog factors are invisible)."""
     r = leading_order_ratio(n**a * sp.log(n) ** k, n**b, n)

@@ -34,6 +34,7 @@ KNOWN_FINDINGS = {
 # The fixtures audit_seed and quick_audit (one audit per session) live in conftest.py.
 
 
+@pytest.mark.audit
 @pytest.mark.parametrize("claim", list(claims.REGISTRY))
 def test_claim_check_is_not_inconsistent(claim, quick_audit):
     """The theorem audit as tests: one per claim, failing on an inconsistent verdict (or an error).
@@ -49,6 +50,7 @@ def test_claim_check_is_not_inconsistent(claim, quick_audit):
         assert r.verdict != audit.Verdict.INCONSISTENT.value, (r.key_figure, r.evidence)
 
 
+@pytest.mark.audit
 def test_expected_verdicts(quick_audit):
     by_claim = {r.claim: r.verdict for r in quick_audit}
     assert by_claim["K1"] == "proved"
@@ -62,6 +64,7 @@ def test_expected_verdicts(quick_audit):
     assert audit.exit_code(quick_audit) == int(bool(inconsistent))
 
 
+@pytest.mark.audit
 def test_same_seed_same_report_except_timings(quick_audit, audit_seed):
     again = audit.run_audit(
         ["K3", "G3", "T8", "L2", "E2", "T10"], seed=audit_seed, workers=1
@@ -74,11 +77,13 @@ def test_same_seed_same_report_except_timings(quick_audit, audit_seed):
     assert key(first) == key(second) and first == second
 
 
+@pytest.mark.audit
 def test_a_claims_evidence_does_not_depend_on_the_other_claims_run(quick_audit, audit_seed):
     alone = audit.run_audit(["G1"], seed=audit_seed)[0]
     assert alone.evidence == next(r for r in quick_audit if r.claim == "G1").evidence
 
 
+@pytest.mark.audit
 def test_figures_are_svg_and_reproducible(quick_audit, audit_seed):
     with_figures = {r.claim: r for r in quick_audit if r.figures}
     assert {"T6", "T9", "T10", "E1", "E2"} <= set(with_figures)
@@ -89,6 +94,7 @@ def test_figures_are_svg_and_reproducible(quick_audit, audit_seed):
     assert again.figures == with_figures["E2"].figures
 
 
+@pytest.mark.audit
 def test_committed_audit_page_is_current(quick_audit, audit_seed):
     if audit_seed != 0:
         pytest.skip("docs/audit.md is the audit of seed 0")
@@ -206,6 +212,7 @@ def test_audit_usage_errors(argv, needle, capsys):
     assert needle in err and err.count("\n") == 1
 
 
+@pytest.mark.audit
 def test_sampled_evidence_says_which_assumptions_hold_at_its_sizes(quick_audit):
     """At N = 64 the family has d0 d1 = 92 against N log^4 N = 1.9e4: A4's inequality fails there,
     although the family satisfies A4 in the paper's order; the evidence must say so per size."""
@@ -257,6 +264,7 @@ def test_run_audit_takes_a_budget_name_and_refuses_an_unknown_one():
         run_audit(["K1"], budget="huge", workers=1)
 
 
+@pytest.mark.audit
 def test_t6_tasks_are_the_tasks_of_the_check(quick_audit, audit_seed):
     """theorem6.t6_tasks (for rerunning T6's sweeps elsewhere, e.g. tests/test_dask.py) builds the
     tasks whose results the quick audit's T6 evidence reports."""

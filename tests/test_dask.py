@@ -121,6 +121,7 @@ def _readme_dask_example() -> str:
     return blocks[0]
 
 
+@pytest.mark.audit  # T6 at the quick budget twice: on the cluster and serially
 def test_readme_dask_example_gives_the_serial_audit():
     """The README's Dask example, run as written (as a script: ``__name__ == "__main__"``), gives T6 at
     the quick budget with the verdict, key figure and evidence of the serial audit."""
