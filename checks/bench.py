@@ -36,6 +36,7 @@ __all__ = [
     "gemm_rate",
     "blas_threads",
     "factorization_flops",
+    "ONE_THREAD_BELOW_P",
 ]
 
 #: (N, d0, d1, samples per run) as the numeric issue asks; samples chosen for about 1 s of loop time.
@@ -60,6 +61,9 @@ def sample_cost(n: int, d0: int, d1: int) -> float:
 #: a microsecond would otherwise be repeated 50,000 times per timing).
 GEMM_TIMING_SECONDS = 0.05
 GEMM_MAX_CALLS = 10_000
+
+#: ``d0 d1`` below which the certified residual runs its products on one BLAS thread (numeric/lstsq/).
+ONE_THREAD_BELOW_P = lstsq.ONE_THREAD_BELOW_P
 
 #: Stages of the certified residual, in pipeline order (see numeric/lstsq/).
 STAGES = ("scale", "gram", "factor", "solve", "certify", "reduce", "fallback_qr", "fallback_svd")

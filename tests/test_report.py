@@ -14,7 +14,7 @@ import pytest
 import sympy as sp
 
 # the registry imports every check before a test patches CHECKS
-from vanishing_minima.checks import audit, cli, registry, report  # noqa: F401
+from vanishing_minima.checks import audit, cli, parser, registry, report  # noqa: F401
 from vanishing_minima.checks.report import format_interval, format_number
 from vanishing_minima.theory import bounds, claims
 
@@ -400,7 +400,7 @@ def test_api_page_documents_the_command_the_cli_accepts():
     assert "vanishing-minima docs --api build/api" in text and "pdoc" in text
     action = next(
         a
-        for a in cli._parser()._subparsers._group_actions[0].choices["docs"]._actions
+        for a in parser.build_parser()._subparsers._group_actions[0].choices["docs"]._actions
         if "--api" in a.option_strings
     )
     assert action.metavar == "DIR"

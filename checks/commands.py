@@ -1,0 +1,342 @@
+"""The sub-commands of ``vanishing-minima``: one function per sub-command, ``args`` in, exit code out.
+
+:data:`COMMANDS` maps each sub-command's name to its function; :func:`.cli.main` parses the command line
+(:mod:`.parser`) and runs the one named.  A command raises :class:`.parser.UsageError` for bad input (one
+line on stderr, exit code 2), naming the flag and the rule, before any work; output paths are checked
+before the work too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Callable
+
+import mpmath
+import sympy as sp
+
+from vanishing_minima.theory import assumptions, bounds, claims, derivations, growth
+
+from . import audit, report, report_io
+from .measure_commands import bench_command, table1_command
+from .parser import UsageError
+from .tables import bounds_table, latex_lines, print_table, terminal_width
+
+__all__ = [
+    "COMMANDS",
+    "audit_command",
+    "bounds_command",
+    "claims_command",
+    "assumptions_command",
+    "derive_command",
+    "docs_command",
+    "seeds_command",
+]
+
+
+def bounds_command(args: argparse.Namespace) -> int:
+    """``vanishing-minima bounds``: every bound at one size as a table (``--latex``: their LaTeX).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (:func:`.parser.build_parser`).
+
+    Returns
+    -------
+    int
+        The exit code, 0.
+    """
+    if args.latex:
+        print("\n".join(latex_lines()))
+        return 0
+    rows = bounds_table(args.n, args.d0, args.d1, args.eps, args.rho, args.d0_over_n)
+    c = args.d0 / args.n if args.d0_over_n is None else args.d0_over_n
+    print(
+        f"Bounds at N={args.n:g}, d0={args.d0:g}, d1={args.d1:g}, eps={args.eps:g}, rho={args.rho:g}, "
+        f"lim d0/N taken as {c:g}{' (d0/N at this size)' if args.d0_over_n is None else ''}"
+    )
+    print(
+        "Natural logs. The theorems are leading-order (<=.) statements: these are the leading-order"
+    )
+    print("expressions evaluated at one size, not finite-N guarantees.\n")
+    print_table(rows, ("quantity", "reference", "log", "value"))
+    n, product = mpmath.mpf(args.n), mpmath.mpf(args.d0) * mpmath.mpf(args.d1)
+    a4 = n * mpmath.log(n) ** 4
+    t10 = bounds.theorem10_log_bound(
+        n,
+        mpmath.mpf(args.d0),
+        mpmath.mpf(args.d1),
+        mpmath.mpf(args.eps),
+        mpmath.mpf(args.rho),
+        mpmath.mpf(c),
+    )
+    print(
+        f"\nA4 at this size: d0 d1 = {mpmath.nstr(product, 4)} vs N log^4 N = {mpmath.nstr(a4, 4)} "
+        f"({'above' if product > a4 else 'below'}); Theorem 10's composed exponent is "
+        f"{'negative (informative)' if t10 < 0 else 'non-negative (vacuous at this size)'}."
+    )
+    return 0
+
+
+def claims_command(args: argparse.Namespace) -> int:
+    """``vanishing-minima claims``: the claim registry (id, kind, reference, title).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (:func:`.parser.build_parser`).
+
+    Returns
+    -------
+    int
+        The exit code, 0.
+    """
+    rows = [(c.id, c.kind.value, c.reference, c.title) for c in claims.REGISTRY.values()]
+    print_table(rows, ("id", "kind", "reference", "title"), terminal_width())
+    return 0
+
+
+def _parse_law(text: str, name: str, n: sp.Symbol) -> sp.Expr:
+    """A growth law from the command line, by the whitelist parser (no code from input is run)."""
+    try:
+        return growth.parse_growth_law(text, n, name=f"--{name}")
+    except growth.GrowthLawError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def assumptions_command(args: argparse.Namespace) -> int:
+    """``vanishing-minima assumptions``: decide A2-A4 for the growth laws ``--d0`` and ``--d1``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (:func:`.parser.build_parser`).
+
+    Returns
+    -------
+    int
+        The exit code, 0.
+
+    Raises
+    ------
+    UsageError
+        If a growth law is refused by the whitelist parser or cannot be decided.
+    """
+    n = sp.Symbol("n", positive=True)
+    d0, d1 = _parse_law(args.d0, "d0", n), _parse_law(args.d1, "d1", n)
+    try:
+        verdicts = assumptions.check(d0, d1, n)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from None
+    for v in verdicts.values():
+        print(v)
+    return 0
+
+
+def derive_command(args: argparse.Namespace) -> int:
+    """``vanishing-minima derive``: run every symbolic derivation and print its steps and findings.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (:func:`.parser.build_parser`).
+
+    Returns
+    -------
+    int
+        The exit code: 0 if every derivation holds, else 1.
+    """
+    failed = 0
+    for derive in derivations.ALL_DERIVATIONS:
+        d = derive()
+        failed += not d.holds
+        print(f"[{'holds' if d.holds else 'FAILS'}] {d.claim} {d.name}: {d.statement}")
+        for step in d.steps:
+            print(f"    - {step}")
+        for finding in d.findings:
+            print(f"    ! {finding}")
+    return 1 if failed else 0
+
+
+def docs_command(args: argparse.Namespace) -> int:
+    """``vanishing-minima docs``: write the static pages of ``docs/`` (``--api DIR``: the HTML API reference).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (:func:`.parser.build_parser`).
+
+    Returns
+    -------
+    int
+        The exit code, 0.
+
+    Raises
+    ------
+    UsageError
+        If the output folder cannot be written (checked first) or ``--api`` is asked without pdoc.
+    """
+    if args.api is not None:
+        _check_output("--api", args.api, report_io.check_output_dir)
+        try:
+            index = report.build_api_reference(args.api)
+        except ModuleNotFoundError as exc:
+            if exc.name != "pdoc":
+                raise
+            raise UsageError("--api needs pdoc: pip install 'vanishing-minima[docs]'") from None
+        print(f"API reference: {index}")
+        return 0
+    _check_output(
+        "--dir", args.dir, lambda path: report_io.check_output_dir(path, files=report.PAGES)
+    )
+    for path in report.write_docs(args.dir):
+        print(f"wrote {path}")
+    return 0
+
+
+def _claim_ids(text: str | None) -> list[str] | None:
+    """``--claims``: ids split on commas, blanks dropped, each id once (first-seen order); None for all."""
+    if text is None:
+        return None
+    ids = list(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+    if not ids:
+        raise UsageError(
+            f"--claims names no claim (got {text[:40]!r}); give ids such as T8,L2, or leave "
+            "--claims out to run every claim"
+        )
+    unknown = [c for c in ids if c not in claims.REGISTRY]
+    if unknown:
+        raise UsageError(
+            f"--claims: unknown claim id(s) {', '.join(unknown)}; known: {', '.join(claims.REGISTRY)}"
+        )
+    return ids
+
+
+def _check_output(flag: str, path: str, check: Callable[[str], object]) -> None:
+    """Run a pre-check of an output path; its OSError becomes a usage error naming the flag and the reason."""
+    try:
+        check(path)
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: {exc.strerror or exc}") from None
+
+
+def audit_command(args: argparse.Namespace) -> int:
+    """``vanishing-minima audit``: run the checks, print the verdict table, write the JSON report and the pages.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (:func:`.parser.build_parser`).
+
+    Returns
+    -------
+    int
+        The exit code of :func:`.audit.exit_code`: 1 if a verdict is inconsistent, else 0.
+
+    Raises
+    ------
+    UsageError
+        If ``--claims`` names no claim or an unknown one, or an output path cannot be written (checked before
+        the audit runs).
+    """
+    from tqdm import tqdm
+
+    budget = audit.Budget(args.budget)
+    ids = _claim_ids(args.claims)
+    # where the results go is checked before the work, not after it
+    if args.json:
+        _check_output("--json", args.json, report_io.check_output_file)
+    if args.docs:
+        names = (*report.PAGES, "audit.md", *(f"claims/{c}.md" for c in ids or claims.REGISTRY))
+        _check_output(
+            "--docs", args.docs, lambda path: report_io.check_output_dir(path, ("claims",), names)
+        )
+    cpus = os.cpu_count() or 1
+    if args.workers is not None and args.workers > cpus:
+        print(
+            f"vanishing-minima: --workers {args.workers} capped at {cpus} (the number of CPUs)",
+            file=sys.stderr,
+        )
+    total = len(ids) if ids else len(claims.REGISTRY)
+    with tqdm(total=total, desc="audit", unit="claim", file=sys.stderr, disable=None) as bar:
+
+        def progress(cid: str) -> None:
+            bar.set_postfix_str(cid)
+            bar.update(1)
+
+        results = audit.run_audit(
+            ids, budget=budget, seed=args.seed, progress=progress, workers=args.workers
+        )
+    rows = [(r.claim, r.kind, r.verdict, r.key_figure) for r in results]
+    print_table(
+        rows, ("claim", "kind", "verdict", "key figure"), terminal_width()
+    )  # full text: the JSON
+    if args.json:  # every file is written whole or not at all (the previous one stays on failure)
+        report_io.write_text_atomic(args.json, audit.report_json(results, budget, args.seed))
+        print(f"\nJSON report: {args.json}")
+    if args.docs:
+        written = report.write_audit_docs(args.docs, results, budget, args.seed)
+        pages = [p for p in written if p.suffix == ".md"]
+        top = sum(p.parent == Path(args.docs) for p in pages)
+        print(f"docs: {top} pages in {args.docs}/, {len(pages) - top} in {args.docs}/claims/")
+    return audit.exit_code(results)
+
+
+def seeds_command(args: argparse.Namespace) -> int:
+    """``vanishing-minima seeds``: run the test suite once per ``--vm-seed`` value, from ``--start`` on.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (:func:`.parser.build_parser`).
+
+    Returns
+    -------
+    int
+        The exit code: 0 if every seed passed, else 1.
+    """
+    import subprocess
+
+    failed = []
+    for seed in range(args.start, args.start + args.count):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--run-audit",
+                "--vm-seed",
+                str(seed),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()
+        print(f"seed {seed}: {last}", flush=True)
+        if proc.returncode != 0:
+            failed.append(seed)
+    print(
+        f"{args.count - len(failed)} of {args.count} seeds passed"
+        + (f"; failed: {failed}" if failed else "")
+    )
+    return 1 if failed else 0
+
+
+#: The function of each sub-command, by name (the sub-parsers of :func:`.parser.build_parser`).
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "audit": audit_command,
+    "bounds": bounds_command,
+    "claims": claims_command,
+    "assumptions": assumptions_command,
+    "derive": derive_command,
+    "docs": docs_command,
+    "bench": bench_command,
+    "table1": table1_command,
+    "seeds": seeds_command,
+}
