@@ -107,8 +107,8 @@ def test_bad_inputs(call, needle):
 
 @pytest.mark.parametrize("scale", [1e-200, 1e-100, 1.0, 1e100, 1e200])
 def test_g1_sheppard_is_scale_invariant(scale):
-    """theta = pi/4 between (1, 0) and (1, 1): 1/2 - 1/8 = 0.375 at every scale (an earlier version gave
-    0.25 at 1e200, overflow, and called 1e-200 a zero vector, underflow)."""
+    """theta = pi/4 between (1, 0) and (1, 1): 1/2 - 1/8 = 0.375 at every scale, with no overflow at 1e200
+    (0.25) and no underflow at 1e-200 (a zero vector)."""
     from vanishing_minima.numeric import sheppard_probability
 
     x1, x2 = np.array([1.0, 0.0]) * scale, np.array([1.0, 1.0]) * scale

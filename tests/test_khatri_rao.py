@@ -9,7 +9,7 @@ import scipy.linalg
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from strategies import matrices
+from strategies import matrices, reals
 
 from vanishing_minima.numeric import (
     activation_pattern,
@@ -40,19 +40,20 @@ def instance(draw, max_n=10, max_d0=4, max_d1=4):
 
 
 @st.composite
-def real_instance(draw, max_n=10, max_d0=4, max_d1=4):
-    """(A, X, rho): a pattern A in {rho, 1}^(d1 x N) and any real X in R^(d0 x N), drawn entry by entry."""
+def pattern_and_data(draw, entries, slopes=rhos, batch=(), max_n=8, max_d0=3, max_d1=3):
+    """(A, X, rho): patterns A in {rho, 1}^(batch x d1 x N) (rho drawn from ``slopes``) and X in
+    R^(d0 x N), each entry drawn from ``entries``."""
     n, d0, d1 = (
         draw(st.integers(1, max_n)),
         draw(st.integers(1, max_d0)),
         draw(st.integers(1, max_d1)),
     )
-    rho = draw(rhos)
-    A = draw(hnp.arrays(np.float64, (d1, n), elements=st.sampled_from([rho, 1.0])))
-    return A, draw(matrices((d0, n))), rho
+    rho = draw(slopes)
+    A = draw(hnp.arrays(np.float64, (*batch, d1, n), elements=st.sampled_from([rho, 1.0])))
+    return A, draw(hnp.arrays(np.float64, (d0, n), elements=entries)), rho
 
 
-@given(real_instance())
+@given(pattern_and_data(reals(), max_n=10, max_d0=4, max_d1=4))
 def test_khatri_rao_matches_scipy_and_batches(inst):
     """For every A and X: khatri_rao(A, X) is scipy's column-wise Kronecker product, and a batch of
     patterns gives each pattern's product."""
@@ -65,24 +66,17 @@ def test_khatri_rao_matches_scipy_and_batches(inst):
 
 # --- K1, K2, K4, K5 hold for every X: arrays drawn by hypothesis.extra.numpy, so a failure shrinks to a
 # small matrix.  Small integer entries keep every product exact and every numerical rank unambiguous.
-@st.composite
-def exact_instance(draw, max_n=8, max_d0=3, max_d1=3):
-    """(A, X): A a pattern with entries in {rho, 1} (rho drawn), X a small-integer matrix (any rank)."""
-    n, d0, d1 = (
-        draw(st.integers(1, max_n)),
-        draw(st.integers(1, max_d0)),
-        draw(st.integers(1, max_d1)),
+def exact_instance(max_n=8):
+    """(A, X, rho): A a pattern with entries in {rho, 1} (rho drawn), X a small-integer matrix (any rank)."""
+    return pattern_and_data(
+        st.integers(-3, 3).map(float), st.sampled_from([0.0, 0.5, -1.0, 2.0]), max_n=max_n
     )
-    rho = draw(st.sampled_from([0.0, 0.5, -1.0, 2.0]))
-    A = draw(hnp.arrays(np.float64, (d1, n), elements=st.sampled_from([rho, 1.0])))
-    X = draw(hnp.arrays(np.float64, (d0, n), elements=st.integers(-3, 3).map(float)))
-    return A, X
 
 
 @given(exact_instance(), st.data())
 def test_k1_gram_identity(inst, data):
     """(A o X)^T (B o Y) = (A^T B) * (X^T Y) exactly (integer entries); khatri_rao_gram is B = A, Y = X."""
-    A, X = inst
+    A, X, _ = inst
     B = data.draw(hnp.arrays(np.float64, A.shape, elements=st.integers(-3, 3).map(float)))
     Y = data.draw(hnp.arrays(np.float64, X.shape, elements=st.integers(-3, 3).map(float)))
     assert np.array_equal(khatri_rao(A, X).T @ khatri_rao(B, Y), (A.T @ B) * (X.T @ Y))
@@ -91,7 +85,7 @@ def test_k1_gram_identity(inst, data):
 
 @given(exact_instance())
 def test_k2_rank_bound(inst):
-    A, X = inst
+    A, X, _ = inst
     r = np.linalg.matrix_rank(khatri_rao(A, X))
     assert r <= min(A.shape[1], np.linalg.matrix_rank(A) * np.linalg.matrix_rank(X))
 
@@ -129,7 +123,7 @@ def test_k3_refuses_huge_enumerations():
 def test_k4_blockwise_kernel(inst, data):
     """Block i of (A o X) e is X diag(A_i) e (exactly, for every e); so (A o X) e = 0 iff every block
     vanishes, checked on a basis of the kernel."""
-    A, X = inst
+    A, X, _ = inst
     e = data.draw(hnp.arrays(np.float64, A.shape[1], elements=st.integers(-3, 3).map(float)))
     K = khatri_rao(A, X)
     assert np.array_equal(
@@ -143,7 +137,7 @@ def test_k4_blockwise_kernel(inst, data):
 def test_k5_dlm_residual_is_the_least_squares_residual(inst, data):
     """For every X (degenerate ones included): e_A is orthogonal to the row space of A o X, y - e_A lies
     in it, and it equals numpy lstsq's residual."""
-    A, X = inst
+    A, X, _ = inst
     y = data.draw(hnp.arrays(np.float64, A.shape[1], elements=st.integers(-3, 3).map(float)))
     K = khatri_rao(A, X)
     e, rank = dlm_residual(A, X, y, return_rank=True)
@@ -158,17 +152,11 @@ def test_k5_dlm_residual_is_the_least_squares_residual(inst, data):
     )  # the default path, as well as the SVD
 
 
-@st.composite
-def pattern_batch(draw, batch=4, max_n=20, max_d0=4, max_d1=5):
-    """(A, X, y): a batch of patterns A in {rho, 1}^(batch x d1 x N), any real X and y."""
-    n, d0, d1 = (
-        draw(st.integers(1, max_n)),
-        draw(st.integers(1, max_d0)),
-        draw(st.integers(1, max_d1)),
+def pattern_batch():
+    """(A, X, y): a batch of 4 patterns A in {rho, 1}^(d1 x N), any real X and y."""
+    return pattern_and_data(reals(), batch=(4,), max_n=20, max_d0=4, max_d1=5).flatmap(
+        lambda inst: st.tuples(st.just(inst[0]), st.just(inst[1]), matrices(inst[0].shape[-1]))
     )
-    rho = draw(rhos)
-    A = draw(hnp.arrays(np.float64, (batch, d1, n), elements=st.sampled_from([rho, 1.0])))
-    return A, draw(matrices((d0, n))), draw(matrices(n))
 
 
 @given(pattern_batch())
@@ -304,8 +292,8 @@ def _exact_rank_of_khatri_rao_with_integer_data(A: np.ndarray, d0: int, rng) -> 
 @pytest.mark.parametrize("rho", [1e-13, 1 - 1e-12, 1e12, -1.0, -1.0 + 1e-12, 0.0, 0.3])
 @pytest.mark.parametrize("seed", range(3))
 def test_k3_generic_rank_is_exact_at_hard_slopes(rho, seed):
-    """Against the exact rank of A o X for integer data (SymPy): the float tolerance of an earlier
-    version returned 1 for A = [[1e-13, 1, 1e-13], [1e-13, 1e-13, 1e-13]], d0 = 2 (the rank is 3)."""
+    """Against the exact rank of A o X for integer data (SymPy), at slopes where a float tolerance on A
+    goes wrong (A = [[1e-13, 1, 1e-13], [1e-13, 1e-13, 1e-13]], d0 = 2 has rank 3, not 1)."""
     rng = np.random.default_rng([seed, 7])
     n, d0, d1 = int(rng.integers(3, 8)), int(rng.integers(1, 3)), int(rng.integers(1, 4))
     A = np.where(rng.random((d1, n)) < 0.5, 1.0, rho)

@@ -423,9 +423,7 @@ def test_region_whose_target_is_zero_up_to_rounding_holds_the_dlm_z_equals_zero(
 @pytest.mark.parametrize("seed", range(12))
 def test_exact_bad_volume_with_one_neuron_matches_a_direct_least_squares_count(seed):
     """An independent route to V(L_eps) at d1 = 1 (numpy lstsq, sign test, own MCE; shared with the
-    audit's K6 check): the exact
-    enumeration used to under-report it where y - e_A is zero up to rounding (seed 19 of an earlier
-    search: 0.0 instead of 0.394)."""
+    audit's K6 check), also where y - e_A is zero up to rounding (seed [19, 0]: 0.394, not 0.0)."""
     rng = np.random.default_rng([19, seed])
     X = rng.standard_normal((2, 6))
     y = rng.integers(0, 2, 6).astype(float) if seed % 2 else np.array([1.0, 0, 0, 1, 0, 1])
@@ -518,12 +516,12 @@ def test_bad_arguments_are_refused_naming_them(call, needle):
 
 
 def test_arguments_are_checked_before_the_work():
-    """Found by the numpydoc pass: these used to fail late (after sampling), in NumPy's broadcasting, or
-    not at all."""
+    """Bad arguments are refused before any sampling, naming the argument (not late in NumPy's
+    broadcasting, nor never)."""
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((3, 8)), rng.integers(0, 2, 8).astype(float)
     A = nm.activation_pattern(rng.standard_normal((2, 3)), X, 0.0)
-    with pytest.raises(ValueError, match="margin"):  # used to return False before looking at margin
+    with pytest.raises(ValueError, match="margin"):  # refused even where the answer would be False
         nm.region_contains_global_minimum(A, X, y + 0.3, margin=5.0)
     with pytest.raises(ValueError, match="target_residual"):
         nm.dlm_in_region(A, X, y, target_residual=np.zeros(5))

@@ -8,7 +8,7 @@ from typing import Any
 from vanishing_minima.theory import assumptions, derivations
 
 from .. import verdicts
-from ..core import CheckResult
+from ..core import CheckResult, Verdict
 from ..evidence import Evidence, shown
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "shown_a3",
     "shown_a4",
     "agree",
+    "against_formula",
     "derived",
     "at_sizes",
 ]
@@ -78,6 +79,29 @@ def agree(claim: str, ok: bool, figure: str, method: str, evidence: Evidence) ->
         claim=claim,
         verdict=verdicts.agreement(ok),
         key_figure=figure,
+        method=method,
+        evidence=evidence,
+    )
+
+
+def against_formula(
+    claim: str,
+    outside: int,
+    too_wide: int,
+    *,
+    figure: str,
+    too_wide_figure: str,
+    method: str,
+    evidence: Evidence,
+) -> CheckResult:
+    """Monte Carlo intervals against exact values (:func:`verdicts.intervals_against_formula`):
+    INCONSISTENT if ``outside`` of them exclude their value, INCONCLUSIVE (key figure
+    ``too_wide_figure``) if ``too_wide`` of them resolve nothing, else CONSISTENT."""
+    verdict = verdicts.intervals_against_formula(outside, too_wide)
+    return CheckResult(
+        claim=claim,
+        verdict=verdict,
+        key_figure=too_wide_figure if verdict == Verdict.INCONCLUSIVE else figure,
         method=method,
         evidence=evidence,
     )

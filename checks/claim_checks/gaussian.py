@@ -11,9 +11,9 @@ from vanishing_minima import numeric as nm
 from vanishing_minima.theory import bounds
 
 from .. import verdicts
-from ..core import CheckResult, Context, Verdict, check
+from ..core import CheckResult, Context, check
 from ..evidence import Evidence, shown
-from .common import agree
+from .common import against_formula, agree
 
 
 @dataclass(frozen=True)
@@ -104,14 +104,13 @@ def _mc_against(
             bad.append(row)
         elif not verdicts.interval_resolves(est.lower, est.upper, trials):
             wide.append(row)
-    verdict = verdicts.intervals_against_formula(len(bad), len(wide))
-    return CheckResult(
-        claim=claim,
-        verdict=verdict,
-        key_figure=f"{len(wide)}/{len(cases)} intervals too wide to resolve the formula"
-        if verdict == Verdict.INCONCLUSIVE
-        else f"{len(cases) - len(bad)}/{len(cases)} Clopper-Pearson intervals (alpha {ctx.alpha:g}) "
+    return against_formula(
+        claim,
+        len(bad),
+        len(wide),
+        figure=f"{len(cases) - len(bad)}/{len(cases)} Clopper-Pearson intervals (alpha {ctx.alpha:g}) "
         "contain the formula",
+        too_wide_figure=f"{len(wide)}/{len(cases)} intervals too wide to resolve the formula",
         method=method,
         evidence=IntervalsEvidence(
             alpha_per_interval=ctx.alpha,
@@ -242,14 +241,13 @@ def check_G6(ctx: Context) -> CheckResult:
         if low > 1 - prob:
             bad.append(row)
     wide = sum(not verdicts.interval_resolves(*r.cp_interval, r.draws) for r in rows)
-    verdict = verdicts.intervals_against_formula(len(bad), wide)
-    return CheckResult(
-        claim="G6",
-        verdict=verdict,
-        key_figure="violation-rate intervals too wide to resolve the bound"
-        if verdict == Verdict.INCONCLUSIVE
-        else f"violation rates below 2 exp(-t^2/2) in {len(rows) - len(bad)}/{len(rows)} settings "
+    return against_formula(
+        "G6",
+        len(bad),
+        wide,
+        figure=f"violation rates below 2 exp(-t^2/2) in {len(rows) - len(bad)}/{len(rows)} settings "
         f"(t = {', '.join(str(r.t) for r in rows)})",
+        too_wide_figure="violation-rate intervals too wide to resolve the bound",
         method="Clopper-Pearson lower bound of the violation frequency against the stated probability "
         "2 exp(-t^2/2)",
         evidence=G6Evidence(settings=tuple(rows)),

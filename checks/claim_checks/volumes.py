@@ -10,9 +10,9 @@ from vanishing_minima import numeric as nm
 from vanishing_minima.theory import derivations
 
 from .. import verdicts
-from ..core import CheckResult, Context, Verdict, check
+from ..core import CheckResult, Context, check
 from ..evidence import Evidence, shown
-from .common import agree
+from .common import against_formula, agree
 from .references import v2_volume_by_hand
 
 
@@ -78,14 +78,13 @@ def check_V1(ctx: Context) -> CheckResult:
     )
     inside = mc.contains(exact.estimate)
     wide = not verdicts.interval_resolves(mc.lower, mc.upper, mc.trials, rows=A.shape[0])
-    verdict = verdicts.intervals_against_formula(int(not inside), int(wide))
-    return CheckResult(
-        claim="V1",
-        verdict=verdict,
-        key_figure="Monte Carlo interval too wide to resolve the product"
-        if verdict == Verdict.INCONCLUSIVE
-        else f"exact product {exact.estimate:.5f} {'in' if inside else 'NOT in'} MC interval "
+    return against_formula(
+        "V1",
+        int(not inside),
+        int(wide),
+        figure=f"exact product {exact.estimate:.5f} {'in' if inside else 'NOT in'} MC interval "
         f"[{mc.lower:.5f}, {mc.upper:.5f}]",
+        too_wide_figure="Monte Carlo interval too wide to resolve the product",
         method=method,
         evidence=evidence,
     )
@@ -173,14 +172,13 @@ def check_V2(ctx: Context) -> CheckResult:
         "exact enumeration of all regions (d0 = 2, products of arcs; K6 LPs for DLMs), an independent "
         "enumeration of P(V2) (numpy.kron, lstsq, own MCE count), and the vectorized sampler"
     )
-    verdict = verdicts.intervals_against_formula(len(bad), len(wide))
-    return CheckResult(
-        claim="V2",
-        verdict=verdict,
-        key_figure=f"{len(wide)} sampler intervals too wide to resolve P(V2)"
-        if verdict == Verdict.INCONCLUSIVE
-        else f"{len(rows) - len(bad)}/{len(rows)} instances: V(L_eps) <= P(V2) exactly; P(V2) equals "
+    return against_formula(
+        "V2",
+        len(bad),
+        len(wide),
+        figure=f"{len(rows) - len(bad)}/{len(rows)} instances: V(L_eps) <= P(V2) exactly; P(V2) equals "
         "an independent computation; sampler interval covers it",
+        too_wide_figure=f"{len(wide)} sampler intervals too wide to resolve P(V2)",
         method=method,
         evidence=V2Evidence(instances=tuple(rows), alpha=ctx.alpha),
     )
