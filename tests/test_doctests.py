@@ -1,4 +1,5 @@
-"""The examples in the docstrings run: every module of the installed package through ``doctest``.
+"""The examples in the docstrings run: every module of the installed package (subpackages included)
+through ``doctest``.
 
 Equivalent to ``pytest --doctest-modules`` on the package, but on the installed ``vanishing_minima``
 modules (the top-level folders are not importable under their own names), one test per module.
@@ -14,9 +15,11 @@ import pytest
 
 PACKAGES = ("vanishing_minima.theory", "vanishing_minima.numeric", "vanishing_minima.checks")
 MODULES = sorted(
-    f"{package}.{info.name}"
+    info.name
     for package in PACKAGES
-    for info in pkgutil.iter_modules(importlib.import_module(package).__path__)
+    for info in pkgutil.walk_packages(
+        importlib.import_module(package).__path__, prefix=f"{package}."
+    )
 ) + list(PACKAGES)
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
