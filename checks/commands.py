@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -19,7 +20,7 @@ import sympy as sp
 
 from vanishing_minima.theory import assumptions, bounds, claims, derivations, growth
 
-from . import audit, report, report_io
+from . import audit, pages, report, report_io
 from .measure_commands import bench_command, table1_command
 from .parser import UsageError
 from .tables import bounds_table, latex_lines, print_table, terminal_width
@@ -190,9 +191,11 @@ def docs_command(args: argparse.Namespace) -> int:
         print(f"API reference: {index}")
         return 0
     _check_output(
-        "--dir", args.dir, lambda path: report_io.check_output_dir(path, files=report.PAGES)
+        "--dir",
+        args.dir,
+        lambda path: report_io.check_output_dir(path, pages.page_folders(), pages.PAGES),
     )
-    for path in report.write_docs(args.dir):
+    for path in pages.write_docs(args.dir):
         print(f"wrote {path}")
     return 0
 
@@ -250,9 +253,10 @@ def audit_command(args: argparse.Namespace) -> int:
     if args.json:
         _check_output("--json", args.json, report_io.check_output_file)
     if args.docs:
-        names = (*report.PAGES, "audit.md", *(f"claims/{c}.md" for c in ids or claims.REGISTRY))
+        names = (*pages.PAGES, "audit.md", *(f"claims/{c}.md" for c in ids or claims.REGISTRY))
+        folders = ("claims", *pages.page_folders())
         _check_output(
-            "--docs", args.docs, lambda path: report_io.check_output_dir(path, ("claims",), names)
+            "--docs", args.docs, lambda path: report_io.check_output_dir(path, folders, names)
         )
     cpus = os.cpu_count() or 1
     if args.workers is not None and args.workers > cpus:
@@ -279,9 +283,14 @@ def audit_command(args: argparse.Namespace) -> int:
         print(f"\nJSON report: {args.json}")
     if args.docs:
         written = report.write_audit_docs(args.docs, results, budget, args.seed)
-        pages = [p for p in written if p.suffix == ".md"]
-        top = sum(p.parent == Path(args.docs) for p in pages)
-        print(f"docs: {top} pages in {args.docs}/, {len(pages) - top} in {args.docs}/claims/")
+        folders = Counter(p.parent for p in written if p.suffix == ".md")
+        print(
+            f"docs: {folders[Path(args.docs)]} pages in {args.docs}/, "
+            + ", ".join(
+                f"{folders[Path(args.docs, sub)]} in {args.docs}/{sub}/"
+                for sub in ("claims", *pages.page_folders())
+            )
+        )
     return audit.exit_code(results)
 
 

@@ -47,9 +47,14 @@ def inline_markdown(text: str) -> str:
     return re.sub(r"``([^`]+)``", r"`\1`", text)
 
 
+def _special(line: str) -> bool:
+    """A line that starts a ``.. math::`` directive or a doctest run."""
+    return line.strip().startswith((".. math::", ">>>"))
+
+
 def _blocks(lines: list[str]) -> list[str]:
     """Body text: ``.. math::`` directives to ``$$`` blocks, doctest runs to ``pycon`` fences, the rest
-    inline-converted."""
+    inline-converted a paragraph at a time (a role may run over a line break)."""
     out: list[str] = []
     i = 0
     while i < len(lines):
@@ -74,8 +79,12 @@ def _blocks(lines: list[str]) -> list[str]:
                 i += 1
             out += ["", "```pycon", *fence, "```", ""]
             continue
-        out.append(inline_markdown(line))
+        paragraph = [line]
         i += 1
+        while i < len(lines) and lines[i].strip() and not _special(lines[i]) and stripped:
+            paragraph.append(lines[i])
+            i += 1
+        out += inline_markdown("\n".join(paragraph)).split("\n")
     return out
 
 

@@ -1,17 +1,21 @@
 """The static pages of ``docs/``, rendered from the claim registry, the symbolic derivations and the
-docstrings (``vanishing-minima docs``): ``claims.md``, ``derivations.md``, ``bounds.md``, ``numeric.md``.
+docstrings (``vanishing-minima docs``): ``claims.md``, ``derivations.md``, ``bounds.md``, and the numeric
+reference: an index ``numeric.md`` and one page per module, ``numeric/<module>.md``.
 
 Pages are written as one set by :func:`~vanishing_minima.checks.report_io.write_files_atomic`.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import inspect
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Callable
 
 import sympy as sp
 
+from vanishing_minima import numeric
 from vanishing_minima.theory import bounds, claims, derivations
 
 from .report_io import write_files_atomic
@@ -33,8 +37,11 @@ __all__ = [
     "context_markdown",
     "derivations_page",
     "bounds_page",
+    "numeric_modules",
     "numeric_page",
+    "numeric_module_page",
     "PAGES",
+    "page_folders",
     "write_docs",
     "static_pages",
 ]
@@ -180,43 +187,138 @@ def bounds_page() -> str:
     return "".join(out)
 
 
-def numeric_page() -> str:
-    """The public functions of the numeric layer, module by module: signature and docstring."""
-    import vanishing_minima.numeric as numeric
+def numeric_modules() -> dict[str, list[str]]:
+    """The public names of the numeric layer (``numeric.__all__``) grouped by the module that defines them.
 
+    Returns
+    -------
+    dict of str to list of str
+        Each defining module's name relative to ``vanishing_minima.numeric`` (``cones``, or
+        ``rare_events.api`` in a subpackage), in the order of its first name in ``numeric.__all__``, to
+        its names in that order.  Read from each object's ``__module__``, so it follows a function
+        moved to another module.
+
+    Raises
+    ------
+    ValueError
+        If a name of ``numeric.__all__`` is defined outside the modules of the numeric package (in
+        ``numeric/__init__.py`` itself, or in another package).
+    """
+    prefix = numeric.__name__ + "."
+    modules: dict[str, list[str]] = {}
+    for name in numeric.__all__:
+        module = getattr(numeric, name).__module__
+        if not module.startswith(prefix):
+            raise ValueError(
+                f"numeric.__all__ lists {name}, defined in {module}: the reference documents the "
+                f"names defined in the modules of {numeric.__name__}"
+            )
+        modules.setdefault(module.removeprefix(prefix), []).append(name)
+    return modules
+
+
+def _numeric_page_name(module: str) -> str:
+    """The page of a numeric module under ``docs/``: ``numeric/<module>.md`` (one folder, dotted names)."""
+    return f"numeric/{module}.md"
+
+
+def _summary(doc: str | None) -> str:
+    """The first paragraph of a docstring on one line, inline-converted (empty without a docstring)."""
+    first = (doc or "").strip().split("\n\n", 1)[0]
+    return inline_markdown(" ".join(first.split()))
+
+
+def numeric_page() -> str:
+    """The index of the numeric layer: its docstring, then one line per module linking to its page."""
     out = [
         HEADER,
         "# `vanishing_minima.numeric`\n\n",
         docstring_markdown(inspect.getdoc(numeric), level=3),
+        "\n## Modules\n\nOne page per module, each function and class of `numeric.__all__` under the module "
+        "that defines it (all of them importable from `vanishing_minima.numeric`).\n\n",
     ]
-    modules: dict[str, list[str]] = {}
-    for name in numeric.__all__:
-        obj = getattr(numeric, name)
-        modules.setdefault(obj.__module__.rsplit(".", 1)[-1], []).append(name)
-    for module, names in modules.items():
-        out.append(f"\n## `{module}`\n")
-        for name in names:
-            obj = getattr(numeric, name)
-            kind = "class" if inspect.isclass(obj) else "function"
-            sig = str(inspect.signature(obj)) if callable(obj) else ""
-            out.append(
-                f"\n### `{name}` ({kind})\n\n```python\n{name}{sig}\n```\n\n"
-                + docstring_markdown(inspect.getdoc(obj), level=4)
-            )
+    for module, names in numeric_modules().items():
+        doc = inspect.getdoc(importlib.import_module(f"{numeric.__name__}.{module}"))
+        listed = ", ".join(f"`{n}`" for n in names)
+        summary = _summary(doc)
+        out.append(
+            f"- [`{module}`]({_numeric_page_name(module)}): "
+            + (f"{summary} " if summary else "")
+            + f"({listed})\n"
+        )
     return "".join(out)
 
 
-#: The static pages, by file name under ``docs/``.
-PAGES = {
-    "claims.md": claims_page,
-    "derivations.md": derivations_page,
-    "bounds.md": bounds_page,
-    "numeric.md": numeric_page,
-}
+def numeric_module_page(module: str) -> str:
+    """One module's page of the numeric reference: its docstring, then each public name's signature and
+    docstring.
+
+    Parameters
+    ----------
+    module : str
+        A key of :func:`numeric_modules` (a module name relative to ``vanishing_minima.numeric``).
+
+    Returns
+    -------
+    str
+        The Markdown page, linking back to the index ``numeric.md``.
+
+    Raises
+    ------
+    KeyError
+        If ``module`` defines no name of ``numeric.__all__``.
+    """
+    names = numeric_modules()[module]
+    out = [
+        HEADER,
+        f"# `{numeric.__name__}.{module}`\n\n",
+        "[All modules of `vanishing_minima.numeric`](../numeric.md)\n\n",
+        docstring_markdown(
+            inspect.getdoc(importlib.import_module(f"{numeric.__name__}.{module}")), level=3
+        ),
+    ]
+    for name in names:
+        obj = getattr(numeric, name)
+        kind = "class" if inspect.isclass(obj) else "function"
+        sig = str(inspect.signature(obj)) if callable(obj) else ""
+        out.append(
+            f"\n## `{name}` ({kind})\n\n```python\n{name}{sig}\n```\n\n"
+            + docstring_markdown(inspect.getdoc(obj), level=3)
+        )
+    return "".join(out)
+
+
+def _static_pages() -> dict[str, Callable[[], str]]:
+    pages: dict[str, Callable[[], str]] = {
+        "claims.md": claims_page,
+        "derivations.md": derivations_page,
+        "bounds.md": bounds_page,
+        "numeric.md": numeric_page,
+    }
+    for module in numeric_modules():
+        pages[_numeric_page_name(module)] = functools.partial(numeric_module_page, module)
+    return pages
+
+
+#: The static pages, by path under ``docs/``: the claim registry, the derivations, the bounds, and the
+#: numeric reference (an index ``numeric.md`` and one page per module under ``numeric/``).
+PAGES = _static_pages()
+
+
+def page_folders() -> tuple[str, ...]:
+    """The subfolders of ``docs/`` that :data:`PAGES` are written into (``numeric``), sorted.
+
+    Returns
+    -------
+    tuple of str
+        Relative POSIX paths, without ``.``.
+    """
+    return tuple(sorted({str(PurePosixPath(name).parent) for name in PAGES} - {"."}))
 
 
 def write_docs(directory: str | Path) -> list[Path]:
-    """Write every static page (:data:`PAGES`) into ``directory`` (created if needed); return the paths.
+    """Write every static page (:data:`PAGES`) into ``directory`` (created if needed, with its
+    :func:`page_folders`); return the paths.
 
     The pages are rendered first and written as one set (:func:`.report_io.write_files_atomic`): a
     failure while writing leaves every previous page as it was.
@@ -239,7 +341,8 @@ def write_docs(directory: str | Path) -> list[Path]:
     """
     target = Path(directory)
     pages = static_pages(target)
-    target.mkdir(parents=True, exist_ok=True)
+    for folder in (target, *(target / sub for sub in page_folders())):
+        folder.mkdir(parents=True, exist_ok=True)
     return write_files_atomic(pages)
 
 

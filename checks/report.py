@@ -2,9 +2,9 @@ r"""Every generated page of ``docs/``: the audit's pages here, and one entry poi
 
 Two groups of pages:
 
-* the static pages (:data:`PAGES`: ``claims.md``, ``derivations.md``, ``bounds.md``, ``numeric.md``),
-  rendered from the claim registry, the symbolic derivations and the docstrings (:mod:`.pages`); written
-  by :func:`write_docs` (``vanishing-minima docs``);
+* the static pages (:data:`PAGES`: ``claims.md``, ``derivations.md``, ``bounds.md``, ``numeric.md`` and
+  ``numeric/<module>.md``), rendered from the claim registry, the symbolic derivations and the
+  docstrings (:mod:`.pages`); written by :func:`write_docs` (``vanishing-minima docs``);
 * the audit's pages (``audit.md``, ``claims/<id>.md`` and the figures ``claims/<id>-<name>.svg``),
   rendered from the :class:`~vanishing_minima.checks.audit.CheckResult` list; written by
   :func:`write_audit_docs` (``vanishing-minima audit``).
@@ -170,7 +170,8 @@ def write_audit_docs(
     Parameters
     ----------
     directory : str or os.PathLike
-        The docs folder; it and its ``claims`` subfolder are created if needed.
+        The docs folder; it and its subfolders (``claims``, and ``numeric`` for the static pages) are
+        created if needed.
     results : list of CheckResult
         The audit's results, in table order.
     budget : Budget
@@ -199,7 +200,8 @@ def write_audit_docs(
     for r in results:
         for fig, text in r.figures.items():
             files[claim_dir / f"{r.claim}-{fig}.svg"] = text
-    claim_dir.mkdir(parents=True, exist_ok=True)
+    for folder in sorted({claim_dir, *(path.parent for path in files)}):
+        folder.mkdir(parents=True, exist_ok=True)
     return write_files_atomic(files)
 
 

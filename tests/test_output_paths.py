@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vanishing_minima.checks import audit, report, report_io
+from vanishing_minima.checks import pages as docs_pages
 from vanishing_minima.checks.cli import main
 from vanishing_minima.checks.core import Budget, CheckResult
 
@@ -190,7 +191,7 @@ def test_docs_folders_that_are_link_loops_are_refused_before_any_page(
     def ran(*args, **kwargs):
         raise AssertionError("pages were built before the folder was checked")
 
-    monkeypatch.setattr(report, "write_docs", ran)
+    monkeypatch.setattr(docs_pages, "write_docs", ran)
     monkeypatch.setattr(report, "build_api_reference", ran)
     (tmp_path / "a").symlink_to("b")
     (tmp_path / "b").symlink_to("a")
@@ -210,7 +211,7 @@ def test_a_link_loop_is_an_oserror_naming_the_path_and_the_reason(tmp_path):
 
 
 def test_docs_through_a_link_to_a_folder_and_a_page_link_are_written_through(tmp_path, monkeypatch):
-    monkeypatch.setattr(report, "PAGES", {"one.md": lambda: "one\n", "two.md": lambda: "two\n"})
+    monkeypatch.setattr(docs_pages, "PAGES", {"one.md": lambda: "one\n", "two.md": lambda: "two\n"})
     real = tmp_path / "real_docs"
     real.mkdir()
     kept = tmp_path / "kept" / "two.md"
@@ -268,7 +269,7 @@ def test_a_page_that_cannot_be_written_leaves_every_page_as_it_was(pages, k, wha
         folder = Path(tmp)
         before = _seed_pages(folder, pages)
         mp.setattr(
-            report, "PAGES", {f"p{i}.md": (lambda t=new: t) for i, (_, new) in enumerate(pages)}
+            docs_pages, "PAGES", {f"p{i}.md": (lambda t=new: t) for i, (_, new) in enumerate(pages)}
         )
         mp.setattr(os, what, _fail_at(k, what))
         with pytest.raises(OSError) as info:
@@ -288,7 +289,7 @@ def test_a_move_that_fails_replaces_exactly_the_pages_before_it_and_says_which(p
         folder = Path(tmp)
         before = _seed_pages(folder, pages)
         mp.setattr(
-            report, "PAGES", {f"p{i}.md": (lambda t=new: t) for i, (_, new) in enumerate(pages)}
+            docs_pages, "PAGES", {f"p{i}.md": (lambda t=new: t) for i, (_, new) in enumerate(pages)}
         )
         mp.setattr(os, "replace", _fail_at(k, "replace"))
         with pytest.raises(OSError) as info:
@@ -322,7 +323,7 @@ def _results() -> list[CheckResult]:
 def test_the_audit_pages_are_one_set(tmp_path, monkeypatch, what):
     """A failure at the last file (a figure) while writing leaves the static pages, audit.md and the
     claim pages as they were; at its move, everything else is new and the error names the figure."""
-    monkeypatch.setattr(report, "PAGES", {"claims.md": lambda: "new claims page\n"})
+    monkeypatch.setattr(docs_pages, "PAGES", {"claims.md": lambda: "new claims page\n"})
     docs = tmp_path / "docs"
     (docs / "claims").mkdir(parents=True)
     for name in ("claims.md", "audit.md", "claims/K1.md", "claims/D5.md", "claims/D5-a.svg"):
@@ -346,7 +347,7 @@ def test_the_audit_pages_are_one_set(tmp_path, monkeypatch, what):
 
 
 def test_a_failed_set_is_exit_2_one_line_saying_nothing_was_replaced(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(report, "PAGES", {"one.md": lambda: "one\n", "two.md": lambda: "two\n"})
+    monkeypatch.setattr(docs_pages, "PAGES", {"one.md": lambda: "one\n", "two.md": lambda: "two\n"})
     (tmp_path / "one.md").write_text("old one\n")
     monkeypatch.setattr(os, "fsync", _fail_at(1, "fsync"))
     assert main(["docs", "--dir", str(tmp_path)]) == 2

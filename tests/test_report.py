@@ -119,6 +119,14 @@ def test_docstring_markdown_cross_references_and_raises():
     )
 
 
+def test_docstring_markdown_converts_roles_that_run_over_a_line_break():
+    md = report.docstring_markdown(
+        "For :math:`a +\nb` and ``x\ny`` (:func:`f`).\n\n>>> 1 + 1\n2\n\nThen :math:`c`."
+    )
+    assert md.startswith("For $a +\nb$ and `x\ny` (`f()`).\n") and "Then $c$." in md, md
+    assert "```pycon\n>>> 1 + 1\n2\n```" in md
+
+
 def test_docstring_markdown_empty():
     assert report.docstring_markdown(None) == "" and report.docstring_markdown("") == ""
 
