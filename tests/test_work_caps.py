@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vanishing_minima import numeric as nm
-from vanishing_minima.checks import bench, cli
+from vanishing_minima.checks import bench, cli, measure_commands, parser
 from vanishing_minima.numeric import rare_events, training
 from vanishing_minima.numeric.rare_events import api, dead_points, splitting
 
@@ -116,9 +116,9 @@ def test_generalized_splitting_caps_its_pilot_population(no_sampling):
 # --- trainers ----------------------------------------------------------------------------------------------
 @pytest.fixture
 def no_training(monkeypatch):
-    monkeypatch.setattr(training, "_mse_grad", _refuse)
-    monkeypatch.setattr(training, "_batched_mse", _refuse)
-    monkeypatch.setattr(training, "_mlp_loss_grad", _refuse)
+    monkeypatch.setattr(training.network, "mse_grad_unchecked", _refuse)
+    monkeypatch.setattr(training.first_order, "batched_mse", _refuse)
+    monkeypatch.setattr(training.mlp, "mlp_loss_grad", _refuse)
 
 
 def test_train_network_gd_beyond_the_cap_is_refused(no_training):
@@ -231,8 +231,8 @@ def test_bench_refuses_sizes_beyond_its_limits(sizes, needle, capsys, monkeypatc
 def test_accepted_bench_sizes_are_bounded(sizes):
     text = ",".join(":".join(map(str, s)) for s in sizes)
     try:
-        accepted = cli._bench_sizes(text)
-    except cli._UsageError:
+        accepted = measure_commands.bench_sizes(text)
+    except parser.UsageError:
         return
     assert len(accepted) <= bench.MAX_SIZES
     total = 0.0
