@@ -4,8 +4,8 @@ Opt-in markers (skipped, with the option in the reason, unless the option is giv
 
 * ``slow`` (``--run-slow``): long sweeps, e.g. coverage measurements of the rare-event intervals.
 * ``audit`` (``--run-audit``): the tests that need the whole quick audit (the ``quick_audit`` fixture,
-  which a test may request only with this marker) or rerun long checks; ``.ci/run`` runs them as its
-  second step, ``pytest --run-audit -m audit``.
+  which a test may request only with this marker), rerun long checks or take long otherwise (about 5 s
+  or more on 2 idle cores); ``.ci/run`` runs them as its second step, ``pytest --run-audit -m audit``.
 
 Profiles (select with the environment variable VM_HYPOTHESIS_PROFILE):
 
@@ -59,7 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--run-audit",
         action="store_true",
         default=False,
-        help="also run tests marked audit (the whole quick audit and long reruns of checks)",
+        help="also run tests marked audit (the whole quick audit, long reruns of checks, long tests)",
     )
     parser.addoption(
         "--vm-seed", type=int, default=0, help="base seed of the Monte Carlo tests (default 0)"

@@ -79,6 +79,7 @@ def _without_timing(value):
     return "nan" if isinstance(value, float) and math.isnan(value) else value
 
 
+@pytest.mark.audit  # long: starts a two-process cluster and runs T6's tasks twice
 def test_t6_sweep_on_a_local_cluster_gives_the_serial_numbers():
     """The tasks of the audit's T6 check (``t6_tasks``, seed 0, quick budget, at reduced sample and
     score-evaluation counts so that the test takes seconds) on Dask: every float equal to the serial

@@ -123,6 +123,7 @@ def test_binary_labels():
         binary_labels(np.array([1, 1]), {1})
 
 
+@pytest.mark.audit  # long: whitening CIFAR-10 is an eigendecomposition of order 3072 (about 20 s)
 def test_table1_command_on_small_files_in_the_standard_formats(tmp_path, capsys):
     """MNIST IDX and CIFAR-10 pickles written here, then E3 run on them from the command line."""
     from vanishing_minima.checks.cli import main

@@ -361,6 +361,7 @@ def test_audit_table_fits_the_terminal_and_json_keeps_full_text(monkeypatch, cap
 
 
 # --- API reference ------------------------------------------------------------------------------------
+@pytest.mark.audit  # long: pdoc renders every module (about 8 s)
 def test_api_reference_builds(tmp_path, capsys):
     pytest.importorskip(
         "pdoc", reason="pdoc is in the test and docs extras: pip install -e '.[test]'"
