@@ -103,6 +103,7 @@ def test_a_report_cut_at_1_kib_leaves_the_previous_json_and_exits_2(tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE semantics")
+@pytest.mark.audit  # long: writes every static page twice, once in a subprocess (about 9 s)
 def test_docs_cut_at_8_kib_leave_the_previous_pages_and_exit_2(tmp_path):
     folder = tmp_path / "docs"
     assert main(["docs", "--dir", str(folder)]) == 0
