@@ -173,6 +173,7 @@ def test_run_audit_wraps_a_checks_exception_in_check_error_with_the_claim(monkey
     assert "bad value inside a check" in str(info.value)
 
 
+@pytest.mark.audit  # long: writes every static page besides the audit's (about 7 s)
 def test_audit_command_writes_table_json_and_docs(capsys, tmp_path):
     assert (
         main(
