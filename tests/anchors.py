@@ -16,6 +16,7 @@ d0 = 2 by least squares) are run by the checks themselves, so they live in the p
 
 from __future__ import annotations
 
+import functools
 import math
 
 import mpmath
@@ -87,6 +88,7 @@ def cover_count(n: int, d: int) -> int:
     return 2 * sum(math.comb(n - 1, k) for k in range(d))
 
 
+@functools.cache  # about 3 s at CP_CASES; its value depends on nothing in the package
 def clopper_pearson_by_binomial_sums(k: int, n: int, alpha: float) -> tuple[float, float]:
     """The exact interval from its definition, with no beta function: the lower end p solves
     P(Bin(n, p) >= k) = alpha/2 and the upper end P(Bin(n, p) <= k) = alpha/2, each binomial

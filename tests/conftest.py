@@ -66,6 +66,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_blas_thread():
+    """One BLAS thread in the test process, as in the audit's checks and the sweeps' workers: the tests'
+    small matrices gain nothing from a second thread, and lose 3-20x when it competes for a busy core
+    (Lemma 2's trainings: 2.4 s with one thread, 7.5 s with two beside one busy core, 51 s on a loaded
+    machine).  A test that needs more threads sets them (``E3Task(blas_threads=...)``)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 @pytest.fixture
 def seed(request: pytest.FixtureRequest) -> int:
     """Base seed of the Monte Carlo tests: fixed by default, set with --vm-seed."""

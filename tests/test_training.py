@@ -77,7 +77,6 @@ def test_gradient_is_the_derivative_of_the_mse_off_the_kinks(W, z, X, y, rho):
     assert np.allclose(np.r_[gW.ravel(), gz], numeric, atol=1e-6 * (1 + np.abs(numeric).max()))
 
 
-@pytest.mark.audit  # long: 30 trainings to convergence (about 45 s)
 @pytest.mark.parametrize("n,d0,d1,rho", [(30, 4, 12, 0.0), (30, 4, 12, 0.2), (40, 8, 10, -0.3)])
 def test_lemma2_holds_wherever_training_ends_at_a_dlm(n, d0, d1, rho, seed):
     """d0 d1 >= 2N.  At every trained point that is a DLM (gradient < 1e-8, inputs bounded away from 0):
