@@ -26,6 +26,7 @@ def test_committed_page_is_current(name):
     )
 
 
+@pytest.mark.audit  # long: writes every static page twice (about 6 s)
 def test_generation_is_deterministic(tmp_path):
     first = [p.read_text() for p in docs.write_docs(tmp_path / "a")]
     second = [p.read_text() for p in docs.write_docs(tmp_path / "b")]

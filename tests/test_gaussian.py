@@ -79,6 +79,7 @@ def test_g5_gaussian_coherence_is_about_sqrt_4_log_n_over_d():
     assert 0.8 < np.mean(ratios) < 1.2
 
 
+@pytest.mark.audit  # long: 60 exhaustive pattern counts (about 6 s)
 @given(seeds, st.integers(1, 9), st.integers(1, 4))
 def test_g2_pattern_count_equals_covers_formula(s, n, d):
     """C(N, d) sign patterns for N Gaussian points in R^d.

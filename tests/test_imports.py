@@ -10,6 +10,8 @@ import importlib.util
 import pkgutil
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = {
     "theory": "vanishing_minima.theory",
@@ -89,6 +91,7 @@ def _import_alone(module: str) -> tuple[str, list[str]]:
     return "", sorted(m for m in sys.modules if m.startswith("vanishing_minima."))
 
 
+@pytest.mark.audit  # long: 35 fresh processes (about 6 s)
 def test_each_module_imports_alone_in_a_fresh_interpreter():
     """One fresh process per module, forked from a server that preloaded only the third-party libraries
     (NumPy, SciPy, SymPy, mpmath, matplotlib), so no module of the package is loaded before the one tested:
