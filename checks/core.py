@@ -14,7 +14,6 @@ from typing import Any, Callable
 
 import numpy as np
 
-from vanishing_minima.numeric._points import plain
 from vanishing_minima.numeric.sweeps import run_serial
 from vanishing_minima.theory import claims
 
@@ -132,7 +131,8 @@ class CheckResult:
 
     Frozen: the audit adds what it measured around the check (``seconds``, ``seed_sequence``) by
     :func:`dataclasses.replace`, never by changing a result.  ``verdict`` is a :class:`Verdict` (a string
-    such as ``"consistent"`` is converted); ``evidence`` is the claim's typed :class:`.evidence.Evidence`.
+    such as ``"consistent"`` is converted); ``evidence`` is the claim's typed :class:`.evidence.Evidence`
+    (or ``None``), nothing else.
     """
 
     claim: str
@@ -148,6 +148,11 @@ class CheckResult:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", Verdict(self.verdict))
+        if self.evidence is not None and not isinstance(self.evidence, Evidence):
+            raise TypeError(
+                f"evidence of {self.claim} must be an Evidence dataclass or None; "
+                f"got {type(self.evidence).__name__}"
+            )
 
     @property
     def kind(self) -> str:
@@ -155,15 +160,10 @@ class CheckResult:
 
     def evidence_json(self) -> dict[str, Any]:
         """The evidence as the JSON report holds it, the seed sequence last (``{}`` without evidence)."""
-        out = {} if self.evidence is None else _as_json(self.evidence)
+        out = {} if self.evidence is None else self.evidence.to_json()
         if self.seed_sequence:
-            out.setdefault("seed_sequence", list(self.seed_sequence))
+            out["seed_sequence"] = list(self.seed_sequence)
         return out
-
-
-def _as_json(evidence: Any) -> dict[str, Any]:
-    """Typed evidence as JSON (a plain dict, during the move to typed evidence, as it is)."""
-    return evidence.to_json() if isinstance(evidence, Evidence) else plain(evidence)
 
 
 CheckFunction = Callable[[Context], CheckResult]

@@ -35,7 +35,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, Iterator
 
-from vanishing_minima.numeric._points import plain
+from vanishing_minima.numeric.points import plain
 
 __all__ = ["Show", "shown", "Evidence", "evidence_json", "entries"]
 

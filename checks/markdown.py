@@ -127,101 +127,10 @@ def format_interval(low: float, high: float, digits: int = 3) -> str:
 
 
 # --- the audit's pages -----------------------------------------------------------------------------------
-#: Evidence keys shown as symbols on the claim pages (the JSON report keeps the keys).
-_LABELS = {
-    "gamma_eps": r"$\gamma_\epsilon$ ([D5](D5.md))",
-    "eps": r"$\epsilon$",
-    "rho": r"$\rho$",
-    "kappa_least_squares": r"$\kappa$ (least squares)",
-    "kappa_range": r"$\kappa$ range",
-    "F(N)": "$F(N)$",
-    "-F(N)": "$-F(N)$",
-}
-
-
-def _label(key: str) -> str:
-    return _LABELS.get(key, key)
-
-
-def _is_interval(key: str, value: Any) -> bool:
-    """A pair of reals under a key that names an interval or a range."""
-    return (
-        isinstance(value, list)
-        and len(value) == 2
-        and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
-        and any(word in key.lower() for word in ("interval", "range", "_ci"))
-    )
-
-
-def _text(key: str, value: Any, *, cell: bool = False) -> str:
-    """A scalar, an interval or a flat list as inline Markdown (``|`` escaped inside table cells)."""
-    if _is_interval(key, value):
-        text = format_interval(*value)
-    elif isinstance(value, list):
-        sep = "<br>" if cell and any(isinstance(v, str) for v in value) else ", "
-        text = sep.join(_text("", v, cell=cell) for v in value) if value else "none"
-    elif isinstance(value, dict):
-        text = "; ".join(f"{k}: {_text(k, v, cell=cell)}" for k, v in value.items())
-    else:
-        text = format_number(value)
-    return text.replace("|", "\\|") if cell else text
-
-
-def _scalar(value: Any) -> bool:
-    return not isinstance(value, (list, dict))
-
-
-def _records(value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and bool(value)
-        and all(isinstance(v, dict) for v in value)
-        and all(v.keys() == value[0].keys() for v in value)
-    )
-
-
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(out) + "\n"
-
-
-def _evidence_items(evidence: dict[str, Any], depth: int = 0) -> str:
-    """Scalars as list items; uniform records and dicts of flat dicts as tables; lists of lists as
-    sub-lists; nested dicts as nested lists."""
-    pad = "  " * depth
-    out = []
-    for key, value in evidence.items():
-        label = _label(key)
-        if _records(value) and depth == 0:
-            cols = list(value[0])
-            rows = [[_text(col, v[col], cell=True) for col in cols] for v in value]
-            out.append(f"\n**{label}**\n\n" + table([_label(col) for col in cols], rows) + "\n")
-        elif (
-            isinstance(value, dict)
-            and value
-            and depth == 0
-            and all(
-                isinstance(v, dict)
-                and v.keys() == next(iter(value.values())).keys()
-                and all(map(_scalar, v.values()))
-                for v in value.values()
-            )
-        ):
-            cols = list(next(iter(value.values())))
-            rows = [
-                [_text("", k, cell=True), *(_text(col, v[col], cell=True) for col in cols)]
-                for k, v in value.items()
-            ]
-            out.append(f"\n**{label}**\n\n" + table(["", *cols], rows) + "\n")
-        elif isinstance(value, dict) and value:
-            out.append(f"{pad}- **{label}**:\n" + _evidence_items(value, depth + 1))
-        elif isinstance(value, list) and value and all(isinstance(v, (list, dict)) for v in value):
-            out.append(f"{pad}- **{label}**:\n")
-            out += [f"{pad}  - {_text(key, v)}\n" for v in value]
-        else:
-            out.append(f"{pad}- **{label}**: {_text(key, value)}\n")
-    return "".join(out)
 
 
 def _is_pair(value: Any) -> bool:
@@ -302,11 +211,8 @@ def _typed_items(evidence: Evidence, depth: int = 0) -> str:
 
 def evidence_markdown(result: CheckResult) -> str:
     """The evidence of one result, then its seed sequence: list items and tables, never JSON."""
-    if isinstance(result.evidence, Evidence):
-        items = _typed_items(result.evidence)
-        if result.seed_sequence and "seed_sequence" not in result.evidence.to_json():
-            items += f"- **seed_sequence**: {_shown_text(list(result.seed_sequence))}\n"
-    else:  # a plain dict, while the checks move to typed evidence
-        items = _evidence_items(result.evidence_json())
+    items = "" if result.evidence is None else _typed_items(result.evidence)
+    if result.seed_sequence:
+        items += f"- **seed_sequence**: {_shown_text(list(result.seed_sequence))}\n"
     text = re.sub(r"\n{3,}", "\n\n", items).strip("\n")
     return "\n" + text + "\n"

@@ -14,18 +14,11 @@ import os
 from vanishing_minima import numeric as nm
 
 from . import bench
+from .claim_checks.section5 import E3_PAPER_TABLE
 from .parser import UsageError
 from .tables import print_table
 
-__all__ = ["PAPER_TABLE1", "table1_command", "bench_sizes", "bench_command"]
-
-
-#: The paper's Table 1 (CLAIMS.md, E3): d0, d1, N, training MCE, params/N.
-PAPER_TABLE1 = {
-    "MNIST": (784, 89, 70000, 0.0, 0.999),
-    "CIFAR-10": (3072, 16, 50000, 0.0, 0.983),
-    "ImageNet 64x64": (12288, 105, 1280000, 0.001, 1.008),
-}
+__all__ = ["table1_command", "bench_sizes", "bench_command"]
 
 
 def _table1_data(args: argparse.Namespace) -> list[tuple[str, "object", "object"]]:
@@ -83,8 +76,17 @@ def table1_command(args: argparse.Namespace) -> int:
     if not (args.digits or args.mnist or args.cifar):
         raise UsageError("name at least one data set: --digits, --mnist DIR or --cifar DIR")
     rows = [
-        (name, str(d0), str(d1), str(n), "paper", f"{p:.3f}", f"{100 * m:.1f}%", "")
-        for name, (d0, d1, n, m, p) in PAPER_TABLE1.items()
+        (
+            r.data,
+            str(r.d0),
+            str(r.d1),
+            str(r.n),
+            "paper",
+            f"{r.params_over_n:.3f}",
+            f"{100 * r.mce:.1f}%",
+            "",
+        )
+        for r in E3_PAPER_TABLE
     ]
     for name, X, y in _table1_data(args):
         rng = np.random.default_rng([args.seed, 1])

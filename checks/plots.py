@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -152,7 +152,7 @@ def error_against_ratio_figure(
 
 
 def e2_figure(
-    rows: list[dict],
+    rows: Sequence[Any],
     *,
     paper_wx: tuple[float, float],
     paper_mse: tuple[float, float],
@@ -160,18 +160,19 @@ def e2_figure(
 ) -> str:
     """Final min |w^T x| against final MSE, one colour per d, with the paper's ranges shaded.
 
-    Values below 1e-40 are drawn at 1e-40; diverged runs (non-finite values) are left out and counted
+    ``rows`` are runs with attributes ``d``, ``mse`` and ``min_abs_wx`` (E2's run rows).  Values below
+    1e-40 are drawn at 1e-40; diverged runs (non-finite values) are left out and counted
     in the legend.  One figure per optimizer: pass that optimizer's runs and a ``title`` naming it.
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
-    for d in sorted({r["d"] for r in rows}):
-        mine = [r for r in rows if r["d"] == d]
-        pts = [r for r in mine if np.isfinite(r["mse"]) and np.isfinite(r["min_abs_wx"])]
+    for d in sorted({r.d for r in rows}):
+        mine = [r for r in rows if r.d == d]
+        pts = [r for r in mine if np.isfinite(r.mse) and np.isfinite(r.min_abs_wx)]
         gone = len(mine) - len(pts)
         ax.scatter(
-            [max(r["mse"], 1e-40) for r in pts],
-            [max(r["min_abs_wx"], 1e-40) for r in pts],
+            [max(r.mse, 1e-40) for r in pts],
+            [max(r.min_abs_wx, 1e-40) for r in pts],
             s=14,
             label=f"d = {d}" + (f" ({gone} diverged)" if gone else ""),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from vanishing_minima.checks.claim_checks import (
     volumes,
 )
 from vanishing_minima.checks.cli import main
+from vanishing_minima.checks.evidence import Evidence, shown
 from vanishing_minima.theory import claims
 
 CHECK_MODULES = (definitions, gaussian, khatri_rao, section5, theorem6, theorems, volumes)
@@ -115,10 +117,19 @@ def test_committed_audit_page_is_current(quick_audit, audit_seed):
             )
 
 
+@dataclass(frozen=True)
+class _Instance(Evidence):
+    instance: tuple[int, ...] = shown("instance")
+
+
 def test_inconsistent_verdict_gives_exit_code_1(monkeypatch, capsys, tmp_path):
     def broken(ctx):
         return audit.CheckResult(
-            "K2", audit.Verdict.INCONSISTENT, "forced", "test double", {"instance": [1, 2]}
+            claim="K2",
+            verdict=audit.Verdict.INCONSISTENT,
+            key_figure="forced",
+            method="test double",
+            evidence=_Instance((1, 2)),
         )
 
     monkeypatch.setitem(audit.CHECKS, "K2", broken)

@@ -109,7 +109,9 @@ def test_t6_sweep_on_a_local_cluster_gives_the_serial_numbers():
         ("splitting", 96),
         ("splitting", 96),
     ]
-    assert all(r.v2.evaluations > 0 for r in dask_split) and sum(r.v2.successes for r in dask_mc) > 0
+    assert (
+        all(r.v2.evaluations > 0 for r in dask_split) and sum(r.v2.successes for r in dask_mc) > 0
+    )
 
 
 def _readme_dask_example() -> str:

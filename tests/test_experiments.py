@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -361,7 +362,10 @@ def test_e2_protocol_point_runs_repeats_side_by_side_on_the_same_data_for_every_
     big = nm.E2ProtocolTask("sgd", 10, 50.0, seeds, init_scale=3.0, epochs=5).run()
     assert all(x.diverged and np.isnan(x.min_abs_wx) and x.mse == np.inf for x in big.runs)
     svg = plots.e2_figure(
-        [{**x.to_dict(), "d": 10} for x in out["adam"].runs + big.runs],
+        [
+            SimpleNamespace(d=10, mse=x.mse, min_abs_wx=x.min_abs_wx)
+            for x in out["adam"].runs + big.runs
+        ],
         paper_wx=(1e-3, 1),
         paper_mse=(1e-31, 1e-7),
         title="adam",

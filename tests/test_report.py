@@ -8,6 +8,7 @@ import json
 import math
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import sympy as sp
 
 # the registry imports every check before a test patches CHECKS
 from vanishing_minima.checks import audit, cli, parser, registry, report  # noqa: F401
+from vanishing_minima.checks.evidence import Evidence, shown
 from vanishing_minima.checks.report import format_interval, format_number
 from vanishing_minima.theory import bounds, claims
 
@@ -190,56 +192,98 @@ def test_gamma_eps_is_its_symbol_with_a_link_to_definition_5(static_pages):
 
 
 # --- the audit's pages --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Size(Evidence):
+    n: int = shown("N")
+    p_hat: float = shown("p_hat")
+    p_interval: tuple[float, float] = shown("p_interval", interval=True)
+    note: str = shown("note")
+
+
+@dataclass(frozen=True)
+class _Derivation(Evidence):
+    name: str = shown("name")
+    holds: bool = shown("holds")
+    steps: tuple[str, ...] = shown("steps")
+
+
+@dataclass(frozen=True)
+class _T6(Evidence):
+    eps: float = shown("eps", symbol=r"$\epsilon$")
+    sizes: tuple[_Size, ...] = shown("sizes")
+    kappa_range: tuple[float, float] = shown("kappa_range", symbol=r"$\kappa$ range", interval=True)
+    local_exponents: tuple[float, ...] = shown("local_exponents")
+    derivations: tuple[_Derivation, ...] = shown("derivations")
+
+
+@dataclass(frozen=True)
+class _Nested(Evidence):
+    deep: float = shown("deep")
+
+
+@dataclass(frozen=True)
+class _Family(Evidence):
+    d0: str = shown("d0")
+    nested: _Nested = shown("nested")
+
+
+@dataclass(frozen=True)
+class _T10(Evidence):
+    gamma_eps: float = shown("gamma_eps", symbol=r"$\gamma_\epsilon$ ([D5](D5.md))")
+    pairs: tuple[tuple[float, float], ...] = shown("pairs")
+    family: _Family = shown("family")
+
+
+@dataclass(frozen=True)
+class _Gamma(Evidence):
+    relu: float = shown("ReLU")
+    lrelu: float = shown("LReLU")
+
+
+@dataclass(frozen=True)
+class _D5(Evidence):
+    gamma_eps: dict = shown("gamma_eps")
+
+
 @pytest.fixture(scope="module")
 def fake_results():
-    """Results with the shapes real evidence takes (intervals, records, nested dicts, lists of lists)."""
+    """Results with the shapes typed evidence takes (intervals, rows, nested evidence, lists of lists,
+    a mapping of named rows)."""
     t6 = audit.CheckResult(
-        "T6",
-        "consistent",
-        "finite N = 16..64: below e^-F at 5/5",
-        "Monte Carlo",
-        {
-            "eps": 0.1,
-            "sizes": [
-                {
-                    "N": 16,
-                    "p_hat": 0.34662499999,
-                    "p_interval": [0.32086814509261574, 0.37300788788418243],
-                    "note": "a | b",
-                },
-                {
-                    "N": 24,
-                    "p_hat": 0.16775,
-                    "p_interval": [0.14794171466305744, 0.1889156061361686],
-                    "note": "c",
-                },
-            ],
-            "kappa_range": [1.0459017228241754, 1.1069850577735385],
-            "local_exponents": [1.3597880083522895, 0.6696678724198019],
-            "derivations": [{"name": "x", "holds": True, "steps": ["step one", "step two"]}],
-            "seed_sequence": [0, 1353981750],
-        },
+        claim="T6",
+        verdict="consistent",
+        key_figure="finite N = 16..64: below e^-F at 5/5",
+        method="Monte Carlo",
+        evidence=_T6(
+            eps=0.1,
+            sizes=(
+                _Size(16, 0.34662499999, (0.32086814509261574, 0.37300788788418243), "a | b"),
+                _Size(24, 0.16775, (0.14794171466305744, 0.1889156061361686), "c"),
+            ),
+            kappa_range=(1.0459017228241754, 1.1069850577735385),
+            local_exponents=(1.3597880083522895, 0.6696678724198019),
+            derivations=(_Derivation("x", True, ("step one", "step two")),),
+        ),
         figures={"exponent": "<svg/>"},
+        seed_sequence=(0, 1353981750),
     )
     t10 = audit.CheckResult(
-        "T10",
-        "derived",
-        "derived from T6 and T9",
-        "derivation",
-        {
-            "gamma_eps": 0.040900426430895226,
-            "pairs": [[0.18052169263944196, 0.18052169263944196]],
-            "family": {"d0": "N**(3/4)", "nested": {"deep": 1.23456}},
-        },
+        claim="T10",
+        verdict="derived",
+        key_figure="derived from T6 and T9",
+        method="derivation",
+        evidence=_T10(
+            gamma_eps=0.040900426430895226,
+            pairs=((0.18052169263944196, 0.18052169263944196),),
+            family=_Family("N**(3/4)", _Nested(1.23456)),
+        ),
     )
     d5 = audit.CheckResult(
-        "D5",
-        "not checkable",
-        "a definition",
-        "none",
-        {
-            "gamma_eps": {"eps=0.1": {"ReLU": 0.040900426430895226, "LReLU": 0.1367588182253129}},
-        },
+        claim="D5",
+        verdict="not checkable",
+        key_figure="a definition",
+        method="none",
+        evidence=_D5({"eps=0.1": _Gamma(0.040900426430895226, 0.1367588182253129)}),
     )
     return [t6, t10, d5]
 
@@ -345,7 +389,7 @@ def test_table_lines_fit_the_width_and_keep_every_word(width):
 
 def test_audit_table_fits_the_terminal_and_json_keeps_full_text(monkeypatch, capsys, tmp_path):
     def long(ctx):
-        return audit.CheckResult("K2", "consistent", LONG, "test double", {})
+        return audit.CheckResult("K2", "consistent", LONG, "test double")
 
     monkeypatch.setitem(audit.CHECKS, "K2", long)
     monkeypatch.setenv("COLUMNS", "72")

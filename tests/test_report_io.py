@@ -107,7 +107,7 @@ def test_a_report_cut_at_1_kib_leaves_the_previous_json_and_exits_2(tmp_path):
 def test_docs_cut_at_8_kib_leave_the_previous_pages_and_exit_2(tmp_path):
     folder = tmp_path / "docs"
     assert main(["docs", "--dir", str(folder)]) == 0
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    before = _tree(folder)
     assert max(len(b) for b in before.values()) > 8192
     (folder / "claims.md").write_bytes(
         b"previous claims page\n"
@@ -115,7 +115,12 @@ def test_docs_cut_at_8_kib_leave_the_previous_pages_and_exit_2(tmp_path):
     before["claims.md"] = b"previous claims page\n"
     proc = _run_with_file_size_limit(["docs", "--dir", str(folder)], 8192, tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert _tree(folder) == before
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (subfolders included) by relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 # --- where the output goes is checked before the audit runs ------------------------------------------

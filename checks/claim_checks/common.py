@@ -58,19 +58,11 @@ class SizeAssumptions(Evidence):
     """A3 and A4 as the exact inequalities at one sampled size, as text (:func:`at_sizes`).
 
     A row of sampled evidence declares the fields it shows with :func:`shown_a3` and :func:`shown_a4`
-    and fills them from :attr:`a3` and :attr:`a4`.  The mapping methods (``keys``, ``[label]``) serve the
-    rows still written as dicts (``{**at_sizes(n, d0, d1)}``) while the checks move to typed evidence.
+    and fills them from :attr:`a3` and :attr:`a4`.
     """
 
     a3: str = shown(A3_LABEL)
     a4: str | None = shown(A4_LABEL, optional=True)
-
-    def keys(self) -> list[str]:
-        """The labels present, in order (for ``**at_sizes(...)`` in a dict row)."""
-        return list(self.to_json())
-
-    def __getitem__(self, label: str) -> str:
-        return self.to_json()[label]
 
 
 def agree(claim: str, ok: bool, figure: str, method: str, evidence: Evidence) -> CheckResult:

@@ -16,7 +16,7 @@ from vanishing_minima.numeric.training import DIVERGENCE_FACTOR, OPTIMIZERS
 
 from .. import plots, verdicts
 from ..core import CheckResult, Context, check
-from ..evidence import Evidence, evidence_json, shown
+from ..evidence import Evidence, shown
 from .e2_rule import (
     E2_PAPER_MSE,
     E2_PAPER_WX,
@@ -231,7 +231,7 @@ def _e2_optimizer_row(opt: str, cells: list[E2ProtocolRow], protocols) -> E2Opti
 def _e2_figure(top: E2ProtocolRow, protocols) -> str:
     """The scatter of the runs of one optimizer's best protocol ``top``."""
     return plots.e2_figure(
-        [evidence_json(E2RunRow.of(r)) for r in protocols[top.protocol]],
+        [E2RunRow.of(r) for r in protocols[top.protocol]],
         paper_wx=E2_PAPER_WX,
         paper_mse=E2_PAPER_MSE,
         title=f"E2, {top.protocol}: {top.both}/{top.runs} runs in both ranges",

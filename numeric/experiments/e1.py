@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import positive_int
-from .._points import Seed, SweepPoint, SweepTask, check_task, require_task
+from ..points import Seed, SweepPoint, SweepTask, check_task, require_task
 from ..training import train_mlp
 
 __all__ = ["E1Task", "E1Point", "e1_point", "weights_count"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import positive_int, real_number
-from .._points import Seed, SweepPoint, SweepTask, check_task, require_task
+from ..points import Seed, SweepPoint, SweepTask, check_task, require_task
 from ..training import train_network
 
 __all__ = [

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import positive_int, real_number
-from .._points import Seed, SweepPoint, SweepTask, require_task, task_seed
+from ..points import Seed, SweepPoint, SweepTask, require_task, task_seed
 from ..training import OPTIMIZERS, train_first_order
 from .e2 import E2_BATCH, E2_DECAY, E2_EPOCHS, E2Measurement, e2_measure, e2_samples
 

@@ -15,8 +15,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from .._checks import as_array, as_matrix, positive_int, real_number
-from .._points import Seed, SweepPoint, SweepTask, check_task, require_task
 from ..datasets import whiten
+from ..points import Seed, SweepPoint, SweepTask, check_task, require_task
 from ..training import train_network
 
 __all__ = ["E3_MAX_WORK", "E3Task", "E3Point", "e3_point"]

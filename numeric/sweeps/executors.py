@@ -17,7 +17,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, Callable, Iterable
 
 from .._checks import positive_int
-from .._points import SweepPoint, SweepTask
+from ..points import SweepPoint, SweepTask
 
 __all__ = [
     "run_sweep",

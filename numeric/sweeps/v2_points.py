@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import positive_int
-from .._points import Seed, SweepPoint, SweepTask, check_task, require_task
 from ..bad_regions import BadRegionEstimate, bad_region_probability
+from ..points import Seed, SweepPoint, SweepTask, check_task, require_task
 from ..rare_events import RareEventEstimate, SplittingBudget, v2_event_probability
 from ..samplers import sample_bad_region_event_over_data
 from ..stats import Estimate

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._points import Seed, SweepPoint, SweepTask, check_task, require_task
 from ..construction import interpolating_network
 from ..khatri_rao import activation_pattern
+from ..points import Seed, SweepPoint, SweepTask, check_task, require_task
 from ..samplers import sample_bad_region_event
 from ..stats import Estimate
 from ..volumes import RegionLogVolume, region_log_volume
