@@ -54,9 +54,7 @@ PENDING = Verdict.PENDING
 
 #: Error rate declared for each Monte Carlo interval (two-sided Clopper-Pearson).  The quick audit has
 #: 29 intervals (24 in the lemma checks, 5 in T6's sweep): a run fails by chance with probability at
-#: most 2.9e-5, 20 runs with different seeds at most 5.8e-4 (union bound).  It was 1e-4 until a 20-seed
-#: run of the tests met a 3.95-sigma event at seed 100 (G3, d = 5, phi = 1.2; 10^7 further samples gave
-#: an interval containing the exact value): within that rate, but too likely over 20 runs.  T9 and T10
+#: most 2.9e-5, 20 runs with different seeds at most 5.8e-4 (union bound).  T9 and T10
 #: also report sampled bounds (each simultaneous over its draws at this rate) that decide no verdict:
 #: T9's verdict holds on its deterministic inscribed-cap bound alone, T10's is the derivation.
 MC_ALPHA = 1e-6
