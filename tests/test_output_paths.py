@@ -3,11 +3,13 @@ set of pages is written all or nothing (a failure while moving them into place n
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -247,13 +249,21 @@ _PAGE_SETS = st.lists(
 )
 
 
-def _seed_pages(folder: Path, pages) -> dict[str, bytes | None]:
-    before = {}
-    for i, (old, _) in enumerate(pages):
-        if old is not None:
-            (folder / f"p{i}.md").write_bytes(old)
-        before[f"p{i}.md"] = old
-    return before
+@contextlib.contextmanager
+def _seeded_pages(pages) -> Iterator[tuple[Path, dict[str, bytes | None], pytest.MonkeyPatch]]:
+    """A temporary folder holding each page's old bytes (none where ``old`` is None), and a monkeypatch
+    under which ``pages.PAGES`` renders page i as its new text: the folder, its pages before, the patch."""
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
+        folder = Path(tmp)
+        before = {}
+        for i, (old, _) in enumerate(pages):
+            if old is not None:
+                (folder / f"p{i}.md").write_bytes(old)
+            before[f"p{i}.md"] = old
+        mp.setattr(
+            docs_pages, "PAGES", {f"p{i}.md": (lambda t=new: t) for i, (_, new) in enumerate(pages)}
+        )
+        yield folder, before, mp
 
 
 def _now(folder: Path, names) -> dict[str, bytes | None]:
@@ -265,12 +275,7 @@ def test_a_page_that_cannot_be_written_leaves_every_page_as_it_was(pages, k, wha
     """The k-th page's temporary file cannot be created (open) or flushed (fsync): no page changes,
     with the old write-one-page-at-a-time writer the pages before the k-th were already new."""
     k = k % len(pages)
-    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
-        folder = Path(tmp)
-        before = _seed_pages(folder, pages)
-        mp.setattr(
-            docs_pages, "PAGES", {f"p{i}.md": (lambda t=new: t) for i, (_, new) in enumerate(pages)}
-        )
+    with _seeded_pages(pages) as (folder, before, mp):
         mp.setattr(os, what, _fail_at(k, what))
         with pytest.raises(OSError) as info:
             report.write_docs(folder)
@@ -285,12 +290,7 @@ def test_a_page_that_cannot_be_written_leaves_every_page_as_it_was(pages, k, wha
 @given(pages=_PAGE_SETS, k=st.integers(0, 5))
 def test_a_move_that_fails_replaces_exactly_the_pages_before_it_and_says_which(pages, k):
     k = k % len(pages)
-    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
-        folder = Path(tmp)
-        before = _seed_pages(folder, pages)
-        mp.setattr(
-            docs_pages, "PAGES", {f"p{i}.md": (lambda t=new: t) for i, (_, new) in enumerate(pages)}
-        )
+    with _seeded_pages(pages) as (folder, before, mp):
         mp.setattr(os, "replace", _fail_at(k, "replace"))
         with pytest.raises(OSError) as info:
             report.write_docs(folder)
