@@ -3,7 +3,8 @@
 One module per concept:
 
 * :mod:`.khatri_rao`: K1-K5 (Khatri-Rao products, activation patterns, DLM residual, MCE)
-* :mod:`.generic_rank`: K3 (generic rank of the Khatri-Rao product, full-rank certificate)
+* :mod:`.generic_rank`: K3 (generic rank of the Khatri-Rao product, full-rank certificate, its deficit,
+  the general-position check)
 * :mod:`.cones`: D1 (activation patterns as sign conditions; row cones decided by LP with a margin)
 * :mod:`.regions`: K6, D4 (regions that hold a DLM or a global minimum)
 * :mod:`.plane`: exact volumes at d0 = 2 (every region, V(L_eps), V(G), the V2 event)
@@ -17,7 +18,8 @@ One module per concept:
 * :mod:`.experiments`: Section 5 (E1-E3) as frozen sweep tasks and their points
 * :mod:`.datasets`: E3's real data (scikit-learn's digits; MNIST and CIFAR-10 from the user's files), whitening
 * :mod:`.rare_events`: the V2 event at fixed data by generalized splitting (Botev & Kroese 2012), by
-  fixed-effort splitting over its dead points, or by plain Monte Carlo, with intervals for log p
+  fixed-effort splitting over its dead points (ReLU) or over K3's rank deficit (leaky units, with a
+  rigorous upper bound), or by plain Monte Carlo, with intervals for log p
 * :mod:`.lstsq`: the certified least-squares residual (the fast path of ``dlm_residual``)
 
 Every function that samples takes an explicit ``rng`` (a ``numpy.random.Generator`` or an integer seed).
@@ -68,7 +70,13 @@ from .gaussian import (
     singular_value_interval,
     welch_bound,
 )
-from .generic_rank import generic_rank, generic_rank_brute_force, k3_full_rank_certificate
+from .generic_rank import (
+    check_general_position,
+    generic_rank,
+    generic_rank_brute_force,
+    k3_full_rank_certificate,
+    top_multiplicity_deficit,
+)
 from .khatri_rao import (
     activation_pattern,
     dlm_residual,
@@ -160,6 +168,8 @@ __all__ = [
     "generic_rank",
     "generic_rank_brute_force",
     "k3_full_rank_certificate",
+    "top_multiplicity_deficit",
+    "check_general_position",
     "dlm_residual",
     "mce",
     "pattern_signs",

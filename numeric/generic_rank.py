@@ -16,19 +16,26 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._checks import as_array, as_matrix, positive_int
+from ._checks import as_array, as_matrix, positive_int, scaled_norm
 
 __all__ = [
     "GENERIC_RANK_MAX_CANDIDATES",
     "generic_rank",
     "generic_rank_brute_force",
+    "GENERAL_POSITION_TOLERANCE",
+    "check_general_position",
     "k3_full_rank_certificate",
     "pattern_codes",
     "top_multiplicity_certificate",
+    "top_multiplicity_deficit",
 ]
 
 #: :func:`generic_rank` refuses inputs that need more candidate subspaces than this.
 GENERIC_RANK_MAX_CANDIDATES = 200_000
+#: :func:`check_general_position`: columns whose directions differ by less than this in
+#: :math:`1 - |\cos\angle|` (an angle of about 1.4e-6 rad) count as parallel, singular values of the
+#: column-normalized :math:`X` below this times the largest as zero.
+GENERAL_POSITION_TOLERANCE = 1e-12
 
 
 def _primitive_integer_column(col: np.ndarray) -> tuple[int, ...] | None:
@@ -245,6 +252,52 @@ def generic_rank_brute_force(A, d0: int) -> int:
     return best
 
 
+def check_general_position(X: np.ndarray, what: str) -> None:
+    r"""Refuse data on which K3's certificates do not hold: rank below :math:`\min(d_0, N)`, or parallel columns.
+
+    K3's certificates (:func:`k3_full_rank_certificate`, :func:`top_multiplicity_deficit`) hold for
+    :math:`X` in general position, e.g. drawn from a density.  Two necessary conditions are cheap and
+    checked here on the column-normalized :math:`X` (so the test is scale-free): no two columns parallel
+    (duplicated or collinear points, :math:`1 - |\cos\angle| \le` :data:`GENERAL_POSITION_TOLERANCE`:
+    their columns of :math:`A\circ X` are parallel whenever their patterns agree) and full rank.  Other
+    degeneracies (three points on a plane when :math:`d_0\ge3`, ...) are not checked: the number of
+    subsets to test grows combinatorially.
+
+    Parameters
+    ----------
+    X : ndarray, shape (d0, N)
+        Finite data with no zero column (validated by the caller).
+    what : str
+        The method that assumes general position, named in the error.
+
+    Raises
+    ------
+    ValueError
+        Naming the first pair of parallel columns, or the rank found.
+    """
+    d0, n = X.shape
+    Xn = X / scaled_norm(X, axis=0)
+    step = max(1, (1 << 22) // max(n, 1))
+    for j in range(0, n, step):
+        G = np.abs(Xn[:, j : j + step].T @ Xn)
+        G[np.arange(G.shape[0]), np.arange(j, j + G.shape[0])] = 0.0
+        near = np.argwhere(G >= 1.0 - GENERAL_POSITION_TOLERANCE)
+        if near.size:
+            a, b = int(near[0, 0]) + j, int(near[0, 1])
+            raise ValueError(
+                f"{what} needs X in general position; columns {min(a, b)} and {max(a, b)} of X are "
+                "parallel (duplicated or collinear points); use method='splitting' or 'mc', which compute "
+                "the residual of every sample"
+            )
+    s = np.linalg.svd(Xn, compute_uv=False)
+    rank = int(np.sum(s > GENERAL_POSITION_TOLERANCE * s[0]))
+    if rank < min(d0, n):
+        raise ValueError(
+            f"{what} needs X in general position; X has rank {rank} < min(d0, N) = {min(d0, n)}; use "
+            "method='splitting' or 'mc', which compute the residual of every sample"
+        )
+
+
 def pattern_codes(A: np.ndarray) -> np.ndarray:
     """Integer code sum_i A[..., i, n] 2^i of each column of 0/1 patterns ``A`` (..., d1, N), d1 <= 62."""
     codes = np.zeros(A.shape[:-2] + A.shape[-1:], dtype=np.int64)
@@ -253,14 +306,30 @@ def pattern_codes(A: np.ndarray) -> np.ndarray:
     return codes
 
 
-def top_multiplicity_certificate(
-    codes: np.ndarray, valid: np.ndarray, d0: int, d1: int, size: np.ndarray
+def top_multiplicity_deficit(
+    codes: np.ndarray,
+    valid: np.ndarray,
+    d0: int,
+    d1: int,
+    size: np.ndarray,
+    *,
+    affine: bool = False,
 ) -> np.ndarray:
-    r"""For each row of ``codes`` (B, N): whether, for every :math:`r = 1..d_1` with :math:`d_0r <` ``size``,
-    the :math:`2^r - 1` most frequent values among the ``valid`` entries cover at most :math:`d_0r` of them."""
+    r"""K3's largest deficit :math:`\max_r(c_r - d_0r)` over :math:`r = 1..d_1` with :math:`d_0r <` ``size``.
+
+    :math:`c_r` is the sum of the :math:`k_r` largest multiplicities of the values of ``codes`` (B, N)
+    among its ``valid`` entries: :math:`k_r = 2^r - 1` (distinct non-zero 0/1 vectors in an
+    :math:`r`-dimensional subspace, Odlyzko's bound) or, with ``affine``, :math:`k_r = 2^r` (distinct
+    vectors :math:`\rho\mathbf 1 + (1-\rho)s`, :math:`s\in\{0,1\}^{d_1}`, :math:`\rho\ne1`, in an
+    :math:`r`-dimensional subspace: the :math:`s` lie in an affine :math:`r`-dimensional subspace, which
+    holds at most :math:`2^r` vertices of the cube).  A set :math:`T` of columns whose patterns have rank
+    :math:`r` has :math:`|T|\le c_r`, so a deficit :math:`\le 0` certifies :math:`|T|\le d_0\operatorname{rank}(A_T)`
+    for every :math:`T` (K3: independent columns for generic :math:`X`).  Rows with no such :math:`r`
+    get :math:`-N`.  Returns an int64 array (B,)."""
     B, N = codes.shape
+    out = np.full(B, -N, dtype=np.int64)
     if B == 0:
-        return np.ones(0, dtype=bool)
+        return out
     c = np.where(valid, codes, -1)
     s = np.sort(c, axis=1)
     start = np.ones((B, N), dtype=bool)
@@ -268,12 +337,20 @@ def top_multiplicity_certificate(
     run = np.cumsum(start, axis=1) - 1
     flat = (np.arange(B)[:, None] * N + run).ravel()
     counts = np.bincount(flat, weights=(s >= 0).ravel(), minlength=B * N).reshape(B, N)
-    cum = np.cumsum(-np.sort(-counts, axis=1), axis=1)
-    ok = np.ones(B, dtype=bool)
+    cum = np.cumsum(-np.sort(-counts, axis=1), axis=1).astype(np.int64)
     for r in range(1, d1 + 1):
-        k = min((1 << r) - 1, N) if r < 62 else N
-        ok &= (d0 * r >= size) | (cum[:, k - 1] <= d0 * r)
-    return ok
+        k = min((1 << r) - (0 if affine else 1), N) if r < 62 else N
+        out = np.where(d0 * r < size, np.maximum(out, cum[:, k - 1] - d0 * r), out)
+    return out
+
+
+def top_multiplicity_certificate(
+    codes: np.ndarray, valid: np.ndarray, d0: int, d1: int, size: np.ndarray
+) -> np.ndarray:
+    r"""For each row of ``codes`` (B, N): whether, for every :math:`r = 1..d_1` with :math:`d_0r <` ``size``,
+    the :math:`2^r - 1` most frequent values among the ``valid`` entries cover at most :math:`d_0r` of them
+    (:func:`top_multiplicity_deficit` :math:`\le 0`)."""
+    return top_multiplicity_deficit(codes, valid, d0, d1, size) <= 0
 
 
 def k3_full_rank_certificate(A, d0: int) -> np.ndarray | bool:

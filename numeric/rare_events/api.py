@@ -7,13 +7,14 @@ with :math:`W\sim\mathcal N(0, I_{d_1\times d_0})`, the target is
 
 :math:`m(W)` the number of misclassified points and :math:`m^*` the threshold of
 :func:`~vanishing_minima.numeric.rare_events.score.misclassification_threshold`.  :math:`p` bounds the
-angular volume of the bad regions from above (V2); it is Theorem 6's quantity at fixed :math:`X`.  Three
+angular volume of the bad regions from above (V2); it is Theorem 6's quantity at fixed :math:`X`.  Four
 estimators: generalized splitting on the score of
 :class:`~vanishing_minima.numeric.rare_events.score.V2Score`, fixed-effort splitting over the dead points
-(:mod:`~vanishing_minima.numeric.rare_events.dead_points`) and plain Monte Carlo
+(:mod:`~vanishing_minima.numeric.rare_events.dead_points`, ReLU) or over K3's rank deficit
+(:mod:`~vanishing_minima.numeric.rare_events.rank_deficit`, leaky units) and plain Monte Carlo
 (:mod:`~vanishing_minima.numeric.rare_events.monte_carlo`).  Each budget is checked against a work and a
-memory cap before any sampling.  Methods and measurements: ``docs/methods/splitting.md`` and
-``docs/methods/dead-points.md``.
+memory cap before any sampling.  Methods and measurements: ``docs/methods/splitting.md``,
+``docs/methods/dead-points.md`` and ``docs/methods/rank-deficit.md``.
 """
 
 from __future__ import annotations
@@ -32,13 +33,14 @@ from .estimate import RareEventEstimate
 from .fixed_effort import evaluations_per_particle
 from .intervals import INTERVAL_METHODS
 from .monte_carlo import estimate_by_monte_carlo
+from .rank_deficit import estimate_by_rank_deficit
 from .score import V2Score
 from .splitting import generalized_splitting
 
 __all__ = ["V2_MAX_WORK", "V2_METHODS", "v2_event_probability"]
 
 #: Estimators of :func:`v2_event_probability`.
-V2_METHODS = ("splitting", "dead-points", "mc")
+V2_METHODS = ("splitting", "dead-points", "rank-deficit", "mc")
 #: Default work cap of :func:`v2_event_probability`, in floating-point operations: 100 times
 #: :data:`~vanishing_minima.numeric._checks.MAX_WORK` (about 80 minutes at 2e9 per second), because rare-event
 #: runs are long by design: the audit's thorough T6 runs need up to 4.3e12 (dead points at N = 1024).
@@ -77,7 +79,11 @@ def _check_budget(score: V2Score, method: str, budget, batch: int, max_work, max
             raise ValueError("budget for method='mc' must give evaluations (the number of samples)")
         moves, evaluations = budget.moves_per_step, budget.evaluations
         if evaluations is None:  # no maximum: the least the repetitions cost
-            per = evaluations_per_particle(score.m_star, moves) if method == "dead-points" else 1
+            per = (
+                evaluations_per_particle(score.m_star, moves)
+                if method in ("dead-points", "rank-deficit")
+                else 1
+            )
             evaluations = budget.repetitions * budget.n0 * per
     elif (
         isinstance(budget, (bool, np.bool_))
@@ -91,7 +97,10 @@ def _check_budget(score: V2Score, method: str, budget, batch: int, max_work, max
     else:
         moves, evaluations = 2 * score.d1, int(budget)
     d0, d1, n = score.d0, score.d1, score.n
-    if method == "dead-points":  # a row move (2 d0 N) per move, a count (WX) per level
+    if method in (
+        "dead-points",
+        "rank-deficit",
+    ):  # a row move (2 d0 N) per move, a count (WX) per level
         flops = (moves * 2.0 * d0 * n + 2.0 * d1 * d0 * n) / (moves + 1)
     else:  # WX; the certified residual's solve, where needed, comes on top
         flops = 2.0 * d1 * d0 * n
@@ -101,7 +110,7 @@ def _check_budget(score: V2Score, method: str, budget, batch: int, max_work, max
         evaluations * (flops + _EVALUATION_OVERHEAD),
         V2_MAX_WORK if max_work is None else max_work,
     )
-    if method != "dead-points":
+    if method not in ("dead-points", "rank-deficit"):  # these engines check their own memory
         p = d0 * d1
         held = 0 if method == "mc" else population_bound(as_budget(budget))
         check_memory(
@@ -161,6 +170,14 @@ def v2_event_probability(
     no extinction of the kind splitting factors cause); the interval is the same as for ``"splitting"``.
     ``budget`` fixes the population (``SplittingBudget``: ``repetitions``, ``n0`` and ``moves_per_step``,
     the moves per level, are used).  Reaches :math:`p\approx e^{-100}` at :math:`N = 512` (README).
+    ``"rank-deficit"``: the same engine for leaky units (:math:`\rho\notin\{0, 1\}`, no dead points), over
+    the integer levels of :math:`S = \min(L, 1) + m`, :math:`L` the K3 deficit of the pattern
+    (:mod:`~vanishing_minima.numeric.rare_events.rank_deficit`), with elliptical slice moves of one neuron.
+    Beside the estimate of :math:`p` it reports ``certificate_log_interval``, an interval for
+    :math:`\mathbb P(L\ge1)`, the probability that K3 cannot certify :math:`A\circ X` of full column rank:
+    for :math:`X` in general position :math:`p\le\mathbb P(L\ge1)`, a rigorous bound (up to the interval's
+    level) that stays informative where the event itself is out of reach.  Needs :math:`d_0d_1\ge N`,
+    :math:`d_1\le62`.
     ``"mc"``: plain Monte Carlo with ``budget`` samples (the draws of
     :func:`~vanishing_minima.numeric.sample_bad_region_event`) and the exact Clopper-Pearson interval at
     error rate ``1 - level``; with no event, ``log_p = -inf`` and the interval is
@@ -180,7 +197,7 @@ def v2_event_probability(
         LReLU slope: a finite real number, ``!= 1`` (0: ReLU).
     rng : numpy.random.Generator or int
         The random generator or an integer seed; ``None`` is refused.
-    method : {"splitting", "dead-points", "mc"}
+    method : {"splitting", "dead-points", "rank-deficit", "mc"}
         The estimator, as described above.
     budget : int or SplittingBudget
         Maximum number of score evaluations, an integer ``>= 1`` (``mc``: the number of samples); see
@@ -205,9 +222,9 @@ def v2_event_probability(
     batch : int, optional
         Samples per residual call, an integer ``>= 1`` (memory; the numbers do not depend on it).
     interval : str, optional
-        Interval method for ``splitting`` and ``dead-points``, one of
+        Interval method for ``splitting``, ``dead-points`` and ``rank-deficit``, one of
         :data:`~vanishing_minima.numeric.rare_events.INTERVAL_METHODS`.  Default: ``"log-t"`` for ``splitting``
-        (its repetitions can be 0 and heavy-tailed), ``"lognormal"`` for ``dead-points`` (the log of a product
+        (its repetitions can be 0 and heavy-tailed), ``"lognormal"`` for the other two (the log of a product
         of many level fractions; measured coverage at level 0.95 on the family: README).
     max_work : float, optional
         Work cap, a finite number > 0 (default :data:`V2_MAX_WORK`, 1e13): the call is refused before any
@@ -247,7 +264,9 @@ def v2_event_probability(
         ``batch`` whose work arrays) would exceed ``max_memory``, ``max_work`` or ``max_memory`` not a
         finite number > 0, a ``block_axis`` that is not an axis of :math:`W`, or an
         ``event_statistic`` that returns the wrong shape or values outside [0, 1]; for ``"dead-points"``
-        also ``rho != 0``, ``d0 * d1 < N`` or ``d1 > 62``.
+        also ``rho != 0``, for ``"rank-deficit"`` ``rho == 0``, and for both ``d0 * d1 < N``, ``d1 > 62``
+        or ``X`` not in general position (parallel columns or rank below ``min(d0, N)``:
+        :func:`~vanishing_minima.numeric.check_general_position`).
     """
     t0 = time.perf_counter()
     score = V2Score(X, y, d1, eps, rho, tie_breaker)
@@ -268,12 +287,13 @@ def v2_event_probability(
     if event_statistic is not None and not callable(event_statistic):
         raise TypeError("event_statistic must be callable")
     if interval is None:
-        interval = "lognormal" if method == "dead-points" else "log-t"
+        interval = "lognormal" if method in ("dead-points", "rank-deficit") else "log-t"
     n = _check_budget(score, method, budget, batch, max_work, max_memory)
-    if method == "dead-points":
+    if method in ("dead-points", "rank-deficit"):
         if interval not in INTERVAL_METHODS:
             raise ValueError(f"interval must be one of {INTERVAL_METHODS}; got {interval!r}")
-        return estimate_by_dead_points(
+        estimate = estimate_by_dead_points if method == "dead-points" else estimate_by_rank_deficit
+        return estimate(
             score, rng, budget, level, interval, h, keep_samples, user_batch, t0, max_memory
         )
     if method == "mc":

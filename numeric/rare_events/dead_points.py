@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from .._checks import as_generator, check_memory, positive_int
-from ..generic_rank import pattern_codes, top_multiplicity_certificate
+from ..generic_rank import check_general_position, pattern_codes, top_multiplicity_certificate
 from ..khatri_rao import dlm_residual_unchecked
 from .estimate import RareEventEstimate
 from .fixed_effort import FixedEffortRun, fixed_effort_plan, fixed_effort_splitting
@@ -47,6 +47,7 @@ class DeadPointProblem:
     levels = "dead-point"
     move_name = "elliptical"
     certificate = "elsewhere K3 certifies m = dead label-1 points"
+    move_evaluations = None  # one evaluation per move: the exact arc is chosen without trials
 
     def __init__(self, X: np.ndarray, y: np.ndarray, d1: int):
         self.X, self.y, self.d1 = X, y, d1
@@ -244,7 +245,9 @@ def estimate_by_dead_points(
     max_memory: float | None = None,
 ) -> RareEventEstimate:
     """``v2_event_probability(method="dead-points")``: checks its domain (ReLU, ``d0 d1 >= N``,
-    ``d1 <= 62``) and wraps :func:`dead_point_splitting`; ``t0`` is the caller's start time."""
+    ``d1 <= 62``, X in general position as far as
+    :func:`~vanishing_minima.numeric.generic_rank.check_general_position` tests it) and wraps
+    :func:`dead_point_splitting`; ``t0`` is the caller's start time."""
     if score.rho != 0:
         raise ValueError(
             f"method='dead-points' needs ReLU (rho = 0: dead points exist only there); got rho = {score.rho}"
@@ -256,6 +259,7 @@ def estimate_by_dead_points(
         )
     if score.d1 > 62:
         raise ValueError(f"method='dead-points' needs d1 <= 62; got {score.d1}")
+    check_general_position(score.X, "method='dead-points'")
     run = dead_point_splitting(
         score.X,
         score.y,

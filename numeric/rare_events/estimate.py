@@ -36,7 +36,7 @@ class RareEventEstimate:
     evaluations : int
         Score evaluations (residuals of random first layers) used.
     method : str
-        ``"splitting"``, ``"dead-points"`` or ``"mc"``.
+        ``"splitting"``, ``"dead-points"``, ``"rank-deficit"`` or ``"mc"``.
     reached : bool
         Whether the estimate is of :math:`p` itself (always for ``mc``); ``False``: only the upper end
         of ``log_p_interval`` is informative (see ``note``).
@@ -63,7 +63,12 @@ class RareEventEstimate:
     tie_breaker : str
     note : str
     details : SplittingResult or FixedEffortRun or None
-        The engine's full result (``splitting``, ``dead-points``).
+        The engine's full result (``splitting``, ``dead-points``, ``rank-deficit``).
+    certificate_log_p, certificate_log_interval : float or None, tuple of float or None
+        ``rank-deficit`` only: log of the estimate of :math:`\mathbb P(L\ge1)`, the probability that K3's
+        certificate of full column rank fails, and its interval at ``level``.  For :math:`X` in general
+        position :math:`p\le\mathbb P(L\ge1)`, so the upper end bounds :math:`p` at that level whether or
+        not the event was ``reached`` (``None`` for the other methods).
     """
 
     log_p: float
@@ -88,6 +93,8 @@ class RareEventEstimate:
     tie_breaker: str
     note: str
     details: SplittingResult | FixedEffortRun | None = None
+    certificate_log_p: float | None = None
+    certificate_log_interval: tuple[float, float] | None = None
 
     def contains(self, log_value: float) -> bool:
         """Whether ``log_value`` lies in ``log_p_interval``."""
@@ -97,7 +104,7 @@ class RareEventEstimate:
     def from_splitting(
         cls, result: SplittingResult, *, m_star: int, tie_breaker: str, seconds: float
     ) -> RareEventEstimate:
-        """The estimate of a generalized-splitting run on the score :math:`S = m + \\tau` (threshold
+        r"""The estimate of a generalized-splitting run on the score :math:`S = m + \tau` (threshold
         ``m_star``): its levels are the plan's, ``hits`` its final samples, ``trials`` :math:`R n_0`."""
         return cls(
             log_p=result.log_p,

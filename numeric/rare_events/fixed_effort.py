@@ -31,19 +31,22 @@ __all__ = [
     "evaluations_per_particle",
     "fixed_effort_plan",
     "fixed_effort_splitting",
+    "level_interval",
 ]
 
 
 @dataclass(frozen=True, kw_only=True)
 class FixedEffortRun:
-    """Raw outcome of :func:`fixed_effort_splitting` (wrapped by ``v2_event_probability``).
+    r"""Raw outcome of :func:`fixed_effort_splitting` (wrapped by ``v2_event_probability``).
 
     Beside the fields of :class:`~vanishing_minima.numeric.RareEventEstimate`: ``level_fractions`` (the
     pooled fraction of particles passing each level), ``population`` (particles per repetition),
     ``moves`` (moves per level), ``residual_fallbacks`` (samples whose count needed the residual: K3 did
     not certify them), ``skipped_moves`` (moves the kernel skipped, e.g. because the K3 test on the
     other rows failed), ``iid_hits`` and ``trials`` (events among the iid first draws), ``final_counts``
-    (particles at m* per repetition).
+    (particles at m* per repetition), ``level_log_estimates`` (R, m*): each repetition's log estimate of
+    :math:`P(m\ge k)` for every level :math:`k` (``-inf`` past its extinction), ``iid_level_hits`` the
+    iid first draws at each level (:func:`level_interval` reads both), ``interval`` the interval method.
     """
 
     log_p: float
@@ -67,6 +70,9 @@ class FixedEffortRun:
     statistic_log_interval: tuple[float, float] | None
     seconds: float
     note: str
+    level_log_estimates: np.ndarray | None = None
+    iid_level_hits: tuple[int, ...] | None = None
+    interval: str = "lognormal"
 
 
 class LevelProblem(Protocol):
@@ -74,6 +80,8 @@ class LevelProblem(Protocol):
 
     ``levels`` and ``move_name`` name the levels and the moves in the run's note, ``certificate`` says
     where the count is cheap; ``fallbacks`` counts the samples whose count needed the residual.
+    ``move_evaluations``: ``None`` when a move costs one evaluation per particle, else a running count of
+    the evaluations the moves made (a kernel that evaluates several proposals per move).
     """
 
     X: np.ndarray
@@ -83,6 +91,7 @@ class LevelProblem(Protocol):
     levels: str
     move_name: str
     certificate: str
+    move_evaluations: int | None
 
     def count(self, U: np.ndarray) -> np.ndarray:
         """Exact misclassification counts of pre-activations ``U`` (B, d1, N)."""
@@ -164,6 +173,7 @@ def fixed_effort_splitting(
     m = count(U)
     evaluations += R * n
     iid_hits = int(np.sum(m >= m_star))
+    iid_level_hits = tuple(int(np.sum(m >= k)) for k in range(1, m_star + 1))
     rep = np.repeat(np.arange(R), n)
     log_est = np.zeros(R)
     level_log = np.full((R, m_star), -np.inf)  # log estimate of P(m >= k) per repetition
@@ -181,11 +191,15 @@ def fixed_effort_splitting(
             break
         pick = resample_by_repetition(rep, R, n, rng)
         W, U, rep = W[pick], U[pick], rep[pick]
+        counted = problem.move_evaluations
         for _ in range(moves):
             skipped += problem.move(W, U, k, rng, batch)
         U = W @ X  # the moves update U incrementally; the level test uses the exact product
         m = count(U)
-        evaluations += W.shape[0] * (moves + 1)
+        if counted is None:
+            evaluations += W.shape[0] * (moves + 1)
+        else:
+            evaluations += W.shape[0] + problem.move_evaluations - counted
         if np.any(m < k):  # pragma: no cover - the moves keep every particle at the level
             raise RuntimeError("a move left the level set (report this as a bug)")
     final = np.bincount(rep, minlength=R)
@@ -227,7 +241,26 @@ def fixed_effort_splitting(
         statistic_log_interval=stat_ci,
         seconds=time.perf_counter() - t0,
         note=note,
+        level_log_estimates=level_log,
+        iid_level_hits=iid_level_hits,
+        interval=interval,
     )
+
+
+def level_interval(run: FixedEffortRun, k: int) -> tuple[float, tuple[float, float], list[str]]:
+    r"""Log estimate of :math:`P(m\ge k)` at an intermediate level ``k`` of ``run`` and its interval, made
+    as the run's own (an upper end only when every repetition is 0 there, conservative when heavy-tailed);
+    the caveats as a list of notes."""
+    if not 1 <= k <= run.level_log_estimates.shape[1]:
+        raise ValueError(
+            f"k must be a level of the run, 1..{run.level_log_estimates.shape[1]}; got {k}"
+        )
+    notes: list[str] = []
+    logs = run.level_log_estimates[:, :k]
+    log_p, ci = _interval(
+        logs[:, -1], logs, run.iid_level_hits[k - 1], run.trials, run.level, run.interval, k, notes
+    )
+    return float(log_p), (float(ci[0]), float(ci[1])), notes
 
 
 def _interval(log_reps, level_log, iid_hits, trials, level, interval, m_star, notes):
