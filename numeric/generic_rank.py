@@ -330,16 +330,22 @@ def top_multiplicity_deficit(
     out = np.full(B, -N, dtype=np.int64)
     if B == 0:
         return out
-    c = np.where(valid, codes, -1)
-    s = np.sort(c, axis=1)
-    start = np.ones((B, N), dtype=bool)
-    start[:, 1:] = s[:, 1:] != s[:, :-1]
-    run = np.cumsum(start, axis=1) - 1
-    flat = (np.arange(B)[:, None] * N + run).ravel()
-    counts = np.bincount(flat, weights=(s >= 0).ravel(), minlength=B * N).reshape(B, N)
+    if d1 < 20 and (1 << d1) <= 4 * N:  # few possible codes: count them directly
+        K = 1 << d1
+        flat = (np.arange(B)[:, None] * K + codes).ravel()
+        counts = np.bincount(flat, weights=valid.ravel(), minlength=B * K).reshape(B, K)
+    else:  # count the runs of the sorted codes
+        c = np.where(valid, codes, -1)
+        s = np.sort(c, axis=1)
+        start = np.ones((B, N), dtype=bool)
+        start[:, 1:] = s[:, 1:] != s[:, :-1]
+        run = np.cumsum(start, axis=1) - 1
+        flat = (np.arange(B)[:, None] * N + run).ravel()
+        counts = np.bincount(flat, weights=(s >= 0).ravel(), minlength=B * N).reshape(B, N)
     cum = np.cumsum(-np.sort(-counts, axis=1), axis=1).astype(np.int64)
     for r in range(1, d1 + 1):
         k = min((1 << r) - (0 if affine else 1), N) if r < 62 else N
+        k = min(k, cum.shape[1])  # no more distinct codes than columns of counts
         out = np.where(d0 * r < size, np.maximum(out, cum[:, k - 1] - d0 * r), out)
     return out
 

@@ -40,7 +40,9 @@ from .splitting import generalized_splitting
 __all__ = ["V2_MAX_WORK", "V2_METHODS", "v2_event_probability"]
 
 #: Estimators of :func:`v2_event_probability`.
-V2_METHODS = ("splitting", "dead-points", "rank-deficit", "mc")
+V2_METHODS = ("splitting", "dead-points", "rank-deficit", "rank-bound", "mc")
+#: The methods run by the fixed-effort engine (integer levels, their own memory check).
+_FIXED_EFFORT = ("dead-points", "rank-deficit", "rank-bound")
 #: Default work cap of :func:`v2_event_probability`, in floating-point operations: 100 times
 #: :data:`~vanishing_minima.numeric._checks.MAX_WORK` (about 80 minutes at 2e9 per second), because rare-event
 #: runs are long by design: the audit's thorough T6 runs need up to 4.3e12 (dead points at N = 1024).
@@ -79,11 +81,7 @@ def _check_budget(score: V2Score, method: str, budget, batch: int, max_work, max
             raise ValueError("budget for method='mc' must give evaluations (the number of samples)")
         moves, evaluations = budget.moves_per_step, budget.evaluations
         if evaluations is None:  # no maximum: the least the repetitions cost
-            per = (
-                evaluations_per_particle(score.m_star, moves)
-                if method in ("dead-points", "rank-deficit")
-                else 1
-            )
+            per = evaluations_per_particle(score.m_star, moves) if method in _FIXED_EFFORT else 1
             evaluations = budget.repetitions * budget.n0 * per
     elif (
         isinstance(budget, (bool, np.bool_))
@@ -110,7 +108,7 @@ def _check_budget(score: V2Score, method: str, budget, batch: int, max_work, max
         evaluations * (flops + _EVALUATION_OVERHEAD),
         V2_MAX_WORK if max_work is None else max_work,
     )
-    if method not in ("dead-points", "rank-deficit"):  # these engines check their own memory
+    if method not in _FIXED_EFFORT:  # these engines check their own memory
         p = d0 * d1
         held = 0 if method == "mc" else population_bound(as_budget(budget))
         check_memory(
@@ -178,6 +176,9 @@ def v2_event_probability(
     for :math:`X` in general position :math:`p\le\mathbb P(L\ge1)`, a rigorous bound (up to the interval's
     level) that stays informative where the event itself is out of reach.  Needs :math:`d_0d_1\ge N`,
     :math:`d_1\le62`.
+    ``"rank-bound"``: the same run stopped at :math:`L\ge1`: only the bound (``reached`` is ``False``,
+    ``log_p_interval`` is :math:`(-\infty, \log u]`), without the residual's solves of the levels of
+    :math:`m` (rank-deficient, so by the SVD: 3 ms each at :math:`N = 96`, the bulk of a full run's time).
     ``"mc"``: plain Monte Carlo with ``budget`` samples (the draws of
     :func:`~vanishing_minima.numeric.sample_bad_region_event`) and the exact Clopper-Pearson interval at
     error rate ``1 - level``; with no event, ``log_p = -inf`` and the interval is
@@ -197,7 +198,7 @@ def v2_event_probability(
         LReLU slope: a finite real number, ``!= 1`` (0: ReLU).
     rng : numpy.random.Generator or int
         The random generator or an integer seed; ``None`` is refused.
-    method : {"splitting", "dead-points", "rank-deficit", "mc"}
+    method : {"splitting", "dead-points", "rank-deficit", "rank-bound", "mc"}
         The estimator, as described above.
     budget : int or SplittingBudget
         Maximum number of score evaluations, an integer ``>= 1`` (``mc``: the number of samples); see
@@ -264,8 +265,8 @@ def v2_event_probability(
         ``batch`` whose work arrays) would exceed ``max_memory``, ``max_work`` or ``max_memory`` not a
         finite number > 0, a ``block_axis`` that is not an axis of :math:`W`, or an
         ``event_statistic`` that returns the wrong shape or values outside [0, 1]; for ``"dead-points"``
-        also ``rho != 0``, for ``"rank-deficit"`` ``rho == 0``, and for both ``d0 * d1 < N``, ``d1 > 62``
-        or ``X`` not in general position (parallel columns or rank below ``min(d0, N)``:
+        also ``rho != 0``, for ``"rank-deficit"`` and ``"rank-bound"`` ``rho == 0``, and for all three
+        ``d0 * d1 < N``, ``d1 > 62`` or ``X`` not in general position (parallel columns or rank below ``min(d0, N)``:
         :func:`~vanishing_minima.numeric.check_general_position`).
     """
     t0 = time.perf_counter()
@@ -287,15 +288,15 @@ def v2_event_probability(
     if event_statistic is not None and not callable(event_statistic):
         raise TypeError("event_statistic must be callable")
     if interval is None:
-        interval = "lognormal" if method in ("dead-points", "rank-deficit") else "log-t"
+        interval = "lognormal" if method in _FIXED_EFFORT else "log-t"
     n = _check_budget(score, method, budget, batch, max_work, max_memory)
-    if method in ("dead-points", "rank-deficit"):
+    if method in _FIXED_EFFORT:
         if interval not in INTERVAL_METHODS:
             raise ValueError(f"interval must be one of {INTERVAL_METHODS}; got {interval!r}")
-        estimate = estimate_by_dead_points if method == "dead-points" else estimate_by_rank_deficit
-        return estimate(
-            score, rng, budget, level, interval, h, keep_samples, user_batch, t0, max_memory
-        )
+        args = (score, rng, budget, level, interval, h, keep_samples, user_batch, t0, max_memory)
+        if method == "dead-points":
+            return estimate_by_dead_points(*args)
+        return estimate_by_rank_deficit(*args, method=method)
     if method == "mc":
         return estimate_by_monte_carlo(
             score, n, as_generator(rng), level, batch, h, keep_samples, t0

@@ -36,7 +36,7 @@ class RareEventEstimate:
     evaluations : int
         Score evaluations (residuals of random first layers) used.
     method : str
-        ``"splitting"``, ``"dead-points"``, ``"rank-deficit"`` or ``"mc"``.
+        ``"splitting"``, ``"dead-points"``, ``"rank-deficit"``, ``"rank-bound"`` or ``"mc"``.
     reached : bool
         Whether the estimate is of :math:`p` itself (always for ``mc``); ``False``: only the upper end
         of ``log_p_interval`` is informative (see ``note``).
@@ -65,10 +65,10 @@ class RareEventEstimate:
     details : SplittingResult or FixedEffortRun or None
         The engine's full result (``splitting``, ``dead-points``, ``rank-deficit``).
     certificate_log_p, certificate_log_interval : float or None, tuple of float or None
-        ``rank-deficit`` only: log of the estimate of :math:`\mathbb P(L\ge1)`, the probability that K3's
-        certificate of full column rank fails, and its interval at ``level``.  For :math:`X` in general
-        position :math:`p\le\mathbb P(L\ge1)`, so the upper end bounds :math:`p` at that level whether or
-        not the event was ``reached`` (``None`` for the other methods).
+        ``rank-deficit`` and ``rank-bound`` only: log of the estimate of :math:`\mathbb P(L\ge1)`, the
+        probability that K3's certificate of full column rank fails, and its interval at ``level``.  For
+        :math:`X` in general position :math:`p\le\mathbb P(L\ge1)`, so the upper end bounds :math:`p` at
+        that level whether or not the event was ``reached`` (``None`` for the other methods).
     """
 
     log_p: float

@@ -55,9 +55,9 @@ RANK_DEFICIT_PILOT = 200
 #: Proposals of one elliptical slice move at most; a particle whose proposals all fail stays put (the
 #: truncated shrinkage is still reversible: forward and backward paths use the same proposals).
 SLICE_MAX_SHRINKS = 24
-#: Evaluations one slice move is planned to cost (measured 2.5 to 4 on the audit's family); the reported
-#: ``evaluations`` are counted, not planned.
-_PLANNED_EVALUATIONS_PER_MOVE = 4
+#: Evaluations one slice move is planned to cost (measured 2.1 at N = 96 and 3.5 at N = 256 on the audit's
+#: family, rho = 0.3); the reported ``evaluations`` are counted, not planned.
+_PLANNED_EVALUATIONS_PER_MOVE = 3
 _TWO_PI = 2.0 * math.pi
 
 
@@ -73,30 +73,44 @@ class RankDeficitProblem:
     move_name = "elliptical slice"
     certificate = "elsewhere the K3 deficit L <= 0 certifies m = 0"
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, d1: int, rho: float, base: int = 0):
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        d1: int,
+        rho: float,
+        base: int = 0,
+        residual_batch: int = 64,
+        with_m: bool = True,
+    ):
         self.X, self.y, self.d1, self.rho, self.base = X, y, d1, rho, int(base)
         self.d0, self.n = X.shape
         self.label1 = y > 0.5
         self.fallbacks = 0
         self.move_evaluations = 0
+        self.residual_batch = residual_batch
+        self.with_m = with_m  # False: S = min(L, 1) only (the levels stop at S >= 1)
 
     def score(self, U: np.ndarray) -> np.ndarray:
         r""":math:`S = \min(L, 1) + m` of pre-activations ``U`` (B, d1, N); the residual only where :math:`L\ge1`."""
-        if np.any(U == 0):
-            raise ValueError(
-                "a pre-activation w_i^T x_n is exactly 0: W lies on a region boundary (a(0) is undefined)"
-            )
-        B, N = U.shape[0], self.n
-        codes = pattern_codes(U > 0)
+        _refuse_zero(U)
+        return self._score(pattern_codes(U > 0), lambda rows: U[rows])
+
+    def _score(self, codes: np.ndarray, pre_activations) -> np.ndarray:
+        """:math:`S` from the pattern codes (B, N); ``pre_activations(rows)`` gives those rows' ``U`` where
+        the residual is needed (in chunks of ``residual_batch``)."""
+        B, N = codes.shape
         L = top_multiplicity_deficit(
             codes, np.ones((B, N), dtype=bool), self.d0, self.d1, N, affine=True
         )
         S = np.minimum(L, 1)
-        bad = np.flatnonzero(L >= 1)
-        if bad.size:
-            self.fallbacks += bad.size
-            e = dlm_residual_unchecked(pattern_unchecked(U[bad], self.rho), self.X, self.y)
-            S[bad] += np.sum(((self.y - e) > 0.5) != self.label1, axis=1)
+        bad = np.flatnonzero(L >= 1) if self.with_m else np.zeros(0, dtype=np.int64)
+        self.fallbacks += bad.size
+        for j in range(0, bad.size, self.residual_batch):
+            rows = bad[j : j + self.residual_batch]
+            A = pattern_unchecked(pre_activations(rows), self.rho)
+            e = dlm_residual_unchecked(A, self.X, self.y)
+            S[rows] += np.sum(((self.y - e) > 0.5) != self.label1, axis=1)
         return S
 
     def count(self, U: np.ndarray) -> np.ndarray:
@@ -128,11 +142,14 @@ class RankDeficitProblem:
         )
 
     def _slice_chunk(self, W, U, k, i, nu, u) -> int:
+        """The slice move on a chunk, with its random numbers (row, direction, uniforms) given.  Only row
+        ``i`` changes along the ellipse, so the other rows' pattern bits are coded once."""
         B = W.shape[0]
         if B == 0:
             return 0
-        ar = np.arange(B)
-        w0 = W[ar, i].copy()
+        bit = np.int64(1) << i.astype(np.int64)
+        others = pattern_codes(U > 0) & ~bit[:, None]
+        w0 = W[np.arange(B), i].copy()
         theta = _TWO_PI * u[:, 0]
         lo, hi = theta - _TWO_PI, theta.copy()
         active = np.ones(B, dtype=bool)
@@ -142,13 +159,20 @@ class RankDeficitProblem:
                 break
             th = theta[idx]
             w = w0[idx] * np.cos(th)[:, None] + nu[idx] * np.sin(th)[:, None]
-            Ut = U[idx].copy()
-            Ut[np.arange(idx.size), i[idx]] = w @ self.X
+            row = w @ self.X
+            _refuse_zero(row)
+            codes = others[idx] | np.where(row > 0, bit[idx, None], 0)
+
+            def pre_activations(rows, idx=idx, row=row):
+                Ut = U[idx[rows]].copy()
+                Ut[np.arange(rows.size), i[idx[rows]]] = row[rows]
+                return Ut
+
             self.move_evaluations += idx.size
-            ok = self.count(Ut) >= k
+            ok = self._score(codes, pre_activations) - self.base >= k
             took = idx[ok]
             W[took, i[took]] = w[ok]
-            U[took, i[took]] = Ut[ok, i[took]]
+            U[took, i[took]] = row[ok]
             active[took] = False
             rej = idx[~ok]
             below = theta[rej] < 0
@@ -157,6 +181,13 @@ class RankDeficitProblem:
             if t + 1 < SLICE_MAX_SHRINKS:
                 theta[rej] = lo[rej] + u[rej, t + 1] * (hi[rej] - lo[rej])
         return int(np.sum(active))
+
+
+def _refuse_zero(U: np.ndarray) -> None:
+    if np.any(U == 0):
+        raise ValueError(
+            "a pre-activation w_i^T x_n is exactly 0: W lies on a region boundary (a(0) is undefined)"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -195,25 +226,30 @@ def rank_deficit_splitting(
     keep_samples: bool = False,
     batch: int | None = None,
     max_memory: float | None = None,
+    to_event: bool = True,
 ) -> RankDeficitRun:
-    r"""The engine of ``v2_event_probability(method="rank-deficit")`` on validated inputs.
+    r"""The engine of ``v2_event_probability(method="rank-deficit")`` and ``"rank-bound"`` on validated inputs.
 
     An independent pilot (:data:`RANK_DEFICIT_PILOT` iid draws from a generator spawned from ``rng``)
     sets the base at the median of :math:`S` minus 1; the levels are then :math:`S\ge\text{base}+1, \dots,
-    1+m^*`.  ``budget`` fixes the repetitions, population and moves per level as for the dead-point engine,
-    planning :data:`_PLANNED_EVALUATIONS_PER_MOVE` evaluations per slice move.  ``max_memory``: refused
+    1+m^*` (``to_event``) or up to :math:`S\ge1` only (K3's certificate fails: the bound, without the
+    residual's solves that the levels of :math:`m` need).  ``budget`` fixes the repetitions, population
+    and moves per level as for the dead-point engine, planning :data:`_PLANNED_EVALUATIONS_PER_MOVE`
+    evaluations per slice move.  ``batch``: particles per array operation of a move.  ``max_memory``: refused
     before any sampling when four copies of the particles and a batch's residual work arrays exceed it.
     """
     t0 = time.perf_counter()
     gen = as_generator(rng)
     pilot_rng, run_rng = gen.spawn(2)
     d0, N = X.shape
-    problem = RankDeficitProblem(X, y, d1, rho)
+    p = d0 * d1
+    residual_batch = max(1, min(4096, (1 << 22) // (N * (p + 1))))
+    problem = RankDeficitProblem(X, y, d1, rho, residual_batch=residual_batch, with_m=to_event)
     pilot = problem.score(pilot_rng.standard_normal((RANK_DEFICIT_PILOT, d1, d0)) @ X)
     problem.fallbacks = 0
     base = min(int(np.median(pilot)) - 1, 0)
     problem.base = base
-    levels = 1 + m_star - base
+    levels = (1 + m_star if to_event else 1) - base
     R, n, moves = fixed_effort_plan(_planned(budget), d1, levels, RANK_DEFICIT_DEFAULT_REPETITIONS)
     p = d0 * d1
     batch = (
@@ -223,8 +259,9 @@ def rank_deficit_splitting(
     )
     check_memory(
         f"rank-deficit splitting with budget = {budget!r} ({R} repetitions of n = {n} particles at "
-        f"d1 x d0 x N = {d1} x {d0} x {N}, four copies, and residual calls of {batch} samples)",
-        8.0 * 4.0 * R * n * d1 * (d0 + N) + 24.0 * batch * (N * p + min(N, p) ** 2 + 8 * d1 * N),
+        f"d1 x d0 x N = {d1} x {d0} x {N}, four copies, and residual calls of {residual_batch} samples)",
+        8.0 * (4.0 * R * n * d1 * (d0 + N) + min(batch, R * n) * N * (d1 + 4))
+        + 24.0 * residual_batch * (N * p + min(N, p) ** 2 + 8 * d1 * N),
         max_memory,
     )
     run = fixed_effort_splitting(
@@ -278,24 +315,29 @@ def estimate_by_rank_deficit(
     batch: int | None,
     t0: float,
     max_memory: float | None = None,
+    *,
+    method: str = "rank-deficit",
 ) -> RareEventEstimate:
-    r"""``v2_event_probability(method="rank-deficit")``: checks its domain (a leaky unit, ``d0 d1 >= N``,
-    ``d1 <= 62``, X in general position as far as
+    r"""``v2_event_probability(method="rank-deficit")`` and ``"rank-bound"``: checks the domain (a leaky
+    unit, ``d0 d1 >= N``, ``d1 <= 62``, X in general position as far as
     :func:`~vanishing_minima.numeric.generic_rank.check_general_position` tests it) and wraps
-    :func:`rank_deficit_splitting`; the note gives the bound :math:`p\le\mathbb P(L\ge1)`."""
+    :func:`rank_deficit_splitting`.  ``"rank-bound"`` stops at K3's certificate: its result is not
+    ``reached`` and its interval is :math:`(-\infty, \log u]`, :math:`u` the upper end for
+    :math:`\mathbb P(L\ge1)\ge p`."""
     if score.rho == 0:
         raise ValueError(
-            "method='rank-deficit' needs a leaky unit (rho != 0: with ReLU, dead columns carry the event); "
+            f"method={method!r} needs a leaky unit (rho != 0: with ReLU, dead columns carry the event); "
             "got rho = 0; use method='dead-points'"
         )
     if score.d0 * score.d1 < score.n:
         raise ValueError(
-            f"method='rank-deficit' needs d0 * d1 >= N (A o X cannot have full column rank otherwise); "
+            f"method={method!r} needs d0 * d1 >= N (A o X cannot have full column rank otherwise); "
             f"got d0 * d1 = {score.d0 * score.d1} < N = {score.n}; use method='splitting'"
         )
     if score.d1 > 62:
-        raise ValueError(f"method='rank-deficit' needs d1 <= 62; got {score.d1}")
-    check_general_position(score.X, "method='rank-deficit'")
+        raise ValueError(f"method={method!r} needs d1 <= 62; got {score.d1}")
+    check_general_position(score.X, f"method={method!r}")
+    to_event = method == "rank-deficit"
     out = rank_deficit_splitting(
         score.X,
         score.y,
@@ -306,27 +348,39 @@ def estimate_by_rank_deficit(
         budget=budget,
         level=level,
         interval=interval,
-        statistic=h,
-        keep_samples=keep_samples,
+        statistic=h if to_event else None,
+        keep_samples=keep_samples and to_event,
         batch=batch,
         max_memory=max_memory,
+        to_event=to_event,
     )
     run = out.run
     lo, hi = out.certificate_log_interval
+    top = 1 + score.m_star if to_event else 1
     note = (
-        f"{run.note}; levels S >= {out.base + 1}..{1 + score.m_star} of S = min(L, 1) + m (pilot of "
+        f"{run.note}; levels S >= {out.base + 1}..{top} of S = min(L, 1) + m (pilot of "
         f"{out.pilot_evaluations} draws); K3's certificate fails (L >= 1, a rigorous bound p <= P(L >= 1) "
         f"for X in general position) with log P = {out.certificate_log_p:.4g} [{lo:.4g}, {hi:.4g}]"
         + "".join(f" ({c})" for c in out.certificate_notes)
     )
     est = RareEventEstimate.from_fixed_effort(
-        run, method="rank-deficit", m_star=score.m_star, seconds=time.perf_counter() - t0
+        run, method=method, m_star=score.m_star, seconds=time.perf_counter() - t0
     )
-    return replace(
+    est = replace(
         est,
         evaluations=est.evaluations + out.pilot_evaluations,
         levels=tuple(float(out.base + k) for k in range(1, len(run.level_fractions) + 1)),
         note=note,
         certificate_log_p=out.certificate_log_p,
         certificate_log_interval=out.certificate_log_interval,
+    )
+    if to_event:
+        return est
+    return replace(
+        est,
+        log_p=-math.inf,
+        log_p_interval=(-math.inf, hi),
+        reached=False,
+        hits=0,
+        note=note + "; stopped at the certificate's level: only the upper end on p is given",
     )
