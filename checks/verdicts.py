@@ -7,6 +7,7 @@ words and in code, and tested on its own (``tests/test_verdicts.py``) with the c
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 from .core import Verdict
 
@@ -147,4 +148,33 @@ def finite_n_exponent(
         return Verdict.CONSISTENT
     if above and kappa_range is not None and kappa_range[1] < 1:
         return Verdict.INCONSISTENT
+    return Verdict.INCONCLUSIVE
+
+
+def branches(per_branch: Sequence[Verdict]) -> Verdict:
+    """A claim stated for several cases (e.g. Theorem 6 for ReLU and for leaky units), each checked on its
+    own: consistent only when every branch is; inconsistent when one is; otherwise inconclusive (a branch
+    with no evidence, ``not checkable``, or an inconclusive one leaves the claim inconclusive: the audit
+    does not claim a case it did not check).
+
+    Raises
+    ------
+    ValueError
+        If ``per_branch`` is empty or holds a verdict other than consistent, inconsistent, inconclusive
+        or not checkable.
+    """
+    allowed = {
+        Verdict.CONSISTENT,
+        Verdict.INCONSISTENT,
+        Verdict.INCONCLUSIVE,
+        Verdict.NOT_CHECKABLE,
+    }
+    if not per_branch or any(v not in allowed for v in per_branch):
+        raise ValueError(
+            f"per_branch must hold at least one of {sorted(map(str, allowed))}; got {list(per_branch)}"
+        )
+    if Verdict.INCONSISTENT in per_branch:
+        return Verdict.INCONSISTENT
+    if all(v == Verdict.CONSISTENT for v in per_branch):
+        return Verdict.CONSISTENT
     return Verdict.INCONCLUSIVE

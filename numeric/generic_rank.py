@@ -252,29 +252,43 @@ def generic_rank_brute_force(A, d0: int) -> int:
     return best
 
 
-def check_general_position(X: np.ndarray, what: str) -> None:
+def check_general_position(X, what: str = "this method") -> None:
     r"""Refuse data on which K3's certificates do not hold: rank below :math:`\min(d_0, N)`, or parallel columns.
 
     K3's certificates (:func:`k3_full_rank_certificate`, :func:`top_multiplicity_deficit`) hold for
     :math:`X` in general position, e.g. drawn from a density.  Two necessary conditions are cheap and
     checked here on the column-normalized :math:`X` (so the test is scale-free): no two columns parallel
     (duplicated or collinear points, :math:`1 - |\cos\angle| \le` :data:`GENERAL_POSITION_TOLERANCE`:
-    their columns of :math:`A\circ X` are parallel whenever their patterns agree) and full rank.  Other
-    degeneracies (three points on a plane when :math:`d_0\ge3`, ...) are not checked: the number of
-    subsets to test grows combinatorially.
+    their columns of :math:`A\circ X` are parallel whenever their patterns agree) and full rank
+    (singular values below that tolerance times the largest count as zero).  Other degeneracies (three
+    points on a plane when :math:`d_0\ge3`, ...) are not checked: the subsets to test grow
+    combinatorially.  Cost: :math:`O(d_0N^2)` in blocks of about 4M entries.
 
     Parameters
     ----------
-    X : ndarray, shape (d0, N)
-        Finite data with no zero column (validated by the caller).
+    X : array_like, shape (d0, N)
+        Real, finite data with no zero column.
     what : str
         The method that assumes general position, named in the error.
+
+    Returns
+    -------
+    None
+        When both conditions hold.
 
     Raises
     ------
     ValueError
-        Naming the first pair of parallel columns, or the rank found.
+        If ``X`` is not a finite 2-D array or has a zero column; naming the first pair of parallel
+        columns; or the rank found.
+    TypeError
+        If ``X`` is not a real numeric array.
     """
+    X = as_matrix("X", X)
+    if np.any(np.all(X == 0, axis=0)):
+        raise ValueError(
+            f"X must have no zero column; column {int(np.flatnonzero(np.all(X == 0, axis=0))[0])} is 0"
+        )
     d0, n = X.shape
     Xn = X / scaled_norm(X, axis=0)
     step = max(1, (1 << 22) // max(n, 1))
@@ -311,21 +325,49 @@ def top_multiplicity_deficit(
     valid: np.ndarray,
     d0: int,
     d1: int,
-    size: np.ndarray,
+    size: np.ndarray | int,
     *,
     affine: bool = False,
 ) -> np.ndarray:
     r"""K3's largest deficit :math:`\max_r(c_r - d_0r)` over :math:`r = 1..d_1` with :math:`d_0r <` ``size``.
 
-    :math:`c_r` is the sum of the :math:`k_r` largest multiplicities of the values of ``codes`` (B, N)
+    :math:`c_r` is the sum of the :math:`k_r` largest multiplicities of the values of a row of ``codes``
     among its ``valid`` entries: :math:`k_r = 2^r - 1` (distinct non-zero 0/1 vectors in an
     :math:`r`-dimensional subspace, Odlyzko's bound) or, with ``affine``, :math:`k_r = 2^r` (distinct
     vectors :math:`\rho\mathbf 1 + (1-\rho)s`, :math:`s\in\{0,1\}^{d_1}`, :math:`\rho\ne1`, in an
     :math:`r`-dimensional subspace: the :math:`s` lie in an affine :math:`r`-dimensional subspace, which
     holds at most :math:`2^r` vertices of the cube).  A set :math:`T` of columns whose patterns have rank
-    :math:`r` has :math:`|T|\le c_r`, so a deficit :math:`\le 0` certifies :math:`|T|\le d_0\operatorname{rank}(A_T)`
-    for every :math:`T` (K3: independent columns for generic :math:`X`).  Rows with no such :math:`r`
-    get :math:`-N`.  Returns an int64 array (B,)."""
+    :math:`r` has :math:`|T|\le c_r`, so a deficit :math:`\le 0` certifies
+    :math:`|T|\le d_0\operatorname{rank}(A_T)` for every :math:`T` (K3: independent columns of
+    :math:`A\circ X` for :math:`X` in general position).  Derivation: ``docs/methods/rank-deficit.md``.
+
+    Parameters
+    ----------
+    codes : ndarray of int64, shape (B, N)
+        Pattern codes :math:`\sum_i s_{in}2^i` (:func:`pattern_codes`), values below :math:`2^{d_1}`.
+    valid : ndarray of bool, shape (B, N)
+        The columns that count (e.g. the live ones of a ReLU pattern).
+    d0, d1 : int
+        Rows of :math:`X` and of the pattern, integers :math:`\ge 1`.
+    size : int or ndarray of int, shape (B,)
+        The number of columns in the test (only :math:`r` with :math:`d_0r <` ``size`` count).
+    affine : bool
+        ``True`` for leaky patterns (:math:`k_r = 2^r`), ``False`` for 0/1 patterns without the zero
+        pattern (:math:`k_r = 2^r - 1`).
+
+    Returns
+    -------
+    ndarray of int64, shape (B,)
+        The deficit per row; :math:`-N` for rows with no :math:`r` to test.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> codes = np.array([[1] * 5 + [2] * 3 + [3] * 2 + [4]])
+    >>> valid = np.ones_like(codes, dtype=bool)
+    >>> int(top_multiplicity_deficit(codes, valid, 2, 3, 11, affine=True)[0])  # c_2 - 4 = 11 - 4
+    7
+    """
     B, N = codes.shape
     out = np.full(B, -N, dtype=np.int64)
     if B == 0:

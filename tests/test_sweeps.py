@@ -323,7 +323,11 @@ _BAD_FIELDS = [
     ("seed", -1, "seed must be an integer >= 0"),
     ("label_seed", [], "label_seed must be an integer >= 0"),
     ("draw", -1, "draw must be an integer >= 0"),
-    ("method", "bogus", "method must be 'splitting' or 'dead-points'"),
+    (
+        "method",
+        "bogus",
+        "method must be one of ('splitting', 'dead-points', 'rank-deficit', 'rank-bound')",
+    ),
     ("dlm", "some", "dlm must be False, True, 'all' or 'units'"),
     ("moves", 0, "moves must be an integer >= 1"),
 ]

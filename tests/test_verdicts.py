@@ -161,3 +161,33 @@ def test_lower_bound_support(holds, supported, total, want):
 def test_lower_bound_support_refuses_bad_counts(supported, total):
     with pytest.raises(ValueError):
         verdicts.lower_bound_support(True, supported, total)
+
+
+_C, _I, _X, _N = (
+    Verdict.CONSISTENT,
+    Verdict.INCONCLUSIVE,
+    Verdict.INCONSISTENT,
+    Verdict.NOT_CHECKABLE,
+)
+
+
+@pytest.mark.parametrize(
+    "branches,want",
+    [
+        ((_C,), _C),
+        ((_C, _C, _C), _C),
+        ((_C, _I, _C), _I),  # one branch without the evidence: the claim is not confirmed
+        ((_C, _N), _I),  # a branch with no evidence is not "consistent" by default
+        ((_N, _N), _I),
+        ((_C, _X, _I), _X),  # one branch contradicts: the claim does
+        ((_X,), _X),
+    ],
+)
+def test_a_claim_with_branches_is_consistent_only_when_every_branch_is(branches, want):
+    assert verdicts.branches(list(branches)) is want
+
+
+@pytest.mark.parametrize("bad", [[], [Verdict.DERIVED], [Verdict.PENDING, Verdict.CONSISTENT]])
+def test_branches_refuses_no_branch_and_foreign_verdicts(bad):
+    with pytest.raises(ValueError, match="per_branch"):
+        verdicts.branches(bad)

@@ -11,13 +11,11 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-import numpy as np
-
 from vanishing_minima import numeric as nm
 from vanishing_minima.theory import assumptions, bounds
 
 from .. import plots, verdicts
-from ..core import MC_ALPHA, Budget, CheckResult, Context, check
+from ..core import MC_ALPHA, Budget, CheckResult, Context, Verdict, check
 from ..evidence import Evidence, shown
 from .common import at_sizes, shown_a3, shown_a4
 from .family import (
@@ -26,6 +24,22 @@ from .family import (
     T6_SIZES,
     family_laws,
     family_sizes,
+)
+from .theorem6_common import (
+    ABOVE,
+    BELOW,
+    T6_MIN_RESOLVED,
+    average_over_draws,
+    finite_n_side,
+    log_mean,
+    minus_log,
+)
+from .theorem6_leaky import (
+    LeakyBranch,
+    leaky_branches,
+    leaky_figure,
+    leaky_text,
+    t6_leaky_tasks,
 )
 
 __all__ = [
@@ -72,16 +86,8 @@ T6_DEAD_POINTS = {
         {96: 100_000, 192: 500_000, 256: 800_000, 384: 3_000_000, 512: 6_000_000, 1024: 8_000_000},
     ),
 }
-#: T6 is consistent when no size shows p above e^-F(N), at least this many sizes show it significantly below
-#: (an unresolved size, e.g. a heavy-tailed splitting run's conservative interval, neither supports nor
-#: contradicts), and the fit allows kappa >= 1.
-T6_MIN_RESOLVED = 3
 #: Confidence level of each splitting run's interval (a run's interval misses with probability <= 1e-3).
 T6_SPLITTING_LEVEL = 0.999
-
-
-#: How a size's interval for -log p sits against F(N) (the "finite-N" column).
-BELOW, ABOVE, UNRESOLVED = "below e^-F", "above e^-F", "unresolved"
 
 
 @dataclass(frozen=True)
@@ -175,82 +181,14 @@ class T6Evidence(Evidence):
         "kappa_range", symbol=r"$\kappa$ range", interval=True
     )
     local_exponents: tuple[float, ...] = shown("local_exponents")
-
-
-def minus_log(p: float) -> float:
-    """-log p, ``inf`` at p = 0."""
-    return math.inf if p <= 0 else -math.log(p)
+    #: The ReLU branch's verdict (the fields above), then one entry per leaky slope.
+    relu_verdict: str = shown("verdict of the ReLU branch")
+    leaky: tuple[LeakyBranch, ...] = shown("leaky branches")
 
 
 def t6_exponent(n: int, d0: int, d1: int) -> float:
     """F(N) = gamma N^(3/4)(d0 d1)^(1/4) at (n, d0, d1), eps = T6_EPS, rho = T6_RHO."""
     return -bounds.theorem6_log_bound(float(n), float(d0), float(d1), T6_EPS, T6_RHO, d0 / n)
-
-
-def log_mean(log_values: Sequence[float]) -> float:
-    """The log of the mean of ``exp(log_values)``, computed in log space (``-inf`` entries are zeros).
-
-    Raises
-    ------
-    ValueError
-        If ``log_values`` is empty or holds a NaN.
-    """
-    values = np.asarray(log_values, dtype=float)
-    if values.ndim != 1 or values.size == 0 or np.any(np.isnan(values)):
-        raise ValueError(f"log_values must be a non-empty vector without NaN; got {log_values!r}")
-    return float(np.logaddexp.reduce(values) - math.log(values.size))
-
-
-def average_over_draws(
-    log_p: Sequence[float], log_p_intervals: Sequence[tuple[float, float]]
-) -> tuple[float, tuple[float, float]]:
-    r"""T6's average over the sampled X: -log of the mean of the runs' p, and its interval.
-
-    Each run estimates :math:`p_k = \mathbb P_W(\text{V2 event})` at its draw :math:`X_k`; the average is
-    :math:`\bar p = \frac1K\sum_k p_k`, and the interval's ends are the means of the runs' ends in the
-    same way (valid for all draws at once by Bonferroni when each run's interval is).  Computed in log
-    space (:func:`log_mean`).
-
-    Parameters
-    ----------
-    log_p : sequence of float
-        :math:`\log \hat p_k` per draw (``-inf`` for a zero estimate); at least one, no NaN.
-    log_p_intervals : sequence of (float, float)
-        The interval for :math:`\log p_k` per draw, ``low <= high`` (``low`` may be ``-inf``).
-
-    Returns
-    -------
-    minus_log_p : float
-        :math:`-\log \bar p` (``inf`` when every estimate is 0).
-    interval : tuple of float
-        The interval for :math:`-\log \bar p`: ``(-log mean of the upper ends, -log mean of the lower
-        ends)``, the upper end ``inf`` when every lower end is ``-inf``.
-
-    Raises
-    ------
-    ValueError
-        If there is no draw, the two sequences differ in length, a value is NaN, or an interval has
-        ``low > high``.
-    """
-    if len(log_p) == 0:
-        raise ValueError("log_p must hold at least one draw; got none")
-    if len(log_p) != len(log_p_intervals):
-        raise ValueError(
-            f"log_p and log_p_intervals must have one entry per draw; got {len(log_p)} and "
-            f"{len(log_p_intervals)}"
-        )
-    if any(not low <= high for low, high in log_p_intervals):
-        raise ValueError(f"each interval needs low <= high (no NaN); got {list(log_p_intervals)}")
-    low = log_mean([lo for lo, _ in log_p_intervals])
-    high = log_mean([hi for _, hi in log_p_intervals])
-    return -log_mean(log_p), (-high, -low)
-
-
-def finite_n_side(minus_log_p_interval: tuple[float, float], f: float) -> str:
-    """Where p lies against e^-F(N): ``below`` when the interval for -log p is at or above F, ``above``
-    when it is below F, else ``unresolved``."""
-    low, high = minus_log_p_interval
-    return BELOW if low >= f else (ABOVE if high < f else UNRESOLVED)
 
 
 def _rare_event_task(
@@ -476,30 +414,40 @@ def _exponent_figure(rows: Sequence[MonteCarloRow], rare: Sequence[RareEventRow]
 
 @check("T6")
 def check_T6(ctx: Context) -> CheckResult:
-    r"""Theorem 6 across N: :math:`\mathbb E_X\mathbb P_W(\text{V2 event}) \ge \mathbb E_X V(L_\epsilon)`.
+    r"""Theorem 6 across N: :math:`\mathbb E_X\mathbb P_W(\text{V2 event}) \ge \mathbb E_X V(L_\epsilon)`,
+    on both branches of the theorem (ReLU, and leaky units with rho in T6_LEAKY_RHOS).
 
-    Along d0 = N^(3/4), d1 = N^(1/3) (A2-A4 decided by SymPy), ReLU, eps = 0.1, fixed random labels per
-    N, independent pairs (X, W) (so each count is binomial and its interval exact).  Reported: at each N
+    Along d0 = N^(3/4), d1 = N^(1/3) (A2-A4 decided by SymPy), eps = 0.1, fixed random labels per N,
+    independent pairs (X, W) (so each count is binomial and its interval exact).  Reported: at each N
     the interval for -log p beside F(N) = gamma N^(3/4)(d0 d1)^(1/4) (finite-N, labelled), and the fitted
     exponent kappa of -log p ~ C F^kappa (claim: kappa >= 1 as N -> oo; numeric.fit_exponent).
 
-    Beyond plain Monte Carlo, two rare-event estimators (numeric.v2_event_probability) at several X per N,
-    the same X for both: generalized splitting on the certified residual (T6_SPLITTING) and the dead-point
-    estimator (T6_DEAD_POINTS; ReLU with d0 d1 >= N, X in general position), each run's interval at level
-    T6_SPLITTING_LEVEL; per estimator and N the average over the sampled X (:func:`average_over_draws`).
+    ReLU branch: beyond plain Monte Carlo, two rare-event estimators (numeric.v2_event_probability) at
+    several X per N, the same X for both: generalized splitting on the certified residual (T6_SPLITTING)
+    and the dead-point estimator (T6_DEAD_POINTS; ReLU with d0 d1 >= N, X in general position), each
+    run's interval at level T6_SPLITTING_LEVEL; per estimator and N the average over the sampled X
+    (:func:`average_over_draws`).  Leaky branch (:mod:`.theorem6_leaky`), one per slope: plain Monte
+    Carlo, and beyond it the bound p <= P(K3's certificate fails) (method "rank-bound", T6_RANK_BOUND),
+    gamma_eps from the shipped formula with c = lim d0/N.
 
-    Verdict: consistent when no N shows p significantly above e^(-F(N)), at least T6_MIN_RESOLVED sizes show
-    it significantly below (a broken or degenerate interval leaves sizes unresolved) and the fit allows
-    kappa >= 1; inconsistent when some N shows p significantly above e^(-F(N)) and the fit's whole range
-    lies below 1; otherwise inconclusive.
+    Verdict per branch: consistent when no N shows p significantly above e^(-F(N)), at least
+    T6_MIN_RESOLVED sizes show it significantly below (a broken or degenerate interval leaves sizes
+    unresolved) and the fit allows kappa >= 1; inconsistent when some N shows p significantly above
+    e^(-F(N)) and the fit's whole range lies below 1; not checkable when no size resolves; otherwise
+    inconclusive.  T6's verdict: consistent only when every branch is (:func:`verdicts.branches`).
     """
 
     sizes = T6_SIZES[ctx.budget.scale]
     family = assumptions.check(*family_laws())
     tasks, rare_tasks = t6_tasks(ctx.budget, ctx.seed, ctx.alpha)
+    leaky_mc, leaky_bound = t6_leaky_tasks(ctx.budget, ctx.seed, ctx.alpha)
     # one map, the long rare-event runs first (the pool's workers then finish together)
-    points = ctx.map(nm.run_task, rare_tasks + tasks)
-    rare_points, mc_points = points[: len(rare_tasks)], points[len(rare_tasks) :]
+    points = ctx.map(nm.run_task, rare_tasks + leaky_bound + tasks + leaky_mc)
+    k = len(rare_tasks)
+    rare_points, bound_points = points[:k], points[k : k + len(leaky_bound)]
+    k += len(leaky_bound)
+    mc_points, leaky_mc_points = points[k : k + len(tasks)], points[k + len(tasks) :]
+    leaky = leaky_branches(leaky_mc_points, bound_points)
     rows = tuple(_monte_carlo_row(p) for p in mc_points)
     rare_rows = _rare_event_rows(rare_points)
     runs = tuple(_rare_event_run(p) for p in rare_points)
@@ -517,10 +465,11 @@ def check_T6(ctx: Context) -> CheckResult:
         if fit.kappa_range is None
         else f"range [{fit.kappa_range[0]:.2f}, {fit.kappa_range[1]:.2f}]"
     )
+    relu = verdicts.finite_n_exponent(above, below, fit.kappa, fit.kappa_range, T6_MIN_RESOLVED)
     figure = (
-        f"finite N = {sizes[0]}..{sizes[-1]} (Monte Carlo){_rare_event_text(rare_rows)}: p <= e^-F(N) at "
-        f"{below}/{len(both)} N, above at {above}; fitted kappa = {fit.kappa:.2f} over all N ({rng_txt}; "
-        "claim: kappa >= 1 as N -> oo)"
+        f"ReLU ({relu}): finite N = {sizes[0]}..{sizes[-1]} (Monte Carlo){_rare_event_text(rare_rows)}: "
+        f"p <= e^-F(N) at {below}/{len(both)} N, above at {above}; fitted kappa = {fit.kappa:.2f} over all "
+        f"N ({rng_txt}; claim: kappa >= 1 as N -> oo); {leaky_text(leaky)}"
     )
     evidence = T6Evidence(
         family="d0 = N^(3/4), d1 = N^(1/3)",
@@ -553,20 +502,25 @@ def check_T6(ctx: Context) -> CheckResult:
         if fit.kappa_range
         else "no single power law fits every interval",
         local_exponents=fit.local,
+        relu_verdict=str(relu),
+        leaky=leaky,
     )
     method = (
-        "Monte Carlo over independent (X, W) pairs with exact intervals, and generalized splitting and the "
-        "dead-point estimator over W at sampled X beyond it, across growing N along a family satisfying A1-A4; "
-        "finite-N comparison with e^-F(N) "
-        "and exponent fit over all N (finite-N evidence for an asymptotic claim)"
+        "per branch (ReLU; leaky rho = "
+        + ", ".join(f"{b.rho:g}" for b in leaky)
+        + "): Monte Carlo over independent (X, W) pairs with exact intervals, and beyond it generalized "
+        "splitting and the dead-point estimator (ReLU) or K3's certificate bound (leaky) over W at sampled "
+        "X, across growing N along a family satisfying A1-A4; finite-N comparison with e^-F(N) and exponent "
+        "fit over all N (finite-N evidence for an asymptotic claim); T6 consistent only if every branch is"
     )
     return CheckResult(
         claim="T6",
-        verdict=verdicts.finite_n_exponent(
-            above, below, fit.kappa, fit.kappa_range, T6_MIN_RESOLVED
-        ),
+        verdict=verdicts.branches([relu] + [Verdict(b.verdict) for b in leaky]),
         key_figure=figure,
         method=method,
         evidence=evidence,
-        figures={"exponent": _exponent_figure(rows, rare_rows)},
+        figures={
+            "exponent": _exponent_figure(rows, rare_rows),
+            "exponent-leaky": leaky_figure(leaky),
+        },
     )

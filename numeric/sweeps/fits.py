@@ -147,6 +147,8 @@ def fit_exponent(log_f, minus_log_p, minus_log_p_low, minus_log_p_high) -> Expon
             if h <= 0:
                 return ExponentFit(kappa, None, int(usable.sum()), local)
             rows.append([1.0, xi]), rhs.append(math.log(h))
+    if not rows:  # no interval constrains a line (every one is [0, inf)): every slope passes
+        return ExponentFit(kappa, (-math.inf, math.inf), int(usable.sum()), local)
     bounds_ = []
     for sign in (1.0, -1.0):
         res = optimize.linprog(

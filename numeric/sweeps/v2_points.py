@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: The rare-event estimators of :class:`RareEventTask` (the ``method`` of :func:`v2_event_probability`).
-RARE_EVENT_METHODS = ("splitting", "dead-points")
+RARE_EVENT_METHODS = ("splitting", "dead-points", "rank-deficit", "rank-bound")
 
 
 @dataclass(frozen=True)
@@ -190,10 +190,11 @@ class RareEventTask(SweepTask):
         Entropy of this draw's :math:`X` and of the run.
     draw : int
         Index of this X draw at its N, an integer >= 0 (a label of the run: the draw itself is ``seed``'s).
-    method : {"splitting", "dead-points"}
+    method : {"splitting", "dead-points", "rank-deficit", "rank-bound"}
         The estimator of :func:`~vanishing_minima.numeric.rare_events.v2_event_probability`: generalized
-        splitting on the certified residual, or fixed-effort splitting with elliptical moves (ReLU,
-        :math:`d_0 d_1 \ge N`).
+        splitting on the certified residual, fixed-effort splitting with elliptical moves (ReLU,
+        :math:`d_0 d_1 \ge N`), or fixed-effort splitting over K3's rank deficit (leaky units; to the event,
+        or to K3's certificate only: the bound :math:`p\le\mathbb P(L\ge1)`).
     dlm : bool or {"all", "units"}
         Whether the event regions are also decided by K6
         (:func:`~vanishing_minima.numeric.bad_regions.bad_region_probability`): ``False``; ``True`` or
@@ -241,7 +242,7 @@ class RareEventTask(SweepTask):
         ):
             raise ValueError(f"draw must be an integer >= 0; got {self.draw!r}")
         if self.method not in RARE_EVENT_METHODS:
-            raise ValueError(f"method must be 'splitting' or 'dead-points'; got {self.method!r}")
+            raise ValueError(f"method must be one of {RARE_EVENT_METHODS}; got {self.method!r}")
         if not (isinstance(self.dlm, bool) or self.dlm in ("all", "units")):
             raise ValueError(f"dlm must be False, True, 'all' or 'units'; got {self.dlm!r}")
         if self.moves is not None:
