@@ -519,8 +519,6 @@ def check_T6(ctx: Context) -> CheckResult:
         key_figure=figure,
         method=method,
         evidence=evidence,
-        figures={
-            "exponent": _exponent_figure(rows, rare_rows),
-            "exponent-leaky": leaky_figure(leaky),
-        },
+        figures={"exponent": _exponent_figure(rows, rare_rows)}
+        | ({"exponent-leaky": leaky_figure(leaky)} if leaky else {}),
     )
