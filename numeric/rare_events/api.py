@@ -179,6 +179,8 @@ def v2_event_probability(
     ``"rank-bound"``: the same run stopped at :math:`L\ge1`: only the bound (``reached`` is ``False``,
     ``log_p_interval`` is :math:`(-\infty, \log u]`), without the residual's solves of the levels of
     :math:`m` (rank-deficient, so by the SVD: 3 ms each at :math:`N = 96`, the bulk of a full run's time).
+    Its ``samples`` and ``event_statistic`` are those of :math:`\{L\ge1\}` instead of the event:
+    ``statistic_log_p`` estimates :math:`\mathbb E[h1\{L\ge1\}]`.
     ``"mc"``: plain Monte Carlo with ``budget`` samples (the draws of
     :func:`~vanishing_minima.numeric.sample_bad_region_event`) and the exact Clopper-Pearson interval at
     error rate ``1 - level``; with no event, ``log_p = -inf`` and the interval is

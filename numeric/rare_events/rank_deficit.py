@@ -323,7 +323,9 @@ def estimate_by_rank_deficit(
     :func:`~vanishing_minima.numeric.generic_rank.check_general_position` tests it) and wraps
     :func:`rank_deficit_splitting`.  ``"rank-bound"`` stops at K3's certificate: its result is not
     ``reached`` and its interval is :math:`(-\infty, \log u]`, :math:`u` the upper end for
-    :math:`\mathbb P(L\ge1)\ge p`."""
+    :math:`\mathbb P(L\ge1)\ge p`; its samples and statistic are those of :math:`\{L\ge1\}`
+    (:math:`\mathbb E[h1\{L\ge1\}]`, e.g. with :math:`h = 1\{\operatorname{rank}(A\circ X) < N\}` the
+    probability of rank loss itself, which implies :math:`L\ge1`)."""
     if score.rho == 0:
         raise ValueError(
             f"method={method!r} needs a leaky unit (rho != 0: with ReLU, dead columns carry the event); "
@@ -348,8 +350,8 @@ def estimate_by_rank_deficit(
         budget=budget,
         level=level,
         interval=interval,
-        statistic=h if to_event else None,
-        keep_samples=keep_samples and to_event,
+        statistic=h,
+        keep_samples=keep_samples,
         batch=batch,
         max_memory=max_memory,
         to_event=to_event,
