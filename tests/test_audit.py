@@ -9,17 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from vanishing_minima.checks import audit, report
+from vanishing_minima.checks import audit, report, verdicts
 from vanishing_minima.checks.claim_checks import (
     definitions,
     gaussian,
     khatri_rao,
     section5,
     theorem6,
+    theorem6_leaky,
     theorems,
     volumes,
 )
 from vanishing_minima.checks.cli import main
+from vanishing_minima.checks.core import Verdict
 from vanishing_minima.checks.evidence import Evidence, shown
 from vanishing_minima.theory import claims
 
@@ -64,6 +66,21 @@ def test_expected_verdicts(quick_audit):
     inconsistent = {c for c, v in by_claim.items() if v == "inconsistent"}
     assert inconsistent <= set(KNOWN_FINDINGS)
     assert audit.exit_code(quick_audit) == int(bool(inconsistent))
+
+
+@pytest.mark.audit
+def test_t6_verdict_is_the_combination_of_its_branches(quick_audit):
+    """T6 is checked on both branches of the theorem: the ReLU branch and one per leaky slope, each with
+    its own verdict in the evidence and the key figure; T6's verdict is verdicts.branches of them (so a
+    leaky branch without evidence cannot leave T6 "consistent")."""
+    r = next(r for r in quick_audit if r.claim == "T6")
+    ev = r.evidence
+    assert {b.rho for b in ev.leaky} == set(theorem6_leaky.T6_LEAKY_RHOS)
+    per_branch = [Verdict(ev.relu_verdict)] + [Verdict(b.verdict) for b in ev.leaky]
+    assert r.verdict == verdicts.branches(per_branch)
+    assert f"ReLU ({ev.relu_verdict})" in r.key_figure
+    assert all(f"rho = {b.rho:g} ({b.verdict})" in r.key_figure for b in ev.leaky)
+    assert all(b.bounds and b.sizes for b in ev.leaky)  # both kinds of evidence ran on each slope
 
 
 @pytest.mark.audit

@@ -25,6 +25,7 @@ from .family import (
     family_laws,
 )
 from .theorem6 import t6_exponent
+from .theorem6_leaky import T6_LEAKY_RHOS, family_d0_over_n_limit
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,10 @@ class T10Evidence(Evidence):
     gamma_eps: float = shown("gamma_eps", symbol=r"$\gamma_\epsilon$ ([D5](D5.md))")
     composed_exponent_negative_from_log_n: float = shown("composed_exponent_negative_from_log_N")
     n_star: str = shown("N_star")
+    #: Theorem 10 on the leaky branch: (rho, gamma_eps with c = lim d0/N, N_star) per slope of T6's.
+    leaky_branch: tuple[tuple[float, float, str], ...] = shown(
+        "leaky branch (rho, gamma_eps, N_star)"
+    )
     ratio_draws: tuple[VolumeRatioRow, ...] = shown("ratio_draws")
     alpha_all_draws: float = shown("alpha_all_draws")
     ratio_note: str = shown("ratio_note")
@@ -203,8 +208,9 @@ def check_C7(ctx: Context) -> CheckResult:
     return derived(
         "C7",
         d,
-        "Markov's inequality, corollary7_log_bound = theorem6_log_bound + log(1/delta) "
-        "(symbolically and at 3 sizes), and the 1/delta factor is of lower order",
+        "Markov's inequality (it does not depend on the unit), corollary7_log_bound = theorem6_log_bound + "
+        "log(1/delta) (symbolically and at 5 sizes: ReLU and leaky rho = 0.2, 0.3, -0.5), and the 1/delta "
+        "factor is of lower order",
         "T6",
     )
 
@@ -367,6 +373,12 @@ def check_T10(ctx: Context) -> CheckResult:
     gamma = float(bounds.gamma_eps(T6_EPS, T6_RHO, 0.0))
     x_star = derivations.theorem10_nonvacuous_log_n(FAMILY_D0, FAMILY_D1, gamma)
     n_star = mpmath.exp(x_star)
+    c = family_d0_over_n_limit()
+    leaky_branch = []
+    for rho in T6_LEAKY_RHOS:
+        g = float(bounds.gamma_eps(T6_EPS, rho, c))
+        x = derivations.theorem10_nonvacuous_log_n(FAMILY_D0, FAMILY_D1, g)
+        leaky_branch.append((rho, g, mpmath.nstr(mpmath.exp(x), 3)))
     family = assumptions.check(*family_laws(T10_D1_FACTOR))
     sizes = T6_SIZES[ctx.budget.scale]
     draws = 2
@@ -407,6 +419,7 @@ def check_T10(ctx: Context) -> CheckResult:
         gamma_eps=gamma,
         composed_exponent_negative_from_log_n=float(x_star),
         n_star=mpmath.nstr(n_star, 3),
+        leaky_branch=tuple(leaky_branch),
         ratio_draws=rows,
         alpha_all_draws=ctx.alpha,
         ratio_note="upper confidence bound only: it can support the claim, never contradict it; the "
@@ -430,7 +443,9 @@ def check_T10(ctx: Context) -> CheckResult:
     vacuous = all(r.log_ratio_upper > r.minus_f for r in usable) if usable else True
     figure = (
         f"{'derived' if holds else 'derivation FAILS'} from T6 and T9 with the A4 step, on the shipped formulas; "
-        f"the composed bound is < 1 only for N > {mpmath.nstr(n_star, 3)} (eps = {T6_EPS}, ReLU); {sampled}"
+        f"the composed bound is < 1 only for N > {mpmath.nstr(n_star, 3)} (eps = {T6_EPS}, ReLU; leaky "
+        + ", ".join(f"rho = {rho:g}: N > {ns}" for rho, _, ns in leaky_branch)
+        + f", gamma_eps with lim d0/N = {c:g}); {sampled}"
         + ("; the sampled bound is vacuous at every N tried" if usable and vacuous else "")
     )
     return CheckResult(

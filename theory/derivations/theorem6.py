@@ -96,10 +96,12 @@ def corollary7_from_theorem6(
     markov_term = sp.simplify(bounds.COROLLARY7_LOG_EXPR - bounds.THEOREM6_LOG_EXPR)
     formula_ok = is_zero(markov_term - sp.log(1 / bounds.delta))
     # ... and so are the public functions' values (their compiled NumPy and mpmath backends)
-    sizes = (
+    sizes = (  # ReLU and leaky units (rho in (0, 1) and rho < 0)
         (1e4, 100.0, 400.0, 0.1, 0.0, 0.01, 0.05),
         (1e6, 1e3, 1e4, 0.5, 0.2, 1e-3, 0.5),
         (64.0, 23.0, 4.0, 0.1, 0.0, 0.36, 0.9),
+        (256.0, 64.0, 6.0, 0.1, 0.3, 0.0, 0.1),
+        (1e5, 5e3, 50.0, 0.05, -0.5, 0.05, 0.2),
     )
     worst = 0.0
     for n, d0, d1, eps, rho, c, delta in sizes:
