@@ -34,8 +34,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import numbers
+import os
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -45,6 +46,7 @@ from vanishing_minima.theory import claims
 
 from .core import MC_ALPHA, PENDING, Budget, CheckError, CheckResult, Context, Verdict, check
 from .registry import CHECKS
+from .table1_data import table1_data_folders
 
 __all__ = [
     "Verdict",
@@ -105,6 +107,7 @@ def run_audit(
     progress: Callable[[str], None] | None = None,
     executor: Any = None,
     workers: int | None = None,
+    data: Mapping[str, str | os.PathLike] | None = None,
 ) -> list[CheckResult]:
     """Run the checks of ``claim_ids`` (default: every registered claim; an id given twice runs once)
     in the order given.
@@ -116,7 +119,9 @@ def run_audit(
     Sweeps (T6, E1-E3) run on ``executor`` (any ``concurrent.futures.Executor``, e.g. a Dask client's
     ``client.get_executor()``); by default on a process pool of ``workers`` processes (default: all
     cores; never more than the cores or a sweep's tasks; ``workers=1`` runs everything in this process).
-    The results do not depend on the executor.  On an error, Ctrl-C (``KeyboardInterrupt``) or any other
+    The results do not depend on the executor.  ``data`` maps the names of :data:`TABLE1_DATA` (``"mnist"``,
+    ``"cifar"``) to folders of the user's files, for E3's Table 1 rows (each folder must exist; the files
+    are read by the check).  On an error, Ctrl-C (``KeyboardInterrupt``) or any other
     exit by exception, the audit's own pool is terminated at once, its queued tasks cancelled.
 
     Every argument is checked before any check runs: ``claim_ids`` must be ``None`` or a list (or other
@@ -134,10 +139,12 @@ def run_audit(
         ``["K1"]``) or not an iterable of strings, or ``progress`` is neither ``None`` nor callable.
     ValueError
         If ``budget`` is not a :class:`Budget` or one of its names (``"quick"``, ``"standard"``,
-        ``"thorough"``), ``seed`` is not an integer >= 0, or ``workers`` is not an integer >= 1.
+        ``"thorough"``), ``seed`` is not an integer >= 0, ``workers`` is not an integer >= 1, or ``data``
+        names an unknown data set or a folder that does not exist.
     """
     claim_ids = _claim_id_list(claim_ids)
     seed = _seed(seed)
+    data = table1_data_folders(data)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be None or callable; got {type(progress).__name__}")
     try:
@@ -151,7 +158,7 @@ def run_audit(
         worker_count(workers)  # a bad count is refused now, not inside the first check with a sweep
         executor = pool = _SharedPool(workers)
     try:
-        results = _run(claim_ids, budget, seed, progress, executor)
+        results = _run(claim_ids, budget, seed, progress, executor, data)
     except BaseException:
         if pool is not None:
             pool.terminate()
@@ -195,7 +202,7 @@ def _seed(seed: Any) -> int:
     return int(seed)
 
 
-def _run(claim_ids, budget, seed, progress, executor) -> list[CheckResult]:
+def _run(claim_ids, budget, seed, progress, executor, data=()) -> list[CheckResult]:
     ids = (
         list(claims.REGISTRY)
         if claim_ids is None
@@ -210,7 +217,7 @@ def _run(claim_ids, budget, seed, progress, executor) -> list[CheckResult]:
             results.append(CheckResult(cid, PENDING, "", "check not implemented yet"))
             continue
         start = time.perf_counter()
-        ctx = Context(budget, seed, cid, executor=executor)
+        ctx = Context(budget, seed, cid, executor=executor, data=data)
         try:
             # one BLAS thread, as in the sweeps' workers: the numbers then do not depend on the machine's
             # thread count or on what ran before in this process (T8's rounding-level error did)

@@ -20,7 +20,7 @@ import sympy as sp
 
 from vanishing_minima.theory import assumptions, bounds, claims, derivations, growth
 
-from . import audit, pages, report, report_io
+from . import audit, pages, report, report_io, table1_data
 from .measure_commands import bench_command, table1_command
 from .parser import UsageError
 from .tables import bounds_table, latex_lines, print_table, terminal_width
@@ -226,6 +226,21 @@ def _check_output(flag: str, path: str, check: Callable[[str], object]) -> None:
         raise UsageError(f"{flag} {path}: {exc.strerror or exc}") from None
 
 
+def _data_sets(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """``--data`` as a mapping, each data set read once before the audit starts (a missing or malformed
+    file is refused now, naming it, not after the other checks have run)."""
+    data: dict[str, str] = {}
+    for name, folder in pairs:
+        if name in data:
+            raise UsageError(f"--data {name}: given twice ({data[name]} and {folder})")
+        try:
+            table1_data.load_table1(name, table1_data.table1_data_folders({name: folder})[0][1])
+        except (ValueError, FileNotFoundError) as exc:
+            raise UsageError(f"--data {name}={folder}: {exc}") from None
+        data[name] = folder
+    return data
+
+
 def audit_command(args: argparse.Namespace) -> int:
     """``vanishing-minima audit``: run the checks, print the verdict table, write the JSON report and the pages.
 
@@ -242,8 +257,9 @@ def audit_command(args: argparse.Namespace) -> int:
     Raises
     ------
     UsageError
-        If ``--claims`` names no claim or an unknown one, or an output path cannot be written (checked before
-        the audit runs).
+        If ``--claims`` names no claim or an unknown one, an output path cannot be written, or a ``--data``
+        folder is missing, holds a missing or malformed file, or is given twice (all checked before the
+        audit runs).
     """
     from tqdm import tqdm
 
@@ -258,6 +274,7 @@ def audit_command(args: argparse.Namespace) -> int:
         _check_output(
             "--docs", args.docs, lambda path: report_io.check_output_dir(path, folders, names)
         )
+    data = _data_sets(args.data)
     cpus = os.cpu_count() or 1
     if args.workers is not None and args.workers > cpus:
         print(
@@ -272,7 +289,7 @@ def audit_command(args: argparse.Namespace) -> int:
             bar.update(1)
 
         results = audit.run_audit(
-            ids, budget=budget, seed=args.seed, progress=progress, workers=args.workers
+            ids, budget=budget, seed=args.seed, progress=progress, workers=args.workers, data=data
         )
     rows = [(r.claim, r.kind, r.verdict, r.key_figure) for r in results]
     print_table(

@@ -86,14 +86,17 @@ class CheckError(Exception):
 
 @dataclass(frozen=True)
 class Context:
-    """What a check is given: its budget, its generator, the declared Monte Carlo error rate, and where
-    sweeps run (``map``: any ``concurrent.futures.Executor``, or the audit's shared process pool)."""
+    """What a check is given: its budget, its generator, the declared Monte Carlo error rate, where
+    sweeps run (``map``: any ``concurrent.futures.Executor``, or the audit's shared process pool), and the
+    user's data folders (``data``)."""
 
     budget: Budget
     seed: int
     claim: str
     alpha: float = MC_ALPHA
     executor: Any = field(default=None, compare=False, repr=False)
+    #: The user's data sets for the checks that can use them (E3's Table 1 rows): ``(name, folder)`` pairs.
+    data: tuple[tuple[str, str], ...] = ()
 
     def map(self, fn: Callable[[Any], Any], tasks: list[Any]) -> list[Any]:
         """``[fn(t) for t in tasks]`` on the executor, in task order (each task carries its own seed).

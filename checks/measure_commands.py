@@ -16,36 +16,25 @@ from vanishing_minima import numeric as nm
 from . import bench
 from .claim_checks.section5 import E3_PAPER_TABLE
 from .parser import UsageError
+from .table1_data import TABLE1_DATA, load_table1
 from .tables import print_table
 
 __all__ = ["table1_command", "bench_sizes", "bench_command"]
 
 
 def _table1_data(args: argparse.Namespace) -> list[tuple[str, "object", "object"]]:
-    import numpy as np
-
-    def mnist(directory):
-        X, labels = nm.load_mnist(directory, "train")
-        try:  # the paper's N = 70000 is train + test; the test split is optional, but checked if there
-            Xt, lt = nm.load_mnist(directory, "test")
-        except FileNotFoundError:
-            return X, labels
-        if Xt.shape[0] != X.shape[0]:
-            raise ValueError(f"train images have {X.shape[0]} pixels, test images {Xt.shape[0]}")
-        return np.concatenate([X, Xt], axis=1), np.concatenate([labels, lt])
-
     data = []
     if args.digits:
         X, y = nm.load_digits_binary()
         data.append(("digits (sklearn)", X, y))
-    for name, flag, directory, load in (
-        ("MNIST", "--mnist", args.mnist, mnist),
-        ("CIFAR-10", "--cifar", args.cifar, lambda directory: nm.load_cifar10(directory, "train")),
+    for key, flag, directory in (
+        ("mnist", "--mnist", args.mnist),
+        ("cifar", "--cifar", args.cifar),
     ):
         if directory:
             try:  # the loaders raise ValueError naming the file and the rule for every malformed file
-                X, labels = load(directory)
-                data.append((name, X, nm.binary_labels(labels, range(5, 10))))
+                X, y = load_table1(key, directory)
+                data.append((TABLE1_DATA[key], X, y))
             except ValueError as exc:
                 raise UsageError(f"{flag} {directory}: {exc}") from None
     return data

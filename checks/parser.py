@@ -110,6 +110,15 @@ def build_parser() -> Parser:
         "--claims", default=None, help="comma-separated claim ids, e.g. T8,L2 (default: all)"
     )
     au.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        type=data_folder,
+        help="a Table 1 data set for E3 from your files: mnist=DIR (IDX files) or cifar=DIR (python "
+        "batches); repeatable; read before the audit starts",
+    )
+    au.add_argument(
         "--json", default="vanishing-minima-audit.json", help="JSON report path ('' for none)"
     )
     au.add_argument(
@@ -222,3 +231,15 @@ def build_parser() -> Parser:
     )
     se.add_argument("--start", type=SEED, default=1, help="first seed, >= 0 (default 1)")
     return p
+
+
+def data_folder(text: str) -> tuple[str, str]:
+    """``--data NAME=DIR``: a Table 1 data set name of :data:`.table1_data.TABLE1_DATA` and a folder."""
+    from .table1_data import TABLE1_DATA
+
+    name, sep, folder = text.partition("=")
+    if not sep or name not in TABLE1_DATA or not folder:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=DIR with NAME one of {', '.join(sorted(TABLE1_DATA))}; got {text!r}"
+        )
+    return name, folder

@@ -6,6 +6,7 @@ One module per job:
 * :mod:`.network`: full-batch L-BFGS-B or two-phase gradient descent of that network (L2, E2, E3);
 * :mod:`.mlp`: full-batch L-BFGS-B of a network with several hidden layers (E1);
 * :mod:`.first_order`: GD, SGD, momentum and Adam on ``R`` runs side by side (E2);
+* :mod:`.large`: resumable L-BFGS, SGD and Adam at Table 1's sizes (E3's MNIST row), with checkpoints;
 * :mod:`.diagnostics`: Lemma 2 (:math:`(A\circ X)e = 0`, :math:`e = e_A`) and Section 6's projected
   stationarity measured at a point;
 * :mod:`.common`: what the trainers share (validation, the work caps' per-step charge, L-BFGS-B's
@@ -16,6 +17,7 @@ The gradient, its Khatri-Rao form and the work estimates are derived in ``docs/m
 
 from .diagnostics import DLMDiagnostics, KinkStationarity, dlm_diagnostics, kink_stationarity
 from .first_order import DIVERGENCE_FACTOR, OPTIMIZERS, FirstOrderResult, train_first_order
+from .large import LargeTrainProgress, LargeTrainResult, train_large
 from .loss import mse_and_gradient
 from .mlp import MLPResult, train_mlp
 from .network import TrainResult, train_network
@@ -34,4 +36,7 @@ __all__ = [
     "DIVERGENCE_FACTOR",
     "FirstOrderResult",
     "train_first_order",
+    "LargeTrainResult",
+    "LargeTrainProgress",
+    "train_large",
 ]
