@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from .._checks import as_generator, check_memory, positive_int
-from ..generic_rank import check_general_position, pattern_codes, top_multiplicity_certificate
+from ..generic_rank import pattern_codes, top_multiplicity_certificate
 from ..khatri_rao import dlm_residual_unchecked
 from .estimate import RareEventEstimate
 from .fixed_effort import FixedEffortRun, fixed_effort_plan, fixed_effort_splitting
@@ -252,14 +252,7 @@ def estimate_by_dead_points(
         raise ValueError(
             f"method='dead-points' needs ReLU (rho = 0: dead points exist only there); got rho = {score.rho}"
         )
-    if score.d0 * score.d1 < score.n:
-        raise ValueError(
-            f"method='dead-points' needs d0 * d1 >= N (K3 cannot certify the live columns otherwise); got "
-            f"d0 * d1 = {score.d0 * score.d1} < N = {score.n}; use method='splitting'"
-        )
-    if score.d1 > 62:
-        raise ValueError(f"method='dead-points' needs d1 <= 62; got {score.d1}")
-    check_general_position(score.X, "method='dead-points'")
+    score.require_certificate_domain("dead-points")
     run = dead_point_splitting(
         score.X,
         score.y,

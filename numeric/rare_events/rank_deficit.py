@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .._checks import as_generator, check_memory, positive_int
-from ..generic_rank import check_general_position, pattern_codes, top_multiplicity_deficit
+from ..generic_rank import pattern_codes, top_multiplicity_deficit
 from ..khatri_rao import dlm_residual_unchecked, pattern_unchecked
 from .estimate import RareEventEstimate
 from .fixed_effort import FixedEffortRun, fixed_effort_plan, fixed_effort_splitting, level_interval
@@ -331,14 +331,7 @@ def estimate_by_rank_deficit(
             f"method={method!r} needs a leaky unit (rho != 0: with ReLU, dead columns carry the event); "
             "got rho = 0; use method='dead-points'"
         )
-    if score.d0 * score.d1 < score.n:
-        raise ValueError(
-            f"method={method!r} needs d0 * d1 >= N (A o X cannot have full column rank otherwise); "
-            f"got d0 * d1 = {score.d0 * score.d1} < N = {score.n}; use method='splitting'"
-        )
-    if score.d1 > 62:
-        raise ValueError(f"method={method!r} needs d1 <= 62; got {score.d1}")
-    check_general_position(score.X, f"method={method!r}")
+    score.require_certificate_domain(method)
     to_event = method == "rank-deficit"
     out = rank_deficit_splitting(
         score.X,

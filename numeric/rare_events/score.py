@@ -25,6 +25,7 @@ from .._checks import (
     scaled_norm,
 )
 from ..cones import check_no_zero_column
+from ..generic_rank import check_general_position
 from ..khatri_rao import dlm_residual_unchecked, pattern_unchecked
 
 __all__ = ["TIE_BREAKERS", "V2Score", "misclassification_threshold"]
@@ -112,6 +113,26 @@ class V2Score:
         self.x_norm = scaled_norm(self.X, axis=0)
         self.label1 = self.y > 0.5
         # dead columns are dropped before the residual where dlm_residual's full-rank certificate applies
+
+    def require_certificate_domain(self, method: str) -> None:
+        r"""Refuse a ``method`` whose count rests on K3's certificate where it cannot hold: ``d0 d1 < N``
+        (the columns of :math:`A\circ X` cannot then be independent), ``d1 > 62`` (patterns are coded as
+        64-bit integers) or X not in general position as far as
+        :func:`~vanishing_minima.numeric.generic_rank.check_general_position` tests it.
+
+        Raises
+        ------
+        ValueError
+            Naming ``method`` and the rule that fails.
+        """
+        if self.d0 * self.d1 < self.n:
+            raise ValueError(
+                f"method={method!r} needs d0 * d1 >= N (K3's certificate cannot hold otherwise); got "
+                f"d0 * d1 = {self.d0 * self.d1} < N = {self.n}; use method='splitting'"
+            )
+        if self.d1 > 62:
+            raise ValueError(f"method={method!r} needs d1 <= 62; got {self.d1}")
+        check_general_position(self.X, f"method={method!r}")
 
     @property
     def shape(self) -> tuple[int, int]:
