@@ -42,7 +42,6 @@ def measure(dtype: str, args) -> dict:
     rng = np.random.default_rng(args.seed)
     G = rng.standard_normal((args.gemm, args.gemm)).astype(dtype)
     gemm = 2.0 * args.gemm**3 / best(lambda: G @ G, args.repeat) / 1e9
-    del G
     X = rng.standard_normal((args.d0, args.n)).astype(dtype)
     y = (rng.random(args.n) < 0.5).astype(dtype)
     W = rng.standard_normal((args.d1, args.d0)) / np.sqrt(args.d0)
@@ -97,7 +96,11 @@ def main(argv=None) -> int:
                 f"(X @ B.T).T {r['grad_product_X_BT_T_gflops']:.1f} GFLOP/s",
                 flush=True,
             )
-            print(json.dumps({"threads": args.threads, "n": args.n, "d0": args.d0, "d1": args.d1, **r}))
+            print(
+                json.dumps(
+                    {"threads": args.threads, "n": args.n, "d0": args.d0, "d1": args.d1, **r}
+                )
+            )
     return 0
 
 

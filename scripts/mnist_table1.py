@@ -31,7 +31,9 @@ from vanishing_minima import numeric as nm
 def load(directory):
     X, digits = nm.load_mnist(directory, "train")
     Xt, dt = nm.load_mnist(directory, "test")
-    return np.concatenate([X, Xt], axis=1), nm.binary_labels(np.concatenate([digits, dt]), range(5, 10))
+    return np.concatenate([X, Xt], axis=1), nm.binary_labels(
+        np.concatenate([digits, dt]), range(5, 10)
+    )
 
 
 def _duration(seconds: float) -> str:
@@ -76,7 +78,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lr", type=float, default=None)
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--d1", type=int, default=89)
     parser.add_argument("--progress-seconds", type=float, default=30.0)
     args = parser.parse_args(argv)
@@ -89,7 +91,10 @@ def main(argv=None) -> int:
         X = nm.whiten(X)
         prep = time.perf_counter() - t0
         d0, n = X.shape
-        print(f"MNIST 0-4 vs 5-9: N = {n}, d0 = {d0}, d1 = {args.d1}; whitened in {prep:.1f} s", flush=True)
+        print(
+            f"MNIST 0-4 vs 5-9: N = {n}, d0 = {d0}, d1 = {args.d1}; whitened in {prep:.1f} s",
+            flush=True,
+        )
         r = nm.train_large(
             X,
             y,

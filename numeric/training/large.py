@@ -5,7 +5,7 @@ the bit, a progress record per iteration.
 The loss and gradient are :func:`.loss.mse_grad_unchecked`'s (the MSE of ``f(WX)^T z``), computed by a
 kernel of its own that also counts the misclassified points and writes the gradient product as
 ``(X @ B.T).T`` on one C-contiguous (d0, N) working copy of ``X``: with two BLAS threads on this machine
-that orientation runs about 2.5x faster than ``B @ X.T`` (see ``docs/methods/training.md``, "Large runs").
+that orientation ran 2-4x faster than ``B @ X.T`` (see ``docs/methods/training.md``, "Large runs").
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def _check_options(optimizer, dtype, lr, momentum, batch_size, n):
         return None, None, None
     lr = DEFAULT_LR[optimizer] if lr is None else real_number("lr", lr, low=0.0, low_open=True)
     momentum = real_number("momentum", momentum, low=0.0, high=1.0, high_open=True)
-    batch_size = positive_int("batch_size", batch_size)
+    batch_size = min(256, n) if batch_size is None else positive_int("batch_size", batch_size)
     if batch_size > n:
         raise ValueError(f"batch_size must be at most N = {n}; got {batch_size}")
     return lr, (momentum if optimizer == "sgd" else None), batch_size
@@ -183,7 +183,7 @@ def train_large(
     target_mce: float = 0.0,
     lr: float | None = None,
     momentum: float = 0.9,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     init_scale: float = 1.0,
     dtype: str = "float32",
     checkpoint=None,
@@ -225,9 +225,9 @@ def train_large(
         Step of SGD/Adam (default 0.01 and 0.001): a finite number > 0.  Ignored by L-BFGS.
     momentum : float
         :math:`\mu` of SGD, in [0, 1) (0 is plain SGD).  Ignored by L-BFGS and Adam.
-    batch_size : int
-        Minibatch size of SGD/Adam: an integer in [1, N] (the last batch of an epoch may be smaller).
-        Ignored by L-BFGS.
+    batch_size : int, optional
+        Minibatch size of SGD/Adam: an integer in [1, N] (default ``min(256, N)``; the last batch of an
+        epoch may be smaller).  Ignored by L-BFGS.
     init_scale : float
         The initialization's scale ``s``: a finite number > 0.
     dtype : {"float32", "float64"}
@@ -272,7 +272,7 @@ def train_large(
     target_mce = real_number("target_mce", target_mce, low=0.0, high=1.0)
     init_scale = real_number("init_scale", init_scale, low=0.0, low_open=True)
     lr, momentum, batch_size = _check_options(optimizer, dtype, lr, momentum, batch_size, n)
-    checkpoint_seconds = real_number("checkpoint_seconds", checkpoint_seconds, low=0.0, low_open=True)
+    every = real_number("checkpoint_seconds", checkpoint_seconds, low=0.0, low_open=True)
     if stop_after is not None:
         stop_after = real_number("stop_after", stop_after, low=0.0, low_open=True)
     if progress is not None and not callable(progress):
@@ -309,7 +309,7 @@ def train_large(
         run.load(path)
     else:
         run.start(init_scale)
-    limits = (max_iter, target_mce, stop_after, path, checkpoint_seconds, progress)
+    limits = (max_iter, target_mce, stop_after, path, every, progress)
     if optimizer == "lbfgs":
         reason = run.lbfgs(limits)
     else:
@@ -340,7 +340,8 @@ class _Run:
     def evaluate(self, theta, Xw=None, yw=None, grad=True):
         W, z = self.split(theta)
         self.evaluations += 1
-        return _kernel(W, z, self.Xw if Xw is None else Xw, self.yw if yw is None else yw, self.rho, grad)
+        Xw, yw = (self.Xw, self.yw) if Xw is None else (Xw, yw)
+        return _kernel(W, z, Xw, yw, self.rho, grad)
 
     def start(self, init_scale):
         d0 = self.X.shape[0]
@@ -423,7 +424,8 @@ class _Run:
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, theta=self.theta, history=history, meta=np.array(json.dumps(meta)), **arrays)
+                meta = np.array(json.dumps(meta))
+                np.savez(fh, theta=self.theta, history=history, meta=meta, **arrays)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -554,7 +556,8 @@ class _Run:
             np.take(self.Xw, perm, axis=1, out=buffer)
             yp = self.yw[perm]
             for a in range(0, self.n, batch_size):
-                g = self.evaluate(self.theta, buffer[:, a : a + batch_size], yp[a : a + batch_size])[2]
+                batch = slice(a, a + batch_size)
+                g = self.evaluate(self.theta, buffer[:, batch], yp[batch])[2]
                 if adam:
                     t = self.scalars["t"] = self.scalars["t"] + 1
                     m, v = self.state["m"], self.state["v"]
