@@ -12,6 +12,7 @@ import math
 from typing import Callable
 
 from . import audit
+from .table1_data import TABLE1_DATA
 
 __all__ = [
     "UsageError",
@@ -235,8 +236,6 @@ def build_parser() -> Parser:
 
 def data_folder(text: str) -> tuple[str, str]:
     """``--data NAME=DIR``: a Table 1 data set name of :data:`.table1_data.TABLE1_DATA` and a folder."""
-    from .table1_data import TABLE1_DATA
-
     name, sep, folder = text.partition("=")
     if not sep or name not in TABLE1_DATA or not folder:
         raise argparse.ArgumentTypeError(
