@@ -62,6 +62,7 @@ def _mnist(folder: Path, n: int = 60) -> None:
     (folder / LABELS).write_bytes(idx_bytes((np.arange(n) % 10).astype(np.uint8)))
 
 
+@pytest.mark.audit  # about 4 s: the digits run and a MNIST run
 def test_e3_runs_the_users_mnist_and_says_what_did_not_run(tmp_path):
     """A 60-image MNIST in the IDX format: E3 runs digits and MNIST (all 60 images: fewer than the
     budget's N), lists CIFAR-10 and ImageNet as not run, and the verdict is over the two rows."""
