@@ -9,8 +9,8 @@ The paper's row: MNIST train + test (N = 70,000, d0 = 784), whitened (``nm.white
 5-9, d1 = 89, ReLU, MSE, run to 0% training MCE.  ``--checkpoint PATH`` resumes from PATH when it exists
 and writes it every 5 minutes and at the stop; ``--stop-after`` ends this session after that many seconds
 of training (the checkpoint then continues it).  A progress line at most every ``--progress-seconds``
-(iteration, loss, MCE, evaluations/s, ETA to ``--max-iter`` and, from the last 10 minutes' fall of the
-misclassified count, to 0 errors), then one JSON line with the result.  The package never reads these
+(iteration, loss, MCE, evaluations/s, ETA to ``--max-iter`` and, at the latest pace at which the
+misclassified count halved, to 0 errors), then one JSON line with the result.  The package never reads these
 files on its own.
 """
 
@@ -20,7 +20,6 @@ import argparse
 import json
 import sys
 import time
-from collections import deque
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -41,28 +40,35 @@ def _duration(seconds: float) -> str:
 
 
 class Printer:
-    """The progress callback: a line at most every ``every`` seconds, ETAs from the recent records."""
+    """The progress callback: a line at most every ``every`` seconds, with two ETAs.
+
+    The ETA to 0 errors assumes the misclassified count keeps halving at its latest pace: the time since
+    the count was last at least twice today's, times log2 of today's count (crude; "n/a" until the count
+    has halved once in this session)."""
 
     def __init__(self, n: int, every: float):
         self.n, self.every, self.last = n, every, -np.inf
-        self.window: deque = deque()
+        self.halved: list = []  # (seconds, errors) whenever the count falls below half the last entry
 
     def __call__(self, p: nm.LargeTrainProgress) -> None:
         errors = round(p.mce * self.n)
-        self.window.append((p.seconds, errors))
-        while self.window and p.seconds - self.window[0][0] > 600:
-            self.window.popleft()
+        if not self.halved or errors <= self.halved[-1][1] / 2:
+            self.halved.append((p.seconds, errors))
         if time.perf_counter() - self.last < self.every:
             return
         self.last = time.perf_counter()
-        t0, e0 = self.window[0]
-        rate = (e0 - errors) / (p.seconds - t0) if p.seconds > t0 else 0.0
-        target = _duration(errors / rate) if rate > 0 else "n/a (not falling)"
+        earlier = [t for t, e in self.halved if e >= 2 * errors]
+        if errors == 0:
+            target = "reached"
+        elif earlier:
+            target = _duration((p.seconds - earlier[-1]) * max(np.log2(errors), 1.0))
+        else:
+            target = "n/a"
         print(
             f"iteration {p.iteration}: loss {p.loss:.6g}, MCE {p.mce:.4%} ({errors} errors), "
             f"{p.evaluations} evaluations, {p.evaluations_per_second:.2f} evaluations/s, "
             f"{p.seconds:.0f} s; ETA to max-iter {_duration(p.eta_seconds)}, to 0 errors "
-            f"(linear, last 10 min) {target}",
+            f"(at the latest halving pace) {target}",
             flush=True,
         )
 
