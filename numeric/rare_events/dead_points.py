@@ -20,11 +20,17 @@ import time
 
 import numpy as np
 
-from .._checks import as_generator, check_memory, positive_int
+from .._checks import as_generator, check_memory
 from ..generic_rank import pattern_codes, top_multiplicity_certificate
 from ..khatri_rao import dlm_residual_unchecked
 from .estimate import RareEventEstimate
-from .fixed_effort import FixedEffortRun, fixed_effort_plan, fixed_effort_splitting
+from .fixed_effort import (
+    FixedEffortRun,
+    fixed_effort_plan,
+    fixed_effort_splitting,
+    particle_batch,
+    particle_bytes,
+)
 from .score import V2Score
 
 __all__ = [
@@ -209,11 +215,11 @@ def dead_point_splitting(
     t0 = time.perf_counter()
     d0, N = X.shape
     R, n, moves = fixed_effort_plan(budget, d1, m_star, DEAD_POINT_DEFAULT_REPETITIONS)
-    batch = max(16, (1 << 23) // (N * (d1 + 4))) if batch is None else positive_int("batch", batch)
+    batch = particle_batch(N, d1, batch)
     check_memory(
         f"dead-point splitting with budget = {budget!r} ({R} repetitions of n = {n} particles at "
         f"d1 x d0 x N = {d1} x {d0} x {N}, four copies)",
-        8.0 * (4.0 * R * n * d1 * (d0 + N) + min(batch, R * n) * N * (d1 + 4)),
+        particle_bytes(R, n, d0, d1, N, batch),
         max_memory,
     )
     return fixed_effort_splitting(

@@ -20,6 +20,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
+from .._checks import positive_int
 from ..stats import clopper_pearson
 from .budget import SplittingBudget
 from .intervals import deepest_level_upper, heavy_tail_interval, log_mean_interval
@@ -32,6 +33,8 @@ __all__ = [
     "fixed_effort_plan",
     "fixed_effort_splitting",
     "level_interval",
+    "particle_batch",
+    "particle_bytes",
 ]
 
 
@@ -101,6 +104,22 @@ class LevelProblem(Protocol):
     ) -> int:
         """Move every particle ``W`` (with ``U = W X``) in place by a kernel that leaves N(0, I) restricted
         to {m >= k} invariant; returns the number of skipped moves."""
+
+
+def particle_batch(n_points: int, d1: int, batch: int | None) -> int:
+    """Particles per array operation of a move: ``batch`` checked (an integer >= 1), or by default about
+    64 MB of (d1 + 4, N) float64 work arrays per batch."""
+    return (
+        max(16, (1 << 23) // (n_points * (d1 + 4)))
+        if batch is None
+        else positive_int("batch", batch)
+    )
+
+
+def particle_bytes(R: int, n: int, d0: int, d1: int, n_points: int, batch: int) -> float:
+    """Bytes the engine holds for ``R * n`` particles (``W`` and ``U = WX``, four copies: measured peak
+    3.6) and one batch's work arrays (:math:`8N(d_1 + 4)` per particle)."""
+    return 8.0 * (4.0 * R * n * d1 * (d0 + n_points) + min(batch, R * n) * n_points * (d1 + 4))
 
 
 def evaluations_per_particle(m_star: int, moves: int) -> int:

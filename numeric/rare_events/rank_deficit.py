@@ -31,11 +31,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .._checks import as_generator, check_memory, positive_int
+from .._checks import as_generator, check_memory
 from ..generic_rank import pattern_codes, top_multiplicity_deficit
 from ..khatri_rao import dlm_residual_unchecked, pattern_unchecked
 from .estimate import RareEventEstimate
-from .fixed_effort import FixedEffortRun, fixed_effort_plan, fixed_effort_splitting, level_interval
+from .fixed_effort import (
+    FixedEffortRun,
+    fixed_effort_plan,
+    fixed_effort_splitting,
+    level_interval,
+    particle_batch,
+    particle_bytes,
+)
 from .score import V2Score
 
 __all__ = [
@@ -252,15 +259,11 @@ def rank_deficit_splitting(
     levels = (1 + m_star if to_event else 1) - base
     R, n, moves = fixed_effort_plan(_planned(budget), d1, levels, RANK_DEFICIT_DEFAULT_REPETITIONS)
     p = d0 * d1
-    batch = (
-        max(1, min(4096, (1 << 22) // (N * (p + 1))))
-        if batch is None
-        else positive_int("batch", batch)
-    )
+    batch = particle_batch(N, d1, batch)
     check_memory(
         f"rank-deficit splitting with budget = {budget!r} ({R} repetitions of n = {n} particles at "
         f"d1 x d0 x N = {d1} x {d0} x {N}, four copies, and residual calls of {residual_batch} samples)",
-        8.0 * (4.0 * R * n * d1 * (d0 + N) + min(batch, R * n) * N * (d1 + 4))
+        particle_bytes(R, n, d0, d1, N, batch)
         + 24.0 * residual_batch * (N * p + min(N, p) ** 2 + 8 * d1 * N),
         max_memory,
     )
