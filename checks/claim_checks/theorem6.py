@@ -33,6 +33,7 @@ from .theorem6_common import (
     finite_n_side,
     log_mean,
     minus_log,
+    monte_carlo_fields,
 )
 from .theorem6_leaky import (
     LeakyBranch,
@@ -263,23 +264,10 @@ def t6_tasks(
 
 def _monte_carlo_row(p: nm.V2EventPoint) -> MonteCarloRow:
     t, v2 = p.task, p.v2
-    f = t6_exponent(t.n, t.d0, t.d1)
-    interval = (minus_log(v2.upper), minus_log(v2.lower))
-    sizes = at_sizes(t.n, t.d0, t.d1)
     return MonteCarloRow(
-        n=t.n,
-        d0=t.d0,
-        d1=t.d1,
-        samples=t.n_samples,
-        events=v2.successes,
         p_hat=v2.estimate,
         p_interval=(v2.lower, v2.upper),
-        f=f,
-        minus_log_p=minus_log(v2.estimate),
-        minus_log_p_interval=interval,
-        side=finite_n_side(interval, f),
-        a3=sizes.a3,
-        a4=sizes.a4,
+        **monte_carlo_fields(p, t6_exponent(t.n, t.d0, t.d1)),
     )
 
 

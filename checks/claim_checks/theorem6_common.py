@@ -10,6 +10,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .common import at_sizes
+
 __all__ = [
     "BELOW",
     "ABOVE",
@@ -19,6 +21,7 @@ __all__ = [
     "log_mean",
     "average_over_draws",
     "finite_n_side",
+    "monte_carlo_fields",
 ]
 
 #: T6 is consistent when no size shows p above e^-F(N), at least this many sizes show it significantly below
@@ -98,3 +101,25 @@ def finite_n_side(minus_log_p_interval: tuple[float, float], f: float) -> str:
     when it is below F, else ``unresolved``."""
     low, high = minus_log_p_interval
     return BELOW if low >= f else (ABOVE if high < f else UNRESOLVED)
+
+
+def monte_carlo_fields(p, f: float) -> dict:
+    """The fields a plain Monte Carlo row of either branch shares, from a :class:`V2EventPoint` ``p`` and
+    the exponent ``f`` = F(N): sizes, samples, events, -log p with its exact interval, the finite-N side
+    and A3/A4 at this size."""
+    t, v2 = p.task, p.v2
+    interval = (minus_log(v2.upper), minus_log(v2.lower))
+    sizes = at_sizes(t.n, t.d0, t.d1)
+    return dict(
+        n=t.n,
+        d0=t.d0,
+        d1=t.d1,
+        samples=t.n_samples,
+        events=v2.successes,
+        f=f,
+        minus_log_p=minus_log(v2.estimate),
+        minus_log_p_interval=interval,
+        side=finite_n_side(interval, f),
+        a3=sizes.a3,
+        a4=sizes.a4,
+    )

@@ -30,7 +30,7 @@ from .theorem6_common import (
     T6_MIN_RESOLVED,
     average_over_draws,
     finite_n_side,
-    minus_log,
+    monte_carlo_fields,
 )
 
 __all__ = [
@@ -185,23 +185,9 @@ def t6_leaky_tasks(
 
 
 def _monte_carlo_row(p: nm.V2EventPoint) -> LeakyMonteCarloRow:
-    t, v2 = p.task, p.v2
-    f = leaky_exponent(t.n, t.d0, t.d1, t.rho)
-    interval = (minus_log(v2.upper), minus_log(v2.lower))
-    sizes = at_sizes(t.n, t.d0, t.d1)
+    t = p.task
     return LeakyMonteCarloRow(
-        rho=t.rho,
-        n=t.n,
-        d0=t.d0,
-        d1=t.d1,
-        samples=t.n_samples,
-        events=v2.successes,
-        f=f,
-        minus_log_p=minus_log(v2.estimate),
-        minus_log_p_interval=interval,
-        side=finite_n_side(interval, f),
-        a3=sizes.a3,
-        a4=sizes.a4,
+        rho=t.rho, **monte_carlo_fields(p, leaky_exponent(t.n, t.d0, t.d1, t.rho))
     )
 
 
