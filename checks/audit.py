@@ -44,7 +44,20 @@ from threadpoolctl import threadpool_limits
 from vanishing_minima.numeric.sweeps import run_serial, start_pool, terminate_pool, worker_count
 from vanishing_minima.theory import claims
 
-from .core import MC_ALPHA, PENDING, Budget, CheckError, CheckResult, Context, Verdict, check
+from .provenance import Provenance
+from .provenance import collect as collect_provenance
+from .core import (
+    KEY_FIGURE_LIMIT,
+    MC_ALPHA,
+    PENDING,
+    Budget,
+    CheckError,
+    CheckResult,
+    Context,
+    Verdict,
+    check,
+    split_key_figure,
+)
 from .registry import CHECKS
 from .table1_data import table1_data_folders
 
@@ -224,7 +237,7 @@ def _run(claim_ids, budget, seed, progress, executor, data=()) -> list[CheckResu
             with threadpool_limits(1):
                 result = fn(ctx)
             result = dataclasses.replace(
-                result,
+                _short_key_figure(result),
                 seconds=round(time.perf_counter() - start, 3),
                 seed_sequence=tuple(ctx.seed_sequence),
             )
@@ -234,13 +247,35 @@ def _run(claim_ids, budget, seed, progress, executor, data=()) -> list[CheckResu
     return results
 
 
+def _short_key_figure(result: CheckResult) -> CheckResult:
+    """A key figure over :data:`.core.KEY_FIGURE_LIMIT` characters from a check that gave no details:
+    its leading clauses stay, the rest goes to ``details`` (:func:`.core.split_key_figure`)."""
+    if len(result.key_figure) <= KEY_FIGURE_LIMIT or result.details:
+        return result
+    head, rest = split_key_figure(result.key_figure)
+    return dataclasses.replace(result, key_figure=head, details=rest)
+
+
 def exit_code(results: list[CheckResult]) -> int:
     """0 when no check is inconsistent, 1 otherwise."""
     return int(any(r.verdict == Verdict.INCONSISTENT for r in results))
 
 
-def report_json(results: list[CheckResult], budget: Budget, seed: int) -> str:
-    """The report as JSON; timings are kept apart so that two runs differ only there."""
+def report_json(
+    results: list[CheckResult],
+    budget: Budget,
+    seed: int,
+    provenance: Provenance | None = None,
+    wall_seconds: float | None = None,
+) -> str:
+    """The report as JSON; timings and provenance are kept apart (at the end) so that two runs of one
+    environment differ only there.
+
+    ``provenance`` is what produced the results (:func:`.provenance.collect`, best called when the run
+    starts; collected now when ``None``), ``wall_seconds`` the run's wall time.
+    """
+    if provenance is None:
+        provenance = collect_provenance(budget=budget.value, seed=seed)
     body = {
         "paper": "Soudry & Hoffer, arXiv:1702.05777",
         "budget": budget.value,
@@ -251,11 +286,13 @@ def report_json(results: list[CheckResult], budget: Budget, seed: int) -> str:
                 "kind": r.kind,
                 "verdict": r.verdict,
                 "key_figure": r.key_figure,
+                "details": r.details,
                 "method": r.method,
                 "evidence": r.evidence_json(),
             }
             for r in results
         ],
         "timings_seconds": {r.claim: r.seconds for r in results},
+        "provenance": provenance.to_json(wall_seconds),
     }
     return json.dumps(body, indent=2, sort_keys=False, default=str) + "\n"

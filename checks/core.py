@@ -28,6 +28,8 @@ __all__ = [
     "check",
     "PENDING",
     "MC_ALPHA",
+    "KEY_FIGURE_LIMIT",
+    "split_key_figure",
     "CheckError",
 ]
 
@@ -126,6 +128,39 @@ class Context:
         return quick * self.budget.scale
 
 
+#: The key figure's length the pages aim at (characters); the rest of what a check reports goes into
+#: :attr:`CheckResult.details`.  The audit's tests hold every check to it.
+KEY_FIGURE_LIMIT = 200
+
+
+def split_key_figure(text: str, limit: int = KEY_FIGURE_LIMIT) -> tuple[str, str]:
+    """A long key figure as ``(headline, rest)``: the headline is the longest run of its leading clauses
+    (separated by ``"; "`` outside parentheses) that fits in ``limit`` characters (at least the first
+    clause, whatever its length), the rest the remaining clauses.
+
+    >>> split_key_figure("a (x; y); b; c", limit=12)
+    ('a (x; y); b', 'c')
+    >>> split_key_figure("short", limit=12)
+    ('short', '')
+    """
+    clauses, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)
+        elif ch == ";" and depth == 0 and text[i + 1 : i + 2] == " ":
+            clauses.append(text[start:i])
+            start = i + 2
+    clauses.append(text[start:])
+    head = clauses[0]
+    k = 1
+    while k < len(clauses) and len(head) + 2 + len(clauses[k]) <= limit:
+        head += "; " + clauses[k]
+        k += 1
+    return head, "; ".join(clauses[k:])
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The outcome of one check: verdict, the key figure, what kind of evidence, and the evidence.
@@ -146,6 +181,9 @@ class CheckResult:
     figures: dict[str, str] = field(default_factory=dict)
     #: The entropy of the check's generator (``numpy.random.default_rng(seed_sequence)``), set by the audit.
     seed_sequence: tuple[int, ...] = ()
+    #: What the key figure leaves out (per-branch or per-size figures): shown below it on the claim's
+    #: page and kept in the JSON; the key figure itself stays short (:data:`KEY_FIGURE_LIMIT`).
+    details: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", Verdict(self.verdict))

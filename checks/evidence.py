@@ -37,7 +37,7 @@ from typing import Any, Iterator
 
 from vanishing_minima.numeric.points import plain
 
-__all__ = ["Show", "shown", "Evidence", "evidence_json", "entries"]
+__all__ = ["Show", "shown", "Evidence", "evidence_json", "entries", "words"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,9 +52,55 @@ class Show:
 
     @property
     def heading(self) -> str:
-        """The page's heading: the symbol (or the label), then the unit in parentheses if any."""
-        text = self.symbol if self.symbol is not None else self.label
+        """The page's heading: the symbol (or the label in words, :func:`words`), then the unit in
+        parentheses if any."""
+        text = self.symbol if self.symbol is not None else words(self.label)
         return f"{text} ({self.unit})" if self.unit else text
+
+
+#: How a JSON key's parts read on a page (the keys themselves stay as they are: readers of the JSON
+#: depend on them).
+_WORDS = {
+    "hat": "estimate",
+    "star": "*",
+    "dlm": "DLM",
+    "dlms": "DLMs",
+    "mse": "MSE",
+    "mce": "MCE",
+    "cp": "Clopper-Pearson",
+    "lp": "LP",
+    "lps": "LPs",
+    "svd": "SVD",
+    "sd": "SD",
+    "wx": "WX",
+    "lstsq": "least-squares",
+    "kron": "Kronecker",
+    "n": "N",
+    "v": "V",
+    "init": "initial",
+    "abs": "absolute",
+}
+
+
+def words(label: str) -> str:
+    """A snake_case JSON key as words for a page's heading; other labels unchanged.
+
+    >>> words("p_hat"), words("m_star"), words("dlm_unit_hits"), words("log_p_interval")
+    ('p estimate', 'm*', 'DLM unit hits', 'log p interval')
+    >>> words("-log p interval")
+    '-log p interval'
+    """
+    if "_" not in label:
+        return label
+    parts = label.replace("_", " ").split()
+    out: list[str] = []
+    for p in parts:
+        w = _WORDS.get(p, p)
+        if w == "*" and out:
+            out[-1] += "*"
+        else:
+            out.append(w)
+    return " ".join(out)
 
 
 def shown(

@@ -7,6 +7,8 @@ as tables, nested evidence as nested lists, intervals where a field says so; nev
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import numbers
 import re
@@ -127,9 +129,18 @@ def format_interval(low: float, high: float, digits: int = 3) -> str:
 
 
 # --- the audit's pages -----------------------------------------------------------------------------------
+def cell(text: str) -> str:
+    """``text`` safe inside a Markdown table cell: ``|`` escaped (once), line breaks as spaces.
+
+    >>> print(cell("max |x| = 2"))
+    max \\|x\\| = 2
+    """
+    return re.sub(r"(?<!\\)\|", r"\\|", " ".join(str(text).splitlines()))
+
+
 def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(row) + " |" for row in rows]
+    out = ["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
     return "\n".join(out) + "\n"
 
 
@@ -161,16 +172,54 @@ def _shown_text(value: Any, interval: bool = False, *, cell: bool = False) -> st
     return text.replace("|", "\\|") if cell else text
 
 
+#: A table column whose text cells run longer than this (characters) is listed below the table instead.
+LONG_CELL = 60
+
+
 def _rowstable(rows: Sequence[Evidence], first: Sequence[str] | None = None) -> str:
     """A table of evidence rows of one class: a column per shown field (and ``first`` names a leading
-    column of row names)."""
-    shows = [show for show, _ in entries(rows[0])]
-    header = ([""] if first is not None else []) + [show.heading for show in shows]
-    body = []
-    for i, row in enumerate(rows):
-        cells = [_shown_text(v, show.interval, cell=True) for show, v in entries(row)]
-        body.append(([_shown_text(first[i], cell=True)] if first is not None else []) + cells)
-    return table(header, body)
+    column of row names).  Columns of long text (notes, conditions: a cell over :data:`LONG_CELL`
+    characters) go below the table as lists keyed by the row's first cell, so the table stays readable."""
+    # a column per field shown in any row (an optional field left out of one row is an empty cell there)
+    by_row = [{show.label: (show, v) for show, v in entries(row)} for row in rows]
+    labels = [f.metadata["show"].label for f in dataclasses.fields(rows[0])]
+    labels = [lab for lab in labels if any(lab in r for r in by_row)]
+    shows = [next(r[lab][0] for r in by_row if lab in r) for lab in labels]
+    cells = [
+        [
+            _shown_text(r[lab][1], r[lab][0].interval, cell=True) if lab in r else ""
+            for lab in labels
+        ]
+        for r in by_row
+    ]
+    long = {
+        j
+        for j, lab in enumerate(labels)
+        if any(
+            lab in r and isinstance(r[lab][1], str) and len(cells[i][j]) > LONG_CELL
+            for i, r in enumerate(by_row)
+        )
+    }
+    keep = [j for j in range(len(shows)) if j not in long]
+    header = ([""] if first is not None else []) + [shows[j].heading for j in keep]
+    names = [_shown_text(f, cell=True) for f in first] if first is not None else None
+    body = [
+        ([names[i]] if names is not None else []) + [c[j] for j in keep]
+        for i, c in enumerate(cells)
+    ]
+    out = table(header, body)
+    for j in sorted(long):
+        out += f"\n{shows[j].heading}:\n\n"
+        for i, c in enumerate(cells):
+            key = (
+                names[i]
+                if names is not None
+                else f"{header[0]} = {body[i][0]}"
+                if keep
+                else str(i + 1)
+            )
+            out += f"- {key}: {c[j].replace(chr(92) + '|', '|')}\n"
+    return out
 
 
 def _is_rows(value: Any) -> bool:

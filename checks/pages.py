@@ -18,6 +18,7 @@ import sympy as sp
 from vanishing_minima import numeric
 from vanishing_minima.theory import bounds, claims, derivations
 
+from .provenance import static_line
 from .report_io import write_files_atomic
 
 if (
@@ -347,5 +348,7 @@ def write_docs(directory: str | Path) -> list[Path]:
 
 
 def static_pages(target: Path) -> dict[Path, str]:
-    """The static pages' text by path under ``target``, in :data:`PAGES` order."""
-    return {target / name: make() for name, make in PAGES.items()}
+    """The static pages' text by path under ``target``, in :data:`PAGES` order, each ending with the
+    provenance line of a page without measurements (:func:`.provenance.static_line`)."""
+    foot = f"\n---\n\n{static_line()}\n"
+    return {target / name: make().rstrip("\n") + "\n" + foot for name, make in PAGES.items()}

@@ -43,6 +43,14 @@ def _pyplot():
     return plt
 
 
+def _legend(ax, fontsize: float | None = None) -> None:
+    """The legend to the right of the axes, outside them: it can cover no data point (the SVG is saved
+    with a tight bounding box, so the figure grows to hold it)."""
+    ax.legend(
+        loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=fontsize or 8
+    )
+
+
 def svg(fig) -> str:
     """The figure as SVG text without a date; the figure is closed."""
     plt = _pyplot()
@@ -123,10 +131,10 @@ def exponent_figure(
     ticks = [2**k for k in range(31) if lo_x <= 2**k <= hi_x]
     ax.set_xticks(ticks, [str(t) for t in ticks])
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("N")
+    ax.set_xlabel("$N$")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend()
+    _legend(ax)
     return svg(fig)
 
 
@@ -147,7 +155,7 @@ def error_against_ratio_figure(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend()
+    _legend(ax)
     return svg(fig)
 
 
@@ -176,16 +184,16 @@ def e2_figure(
             s=14,
             label=f"d = {d}" + (f" ({gone} diverged)" if gone else ""),
         )
-    ax.axhspan(*paper_wx, color="green", alpha=0.1, label="paper: min |w^T x|")
+    ax.axhspan(*paper_wx, color="green", alpha=0.1, label=r"paper: $\min |w_i^\top x^{(n)}|$")
     ax.axvspan(*paper_mse, color="blue", alpha=0.05, label="paper: MSE")
-    ax.plot([1e-40, 1], [1e-40, 1], "k:", lw=0.8, label="min |w^T x| = MSE")
+    ax.plot([1e-40, 1], [1e-40, 1], "k:", lw=0.8, label=r"$\min |w_i^\top x^{(n)}|$ = MSE")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("final MSE")
-    ax.set_ylabel("final min |w_i^T x^(n)|")
+    ax.set_ylabel(r"final $\min_{i,n} |w_i^\top x^{(n)}|$")
     if title:
         ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7)
+    _legend(ax, 7)
     return svg(fig)
 
 
@@ -202,14 +210,14 @@ def ratio_figure(
     plt = _pyplot()
     n, lp, lv, c = (np.asarray(v, float) for v in (n, log_p_upper, log_vg_lower, claim))
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(n, lp - lv, "o", label="bound on log V(L_eps)/V(G)")
-    ax.plot(n, lp, "v", mfc="none", label="log P(V2 event), upper end")
-    ax.plot(n, -lv, "^", mfc="none", label="-log V(G), upper end")
-    ax.plot(np.unique(n), [c[n == v][0] for v in np.unique(n)], "k--", label="claim: -F(N)")
+    ax.plot(n, lp - lv, "o", label=r"bound on $\log V(L_\epsilon)/V(G)$")
+    ax.plot(n, lp, "v", mfc="none", label=r"$\log P(V_2$ event$)$, upper end")
+    ax.plot(n, -lv, "^", mfc="none", label=r"$-\log V(G)$, upper end")
+    ax.plot(np.unique(n), [c[n == v][0] for v in np.unique(n)], "k--", label=r"claim: $-F(N)$")
     ax.axhline(0.0, color="grey", ls=":", lw=0.8)
     ax.set_xscale("log")
-    ax.set_xlabel("N")
-    ax.set_ylabel("natural log")
+    ax.set_xlabel("$N$")
+    ax.set_ylabel("natural logarithm")
     ax.set_title(title)
-    ax.legend(fontsize=7)
+    _legend(ax, 7)
     return svg(fig)

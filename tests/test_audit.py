@@ -21,7 +21,7 @@ from vanishing_minima.checks.claim_checks import (
     volumes,
 )
 from vanishing_minima.checks.cli import main
-from vanishing_minima.checks.core import Verdict
+from vanishing_minima.checks.core import KEY_FIGURE_LIMIT, Verdict
 from vanishing_minima.checks.evidence import Evidence, shown
 from vanishing_minima.theory import claims
 
@@ -52,6 +52,27 @@ def test_claim_check_is_not_inconsistent(claim, quick_audit):
         )
     else:
         assert r.verdict != audit.Verdict.INCONSISTENT.value, (r.key_figure, r.evidence)
+
+
+@pytest.mark.audit
+def test_every_key_figure_is_short_and_the_rest_is_kept(quick_audit):
+    """A key figure reads in one glance (at most KEY_FIGURE_LIMIT characters); what it leaves out is in
+    ``details``, which the claim's page and the JSON show."""
+    for r in quick_audit:
+        assert 0 < len(r.key_figure) <= KEY_FIGURE_LIMIT, (r.claim, len(r.key_figure), r.key_figure)
+        pages = report.claim_pages([r], audit.Budget.QUICK, 0)
+        assert r.details in pages[f"{r.claim}.md"]
+
+
+def test_a_long_key_figure_from_a_check_is_cut_at_a_clause_and_kept_whole_in_details():
+    long = "; ".join(f"clause {i} (with; inner) " + "x" * 30 for i in range(12))
+    r = audit.CheckResult("K1", Verdict.PROVED, long, "m")
+    short = audit._short_key_figure(r)
+    assert len(short.key_figure) <= KEY_FIGURE_LIMIT
+    assert f"{short.key_figure}; {short.details}" == long
+    assert short.key_figure.count("(") == short.key_figure.count(")")
+    explicit = audit.CheckResult("K1", Verdict.PROVED, long, "m", details="d")
+    assert audit._short_key_figure(explicit) is explicit  # a check that splits itself is left alone
 
 
 @pytest.mark.audit

@@ -314,13 +314,14 @@ def _unbroken(claim: str, seed: int) -> str:
 
 @functools.cache
 def _rerun(mutation: Mutation, claim: str, seed: int) -> tuple[str, str]:
-    """(verdict, key figure) of ``claim``'s check under ``mutation`` (the caller swaps the module)."""
+    """(verdict, key figure and details) of ``claim``'s check under ``mutation`` (the caller swaps the
+    module)."""
     try:
         (r,) = audit.run_audit([claim], seed=seed, workers=1)
     # a check that crashes under the break is noticed too (the audit exits 3)
     except Exception as exc:
         return f"raised {type(exc).__name__}", str(exc)
-    return r.verdict.value, r.key_figure
+    return r.verdict.value, f"{r.key_figure}\n{r.details}"
 
 
 def _anchors() -> str:

@@ -399,7 +399,8 @@ def test_audit_table_fits_the_terminal_and_json_keeps_full_text(monkeypatch, cap
     out = capsys.readouterr().out
     table = out.split("\n\nJSON report")[0].splitlines()
     assert all(len(line) <= 72 for line in table) and len(table) > 3
-    assert json.loads((tmp_path / "r.json").read_text())["results"][0]["key_figure"] == LONG
+    kept = json.loads((tmp_path / "r.json").read_text())["results"][0]
+    assert f"{kept['key_figure']}; {kept['details']}" == LONG  # cut at a clause, the rest kept
     monkeypatch.delenv("COLUMNS")
     assert cli.terminal_width() == cli.DEFAULT_WIDTH  # pytest captures stdout: not a terminal
 

@@ -104,8 +104,8 @@ def check_E1(ctx: Context) -> CheckResult:
         transition[layers] = min(low) if low else None
     fig = plots.error_against_ratio_figure(
         series,
-        title=f"E1: Gaussian data, d0 = width = {d0}, {reps} repeats",
-        xlabel="weights / N",
+        title=f"E1: Gaussian data, $d_0$ = width = {d0}, {reps} repeats",
+        xlabel="weights / $N$",
         ylabel="training error (MCE)",
     )
     worst_high = max(row.mean_mce for row in table if row.ratio >= 2)
@@ -482,16 +482,20 @@ def check_E3(ctx: Context) -> CheckResult:
     not_run = [s for s in scope if s.status != "ran"]
     figure = (
         "; ".join(
-            f"{s.data} N = {s.n}, d1 = {s.d1} (params/N {s.params_over_n:.3f}): training MCE {s.mce:.4f}"
-            for s in ran
+            f"{s.data.split(' (from ')[0]} N = {s.n}, d1 = {s.d1}: MCE {s.mce:.2%}" for s in ran
         )
         + " (paper: 0-0.1%); the verdict covers these rows only; Table 1 not run here: "
-        + (", ".join(f"{s.data} ({s.note})" for s in not_run) or "none")
+        + (", ".join(s.data for s in not_run) or "none")
     )
+    details = "; ".join(
+        f"{s.data}: N = {s.n}, d1 = {s.d1}, params/N {s.params_over_n:.3f}, training MCE {s.mce:.4f}"
+        for s in ran
+    ) + ("; not run: " + ", ".join(f"{s.data} ({s.note})" for s in not_run) if not_run else "")
     return CheckResult(
         claim="E3",
         verdict=verdicts.graded(worst, consistent_at=0.001, partial_at=0.01),
         key_figure=figure,
+        details=details,
         method="training runs on real data: scikit-learn's digits, and the user's Table 1 data sets when "
         "given (a seeded subset at the budget's N)",
         evidence=E3Evidence(

@@ -386,9 +386,9 @@ def _exponent_figure(rows: Sequence[MonteCarloRow], rare: Sequence[RareEventRow]
         main.est,
         main.low,
         main.high,
-        title="Theorem 6: -log E_X P_W(V2 event) along d0 = N^3/4, d1 = N^1/3",
-        ylabel="-log p",
-        claim_label="F(N) = gamma N^3/4 (d0 d1)^1/4",
+        title=r"Theorem 6: $-\log E_X P_W(V_2$ event$)$ along $d_0 = N^{3/4}$, $d_1 = N^{1/3}$",
+        ylabel=r"$-\log p$",
+        claim_label=r"$F(N) = \gamma_\epsilon N^{3/4} (d_0 d_1)^{1/4}$",
         measured_label=main.label,
         second=[
             _series(label, [r for r in rare if r.estimator == method])
@@ -454,7 +454,15 @@ def check_T6(ctx: Context) -> CheckResult:
         else f"range [{fit.kappa_range[0]:.2f}, {fit.kappa_range[1]:.2f}]"
     )
     relu = verdicts.finite_n_exponent(above, below, fit.kappa, fit.kappa_range, T6_MIN_RESOLVED)
-    figure = (
+    headline = (
+        f"ReLU ({relu}): p <= e^-F at {below}/{len(both)} N, kappa {fit.kappa:.2f}; leaky "
+        + "; ".join(
+            f"rho = {b.rho:g} ({b.verdict}): {b.below} N below, {b.above} above, kappa "
+            f"{b.kappa_least_squares:.2f}"
+            for b in leaky
+        )
+    )
+    details = (
         f"ReLU ({relu}): finite N = {sizes[0]}..{sizes[-1]} (Monte Carlo){_rare_event_text(rare_rows)}: "
         f"p <= e^-F(N) at {below}/{len(both)} N, above at {above}; fitted kappa = {fit.kappa:.2f} over all "
         f"N ({rng_txt}; claim: kappa >= 1 as N -> oo); {leaky_text(leaky)}"
@@ -504,7 +512,8 @@ def check_T6(ctx: Context) -> CheckResult:
     return CheckResult(
         claim="T6",
         verdict=verdicts.branches([relu] + [Verdict(b.verdict) for b in leaky]),
-        key_figure=figure,
+        key_figure=headline,
+        details=details,
         method=method,
         evidence=evidence,
         figures={"exponent": _exponent_figure(rows, rare_rows)}

@@ -336,9 +336,9 @@ def leaky_figure(branches: Sequence[LeakyBranch]) -> str:
         main.est,
         main.low,
         main.high,
-        title="Theorem 6, leaky units: -log E_X P_W(V2 event), d0 = N^3/4, d1 = N^1/3",
-        ylabel="-log p",
-        claim_label="F(N) = gamma N^3/4 (d0 d1)^1/4",
+        title=r"Theorem 6, leaky units: $-\log E_X P_W(V_2$ event$)$, $d_0 = N^{3/4}$, $d_1 = N^{1/3}$",
+        ylabel=r"$-\log p$",
+        claim_label=r"$F(N) = \gamma_\epsilon N^{3/4} (d_0 d_1)^{1/4}$",
         measured_label=main.label,
         second=series[:3],
         second_f=(sizes, [next(r.f for r in first.bounds if r.n == n) for n in sizes])

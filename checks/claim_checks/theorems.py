@@ -208,9 +208,8 @@ def check_C7(ctx: Context) -> CheckResult:
     return derived(
         "C7",
         d,
-        "Markov's inequality (it does not depend on the unit), corollary7_log_bound = theorem6_log_bound + "
-        "log(1/delta) (symbolically and at 5 sizes: ReLU and leaky rho = 0.2, 0.3, -0.5), and the 1/delta "
-        "factor is of lower order",
+        "Markov's inequality (unit-free): corollary7_log_bound = theorem6_log_bound + log(1/delta), "
+        "symbolically and at 5 sizes (ReLU; leaky rho = 0.2, 0.3, -0.5); 1/delta of lower order",
         "T6",
     )
 
@@ -295,9 +294,9 @@ def check_T9(ctx: Context) -> CheckResult:
             gm,
             [min(v) for v in per_n],
             [max(v) for v in per_n],
-            title="Theorem 9: -log V(G) from above, d0 = N^3/4 (Theorem 8's region)",
-            ylabel="-log V(region) >= -log V(G)",
-            claim_label="2 N log N (the claim: -log V(G) below it, in order)",
+            title=r"Theorem 9: $-\log V(G)$ from above, $d_0 = N^{3/4}$ (Theorem 8's region)",
+            ylabel=r"$-\log V(\mathrm{region}) \geq -\log V(G)$",
+            claim_label=r"$2 N \log N$ (the claim: $-\log V(G)$ below it, in order)",
             measured_label="cap-conditioned estimate (spread over 2 draws)",
             extra={"inscribed caps (deterministic bound)": inscribed},
         )
@@ -433,7 +432,7 @@ def check_T10(ctx: Context) -> CheckResult:
                 [r.log_p_upper for r in usable],
                 [r.log_vg_lower for r in usable],
                 [r.minus_f for r in usable],
-                title="Theorem 10 at finite N: log V(L_eps)/V(G) bounded above, d0 = N^3/4, d1 = 4 N^1/3",
+                title=r"Theorem 10 at finite $N$: $\log V(L_\epsilon)/V(G)$ bounded above, $d_0 = N^{3/4}$, $d_1 = 4 N^{1/3}$",
             )
         }
         if usable
@@ -442,16 +441,27 @@ def check_T10(ctx: Context) -> CheckResult:
     holds = comp.holds and a4.holds
     vacuous = all(r.log_ratio_upper > r.minus_f for r in usable) if usable else True
     figure = (
+        f"{'derived' if holds else 'derivation FAILS'} from T6 and T9 (A4 step); the composed bound is < 1 "
+        f"only for N > {mpmath.nstr(n_star, 3)} (ReLU, eps = {T6_EPS}"
+        + (
+            "; leaky the same"
+            if all(ns == mpmath.nstr(n_star, 3) for _, _, ns in leaky_branch)
+            else "; leaky " + ", ".join(f"rho = {rho:g}: N > {ns}" for rho, _, ns in leaky_branch)
+        )
+        + ")"
+        + ("; the sampled bound is vacuous at every N tried" if usable and vacuous else "")
+    )
+    details = (
         f"{'derived' if holds else 'derivation FAILS'} from T6 and T9 with the A4 step, on the shipped formulas; "
         f"the composed bound is < 1 only for N > {mpmath.nstr(n_star, 3)} (eps = {T6_EPS}, ReLU; leaky "
         + ", ".join(f"rho = {rho:g}: N > {ns}" for rho, _, ns in leaky_branch)
         + f", gamma_eps with lim d0/N = {c:g}); {sampled}"
-        + ("; the sampled bound is vacuous at every N tried" if usable and vacuous else "")
     )
     return CheckResult(
         claim="T10",
         verdict=verdicts.derivation(holds),
         key_figure=figure,
+        details=details,
         method="symbolic derivation (SymPy) of the step from Theorems 6 and 9 on the shipped formulas (the "
         "verdict: as strong as T6 and T9, which have their own entries); the sampled ratio bound is "
         "finite-N evidence that can support, never contradict",
