@@ -44,8 +44,6 @@ from threadpoolctl import threadpool_limits
 from vanishing_minima.numeric.sweeps import run_serial, start_pool, terminate_pool, worker_count
 from vanishing_minima.theory import claims
 
-from .provenance import Provenance
-from .provenance import collect as collect_provenance
 from .core import (
     KEY_FIGURE_LIMIT,
     MC_ALPHA,
@@ -58,6 +56,8 @@ from .core import (
     check,
     split_key_figure,
 )
+from .provenance import Provenance
+from .provenance import collect as collect_provenance
 from .registry import CHECKS
 from .table1_data import table1_data_folders
 

@@ -8,7 +8,6 @@ as tables, nested evidence as nested lists, intervals where a field says so; nev
 from __future__ import annotations
 
 import dataclasses
-
 import math
 import numbers
 import re

@@ -432,7 +432,8 @@ def check_T10(ctx: Context) -> CheckResult:
                 [r.log_p_upper for r in usable],
                 [r.log_vg_lower for r in usable],
                 [r.minus_f for r in usable],
-                title=r"Theorem 10 at finite $N$: $\log V(L_\epsilon)/V(G)$ bounded above, $d_0 = N^{3/4}$, $d_1 = 4 N^{1/3}$",
+                title=r"Theorem 10 at finite $N$: $\log V(L_\epsilon)/V(G)$ bounded above, "
+                r"$d_0 = N^{3/4}$, $d_1 = 4 N^{1/3}$",
             )
         }
         if usable
