@@ -93,7 +93,7 @@ def bounds_table(
         ("V(L_eps)/V(G) <=. exp(T6 - T9)", "Theorem 10", _num(t10), _value(t10)),
     ]
     if 0 < delta < 1:
-        c7 = bounds.corollary7_log_bound(N, D0, D1, EPS, RHO, c, delta)
+        c7 = bounds.corollary7_log_bound(N, D0, D1, EPS, RHO, c, delta=delta)
         rows.append(
             ("V(L_eps) <=. exp(T6)/delta w.p. 1 - delta", "Corollary 7", _num(c7), _value(c7))
         )

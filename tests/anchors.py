@@ -149,7 +149,7 @@ def check_anchors() -> int:
             )
             _close(
                 "corollary7_log_bound",
-                B.corollary7_log_bound(n, d0, d1, eps, rho, c, delta),
+                B.corollary7_log_bound(n, d0, d1, eps, rho, c, delta=delta),
                 corollary7_log(n, d0, d1, eps, rho, c, delta),
             )
             _close(

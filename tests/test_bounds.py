@@ -3,6 +3,7 @@ exact integers, and every invalid argument is refused with a message naming it."
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 
@@ -64,6 +65,13 @@ CASES = {
 }
 
 
+def _call(f, args):
+    """``f`` on ``args`` in signature order, the keyword-only ones (``delta``) by name."""
+    params = list(inspect.signature(f).parameters.values())
+    by_name = {p.name: a for p, a in zip(params, args) if p.kind is p.KEYWORD_ONLY}
+    return f(*args[: len(args) - len(by_name)], **by_name)
+
+
 def _exact(x: float) -> sp.Rational:
     return sp.Rational(x)  # the exact binary value of the double
 
@@ -75,17 +83,17 @@ def test_numpy_mpmath_and_sympy_agree(name, data):
     strategy, scale = CASES[name]
     args = data.draw(strategy)
     f = getattr(B, name)
-    exact = f(*map(_exact, args)).evalf(60)
+    exact = _call(f, [_exact(a) for a in args]).evalf(60)
     assert exact.is_real
     with mpmath.workdps(50):
-        mp_value = f(*[mpmath.mpf(a) for a in args])
+        mp_value = _call(f, [mpmath.mpf(a) for a in args])
         assert isinstance(mp_value, mpmath.mpf)
         tol = mpmath.mpf(10) ** -40 * max(mpmath.mpf(scale(*args)), mpmath.mpf(10) ** -300)
         assert abs(mp_value - mpmath.mpf(str(exact))) <= tol
-    np_value = f(*[np.asarray(a) for a in args])
+    np_value = _call(f, [np.asarray(a) for a in args])
     assert isinstance(np_value, np.ndarray)
     assert abs(float(np_value) - float(exact)) <= 1e-12 * max(scale(*args), 1e-300)
-    py_value = f(*args)  # Python's float pow may differ from NumPy's by an ulp
+    py_value = _call(f, args)  # Python's float pow may differ from NumPy's by an ulp
     assert isinstance(py_value, float)
     assert abs(py_value - float(exact)) <= 1e-12 * max(scale(*args), 1e-300)
 
@@ -94,7 +102,7 @@ def test_numpy_mpmath_and_sympy_agree(name, data):
 def test_symbolic_arguments_give_the_formula(f):
     """With the module's own symbols, each function returns its SymPy expression (one source of truth)."""
     symbols = f.bound.symbols
-    assert f(*symbols) == f.expr
+    assert _call(f, symbols) == f.expr
     assert f.reference
 
 
@@ -253,7 +261,7 @@ BAD_VALUES = [
 def test_invalid_values_raise_value_error_naming_argument_and_rule(name, args, arg, rule):
     f = getattr(B, name)
     with pytest.raises(ValueError) as info:
-        f(*args)
+        _call(f, args)
     assert arg in str(info.value) and rule in str(info.value)
 
 
@@ -308,11 +316,101 @@ def test_symbolic_arguments_are_not_validated_but_numbers_inside_sympy_are():
 
 
 def test_wrong_argument_count_and_names():
-    with pytest.raises(TypeError, match="missing"):
-        B.gamma_eps(0.5, 0.0)
+    with pytest.raises(TypeError, match="missing argument.*rho"):
+        B.gamma_eps(0.5)
     with pytest.raises(TypeError, match="unexpected"):
         B.gamma_eps(0.5, 0.0, d0_over_N=0.1)
     assert B.gamma_eps(eps=0.5, rho=0.2, d0_over_n=0.9) == B.gamma_eps(0.5, 0.2, 0.9)
+
+
+# --- d0_over_n: optional where it does not enter (the ReLU), required where it does --------------------
+#: The bounds with a ``d0_over_n`` parameter, each with valid arguments before it (rho last).
+WITH_C = {
+    "gamma_eps": (0.3,),
+    "theorem6_log_bound": (1e4, 100.0, 400.0, 0.3),
+    "corollary7_log_bound": (1e4, 100.0, 400.0, 0.3),
+    "theorem10_log_bound": (1e4, 100.0, 400.0, 0.3),
+    "theorem10_second_log_bound": (1e4, 0.3),
+}
+_KW = {"corollary7_log_bound": {"delta": 0.05}}
+
+
+def test_the_bounds_with_d0_over_n_are_the_ones_listed():
+    with_c = {f.__name__ for f in B.ALL_BOUNDS if "d0_over_n" in inspect.signature(f).parameters}
+    assert with_c == set(WITH_C)
+
+
+@pytest.mark.parametrize("name", list(WITH_C))
+@pytest.mark.parametrize("kind", ["python", "numpy", "mpmath", "sympy"])
+@given(c=unit_closed)
+def test_relu_bounds_need_no_d0_over_n_and_ignore_it(name, kind, c):
+    f, kw = getattr(B, name), _KW.get(name, {})
+    cast = {
+        "python": float,
+        "numpy": np.asarray,
+        "mpmath": mpmath.mpf,
+        "sympy": lambda x: sp.Rational(str(x)),
+    }[kind]
+    args = [cast(a) for a in (*WITH_C[name], 0.0)]
+    kw = {k: cast(v) for k, v in kw.items()}
+    omitted, given_c, none = f(*args, **kw), f(*args, cast(c), **kw), f(*args, None, **kw)
+    assert omitted == given_c == none
+    assert type(omitted) is type(given_c)
+    if kind == "sympy":
+        assert not omitted.free_symbols
+
+
+@pytest.mark.parametrize("name", list(WITH_C))
+@pytest.mark.parametrize(
+    "rho,where",
+    [
+        (0.2, "got rho=0.2$"),
+        (mpmath.mpf("-0.5"), r"got rho=mpf\('-0.5'\)$"),
+        (sp.Rational(1, 5), "got rho=1/5$"),
+        (np.array([0.0, 0.0, 2.0]), r"got rho=2.0 at index \(2,\)$"),
+    ],
+)
+def test_leaky_bounds_require_d0_over_n_naming_it_and_where(name, rho, where):
+    f = getattr(B, name)
+    with pytest.raises(
+        ValueError, match=rf"^{name}: d0_over_n is required where rho != 0 .*{where}"
+    ):
+        f(*WITH_C[name], rho, **_KW.get(name, {}))
+
+
+def test_a_symbolic_rho_without_d0_over_n_keeps_both_branches_in_the_symbol_c():
+    r = sp.Symbol("r", real=True)
+    g = B.gamma_eps(B.eps, r)
+    assert g == B.GAMMA_EPS_EXPR.subs(B.rho, r) and B.c in g.free_symbols
+    assert g.subs(r, 0) == B.gamma_eps(B.eps, 0) and not g.subs(r, 0).has(B.c)
+    assert g.subs({r: sp.Rational(1, 5), B.c: sp.Rational(1, 2)}) == B.gamma_eps(
+        B.eps, sp.Rational(1, 5), sp.Rational(1, 2)
+    )
+    # the module's own symbols, c omitted, still give the shipped expression
+    assert B.theorem10_log_bound(B.N, B.d0, B.d1, B.eps, B.rho) == B.THEOREM10_LOG_EXPR
+
+
+def test_corollary7_takes_delta_by_name_only():
+    value = B.corollary7_log_bound(1e4, 100.0, 400.0, 0.1, 0.0, delta=0.05)
+    assert value == pytest.approx(
+        B.theorem6_log_bound(1e4, 100.0, 400.0, 0.1, 0.0) - math.log(0.05)
+    )
+    with pytest.raises(TypeError, match=r"takes 6 positional arguments.*delta: by name only"):
+        B.corollary7_log_bound(1e4, 100.0, 400.0, 0.1, 0.0, 0.01, 0.05)
+    with pytest.raises(TypeError, match="missing argument.*delta"):
+        B.corollary7_log_bound(1e4, 100.0, 400.0, 0.1, 0.0)
+
+
+def test_a_stub_whose_defaults_disagree_with_its_params_is_refused():
+    from vanishing_minima.theory._compile import bound_function
+
+    bound = B.gamma_eps.bound
+
+    def required_c(eps, rho, d0_over_n):  # d0_over_n's Param says optional
+        """Stub."""
+
+    with pytest.raises(AssertionError, match="d0_over_n must be optional"):
+        bound_function(bound)(required_c)
 
 
 # --- independent anchors: each value recomputed from the paper's statement (tests/anchors.py) ---------

@@ -14,7 +14,9 @@ only Python numbers            ``float``; ``int`` for integer-valued bounds on `
 =============================  ==========================================================
 
 Mixing SymPy or mpmath with NumPy arrays is refused with ``TypeError`` (the result kind would be
-ambiguous).  Arguments are validated before evaluation (see :mod:`._validate`).
+ambiguous).  Arguments are validated before evaluation (see :mod:`._validate`).  A parameter with a
+:class:`~._validate.Need` (e.g. ``d0_over_n``, which only the leaky-ReLU branch reads) may be omitted
+wherever the formula does not use it; where it does, omitting it is a ``ValueError`` naming it.
 
 On the NumPy and Python backends no number is silently wrong: NumPy integers (whose fixed width
 overflows without a word: ``int8`` 100 x 2 is -56) become exact Python ints in an ``object`` array when
@@ -62,11 +64,17 @@ class _ExactNumPyPrinter(NumPyPrinter):
 
 @dataclass(frozen=True)
 class Param:
-    """A parameter of a bound: its Python name, its SymPy symbol and the rules its values obey."""
+    """A parameter of a bound: its Python name, its SymPy symbol and the rules its values obey.
+
+    ``needed``: the parameter is optional (default ``None``) and required only where this holds (see
+    :meth:`Bound.__call__`); ``keyword_only``: it can only be passed by name.
+    """
 
     name: str
     symbol: sp.Symbol
     rules: tuple[_validate.Rule, ...] = ()
+    needed: _validate.Need | None = None
+    keyword_only: bool = False
 
 
 @dataclass
@@ -141,11 +149,13 @@ class Bound:
         kinds = set()
         for p in self.params:
             value = values[p.name]
+            if value is None and p.needed is not None:  # omitted: filled in by _fill_omitted
+                continue
             kinds.add(_validate.kind_of(value, p.name))
             _validate.require_finite(p.name, value)
             for rule in p.rules:
                 _validate.check_rule(p.name, value, rule)
-        _validate.check_broadcastable(values)
+        _validate.check_broadcastable({k: v for k, v in values.items() if v is not None})
         for relation in self.relations:
             _validate.check_relation(values, relation)
         return kinds
@@ -153,6 +163,7 @@ class Bound:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         values = self._bind(args, kwargs)
         kinds = self._validate(values)
+        self._fill_omitted(values, kinds)
         ordered = [values[p.name] for p in self.params]
         if "sympy" in kinds:
             if "numpy" in kinds:
@@ -174,21 +185,49 @@ class Bound:
 
     def _bind(self, args: tuple, kwargs: dict) -> dict[str, Any]:
         names = [p.name for p in self.params]
-        if len(args) > len(names):
+        positional = [p.name for p in self.params if not p.keyword_only]
+        if len(args) > len(positional):
+            by_name = [n for n in names if n not in positional]
             raise TypeError(
-                f"{self.name}() takes {len(names)} arguments ({', '.join(names)}); got {len(args)}"
+                f"{self.name}() takes {len(positional)} positional arguments ({', '.join(positional)}); "
+                f"got {len(args)}"
+                + (
+                    f" ({', '.join(by_name)}: by name only, e.g. {by_name[0]}=...)"
+                    if by_name
+                    else ""
+                )
             )
-        values = dict(zip(names, args))
+        values = dict(zip(positional, args))
         for key, value in kwargs.items():
             if key not in names:
                 raise TypeError(f"{self.name}() got an unexpected argument {key!r}")
             if key in values:
                 raise TypeError(f"{self.name}() got multiple values for {key!r}")
             values[key] = value
+        for p in self.params:
+            if p.needed is not None:
+                values.setdefault(p.name, None)
         missing = [n for n in names if n not in values]
         if missing:
             raise TypeError(f"{self.name}() missing argument(s): {', '.join(missing)}")
         return values
+
+    def _fill_omitted(self, values: dict[str, Any], kinds: set[str]) -> None:
+        """Give each omitted optional parameter a stand-in, or raise where the formula needs it.
+
+        Where the parameter does not enter (its :class:`~._validate.Need` holds nowhere) the stand-in is
+        its own symbol for SymPy input (the formula's branch without it is what comes out) and 0 for
+        numbers (a valid value that the selected branch never reads).  Where the argument it depends on
+        is symbolic, the stand-in is the symbol: the result is the formula in that symbol.
+        """
+        for p in self.params:
+            if values[p.name] is not None or p.needed is None:
+                continue
+            try:
+                _validate.check_needed(p.name, values, p.needed)
+            except ValueError as exc:
+                raise ValueError(f"{self.name}: {exc}") from None
+            values[p.name] = p.symbol if "sympy" in kinds else 0
 
     def _eval_sympy(self, ordered: list) -> sp.Expr:
         out = self.expr.xreplace(dict(zip(self.symbols, map(sp.sympify, ordered))))
@@ -293,12 +332,22 @@ def bound_function(bound: Bound) -> Callable[[Callable], Callable]:
     """
 
     def decorate(stub: Callable) -> Callable:
-        names = list(inspect.signature(stub).parameters)
+        stub_params = list(inspect.signature(stub).parameters.values())
+        names = [q.name for q in stub_params]
         expected = [p.name for p in bound.params]
         if names != expected:
             raise AssertionError(
                 f"{stub.__name__}: signature {names} does not match bound {expected}"
             )
+        for p, q in zip(bound.params, stub_params):
+            optional = q.default is None
+            by_name = q.kind is inspect.Parameter.KEYWORD_ONLY
+            if optional != (p.needed is not None) or by_name != p.keyword_only:
+                raise AssertionError(
+                    f"{stub.__name__}: parameter {p.name} must be "
+                    f"{'optional (default None)' if p.needed else 'required'}"
+                    f"{' and keyword-only' if p.keyword_only else ''}, as its Param says"
+                )
 
         @functools.wraps(stub)
         def evaluate(*args: Any, **kwargs: Any) -> Any:

@@ -24,9 +24,11 @@ import sympy as sp
 __all__ = [
     "Rule",
     "Relation",
+    "Need",
     "kind_of",
     "check_rule",
     "check_relation",
+    "check_needed",
     "check_broadcastable",
     "require_finite",
     "require_size",
@@ -49,6 +51,18 @@ class Relation:
     second: str
     text: str
     holds: Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class Need:
+    """Where an optional argument enters a formula: wherever ``holds`` is true of the argument ``on``.
+
+    ``text`` completes "<name> is required where ...", e.g. ``"rho != 0 (...)"``.
+    """
+
+    on: str
+    text: str
+    holds: Callable[[Any], Any]
 
 
 def kind_of(value: Any, name: str) -> str:
@@ -173,6 +187,26 @@ def check_relation(values: dict[str, Any], relation: Relation) -> None:
         )
 
 
+def check_needed(name: str, values: dict[str, Any], need: Need) -> bool:
+    """Whether the omitted optional argument ``name`` may stay omitted.
+
+    Returns False where the value of ``need.on`` is symbolic (a SymPy expression with free symbols: the
+    formula then keeps the argument's own symbol), True where ``need`` holds for no entry.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the rule and the first entry of ``need.on`` where the argument enters.
+    """
+    value = values[need.on]
+    if not _is_checkable(value):
+        return False
+    ok, where = _first_failure(np.logical_not(need.holds(value)), value)
+    if not ok:
+        raise ValueError(f"{name} is required where {need.text}; got {need.on}={where}")
+    return True
+
+
 def check_broadcastable(values: dict[str, Any]) -> None:
     """Raise ``ValueError`` naming the arrays whose shapes do not broadcast together."""
     shapes = {
@@ -208,6 +242,11 @@ NOT_ONE = Rule(
     "differ from 1 (rho = 1 makes the network linear: no regions, no LReLU)", lambda x: x != 1
 )
 INTEGRAL = Rule("be an integer", _is_integral)
+RHO_NOT_ZERO = Need(
+    "rho",
+    "rho != 0 (the leaky-ReLU branch of gamma_eps uses c = lim d0(N)/N; for rho = 0 it does not enter)",
+    lambda rho: rho != 0,
+)
 D0_AT_MOST_N = Relation(
     "d0", "n", "d0 <= n (the claim assumes d0 <=. N, assumption A3)", lambda d0, n: d0 <= n
 )

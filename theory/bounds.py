@@ -8,7 +8,11 @@ logarithms (``*_log_bound``).
 
 Argument order follows the toolkit convention ``(n, d0, d1, eps, rho)``; ``d0_over_n`` is
 :math:`c = \lim_{N\to\infty} d_0(N)/N \in [0, 1]`, which only the LReLU branch of
-:math:`\gamma_\epsilon` uses.
+:math:`\gamma_\epsilon` uses.  It is optional: for the ReLU (``rho == 0``, everywhere for arrays) it may
+be omitted; where ``rho != 0`` omitting it raises ``ValueError`` naming it.  A symbolic ``rho`` (a SymPy
+expression with free symbols) without ``d0_over_n`` gives the ``Piecewise`` in the symbol ``c``: both
+branches, the LReLU one in terms of ``c``, as for every value of :math:`\rho` at once (substitute ``c`` or
+pass ``d0_over_n`` for a number).
 
 Invalid arguments raise ``ValueError`` naming the argument and the rule: sizes must be finite and
 :math:`\ge 1`, :math:`\epsilon\in(0,1)`, :math:`\rho\ne 1`, :math:`c\in[0,1]`, and the theorems that
@@ -76,7 +80,7 @@ _d0 = Param("d0", d0, _SIZE)
 _d1 = Param("d1", d1, _SIZE)
 _eps = Param("eps", eps, (_validate.OPEN_UNIT,))
 _rho = Param("rho", rho, (_validate.NOT_ONE,))
-_c = Param("d0_over_n", c, (_validate.CLOSED_UNIT,))
+_c = Param("d0_over_n", c, (_validate.CLOSED_UNIT,), needed=_validate.RHO_NOT_ZERO)
 _A3 = (_validate.D0_AT_MOST_N,)
 
 # --- D5 ------------------------------------------------------------------------------------
@@ -88,7 +92,7 @@ _GAMMA = Bound("gamma_eps", (_eps, _rho, _c), GAMMA_EPS_EXPR, "Definition 5")
 
 
 @bound_function(_GAMMA)
-def gamma_eps(eps, rho, d0_over_n):
+def gamma_eps(eps, rho, d0_over_n=None):
     r"""The exponent constant :math:`\gamma_\epsilon` of Theorems 6 and 10 (Definition 5).
 
     .. math::
@@ -102,8 +106,9 @@ def gamma_eps(eps, rho, d0_over_n):
         Classification-error threshold, :math:`0 < \epsilon < 1`.
     rho : number, array or SymPy expression
         LReLU slope on the negative side, :math:`\rho \ne 1` (0 is the ReLU).
-    d0_over_n : number, array or SymPy expression
-        :math:`c \in [0, 1]`; ignored (but still validated) when ``rho == 0``.
+    d0_over_n : number, array, SymPy expression or None
+        :math:`c \in [0, 1]`; ignored (but still validated) when ``rho == 0``; may be omitted (None)
+        there, required where ``rho != 0``.
 
     Returns
     -------
@@ -118,7 +123,8 @@ def gamma_eps(eps, rho, d0_over_n):
         If an argument is a boolean, a str, a list, a complex number or not a number at all, or
         SymPy or mpmath numbers are mixed with NumPy arrays.
     ValueError
-        If an argument breaks the rule given for it above or is NaN or infinite, the arrays do not
+        If an argument breaks the rule given for it above or is NaN or infinite,
+        ``d0_over_n`` is omitted where ``rho != 0``, the arrays do not
         broadcast together, or a result computed in doubles overflows (pass ``mpmath.mpf`` for such
         sizes).
 
@@ -233,7 +239,7 @@ _T6 = Bound(
 
 
 @bound_function(_T6)
-def theorem6_log_bound(n, d0, d1, eps, rho, d0_over_n):
+def theorem6_log_bound(n, d0, d1, eps, rho, d0_over_n=None):
     r"""Log of Theorem 6's bound on the expected angular volume of bad regions.
 
     .. math:: \log \mathbb{E}_X V(L_\epsilon) \;\lesssim\; -\gamma_\epsilon\, N^{3/4} (d_0 d_1)^{1/4}.
@@ -253,9 +259,10 @@ def theorem6_log_bound(n, d0, d1, eps, rho, d0_over_n):
         Classification-error threshold, :math:`0 < \epsilon < 1`.
     rho : number, array or SymPy expression
         LReLU slope on the negative side, :math:`\rho \ne 1` (0 is the ReLU).
-    d0_over_n : number, array or SymPy expression
+    d0_over_n : number, array, SymPy expression or None
         :math:`c = \lim_{N\to\infty} d_0(N)/N \in [0, 1]`, used by the LReLU branch of
-        :math:`\gamma_\epsilon` (:func:`gamma_eps`); ignored (but still validated) when ``rho == 0``.
+        :math:`\gamma_\epsilon` (:func:`gamma_eps`); ignored (but still validated) when ``rho == 0``,
+        where it may be omitted; required where ``rho != 0``.
 
     Returns
     -------
@@ -270,21 +277,32 @@ def theorem6_log_bound(n, d0, d1, eps, rho, d0_over_n):
         If an argument is a boolean, a str, a list, a complex number or not a number at all, or
         SymPy or mpmath numbers are mixed with NumPy arrays.
     ValueError
-        If an argument breaks the rule given for it above or is NaN or infinite, the arrays do not
+        If an argument breaks the rule given for it above or is NaN or infinite,
+        ``d0_over_n`` is omitted where ``rho != 0``, the arrays do not
         broadcast together, ``d0 > n`` (A3), or a result computed in doubles overflows (pass
         ``mpmath.mpf`` for such sizes).
 
     Examples
     --------
-    >>> round(theorem6_log_bound(10_000, 100, 400, 0.1, 0, 0.01), 3)
+    >>> round(theorem6_log_bound(10_000, 100, 400, 0.1, 0), 3)   # ReLU
     -578.419
+    >>> round(theorem6_log_bound(10_000, 100, 400, 0.1, 0.2, 0.5), 3)   # leaky ReLU, c = 0.5
+    -1934.062
     """
 
 
 COROLLARY7_LOG_EXPR = THEOREM6_LOG_EXPR - sp.log(delta)
 _C7 = Bound(
     "corollary7_log_bound",
-    (_n, _d0, _d1, _eps, _rho, _c, Param("delta", delta, (_validate.OPEN_UNIT,))),
+    (
+        _n,
+        _d0,
+        _d1,
+        _eps,
+        _rho,
+        _c,
+        Param("delta", delta, (_validate.OPEN_UNIT,), keyword_only=True),
+    ),
     COROLLARY7_LOG_EXPR,
     "Corollary 7",
     relations=_A3,
@@ -292,7 +310,7 @@ _C7 = Bound(
 
 
 @bound_function(_C7)
-def corollary7_log_bound(n, d0, d1, eps, rho, d0_over_n, delta):
+def corollary7_log_bound(n, d0, d1, eps, rho, d0_over_n=None, *, delta):
     r"""Log of Corollary 7's high-probability bound (Markov's inequality applied to Theorem 6).
 
     .. math:: \log V(L_\epsilon) \;\lesssim\; \log(1/\delta) - \gamma_\epsilon N^{3/4}(d_0 d_1)^{1/4}
@@ -310,11 +328,13 @@ def corollary7_log_bound(n, d0, d1, eps, rho, d0_over_n, delta):
         Classification-error threshold, :math:`0 < \epsilon < 1`.
     rho : number, array or SymPy expression
         LReLU slope on the negative side, :math:`\rho \ne 1` (0 is the ReLU).
-    d0_over_n : number, array or SymPy expression
+    d0_over_n : number, array, SymPy expression or None
         :math:`c = \lim_{N\to\infty} d_0(N)/N \in [0, 1]`, used by the LReLU branch of
-        :math:`\gamma_\epsilon` (:func:`gamma_eps`); ignored (but still validated) when ``rho == 0``.
+        :math:`\gamma_\epsilon` (:func:`gamma_eps`); ignored (but still validated) when ``rho == 0``,
+        where it may be omitted; required where ``rho != 0``.
     delta : number, array or SymPy expression
-        Failure probability of the high-probability statement, :math:`0 < \delta < 1`.
+        Failure probability of the high-probability statement, :math:`0 < \delta < 1`; keyword-only
+        (``delta=0.05``), so that it cannot be taken for ``d0_over_n``, which may be omitted before it.
 
     Returns
     -------
@@ -329,13 +349,14 @@ def corollary7_log_bound(n, d0, d1, eps, rho, d0_over_n, delta):
         If an argument is a boolean, a str, a list, a complex number or not a number at all, or
         SymPy or mpmath numbers are mixed with NumPy arrays.
     ValueError
-        If an argument breaks the rule given for it above or is NaN or infinite, the arrays do not
+        If an argument breaks the rule given for it above or is NaN or infinite,
+        ``d0_over_n`` is omitted where ``rho != 0``, the arrays do not
         broadcast together, ``d0 > n`` (A3), or a result computed in doubles overflows (pass
         ``mpmath.mpf`` for such sizes).
 
     Examples
     --------
-    >>> round(corollary7_log_bound(10_000, 100, 400, 0.1, 0, 0.01, 0.05), 3)
+    >>> round(corollary7_log_bound(10_000, 100, 400, 0.1, 0, delta=0.05), 3)
     -575.424
     """
 
@@ -403,7 +424,7 @@ _T10 = Bound(
 
 
 @bound_function(_T10)
-def theorem10_log_bound(n, d0, d1, eps, rho, d0_over_n):
+def theorem10_log_bound(n, d0, d1, eps, rho, d0_over_n=None):
     r"""Log of the ratio of Theorem 6's and Theorem 9's bounds: the exponent Theorem 10 starts from.
 
     .. math:: \log\frac{V(L_\epsilon)}{V(G)} \;\lesssim\; -\gamma_\epsilon N^{3/4}(d_0 d_1)^{1/4} + 2N\log N .
@@ -427,9 +448,10 @@ def theorem10_log_bound(n, d0, d1, eps, rho, d0_over_n):
         Classification-error threshold, :math:`0 < \epsilon < 1`.
     rho : number, array or SymPy expression
         LReLU slope on the negative side, :math:`\rho \ne 1` (0 is the ReLU).
-    d0_over_n : number, array or SymPy expression
+    d0_over_n : number, array, SymPy expression or None
         :math:`c = \lim_{N\to\infty} d_0(N)/N \in [0, 1]`, used by the LReLU branch of
-        :math:`\gamma_\epsilon` (:func:`gamma_eps`); ignored (but still validated) when ``rho == 0``.
+        :math:`\gamma_\epsilon` (:func:`gamma_eps`); ignored (but still validated) when ``rho == 0``,
+        where it may be omitted; required where ``rho != 0``.
 
     Returns
     -------
@@ -445,13 +467,14 @@ def theorem10_log_bound(n, d0, d1, eps, rho, d0_over_n):
         If an argument is a boolean, a str, a list, a complex number or not a number at all, or
         SymPy or mpmath numbers are mixed with NumPy arrays.
     ValueError
-        If an argument breaks the rule given for it above or is NaN or infinite, the arrays do not
+        If an argument breaks the rule given for it above or is NaN or infinite,
+        ``d0_over_n`` is omitted where ``rho != 0``, the arrays do not
         broadcast together, ``d0 > n`` (A3), or a result computed in doubles overflows (pass
         ``mpmath.mpf`` for such sizes).
 
     Examples
     --------
-    >>> theorem10_log_bound(10_000, 100, 400, 0.1, 0, 0.01) > 0   # vacuous at this size
+    >>> theorem10_log_bound(10_000, 100, 400, 0.1, 0) > 0   # vacuous at this size
     True
     """
 
@@ -463,7 +486,7 @@ _T10_SECOND = Bound(
 
 
 @bound_function(_T10_SECOND)
-def theorem10_second_log_bound(n, eps, rho, d0_over_n):
+def theorem10_second_log_bound(n, eps, rho, d0_over_n=None):
     r"""Log of Theorem 10's second bound, :math:`e^{-\gamma_\epsilon N\log N}`.
 
     .. math:: \frac{V(L_\epsilon)}{V(G)} \;\lesssim\; e^{-\gamma_\epsilon N^{3/4}(d_0 d_1)^{1/4}}
@@ -480,9 +503,10 @@ def theorem10_second_log_bound(n, eps, rho, d0_over_n):
         Classification-error threshold, :math:`0 < \epsilon < 1`.
     rho : number, array or SymPy expression
         LReLU slope on the negative side, :math:`\rho \ne 1` (0 is the ReLU).
-    d0_over_n : number, array or SymPy expression
+    d0_over_n : number, array, SymPy expression or None
         :math:`c = \lim_{N\to\infty} d_0(N)/N \in [0, 1]`, used by the LReLU branch of
-        :math:`\gamma_\epsilon` (:func:`gamma_eps`); ignored (but still validated) when ``rho == 0``.
+        :math:`\gamma_\epsilon` (:func:`gamma_eps`); ignored (but still validated) when ``rho == 0``,
+        where it may be omitted; required where ``rho != 0``.
 
     Returns
     -------
@@ -497,13 +521,14 @@ def theorem10_second_log_bound(n, eps, rho, d0_over_n):
         If an argument is a boolean, a str, a list, a complex number or not a number at all, or
         SymPy or mpmath numbers are mixed with NumPy arrays.
     ValueError
-        If an argument breaks the rule given for it above or is NaN or infinite, the arrays do not
+        If an argument breaks the rule given for it above or is NaN or infinite,
+        ``d0_over_n`` is omitted where ``rho != 0``, the arrays do not
         broadcast together, or a result computed in doubles overflows (pass ``mpmath.mpf`` for such
         sizes).
 
     Examples
     --------
-    >>> round(theorem10_second_log_bound(10_000, 0.1, 0, 0.01), 3)
+    >>> round(theorem10_second_log_bound(10_000, 0.1, 0), 3)
     -3767.068
     """
 

@@ -105,11 +105,13 @@ def corollary7_from_theorem6(
     )
     worst = 0.0
     for n, d0, d1, eps, rho, c, delta in sizes:
-        c7 = bounds.corollary7_log_bound(n, d0, d1, eps, rho, c, delta)
+        c7 = bounds.corollary7_log_bound(n, d0, d1, eps, rho, c, delta=delta)
         t6 = bounds.theorem6_log_bound(n, d0, d1, eps, rho, c)
         worst = max(worst, abs(c7 - (t6 - math.log(delta))) / max(abs(t6), abs(math.log(delta))))
         with mpmath.workdps(30):
-            c7m = bounds.corollary7_log_bound(*map(mpmath.mpf, (n, d0, d1, eps, rho, c, delta)))
+            c7m = bounds.corollary7_log_bound(
+                *map(mpmath.mpf, (n, d0, d1, eps, rho, c)), delta=mpmath.mpf(delta)
+            )
             t6m = bounds.theorem6_log_bound(*map(mpmath.mpf, (n, d0, d1, eps, rho, c)))
             worst = max(worst, float(abs(c7m - (t6m - mpmath.log(delta))) / abs(t6m)))
     values_ok = worst <= 1e-12
