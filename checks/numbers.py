@@ -21,10 +21,11 @@ by a regular expression and looked up, a format spec goes to :func:`format` on a
 from __future__ import annotations
 
 import json
-import math
 import re
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
+
+from .report_figures import NAMED
 
 __all__ = [
     "MARKER",
@@ -52,6 +53,12 @@ PAGES_WITH_MARKERS = (
 )
 #: The committed report the markers are filled from (written by ``vanishing-minima audit --update-docs``).
 COMMITTED_REPORT = "docs/audit-report.json"
+#: Other committed reports a marker may name with a prefix (``t6-standard/@t6-scale-relu``), with the
+#: command that regenerates each (see docs/command.md).
+OTHER_REPORTS = {
+    "t6-standard": "docs/reports/T6-standard.json",
+}
+_PREFIX = re.compile(r"^(?P<name>[a-z0-9-]+)/(?P<key>.+)$")
 
 
 def load_report(path: str | Path) -> dict[str, Any]:
@@ -72,140 +79,9 @@ def load_report(path: str | Path) -> dict[str, Any]:
     return body
 
 
-#: What each verdict means, for the README's table (the audit's own definitions: :mod:`.audit`).
-VERDICT_MEANING = {
-    "proved": "derived symbolically, and the shipped function equals an independent computation",
-    "derived": "follows by a SymPy derivation on the shipped formulas from the claims it names",
-    "consistent": "numeric evidence agrees: exact identities on random instances, or exact intervals at "
-    "a declared error rate that resolve the claim",
-    "partial": "the claim holds with a stated deviation",
-    "inconclusive": "the evidence gathered decides nothing either way; the claim's page says what was "
-    "measured",
-    "not checkable": "hypotheses and definitions",
-    "inconsistent": "the evidence contradicts the claim; the claim's page holds the instance",
-    "pending": "no check written yet: no verdict claimed",
-}
-
-
-def _ranges(ids: list[str]) -> str:
-    """Claim ids with runs of one letter and consecutive numbers shortened: K2, K3, K4 -> K2-K4."""
-    out: list[list[str]] = []
-    for cid in ids:
-        m = re.fullmatch(r"([A-Z]+)(\d+)", cid)
-        prev = out[-1] if out else None
-        if m and prev:
-            pm = re.fullmatch(r"([A-Z]+)(\d+)", prev[-1])
-            if pm and pm[1] == m[1] and int(pm[2]) + 1 == int(m[2]):
-                prev.append(cid)
-                continue
-        out.append([cid])
-    return ", ".join(", ".join(run) if len(run) < 3 else f"{run[0]}-{run[-1]}" for run in out)
-
-
-def _verdict_table(report: Mapping[str, Any]) -> str:
-    """The README's verdict table: the claims of each verdict (the audit's order of verdicts), and what
-    the verdict means."""
-    groups: dict[str, list[str]] = {}
-    for r in report["results"]:
-        groups.setdefault(r["verdict"], []).append(r["claim"])
-    order = [v for v in VERDICT_MEANING if v in groups] + [
-        v for v in groups if v not in VERDICT_MEANING
-    ]
-    rows = [f"| {v} | {_ranges(groups[v])} | {VERDICT_MEANING.get(v, '')} |" for v in order]
-    return "\n| verdict | claims | what it means |\n|---|---|---|\n" + "\n".join(rows) + "\n"
-
-
-def _claim_count(report: Mapping[str, Any]) -> str:
-    return str(len(report["results"]))
-
-
-def _verdict_counts(report: Mapping[str, Any]) -> str:
-    counts: dict[str, int] = {}
-    for r in report["results"]:
-        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
-    return ", ".join(f"{n} {v}" for v, n in counts.items())
-
-
-def _evidence(report: Mapping[str, Any], claim: str) -> Mapping[str, Any]:
-    by_claim = report.get("by_claim") or {r["claim"]: r for r in report["results"]}
-    if claim not in by_claim:
-        raise KeyError(f"the report has no claim {claim}")
-    return by_claim[claim]["evidence"]
-
-
-def _span(values: list[float], fmt: str, sep: str = "..") -> str:
-    return f"{format(min(values), fmt)}{sep}{format(max(values), fmt)}"
-
-
-def _t6_rows(report: Mapping[str, Any]) -> str:
-    """T6's plain Monte Carlo rows (N, d0, d1, events, -log p with its interval, F(N))."""
-    rows = _evidence(report, "T6")["sizes"]
-    out = [
-        "",
-        "| N | d0 | d1 | events / samples | -log p [interval] | F(N) |",
-        "|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lo, hi = (
-            math.floor(r["-log p interval"][0] * 100) / 100,
-            math.ceil(r["-log p interval"][1] * 100) / 100,
-        )
-        out.append(
-            f"| {r['N']} | {r['d0']} | {r['d1']} | {r['events']} / {r['samples']} | "
-            f"{r['-log p']:.2f} [{lo:.2f}, {hi:.2f}] | {r['F(N)']:.2f} |"
-        )
-    return "\n".join(out) + "\n"
-
-
-def _t6_sizes(report: Mapping[str, Any]) -> str:
-    rows = _evidence(report, "T6")["sizes"]
-    return f"{rows[0]['N']}-{rows[-1]['N']}"
-
-
-def _t6_minus_log_p(report: Mapping[str, Any]) -> str:
-    return _span([r["-log p"] for r in _evidence(report, "T6")["sizes"]], ".2f")
-
-
-def _t6_f(report: Mapping[str, Any]) -> str:
-    return _span([r["F(N)"] for r in _evidence(report, "T6")["sizes"]], ".2f")
-
-
-def _t9_ratio(report: Mapping[str, Any]) -> str:
-    return _span([r["ratio"] for r in _evidence(report, "T9")["instances"]], ".2f", "-")
-
-
-def _t9_sizes(report: Mapping[str, Any]) -> str:
-    ns = [r["N"] for r in _evidence(report, "T9")["instances"]]
-    return f"{min(ns)}-{max(ns)}"
-
-
-def _t10_ratio(report: Mapping[str, Any]) -> str:
-    values = [r["log_ratio_upper"] for r in _evidence(report, "T10")["ratio_draws"]]
-    return _span(values, "+.0f")
-
-
-def _t10_sizes(report: Mapping[str, Any]) -> str:
-    ns = [r["N"] for r in _evidence(report, "T10")["ratio_draws"]]
-    return f"{min(ns)}-{max(ns)}"
-
-
-#: Figures computed from a whole report, by name (key ``@name``).
-NAMED: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "verdict-table": _verdict_table,
-    "claim-count": _claim_count,
-    "verdict-counts": _verdict_counts,
-    "t6-rows": _t6_rows,
-    "t6-sizes": _t6_sizes,
-    "t6-minus-log-p": _t6_minus_log_p,
-    "t6-f": _t6_f,
-    "t9-ratio": _t9_ratio,
-    "t9-sizes": _t9_sizes,
-    "t10-ratio": _t10_ratio,
-    "t10-sizes": _t10_sizes,
-}
-
-
-def lookup(key: str, report: Mapping[str, Any]) -> str:
+def lookup(
+    key: str, report: Mapping[str, Any], others: Mapping[str, Mapping[str, Any]] | None = None
+) -> str:
     """The text a marker ``key`` stands for in ``report`` (see the module docstring).
 
     Raises
@@ -215,6 +91,11 @@ def lookup(key: str, report: Mapping[str, Any]) -> str:
     ValueError
         If the key is malformed or its format does not apply to the value.
     """
+    prefixed = _PREFIX.match(key)
+    if prefixed is not None:
+        if prefixed["name"] not in (others or {}):
+            raise KeyError(f"marker {key!r}: no report named {prefixed['name']!r}")
+        return lookup(prefixed["key"], (others or {})[prefixed["name"]])
     if key.startswith("@"):
         if key[1:] not in NAMED:
             raise KeyError(f"marker {key!r}: no named figure {key[1:]!r}; known: {sorted(NAMED)}")
@@ -245,11 +126,14 @@ def markers(text: str) -> list[tuple[str, str]]:
     return [(m["key"], m["value"]) for m in MARKER.finditer(text)]
 
 
-def fill(text: str, report: Mapping[str, Any]) -> str:
-    """``text`` with every marker's value replaced by :func:`lookup` of its key in ``report``."""
+def fill(
+    text: str, report: Mapping[str, Any], others: Mapping[str, Mapping[str, Any]] | None = None
+) -> str:
+    """``text`` with every marker's value replaced by :func:`lookup` of its key in ``report`` (or, for a
+    key ``name/...``, in ``others[name]``)."""
 
     def one(m: re.Match) -> str:
-        value = lookup(m["key"], report)
+        value = lookup(m["key"], report, others)
         line_start = text.rfind("\n", 0, m.start()) + 1
         pad = text[line_start : m.start()]
         if "\n" in value and pad and not pad.strip():  # a block inside a list item keeps its indent
@@ -260,14 +144,25 @@ def fill(text: str, report: Mapping[str, Any]) -> str:
     return MARKER.sub(one, text)
 
 
-def stale(text: str, report: Mapping[str, Any]) -> list[str]:
+def stale(
+    text: str, report: Mapping[str, Any], others: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[str]:
     """The markers of ``text`` whose value differs from ``report`` (``key: page says X, report Y``)."""
-    filled = markers(fill(text, report))
+    filled = markers(fill(text, report, others))
     return [
         f"{key}: the page says {value!r}, the report {want!r}"
         for (key, value), (_, want) in zip(markers(text), filled)
         if value != want
     ]
+
+
+def load_others(root: str | Path) -> dict[str, dict[str, Any]]:
+    """The :data:`OTHER_REPORTS` present under ``root``, loaded, by name."""
+    return {
+        name: load_report(Path(root) / path)
+        for name, path in OTHER_REPORTS.items()
+        if (Path(root) / path).is_file()
+    }
 
 
 def fill_pages(root: str | Path, report_path: str | Path | None = None) -> list[Path]:
@@ -285,13 +180,14 @@ def fill_pages(root: str | Path, report_path: str | Path | None = None) -> list[
 
     root = Path(root)
     report = load_report(report_path if report_path is not None else root / COMMITTED_REPORT)
+    others = load_others(root)
     changed = {}
     for name in PAGES_WITH_MARKERS:
         path = root / name
         if not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
-        new = fill(text, report)
+        new = fill(text, report, others)
         if new != text:
             changed[path] = new
     return write_files_atomic(changed) if changed else []

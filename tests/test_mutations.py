@@ -25,6 +25,7 @@ import inspect
 import sys
 import types
 from dataclasses import dataclass
+from pathlib import Path
 
 import anchors
 import pytest
@@ -401,3 +402,9 @@ def test_t10_key_figure_follows_the_verdict(monkeypatch, audit_seed):
     _swap_module(monkeypatch, m.module, m.old, m.new)
     verdict, figure = _rerun(m, "T10", audit_seed)
     assert verdict == "inconsistent" and figure.startswith("derivation FAILS")
+
+
+def test_the_readme_counts_the_mutations_this_file_holds():
+    """The README's figure comes from here (one source for every number)."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"breaks {len(MUTATIONS)} formulas" in readme
