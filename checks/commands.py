@@ -1,9 +1,14 @@
 """The sub-commands of ``vanishing-minima``: one function per sub-command, ``args`` in, exit code out.
 
-:data:`COMMANDS` maps each sub-command's name to its function; :func:`.cli.main` parses the command line
-(:mod:`.parser`) and runs the one named.  A command raises :class:`.parser.UsageError` for bad input (one
-line on stderr, exit code 2), naming the flag and the rule, before any work; output paths are checked
-before the work too.
+:data:`.cli.COMMANDS` maps each sub-command's name to its function (here, in :mod:`.measure_commands`,
+or :func:`.claim_index.claims_command`); :func:`.cli.main` parses the command line (:mod:`.parser`) and
+imports this module only to run one of them.  A command raises :class:`.parser.UsageError` for bad input
+(one line on stderr, exit code 2), naming the flag and the rule, before any work; output paths are
+checked before the work too.
+
+``audit`` writes its JSON report and its pages into one folder, ``vanishing-minima-audit/`` by default
+(:data:`.parser.AUDIT_FOLDER`, listed in ``.gitignore``), and ends with a summary: the count of each
+verdict, what the exit code means and where the files are (:func:`audit_summary`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ import argparse
 import os
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import Callable
 
 import mpmath
@@ -21,15 +25,17 @@ import sympy as sp
 from vanishing_minima.theory import assumptions, bounds, claims, derivations, growth
 
 from . import audit, pages, report, report_io, table1_data
-from .measure_commands import bench_command, table1_command
-from .parser import UsageError
-from .tables import bounds_table, latex_lines, print_table, terminal_width
+from .claim_index import resolve_claim_ids
+from .parser import COMMITTED_DOCS, UsageError
+from .tables import bounds_table, latex_lines
+from .terminal import print_table, terminal_width
 
 __all__ = [
-    "COMMANDS",
     "audit_command",
+    "audit_outputs",
+    "audit_summary",
     "bounds_command",
-    "claims_command",
+    "claim_details_command",
     "assumptions_command",
     "derive_command",
     "docs_command",
@@ -82,21 +88,42 @@ def bounds_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def claims_command(args: argparse.Namespace) -> int:
-    """``vanishing-minima claims``: the claim registry (id, kind, reference, title).
+def claim_details_command(args: argparse.Namespace) -> int:
+    """``vanishing-minima claims ID ...``: each claim named, in full, as the registry has it.
+
+    Title, reference, kind, statement (LaTeX, on one line, to copy), assumptions, the claims it builds
+    on and the functions of :mod:`vanishing_minima.theory.bounds` that evaluate it.  Ids are read in any
+    case (:func:`.claim_index.resolve_claim_ids`).
 
     Parameters
     ----------
     args : argparse.Namespace
-        The parsed command line (:func:`.parser.build_parser`).
+        The parsed command line (:func:`.parser.build_parser`), with ``args.ids``.
 
     Returns
     -------
     int
         The exit code, 0.
+
+    Raises
+    ------
+    UsageError
+        If an id is unknown (exit code 2), naming the nearest known id.
     """
-    rows = [(c.id, c.kind.value, c.reference, c.title) for c in claims.REGISTRY.values()]
-    print_table(rows, ("id", "kind", "reference", "title"), terminal_width())
+    for i, cid in enumerate(resolve_claim_ids(args.ids, "claims")):
+        c = claims.REGISTRY[cid]
+        rows = [
+            ("reference", c.reference),
+            ("kind", c.kind.value),
+            ("statement", c.statement),
+            ("assumptions", ", ".join(c.assumptions) or "none"),
+            ("builds on", ", ".join(c.depends_on) or "none"),
+        ]
+        if c.bounds:
+            rows.append(("bounds", ", ".join(f"theory.bounds.{name}" for name in c.bounds)))
+        print(("\n" if i else "") + f"{c.id}: {c.title}")
+        for key, value in rows:
+            print(f"  {key:<12} {value}")
     return 0
 
 
@@ -201,21 +228,17 @@ def docs_command(args: argparse.Namespace) -> int:
 
 
 def _claim_ids(text: str | None) -> list[str] | None:
-    """``--claims``: ids split on commas, blanks dropped, each id once (first-seen order); None for all."""
+    """``--claims``: ids split on commas, blanks dropped, in any case, each id once (first-seen order);
+    None for all."""
     if text is None:
         return None
-    ids = list(dict.fromkeys(c.strip() for c in text.split(",") if c.strip()))
+    ids = [c.strip() for c in text.split(",") if c.strip()]
     if not ids:
         raise UsageError(
             f"--claims names no claim (got {text[:40]!r}); give ids such as T8,L2, or leave "
             "--claims out to run every claim"
         )
-    unknown = [c for c in ids if c not in claims.REGISTRY]
-    if unknown:
-        raise UsageError(
-            f"--claims: unknown claim id(s) {', '.join(unknown)}; known: {', '.join(claims.REGISTRY)}"
-        )
-    return ids
+    return resolve_claim_ids(ids, "--claims")
 
 
 def _check_output(flag: str, path: str, check: Callable[[str], object]) -> None:
@@ -231,6 +254,11 @@ def _data_sets(pairs: list[tuple[str, str]]) -> dict[str, str]:
     file is refused now, naming it, not after the other checks have run)."""
     data: dict[str, str] = {}
     for name, folder in pairs:
+        if name not in table1_data.TABLE1_DATA:
+            raise UsageError(
+                f"--data: expected NAME=DIR with NAME one of {', '.join(sorted(table1_data.TABLE1_DATA))}; "
+                f"got {name}={folder}"
+            )
         if name in data:
             raise UsageError(f"--data {name}: given twice ({data[name]} and {folder})")
         try:
@@ -241,8 +269,103 @@ def _data_sets(pairs: list[tuple[str, str]]) -> dict[str, str]:
     return data
 
 
+def audit_outputs(args: argparse.Namespace) -> tuple[str, str]:
+    """Where ``audit`` writes: the JSON report's path and the pages' folder (``""``: not written).
+
+    By default both go into one folder, ``args.out`` (:data:`.parser.AUDIT_FOLDER`, which git ignores):
+    ``OUT/report.json`` and the pages in ``OUT/``.  ``--json PATH`` and ``--docs DIR`` replace either
+    (``''``: none); ``--update-docs`` writes the pages into the committed ``docs/`` and is refused
+    with ``--docs``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line (``out``, ``json``, ``docs``, ``update_docs``).
+
+    Returns
+    -------
+    tuple of str
+        ``(report, pages)``.
+
+    Raises
+    ------
+    UsageError
+        If ``--update-docs`` and ``--docs`` are both given.
+    """
+    if args.update_docs and args.docs is not None:
+        raise UsageError(
+            f"--update-docs writes the pages into {COMMITTED_DOCS}/: give --docs DIR or --update-docs, "
+            "not both"
+        )
+    json_path = os.path.join(args.out, "report.json") if args.json is None else args.json
+    if args.update_docs:
+        return json_path, COMMITTED_DOCS
+    return json_path, args.out if args.docs is None else args.docs
+
+
+#: The verdicts in the order of the summary line: what holds, what does not decide, what failed.
+_SUMMARY_ORDER = (
+    audit.Verdict.PROVED,
+    audit.Verdict.DERIVED,
+    audit.Verdict.CONSISTENT,
+    audit.Verdict.PARTIAL,
+    audit.Verdict.INCONCLUSIVE,
+    audit.Verdict.NOT_CHECKABLE,
+    audit.Verdict.PENDING,
+    audit.Verdict.INCONSISTENT,
+)
+
+
+def audit_summary(results: list[audit.CheckResult], report_path: str, pages_dir: str) -> list[str]:
+    """The two lines that end ``audit``: the count of each verdict, then what the exit code means and
+    where the report and the pages are.
+
+    Parameters
+    ----------
+    results : list of CheckResult
+        The audit's results.
+    report_path, pages_dir : str
+        Where the JSON report and the pages were written (``""``: not written).
+
+    Returns
+    -------
+    list of str
+        E.g. ``== 33 claims: 1 proved, 3 derived, 19 consistent, 1 inconclusive, 8 not checkable,
+        1 inconsistent ==`` and ``exit code 1: a claim did not reproduce (E2); report:
+        vanishing-minima-audit/report.json, pages: vanishing-minima-audit/``.  Verdicts no claim got
+        are left out; the exit code is :func:`.audit.exit_code`'s.
+
+    Examples
+    --------
+    >>> from vanishing_minima.checks.core import CheckResult
+    >>> lines = audit_summary([CheckResult("K1", "proved", "", "")], "r.json", "")
+    >>> print("\\n".join(lines))
+    == 1 claim: 1 proved ==
+    exit code 0: no claim is inconsistent; report: r.json, no pages (--docs '')
+    """
+    counts = Counter(str(r.verdict) for r in results)
+    order = [str(v) for v in _SUMMARY_ORDER]
+    order += sorted(set(counts) - set(order))  # a verdict added later still counts
+    tally = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])
+    claims_word = "claim" if len(results) == 1 else "claims"
+    head = f"== {len(results)} {claims_word}: {tally or 'none run'} =="
+    failed = [r.claim for r in results if r.verdict == audit.Verdict.INCONSISTENT]
+    code = audit.exit_code(results)
+    if code:
+        who = "a claim" if len(failed) == 1 else f"{len(failed)} claims"
+        meaning = f"exit code {code}: {who} did not reproduce ({', '.join(failed)})"
+    else:
+        meaning = f"exit code {code}: no claim is inconsistent"
+    where = [
+        f"report: {report_path}" if report_path else "no report (--json '')",
+        f"pages: {pages_dir.rstrip('/')}/" if pages_dir else "no pages (--docs '')",
+    ]
+    return [head, f"{meaning}; {', '.join(where)}"]
+
+
 def audit_command(args: argparse.Namespace) -> int:
-    """``vanishing-minima audit``: run the checks, print the verdict table, write the JSON report and the pages.
+    """``vanishing-minima audit``: run the checks, print the verdict table and the summary, write the JSON
+    report and the pages (by default both into ``vanishing-minima-audit/``: :func:`audit_outputs`).
 
     Parameters
     ----------
@@ -257,23 +380,27 @@ def audit_command(args: argparse.Namespace) -> int:
     Raises
     ------
     UsageError
-        If ``--claims`` names no claim or an unknown one, an output path cannot be written, or a ``--data``
-        folder is missing, holds a missing or malformed file, or is given twice (all checked before the
-        audit runs).
+        If ``--claims`` names no claim or an unknown one, an output path cannot be written, ``--docs``
+        comes with ``--update-docs``, or a ``--data`` name is unknown, its folder is missing, holds a
+        missing or malformed file, or is given twice (all checked before the audit runs).
     """
     from tqdm import tqdm
 
     budget = audit.Budget(args.budget)
     ids = _claim_ids(args.claims)
+    json_path, docs = audit_outputs(args)
     # where the results go is checked before the work, not after it
-    if args.json:
-        _check_output("--json", args.json, report_io.check_output_file)
-    if args.docs:
+    if args.json is None:  # OUT/report.json: OUT may not exist yet
+        _check_output(
+            "--out", args.out, lambda path: report_io.check_output_dir(path, (), ("report.json",))
+        )
+    elif json_path:
+        _check_output("--json", json_path, report_io.check_output_file)
+    if docs:
+        flag = "--update-docs" if args.update_docs else "--out" if args.docs is None else "--docs"
         names = (*pages.PAGES, "audit.md", *(f"claims/{c}.md" for c in ids or claims.REGISTRY))
         folders = ("claims", *pages.page_folders())
-        _check_output(
-            "--docs", args.docs, lambda path: report_io.check_output_dir(path, folders, names)
-        )
+        _check_output(flag, docs, lambda path: report_io.check_output_dir(path, folders, names))
     data = _data_sets(args.data)
     cpus = os.cpu_count() or 1
     if args.workers is not None and args.workers > cpus:
@@ -295,19 +422,13 @@ def audit_command(args: argparse.Namespace) -> int:
     print_table(
         rows, ("claim", "kind", "verdict", "key figure"), terminal_width()
     )  # full text: the JSON
-    if args.json:  # every file is written whole or not at all (the previous one stays on failure)
-        report_io.write_text_atomic(args.json, audit.report_json(results, budget, args.seed))
-        print(f"\nJSON report: {args.json}")
-    if args.docs:
-        written = report.write_audit_docs(args.docs, results, budget, args.seed)
-        folders = Counter(p.parent for p in written if p.suffix == ".md")
-        print(
-            f"docs: {folders[Path(args.docs)]} pages in {args.docs}/, "
-            + ", ".join(
-                f"{folders[Path(args.docs, sub)]} in {args.docs}/{sub}/"
-                for sub in ("claims", *pages.page_folders())
-            )
-        )
+    if json_path:  # every file is written whole or not at all (the previous one stays on failure)
+        if args.json is None:
+            os.makedirs(args.out, exist_ok=True)
+        report_io.write_text_atomic(json_path, audit.report_json(results, budget, args.seed))
+    if docs:
+        report.write_audit_docs(docs, results, budget, args.seed)
+    print("\n" + "\n".join(audit_summary(results, json_path, docs)))
     return audit.exit_code(results)
 
 
@@ -352,17 +473,3 @@ def seeds_command(args: argparse.Namespace) -> int:
         + (f"; failed: {failed}" if failed else "")
     )
     return 1 if failed else 0
-
-
-#: The function of each sub-command, by name (the sub-parsers of :func:`.parser.build_parser`).
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "audit": audit_command,
-    "bounds": bounds_command,
-    "claims": claims_command,
-    "assumptions": assumptions_command,
-    "derive": derive_command,
-    "docs": docs_command,
-    "bench": bench_command,
-    "table1": table1_command,
-    "seeds": seeds_command,
-}

@@ -17,7 +17,7 @@ from . import bench
 from .claim_checks.section5 import E3_PAPER_TABLE
 from .parser import UsageError
 from .table1_data import TABLE1_DATA, load_table1
-from .tables import print_table
+from .terminal import print_table
 
 __all__ = ["table1_command", "bench_sizes", "bench_command"]
 

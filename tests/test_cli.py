@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from vanishing_minima.checks.cli import bounds_table, main
+from vanishing_minima.checks.cli import main
+from vanishing_minima.checks.tables import bounds_table
 from vanishing_minima.theory import bounds as B
 
 
@@ -191,3 +192,236 @@ def test_a_closed_output_pipe_ends_quietly():
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141 and err == ""
+
+
+# --- the command itself: version, help, claim ids, no abbreviations, a light start (issue 22, item 8) --
+def test_version_is_the_installed_distributions(capsys):
+    import importlib.metadata
+
+    assert main(["--version"]) == 0
+    assert (
+        capsys.readouterr().out
+        == f"vanishing-minima {importlib.metadata.version('vanishing-minima')}\n"
+    )
+
+
+def test_version_without_metadata_reads_pyproject_then_says_unknown(tmp_path, monkeypatch):
+    import importlib.metadata
+
+    from vanishing_minima.checks import version
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(version.metadata, "version", missing)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[build-system]\nversion = "9"\n\n[project]\nname = "x"\nversion = "1.2.3"\n'
+    )
+    assert version.toolkit_version(pyproject) == "1.2.3"
+    pyproject.write_text('[tool.x]\nversion = "9"\n')  # a version, but not the project's
+    assert version.toolkit_version(pyproject) == "unknown"
+    assert version.toolkit_version(tmp_path / "missing.toml") == "unknown"
+    assert version.toolkit_version() not in ("", "unknown")  # this checkout's pyproject.toml
+
+
+def _subcommands() -> list[str]:
+    from vanishing_minima.checks.cli import COMMANDS
+
+    return sorted(COMMANDS)
+
+
+@pytest.mark.parametrize("command", _subcommands())
+def test_every_subcommand_help_has_a_description_an_example_and_exit_codes(command, capsys):
+    from vanishing_minima.checks.parser import build_parser
+
+    sub = build_parser()._subparsers._group_actions[0].choices[command]
+    assert sub.description and len(sub.description) > 40
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    example = out.index("example")
+    assert f"  vanishing-minima {command}" in out[example:]  # the example runs this sub-command
+    codes = out[out.index("exit codes:") :]
+    for code in ("0 ", "2 ", "3 ", "130 "):
+        assert f"\n  {code}" in codes, (command, code)
+
+
+def test_the_command_list_is_the_parsers():
+    from vanishing_minima.checks.parser import build_parser
+
+    assert sorted(build_parser()._subparsers._group_actions[0].choices) == _subcommands()
+
+
+def test_main_help_lists_examples_and_exit_codes(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "vanishing-minima claims T6" in out and "\n  1    a finding" in out
+
+
+ABBREVIATED = [
+    ["audit", "--claim", "T6"],
+    ["audit", "--bud", "quick"],
+    ["audit", "--update", "--claims", "K1"],
+    ["bounds", "--lat"],
+    ["bounds", "--d0-over", "0.5"],
+    ["table1", "--dig"],
+    ["seeds", "--cou", "3"],
+    ["docs", "--di", "x"],
+    ["bench", "--rep", "2"],
+    ["--vers", "claims"],
+]
+
+
+@pytest.mark.parametrize("argv", ABBREVIATED, ids=[" ".join(a) for a in ABBREVIATED])
+def test_long_flags_are_never_abbreviated(argv, capsys, no_work):
+    """``audit --claim T6`` was read as ``--claims T6`` (argparse's prefix matching)."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    flag = next(a for a in argv if a.startswith("--"))
+    assert err.count("\n") == 1 and f"unrecognized arguments: {flag}" in err, err
+
+
+def test_claims_lists_every_claim_of_the_registry(capsys):
+    from vanishing_minima.theory.claims import REGISTRY
+
+    assert main(["claims"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[2:] if not line.startswith(" ")] == list(REGISTRY)
+
+
+def test_claims_id_shows_one_claim_as_the_registry_has_it(capsys):
+    from vanishing_minima.theory.claims import REGISTRY
+
+    assert main(["claims", "t10"]) == 0
+    out = capsys.readouterr().out
+    c = REGISTRY["T10"]
+    assert out.startswith(f"T10: {c.title}\n")
+    for key, value in (
+        ("reference", c.reference),
+        ("kind", c.kind.value),
+        ("statement", c.statement),
+    ):
+        assert f"\n  {key:<12} {value}\n" in out
+    assert f"  assumptions  {', '.join(c.assumptions)}\n" in out
+    assert "T6" not in out.splitlines()[0] and out.count("\n\n") == 0  # one claim, no other
+
+
+def test_claims_ids_in_any_case_each_once_in_the_order_given(capsys):
+    assert main(["claims", "K1", "g2", "k1"]) == 0
+    heads = [
+        line.split(":")[0] for line in capsys.readouterr().out.splitlines() if ": " in line[:5]
+    ]
+    assert heads == ["K1", "G2"]
+
+
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["claims", "T66"], "unknown claim id(s) T66 (did you mean T6?)"),
+        (["claims", "K1", "x9z"], "unknown claim id(s) x9z; known: A1"),
+        (["audit", "--claims", "t66"], "--claims: unknown claim id(s) t66 (did you mean T6?)"),
+        (["audit", "--claims", "K1,t1O"], "unknown claim id(s) t1O (did you mean T10?)"),
+    ],
+)
+def test_unknown_claim_ids_are_refused_with_the_nearest_known_one(argv, needle, capsys, no_work):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1
+
+
+def test_audit_claim_ids_in_any_case(monkeypatch, capsys):
+    from vanishing_minima.checks import audit
+    from vanishing_minima.checks.core import CheckResult
+
+    asked = []
+
+    def run_audit(ids, **kwargs):
+        asked.append(ids)
+        return [CheckResult(c, "proved", "fig", "symbolic") for c in ids]
+
+    monkeypatch.setattr(audit, "run_audit", run_audit)
+    assert main(["audit", "--claims", "t8, k1,T8", "--json", "", "--docs", ""]) == 0
+    assert asked == [["T8", "K1"]]
+
+
+LIGHT = [["--help"], ["--version"], ["claims"], *([c, "--help"] for c in _subcommands())]
+
+
+@pytest.mark.parametrize("argv", LIGHT, ids=[" ".join(a) for a in LIGHT])
+def test_help_version_and_claims_start_without_the_numeric_stack(argv):
+    """A fresh interpreter: ``--help`` used to import SciPy and SymPy first (2.5-6 s)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import contextlib, io, sys\n"
+        "from vanishing_minima.checks.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    code = main(sys.argv[1:])\n"
+        "heavy = ('numpy', 'scipy', 'sympy', 'mpmath', 'sklearn', 'matplotlib', 'tqdm')\n"
+        "print(code, len(out.getvalue()) > 0, sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "0 True []", done.stdout + done.stderr
+
+
+def test_budget_choices_are_the_audits():
+    from vanishing_minima.checks.core import Budget
+    from vanishing_minima.checks.parser import BUDGETS
+
+    assert BUDGETS == tuple(b.value for b in Budget)
+
+
+# --- the audit's closing summary (issue 22, item 3) ---------------------------------------------------
+def _results(*verdicts: tuple[str, str]):
+    from vanishing_minima.checks.core import CheckResult
+
+    return [CheckResult(cid, verdict, "figure", "test double") for cid, verdict in verdicts]
+
+
+def test_summary_counts_each_verdict_and_says_what_the_exit_code_means():
+    from vanishing_minima.checks.commands import audit_summary
+
+    results = _results(
+        ("K1", "proved"),
+        ("E2", "inconsistent"),
+        ("T6", "consistent"),
+        ("A1", "not checkable"),
+        ("T9", "consistent"),
+        ("C7", "derived"),
+        ("E3", "partial"),
+        ("T10", "inconclusive"),
+    )
+    head, tail = audit_summary(results, "out/report.json", "out")
+    assert head == (
+        "== 8 claims: 1 proved, 1 derived, 2 consistent, 1 partial, 1 inconclusive, "
+        "1 not checkable, 1 inconsistent =="
+    )
+    assert (
+        tail == "exit code 1: a claim did not reproduce (E2); report: out/report.json, pages: out/"
+    )
+    two = audit_summary(_results(("E2", "inconsistent"), ("S6", "inconsistent")), "", "docs/")
+    assert two[1] == (
+        "exit code 1: 2 claims did not reproduce (E2, S6); no report (--json ''), pages: docs/"
+    )
+    assert audit_summary(_results(("K1", "pending")), "", "")[0] == "== 1 claim: 1 pending =="
+
+
+@pytest.mark.parametrize("inconsistent", [False, True])
+def test_audit_ends_with_the_summary_and_its_exit_code(inconsistent, monkeypatch, capsys):
+    from vanishing_minima.checks import audit
+
+    verdicts = [("K1", "proved"), ("E2", "inconsistent" if inconsistent else "consistent")]
+    monkeypatch.setattr(audit, "run_audit", lambda ids, **kwargs: _results(*verdicts))
+    code = main(["audit", "--claims", "K1,E2", "--json", "", "--docs", ""])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == int(inconsistent)
+    assert lines[-3] == ""  # after the table
+    if inconsistent:
+        assert lines[-2] == "== 2 claims: 1 proved, 1 inconsistent =="
+        assert lines[-1].startswith("exit code 1: a claim did not reproduce (E2); no report")
+    else:
+        assert lines[-2] == "== 2 claims: 1 proved, 1 consistent =="
+        assert lines[-1].startswith("exit code 0: no claim is inconsistent; no report")

@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import stat
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vanishing_minima.checks import audit, report, report_io
+from vanishing_minima.checks import audit, parser, report, report_io
 from vanishing_minima.checks import pages as docs_pages
 from vanishing_minima.checks.cli import main
 from vanishing_minima.checks.core import Budget, CheckResult
@@ -222,8 +223,10 @@ def test_docs_through_a_link_to_a_folder_and_a_page_link_are_written_through(tmp
     (real / "two.md").symlink_to(kept)
     (tmp_path / "docs").symlink_to(real)
     assert main(["docs", "--dir", str(tmp_path / "docs")]) == 0
-    assert (real / "one.md").read_text() == "one\n"
-    assert (real / "two.md").is_symlink() and kept.read_text() == "two\n"
+    rendered = _rendered(real)
+    assert rendered["one.md"].startswith(b"one\n") and rendered["two.md"].startswith(b"two\n")
+    assert (real / "one.md").read_bytes() == rendered["one.md"]
+    assert (real / "two.md").is_symlink() and kept.read_bytes() == rendered["two.md"]
     assert (tmp_path / "docs").is_symlink() and _leftovers(tmp_path) == []
 
 
@@ -266,6 +269,14 @@ def _seeded_pages(pages) -> Iterator[tuple[Path, dict[str, bytes | None], pytest
         yield folder, before, mp
 
 
+def _rendered(folder: Path) -> dict[str, bytes]:
+    """The static pages as the writer renders them into ``folder`` (with their foot line), by name."""
+    return {
+        str(p.relative_to(folder)): text.encode()
+        for p, text in docs_pages.static_pages(folder).items()
+    }
+
+
 def _now(folder: Path, names) -> dict[str, bytes | None]:
     return {n: (folder / n).read_bytes() if (folder / n).exists() else None for n in names}
 
@@ -291,15 +302,13 @@ def test_a_page_that_cannot_be_written_leaves_every_page_as_it_was(pages, k, wha
 def test_a_move_that_fails_replaces_exactly_the_pages_before_it_and_says_which(pages, k):
     k = k % len(pages)
     with _seeded_pages(pages) as (folder, before, mp):
+        rendered = _rendered(folder)
         mp.setattr(os, "replace", _fail_at(k, "replace"))
         with pytest.raises(OSError) as info:
             report.write_docs(folder)
         mp.undo()
         names = list(before)
-        expected = {
-            n: (new.encode() if i < k else before[n])
-            for i, (n, (_, new)) in enumerate(zip(names, pages))
-        }
+        expected = {n: (rendered[n] if i < k else before[n]) for i, n in enumerate(names)}
         assert _now(folder, names) == expected
         error = info.value
         assert isinstance(error, report_io.PartialWriteError)
@@ -325,6 +334,7 @@ def test_the_audit_pages_are_one_set(tmp_path, monkeypatch, what):
     claim pages as they were; at its move, everything else is new and the error names the figure."""
     monkeypatch.setattr(docs_pages, "PAGES", {"claims.md": lambda: "new claims page\n"})
     docs = tmp_path / "docs"
+    rendered = _rendered(docs)
     (docs / "claims").mkdir(parents=True)
     for name in ("claims.md", "audit.md", "claims/K1.md", "claims/D5.md", "claims/D5-a.svg"):
         (docs / name).write_text(f"previous {name}\n")
@@ -339,7 +349,7 @@ def test_the_audit_pages_are_one_set(tmp_path, monkeypatch, what):
     if what == "fsync":
         assert after == before and "nothing was replaced" in info.value.strerror
     else:
-        assert after["claims.md"] == ("file", b"new claims page\n")
+        assert after["claims.md"] == ("file", rendered["claims.md"])
         assert after["claims/D5-a.svg"] == before["claims/D5-a.svg"]
         assert info.value.not_replaced == [docs / "claims" / "D5-a.svg"]
         assert len(info.value.replaced) == last - 1
@@ -363,3 +373,95 @@ def test_two_names_for_one_file_are_refused_before_writing(tmp_path):
     with pytest.raises(ValueError, match="same file"):
         report_io.write_files_atomic({tmp_path / "a.md": "1", tmp_path / "b.md": "2"})
     assert (tmp_path / "a.md").read_text() == "a\n" and _leftovers(tmp_path) == []
+
+
+# --- 4. where the audit writes: one folder git ignores by default; docs/ only when asked -------------
+@pytest.fixture
+def one_static_page(monkeypatch):
+    """One static page instead of all of them (rendering them all takes seconds)."""
+    monkeypatch.setattr(docs_pages, "PAGES", {"claims.md": lambda: "the claims page\n"})
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_by_default_the_report_and_the_pages_go_into_one_folder(
+    tmp_path, monkeypatch, capsys, one_static_page
+):
+    monkeypatch.chdir(tmp_path)
+    assert main(["audit", "--claims", "K1"]) == 0
+    out = parser.AUDIT_FOLDER
+    assert _files(tmp_path) == [
+        f"{out}/{n}" for n in ("audit.md", "claims.md", "claims/K1.md", "report.json")
+    ]
+    report_json = json.loads((tmp_path / out / "report.json").read_text())
+    assert [r["claim"] for r in report_json["results"]] == ["K1"]
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.endswith(f"; report: {out}/report.json, pages: {out}/")
+
+
+def test_out_names_the_folder_and_json_and_docs_override_it(tmp_path, capsys, one_static_page):
+    assert main(["audit", "--claims", "K1", "--out", str(tmp_path / "a" / "b")]) == 0
+    assert _files(tmp_path / "a" / "b") == ["audit.md", "claims.md", "claims/K1.md", "report.json"]
+    argv = ["--out", str(tmp_path / "c"), "--json", str(tmp_path / "r.json"), "--docs", ""]
+    assert main(["audit", "--claims", "K1", *argv]) == 0
+    assert not (tmp_path / "c").exists() and (tmp_path / "r.json").is_file()
+    assert (
+        capsys.readouterr()
+        .out.rstrip()
+        .endswith(f"report: {tmp_path / 'r.json'}, no pages (--docs '')")
+    )
+
+
+def test_update_docs_writes_the_committed_pages_and_keeps_the_report_in_the_folder(
+    tmp_path, monkeypatch, capsys, one_static_page
+):
+    monkeypatch.chdir(tmp_path)
+    assert main(["audit", "--claims", "K1", "--update-docs"]) == 0
+    assert _files(tmp_path / parser.COMMITTED_DOCS) == ["audit.md", "claims.md", "claims/K1.md"]
+    assert _files(tmp_path / parser.AUDIT_FOLDER) == ["report.json"]
+    assert capsys.readouterr().out.rstrip().endswith(f"pages: {parser.COMMITTED_DOCS}/")
+
+
+def test_update_docs_with_docs_is_refused_before_the_audit(tmp_path, capsys, audit_must_not_run):
+    assert main(["audit", "--claims", "K1", "--update-docs", "--docs", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--update-docs" in err and "not both" in err
+    assert _files(tmp_path) == []
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_the_audit(
+    tmp_path, capsys, audit_must_not_run
+):
+    (tmp_path / "file.txt").write_text("a file where the folder would go\n")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "report.json").symlink_to(tmp_path / "out")  # a link to a directory
+    cases = {
+        str(tmp_path / "file.txt" / "out"): "is not a directory",
+        str(tmp_path / "out"): "report.json: is a symbolic link to a directory",
+    }
+    for folder, reason in cases.items():
+        assert main(["audit", "--claims", "K1", "--out", folder]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"--out {folder}:" in err and reason in err, err
+    assert not (tmp_path / "file.txt").is_dir() and _files(tmp_path / "out") == []
+
+
+def test_git_ignores_the_default_folder():
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    found = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(root),
+            "check-ignore",
+            "--no-index",
+            f"{parser.AUDIT_FOLDER}/report.json",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert found.returncode == 0, found.stderr
