@@ -26,7 +26,7 @@ from vanishing_minima.theory import assumptions, bounds, claims, derivations, gr
 
 from . import audit, pages, report, report_io, table1_data
 from .claim_index import resolve_claim_ids
-from .parser import COMMITTED_DOCS, UsageError
+from .parser import COMMITTED_DOCS, COMMITTED_REPORT, UsageError
 from .tables import bounds_table, latex_lines
 from .terminal import print_table, terminal_width
 
@@ -274,13 +274,14 @@ def audit_outputs(args: argparse.Namespace) -> tuple[str, str]:
 
     By default both go into one folder, ``args.out`` (:data:`.parser.AUDIT_FOLDER`, which git ignores):
     ``OUT/report.json`` and the pages in ``OUT/``.  ``--json PATH`` and ``--docs DIR`` replace either
-    (``''``: none); ``--update-docs`` writes the pages into the committed ``docs/`` and is refused
-    with ``--docs``.
+    (``''``: none).  ``--update-docs`` writes the committed pages (``docs/``) and the committed report
+    (``docs/audit-report.json``, which the hand-written pages' figures are filled from), from every
+    claim: it is refused with ``--claims``, ``--json`` or ``--docs``.
 
     Parameters
     ----------
     args : argparse.Namespace
-        The parsed command line (``out``, ``json``, ``docs``, ``update_docs``).
+        The parsed command line (``out``, ``json``, ``docs``, ``update_docs``, ``claims``).
 
     Returns
     -------
@@ -290,16 +291,25 @@ def audit_outputs(args: argparse.Namespace) -> tuple[str, str]:
     Raises
     ------
     UsageError
-        If ``--update-docs`` and ``--docs`` are both given.
+        If ``--update-docs`` comes with ``--claims``, ``--json`` or ``--docs``.
     """
-    if args.update_docs and args.docs is not None:
-        raise UsageError(
-            f"--update-docs writes the pages into {COMMITTED_DOCS}/: give --docs DIR or --update-docs, "
-            "not both"
-        )
-    json_path = os.path.join(args.out, "report.json") if args.json is None else args.json
     if args.update_docs:
-        return json_path, COMMITTED_DOCS
+        given = [
+            flag
+            for flag, value in (
+                ("--claims", args.claims),
+                ("--json", args.json),
+                ("--docs", args.docs),
+            )
+            if value is not None
+        ]
+        if given:
+            raise UsageError(
+                f"--update-docs writes the committed pages ({COMMITTED_DOCS}/) and report "
+                f"({COMMITTED_REPORT}) from every claim: not with {', '.join(given)}"
+            )
+        return COMMITTED_REPORT, COMMITTED_DOCS
+    json_path = os.path.join(args.out, "report.json") if args.json is None else args.json
     return json_path, args.out if args.docs is None else args.docs
 
 
@@ -365,7 +375,7 @@ def audit_summary(results: list[audit.CheckResult], report_path: str, pages_dir:
 
 def audit_command(args: argparse.Namespace) -> int:
     """``vanishing-minima audit``: run the checks, print the verdict table and the summary, write the JSON
-    report and the pages (by default both into ``vanishing-minima-audit/``: :func:`audit_outputs`).
+    report and the pages (by default both into ``vanishing-minima-audit/``; :func:`audit_outputs`).
 
     Parameters
     ----------
@@ -380,9 +390,10 @@ def audit_command(args: argparse.Namespace) -> int:
     Raises
     ------
     UsageError
-        If ``--claims`` names no claim or an unknown one, an output path cannot be written, ``--docs``
-        comes with ``--update-docs``, or a ``--data`` name is unknown, its folder is missing, holds a
-        missing or malformed file, or is given twice (all checked before the audit runs).
+        If ``--claims`` names no claim or an unknown one, an output path cannot be written,
+        ``--update-docs`` comes with ``--claims``, ``--json`` or ``--docs``, or a ``--data`` name is
+        unknown, its folder is missing, holds a missing or malformed file, or is given twice (all
+        checked before the audit runs).
     """
     from tqdm import tqdm
 
@@ -390,9 +401,12 @@ def audit_command(args: argparse.Namespace) -> int:
     ids = _claim_ids(args.claims)
     json_path, docs = audit_outputs(args)
     # where the results go is checked before the work, not after it
-    if args.json is None:  # OUT/report.json: OUT may not exist yet
+    report_dir = "" if args.json is not None else os.path.dirname(json_path)  # may not exist yet
+    if report_dir:
         _check_output(
-            "--out", args.out, lambda path: report_io.check_output_dir(path, (), ("report.json",))
+            "--update-docs" if args.update_docs else "--out",
+            report_dir,
+            lambda path: report_io.check_output_dir(path, (), (os.path.basename(json_path),)),
         )
     elif json_path:
         _check_output("--json", json_path, report_io.check_output_file)
@@ -423,8 +437,8 @@ def audit_command(args: argparse.Namespace) -> int:
         rows, ("claim", "kind", "verdict", "key figure"), terminal_width()
     )  # full text: the JSON
     if json_path:  # every file is written whole or not at all (the previous one stays on failure)
-        if args.json is None:
-            os.makedirs(args.out, exist_ok=True)
+        if report_dir:
+            os.makedirs(report_dir, exist_ok=True)
         report_io.write_text_atomic(json_path, audit.report_json(results, budget, args.seed))
     if docs:
         report.write_audit_docs(docs, results, budget, args.seed)

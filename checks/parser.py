@@ -17,6 +17,7 @@ import math
 import sys
 from typing import Any, Callable, Sequence
 
+from .numbers import COMMITTED_REPORT
 from .version import toolkit_version
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "BUDGETS",
     "AUDIT_FOLDER",
     "COMMITTED_DOCS",
+    "COMMITTED_REPORT",
     "build_parser",
 ]
 
@@ -116,7 +118,8 @@ BUDGETS = ("quick", "standard", "thorough")
 #: Where ``audit`` writes its JSON report (``report.json``) and its pages unless told otherwise: a folder
 #: that ``.gitignore`` lists, so a run leaves a checkout clean.
 AUDIT_FOLDER = "vanishing-minima-audit"
-#: The committed pages, which ``audit --update-docs`` and ``docs`` regenerate.
+#: The committed pages, which ``audit --update-docs`` (with the committed report,
+#: :data:`.numbers.COMMITTED_REPORT`) and ``docs`` regenerate.
 COMMITTED_DOCS = "docs"
 
 _EXIT_2 = "2    usage, input or file error: one line on stderr, before any work"
@@ -178,12 +181,13 @@ def build_parser() -> Parser:
             "The theorem audit: one check per claim of the paper (or those of --claims), a table of\n"
             "verdicts, a summary line, and the JSON report and the pages (audit.md, a page per claim,\n"
             f"figures) written into one folder, {AUDIT_FOLDER}/ unless --out, --json or --docs say\n"
-            f"otherwise. Nothing tracked by git is written: regenerating the committed pages in\n"
-            f"{COMMITTED_DOCS}/ is --update-docs. Output paths are checked before the checks run.",
+            "otherwise. Nothing tracked by git is written: regenerating the committed pages in\n"
+            f"{COMMITTED_DOCS}/ and the committed report {COMMITTED_REPORT} is --update-docs, from\n"
+            "a whole audit. Output paths are checked before the checks run.",
             [
                 "vanishing-minima audit                               every claim, quick budget",
                 "vanishing-minima audit --claims t6,K1 --json ''      two claims, no report file",
-                "vanishing-minima audit --update-docs                 regenerate the committed docs/",
+                "vanishing-minima audit --update-docs                 regenerate docs/ and its report",
             ],
             [
                 "0    no claim is inconsistent",
@@ -241,8 +245,8 @@ def build_parser() -> Parser:
     au.add_argument(
         "--update-docs",
         action="store_true",
-        help=f"write the pages into {COMMITTED_DOCS}/, the committed ones (the report stays in OUT); "
-        "not with --docs",
+        help=f"write the committed pages, {COMMITTED_DOCS}/, and report, {COMMITTED_REPORT}, from every "
+        "claim (not with --claims, --json or --docs)",
     )
     b = sub.add_parser(
         "bounds",

@@ -425,3 +425,15 @@ def test_audit_ends_with_the_summary_and_its_exit_code(inconsistent, monkeypatch
     else:
         assert lines[-2] == "== 2 claims: 1 proved, 1 consistent =="
         assert lines[-1].startswith("exit code 0: no claim is inconsistent; no report")
+
+
+def test_the_summary_shown_in_docs_command_md_is_the_commands():
+    from pathlib import Path
+
+    from vanishing_minima.checks.commands import audit_summary
+    from vanishing_minima.checks.parser import AUDIT_FOLDER
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "command.md").read_text()
+    shown = text.split("The run ends, like pytest's", 1)[1].split("```text\n", 1)[1].split("```")[0]
+    results = _results(("K1", "proved"), ("T8", "consistent"), ("E2", "inconsistent"))
+    assert shown.splitlines() == audit_summary(results, f"{AUDIT_FOLDER}/report.json", AUDIT_FOLDER)

@@ -414,20 +414,57 @@ def test_out_names_the_folder_and_json_and_docs_override_it(tmp_path, capsys, on
     )
 
 
-def test_update_docs_writes_the_committed_pages_and_keeps_the_report_in_the_folder(
+def test_update_docs_writes_the_committed_pages_and_report_from_every_claim(
     tmp_path, monkeypatch, capsys, one_static_page
 ):
+    from vanishing_minima.theory.claims import REGISTRY
+
+    asked = []
+
+    def run_audit(ids, **kwargs):  # the whole audit, as test doubles
+        asked.append(ids)
+        return [CheckResult(c, "not checkable", "test double", "none") for c in REGISTRY]
+
+    monkeypatch.setattr(audit, "run_audit", run_audit)
     monkeypatch.chdir(tmp_path)
-    assert main(["audit", "--claims", "K1", "--update-docs"]) == 0
-    assert _files(tmp_path / parser.COMMITTED_DOCS) == ["audit.md", "claims.md", "claims/K1.md"]
-    assert _files(tmp_path / parser.AUDIT_FOLDER) == ["report.json"]
-    assert capsys.readouterr().out.rstrip().endswith(f"pages: {parser.COMMITTED_DOCS}/")
+    assert main(["audit", "--update-docs"]) == 0
+    assert asked == [None]  # every claim
+    docs = Path(parser.COMMITTED_DOCS)
+    assert parser.COMMITTED_REPORT == str(docs / "audit-report.json")
+    assert _files(tmp_path) == sorted(
+        [str(docs / n) for n in ("audit.md", "audit-report.json", "claims.md")]
+        + [str(docs / "claims" / f"{c}.md") for c in REGISTRY]
+    )
+    saved = json.loads((tmp_path / parser.COMMITTED_REPORT).read_text())
+    assert [r["claim"] for r in saved["results"]] == list(REGISTRY)
+    assert (
+        capsys.readouterr()
+        .out.rstrip()
+        .endswith(f"report: {parser.COMMITTED_REPORT}, pages: {parser.COMMITTED_DOCS}/")
+    )
 
 
-def test_update_docs_with_docs_is_refused_before_the_audit(tmp_path, capsys, audit_must_not_run):
-    assert main(["audit", "--claims", "K1", "--update-docs", "--docs", str(tmp_path)]) == 2
+@pytest.mark.parametrize(
+    "argv,named",
+    [
+        (["--docs", "d"], "--docs"),
+        (["--json", "r.json"], "--json"),
+        (["--json", ""], "--json"),
+        (["--claims", "K1"], "--claims"),
+        (["--claims", "K1", "--docs", ""], "--claims, --docs"),
+    ],
+)
+def test_update_docs_with_a_part_or_another_place_is_refused_before_the_audit(
+    argv, named, tmp_path, monkeypatch, capsys, audit_must_not_run
+):
+    monkeypatch.chdir(tmp_path)
+    assert main(["audit", "--update-docs", *argv]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--update-docs" in err and "not both" in err
+    assert (
+        err.count("\n") == 1
+        and "--update-docs" in err
+        and f"from every claim: not with {named}\n" in err
+    )
     assert _files(tmp_path) == []
 
 
