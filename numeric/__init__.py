@@ -17,6 +17,7 @@ One module per concept:
 * :mod:`.stats`: exact (Clopper-Pearson) intervals for every Monte Carlo estimate
 * :mod:`.experiments`: Section 5 (E1-E3) as frozen sweep tasks and their points
 * :mod:`.datasets`: E3's real data (scikit-learn's digits; MNIST and CIFAR-10 from the user's files), whitening
+* :mod:`.imagenet`: Downsampled ImageNet's npz batches from the user's files, checked and read in chunks
 * :mod:`.rare_events`: the V2 event at fixed data by generalized splitting (Botev & Kroese 2012), by
   fixed-effort splitting over its dead points (ReLU) or over K3's rank deficit (leaky units, with a
   rigorous upper bound), or by plain Monte Carlo, with intervals for log p
@@ -77,6 +78,7 @@ from .generic_rank import (
     k3_full_rank_certificate,
     top_multiplicity_deficit,
 )
+from .imagenet import ImageNetFiles, imagenet_binary_labels, open_imagenet
 from .khatri_rao import (
     activation_pattern,
     dlm_residual,
@@ -137,20 +139,27 @@ from .sweeps import (
     volume_ratio_point,
 )
 from .training import (
+    ArrayRows,
     DLMDiagnostics,
     FirstOrderResult,
     KinkStationarity,
     LargeTrainProgress,
     LargeTrainResult,
     MLPResult,
+    StreamedWhitening,
     TrainResult,
     dlm_diagnostics,
     kink_stationarity,
     mse_and_gradient,
+    streamed_memory_bound,
+    streamed_whitening,
     train_first_order,
     train_large,
     train_mlp,
     train_network,
+    train_streamed,
+    whitened_cache,
+    whitening_memory_bound,
 )
 from .volumes import (
     ConeProbability,
@@ -274,6 +283,16 @@ __all__ = [
     "load_cifar10",
     "read_idx",
     "whiten",
+    "ImageNetFiles",
+    "open_imagenet",
+    "imagenet_binary_labels",
+    "StreamedWhitening",
+    "streamed_whitening",
+    "whitened_cache",
+    "train_streamed",
+    "ArrayRows",
+    "streamed_memory_bound",
+    "whitening_memory_bound",
     "SplittingBudget",
     "SplittingPlan",
     "SplittingResult",

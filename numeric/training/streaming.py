@@ -1,0 +1,619 @@
+r"""Table 1 on data that do not fit in memory (ImageNet 64x64: N = 1.28M x d0 = 12,288, 63 GB as float32):
+ZCA whitening from a streamed covariance, a whitened cache on disk read through a memory map, and
+minibatch SGD / Adam over it with memory bounded independently of the data's size.
+
+The pipeline, each stage one pass over row chunks of at most ``chunk_rows`` rows:
+
+1. :func:`streamed_whitening`: the mean and the covariance summed chunk by chunk in float64 (for uint8
+   pixels the sums are of integers below :math:`2^{53}`, hence exact and independent of the chunking),
+   then :func:`.datasets.whiten`'s ZCA matrix from their eigendecomposition;
+2. :func:`whitened_cache`: the whitened rows written once to a ``.npy`` file in a folder the caller
+   names (written to a temporary name and moved into place, after checking the free disk space), and
+   opened as a read-only memory map;
+3. :func:`train_streamed`: :func:`.large.train_large`'s SGD and Adam (same initialization, one permutation
+   per epoch, the same kernel and updates), each minibatch gathered from the map, the full-data loss and
+   training error summed over chunks.
+
+A source of rows is any object with ``n``, ``d0`` and ``rows(chunk_rows)`` yielding (k, d0) arrays in
+order: :class:`~vanishing_minima.numeric.imagenet.ImageNetFiles`, or :class:`ArrayRows` for an array in
+memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.linalg import blas, eigh
+
+from .._checks import as_generator, check_labels, check_rho, check_work, positive_int, real_number
+from .large import (
+    ADAM_BETAS,
+    ADAM_EPS,
+    LargeTrainProgress,
+    LargeTrainResult,
+    _check_options,
+    _kernel,
+    _work,
+)
+
+__all__ = [
+    "ArrayRows",
+    "StreamedWhitening",
+    "streamed_whitening",
+    "whitened_cache",
+    "train_streamed",
+    "streamed_memory_bound",
+    "whitening_memory_bound",
+]
+
+#: Free disk space kept beside a cache: the cache is written only if this much remains afterwards.
+DISK_MARGIN = 2**30
+
+
+class ArrayRows:
+    """An in-memory (N, d0) array as a source of row chunks (rows are samples).
+
+    Parameters
+    ----------
+    rows : array_like, shape (N, d0)
+        Finite real or unsigned-byte data, N >= 1, d0 >= 1 (a copy is not made).
+    """
+
+    def __init__(self, rows):
+        arr = np.asarray(rows)
+        if arr.ndim != 2 or 0 in arr.shape or arr.dtype.kind not in "uif" or arr.dtype == bool:
+            raise ValueError(
+                f"rows must be a non-empty real (N, d0) array; got {arr.dtype} {arr.shape}"
+            )
+        self.array, (self.n, self.d0) = arr, arr.shape
+
+    def rows(self, chunk_rows: int = 1024):
+        """The rows in order, in chunks of at most ``chunk_rows`` (views, no copy)."""
+        k = positive_int("chunk_rows", chunk_rows)
+        for a in range(0, self.n, k):
+            yield self.array[a : a + k]
+
+    def fingerprint(self) -> str:
+        """sha256 of the shape, dtype and bytes."""
+        h = hashlib.sha256(f"{self.array.shape}{self.array.dtype}".encode())
+        for chunk in self.rows(4096):
+            h.update(np.ascontiguousarray(chunk).tobytes())
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class StreamedWhitening:
+    r"""The ZCA map of :func:`.datasets.whiten`, computed from streamed moments.
+
+    .. math:: x \mapsto M\,\frac{x - \bar x}{\sigma}, \qquad M = U\operatorname{diag}\big((s+\epsilon)^{-1/2}\big)
+        U^\top, \quad \frac{\Sigma}{\sigma^2} = U\operatorname{diag}(s)U^\top,
+
+    with :math:`\bar x` the mean, :math:`\Sigma = \frac1N\sum_n (x_n - \bar x)(x_n - \bar x)^\top` the
+    covariance and :math:`\sigma = \max - \min` the range of the entries (eigenvalues below 0 by
+    rounding count as 0).
+
+    Attributes
+    ----------
+    n : int
+        Rows the moments were summed over.
+    mean : ndarray, shape (d0,)
+    scale : float
+        :math:`\sigma`, in the data's units.
+    matrix : ndarray, shape (d0, d0)
+        :math:`M`, symmetric, float64.
+    eps : float
+    """
+
+    n: int
+    mean: np.ndarray
+    scale: float
+    matrix: np.ndarray
+    eps: float
+
+    def apply(self, rows, dtype=np.float64) -> np.ndarray:
+        """Whitened rows :math:`((x - \\bar x)/\\sigma) M` (float64 products), cast to ``dtype``; shape (k, d0)."""
+        centered = np.asarray(rows, dtype=np.float64) - self.mean
+        centered /= self.scale
+        return (centered @ self.matrix).astype(dtype, copy=False)
+
+    def fingerprint(self) -> str:
+        """sha256 of n, eps, scale, mean and matrix."""
+        h = hashlib.sha256(f"{self.n} {self.eps!r} {self.scale!r}".encode())
+        h.update(self.mean.tobytes())
+        for row in self.matrix:
+            h.update(row.tobytes())
+        return h.hexdigest()
+
+
+def _symmetrize_upper(S: np.ndarray, block: int = 1024) -> None:
+    """Copy the upper triangle of ``S`` onto its lower one, in blocks (no (d0, d0) temporary)."""
+    for a in range(0, S.shape[0], block):
+        S[a : a + block, :a] = S[:a, a : a + block].T
+        diag = S[a : a + block, a : a + block]
+        lower = np.tril_indices(diag.shape[0], -1)
+        diag[lower] = diag.T[lower]
+
+
+def streamed_whitening(source, *, eps: float = 1e-5, chunk_rows: int = 1024) -> StreamedWhitening:
+    r"""ZCA whitening (:func:`.datasets.whiten`'s) from one pass over ``source``'s row chunks.
+
+    The sums :math:`\sum_n (x_n - c)` and :math:`\sum_n (x_n - c)(x_n - c)^\top` are accumulated in float64
+    (a symmetric rank-k update per chunk), with :math:`c = 0` for integer data (uint8 pixels: every sum
+    is an integer below :math:`2^{53}`, so exact) and :math:`c` the first chunk's mean for real data (to
+    avoid cancellation); then :math:`\bar x = c + S_1/N`, :math:`\Sigma = S_2/N - (S_1/N)(S_1/N)^\top`.
+    ``whiten(X)`` with ``X`` the same data as columns equals ``apply(X.T).T`` to rounding.
+
+    Parameters
+    ----------
+    source : object with ``n``, ``d0`` and ``rows(chunk_rows)``
+        E.g. :class:`ArrayRows` or :class:`~vanishing_minima.numeric.imagenet.ImageNetFiles`.
+    eps : float
+        Regularization relative to :math:`\sigma^2`, a finite number > 0 (as ``whiten``'s).
+    chunk_rows : int
+        Rows per chunk, >= 1.
+
+    Returns
+    -------
+    StreamedWhitening
+
+    Raises
+    ------
+    ValueError
+        If ``eps`` or ``chunk_rows`` is out of range, the chunks are not (k, d0) arrays of finite real
+        numbers or add up to other than ``source.n`` rows, or all rows are equal (nothing to whiten).
+
+    Notes
+    -----
+    Memory: the (d0, d0) sums and the eigendecomposition, about :func:`whitening_memory_bound` bytes;
+    none of it grows with N.  Work: :math:`N d_0^2` for the sums and about :math:`10 d_0^3` for the
+    eigendecomposition.
+    """
+    eps = real_number("eps", eps, low=0.0, low_open=True)
+    chunk_rows = positive_int("chunk_rows", chunk_rows)
+    d0 = source.d0
+    S2 = np.zeros((d0, d0), order="F")
+    S1 = np.zeros(d0)
+    lo, hi = np.full(d0, np.inf), np.full(d0, -np.inf)
+    shift, n = None, 0
+    for chunk in source.rows(chunk_rows):
+        chunk = np.asarray(chunk)
+        if chunk.ndim != 2 or chunk.shape[1] != d0 or chunk.dtype.kind not in "uif":
+            raise ValueError(
+                f"a chunk must be a real (k, {d0}) array; got {chunk.dtype} {chunk.shape}"
+            )
+        if shift is None:
+            shift = (
+                np.zeros(d0) if chunk.dtype.kind in "ui" else chunk.mean(axis=0, dtype=np.float64)
+            )
+        c = chunk.astype(np.float64)
+        if not np.isfinite(c).all():
+            raise ValueError("the data must be finite")
+        np.minimum(lo, c.min(axis=0), out=lo)
+        np.maximum(hi, c.max(axis=0), out=hi)
+        c -= shift
+        S1 += c.sum(axis=0)
+        S2 = blas.dsyrk(1.0, c.T, beta=1.0, c=S2, trans=0, lower=0, overwrite_c=1)
+        n += c.shape[0]
+    if n != source.n:
+        raise ValueError(f"the source yielded {n} rows; it declares n = {source.n}")
+    if np.array_equal(lo, hi):
+        raise ValueError(f"the rows must vary; all {n} rows are equal")
+    m = S1 / n
+    S2 /= n
+    S2 = blas.dsyr(-1.0, m, lower=0, a=S2, overwrite_a=1)  # upper triangle; no (d0, d0) temporary
+    _symmetrize_upper(S2)
+    scale = float(hi.max() - lo.min())
+    S2 /= scale * scale
+    s, U = eigh(S2, overwrite_a=True, check_finite=False, driver="evr")
+    del S2
+    U *= np.sqrt(1.0 / np.sqrt(np.maximum(s, 0.0) + eps))  # M = (U D^1/2)(U D^1/2)^T
+    return StreamedWhitening(n=n, mean=shift + m, scale=scale, matrix=U @ U.T, eps=eps)
+
+
+def whitening_memory_bound(d0: int, chunk_rows: int) -> int:
+    r"""Bytes :func:`streamed_whitening` and :func:`whitened_cache` may allocate (NumPy's and SciPy's
+    arrays, as ``tracemalloc`` counts them), whatever N.
+
+    .. math:: 8\,(4 d_0^2 + 4 r d_0 + 64 d_0) + 2^{20},
+
+    for the (d0, d0) sums, the eigenvectors, the map and one spare (the sums are freed before the map
+    is formed, so three are live at most), four float64 chunks of :math:`r` rows (the chunk, its
+    centered copy, its product with the map, its cast), and vectors of d0.  At ImageNet 64x64's d0 with
+    r = 1,024 it is about 5.2 GB, against 63 GB for the training set as float32 (see the example).
+
+    Parameters
+    ----------
+    d0 : int
+        Input dimension, >= 1.
+    chunk_rows : int
+        Rows per chunk, >= 1.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If an argument is not an integer >= 1.
+
+    Examples
+    --------
+    >>> round(whitening_memory_bound(12288, 1024) / 1e9, 2), round(1281167 * 12288 * 4 / 1e9)
+    (5.24, 63)
+    """
+    d0, r = positive_int("d0", d0), positive_int("chunk_rows", chunk_rows)
+    return 8 * (4 * d0 * d0 + 4 * r * d0 + 64 * d0) + 2**20
+
+
+def whitened_cache(
+    source,
+    folder,
+    *,
+    eps: float = 1e-5,
+    dtype: str = "float32",
+    chunk_rows: int = 1024,
+    fingerprint: str | None = None,
+):
+    """The whitened rows of ``source`` as a read-only (N, d0) memory map in ``folder``, with their map.
+
+    Two files are kept in ``folder``, named by a hash of ``fingerprint`` (default:
+    ``source.fingerprint()``) and the settings: ``whitening-<fp>.npz`` (the :class:`StreamedWhitening`,
+    from one pass) and ``whitened-<fp>-<dtype>.npy`` (a second pass: each chunk whitened with float64
+    products and cast to ``dtype``).  Each is written to a temporary name in ``folder`` and moved into place, so an
+    interrupted run leaves no partial file; an existing one is reused (checked for shape and dtype).
+
+    Parameters
+    ----------
+    source : object with ``n``, ``d0``, ``rows(chunk_rows)`` (and ``fingerprint()`` unless given)
+    folder : str or Path
+        An existing folder.
+    eps : float
+        As in :func:`streamed_whitening`.
+    dtype : {"float32", "float64"}
+        The cache's dtype (the training's working precision).
+    chunk_rows : int
+        Rows per chunk, >= 1.
+    fingerprint : str, optional
+        Identifies the data (e.g. a hash); the caller's promise that the files named by it hold them.
+
+    Returns
+    -------
+    rows : numpy.memmap, shape (N, d0), read-only
+    whitening : StreamedWhitening
+
+    Raises
+    ------
+    ValueError
+        If ``folder`` is not a folder, ``dtype`` is unknown, the free space in ``folder`` is less than
+        the cache plus :data:`DISK_MARGIN` (checked before writing), an existing file has another shape
+        or dtype, or from :func:`streamed_whitening`.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"folder {folder} is not a folder")
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}")
+    eps = real_number("eps", eps, low=0.0, low_open=True)
+    given = fingerprint or source.fingerprint()
+    fp = hashlib.sha256(given.encode()).hexdigest()[:16] + f"-eps{eps:g}"
+    wpath = folder / f"whitening-{fp}.npz"
+    if wpath.exists():
+        with np.load(wpath, allow_pickle=False) as f:
+            w = StreamedWhitening(
+                n=int(f["n"]), mean=f["mean"], scale=float(f["scale"]), matrix=f["matrix"], eps=eps
+            )
+        if w.matrix.shape != (source.d0, source.d0) or w.n != source.n:
+            raise ValueError(
+                f"{wpath}: holds a map for {w.n} rows of {w.matrix.shape}; not this data"
+            )
+    else:
+        w = streamed_whitening(source, eps=eps, chunk_rows=chunk_rows)
+        _atomic(
+            wpath,
+            lambda fh: np.savez(fh, n=w.n, mean=w.mean, scale=w.scale, matrix=w.matrix),
+        )
+    cpath = folder / f"whitened-{fp}-{dtype}.npy"
+    shape = (source.n, source.d0)
+    if not cpath.exists():
+        need = source.n * source.d0 * np.dtype(dtype).itemsize
+        free = shutil.disk_usage(folder).free
+        if free < need + DISK_MARGIN:
+            raise ValueError(
+                f"folder {folder}: the cache needs {need / 2**30:.2f} GiB plus a {DISK_MARGIN / 2**30:.0f} "
+                f"GiB margin; {free / 2**30:.2f} GiB free"
+            )
+        _atomic(cpath, lambda fh: _write_rows(fh, source, w, dtype, chunk_rows, shape))
+    rows = np.load(cpath, mmap_mode="r", allow_pickle=False)
+    if rows.shape != shape or rows.dtype != np.dtype(dtype):
+        raise ValueError(
+            f"{cpath}: holds {rows.shape} of {rows.dtype}; expected {shape} of {dtype}"
+        )
+    return rows, w
+
+
+def _write_rows(fh, source, w: StreamedWhitening, dtype: str, chunk_rows: int, shape) -> None:
+    """The .npy header, then the whitened chunks, written straight to ``fh`` (no (N, d0) array)."""
+    np.lib.format.write_array_header_1_0(
+        fh, {"descr": np.dtype(dtype).str, "fortran_order": False, "shape": shape}
+    )
+    written = 0
+    for chunk in source.rows(chunk_rows):
+        fh.write(w.apply(chunk, dtype).tobytes())
+        written += len(chunk)
+    if written != shape[0]:
+        raise ValueError(f"the source yielded {written} rows; it declares n = {shape[0]}")
+
+
+def _atomic(path: Path, write) -> None:
+    """``write(fh)`` to a temporary file beside ``path``, synced, then moved onto ``path``."""
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def streamed_memory_bound(
+    d0: int, d1: int, n: int, *, batch_size: int, eval_rows: int, dtype: str = "float32"
+) -> int:
+    r"""Bytes :func:`train_streamed` may allocate (NumPy's arrays, as ``tracemalloc`` counts them; the
+    memory-mapped data are not counted: the operating system pages them in and out).
+
+    .. math:: 8\cdot 14P + d_1 d_0 (w + 24) + 2 b d_0 w + 8 r d_0 + 32 d_1 (b + r) + 32 N + 2^{20},
+
+    with :math:`P = d_1 d_0 + d_1` (the weights, the optimizer's state and the update's temporaries, in
+    float64), :math:`w` the working dtype's item size, :math:`b` the batch and :math:`r` the evaluation
+    chunk: the kernel's copies of the weights and gradient, the gathered and transposed minibatch, one
+    evaluation chunk in float64, the kernel's (d1, k) arrays, and 32 bytes per sample (the permutation,
+    the labels in two dtypes and their permuted copy).  That last term is the only one that grows with
+    N: 1/1,536 of the data's float32 bytes at d0 = 12,288.
+
+    Parameters
+    ----------
+    d0, d1, n : int
+        Input dimension, hidden width and samples, each >= 1.
+    batch_size, eval_rows : int
+        As given to :func:`train_streamed`, each >= 1.
+    dtype : {"float32", "float64"}
+        The working dtype (the rows' dtype).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If a size is not an integer >= 1 or ``dtype`` is not float32 or float64.
+
+    Examples
+    --------
+    Table 1's ImageNet row (d1 = 105, N = 1,281,167) with Adam's default batch, in GB:
+
+    >>> round(streamed_memory_bound(12288, 105, 1281167, batch_size=256, eval_rows=4096) / 1e9, 2)
+    0.67
+    """
+    d0, d1, n = positive_int("d0", d0), positive_int("d1", d1), positive_int("n", n)
+    b, r = positive_int("batch_size", batch_size), positive_int("eval_rows", eval_rows)
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}")
+    w = np.dtype(dtype).itemsize
+    p = d1 * d0 + d1
+    return int(
+        8 * 14 * p
+        + d1 * d0 * (w + 24)
+        + 2 * b * d0 * w
+        + 8 * r * d0
+        + 32 * d1 * (b + r)
+        + 32 * n
+        + 2**20
+    )
+
+
+def _full_loss(W, z, rows, yw, rho, eval_rows, dt):
+    """MSE and misclassified count over all rows, chunk by chunk, products in ``dt``."""
+    sq, errors, n = 0.0, 0, rows.shape[0]
+    for a in range(0, n, eval_rows):
+        chunk = np.asarray(rows[a : a + eval_rows], dtype=dt)
+        loss, err, _ = _kernel(W, z, chunk.T, yw[a : a + eval_rows].astype(dt), rho, grad=False)
+        sq += loss * chunk.shape[0]
+        errors += err
+    return sq / n, errors
+
+
+def train_streamed(
+    rows,
+    y,
+    d1: int,
+    rho: float,
+    *,
+    rng,
+    optimizer: str = "adam",
+    max_iter: int = 100,
+    target_mce: float = 0.0,
+    lr: float | None = None,
+    momentum: float = 0.9,
+    batch_size: int | None = None,
+    init_scale: float = 1.0,
+    eval_rows: int = 4096,
+    progress=None,
+    stop_after: float | None = None,
+    max_work: float | None = None,
+) -> LargeTrainResult:
+    r"""Minibatch SGD (momentum) or Adam on the one-hidden-layer LReLU network's MSE, reading the inputs
+    from ``rows`` (e.g. the memory map of :func:`whitened_cache`) one minibatch at a time.
+
+    The trajectory is :func:`.large.train_large`'s with ``X = rows.T``: the same initialization from
+    ``rng``, one permutation of the samples per epoch, consecutive minibatches of it, the same kernel and
+    updates (on the same data in the same working dtype the weights agree to the bit); only the
+    full-data loss at each epoch's end is summed over chunks of ``eval_rows`` rows (equal to rounding).
+
+    Parameters
+    ----------
+    rows : ndarray or numpy.memmap, shape (N, d0), float32 or float64
+        Inputs, rows are samples (the transpose of the paper's X); their dtype is the working dtype.
+        Assumed finite (a cache of :func:`whitened_cache` is).
+    y : array_like, shape (N,)
+        Binary labels in {0, 1}.
+    d1 : int
+        Hidden width, >= 1.
+    rho : float, != 1
+        LReLU slope (0 is the ReLU).
+    rng : numpy Generator or int seed
+    optimizer : {"sgd", "adam"}
+    max_iter : int
+        Epochs, >= 1.
+    target_mce : float
+        Stop when the training MCE at an epoch's end is at most this, in [0, 1].
+    lr, momentum, batch_size, init_scale
+        As in :func:`.large.train_large` (defaults 0.01 for SGD, 1e-3 for Adam; 0.9; ``min(256, N)``; 1).
+    eval_rows : int
+        Rows per chunk of the full-data loss, >= 1.
+    progress : callable, optional
+        Called with a :class:`.large.LargeTrainProgress` after every epoch.
+    stop_after : float, optional
+        Stop after this many seconds of training (checked at epochs' ends), > 0.
+    max_work : float, optional
+        Work cap, as :func:`.large.train_large`'s for SGD/Adam (default 1e11).
+
+    Returns
+    -------
+    LargeTrainResult
+        ``loss`` and ``mce`` recomputed with float64 products on ``rows``; ``resumed_at`` is 0.
+
+    Raises
+    ------
+    TypeError
+        If ``rho`` is not a real number, ``rng`` has a wrong type or ``progress`` is not callable.
+    ValueError
+        If ``rows`` is not a non-empty float32/float64 (N, d0) array, ``y`` is not N binary labels, an
+        argument is out of its range (the message names it), ``optimizer`` is not "sgd" or "adam", or the
+        estimated work exceeds ``max_work``.
+
+    Notes
+    -----
+    Memory: at most :func:`streamed_memory_bound` bytes of NumPy arrays (measured with ``tracemalloc``
+    in the tests), whatever N; the data stay in the memory map (the operating system's page cache).
+    """
+    if not (hasattr(rows, "shape") and hasattr(rows, "dtype")) or len(rows.shape) != 2:
+        raise ValueError("rows must be an (N, d0) array or memory map")
+    if rows.dtype not in (np.float32, np.float64) or 0 in rows.shape:
+        raise ValueError(
+            f"rows must be non-empty float32 or float64; got {rows.dtype} {rows.shape}"
+        )
+    if optimizer not in ("sgd", "adam"):
+        raise ValueError(f"optimizer must be 'sgd' or 'adam'; got {optimizer!r}")
+    n, d0 = rows.shape
+    dt = rows.dtype
+    rho = check_rho(rho)
+    y = check_labels(y, n)
+    d1 = positive_int("d1", d1)
+    max_iter = positive_int("max_iter", max_iter)
+    eval_rows = positive_int("eval_rows", eval_rows)
+    target_mce = real_number("target_mce", target_mce, low=0.0, high=1.0)
+    init_scale = real_number("init_scale", init_scale, low=0.0, low_open=True)
+    lr, momentum, batch_size = _check_options(optimizer, dt.name, lr, momentum, batch_size, n)
+    if stop_after is not None:
+        stop_after = real_number("stop_after", stop_after, low=0.0, low_open=True)
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be callable; got {type(progress).__name__}")
+    check_work(
+        f"train_streamed(optimizer={optimizer!r}) with max_iter = {max_iter} on d1 x d0 x N = "
+        f"{d1} x {d0} x {n}",
+        _work(optimizer, max_iter, d0, d1, n, batch_size),
+        max_work,
+    )
+    rng = as_generator(rng)
+    W = rng.standard_normal((d1, d0)) * init_scale / np.sqrt(d0)
+    z = rng.standard_normal(d1) * init_scale / np.sqrt(d1)
+    theta = np.concatenate([W.ravel(), z])
+    yw = y.astype(dt)
+
+    def split(t):
+        return t[: d1 * d0].reshape(d1, d0), t[d1 * d0 :]
+
+    loss, errors = _full_loss(*split(theta), rows, yw, rho, eval_rows, dt)
+    history = [(0.0, loss, errors / n)]
+    m, v = np.zeros_like(theta), np.zeros_like(theta)  # Adam's moments, or m the SGD velocity
+    b1, b2 = ADAM_BETAS
+    t = epochs = 0
+    evaluations = 1
+    start = time.perf_counter()
+    reason = "target_mce" if errors / n <= target_mce else None
+    while reason is None:
+        perm = rng.permutation(n)
+        yp = yw[perm]
+        for a in range(0, n, batch_size):
+            idx = perm[a : a + batch_size]
+            order = np.argsort(idx)  # read the rows in file order, place them in the batch's
+            Xb = np.empty((d0, idx.size), dtype=dt)
+            Xb[:, order] = rows[idx[order]].T
+            W, z = split(theta)
+            g = _kernel(W, z, Xb, yp[a : a + batch_size], rho, True)[2]
+            evaluations += 1
+            if optimizer == "adam":
+                t += 1
+                m *= b1
+                m += (1.0 - b1) * g
+                v *= b2
+                v += (1.0 - b2) * g * g
+                mhat, vhat = m / (1.0 - b1**t), v / (1.0 - b2**t)
+                theta -= lr * mhat / (np.sqrt(vhat) + ADAM_EPS)
+            else:
+                m *= momentum
+                m += g
+                theta -= lr * m
+        loss, errors = _full_loss(*split(theta), rows, yw, rho, eval_rows, dt)
+        evaluations += 1
+        epochs += 1
+        history.append((float(epochs), loss, errors / n))
+        seconds = time.perf_counter() - start
+        if progress is not None:
+            progress(
+                LargeTrainProgress(
+                    iteration=epochs,
+                    loss=loss,
+                    mce=errors / n,
+                    evaluations=evaluations,
+                    seconds=seconds,
+                    evaluations_per_second=evaluations / max(seconds, 1e-9),
+                    eta_seconds=(max_iter - epochs) * seconds / epochs,
+                )
+            )
+        if errors / n <= target_mce:
+            reason = "target_mce"
+        elif epochs >= max_iter:
+            reason = "max_iter"
+        elif stop_after is not None and seconds >= stop_after:
+            reason = "stop_after"
+    seconds = time.perf_counter() - start
+    W, z = split(theta)
+    final_loss, final_errors = _full_loss(W, z, rows, y, rho, eval_rows, np.float64)
+    return LargeTrainResult(
+        W=W.copy(),
+        z=z.copy(),
+        loss=final_loss,
+        mce=final_errors / n,
+        iterations=epochs,
+        evaluations=evaluations,
+        seconds=seconds,
+        converged=errors / n <= target_mce,
+        stop_reason=reason,
+        history=np.array(history, dtype=float).reshape(-1, 3),
+        dtype=dt.name,
+        optimizer=optimizer,
+        resumed_at=0,
+    )
