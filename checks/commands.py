@@ -16,18 +16,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections import Counter
+from pathlib import Path
 from typing import Callable
 
-import mpmath
 import sympy as sp
 
-from vanishing_minima.theory import assumptions, bounds, claims, derivations, growth
+from vanishing_minima.theory import assumptions, claims, derivations, growth
 
-from . import audit, pages, report, report_io, table1_data
+from . import audit, numbers, pages, provenance, report, report_io, table1_data
 from .claim_index import resolve_claim_ids
 from .parser import COMMITTED_DOCS, COMMITTED_REPORT, UsageError
-from .tables import bounds_table, latex_lines
+from .tables import bounds_lines, latex_lines
 from .terminal import print_table, terminal_width
 
 __all__ = [
@@ -44,7 +45,11 @@ __all__ = [
 
 
 def bounds_command(args: argparse.Namespace) -> int:
-    """``vanishing-minima bounds``: every bound at one size as a table (``--latex``: their LaTeX).
+    """``vanishing-minima bounds``: every bound at one size as a table (``--latex``: as LaTeX statements).
+
+    A size flag not given is :data:`.tables.BOUNDS_DEFAULTS`'s in the table; with ``--latex`` it stays
+    a symbol, and the flags given are substituted (``--rho 0``: the ReLU form), each statement labelled
+    as the paper's or the toolkit's derivation (:func:`.tables.latex_lines`).
 
     Parameters
     ----------
@@ -56,35 +61,8 @@ def bounds_command(args: argparse.Namespace) -> int:
     int
         The exit code, 0.
     """
-    if args.latex:
-        print("\n".join(latex_lines()))
-        return 0
-    rows = bounds_table(args.n, args.d0, args.d1, args.eps, args.rho, args.d0_over_n)
-    c = args.d0 / args.n if args.d0_over_n is None else args.d0_over_n
-    print(
-        f"Bounds at N={args.n:g}, d0={args.d0:g}, d1={args.d1:g}, eps={args.eps:g}, rho={args.rho:g}, "
-        f"lim d0/N taken as {c:g}{' (d0/N at this size)' if args.d0_over_n is None else ''}"
-    )
-    print(
-        "Natural logs. The theorems are leading-order (<=.) statements: these are the leading-order"
-    )
-    print("expressions evaluated at one size, not finite-N guarantees.\n")
-    print_table(rows, ("quantity", "reference", "log", "value"))
-    n, product = mpmath.mpf(args.n), mpmath.mpf(args.d0) * mpmath.mpf(args.d1)
-    a4 = n * mpmath.log(n) ** 4
-    t10 = bounds.theorem10_log_bound(
-        n,
-        mpmath.mpf(args.d0),
-        mpmath.mpf(args.d1),
-        mpmath.mpf(args.eps),
-        mpmath.mpf(args.rho),
-        mpmath.mpf(c),
-    )
-    print(
-        f"\nA4 at this size: d0 d1 = {mpmath.nstr(product, 4)} vs N log^4 N = {mpmath.nstr(a4, 4)} "
-        f"({'above' if product > a4 else 'below'}); Theorem 10's composed exponent is "
-        f"{'negative (informative)' if t10 < 0 else 'non-negative (vacuous at this size)'}."
-    )
+    values = {k: getattr(args, k) for k in ("n", "d0", "d1", "eps", "rho", "d0_over_n")}
+    print("\n".join(latex_lines(**values) if args.latex else bounds_lines(**values)))
     return 0
 
 
@@ -192,6 +170,9 @@ def derive_command(args: argparse.Namespace) -> int:
 def docs_command(args: argparse.Namespace) -> int:
     """``vanishing-minima docs``: write the static pages of ``docs/`` (``--api DIR``: the HTML API reference).
 
+    In a checkout (``--dir``'s parent holds ``docs/audit-report.json``) it also fills the figures of the
+    hand-written pages from the committed reports (:func:`.numbers.fill_pages`).
+
     Parameters
     ----------
     args : argparse.Namespace
@@ -224,7 +205,20 @@ def docs_command(args: argparse.Namespace) -> int:
     )
     for path in pages.write_docs(args.dir):
         print(f"wrote {path}")
+    root = Path(args.dir).resolve().parent  # a checkout: fill the hand-written pages' figures too
+    if (root / numbers.COMMITTED_REPORT).is_file():
+        _fill_figures(root)
     return 0
+
+
+def _fill_figures(root: Path) -> None:
+    """Fill the hand-written pages' markers under ``root``; a marker the reports cannot fill is exit 2."""
+    try:
+        written = numbers.fill_pages(root)
+    except (KeyError, ValueError) as exc:
+        raise UsageError(f"figures of the hand-written pages: {exc}") from None
+    for path in written:
+        print(f"filled the figures of {path}")
 
 
 def _claim_ids(text: str | None) -> list[str] | None:
@@ -423,6 +417,13 @@ def audit_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     total = len(ids) if ids else len(claims.REGISTRY)
+    settings = {"budget": budget.value, "seed": args.seed}
+    if ids:
+        settings["claims"] = ",".join(ids)
+    if data:
+        settings["data"] = ",".join(name for name, _ in data)
+    prov = provenance.collect(**settings)
+    started = time.perf_counter()
     with tqdm(total=total, desc="audit", unit="claim", file=sys.stderr, disable=None) as bar:
 
         def progress(cid: str) -> None:
@@ -439,9 +440,14 @@ def audit_command(args: argparse.Namespace) -> int:
     if json_path:  # every file is written whole or not at all (the previous one stays on failure)
         if report_dir:
             os.makedirs(report_dir, exist_ok=True)
-        report_io.write_text_atomic(json_path, audit.report_json(results, budget, args.seed))
+        report_io.write_text_atomic(
+            json_path,
+            audit.report_json(results, budget, args.seed, prov, time.perf_counter() - started),
+        )
     if docs:
-        report.write_audit_docs(docs, results, budget, args.seed)
+        report.write_audit_docs(docs, results, budget, args.seed, prov)
+    if args.update_docs:  # the hand-written pages' figures, from the report just written
+        _fill_figures(Path(COMMITTED_DOCS).resolve().parent)
     print("\n" + "\n".join(audit_summary(results, json_path, docs)))
     return audit.exit_code(results)
 

@@ -165,7 +165,7 @@ class Provenance:
         libs = ", ".join(
             f"{_DISPLAY.get(k, k)} {v}" for k, v in self.libraries.items() if v and k in _SHOWN
         )
-        blas = "; ".join(
+        blas = ", ".join(
             f"{b.get('internal_api', '?')} {b.get('version') or ''}".strip()
             for b in self.blas
             if b.get("user_api") == "blas"
