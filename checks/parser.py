@@ -219,8 +219,9 @@ def build_parser() -> Parser:
         default=[],
         metavar="NAME=DIR",
         type=data_folder,
-        help="a Table 1 data set for E3 from your files: mnist=DIR (IDX files) or cifar=DIR (python "
-        "batches); repeatable; read before the audit starts",
+        help="a Table 1 data set for E3 from your files: mnist=DIR (IDX files), cifar=DIR (python "
+        "batches) or imagenet=DIR (Downsampled ImageNet's npz batches); repeatable; read before the "
+        "audit starts",
     )
     au.add_argument(
         "--out",
