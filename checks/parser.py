@@ -260,21 +260,22 @@ def build_parser() -> Parser:
             refused="a size outside 1..1e300, eps outside (0, 1), rho = 1, d0 > N",
         ),
     )
+    # Defaults None: the table fills in tables.BOUNDS_DEFAULTS, --latex keeps a flag not given symbolic
     b.add_argument(
-        "--n", type=SIZE, default=10_000, help="number of datapoints N, 1..1e300 (default 10000)"
+        "--n", type=SIZE, default=None, help="number of datapoints N, 1..1e300 (default 10000)"
     )
     b.add_argument(
-        "--d0", type=SIZE, default=100, help="input dimension d0, 1..1e300 (default 100)"
+        "--d0", type=SIZE, default=None, help="input dimension d0, 1..1e300 (default 100)"
     )
-    b.add_argument("--d1", type=SIZE, default=400, help="hidden width d1, 1..1e300 (default 400)")
+    b.add_argument("--d1", type=SIZE, default=None, help="hidden width d1, 1..1e300 (default 400)")
     b.add_argument(
         "--eps",
         type=float_arg(),
-        default=0.1,
+        default=None,
         help="error threshold epsilon in (0,1) (default 0.1)",
     )
     b.add_argument(
-        "--rho", type=float_arg(), default=0.0, help="LReLU slope, != 1 (default 0: ReLU)"
+        "--rho", type=float_arg(), default=None, help="LReLU slope, != 1 (default 0: ReLU)"
     )
     b.add_argument(
         "--d0-over-n", type=float_arg(), default=None, help="lim d0/N in [0,1] (default: d0/N)"
@@ -282,7 +283,9 @@ def build_parser() -> Parser:
     b.add_argument(
         "--latex",
         action="store_true",
-        help="print each bound's LaTeX (sympy.latex of the shipped expression) instead of values",
+        help="print the bounds as LaTeX statements instead: the flags given substituted (--rho 0: "
+        "the ReLU form), the others symbols; the paper's statements labelled apart from the "
+        "toolkit's derived exponents",
     )
     c = sub.add_parser(
         "claims",

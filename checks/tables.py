@@ -1,31 +1,23 @@
-"""Terminal tables of the ``vanishing-minima`` command: every bound at one size, and plain-text tables.
+"""The ``vanishing-minima bounds`` command's output: every bound at one size, as a table or as LaTeX.
 
-:func:`bounds_table` evaluates every bound of :mod:`vanishing_minima.theory.bounds` at one size (what
-``vanishing-minima bounds`` prints), :func:`latex_lines` gives their LaTeX (``bounds --latex``), and
-:func:`table_lines` lays rows out in columns, the last one wrapped to the terminal's width.
+:func:`bounds_table` evaluates every bound of :mod:`vanishing_minima.theory.bounds` at one size and
+:func:`bounds_lines` prints it with its header (what ``vanishing-minima bounds`` prints),
+:func:`latex_lines` gives the bounds as LaTeX statements, with the numbers given substituted and each
+labelled as the paper's statement or the toolkit's derivation (``bounds --latex``).  The columns are
+laid out by :func:`.terminal.table_lines`.
 """
 
 from __future__ import annotations
 
 import math
-import shutil
-import textwrap
-from typing import Sequence
 
 import mpmath
 
-from vanishing_minima.theory import bounds
+from vanishing_minima.theory import bounds, statements
 
-from .pages import bound_latex
+from .terminal import table_lines
 
-__all__ = [
-    "bounds_table",
-    "DEFAULT_WIDTH",
-    "terminal_width",
-    "table_lines",
-    "print_table",
-    "latex_lines",
-]
+__all__ = ["BOUNDS_DEFAULTS", "bounds_table", "bounds_lines", "latex_lines"]
 
 
 def _value(log_value: float) -> str:
@@ -42,16 +34,32 @@ def _num(x: "mpmath.mpf | float") -> str:
     return f"{float(x):.6g}" if abs(x) < 1e300 else mpmath.nstr(x, 6)
 
 
+#: The size ``vanishing-minima bounds`` evaluates at when a flag is not given (``--latex`` keeps the
+#: quantity of a flag not given as a symbol instead).
+BOUNDS_DEFAULTS = {"n": 10_000.0, "d0": 100.0, "d1": 400.0, "eps": 0.1, "rho": 0.0}
+
+
+def _filled(**given: float | None) -> dict[str, float]:
+    return {k: BOUNDS_DEFAULTS[k] if given.get(k) is None else given[k] for k in BOUNDS_DEFAULTS}
+
+
 def bounds_table(
-    n: float, d0: float, d1: float, eps: float, rho: float, d0_over_n: float | None = None
+    n: float | None = None,
+    d0: float | None = None,
+    d1: float | None = None,
+    eps: float | None = None,
+    rho: float | None = None,
+    d0_over_n: float | None = None,
 ) -> list[tuple[str, str, str, str]]:
     """Rows (quantity, reference, log value, value) of every bound at one size.
 
-    ``d0_over_n`` defaults to ``d0 / n``, the finite-size stand-in for :math:`\\lim d_0/N`.  The bounds are
+    A size not given (None) is :data:`BOUNDS_DEFAULTS`'s.  ``d0_over_n`` defaults to ``d0 / n``, the
+    finite-size stand-in for :math:`\\lim d_0/N` (read only where ``rho != 0``).  The bounds are
     evaluated on their mpmath backend (no overflow at any size), Cover's count in log space
     (:func:`~vanishing_minima.theory.bounds.log_cover_count`), so the table takes well under a second at
     every size up to ``1e300``.
     """
+    n, d0, d1, eps, rho = _filled(n=n, d0=d0, d1=d1, eps=eps, rho=rho).values()
     mp = mpmath.mpf
     N, D0, D1, EPS, RHO = mp(n), mp(d0), mp(d1), mp(eps), mp(rho)
     c = D0 / N if d0_over_n is None else mp(d0_over_n)
@@ -100,83 +108,108 @@ def bounds_table(
     return rows
 
 
-#: Width of the terminal when it cannot be asked (output to a pipe or a file, no ``COLUMNS``).
-DEFAULT_WIDTH = 100
-#: Narrowest the wrapped last column gets, however many characters the other columns take.
-_MIN_LAST = 24
-
-
-def terminal_width() -> int:
-    """Columns of the terminal: ``COLUMNS`` if set, else the terminal's, else :data:`DEFAULT_WIDTH`."""
-    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
-
-
-def table_lines(
-    rows: Sequence[Sequence[str]], header: Sequence[str], width: int | None = None
+def bounds_lines(
+    n: float | None = None,
+    d0: float | None = None,
+    d1: float | None = None,
+    eps: float | None = None,
+    rho: float | None = None,
+    d0_over_n: float | None = None,
 ) -> list[str]:
-    """A plain-text table, columns separated by two spaces; the last column wrapped to fit ``width``.
+    """What ``vanishing-minima bounds`` prints: the size, :func:`bounds_table` and where A4 stands.
+
+    Arguments as :func:`bounds_table`'s (None: :data:`BOUNDS_DEFAULTS`).
+    """
+    n, d0, d1, eps, rho = _filled(n=n, d0=d0, d1=d1, eps=eps, rho=rho).values()
+    rows = bounds_table(n, d0, d1, eps, rho, d0_over_n)
+    c = d0 / n if d0_over_n is None else d0_over_n
+    used = f"lim d0/N taken as {c:g}{' (d0/N at this size)' if d0_over_n is None else ''}"
+    out = [
+        f"Bounds at N={n:g}, d0={d0:g}, d1={d1:g}, eps={eps:g}, rho={rho:g}, "
+        + (used if rho != 0 else "ReLU (lim d0/N does not enter)"),
+        "Natural logs. The theorems are leading-order (<=.) statements: these are the leading-order",
+        "expressions evaluated at one size, not finite-N guarantees.",
+        "",
+        *table_lines(rows, ("quantity", "reference", "log", "value")),
+    ]
+    N, D0, D1 = mpmath.mpf(n), mpmath.mpf(d0), mpmath.mpf(d1)
+    product, a4 = D0 * D1, N * mpmath.log(N) ** 4
+    t10 = bounds.theorem10_log_bound(N, D0, D1, mpmath.mpf(eps), mpmath.mpf(rho), mpmath.mpf(c))
+    out += [
+        "",
+        f"A4 at this size: d0 d1 = {mpmath.nstr(product, 4)} vs N log^4 N = {mpmath.nstr(a4, 4)} "
+        f"({'above' if product > a4 else 'below'}); Theorem 10's composed exponent is "
+        f"{'negative (informative)' if t10 < 0 else 'non-negative (vacuous at this size)'}.",
+    ]
+    return out
+
+
+def latex_lines(
+    n: float | None = None,
+    d0: float | None = None,
+    d1: float | None = None,
+    eps: float | None = None,
+    rho: float | None = None,
+    d0_over_n: float | None = None,
+) -> list[str]:
+    r"""The bounds as LaTeX statements, as ``bounds --latex`` prints them.
 
     Parameters
     ----------
-    rows : sequence of sequences of str
-        The cells, one sequence per row, as many cells as ``header``.
-    header : sequence of str
-        Column titles.
-    width : int or None
-        Line width to fit; None: no limit (the last column is never wrapped).  The other columns are
-        never wrapped: if they alone take more than ``width`` minus 24 characters, the last column is
-        wrapped at 24 characters and the lines are wider than ``width``.
+    n, d0, d1, eps, rho, d0_over_n : float or None
+        The numbers to substitute; None keeps the quantity a symbol.  ``rho`` picks the branch of
+        :math:`\gamma_\epsilon` (0: the ReLU form; None: :math:`\gamma_\epsilon` stays a symbol,
+        defined by its own statement).  Where ``rho != 0`` and ``d0_over_n`` is None, :math:`c` is
+        ``d0 / n`` when both are given (as in :func:`bounds_table`), else a symbol.
 
     Returns
     -------
     list of str
-        The lines, without trailing blanks: header, rule, then each row (a wrapped row on several
-        lines, its continuation indented to the last column).
+        ``%`` comment lines saying what was given and what the notation means, then for each bound of
+        :data:`~vanishing_minima.theory.bounds.ALL_BOUNDS` and each of its
+        :data:`~vanishing_minima.theory.statements.STATEMENTS`: a ``%`` line with the function, its
+        reference and whose statement it is (the paper's, or the toolkit's derivation), then the LaTeX
+        (:func:`~vanishing_minima.theory.statements.statement_latex`), the bound function's value
+        after ``\approx`` where every quantity it reads was given.
 
-    Examples
-    --------
-    >>> for line in table_lines([("K1", "a key figure that is long enough to wrap")], ("id", "key figure"), width=30):
-    ...     print(line)
-    id  key figure
-    --  --------------------------
-    K1  a key figure that is long
-        enough to wrap
+    Raises
+    ------
+    ValueError
+        If a number breaks its bound's rule (e.g. ``d0 > n``, ``rho == 1``), naming it.
     """
-    header = [str(h) for h in header]
-    rows = [[str(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    if width is not None and len(header) > 1:
-        lead = sum(widths[:-1]) + 2 * (len(widths) - 1)
-        widths[-1] = min(widths[-1], max(width - lead, _MIN_LAST))
-    indent = sum(widths[:-1]) + 2 * (len(widths) - 1)
-
-    def render(cells: Sequence[str]) -> list[str]:
-        last = textwrap.wrap(
-            cells[-1], widths[-1], break_long_words=True, break_on_hyphens=False
-        ) or [""]
-        first = "  ".join(c.ljust(w) for c, w in zip(cells[:-1], widths[:-1]))
-        lines = [(first + "  " if len(cells) > 1 else "") + last[0]]
-        lines += [" " * indent + more for more in last[1:]]
-        return [line.rstrip() for line in lines]
-
-    out = render(header) + render(["-" * w for w in widths])
-    for r in rows:
-        out += render(r)
-    return out
-
-
-def print_table(
-    rows: Sequence[Sequence[str]], header: Sequence[str], width: int | None = None
-) -> None:
-    """Print :func:`table_lines` of ``rows`` under ``header``, fitted to ``width`` (None: no limit)."""
-    for line in table_lines(rows, header, width):
-        print(line)
-
-
-def latex_lines() -> list[str]:
-    """Every bound's LaTeX, as ``bounds --latex`` prints it: a ``%`` comment naming the function and its
-    reference, then ``sympy.latex`` of the shipped expression (the one the function evaluates)."""
-    out = []
+    values = {"n": n, "d0": d0, "d1": d1, "eps": eps, "rho": rho, "d0_over_n": d0_over_n}
+    given = [f"--{k.replace('_', '-')} {v:g}" for k, v in values.items() if v is not None]
+    out = [
+        "% Soudry & Hoffer, arXiv:1702.05777: the bounds as LaTeX (vanishing-minima bounds --latex).",
+        "% Given: " + (" ".join(given) if given else "no numbers") + "; the rest stays symbolic.",
+    ]
+    if rho is None:
+        out.append(
+            "% rho not given: gamma_epsilon is Definition 5's (both branches); --rho 0: ReLU."
+        )
+    elif rho == 0:
+        out.append(
+            "% rho = 0: the ReLU branch, gamma_epsilon = 0.23 epsilon^{3/4} (c does not enter)."
+        )
+    elif d0_over_n is None and n is not None and d0 is not None:
+        values["d0_over_n"] = d0 / n
+        out.append(
+            f"% c = lim d0/N taken as d0/N = {values['d0_over_n']:g} at this size "
+            "(--d0-over-n sets it)."
+        )
+    elif d0_over_n is None:
+        out.append("% c = lim d0(N)/N stays a symbol (--d0-over-n sets it; so do --n and --d0).")
+    out += [
+        r"% \mathrel{\dot{\le}}, \mathrel{\dot{\ge}}: the paper's asymptotic order (leading order of "
+        "the log as N -> oo), not finite-N inequalities.",
+        r"% \approx v: the toolkit's bound function at the numbers given (natural logs for the "
+        "*_log_bound).",
+    ]
     for f in bounds.ALL_BOUNDS:
-        out += [f"% {f.__name__} ({f.reference})", bound_latex(f), ""]
-    return out[:-1]
+        for statement in statements.STATEMENTS[f.__name__]:
+            out += [
+                "",
+                f"% {f.__name__} ({f.reference}) -- {statement.heading}",
+                statements.statement_latex(statement, values),
+            ]
+    return out

@@ -183,6 +183,17 @@ class Bound:
             ]
         return self._eval_python(ordered)
 
+    def check(self, *args: Any, **kwargs: Any) -> None:
+        """Validate arguments as a call would, without evaluating the formula (symbols pass unchecked).
+
+        Raises
+        ------
+        TypeError, ValueError
+            As :meth:`__call__` does for the same arguments.
+        """
+        values = self._bind(args, kwargs)
+        self._fill_omitted(values, self._validate(values))
+
     def _bind(self, args: tuple, kwargs: dict) -> dict[str, Any]:
         names = [p.name for p in self.params]
         positional = [p.name for p in self.params if not p.keyword_only]
