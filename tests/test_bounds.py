@@ -413,6 +413,19 @@ def test_a_stub_whose_defaults_disagree_with_its_params_is_refused():
         bound_function(bound)(required_c)
 
 
+def test_check_validates_like_a_call_without_evaluating():
+    start = time.perf_counter()
+    B.cover_count.bound.check(10**300, 10**6)  # evaluating: an exact sum of 10^6 huge binomials
+    assert time.perf_counter() - start < 1.0
+    with pytest.raises(ValueError, match="d0 <= n"):
+        B.theorem6_log_bound.bound.check(10.0, 20.0, 5.0, 0.5, 0.0)
+    with pytest.raises(ValueError, match="d0_over_n is required where rho != 0"):
+        B.gamma_eps.bound.check(0.5, 0.2)
+    with pytest.raises(TypeError, match="missing argument.*delta"):
+        B.corollary7_log_bound.bound.check(10.0, 2.0, 5.0, 0.5, 0.0)
+    assert B.theorem6_log_bound.bound.check(B.N, B.d0, B.d1, B.eps, B.rho) is None
+
+
 # --- independent anchors: each value recomputed from the paper's statement (tests/anchors.py) ---------
 def test_every_bound_matches_its_hand_computed_anchor():
     """mpmath at 40 digits from CLAIMS.md's formulas, not from the package's expressions; catches a

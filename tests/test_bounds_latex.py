@@ -11,8 +11,8 @@ import pytest
 import sympy as sp
 from matplotlib.mathtext import MathTextParser
 
-from vanishing_minima.checks import cli
-from vanishing_minima.checks.tables import latex_lines
+from vanishing_minima.checks import cli, parser
+from vanishing_minima.checks.tables import BOUNDS_DEFAULTS, latex_lines
 from vanishing_minima.theory import bounds as B
 from vanishing_minima.theory import statements as S
 
@@ -241,3 +241,16 @@ def test_bounds_latex_prints_latex_lines_of_the_flags_given(capsys, argv, values
 def test_bounds_latex_refuses_numbers_that_break_a_rule(capsys):
     assert cli.main(["bounds", "--latex", "--n", "10", "--d0", "20"]) == 2
     assert "d0 <= n" in capsys.readouterr().err
+
+
+def test_the_bounds_flags_default_to_none_and_their_help_states_the_tables_defaults(capsys):
+    sub = parser.build_parser()._subparsers._group_actions[0].choices["bounds"]
+    actions = {a.dest: a for a in sub._actions}
+    for name, value in BOUNDS_DEFAULTS.items():
+        assert actions[name].default is None, name  # so that --latex can tell a flag given
+        assert f"(default {value:g}" in actions[name].help, name
+    assert cli.main(["bounds"]) == 0
+    d = BOUNDS_DEFAULTS
+    assert capsys.readouterr().out.startswith(
+        f"Bounds at N={d['n']:g}, d0={d['d0']:g}, d1={d['d1']:g}, eps={d['eps']:g}, rho={d['rho']:g}, "
+    )
