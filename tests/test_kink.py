@@ -10,6 +10,7 @@ import scipy.linalg
 
 from vanishing_minima import numeric as nm
 from vanishing_minima.checks.claim_checks import theorems
+from vanishing_minima.checks.core import KEY_FIGURE_LIMIT
 from vanishing_minima.numeric.khatri_rao import dlm_residual
 from vanishing_minima.numeric.training import kink
 from vanishing_minima.numeric.training.kink import kink_critical_point
@@ -166,11 +167,26 @@ def test_s6_rows_and_key_figure_come_from_the_certified_points(endpoint):
     assert row.zero_inputs > 0 and row.radius < 1e-9 and row.local_min_condition == "holds"
     assert row.projected < 1e-13 < row.unprojected
     result = theorems._s6_result(theorems.derivations.section6_reduced_width(), [row, row])
-    assert (
-        "at 2/2 endpoints" in result.key_figure
-        and "certified at 2/2 (within 1e-" in result.key_figure
-    )
-    assert "local-min condition 2/2" in result.key_figure
+    assert "at 2/2 kinks where L-BFGS stopped, certified" in result.key_figure
+    assert len(result.key_figure) <= KEY_FIGURE_LIMIT
+    assert "at 2/2 endpoints" in result.details and "certified at 2/2 (within 1e-" in result.details
+    assert "local-min condition 2/2" in result.details
     uncertified = theorems.TrainingEndpointRow(**{**row.__dict__, "radius": math.nan})
     result = theorems._s6_result(theorems.derivations.section6_reduced_width(), [uncertified])
     assert "no critical point certified" in result.key_figure
+
+
+def test_an_input_within_the_radius_of_its_kink_voids_the_certificate(endpoint):
+    """The certificate checks the region: move one input off the face to 1e-13 of its kink (so the
+    point is no longer the face's solution, and its distance to it exceeds the input's margin)."""
+    W, z, X, y = endpoint
+    c = kink_critical_point(W, z, X, y, 0.0)
+    U = c.W @ X
+    zero = np.abs(U) <= 1e-12 * np.linalg.norm(c.W, axis=1)[:, None] * np.linalg.norm(X, axis=0)
+    slope = np.where(zero, 0.0, (U > 0).astype(float))
+    assert kink._certify(c.W, c.z, X, y, 0.0, zero, slope) is not None
+    i, n = np.argwhere(~zero & (slope == 1.0))[0]
+    moved = c.W.copy()
+    moved[i] -= (U[i, n] - 1e-13 * np.linalg.norm(X[:, n])) / (X[:, n] @ X[:, n]) * X[:, n]
+    assert 0 < moved[i] @ X[:, n] < 1e-12
+    assert kink._certify(moved, c.z, X, y, 0.0, zero, slope) is None

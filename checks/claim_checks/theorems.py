@@ -561,22 +561,29 @@ def _s6_result(d: derivations.Derivation, rows: list[TrainingEndpointRow]) -> Ch
         # a power of ten above the largest radius: the bound, not its rounding noise, is the figure
         radius = 10.0 ** math.ceil(math.log10(max(max(r.radius for r in certified), 1e-300)))
         median = float(np.median([r.unprojected for r in certified]))
+        short = (
+            f"at {len(certified)}/{len(kinks)} kinks where L-BFGS stopped, certified critical points: "
+            f"P(AoX)e = 0, (AoX)e median {median:.1e}"
+        )
         measured = (
             f"L-BFGS stopped on a kink at {len(kinks)}/{len(rows)} endpoints; each kink face's exact "
             f"critical point certified at {len(certified)}/{len(kinks)} (within {radius:.0e}): P(AoX)e = 0 "
             f"there, (AoX)e median {median:.1e}; local-min condition {local}/{len(certified)}"
         )
     else:
-        measured = f"L-BFGS stopped on a kink at {len(kinks)}/{len(rows)} endpoints; no critical point certified"
+        short = measured = (
+            f"L-BFGS stopped on a kink at {len(kinks)}/{len(rows)} endpoints; no critical point certified"
+        )
     step = (
         "P (A o X) e = 0 holds T6's condition for the (1-r) d1 neurons without a zero input; T6's bound decreases "
         "in d1 and d1 -> (1-r) d1 multiplies its exponent by (1-r)^(1/4) (same leading order)"
     )
+    head = "derived from T6" if d.holds else "derivation from T6 FAILS on the shipped formula"
     return CheckResult(
         claim="S6",
         verdict=verdicts.derivation(d.holds),
-        key_figure=f"{'derived from T6' if d.holds else 'derivation from T6 FAILS on the shipped formula'}: "
-        f"{step}; {measured}",
+        key_figure=f"{head} (exponent x (1-r)^(1/4)); {short}",
+        details=f"{head}: {step}; {measured}",
         method="symbolic derivation (SymPy) of the reduction on the shipped T6 formula, with r the fraction of "
         "neurons that have a zero input (a finding: not the fraction of zero inputs); P(A o X)e at the "
         "certified critical points of the kinks where training stopped",
