@@ -135,6 +135,9 @@ def render(a: dict, b: dict, names: tuple[str, str], markdown: bool = False) -> 
         lines += [
             "# Verdicts and key figures in two environments",
             "",
+            f"Output of `python scripts/compare_environments.py {names[0]}.json {names[1]}.json --markdown` "
+            "on two reports of the same audit (budget, seed) made in two environments.",
+            "",
             f"- **{names[0]}**: {_environment(a)}",
             f"- **{names[1]}**: {_environment(b)}",
             "",
