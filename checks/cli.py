@@ -12,6 +12,7 @@ Sub-commands
 ``table1``       E3: training MCE at params/N about 1 on digits, or MNIST / CIFAR-10 from your files
 ``bench``        throughput of the V2 sampler, vectorized versus a per-sample loop
 ``seeds``        run the test suite for consecutive ``--vm-seed`` values (from a clone of the repository)
+``cite``         BibTeX for the paper and for the toolkit, with its version (:mod:`.cite`)
 
 ``vanishing-minima --version`` prints the toolkit's version; each sub-command's ``--help`` has an
 example and its exit codes.
@@ -59,6 +60,7 @@ COMMANDS: dict[str, str] = {
     "bench": "measure_commands:bench_command",
     "table1": "measure_commands:table1_command",
     "seeds": "commands:seeds_command",
+    "cite": "cite:run",
 }
 #: ``claims ID ...``: a claim in full needs the registry itself (its statements are SymPy's LaTeX).
 CLAIM_DETAILS = "commands:claim_details_command"

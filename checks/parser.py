@@ -17,6 +17,7 @@ import math
 import sys
 from typing import Any, Callable, Sequence
 
+from . import cite
 from .numbers import COMMITTED_REPORT
 from .version import toolkit_version
 
@@ -439,7 +440,15 @@ def build_parser() -> Parser:
         help="number of seeds, 1..1000 (default 20)",
     )
     se.add_argument("--start", type=SEED, default=1, help="first seed, >= 0 (default 1)")
+    _add_cite(sub)
     return p
+
+
+def _add_cite(sub: argparse._SubParsersAction) -> None:
+    """``cite`` (:mod:`.cite`): its own description and examples, the command's exit codes."""
+    c = cite.add_parser(sub)
+    examples = (c.epilog or "").split("\n\n")[0].splitlines()[1:]
+    c.epilog = _help(c.description or "", [e.strip() for e in examples])["epilog"]
 
 
 def data_folder(text: str) -> tuple[str, str]:
