@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .report_figures import NAMED
+from .report_io import write_files_atomic
 
 __all__ = [
     "MARKER",
@@ -176,8 +177,6 @@ def fill_pages(root: str | Path, report_path: str | Path | None = None) -> list[
     KeyError
         If a marker names what the report does not hold.
     """
-    from .report_io import write_files_atomic
-
     root = Path(root)
     report = load_report(report_path if report_path is not None else root / COMMITTED_REPORT)
     others = load_others(root)

@@ -25,19 +25,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Provenance", "collect", "static_line", "toolkit_version", "LIBRARIES"]
+from .version import toolkit_version
+
+__all__ = ["Provenance", "collect", "static_line", "LIBRARIES"]
 
 #: The distributions whose versions a report records (the toolkit's dependencies that compute numbers).
 LIBRARIES = ("numpy", "scipy", "sympy", "mpmath", "scikit-learn", "threadpoolctl")
 _SOURCE = Path(__file__).resolve().parent.parent  # the folder that holds theory/, numeric/, checks/
-
-
-def toolkit_version() -> str:
-    """The installed toolkit's version (``importlib.metadata``), or ``"unknown"`` when not installed."""
-    try:
-        return metadata.version("vanishing-minima")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def _library_versions() -> dict[str, str | None]:

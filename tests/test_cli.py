@@ -434,6 +434,6 @@ def test_the_summary_shown_in_docs_command_md_is_the_commands():
     from vanishing_minima.checks.parser import AUDIT_FOLDER
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "command.md").read_text()
-    shown = text.split("The run ends, like pytest's", 1)[1].split("```text\n", 1)[1].split("```")[0]
+    shown = text.split("The run ends, like pytest's", 1)[1].split("```console\n", 1)[1].split("```")[0]
     results = _results(("K1", "proved"), ("T8", "consistent"), ("E2", "inconsistent"))
     assert shown.splitlines() == audit_summary(results, f"{AUDIT_FOLDER}/report.json", AUDIT_FOLDER)
