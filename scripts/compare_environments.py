@@ -2,7 +2,7 @@
 
 Usage::
 
-    python scripts/compare_environments.py OLDEST.json NEWEST.json [--markdown]
+    python scripts/compare_environments.py OLDEST.json NEWEST.json [--markdown [--table CLAIM:FIELD]]
     python scripts/compare_environments.py --oldest-pins pyproject.toml
 
 The first form reads two JSON reports of ``vanishing-minima audit`` (same budget and seed, e.g. one made
@@ -11,7 +11,8 @@ where they differ, the two key figures, and exits 1 with the list of claims whos
 that one report lacks), 0 otherwise.  Key figures are reported, not compared: many are measurements
 of optimizer runs or rounding errors, which move with the BLAS and the library versions (issue 22,
 docs/methods/kink-critical-points.md).  ``--markdown`` prints the same as a Markdown page, with the
-number of evidence values that differ per claim and their largest relative difference.
+number of evidence values that differ per claim and their largest relative difference, and with
+``--table CLAIM:FIELD`` an evidence table of both reports side by side.
 
 The second form prints ``name==version`` for each ``name>=version`` of the project's dependencies:
 the oldest supported environment, as pip constraints (used by ``.ci/run``).
@@ -34,7 +35,15 @@ try:
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     tomllib = None
 
-__all__ = ["load", "compare", "evidence_differences", "oldest_pins", "render", "main"]
+__all__ = [
+    "load",
+    "compare",
+    "evidence_differences",
+    "oldest_pins",
+    "render",
+    "side_by_side",
+    "main",
+]
 
 
 def load(path: str | Path) -> dict:
@@ -126,8 +135,11 @@ def _environment(report: dict) -> str:
     return ", ".join(found) if found else "provenance without versions"
 
 
-def render(a: dict, b: dict, names: tuple[str, str], markdown: bool = False) -> str:
-    """The comparison as text (or a Markdown page): environments, differing verdicts, key figures."""
+def render(
+    a: dict, b: dict, names: tuple[str, str], markdown: bool = False, tables: tuple[str, ...] = ()
+) -> str:
+    """The comparison as text (or a Markdown page): environments, differing verdicts, key figures; on the
+    page, each evidence table of ``tables`` (``"CLAIM:FIELD"``) side by side."""
     verdicts, figures = compare(a, b)
     rb = {r["claim"]: r for r in b["results"]}
     lines = []
@@ -135,8 +147,9 @@ def render(a: dict, b: dict, names: tuple[str, str], markdown: bool = False) -> 
         lines += [
             "# Verdicts and key figures in two environments",
             "",
-            f"Output of `python scripts/compare_environments.py {names[0]}.json {names[1]}.json --markdown` "
-            "on two reports of the same audit (budget, seed) made in two environments.",
+            f"Output of `python scripts/compare_environments.py {names[0]}.json {names[1]}.json --markdown"
+            + "".join(f" --table {t}" for t in tables)
+            + "` on two reports of the same audit (budget, seed) made in two environments.",
             "",
             f"- **{names[0]}**: {_environment(a)}",
             f"- **{names[1]}**: {_environment(b)}",
@@ -162,6 +175,8 @@ def render(a: dict, b: dict, names: tuple[str, str], markdown: bool = False) -> 
                 f"  - {names[0]}: {_escape(x)}",
                 f"  - {names[1]}: {_escape(y)}",
             ]
+        for spec in tables:
+            lines += ["", *side_by_side(a, b, spec, names)]
         return "\n".join(lines) + "\n"
     lines.append(f"{names[0]}: {_environment(a)}")
     lines.append(f"{names[1]}: {_environment(b)}")
@@ -176,6 +191,45 @@ def render(a: dict, b: dict, names: tuple[str, str], markdown: bool = False) -> 
         else f"all {shared} verdicts agree; {len(figures)} key figures differ"
     )
     return "\n".join(lines) + "\n"
+
+
+def side_by_side(a: dict, b: dict, spec: str, names: tuple[str, str]) -> list[str]:
+    """The evidence table ``spec`` (``"CLAIM:FIELD"``, a list of rows) of both reports as one Markdown
+    table: a cell shows ``x / y`` where the two differ (numbers to 3 significant digits).
+
+    Raises
+    ------
+    ValueError
+        If ``spec`` is not ``CLAIM:FIELD`` or a report has no such list of rows.
+    """
+    claim, _, field = spec.partition(":")
+    rows = []
+    for report in (a, b):
+        found = next((r for r in report["results"] if r["claim"] == claim), None)
+        table = (found or {}).get("evidence", {}).get(field) if field else None
+        if not isinstance(table, list) or not all(isinstance(r, dict) for r in table):
+            raise ValueError(
+                f"{spec}: no table of rows (give CLAIM:FIELD, e.g. S6:training_endpoints)"
+            )
+        rows.append(table)
+    columns = list(rows[0][0]) if rows[0] else []
+    out = [
+        f"## {claim}: {field} ({names[0]} / {names[1]} where they differ)",
+        "",
+        "| " + " | ".join(columns) + " |",
+        "|" + "---|" * len(columns),
+    ]
+    for x, y in zip(*rows):
+        cells = []
+        for col in columns:
+            p, q = _cell(x.get(col)), _cell(y.get(col))
+            cells.append(p if p == q else f"{p} / {q}")
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def _cell(value) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else _escape(str(value))
 
 
 def _escape(text: str) -> str:
@@ -210,6 +264,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("reports", nargs="*", help="two JSON reports of `vanishing-minima audit`")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown page")
     parser.add_argument("--oldest-pins", metavar="PYPROJECT", help="print name==version pins")
+    parser.add_argument(
+        "--table",
+        action="append",
+        default=[],
+        metavar="CLAIM:FIELD",
+        help="with --markdown: an evidence table side by side (repeatable)",
+    )
     args = parser.parse_args(argv)
     if args.oldest_pins:
         try:
@@ -227,7 +288,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"compare_environments: {exc}", file=sys.stderr)
         return 2
     names = (Path(args.reports[0]).stem, Path(args.reports[1]).stem)
-    sys.stdout.write(render(a, b, names, args.markdown))
+    try:
+        page = render(a, b, names, args.markdown, tuple(args.table))
+    except ValueError as exc:
+        print(f"compare_environments: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(page)
     return 1 if compare(a, b)[0] else 0
 
 

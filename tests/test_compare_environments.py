@@ -112,3 +112,15 @@ def test_a_dependency_without_a_lower_bound_is_refused(tmp_path, capsys):
     py.write_text('[project]\ndependencies = ["numpy>=1.25", "scipy"]\n')
     assert ce.main(["--oldest-pins", str(py)]) == 2
     assert "'scipy' has no single '>=' lower bound" in capsys.readouterr().err
+
+
+def test_a_table_side_by_side_marks_the_cells_that_differ(tmp_path, capsys):
+    a, b = _report(("S6", "derived", "f")), _report(("S6", "derived", "f"))
+    a["results"][0]["evidence"]["rows"] = [{"N": 40, "endpoint": 0.007, "certified": 0.0198}]
+    b["results"][0]["evidence"]["rows"] = [{"N": 40, "endpoint": 0.00395, "certified": 0.0198}]
+    args = [_write(tmp_path, "old", a), _write(tmp_path, "new", b), "--markdown"]
+    assert ce.main([*args, "--table", "S6:rows"]) == 0
+    out = capsys.readouterr().out
+    assert "| N | endpoint | certified |" in out and "| 40 | 0.007 / 0.00395 | 0.0198 |" in out
+    assert ce.main([*args, "--table", "S6:nothing"]) == 2
+    assert "no table of rows" in capsys.readouterr().err

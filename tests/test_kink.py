@@ -39,11 +39,9 @@ def _face_residual(W, z, X, y, zero):
 
 def test_the_endpoint_is_not_critical_but_the_kink_point_is_certified(endpoint):
     W, z, X, y = endpoint
-    at_endpoint = nm.kink_stationarity(W, z, X, y, 0.0, tau=1e-6)
     c = kink_critical_point(W, z, X, y, 0.0)
-    assert (
-        at_endpoint.projected > 1e-6
-    )  # L-BFGS stopped by its line search, not at a critical point
+    # L-BFGS stopped because its line search failed, not at a critical point
+    assert c.start_projected > 1e-6
     assert c.zero_pairs > 0 and c.certified and c.radius < 1e-9
     assert c.projected < 1e-13 < 1e-4 < c.unprojected  # P(AoX)e = 0, (AoX)e is not
     assert c.clarke is True and c.local_min_condition is True
@@ -190,3 +188,18 @@ def test_an_input_within_the_radius_of_its_kink_voids_the_certificate(endpoint):
     moved[i] -= (U[i, n] - 1e-13 * np.linalg.norm(X[:, n])) / (X[:, n] @ X[:, n]) * X[:, n]
     assert 0 < moved[i] @ X[:, n] < 1e-12
     assert kink._certify(moved, c.z, X, y, 0.0, zero, slope) is None
+
+
+def test_face_stationarity_does_not_depend_on_the_rescaling(endpoint):
+    """(w_i, z_i) -> (c w_i, z_i / c) leaves the output unchanged, and so both measures: two points of one
+    critical set must give one figure (the gradient in W would not)."""
+    W, z, X, y = endpoint
+    c = kink_critical_point(W, z, X, y, 0.0)
+    U = c.W @ X
+    zero = np.abs(U) <= 1e-12 * np.linalg.norm(c.W, axis=1)[:, None] * np.linalg.norm(X, axis=0)
+    slope = np.where(zero, 0.0, (U > 0).astype(float))
+    scale = np.array([3.0, 0.5, 2.0])
+    before = kink.face_stationarity(c.W, c.z, X, y, zero, slope)
+    after = kink.face_stationarity(c.W * scale[:, None], c.z / scale, X, y, zero, slope)
+    assert after == pytest.approx(before, rel=1e-10, abs=1e-15)
+    assert before[0] < 1e-13 < 1e-4 < before[1]

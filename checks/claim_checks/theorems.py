@@ -515,7 +515,6 @@ def check_S6(ctx: Context) -> CheckResult:
 
 def _s6_row(res: nm.TrainResult, X: np.ndarray, y: np.ndarray) -> TrainingEndpointRow:
     """The endpoint ``res`` of L-BFGS and the certified critical point of its kink's face."""
-    endpoint = nm.kink_stationarity(res.W, res.z, X, y, 0.0, tau=1e-6)
     c = kink_critical_point(res.W, res.z, X, y, 0.0, tau=1e-6)
     e = y - np.maximum(c.W @ X, 0.0).T @ c.z
     condition = {True: "holds", False: "fails", None: "undecided"}[c.local_min_condition]
@@ -524,7 +523,7 @@ def _s6_row(res: nm.TrainResult, X: np.ndarray, y: np.ndarray) -> TrainingEndpoi
         d0=X.shape[0],
         d1=c.W.shape[0],
         endpoint_mse=res.mse,
-        endpoint_projected=endpoint.projected,
+        endpoint_projected=c.start_projected,
         mse=float(e @ e / X.shape[1]),
         zero_inputs=c.zero_pairs,
         r=c.zero_neurons / c.W.shape[0],
@@ -552,7 +551,8 @@ def _s6_result(d: derivations.Derivation, rows: list[TrainingEndpointRow]) -> Ch
         "(zero inputs |w_i^T x^(n)| <= 1e-6 |w_i||x^(n)| held at 0, the other slopes fixed), where "
         "P(AoX)e = 0 holds exactly, and certifies that the exact solution lies in the same activation "
         "region within the relative distance shown (a-posteriori least-squares bound with rounding-error "
-        "bounds); (AoX)e leaves the zero inputs out.  Local-min condition: no zero input along which the "
+        "bounds); P(AoX)e and (AoX)e are divided by |AoX|_2 |e| and leave the zero inputs out.  "
+        "Local-min condition: no zero input along which the "
         "loss decreases to first order.  Measured, not used for the verdict",
         builds_on="T6",
         findings=tuple(d.findings),

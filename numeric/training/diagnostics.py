@@ -16,13 +16,7 @@ import numpy as np
 from ..khatri_rao import activation_of, dlm_residual, khatri_rao, mce, pattern_unchecked
 from .common import network_arrays
 
-__all__ = [
-    "DLMDiagnostics",
-    "dlm_diagnostics",
-    "KinkStationarity",
-    "kink_stationarity",
-    "kink_stationarity_at",
-]
+__all__ = ["DLMDiagnostics", "dlm_diagnostics", "KinkStationarity", "kink_stationarity"]
 
 
 @dataclass(frozen=True)
@@ -181,15 +175,6 @@ def kink_stationarity(W, z, X, y, rho: float, *, tau: float = 1e-6) -> KinkStati
     zero = (
         np.abs(U) <= tau * np.linalg.norm(W, axis=1)[:, None] * np.linalg.norm(X, axis=0)[None, :]
     )
-    return kink_stationarity_at(W, z, X, y, rho, zero)
-
-
-def kink_stationarity_at(W, z, X, y, rho: float, zero: np.ndarray) -> KinkStationarity:
-    """:func:`kink_stationarity` of validated arrays with the zero inputs given as a (d1, N) mask.
-
-    Public inside :mod:`vanishing_minima.numeric.training` (:mod:`.kink` measures at its own face).
-    """
-    U = W @ X
     A = activation_of(U, rho)
     H = A * U
     e = y - H.T @ z

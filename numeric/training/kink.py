@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..khatri_rao import khatri_rao
 from .common import network_arrays
-from .diagnostics import kink_stationarity_at
 
-__all__ = ["KinkCriticalPoint", "kink_critical_point"]
+__all__ = ["KinkCriticalPoint", "kink_critical_point", "face_stationarity"]
 
 #: Unit roundoff of float64.
 _U = 2.0**-53
@@ -65,14 +65,15 @@ class KinkCriticalPoint:
         within ``radius``.
     radius : float
         The certified bound on :math:`\|W - W^*\|_F/\|W\|_F` (NaN when not certified).
+    start_projected : float
+        :func:`face_stationarity`'s projected measure at the start (the optimizer's endpoint, with its
+        zero inputs and slopes): how far from critical the optimizer stopped.
     projected : float
-        Section 6's :math:`\|P(\operatorname{diag}(z)\otimes I)(A\circ X)e\|/(\|X\|_2\|e\|\|z\|)` at the
-        point, with the zero inputs :math:`Z` (0 at the exact solution).
+        Section 6's :math:`\|P(A\circ X)e\|/(\|A\circ X\|_2\|e\|)` at the point (:func:`face_stationarity`;
+        0 at the exact solution).
     unprojected : float
-        The same without the projection, :math:`\|(\operatorname{diag}(z)\otimes I)(A\circ X)e\|/(\|X\|_2
-        \|e\|\|z\|)` with the zero inputs left out of :math:`A` (their slope is 0 on the face): Lemma 2's
-        condition, which a critical point on a kink need not meet.  (Not the one-sided gradient: at an
-        exact kink which side a zero input lies on is decided by rounding.)
+        The same without :math:`P`: Lemma 2's :math:`\|(A\circ X)e\|/(\|A\circ X\|_2\|e\|)`, which a
+        critical point on a kink need not meet.
     clarke : bool or None
         At the exact solution, :math:`0\in[\min,\max]\{\lambda_n + c_n, \lambda_n + \rho c_n\}` for every
         input of :math:`Z` (a Clarke critical point of the whole loss); ``None`` when a sign is within its
@@ -92,6 +93,7 @@ class KinkCriticalPoint:
     moved: float
     certified: bool
     radius: float
+    start_projected: float
     projected: float
     unprojected: float
     clarke: bool | None
@@ -177,6 +179,7 @@ def kink_critical_point(
     )
     slope = np.where(zero, 0.0, np.where(U > 0, 1.0, rho))
     side = np.where(zero, 0.0, np.sign(U))  # the side each input must keep
+    start = face_stationarity(W, z, X, y, zero, slope)[0]
     W = _project(W, X, zero)
     added = released = 0
     collapsed = False
@@ -211,10 +214,7 @@ def kink_critical_point(
         zero[i, n], slope[i, n], side[i, n] = False, (1.0 if sign > 0 else rho), sign
         released += 1
     cert = None if collapsed else _certify(W, z, X, y, rho, zero, slope)
-    k = kink_stationarity_at(W, z, X, y, rho, zero)
-    e = y - (slope * (W @ X)).T @ z
-    scale = np.linalg.norm(X, 2) * np.linalg.norm(e) * np.linalg.norm(z)
-    normal = np.linalg.norm(z[:, None] * ((slope * e) @ X.T)) / (scale if scale > 0 else 1.0)
+    projected, unprojected = face_stationarity(W, z, X, y, zero, slope)
     return KinkCriticalPoint(
         W=W,
         z=z,
@@ -225,8 +225,9 @@ def kink_critical_point(
         moved=float(np.linalg.norm(W - W0) / max(np.linalg.norm(W0), np.finfo(float).tiny)),
         certified=cert is not None,
         radius=cert[0] if cert else float("nan"),
-        projected=k.projected,
-        unprojected=float(normal),
+        start_projected=start,
+        projected=projected,
+        unprojected=unprojected,
         clarke=cert[1] if cert else None,
         local_min_condition=cert[2] if cert else None,
     )
@@ -240,6 +241,44 @@ def _project(W, X, zero) -> np.ndarray:
             Q = np.linalg.qr(X[:, zero[i]])[0]
             W[i] -= Q @ (Q.T @ W[i])
     return W
+
+
+def face_stationarity(W, z, X, y, zero, slope) -> tuple[float, float]:
+    r"""Section 6's and Lemma 2's stationarity on a face: :math:`\|P(A\circ X)e\|` and
+    :math:`\|(A\circ X)e\|`, each divided by :math:`\|A\circ X\|_2\|e\|` (0 when :math:`e = 0`).
+
+    :math:`A` is ``slope`` (0 on the zero inputs, whose :math:`f(0) = 0`), :math:`e = y - (A\odot WX)^\top
+    z`, and :math:`P` projects block :math:`i` of :math:`(A\circ X)e`, :math:`X(a_i\odot e)`, onto the
+    complement of :math:`\operatorname{span}\{x^{(n)} : (i, n)\text{ zero}\}`.  Unlike the gradient in
+    :math:`W`, neither depends on the rescaling :math:`(w_i, z_i)\to(c\,w_i, z_i/c)`, so two points of the
+    same critical set give the same values.
+
+    Parameters
+    ----------
+    W : ndarray, shape (d1, d0)
+    z : ndarray, shape (d1,)
+    X : ndarray, shape (d0, N)
+    y : ndarray, shape (N,)
+        Validated float arrays (as :func:`kink_critical_point` holds them).
+    zero : ndarray of bool, shape (d1, N)
+        The zero inputs.
+    slope : ndarray, shape (d1, N)
+        The slopes :math:`a_{in}` (0 where ``zero``).
+
+    Returns
+    -------
+    projected, unprojected : float
+    """
+    e = y - (slope * (W @ X)).T @ z
+    K = khatri_rao(slope, X)
+    g = (K @ e).reshape(W.shape)
+    proj = g.copy()
+    for i in np.flatnonzero(zero.any(axis=1)):
+        Q = np.linalg.qr(X[:, zero[i]])[0]
+        proj[i] -= Q @ (Q.T @ g[i])
+    scale = np.linalg.norm(K, 2) * np.linalg.norm(e)
+    scale = scale if scale > 0 else 1.0
+    return float(np.linalg.norm(proj) / scale), float(np.linalg.norm(g) / scale)
 
 
 class _Face:
