@@ -416,13 +416,14 @@ def _peak(fn):
 
 
 def test_memory_stays_bounded_while_the_data_are_larger_than_the_bound(tmp_path):
-    """The whole pipeline on 8x8 ImageNet files (d0 = 192, N = 20,000): reading, whitening, the cache and
-    two epochs of Adam each allocate less than their declared bound, which is a fraction of the data."""
+    """The whole pipeline on 8x8 ImageNet files (d0 = 192, N = 30,000): reading, whitening, the cache and
+    two epochs of Adam each allocate less than their declared bound, which is a fraction of the data.
+    The chunks are large enough that two of them alive at once would exceed either bound."""
     folder = tmp_path / "npz"
     folder.mkdir()
-    write_split(folder, side=8, rows=2000, seed=5)
-    n, d0, d1, batch, eval_rows, chunk = 20_000, 192, 4, 64, 512, 256
-    data_bytes = n * d0 * 8  # the data as float64 in memory: 31 MB
+    write_split(folder, side=8, rows=3000, seed=5)
+    n, d0, d1, batch, eval_rows, chunk = 30_000, 192, 4, 64, 4096, 1024
+    data_bytes = n * d0 * 8  # the data as float64 in memory: 46 MB
     setup_bound = streaming.whitening_memory_bound(d0, chunk)
     train_bound = streaming.streamed_memory_bound(d0, d1, n, batch_size=batch, eval_rows=eval_rows)
     assert data_bytes > 4 * max(setup_bound, train_bound)

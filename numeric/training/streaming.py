@@ -431,6 +431,7 @@ def _full_loss(W, z, rows, yw, rho, eval_rows, dt):
         loss, err, _ = _kernel(W, z, chunk.T, yw[a : a + eval_rows].astype(dt), rho, grad=False)
         sq += loss * chunk.shape[0]
         errors += err
+        del chunk  # before the next chunk is read: one chunk at a time
     return sq / n, errors
 
 
@@ -576,6 +577,7 @@ def train_streamed(
                 m *= momentum
                 m += g
                 theta -= lr * m
+            del Xb, g  # before the next minibatch: one at a time
         loss, errors = _full_loss(*split(theta), rows, yw, rho, eval_rows, dt)
         evaluations += 1
         epochs += 1
