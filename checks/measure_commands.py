@@ -30,6 +30,7 @@ def _table1_data(args: argparse.Namespace) -> list[tuple[str, "object", "object"
     for key, flag, directory in (
         ("mnist", "--mnist", args.mnist),
         ("cifar", "--cifar", args.cifar),
+        ("imagenet", "--imagenet", args.imagenet),
     ):
         if directory:
             try:  # the loaders raise ValueError naming the file and the rule for every malformed file
@@ -62,8 +63,15 @@ def table1_command(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    if not (args.digits or args.mnist or args.cifar):
-        raise UsageError("name at least one data set: --digits, --mnist DIR or --cifar DIR")
+    if not (args.digits or args.mnist or args.cifar or args.imagenet):
+        raise UsageError(
+            "name at least one data set: --digits, --mnist DIR, --cifar DIR or --imagenet DIR"
+        )
+    if args.imagenet and args.limit is None:
+        raise UsageError(
+            "--imagenet needs --limit N: the 1.28M images do not fit in memory "
+            "(scripts/imagenet_table1.py streams the full row)"
+        )
     rows = [
         (
             r.data,
@@ -82,6 +90,8 @@ def table1_command(args: argparse.Namespace) -> int:
         if args.limit is not None and args.limit < X.shape[1]:
             idx = np.sort(rng.choice(X.shape[1], args.limit, replace=False))
             X, y = X[:, idx], y[idx]
+        elif isinstance(X, nm.ImageNetFiles):  # every image asked for: read them into one array
+            X = X[:, np.arange(X.shape[1])]
         start = time.perf_counter()
         r = nm.e3_point(
             nm.E3Task(X=X, y=y, seed=(args.seed, 2), max_iter=args.max_iter, d1=args.d1)

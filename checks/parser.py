@@ -394,6 +394,12 @@ def build_parser() -> Parser:
     )
     t1.add_argument("--cifar", default=None, help="folder with CIFAR-10's python pickle batches")
     t1.add_argument(
+        "--imagenet",
+        default=None,
+        help="folder with Downsampled ImageNet 64x64's train_data_batch_1..10.npz (with --limit: the "
+        "1.28M images do not fit in memory; scripts/imagenet_table1.py streams the full row)",
+    )
+    t1.add_argument(
         "--limit",
         type=int_arg(2),
         default=None,

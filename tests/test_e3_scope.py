@@ -45,15 +45,15 @@ def test_scope_counts_only_the_rows_that_ran():
 def test_data_folders_are_checked(tmp_path):
     assert table1_data_folders(None) == ()
     assert table1_data_folders({"mnist": tmp_path}) == (("mnist", str(tmp_path)),)
-    with pytest.raises(ValueError, match="unknown data set 'imagenet'"):
-        table1_data_folders({"imagenet": tmp_path})
+    with pytest.raises(ValueError, match="unknown data set 'svhn'"):
+        table1_data_folders({"svhn": tmp_path})
     with pytest.raises(ValueError, match="not a folder"):
         table1_data_folders({"mnist": tmp_path / "missing"})
     with pytest.raises(TypeError, match="mapping"):
         table1_data_folders([("mnist", tmp_path)])
     with pytest.raises(ValueError, match="not a folder"):
         audit.run_audit(["K1"], data={"cifar": tmp_path / "nope"}, workers=1)
-    assert set(TABLE1_DATA) == {"mnist", "cifar"}
+    assert set(TABLE1_DATA) == {"mnist", "cifar", "imagenet"}
 
 
 def _mnist(folder: Path, n: int = 60) -> None:
@@ -92,7 +92,7 @@ def test_audit_refuses_a_malformed_data_file_before_any_check(tmp_path, capsys, 
 @pytest.mark.parametrize(
     "argv,message",
     [
-        (["--data", "imagenet=/tmp"], "NAME=DIR with NAME one of cifar, mnist"),
+        (["--data", "svhn=/tmp"], "NAME=DIR with NAME one of cifar, imagenet, mnist"),
         (["--data", "mnist"], "NAME=DIR"),
         (["--data", "mnist=/definitely/missing"], "not a folder"),
     ],

@@ -485,3 +485,14 @@ def test_the_zip_reader_refuses_compression_an_npz_never_uses(tmp_path):
             zf.writestr(name, buf.getvalue())
     with pytest.raises(ValueError, match="compression method 12"):
         table1_data.load_table1("imagenet", tmp_path)
+
+
+def test_table1_imagenet_needs_a_limit_and_runs_a_subset(tmp_path, capsys):
+    from vanishing_minima.checks.cli import main
+
+    write_split(tmp_path, rows=4)
+    assert main(["table1", "--imagenet", str(tmp_path)]) == 2
+    assert "--imagenet needs --limit N" in capsys.readouterr().err
+    assert main(["table1", "--imagenet", str(tmp_path), "--limit", "30", "--max-iter", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "ImageNet" in out and "ours" in out

@@ -17,7 +17,7 @@ from vanishing_minima.numeric.training import DIVERGENCE_FACTOR, OPTIMIZERS
 from .. import plots, verdicts
 from ..core import CheckResult, Context, check
 from ..evidence import Evidence, shown
-from ..table1_data import TABLE1_DATA, TABLE1_NOT_SUPPORTED, load_table1
+from ..table1_data import TABLE1_DATA, TABLE1_NOT_SUPPORTED, TABLE1_SPLITS, load_table1
 from .e2_rule import (
     E2_PAPER_MSE,
     E2_PAPER_WX,
@@ -473,7 +473,7 @@ def check_E3(ctx: Context) -> CheckResult:
     for j, (key, folder) in enumerate(sorted(given.items())):
         Xu, yu = load_table1(key, folder)
         task = _e3_task(ctx, Xu, yu, E3_USER_N[ctx.budget.scale], 100 + j)
-        labelled.append((f"{TABLE1_DATA[key]} 0-4 vs 5-9 (from {folder})", 0, task))
+        labelled.append((f"{TABLE1_DATA[key]} {TABLE1_SPLITS[key]} (from {folder})", 0, task))
     runs = ctx.map(nm.e3_point, [t for _, _, t in labelled])
     rows = tuple(_e3_row(name, k, p) for (name, k, _), p in zip(labelled, runs))
     scope = _e3_scope(rows, given)
@@ -499,7 +499,8 @@ def check_E3(ctx: Context) -> CheckResult:
         method="training runs on real data: scikit-learn's digits, and the user's Table 1 data sets when "
         "given (a seeded subset at the budget's N)",
         evidence=E3Evidence(
-            settings="ZCA-whitened inputs, labels {0,1} (classes 5-9 against 0-4), ReLU, MSE, L-BFGS (gtol "
+            settings="ZCA-whitened inputs, labels {0,1} (classes 5-9 against 0-4; ImageNet 501-1000 against "
+            "1-500), ReLU, MSE, L-BFGS (gtol "
             "1e-10, 20000 iterations), d1 = ceil(N/d0); subsets drawn without replacement; user data: N = "
             f"{E3_USER_N[ctx.budget.scale]} at this budget",
             verdict_rule="over the rows that ran: consistent: MCE <= 0.1% (the paper's worst row); partial: "
