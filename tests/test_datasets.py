@@ -115,6 +115,22 @@ def test_whitening_makes_the_covariance_the_identity_on_varying_directions():
     )  # eps shrinks the 0.1 direction
 
 
+@pytest.mark.parametrize("n", [5, 30, 59])
+def test_wide_data_whiten_through_the_gram_matrix_as_through_the_covariance(n):
+    """N < d0 takes the N x N route; it must be the d0 x d0 map (computed here by hand, eigh of the
+    covariance) to rounding, constant pixels included."""
+    rng = np.random.default_rng(n)
+    X = rng.integers(0, 256, (60, n)).astype(float) / 255
+    X[3] = 0.5  # a constant pixel
+    X[7] = X[1] + X[2]  # a dependent one
+    out = whiten(X, eps=1e-4)
+    C = (X - X.mean(axis=1, keepdims=True)) / (X.max() - X.min())
+    s, U = np.linalg.eigh(C @ C.T / n)
+    direct = (U * (1.0 / np.sqrt(np.maximum(s, 0.0) + 1e-4))) @ (U.T @ C)
+    assert out.shape == X.shape
+    assert np.linalg.norm(out - direct) <= 1e-9 * np.linalg.norm(direct)
+
+
 def test_binary_labels():
     assert binary_labels(np.array([0, 5, 7, 2]), {5, 7}).tolist() == [0, 1, 1, 0]
     with pytest.raises(ValueError, match="absent"):
