@@ -112,7 +112,17 @@ def test_static_pages_end_with_the_static_provenance_line(tmp_path):
 def test_report_json_records_provenance(cheap_results):
     body = json.loads(audit.report_json(cheap_results, audit.Budget.QUICK, 0, wall_seconds=1.5))
     prov = body["provenance"]
-    for key in ("toolkit", "git", "python", "libraries", "blas", "platform", "cpus", "started"):
+    for key in (
+        "toolkit",
+        "git",
+        "python",
+        "libraries",
+        "blas",
+        "platform",
+        "cpus",
+        "started",
+        "load",
+    ):
         assert key in prov, key
     assert prov["wall_seconds"] == 1.5 and prov["blas_threads_in_checks"] == 1
     assert set(provenance.LIBRARIES) <= set(prov["libraries"])
