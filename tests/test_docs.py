@@ -21,7 +21,7 @@ NUMERIC_DIR = Path(numeric.__file__).resolve().parent
 def test_committed_page_is_current(name):
     committed = DOCS / name
     assert committed.exists(), f"run `vanishing-minima docs` to generate docs/{name}"
-    assert committed.read_text() == docs.PAGES[name](), (
+    assert committed.read_text() == pages.page_text(name), (
         f"docs/{name} is stale: run `vanishing-minima docs`"
     )
 
