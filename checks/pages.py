@@ -17,6 +17,7 @@ import sympy as sp
 
 from vanishing_minima import numeric
 from vanishing_minima.theory import bounds, claims, derivations
+from vanishing_minima.theory.statements import decimal_latex
 
 from .cite import PAPER_BIBTEX
 from .provenance import static_line
@@ -57,8 +58,10 @@ BIBTEX = PAPER_BIBTEX
 
 # --- the static pages ---------------------------------------------------------------------------------
 def bound_latex(f: Callable) -> str:
-    """The LaTeX of a public bound function: ``sympy.latex`` of its shipped expression ``f.expr``."""
-    return sp.latex(f.expr)
+    """The LaTeX of a public bound function: ``sympy.latex`` of its shipped expression ``f.expr``, with
+    decimal constants printed as decimals (``0.23``, not ``\\frac{23}{100}``; ``statements.decimal_latex``),
+    as ``vanishing-minima bounds --latex`` prints them."""
+    return sp.latex(decimal_latex(f.expr))
 
 
 def bound_section(f: Callable, level: int, *, claim_links: str = "") -> str:
@@ -66,7 +69,7 @@ def bound_section(f: Callable, level: int, *, claim_links: str = "") -> str:
     tex = bound_latex(f)
     return (
         f"{'#' * level} `{f.__name__}`\n\n```python\n{f.__name__}{inspect.signature(f)}\n```\n\n"
-        f"*{f.reference}*{claim_links}\n\n$$\n{tex}\n$$\n\nLaTeX (`sympy.latex` of `bounds.{f.__name__}.expr`):"
+        f"*{f.reference}*{claim_links}\n\n$$\n{tex}\n$$\n\nLaTeX (`sympy.latex` of `bounds.{f.__name__}.expr`, decimals as decimals):"
         f"\n\n```latex\n{tex}\n```\n"
     )
 
@@ -80,7 +83,7 @@ def _gamma_note(link: str) -> str:
         rf"where $\gamma_\epsilon$ is the exponent constant of [Definition 5]({link}) (D5):"
         "\n\n"
         "$$\n"
-        rf"\gamma_\epsilon = {sp.latex(bounds.GAMMA_EPS_EXPR)},\quad c = \lim_{{N\to\infty}} d_0(N)/N"
+        rf"\gamma_\epsilon = {sp.latex(decimal_latex(bounds.GAMMA_EPS_EXPR))},\quad c = \lim_{{N\to\infty}} d_0(N)/N"
         "\n$$\n\n"
     )
 

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -19,6 +20,7 @@ from vanishing_minima.checks import audit, cli, parser, registry, report  # noqa
 from vanishing_minima.checks.evidence import Evidence, shown
 from vanishing_minima.checks.report import format_interval, format_number
 from vanishing_minima.theory import bounds, claims
+from vanishing_minima.theory.statements import decimal_latex
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -173,8 +175,22 @@ def test_every_committed_page_renders_on_github():
 def test_bounds_page_has_each_bounds_latex_from_its_expression_and_the_bibtex(static_pages):
     page = static_pages["bounds.md"]
     for f in bounds.ALL_BOUNDS:
-        tex = sp.latex(f.expr)
-        assert report.bound_latex(f) == tex
+        tex = report.bound_latex(f)
+        assert not re.search(r"\\frac\{\d+\}\{10+\}", tex), (f.__name__, tex)  # 0.23, not 23/100
+        # printed with decimals, the same function: its expression and the decimal one agree in value
+        shown = decimal_latex(f.expr)
+        rng = np.random.default_rng(7)
+        for _ in range(5):
+            point = {
+                s: sp.Integer(int(rng.integers(2, 60)))
+                if s.is_integer
+                else sp.Integer(0)
+                if s.name == "rho" and rng.random() < 0.5
+                else sp.Float(rng.uniform(0.05, 0.95))
+                for s in f.expr.free_symbols
+            }
+            a, b = complex(f.expr.subs(point).evalf(30)), complex(shown.subs(point).evalf(30))
+            assert abs(a - b) <= 1e-13 * max(1.0, abs(a)), (f.__name__, point, a, b)
         assert f"## `{f.__name__}`" in page and f"```latex\n{tex}\n```" in page, f.__name__
     assert (
         report.BIBTEX in page
@@ -332,7 +348,7 @@ def test_claim_pages_with_bounds_carry_their_latex(fake_results):
     by_name = {f.__name__: f for f in bounds.ALL_BOUNDS}
     for r in fake_results:
         for name in claims.get(r.claim).bounds:
-            assert f"```latex\n{sp.latex(by_name[name].expr)}\n```" in pages[f"{r.claim}.md"], (
+            assert f"```latex\n{sp.latex(decimal_latex(by_name[name].expr))}\n```" in pages[f"{r.claim}.md"], (
                 r.claim,
                 name,
             )
@@ -344,7 +360,7 @@ def test_committed_claim_pages_carry_bound_latex_and_bibtex():
         text = (DOCS / "claims" / f"{c.id}.md").read_text()
         assert report.BIBTEX in text and f"```sh\nvanishing-minima audit --claims {c.id} " in text
         for name in c.bounds:
-            assert f"```latex\n{sp.latex(by_name[name].expr)}\n```" in text, (c.id, name)
+            assert f"```latex\n{sp.latex(decimal_latex(by_name[name].expr))}\n```" in text, (c.id, name)
 
 
 def test_write_audit_docs_writes_pages_and_figures(fake_results, tmp_path):
