@@ -2,6 +2,7 @@
 
     python scripts/imagenet_table1.py IMAGENET_DIR CACHE_DIR [--optimizer adam|sgd] [--d1 105]
                                       [--epochs 100] [--stop-after SECONDS] [--lr LR] [--batch-size 256]
+                                      [--checkpoint PATH] [--checkpoint-seconds 300]
                                       [--limit N] [--threads 1] [--seed 0] [--side 64]
 
 The paper's row: Downsampled ImageNet 64x64's ten training batches (``train_data_batch_1.npz`` ...
@@ -10,8 +11,15 @@ covariance, ReLU, MSE, minibatch Adam or SGD read from a whitened float32 cache 
 (:func:`~vanishing_minima.numeric.whitened_cache`: 63 GB at full size, checked against the free space
 before it is written; reused by later runs).  ``--limit N`` keeps the first N images (a seeded subset
 would need the cache rewritten per subset).  One progress line per epoch, then one JSON line with the
-result.  Runs are not resumable (no checkpoints): ``--stop-after`` ends the run at an epoch's end.  The
-package never reads these files on its own.
+result.
+
+Resumable: with ``--checkpoint PATH`` the run's state is written to PATH (atomically) every
+``--checkpoint-seconds`` and when it stops; ``--stop-after S`` ends a session after S seconds of
+training (inside an epoch if need be).  To resume, rerun the same command: the run continues from PATH
+and ends with the weights of an uninterrupted run, to the bit.  A checkpoint written with other
+settings or for other data (the cache's name and the whitening's hash identify the data) is refused
+with the difference named; ``--epochs`` and ``--stop-after`` may change between sessions.  The package
+never reads these files on its own.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
@@ -51,7 +60,20 @@ def main(argv=None) -> int:
     p.add_argument("--optimizer", default="adam", choices=("adam", "sgd"))
     p.add_argument("--d1", type=int, default=105)
     p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--stop-after", type=float, default=None)
+    p.add_argument(
+        "--stop-after",
+        type=float,
+        default=None,
+        help="end this session after SECONDS of training (with --checkpoint: rerun to resume)",
+    )
+    p.add_argument(
+        "--checkpoint",
+        default=None,
+        metavar="PATH",
+        help="write the run's state to PATH (.npz) and resume from it when it exists: "
+        "resume by rerunning the same command",
+    )
+    p.add_argument("--checkpoint-seconds", type=float, default=300.0)
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--limit", type=int, default=None)
@@ -68,7 +90,7 @@ def main(argv=None) -> int:
         labels = files.labels[: source.n]
         y = nm.imagenet_binary_labels(labels)
         with threadpool_limits(args.threads):
-            rows, _ = nm.whitened_cache(source, args.cache)
+            rows, whitening = nm.whitened_cache(source, args.cache)
             prepared = time.perf_counter() - start
             print(
                 f"data checked, whitened and cached in {prepared:.0f} s: {rows.shape}", flush=True
@@ -93,6 +115,9 @@ def main(argv=None) -> int:
                 batch_size=args.batch_size,
                 progress=progress,
                 stop_after=args.stop_after,
+                checkpoint=args.checkpoint,
+                checkpoint_seconds=args.checkpoint_seconds,
+                fingerprint=f"{Path(rows.filename).name} {whitening.fingerprint()}",
                 max_work=1e30,
             )
     except (ValueError, FileNotFoundError) as exc:
@@ -111,6 +136,7 @@ def main(argv=None) -> int:
                 "errors": round(result.mce * n),
                 "loss": result.loss,
                 "epochs": result.iterations,
+                "resumed_at": result.resumed_at,
                 "stop_reason": result.stop_reason,
                 "train_seconds": round(result.seconds, 1),
                 "prepare_seconds": round(prepared, 1),

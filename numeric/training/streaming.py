@@ -22,10 +22,13 @@ memory.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,12 +36,14 @@ import numpy as np
 from scipy.linalg import blas, eigh
 
 from .._checks import as_generator, check_labels, check_rho, check_work, positive_int, real_number
+from ..imagenet import _header
 from .large import (
     ADAM_BETAS,
     ADAM_EPS,
     LargeTrainProgress,
     LargeTrainResult,
     _check_options,
+    _fingerprint,
     _kernel,
     _work,
 )
@@ -379,7 +384,8 @@ def streamed_memory_bound(
     chunk: the kernel's copies of the weights and gradient, the gathered and transposed minibatch, one
     evaluation chunk in float64, the kernel's (d1, k) arrays, and 32 bytes per sample (the permutation,
     the labels in two dtypes and their permuted copy).  That last term is the only one that grows with
-    N: 1/1,536 of the data's float32 bytes at d0 = 12,288.
+    N: 1/1,536 of the data's float32 bytes at d0 = 12,288.  A checkpoint's hash of the rows (one
+    evaluation chunk at a time), its writing and its reading stay within the same bound.
 
     Parameters
     ----------
@@ -450,17 +456,22 @@ def train_streamed(
     batch_size: int | None = None,
     init_scale: float = 1.0,
     eval_rows: int = 4096,
+    checkpoint=None,
+    checkpoint_seconds: float = 300.0,
+    fingerprint: str | None = None,
     progress=None,
     stop_after: float | None = None,
     max_work: float | None = None,
 ) -> LargeTrainResult:
     r"""Minibatch SGD (momentum) or Adam on the one-hidden-layer LReLU network's MSE, reading the inputs
-    from ``rows`` (e.g. the memory map of :func:`whitened_cache`) one minibatch at a time.
+    from ``rows`` (e.g. the memory map of :func:`whitened_cache`) one minibatch at a time, resumably.
 
     The trajectory is :func:`.large.train_large`'s with ``X = rows.T``: the same initialization from
     ``rng``, one permutation of the samples per epoch, consecutive minibatches of it, the same kernel and
     updates (on the same data in the same working dtype the weights agree to the bit); only the
     full-data loss at each epoch's end is summed over chunks of ``eval_rows`` rows (equal to rounding).
+    A run stopped and resumed from its checkpoint, in this process or another, ends with the weights,
+    counters and history of the uninterrupted run, to the bit.
 
     Parameters
     ----------
@@ -474,40 +485,74 @@ def train_streamed(
     rho : float, != 1
         LReLU slope (0 is the ReLU).
     rng : numpy Generator or int seed
+        The initialization and the permutations.  A resumed run continues the stream saved in the
+        checkpoint; the ``rng`` passed must then be in the state the first session started from (same
+        seed), or the checkpoint is refused.
     optimizer : {"sgd", "adam"}
     max_iter : int
-        Epochs, >= 1.
+        Epochs, all sessions, >= 1.
     target_mce : float
         Stop when the training MCE at an epoch's end is at most this, in [0, 1].
     lr, momentum, batch_size, init_scale
         As in :func:`.large.train_large` (defaults 0.01 for SGD, 1e-3 for Adam; 0.9; ``min(256, N)``; 1).
     eval_rows : int
-        Rows per chunk of the full-data loss, >= 1.
+        Rows per chunk of the full-data loss (and of the data's hash), >= 1.
+    checkpoint : str or Path, optional
+        A ``.npz`` file in an existing, writable folder (checked before anything else is done).  If it
+        exists, the run resumes from it: weights, the optimizer's state (SGD's velocity, Adam's moments
+        and step count), the epoch, the position in the epoch's permutation and the generator's state
+        before that permutation was drawn, the counters, the history and the training time.  It is
+        refused, naming each difference, if written for other data (``fingerprint``, the labels, the
+        shape, the dtype) or other settings (``d1``, ``rho``, ``optimizer``, ``lr``, ``momentum``,
+        ``batch_size``, ``init_scale``, ``eval_rows``, the generator's starting state); the stopping
+        rules (``max_iter``, ``target_mce``, ``stop_after``) and ``checkpoint_seconds`` may change.
+        Written atomically (a temporary file in the same folder, synced, then renamed over it) after the
+        first minibatch or epoch's end at least ``checkpoint_seconds`` after the last write, and when the
+        run stops.
+    checkpoint_seconds : float
+        Seconds between checkpoints, a finite number > 0.
+    fingerprint : str, optional
+        Identifies ``rows`` in the checkpoint (e.g. the cache's file name, which :func:`whitened_cache`
+        derives from a hash of the source, and the whitening's :meth:`StreamedWhitening.fingerprint`):
+        the caller's promise that the same string means the same rows.  Default: the sha256 of the rows'
+        bytes, one pass over them (about one epoch's end of reading) at each session's start.  Only used
+        with ``checkpoint``.
     progress : callable, optional
-        Called with a :class:`.large.LargeTrainProgress` after every epoch.
+        Called with a :class:`.large.LargeTrainProgress` after every epoch (``seconds``: all sessions;
+        the rate and the ETA: this session's).
     stop_after : float, optional
-        Stop after this many seconds of training (checked at epochs' ends), > 0.
+        Stop (and checkpoint) once this session has trained this many seconds, > 0; checked after every
+        minibatch, so a session may end inside an epoch (its checkpoint resumes at the next minibatch).
     max_work : float, optional
-        Work cap, as :func:`.large.train_large`'s for SGD/Adam (default 1e11).
+        Work cap, as :func:`.large.train_large`'s for SGD/Adam (default 1e11), on ``max_iter`` epochs.
 
     Returns
     -------
     LargeTrainResult
-        ``loss`` and ``mce`` recomputed with float64 products on ``rows``; ``resumed_at`` is 0.
+        ``loss`` and ``mce`` recomputed with float64 products on ``rows`` at the final weights (inside an
+        epoch if ``stop_after`` ended it there); ``iterations`` counts completed epochs and ``history``
+        has one row per epoch's end; ``seconds`` and the counters cover all sessions; ``resumed_at`` is
+        the epoch this session started from.
 
     Raises
     ------
     TypeError
-        If ``rho`` is not a real number, ``rng`` has a wrong type or ``progress`` is not callable.
+        If ``rho`` is not a real number, ``rng`` has a wrong type, ``progress`` is not callable,
+        ``checkpoint`` is not a path or ``fingerprint`` not a string.
     ValueError
         If ``rows`` is not a non-empty float32/float64 (N, d0) array, ``y`` is not N binary labels, an
-        argument is out of its range (the message names it), ``optimizer`` is not "sgd" or "adam", or the
-        estimated work exceeds ``max_work``.
+        argument is out of its range (the message names it), ``optimizer`` is not "sgd" or "adam", the
+        estimated work exceeds ``max_work``, the checkpoint's folder does not exist or is not writable,
+        or the checkpoint was written for other data or settings (the message names each difference) or
+        is not a checkpoint of this function (it is read without pickle; every member's size and header
+        is checked before it is read).
 
     Notes
     -----
     Memory: at most :func:`streamed_memory_bound` bytes of NumPy arrays (measured with ``tracemalloc``
-    in the tests), whatever N; the data stay in the memory map (the operating system's page cache).
+    in the tests, with a checkpoint), whatever N; the data stay in the memory map (the operating
+    system's page cache).  A checkpoint holds the weights and two optimizer vectors in float64, the
+    history and a JSON record: about :math:`24 P` bytes, :math:`P = d_1 d_0 + d_1`.
     """
     if not (hasattr(rows, "shape") and hasattr(rows, "dtype")) or len(rows.shape) != 2:
         raise ValueError("rows must be an (N, d0) array or memory map")
@@ -527,10 +572,14 @@ def train_streamed(
     target_mce = real_number("target_mce", target_mce, low=0.0, high=1.0)
     init_scale = real_number("init_scale", init_scale, low=0.0, low_open=True)
     lr, momentum, batch_size = _check_options(optimizer, dt.name, lr, momentum, batch_size, n)
+    every = real_number("checkpoint_seconds", checkpoint_seconds, low=0.0, low_open=True)
     if stop_after is not None:
         stop_after = real_number("stop_after", stop_after, low=0.0, low_open=True)
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be callable; got {type(progress).__name__}")
+    if fingerprint is not None and not isinstance(fingerprint, str):
+        raise TypeError(f"fingerprint must be a string; got {type(fingerprint).__name__}")
+    path = _checkpoint_path(checkpoint)
     check_work(
         f"train_streamed(optimizer={optimizer!r}) with max_iter = {max_iter} on d1 x d0 x N = "
         f"{d1} x {d0} x {n}",
@@ -538,32 +587,104 @@ def train_streamed(
         max_work,
     )
     rng = as_generator(rng)
-    W = rng.standard_normal((d1, d0)) * init_scale / np.sqrt(d0)
-    z = rng.standard_normal(d1) * init_scale / np.sqrt(d1)
-    theta = np.concatenate([W.ravel(), z])
+    p = d1 * d0 + d1
+    if path is not None:
+        start_state = json.dumps(rng.bit_generator.state, sort_keys=True)
+        if fingerprint is None:
+            chunks = (rows[a : a + eval_rows] for a in range(0, n, eval_rows))
+            data_id = "sha256 " + _fingerprint(chunks, y)[0]
+        else:
+            data_id = "given " + fingerprint
+        settings = {
+            "format": _CHECKPOINT_FORMAT,
+            "function": "train_streamed",
+            "rows": data_id,
+            "y_sha256": _fingerprint((), y)[1],
+            "shape": [n, d0],
+            "dtype": dt.name,
+            "d1": d1,
+            "rho": rho,
+            "optimizer": optimizer,
+            "init_scale": init_scale,
+            "lr": lr,
+            "momentum": momentum,
+            "batch_size": batch_size,
+            "eval_rows": eval_rows,
+            "rng_start": hashlib.sha256(start_state.encode()).hexdigest(),
+        }
     yw = y.astype(dt)
 
     def split(t):
         return t[: d1 * d0].reshape(d1, d0), t[d1 * d0 :]
 
-    loss, errors = _full_loss(*split(theta), rows, yw, rho, eval_rows, dt)
-    history = [(0.0, loss, errors / n)]
-    m, v = np.zeros_like(theta), np.zeros_like(theta)  # Adam's moments, or m the SGD velocity
+    if path is not None and path.exists():
+        st = _load_checkpoint(path, settings, n, p, rng)
+    else:
+        W = rng.standard_normal((d1, d0)) * init_scale / np.sqrt(d0)
+        z = rng.standard_normal(d1) * init_scale / np.sqrt(d1)
+        theta = np.concatenate([W.ravel(), z])
+        del W, z
+        loss, errors = _full_loss(*split(theta), rows, yw, rho, eval_rows, dt)
+        st = {
+            "theta": theta,
+            "m": np.zeros_like(theta),  # Adam's first moment, or the SGD velocity
+            "v": np.zeros_like(theta),  # Adam's second moment (zeros for SGD)
+            "history": [(0.0, loss, errors / n)],
+            "t": 0,  # Adam's step count
+            "epochs": 0,
+            "position": 0,  # the next minibatch's start in the epoch's permutation
+            "evaluations": 1,
+            "errors": errors,
+            "loss": loss,
+            "seconds": 0.0,
+        }
+    theta, m, v, history = st["theta"], st["m"], st["v"], st["history"]
+    t, epochs, position = st["t"], st["epochs"], st["position"]
+    evaluations, errors = st["evaluations"], st["errors"]
+    resumed_at, evaluations_before, seconds_before = epochs, evaluations, st["seconds"]
+    done_before = epochs + position / n
     b1, b2 = ADAM_BETAS
-    t = epochs = 0
-    evaluations = 1
-    start = time.perf_counter()
-    reason = "target_mce" if errors / n <= target_mce else None
+    start = saved = time.perf_counter()
+    # the generator's state before the current epoch's permutation (saved with a position in it)
+    epoch_state = rng.bit_generator.state
+
+    def save(now):
+        meta = {
+            "settings": settings,
+            "t": t,
+            "epochs": epochs,
+            "position": position,
+            "evaluations": evaluations,
+            "errors": errors,
+            "seconds": seconds_before + now - start,
+            "rng_state": epoch_state if position else rng.bit_generator.state,
+        }
+        hist = np.array(history, dtype=float).reshape(-1, 3)
+        _atomic(
+            path,
+            lambda fh: np.savez(
+                fh, theta=theta, m=m, v=v, history=hist, meta=np.array(json.dumps(meta))
+            ),
+        )
+
+    if errors / n <= target_mce:
+        reason = "target_mce"
+    elif epochs >= max_iter:
+        reason = "max_iter"
+    else:
+        reason = None
     while reason is None:
+        epoch_state = rng.bit_generator.state
         perm = rng.permutation(n)
         yp = yw[perm]
-        for a in range(0, n, batch_size):
+        for a in range(position, n, batch_size):
             idx = perm[a : a + batch_size]
             order = np.argsort(idx)  # read the rows in file order, place them in the batch's
             Xb = np.empty((d0, idx.size), dtype=dt)
             Xb[:, order] = rows[idx[order]].T
             W, z = split(theta)
             g = _kernel(W, z, Xb, yp[a : a + batch_size], rho, True)[2]
+            del W, z
             evaluations += 1
             if optimizer == "adam":
                 t += 1
@@ -573,16 +694,31 @@ def train_streamed(
                 v += (1.0 - b2) * g * g
                 mhat, vhat = m / (1.0 - b1**t), v / (1.0 - b2**t)
                 theta -= lr * mhat / (np.sqrt(vhat) + ADAM_EPS)
+                del mhat, vhat
             else:
                 m *= momentum
                 m += g
                 theta -= lr * m
             del Xb, g  # before the next minibatch: one at a time
+            position = a + batch_size
+            if position < n:  # inside the epoch: the stop and the checkpoint's clock
+                now = time.perf_counter()
+                if stop_after is not None and now - start >= stop_after:
+                    reason = "stop_after"
+                    break
+                if path is not None and now - saved >= every:
+                    save(now)
+                    saved = now
+        if reason is not None:
+            break
+        del perm, yp
+        position = 0
         loss, errors = _full_loss(*split(theta), rows, yw, rho, eval_rows, dt)
         evaluations += 1
         epochs += 1
         history.append((float(epochs), loss, errors / n))
-        seconds = time.perf_counter() - start
+        now = time.perf_counter()
+        session = now - start
         if progress is not None:
             progress(
                 LargeTrainProgress(
@@ -590,18 +726,23 @@ def train_streamed(
                     loss=loss,
                     mce=errors / n,
                     evaluations=evaluations,
-                    seconds=seconds,
-                    evaluations_per_second=evaluations / max(seconds, 1e-9),
-                    eta_seconds=(max_iter - epochs) * seconds / epochs,
+                    seconds=seconds_before + session,
+                    evaluations_per_second=(evaluations - evaluations_before) / max(session, 1e-9),
+                    eta_seconds=(max_iter - epochs) * session / max(epochs - done_before, 1e-9),
                 )
             )
         if errors / n <= target_mce:
             reason = "target_mce"
         elif epochs >= max_iter:
             reason = "max_iter"
-        elif stop_after is not None and seconds >= stop_after:
+        elif stop_after is not None and session >= stop_after:
             reason = "stop_after"
-    seconds = time.perf_counter() - start
+        if path is not None and reason is None and now - saved >= every:
+            save(now)
+            saved = now
+    now = time.perf_counter()
+    if path is not None:
+        save(now)
     W, z = split(theta)
     final_loss, final_errors = _full_loss(W, z, rows, y, rho, eval_rows, np.float64)
     return LargeTrainResult(
@@ -611,11 +752,133 @@ def train_streamed(
         mce=final_errors / n,
         iterations=epochs,
         evaluations=evaluations,
-        seconds=seconds,
+        seconds=seconds_before + now - start,
         converged=errors / n <= target_mce,
         stop_reason=reason,
         history=np.array(history, dtype=float).reshape(-1, 3),
         dtype=dt.name,
         optimizer=optimizer,
-        resumed_at=0,
+        resumed_at=resumed_at,
     )
+
+
+#: Version of :func:`train_streamed`'s checkpoint files.
+_CHECKPOINT_FORMAT = 1
+#: Members of a checkpoint, and the most bytes the JSON record (``meta``) may declare.
+_CHECKPOINT_MEMBERS = ("theta", "m", "v", "history", "meta")
+_META_BYTES = 2**22
+#: The most bytes a checkpoint's history may declare (22 million epochs).
+_HISTORY_BYTES = 2**29
+
+
+def _checkpoint_path(checkpoint) -> Path | None:
+    """``checkpoint`` as a Path whose folder exists and is writable (checked before any work)."""
+    if checkpoint is None:
+        return None
+    if not isinstance(checkpoint, (str, os.PathLike)):
+        raise TypeError(f"checkpoint must be a path (str or Path); got {type(checkpoint).__name__}")
+    path = Path(checkpoint)
+    if not path.parent.is_dir():
+        raise ValueError(f"checkpoint {path}: its folder {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ValueError(f"checkpoint {path}: its folder {path.parent} is not writable")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"checkpoint {path} exists and is not a file")
+    return path
+
+
+def _load_checkpoint(path: Path, settings: dict, n: int, p: int, rng) -> dict:
+    """The state saved in ``path`` by :func:`train_streamed`, checked against ``settings``; ``rng`` is
+    set to the saved state (the last step, after every check).
+
+    The file is untrusted: its zip members must be exactly :data:`_CHECKPOINT_MEMBERS`, each ``.npy``
+    header is parsed without pickle and must declare the shape and dtype expected (so no allocation
+    larger than the run's own is made), and it is then read with ``allow_pickle=False``.
+    """
+
+    def refuse(why) -> ValueError:
+        return ValueError(f"checkpoint {path} is not a train_streamed checkpoint: {why}")
+
+    caps = {"theta": 8 * p + 2**10, "m": 8 * p + 2**10, "v": 8 * p + 2**10}
+    caps.update(history=_HISTORY_BYTES, meta=_META_BYTES)
+
+    def header(zf, name):
+        """The member's (shape, dtype) from its .npy header, its declared size checked first."""
+        info = zf.getinfo(f"{name}.npy")
+        plain = info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+        if info.flag_bits & 0x1 or not plain:
+            raise refuse(f"member {name}.npy is encrypted or compressed unlike an npz")
+        if info.file_size > caps[name]:
+            raise refuse(
+                f"member {name}.npy declares {info.file_size} bytes, more than the "
+                f"{caps[name]} a checkpoint of this run may hold"
+            )
+        with zf.open(info) as fh:
+            return _header(fh, path, f"{name}.npy", info)
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = sorted(zf.namelist())
+            if names != sorted(f"{k}.npy" for k in _CHECKPOINT_MEMBERS):
+                raise refuse(f"its members are {names}")
+            shape, dtype = header(zf, "meta")
+            if shape != () or dtype.kind != "U":
+                raise refuse(f"meta holds {shape} of {dtype}; expected a string")
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+            if not isinstance(meta, dict) or not isinstance(meta.get("settings"), dict):
+                raise refuse("no settings")
+            saved = meta["settings"]
+            diffs = [
+                f"{key} = {saved.get(key)!r} there, {value!r} here"
+                for key, value in settings.items()
+                if saved.get(key) != value
+            ]
+            if diffs:
+                raise ValueError(
+                    f"checkpoint {path} was written for other data or settings: " + "; ".join(diffs)
+                )
+            for name in ("theta", "m", "v"):
+                shape, dtype = header(zf, name)
+                if (shape, dtype) != ((p,), np.dtype(np.float64)):
+                    raise refuse(f"{name} holds {shape} of {dtype}; expected ({p},) of float64")
+            shape, dtype = header(zf, "history")
+            if len(shape) != 2 or shape[1] != 3 or dtype != np.float64:
+                raise refuse(f"history holds {shape} of {dtype}; expected (k, 3) of float64")
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in ("theta", "m", "v", "history")}
+    except ValueError as exc:
+        if str(exc).startswith(f"checkpoint {path}"):
+            raise
+        raise refuse(exc) from None
+    except (OSError, KeyError, EOFError, zipfile.BadZipFile, zlib.error, RecursionError) as exc:
+        raise refuse(f"{type(exc).__name__}: {exc}") from None
+    st = {k: meta.get(k) for k in ("t", "epochs", "position", "evaluations", "errors")}
+    if not all(type(val) is int and val >= 0 for val in st.values()):
+        raise refuse(f"counters {st}")
+    b = settings["batch_size"]
+    steps = st["epochs"] * -(-n // b) + st["position"] // b
+    adam = settings["optimizer"] == "adam"
+    if (
+        st["position"] >= n
+        or st["position"] % b
+        or st["errors"] > n
+        or st["t"] != (steps if adam else 0)
+        or arrays["history"].shape[0] != st["epochs"] + 1
+    ):
+        raise refuse(f"inconsistent counters {st} for N = {n}, batch_size = {b}")
+    seconds = meta.get("seconds")
+    if type(seconds) not in (int, float) or not seconds >= 0:
+        raise refuse(f"training time {seconds!r}")
+    try:
+        rng.bit_generator.state = meta.get("rng_state")
+    except (TypeError, ValueError, KeyError) as exc:
+        raise refuse(f"generator state: {type(exc).__name__}: {exc}") from None
+    st.update(
+        theta=arrays["theta"],
+        m=arrays["m"],
+        v=arrays["v"],
+        history=[tuple(map(float, row)) for row in arrays["history"]],
+        seconds=float(seconds),
+    )
+    return st
