@@ -298,6 +298,23 @@ class ImageNetFiles:
             except _READ_ERRORS as exc:
                 raise _file_error(batch.path, exc) from None
 
+    def parts(self) -> list[ImageNetFiles]:
+        """One split per npz file, in order: the parts of
+        :func:`~vanishing_minima.numeric.training.streaming.streamed_whitening` on an executor.
+
+        Each part holds its file's path and labels (8 bytes per image), pickles small, and reads and
+        checks its file as :meth:`rows` does (a worker needs the file at the same path).
+
+        Returns
+        -------
+        list of ImageNetFiles
+            Whose rows, in order, are these rows.
+        """
+        return [
+            ImageNetFiles(self.directory, self.split, self.side, [b], self._cap, self._chunk_rows)
+            for b in self._batches
+        ]
+
     def take(self, indices, chunk_rows: int | None = None) -> np.ndarray:
         """The images at ``indices`` (in that order), read in one pass over the files.
 

@@ -2,6 +2,7 @@
 
     python scripts/imagenet_stream_bench.py WORKDIR [--rows-per-file 2000] [--side 64] [--chunk-rows 1024]
         [--stages write,verify,read,whiten,train] [--d1 2] [--epochs 1] [--threads 1] [--seed 0]
+        [--workers 2]
 
 Writes the ten ``train_data_batch_*.npz`` files (``numpy.savez_compressed``, uint8 images, labels 1..1000,
 a mean) into ``WORKDIR/npz`` (skipped when they exist with the same sizes), then times each stage named
@@ -9,6 +10,8 @@ in ``--stages``:
 
 * ``verify``: :func:`~vanishing_minima.numeric.open_imagenet`, which reads every byte (CRC checked);
 * ``read``: one pass of ``ImageNetFiles.rows`` (decompression and copying only);
+* ``stats`` (not run by default): :func:`~vanishing_minima.numeric.streamed_whitening` in this process,
+  then with ``--workers`` processes (one part per file, one BLAS thread each), checking the same bits;
 * ``whiten``: :func:`~vanishing_minima.numeric.whitened_cache` into ``WORKDIR/cache``: the streamed
   covariance, its eigendecomposition and the float32 cache (reused when present: delete it to re-time);
 * ``train``: :func:`~vanishing_minima.numeric.train_streamed` (Adam, ``--epochs`` epochs) on the cache.
@@ -35,6 +38,7 @@ from threadpoolctl import threadpool_limits
 
 from vanishing_minima import numeric as nm
 from vanishing_minima.numeric.imagenet import IMAGENET_FILES
+from vanishing_minima.numeric.sweeps.executors import start_pool, terminate_pool
 
 MAX_ROWS = 200_000
 
@@ -91,6 +95,7 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=2, help="processes of the stats stage")
     args = p.parse_args(argv)
     n = 10 * args.rows_per_file
     if not 1 <= args.rows_per_file or n > MAX_ROWS:
@@ -120,6 +125,22 @@ def main(argv=None) -> int:
         )
         if "read" in stages:
             stage("read", n, chunk * d0 * 4 + 2**20, lambda: sum(len(c) for c in files.rows()))
+        if "stats" in stages:
+            serial = stage("stats", n, bound, lambda: nm.streamed_whitening(files, chunk_rows=chunk))
+            pool = start_pool(args.workers)  # one BLAS thread per worker, gone with this process
+            try:
+                parallel = stage(
+                    f"stats on {args.workers} processes",
+                    n,
+                    None,
+                    lambda: nm.streamed_whitening(
+                        files, chunk_rows=chunk, executor=pool, max_pending=args.workers
+                    ),
+                )
+            finally:
+                terminate_pool(pool)
+            same = np.array_equal(serial.matrix, parallel.matrix)
+            print(json.dumps({"stage": "stats check", "same_bits": same}), flush=True)
         if "whiten" in stages or "train" in stages:
             cache.mkdir(parents=True, exist_ok=True)
             rows, _ = stage(

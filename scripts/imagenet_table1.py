@@ -64,6 +64,7 @@ def main(argv=None) -> int:
         "--stop-after",
         type=float,
         default=None,
+        metavar="SECONDS",
         help="end this session after SECONDS of training (with --checkpoint: rerun to resume)",
     )
     p.add_argument(

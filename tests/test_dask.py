@@ -141,3 +141,17 @@ def test_readme_dask_example_gives_the_serial_audit():
     for report in reports:
         report.pop("timings_seconds")
     assert reports[0] == reports[1]
+
+
+@pytest.mark.audit  # starts a two-process cluster: about 5 s, nearly all of it the cluster's start and stop
+def test_streamed_whitening_on_a_local_cluster_gives_the_serial_bits(tmp_path):
+    """The streamed ImageNet statistics with ``executor=client.get_executor()``: one task per npz file
+    (8x8 files written by ``tests/test_imagenet.py``'s writer), added in file order, the serial map to
+    the bit (the uint8 sums are exact integers)."""
+    from test_imagenet import _same_map, _split8
+
+    files, _ = _split8(tmp_path)
+    serial = nm.streamed_whitening(files, chunk_rows=16)
+    with local_executor() as executor:
+        on_dask = nm.streamed_whitening(files, chunk_rows=16, executor=executor, max_pending=3)
+    assert _same_map(on_dask, serial)

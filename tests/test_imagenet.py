@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import shutil
 import tracemalloc
 import zipfile
@@ -332,6 +333,98 @@ def test_streamed_whitening_refuses_data_that_do_not_vary():
         nm.streamed_whitening(streaming.ArrayRows(np.full((4, 3), 7, np.uint8)))
     with pytest.raises(ValueError, match="eps must be"):
         nm.streamed_whitening(streaming.ArrayRows(_pixels()), eps=0.0)
+
+
+# --- the statistics on an executor ------------------------------------------------------------------
+
+
+SIZES = [25, 1200, 41, 30, 7, 30, 52, 30, 30, 25]
+
+
+def _split8(folder: Path):
+    """8x8 files of 7 to 1,200 images: the second file's uint8 sums of products exceed 2^24, so adding
+    them in float32 would round them."""
+    folder.mkdir(exist_ok=True)
+    X, _ = write_split(folder, side=8, rows=SIZES, seed=8)
+    return nm.open_imagenet(folder, side=8, chunk_rows=16), X
+
+
+def _same_map(a, b) -> bool:
+    return (a.n, a.scale, a.eps) == (b.n, b.scale, b.eps) and all(
+        np.array_equal(getattr(a, k), getattr(b, k)) for k in ("mean", "matrix")
+    )
+
+
+@pytest.mark.parametrize("pool", ["threads", "processes"])
+def test_the_statistics_on_an_executor_are_the_serial_bits(tmp_path, pool):
+    """One part per npz file on two threads or two processes, added in file order: the uint8 sums are
+    exact integers, so the map is the serial pass's to the bit (and so is the cache written from it)."""
+    files, X = _split8(tmp_path / "npz")
+    assert [p.n for p in files.parts()] == SIZES
+    assert np.array_equal(np.concatenate([np.concatenate(list(p.rows())) for p in files.parts()]), X)
+    serial = nm.streamed_whitening(files, chunk_rows=16)
+    make = ThreadPoolExecutor if pool == "threads" else ProcessPoolExecutor
+    with make(max_workers=2) as executor:
+        for pending in (1, 2, 3):
+            w = nm.streamed_whitening(files, chunk_rows=16, executor=executor, max_pending=pending)
+            assert _same_map(w, serial), pending
+        if pool == "threads":
+            (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+            rows, _ = nm.whitened_cache(files, tmp_path / "a", chunk_rows=16, executor=executor)
+            assert np.array_equal(rows, nm.whitened_cache(files, tmp_path / "b", chunk_rows=16)[0])
+
+
+def test_the_statistics_of_row_blocks_on_an_executor():
+    """An in-memory array in blocks of 50 rows: uint8 to the bit; real data to rounding, within the
+    tolerance the docstring states (1e-10 of the largest entry).  The smallest entry is in the last
+    block only and the largest in the fifth only, so the extremes must be combined."""
+    x = np.clip(_pixels(), 10, 245)
+    x[-1, 0], x[220, 1] = 0, 255
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        for data in (x, x / 255.0, (x / 255.0).astype(np.float32)):
+            src = streaming.ArrayRows(data, part_rows=50)
+            assert len(src.parts()) == 8
+            serial = nm.streamed_whitening(src, chunk_rows=37)
+            w = nm.streamed_whitening(src, chunk_rows=37, executor=executor)
+            if data.dtype == np.uint8:
+                assert _same_map(w, serial)
+            else:
+                assert (w.n, w.scale) == (serial.n, serial.scale)
+                assert np.abs(w.mean - serial.mean).max() <= 1e-14
+                assert np.abs(w.matrix - serial.matrix).max() <= 1e-10 * np.abs(serial.matrix).max()
+
+
+@pytest.mark.parametrize("pool", ["threads", "processes"])
+def test_a_failing_part_raises_the_serial_error_naming_the_file(tmp_path, pool):
+    files, _ = _split8(tmp_path / "npz")
+    bad = files.files[2]
+    bad.write_bytes(_flip(bad.read_bytes(), bad.stat().st_size // 2))  # inside the data
+    with pytest.raises(ValueError) as serial:
+        nm.streamed_whitening(files, chunk_rows=16)
+    assert str(serial.value).startswith(str(bad))
+    make = ThreadPoolExecutor if pool == "threads" else ProcessPoolExecutor
+    with make(max_workers=2) as executor:
+        with pytest.raises(ValueError) as parallel:
+            nm.streamed_whitening(files, chunk_rows=16, executor=executor)
+    assert str(parallel.value) == str(serial.value)
+
+
+def test_an_executor_needs_a_source_with_parts():
+    class Rows:  # a source without parts()
+        n, d0 = 3, 2
+
+        def rows(self, chunk_rows):
+            yield np.arange(6.0).reshape(3, 2)
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        with pytest.raises(TypeError, match="the source must have parts"):
+            nm.streamed_whitening(Rows(), executor=executor)
+        with pytest.raises(ValueError, match="max_pending must be"):
+            nm.streamed_whitening(streaming.ArrayRows(_pixels()), executor=executor, max_pending=0)
+    with pytest.raises(TypeError, match="executor must be a concurrent.futures.Executor"):
+        nm.streamed_whitening(streaming.ArrayRows(_pixels()), executor=map)
+    with pytest.raises(ValueError, match="part_rows must be"):
+        streaming.ArrayRows(_pixels(), part_rows=0)
 
 
 def test_the_cache_is_written_atomically_checked_for_space_and_reused(tmp_path, monkeypatch):
