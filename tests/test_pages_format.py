@@ -71,6 +71,24 @@ def test_every_committed_table_row_has_the_headers_cell_count(path):
     assert row_count_errors((ROOT / path).read_text(encoding="utf-8")) == []
 
 
+#: Control characters other than tab and newline: a Python escape slipped into text ("\\a" of "\\approx"
+#: written in a non-raw string becomes the bell, 0x07), invisible in most editors, broken math on GitHub.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def test_no_committed_text_holds_a_control_character():
+    texts = [ROOT / "README.md", ROOT / "CHANGELOG.md", *(ROOT / "docs").rglob("*.md")]
+    texts += [*(ROOT / "docs").rglob("*.json"), *(ROOT / "docs").rglob("*.svg")]
+    found = [
+        f"{p.relative_to(ROOT)}:{n}: {line[:80]!r}"
+        for p in texts
+        for n, line in enumerate(p.read_text(encoding="utf-8").split("\n"), 1)
+        if CONTROL.search(line)
+    ]
+    assert found == []
+    assert CONTROL.search("$6 d_1 \x07pprox 10^{13}$") and not CONTROL.search("a\tb")
+
+
 @pytest.fixture(scope="module")
 def cheap_results():
     """Two cheap checks, K4 (its key figure holds |...|) and T8."""
