@@ -255,6 +255,13 @@ def _data_sets(pairs: list[tuple[str, str]]) -> dict[str, str]:
             )
         if name in data:
             raise UsageError(f"--data {name}: given twice ({data[name]} and {folder})")
+        try:  # the folder is named on E3's page and in the report, which are UTF-8
+            folder.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(
+                f"--data {name}={os.fsencode(folder).decode('utf-8', 'backslashreplace')}: the folder's "
+                "name is not valid UTF-8 (the report names it); rename it or link it under another name"
+            ) from None
         try:
             table1_data.load_table1(name, table1_data.table1_data_folders({name: folder})[0][1])
         except (ValueError, FileNotFoundError) as exc:
@@ -421,7 +428,7 @@ def audit_command(args: argparse.Namespace) -> int:
     if ids:
         settings["claims"] = ",".join(ids)
     if data:
-        settings["data"] = ",".join(name for name, _ in data)
+        settings["data"] = ",".join(sorted(data))
     prov = provenance.collect(**settings)
     started = time.perf_counter()
     with tqdm(total=total, desc="audit", unit="claim", file=sys.stderr, disable=None) as bar:

@@ -3,6 +3,8 @@ scope rows name the others, and the audit reads the user's data sets (``--data``
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -120,3 +122,25 @@ def test_audit_refuses_a_data_set_given_twice(tmp_path, capsys):
         ]
     )
     assert code == 2 and "given twice" in capsys.readouterr().err
+
+
+def test_audit_with_a_valid_data_set_runs_and_records_it(tmp_path, capsys):
+    """A valid --data folder passes the check and the audit runs (K1 alone: E3 is marked audit); the
+    report's provenance names the data set.  ``--data`` with valid files once crashed on this line."""
+    (tmp_path / "m").mkdir()
+    _mnist(tmp_path / "m")
+    report = tmp_path / "r.json"
+    code = main(
+        ["audit", "--claims", "K1", "--json", str(report), "--docs", "", "--data", f"mnist={tmp_path / 'm'}"]
+    )
+    assert code == 0, capsys.readouterr().err
+    assert json.loads(report.read_text())["provenance"]["settings"]["data"] == "mnist"
+
+
+def test_audit_refuses_a_data_folder_whose_name_is_not_utf8(tmp_path, capsys):
+    folder = tmp_path / os.fsdecode(b"m\xff")
+    folder.mkdir()
+    _mnist(folder)
+    code = main(["audit", "--claims", "K1", "--json", "", "--docs", "", "--data", f"mnist={folder}"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "not valid UTF-8" in err and "\\xff" in err
