@@ -16,6 +16,7 @@ raises ``ValueError`` naming the file and the rule, and no more is read than the
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
 import math
@@ -40,6 +41,7 @@ __all__ = [
     "MNIST_FILES",
     "CIFAR10_FILES",
     "MAX_IDX_BYTES",
+    "MAX_MNIST_BYTES",
 ]
 
 logger = logging.getLogger(__name__)
@@ -121,6 +123,10 @@ def _open(path: Path):
 #: Default cap on the data an IDX header may declare, in bytes (2 GiB; MNIST's training images are
 #: 47 MB): :func:`read_idx` refuses a larger header before reading, unless given a larger ``max_bytes``.
 MAX_IDX_BYTES = 2**31
+
+#: Default cap of :func:`load_mnist`'s images, in pixels (bytes of uint8): 512 MiB, i.e. 4 GiB as the
+#: float64 result; MNIST's 70,000 images are 55 MB.
+MAX_MNIST_BYTES = 2**29
 
 #: The IDX type byte and the big-endian dtype it stands for.
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -221,15 +227,36 @@ def read_idx(
     max_bytes = positive_int("max_bytes", max_bytes)
     ndim = None if ndim is None else positive_int("ndim", ndim)
     expected = None if dtype is None else np.dtype(dtype).newbyteorder("=")
-    try:
+    with _named_errors(path):
         with _open(path) as fh:
             shape, found = _idx_header(path, fh, ndim)
             if expected is not None and found.newbyteorder("=") != expected:
                 raise ValueError(f"{path}: the IDX type byte declares {found}; must be {expected}")
             data = _read_idx_data(path, fh, shape, found, max_bytes)
+    return np.frombuffer(data, dtype=found).reshape(shape)
+
+
+@contextlib.contextmanager
+def _named_errors(path: Path):
+    """Corrupt gzip as ValueError naming ``path``; a read error with no file name (EIO, ...) named too."""
+    try:
+        yield
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:  # what gzip raises on corrupt input
         raise ValueError(f"{path}: not valid gzip data (corrupt or truncated): {exc}") from None
-    return np.frombuffer(data, dtype=found).reshape(shape)
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
+
+
+def _idx_shape(path: Path, ndim: int) -> tuple[int, ...]:
+    """The shape an IDX file's header declares (its data not read), each rule of :func:`_idx_header`."""
+    with _named_errors(path):
+        with _open(path) as fh:
+            shape, found = _idx_header(path, fh, ndim)
+    if found != np.dtype(">u1"):
+        raise ValueError(f"{path}: the IDX type byte declares {found}; must be uint8")
+    return shape
 
 
 def _variants(stem: str) -> list[str]:
@@ -289,7 +316,9 @@ def _check_class_labels(path: Path, labels: np.ndarray) -> None:
         raise ValueError(f"{path}: labels must be classes 0-9; got {labels[i]} at index {i}")
 
 
-def load_mnist(directory, split: str = "train", *, with_files: bool = False):
+def load_mnist(
+    directory, split: str = "train", *, with_files: bool = False, max_bytes: int | None = None
+):
     """MNIST from ``directory`` (IDX files under the names of :func:`mnist_files`): X (784, N) in [0, 1] and the digits.
 
     The files used are logged (logger ``vanishing_minima.numeric.datasets``, level INFO) and, with
@@ -303,6 +332,10 @@ def load_mnist(directory, split: str = "train", *, with_files: bool = False):
         Any other value is refused.
     with_files : bool
         Whether to return the paths of the files used as well (not type-checked: any truthy value).
+    max_bytes : int, optional
+        The most pixels (bytes of the images file's data) the images header may declare, >= 1; default
+        :data:`MAX_MNIST_BYTES` (512 MiB: the result takes 8 bytes per pixel).  Checked, with the
+        image and label counts, from the two headers before any data are read.
 
     Returns
     -------
@@ -319,16 +352,33 @@ def load_mnist(directory, split: str = "train", *, with_files: bool = False):
         If ``split`` is unknown, or a file is not what MNIST's are, the message naming the file and the
         rule: not one IDX array (see :func:`read_idx`: truncated, trailing data, corrupt gzip, more than
         :data:`MAX_IDX_BYTES`), images not 3-D unsigned bytes (N, rows, cols) with pixels, labels not
-        1-D unsigned bytes in 0-9, or image and label counts that differ.
+        1-D unsigned bytes in 0-9, image and label counts that differ, or more pixels than
+        ``max_bytes``; also if ``max_bytes`` is not an integer >= 1.
     OSError
-        If a file is missing (``FileNotFoundError``, see :func:`mnist_files`) or cannot be opened.
+        If a file is missing (``FileNotFoundError``, see :func:`mnist_files`) or cannot be opened or
+        read (the error names the file).
     """
+    max_bytes = positive_int("max_bytes", MAX_MNIST_BYTES if max_bytes is None else max_bytes)
     images_path, labels_path = mnist_files(directory, split)
     logger.info("MNIST %s: images %s, labels %s", split, images_path, labels_path)
-    labels = read_idx(labels_path, ndim=1, dtype=np.uint8)
+    # the headers first: counts that disagree, or more images than the cap, are refused before any
+    # data are read (a small gzip can declare gigabytes; the float64 result is 8 bytes per pixel)
+    shape, n_labels = _idx_shape(images_path, 3), _idx_shape(labels_path, 1)[0]
+    if shape[0] != n_labels:
+        raise ValueError(
+            f"MNIST files disagree: {images_path} declares {shape[0]} images, "
+            f"{labels_path} {n_labels} labels"
+        )
+    if math.prod(shape) > max_bytes:
+        raise ValueError(
+            f"{images_path}: the header declares {shape} pixels ({math.prod(shape)} bytes, "
+            f"{8 * math.prod(shape)} as float64), more than max_bytes = {max_bytes}; pass a larger "
+            "max_bytes to read it"
+        )
+    labels = read_idx(labels_path, ndim=1, dtype=np.uint8, max_bytes=max(n_labels, 1))
     _check_class_labels(labels_path, labels)
-    images = read_idx(images_path, ndim=3, dtype=np.uint8)
-    if images.shape[0] != labels.shape[0]:
+    images = read_idx(images_path, ndim=3, dtype=np.uint8, max_bytes=max(math.prod(shape), 1))
+    if images.shape[0] != labels.shape[0]:  # the files changed since their headers were read
         raise ValueError(
             f"MNIST files disagree: {images_path} holds {images.shape[0]} images, "
             f"{labels_path} {labels.shape[0]} labels"

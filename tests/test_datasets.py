@@ -418,7 +418,7 @@ def _mnist(tmp_path, images: np.ndarray, labels: np.ndarray, split: str = "train
             np.zeros((3, 2, 2), np.uint8),
             np.zeros(4, np.uint8),
             "images",
-            "holds 3 images.*4 labels",
+            "declares 3 images.*4 labels",
         ),
         (
             np.zeros((3, 2, 2), np.uint8),
@@ -676,3 +676,47 @@ def test_whitening_refuses_data_that_do_not_vary_naming_x():
     for X in (np.ones((3, 5)), np.arange(3.0)[:, None], np.full((2, 4), 1e300)):
         with pytest.raises(ValueError, match="X must vary across its columns"):
             whiten(X)
+
+
+def _declared_only(shape: tuple[int, ...], present: int = 1000) -> bytes:
+    """An IDX uint8 header declaring ``shape``, followed by only ``present`` zero bytes (as a gzip bomb's
+    first block would be: what matters is what the header declares)."""
+    return bytes([0, 0, 0x08, len(shape)]) + struct.pack(f">{len(shape)}I", *shape) + bytes(present)
+
+
+def test_mnist_headers_declaring_gigabytes_are_refused_before_any_data_are_read(tmp_path):
+    """A header just under read_idx's 2 GiB cap (2,739,000 images) once made load_mnist read 2.2 GB and
+    then ask for 16 GiB as float64 (a traceback): the headers are now checked first, with the pixels
+    against max_bytes, and little memory is used.  Counts that disagree are refused from the headers."""
+    n = 2_739_000
+    with gzip.open(tmp_path / "train-images-idx3-ubyte.gz", "wb", compresslevel=1) as fh:
+        fh.write(_declared_only((n, 28, 28), 10**6))
+    with gzip.open(tmp_path / "train-labels-idx1-ubyte.gz", "wb", compresslevel=1) as fh:
+        fh.write(_declared_only((n,), 10**6))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match="more than max_bytes = 536870912") as info:
+            load_mnist(tmp_path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "train-images-idx3-ubyte.gz" in str(info.value) and peak < 20 * 2**20
+    with pytest.raises(ValueError, match="max_bytes must be"):
+        load_mnist(tmp_path, max_bytes=0)
+    # labels that disagree with the images: refused from the two headers, not after reading gigabytes
+    with gzip.open(tmp_path / "train-labels-idx1-ubyte.gz", "wb") as fh:
+        fh.write(_declared_only((5,), 5))
+    with pytest.raises(ValueError, match=f"declares {n} images.*5 labels"):
+        load_mnist(tmp_path, max_bytes=2**40)
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc/self/mem")
+def test_a_read_error_names_the_file(tmp_path):
+    """Reading /proc/self/mem at offset 0 fails with EIO, an error with no file name: it is named."""
+    _mnist(tmp_path, np.zeros((3, 2, 2), np.uint8), np.zeros(3, np.uint8))
+    images = tmp_path / "train-images-idx3-ubyte"
+    images.unlink()
+    images.symlink_to("/proc/self/mem")
+    with pytest.raises(OSError) as info:
+        load_mnist(tmp_path)
+    assert info.value.filename == str(images) and not isinstance(info.value, ValueError)

@@ -57,7 +57,7 @@ MNIST_CASES = {
     "1-D images": (IMAGES, idx_bytes(np.zeros(6, np.uint8)), "1 dimensions; must be 3"),
     "float images": (IMAGES, idx_bytes(np.zeros((6, 28, 28), ">f4")), ">f4; must be uint8"),
     "unknown type": (IMAGES, b"\x00\x00\x0a\x01\x00\x00\x00\x01\x00", "unknown IDX type byte 0x0a"),
-    "counts disagree": (LABELS, idx_bytes(_labels(5)), "holds 6 images.*5 labels"),
+    "counts disagree": (LABELS, idx_bytes(_labels(5)), "declares 6 images.*5 labels"),
     "label out of range": (LABELS, idx_bytes(np.array([0, 1, 2, 3, 12, 5], np.uint8)), "got 12"),
     "corrupt optional test split": (
         TEST_IMAGES,
