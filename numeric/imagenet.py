@@ -22,6 +22,9 @@ memory for one chunk; only the labels (8 bytes per image) are kept.
 from __future__ import annotations
 
 import hashlib
+import os
+import reprlib
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -177,15 +180,53 @@ def _labels(zf: zipfile.ZipFile, path: Path, rows: int, cap: int) -> np.ndarray:
     return labels.astype(np.int64)
 
 
+#: The most bytes a batch's zip central directory may declare: three members need about 200; the cap
+#: is checked from the end-of-directory record before ``zipfile`` parses (and allocates for) every entry.
+MAX_ZIP_DIRECTORY_BYTES = 2**16
+
+
+def _directory_size(path: Path) -> int | None:
+    """The central directory's size in bytes as ``path``'s end-of-directory record declares it (its
+    Zip64 record's when the 32-bit field is saturated); None when no record is found (``zipfile`` then
+    refuses the file)."""
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        tail_start = max(0, size - (22 + 0xFFFF))  # the record and its longest comment
+        fh.seek(tail_start)
+        tail = fh.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            return None
+        (declared,) = struct.unpack_from("<I", tail, at + 12)
+        if declared != 0xFFFFFFFF:
+            return declared
+        locator = at - 20  # the Zip64 locator precedes the record
+        if locator < 0 or tail[locator : locator + 4] != b"PK\x06\x07":
+            return None
+        (offset,) = struct.unpack_from("<Q", tail, locator + 8)
+        fh.seek(offset)
+        record = fh.read(56)
+        if len(record) < 56 or record[:4] != b"PK\x06\x06":
+            return None
+        return struct.unpack_from("<Q", record, 40)[0]
+
+
 def _inspect(path: Path, d0: int, cap: int, verify: bool) -> _Batch:
     """Check one file's members and read its labels; with ``verify`` also read its data to the end."""
+    directory = _directory_size(path)
+    if directory is not None and directory > MAX_ZIP_DIRECTORY_BYTES:
+        raise ValueError(
+            f"{path}: the zip's central directory declares {directory} bytes, more than "
+            f"{MAX_ZIP_DIRECTORY_BYTES} (an ImageNet batch has two or three members)"
+        )
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
         unknown = sorted(set(names) - set(_MEMBERS))
         if unknown or len(set(names)) != len(names) or not {"data.npy", "labels.npy"} <= set(names):
             raise ValueError(
                 f"{path}: an ImageNet batch holds the members data, labels and optionally mean, each "
-                f"once; got {names}"
+                f"once; got {len(names)} members: {reprlib.repr(names)}"
             )
         info = _member(zf, path, "data.npy", cap)
         with zf.open(info) as fh:

@@ -592,3 +592,45 @@ def test_table1_imagenet_needs_a_limit_and_runs_a_subset(tmp_path, capsys):
     assert main(["table1", "--imagenet", str(tmp_path), "--limit", "30", "--max-iter", "50"]) == 0
     out = capsys.readouterr().out
     assert "ImageNet" in out and "ours" in out
+
+
+def _as_zip64(blob: bytes, directory_size: int | None = None) -> bytes:
+    """``blob`` (a zip) with its end-of-directory record saturated and a Zip64 record and locator
+    before it, as writers do past 65,535 entries or 4 GiB; ``directory_size`` replaces the size the
+    Zip64 record declares for the central directory."""
+    import struct
+
+    at = blob.rfind(b"PK\x05\x06")
+    (_, _, _, _, count, size, offset, _) = struct.unpack_from("<4s4H2LH", blob, at)
+    size64 = size if directory_size is None else directory_size
+    record = struct.pack(
+        "<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, size64, offset
+    )
+    locator = struct.pack("<4sLQL", b"PK\x06\x07", 0, at, 1)
+    eocd = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return blob[:at] + record + locator + eocd
+
+
+def test_a_zip_directory_declaring_many_entries_is_refused_before_zipfile_reads_it(tmp_path):
+    """A batch with thousands of extra (empty) members once cost zipfile 8x the file in memory and printed
+    every name: the directory's declared size is checked from the end record first (also Zip64's), and
+    a plain and a Zip64-form valid batch still open."""
+    write_split(tmp_path, side=8)
+    x, lab = _good(n=3, d0=192)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        with zf.open("data.npy", "w") as fh:
+            np.save(fh, x)
+        with zf.open("labels.npy", "w") as fh:
+            np.save(fh, lab)
+        for i in range(3000):
+            zf.writestr(f"extra{i:05d}.npy", b"")
+    (tmp_path / FIRST).write_bytes(buf.getvalue())
+    with pytest.raises(ValueError, match=r"central directory declares \d+ bytes, more than 65536"):
+        nm.open_imagenet(tmp_path, side=8)
+    good = _npz(data=x, labels=lab)
+    (tmp_path / FIRST).write_bytes(_as_zip64(good))
+    assert nm.open_imagenet(tmp_path, side=8).n == 30  # zipfile reads the Zip64 form; so does the check
+    (tmp_path / FIRST).write_bytes(_as_zip64(good, directory_size=2**40))
+    with pytest.raises(ValueError, match="declares 1099511627776 bytes"):
+        nm.open_imagenet(tmp_path, side=8)
