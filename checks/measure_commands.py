@@ -22,11 +22,12 @@ from .terminal import print_table
 __all__ = ["table1_command", "bench_sizes", "bench_command"]
 
 
-def _table1_data(args: argparse.Namespace) -> list[tuple[str, "object", "object"]]:
+def _table1_data(args: argparse.Namespace) -> list[tuple[str, "object", "object", str]]:
+    """``(name, X, y, source)`` of each data set asked for; ``source`` is its flag and folder."""
     data = []
     if args.digits:
         X, y = nm.load_digits_binary()
-        data.append(("digits (sklearn)", X, y))
+        data.append(("digits (sklearn)", X, y, "--digits"))
     for key, flag, directory in (
         ("mnist", "--mnist", args.mnist),
         ("cifar", "--cifar", args.cifar),
@@ -35,7 +36,7 @@ def _table1_data(args: argparse.Namespace) -> list[tuple[str, "object", "object"
         if directory:
             try:  # the loaders raise ValueError naming the file and the rule for every malformed file
                 X, y = load_table1(key, directory)
-                data.append((TABLE1_DATA[key], X, y))
+                data.append((TABLE1_DATA[key], X, y, f"{flag} {directory}"))
             except ValueError as exc:
                 raise UsageError(f"{flag} {directory}: {exc}") from None
     return data
@@ -85,7 +86,7 @@ def table1_command(args: argparse.Namespace) -> int:
         )
         for r in E3_PAPER_TABLE
     ]
-    for name, X, y in _table1_data(args):
+    for name, X, y, source in _table1_data(args):
         rng = np.random.default_rng([args.seed, 1])
         if args.limit is not None and args.limit < X.shape[1]:
             idx = np.sort(rng.choice(X.shape[1], args.limit, replace=False))
@@ -93,9 +94,12 @@ def table1_command(args: argparse.Namespace) -> int:
         elif isinstance(X, nm.ImageNetFiles):  # every image asked for: read them into one array
             X = X[:, np.arange(X.shape[1])]
         start = time.perf_counter()
-        r = nm.e3_point(
-            nm.E3Task(X=X, y=y, seed=(args.seed, 2), max_iter=args.max_iter, d1=args.d1)
-        )
+        try:  # what the data make the run refuse (e.g. every image equal: nothing to whiten)
+            r = nm.e3_point(
+                nm.E3Task(X=X, y=y, seed=(args.seed, 2), max_iter=args.max_iter, d1=args.d1)
+            )
+        except ValueError as exc:
+            raise UsageError(f"{source}: {exc}") from None
         rows.append(
             (
                 name,

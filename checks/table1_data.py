@@ -93,15 +93,16 @@ def load_table1(
         files = nm.open_imagenet(folder, "train")
         return files, nm.imagenet_binary_labels(files.labels)
     if name == "mnist":
-        X, labels = nm.load_mnist(folder, "train")
+        X, labels, (train_images, _) = nm.load_mnist(folder, "train", with_files=True)
         try:
-            Xt, lt = nm.load_mnist(folder, "test")
+            Xt, lt, (test_images, _) = nm.load_mnist(folder, "test", with_files=True)
         except FileNotFoundError:
             pass
         else:
             if Xt.shape[0] != X.shape[0]:
                 raise ValueError(
-                    f"train images have {X.shape[0]} pixels, test images {Xt.shape[0]}"
+                    f"train images have {X.shape[0]} pixels ({train_images}), test images "
+                    f"{Xt.shape[0]} ({test_images})"
                 )
             X, labels = np.concatenate([X, Xt], axis=1), np.concatenate([labels, lt])
     elif name == "cifar":

@@ -89,7 +89,7 @@ def test_table1_names_mnist_splits_that_do_not_fit_together(tmp_path, capsys):
     (tmp_path / TEST_LABELS).write_bytes(idx_bytes(_labels(3)))
     assert main(["table1", "--mnist", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "train images have 784 pixels, test images 400" in err
+    assert err.count("\n") == 1 and "train images have 784 pixels (" in err and f"test images 400 ({tmp_path / TEST_IMAGES})" in err
     (tmp_path / TEST_IMAGES).unlink()
     (tmp_path / TEST_LABELS).unlink()
     (tmp_path / LABELS).write_bytes(idx_bytes(np.array([0, 1, 2, 3, 4, 0], np.uint8)))
@@ -176,3 +176,12 @@ def test_table1_runs_nothing_from_a_hostile_cifar_batch(tmp_path, capsys):
     assert code == 2 and err.count("\n") == 1
     assert f"{tmp_path / 'data_batch_2'}: not a CIFAR-10 python batch" in err
     assert "refused the global posix.system" in err
+
+
+def test_table1_names_the_flag_when_the_data_cannot_be_trained_on(tmp_path, capsys):
+    """Every image equal: nothing to whiten.  The refusal names the flag and folder (it named neither)."""
+    (tmp_path / IMAGES).write_bytes(idx_bytes(np.full((6, 28, 28), 7, np.uint8)))
+    (tmp_path / LABELS).write_bytes(idx_bytes(_labels()))
+    assert main(["table1", "--mnist", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--mnist {tmp_path}: " in err and "must vary" in err
