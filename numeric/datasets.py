@@ -523,11 +523,13 @@ def whiten(X, *, eps: float = 1e-5) -> np.ndarray:
     X = as_matrix("X", X)
     eps = real_number("eps", eps, low=0.0, low_open=True)
     X = X / power_of_two_scale(X)  # exact, and no overflow in the mean
-    centered = X - X.mean(axis=1, keepdims=True)
-    if not centered.any():
+    # exact comparison: the mean of equal numbers can differ from them by rounding, so a centered
+    # matrix of constant data is not always exactly zero (and its range, divided by below, is 0)
+    if np.array_equal(X, np.broadcast_to(X[:, :1], X.shape)):
         raise ValueError(
             f"X must vary across its columns (samples); all {X.shape[1]} columns are equal"
         )
+    centered = X - X.mean(axis=1, keepdims=True)
     centered /= X.max() - X.min()  # eps is relative to the range: whitening is scale-free
     d0, n = centered.shape
     if n < d0:  # the same map through the N x N Gram matrix: C (C^T C / N + eps I)^(-1/2)

@@ -673,7 +673,12 @@ def test_whitening_is_exactly_invariant_under_powers_of_two(X, k):
 
 
 def test_whitening_refuses_data_that_do_not_vary_naming_x():
-    for X in (np.ones((3, 5)), np.arange(3.0)[:, None], np.full((2, 4), 1e300)):
+    # equal columns whose row means are not exact (7/255 ten times: the mean is 1 ulp off), and equal
+    # columns of different pixels: both once passed the check on the centered data (then NaN or noise)
+    seven = np.full((4, 10), 7 / 255)
+    assert (seven - seven.mean(axis=1, keepdims=True)).any()
+    pixels = np.repeat(np.array([[0.1], [0.7], [7 / 255]]), 10, axis=1)
+    for X in (np.ones((3, 5)), np.arange(3.0)[:, None], np.full((2, 4), 1e300), seven, pixels):
         with pytest.raises(ValueError, match="X must vary across its columns"):
             whiten(X)
 

@@ -180,8 +180,8 @@ def test_table1_runs_nothing_from_a_hostile_cifar_batch(tmp_path, capsys):
 
 def test_table1_names_the_flag_when_the_data_cannot_be_trained_on(tmp_path, capsys):
     """Every image equal: nothing to whiten.  The refusal names the flag and folder (it named neither)."""
-    (tmp_path / IMAGES).write_bytes(idx_bytes(np.full((6, 28, 28), 7, np.uint8)))
-    (tmp_path / LABELS).write_bytes(idx_bytes(_labels()))
+    (tmp_path / IMAGES).write_bytes(idx_bytes(np.full((10, 28, 28), 7, np.uint8)))
+    (tmp_path / LABELS).write_bytes(idx_bytes(_labels(10)))
     assert main(["table1", "--mnist", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"--mnist {tmp_path}: " in err and "must vary" in err
