@@ -270,6 +270,13 @@ def _find(directory: Path, stem: str, expected: list[str]) -> Path:
         candidate = directory / name
         if candidate.is_file():
             return candidate
+    for name in _variants(stem):  # there, but not a regular file: say so, not "missing"
+        candidate = directory / name
+        if candidate.is_symlink() or candidate.exists():
+            raise ValueError(
+                f"{candidate}: not a regular file (a folder, FIFO, device or broken link); "
+                f"expected the files {', '.join(expected)}"
+            )
     raise FileNotFoundError(
         f"{directory}: missing {stem} (also looked for {', '.join(_variants(stem)[1:])}); "
         f"expected the files {', '.join(expected)}"

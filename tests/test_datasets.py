@@ -725,3 +725,23 @@ def test_a_read_error_names_the_file(tmp_path):
     with pytest.raises(OSError) as info:
         load_mnist(tmp_path)
     assert info.value.filename == str(images) and not isinstance(info.value, ValueError)
+
+
+def test_a_fifo_or_folder_in_place_of_an_mnist_file_is_named_not_missing(tmp_path):
+    _mnist(tmp_path, np.zeros((3, 2, 2), np.uint8), np.zeros(3, np.uint8))
+    images = tmp_path / "train-images-idx3-ubyte"
+    images.unlink()
+    os.mkfifo(images)  # opening it would wait for a writer forever
+    with pytest.raises(ValueError, match="train-images-idx3-ubyte: not a regular file"):
+        load_mnist(tmp_path)
+    images.unlink()
+    images.mkdir()
+    with pytest.raises(ValueError, match="not a regular file"):
+        load_mnist(tmp_path)
+    images.rmdir()
+    images.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="not a regular file"):
+        load_mnist(tmp_path)
+    images.unlink()
+    with pytest.raises(FileNotFoundError, match="missing train-images-idx3-ubyte"):
+        load_mnist(tmp_path)
