@@ -438,7 +438,17 @@ def load_cifar10(directory, split: str = "train") -> tuple[np.ndarray, np.ndarra
     with the keys ``batch_label``, ``labels``, ``data``, ``filenames`` (bytes or str; ``data`` and
     ``labels`` required), ``data`` a uint8 array (n, 3072) in numpy's pickle format and ``labels`` a
     list of n ints in 0-9.  Any other global (code a pickle could run) is refused, as is any other
-    dtype: nothing in the file is executed.
+    dtype: nothing in the file is executed.  The files as distributed (Python 2's cPickle) and the same
+    dict pickled by Python 3 at protocols 2-5 are read.
+
+    The unpickler itself is shielded from the file: each batch must be a regular file (a symbolic link
+    to one is followed; a FIFO is refused without being opened for reading, so it cannot hang the load)
+    of at most 128 MiB, read once, and its opcode stream is checked before the unpickler sees it
+    (``_cifar_pickle.check_opcodes``, building nothing): only the opcodes a batch uses; at most 200,000
+    opcodes (a batch of 10,000 images has up to about 90,000); memo indices below the number of opcodes
+    before them; containers nested at most 8 deep; at most 16 dict entries and 16 empty containers in
+    the file.  So a small file cannot make the unpickler allocate gigabytes, crash it by recursion or
+    make it hash quadratically many colliding keys.
 
     Parameters
     ----------
@@ -459,9 +469,10 @@ def load_cifar10(directory, split: str = "train") -> tuple[np.ndarray, np.ndarra
     ------
     ValueError
         If ``split`` is unknown, or a batch is not what CIFAR-10's are, the message naming the file and
-        the rule: not a pickle (garbage, truncated, trailing data), a global other than numpy's array
-        pieces, not a dict with the keys above, data not a uint8 array (n >= 1, 3072), or labels not a
-        list of n ints in 0-9.
+        the rule: not a regular file, larger than 128 MiB, not a pickle (garbage, truncated, trailing
+        data), a rule of the opcode check above (with the byte offset of the opcode that broke it), a
+        global other than numpy's array pieces, not a dict with the keys above, data not a uint8 array
+        (n >= 1, 3072), or labels not a list of n ints in 0-9.
     OSError
         If a batch file is missing (``FileNotFoundError``, the message names the files expected) or
         cannot be read.
