@@ -22,7 +22,6 @@ memory for one chunk; only the labels (8 bytes per image) are kept.
 from __future__ import annotations
 
 import hashlib
-import os
 import reprlib
 import struct
 import zipfile
@@ -186,36 +185,27 @@ MAX_ZIP_DIRECTORY_BYTES = 2**16
 
 
 def _directory_size(path: Path) -> int | None:
-    """The central directory's size in bytes as ``path``'s end-of-directory record declares it (its
-    Zip64 record's when the 32-bit field is saturated); None when no record is found (``zipfile`` then
-    refuses the file)."""
+    """The central directory's size in bytes as ``path``'s end records declare it, found exactly as
+    ``zipfile`` finds them (its ``_EndRecData``: the end record, then a Zip64 record before its
+    locator), so the check and the reader cannot disagree; None when ``zipfile`` finds no record (it
+    then refuses the file itself)."""
     with open(path, "rb") as fh:
-        fh.seek(0, os.SEEK_END)
-        size = fh.tell()
-        tail_start = max(0, size - (22 + 0xFFFF))  # the record and its longest comment
-        fh.seek(tail_start)
-        tail = fh.read()
-        at = tail.rfind(b"PK\x05\x06")
-        if at < 0 or len(tail) - at < 22:
+        try:
+            record = zipfile._EndRecData(fh)  # private, stable since Python 3.2; tested
+        except (OSError, struct.error, zipfile.BadZipFile):
             return None
-        (declared,) = struct.unpack_from("<I", tail, at + 12)
-        if declared != 0xFFFFFFFF:
-            return declared
-        locator = at - 20  # the Zip64 locator precedes the record
-        if locator < 0 or tail[locator : locator + 4] != b"PK\x06\x07":
-            return None
-        (offset,) = struct.unpack_from("<Q", tail, locator + 8)
-        fh.seek(offset)
-        record = fh.read(56)
-        if len(record) < 56 or record[:4] != b"PK\x06\x06":
-            return None
-        return struct.unpack_from("<Q", record, 40)[0]
+    return None if record is None else int(record[zipfile._ECD_SIZE])
 
 
 def _inspect(path: Path, d0: int, cap: int, verify: bool) -> _Batch:
     """Check one file's members and read its labels; with ``verify`` also read its data to the end."""
     directory = _directory_size(path)
-    if directory is not None and directory > MAX_ZIP_DIRECTORY_BYTES:
+    if directory is None:  # zipfile would find no end record either
+        raise ValueError(
+            f"{path}: not a valid npz batch (no zip end-of-central-directory record: not a zip, or "
+            "truncated)"
+        )
+    if directory > MAX_ZIP_DIRECTORY_BYTES:
         raise ValueError(
             f"{path}: the zip's central directory declares {directory} bytes, more than "
             f"{MAX_ZIP_DIRECTORY_BYTES} (an ImageNet batch has two or three members)"

@@ -634,3 +634,58 @@ def test_a_zip_directory_declaring_many_entries_is_refused_before_zipfile_reads_
     (tmp_path / FIRST).write_bytes(_as_zip64(good, directory_size=2**40))
     with pytest.raises(ValueError, match="declares 1099511627776 bytes"):
         nm.open_imagenet(tmp_path, side=8)
+
+
+def _hand_zip(members, tail) -> bytes:
+    """A stored zip of ``members`` written by hand, ended by ``tail(count, cd_size, cd_offset)``."""
+    import struct
+    import zlib
+
+    out, cen = bytearray(), bytearray()
+    for name, data in members:
+        nm_, crc, off = name.encode(), zlib.crc32(data), len(out)
+        out += struct.pack("<4s5H3I2H", b"PK\x03\x04", 20, 0, 0, 0, 0x21, crc, len(data), len(data), len(nm_), 0)
+        out += nm_ + data
+        cen += struct.pack(
+            "<4s6H3I5H2I", b"PK\x01\x02", 20, 20, 0, 0, 0, 0x21, crc, len(data), len(data), len(nm_), 0, 0, 0, 0, 0, off
+        )
+        cen += nm_
+    return bytes(out + cen) + tail(len(members), len(cen), len(out))
+
+
+@pytest.mark.parametrize("variant", ["plain", "zip64 beside a small 32-bit size", "locator past the end", "PK56 in the disk fields"])
+def test_the_directory_cap_reads_the_end_records_as_zipfile_does(tmp_path, variant):
+    """Three end-record forms once slipped past the cap (a re-review): zipfile takes a Zip64 record
+    whenever a locator precedes the end record, ignores the locator's offset, and finds the end record
+    in the last 22 bytes first; the check now uses zipfile's own reading."""
+    import struct
+
+    def eocd(n, size, off, disk=0, disk_cd=0):
+        return struct.pack("<4s4H2IH", b"PK\x05\x06", disk, disk_cd, min(n, 0xFFFF), min(n, 0xFFFF), size, off, 0)
+
+    def z64(n, size, off, reloff):
+        return struct.pack("<4sQ2H2I4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, n, n, size, off) + struct.pack(
+            "<4sIQI", b"PK\x06\x07", 0, reloff, 1
+        )
+
+    tails = {
+        "plain": lambda n, s, o: eocd(n, s, o),
+        "zip64 beside a small 32-bit size": lambda n, s, o: z64(n, s, o, o + s) + eocd(n, 256, o),
+        "locator past the end": lambda n, s, o: z64(n, s, o, 2**40) + eocd(n, 0xFFFFFFFF, 0xFFFFFFFF),
+        "PK56 in the disk fields": lambda n, s, o: eocd(n, s, o, 0x4B50, 0x0605),
+    }
+    write_split(tmp_path, side=8)
+    x, lab = _good(n=3, d0=192)
+    members = [("data.npy", _npy(x)), ("labels.npy", _npy(lab))] + [(f"{k:05d}", b"") for k in range(3000)]
+    (tmp_path / FIRST).write_bytes(_hand_zip(members, tails[variant]))
+    with pytest.raises(ValueError, match=r"central directory declares \d+ bytes, more than 65536"):
+        nm.open_imagenet(tmp_path, side=8)
+    (tmp_path / FIRST).write_bytes(_hand_zip(members[:2], tails[variant]))
+    if variant != "locator past the end":  # zipfile reads the small form of each (the check agrees)
+        assert nm.open_imagenet(tmp_path, side=8).n == 30
+
+
+def _npy(a) -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, a)
+    return buf.getvalue()
