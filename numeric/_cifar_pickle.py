@@ -10,7 +10,8 @@ read once, and the same bytes go through two passes:
    ``stack_before``/``stack_after`` and marks, and the stream is refused, naming the rule and the byte
    offset, unless it keeps to what a batch needs: only the opcodes in :data:`ALLOWED_OPCODES`; at most
    :data:`MAX_OPCODES` opcodes; every memo index below the number of opcodes before it (and read only once
-   set); containers nested at most :data:`MAX_DEPTH` deep; at most :data:`MAX_DICT_ENTRIES` dict entries
+   set); containers nested at most :data:`MAX_DEPTH` deep; at most :data:`MAX_EXPANDED` objects counted
+   with repetition (memo references repeat one); at most :data:`MAX_DICT_ENTRIES` dict entries
    and :data:`MAX_EMPTY_CONTAINERS` empty containers in the whole file; nothing after the STOP.
 2. :class:`_CifarUnpickler`: the C unpickler, with every global refused but numpy's uint8 array pieces,
    ``_codecs.encode`` and ``bytes()`` (given as stand-ins that check their arguments), so nothing in the
@@ -46,6 +47,7 @@ __all__ = [
     "MAX_BATCH_BYTES",
     "MAX_OPCODES",
     "MAX_DEPTH",
+    "MAX_EXPANDED",
     "MAX_DICT_ENTRIES",
     "MAX_EMPTY_CONTAINERS",
     "MAX_LINE_BYTES",
@@ -69,6 +71,13 @@ MAX_DEPTH = 8
 
 #: The most dict entries in the whole file (a batch is one dict of 4 keys).
 MAX_DICT_ENTRIES = 16
+
+#: The most objects the batch would hold counted with repetition: what hashing or walking it visits.  A
+#: memo reference (BINGET) repeats an object, so 1.4 KB of tuples of 100 references to the tuple below
+#: hash :math:`100^7` items (a hang).  A batch of 10,000 images counts 20,037 (its labels and file names)
+#: at protocols 3-5 and 60,065 at protocol 2 (with the calls that build bytes); 1,000,000 leaves a margin
+#: of 16.
+MAX_EXPANDED = 1_000_000
 
 #: The most empty containers (EMPTY_DICT, EMPTY_LIST, EMPTY_TUPLE) in the whole file: a batch has one
 #: dict, two lists (labels and file names) and at most one empty tuple (``bytes()`` for ``b""``).
@@ -162,7 +171,8 @@ class _Bounded:
 class _Stack:
     """The unpickler's stack as the depth of each item, with its marks.
 
-    An item is a record ``[depth, placed]``: ``placed`` once it is inside another container.  The memo
+    An item is a record ``[depth, placed, size]``: ``placed`` once it is inside another container;
+    ``size`` the objects it holds counted with repetition, itself included (:data:`MAX_EXPANDED`).  The memo
     holds the same records, so a list filled after it was memoized is seen at its depth when read back.
     """
 
@@ -198,9 +208,19 @@ def _built(items: list[list]) -> list:
     depth = 1 + max((item[0] for item in items), default=0)
     if depth > MAX_DEPTH:
         raise _Refused(f"containers nested deeper than {MAX_DEPTH} (a batch is 5 deep)")
+    size = _expanded(1 + sum(item[2] for item in items))
     for item in items:
         item[1] = True
-    return [depth, False]
+    return [depth, False, size]
+
+
+def _expanded(size: int) -> int:
+    if size > MAX_EXPANDED:
+        raise _Refused(
+            f"more than {MAX_EXPANDED:,} objects counted with repetition (memo references repeat an "
+            "object; a batch of 10,000 images counts at most about 60,000)"
+        )
+    return size
 
 
 def _filled(target: list, items: list[list], name: str) -> list:
@@ -210,8 +230,9 @@ def _filled(target: list, items: list[list], name: str) -> list:
             f"{name} fills an object already placed inside another (a batch fills each container "
             "before it uses it)"
         )
-    depth = max(target[0], _built(items)[0])
-    target[0] = depth
+    built = _built(items)
+    target[0] = max(target[0], built[0])
+    target[2] = _expanded(target[2] + built[2] - 1)
     return target
 
 
@@ -224,7 +245,8 @@ def check_opcodes(data: bytes) -> int:
     next index itself), a BINGET or LONG_BINGET index has been set; FRAME declares no more than the bytes
     left; the stack never underflows (the opcodes' ``stack_before``, MARK to the last mark); the depth of
     an item (0 for a scalar; for a container, a call's result or BUILD's object, 1 + the largest depth of
-    what built or filled it) is at most :data:`MAX_DEPTH`, and an object is not filled after it was placed
+    what built or filled it) is at most :data:`MAX_DEPTH`, the objects it holds counted with repetition (a
+    memo reference repeats one) at most :data:`MAX_EXPANDED`, and an object is not filled after it was placed
     in another (so the depth of what holds it stays a bound); the file holds at most
     :data:`MAX_DICT_ENTRIES` dict entries (SETITEM adds one, SETITEMS half its items) and
     :data:`MAX_EMPTY_CONTAINERS` empty containers; STOP leaves the stack empty and is the last byte.
@@ -277,7 +299,7 @@ def check_opcodes(data: bytes) -> int:
                 code = op.code.encode("latin1")
                 raise _Refused(f"opcode {name} ({code!r}) is not one a CIFAR-10 batch uses")
             if name in _LEAVES:
-                stack.items.append([0, False])
+                stack.items.append([0, False, 1])
             elif name in _EMPTY:
                 empties += 1
                 if empties > MAX_EMPTY_CONTAINERS:
@@ -285,7 +307,7 @@ def check_opcodes(data: bytes) -> int:
                         f"more than {MAX_EMPTY_CONTAINERS} empty containers in the file (a batch has "
                         "at most 4)"
                     )
-                stack.items.append([1, False])
+                stack.items.append([1, False, 1])
             elif name in ("BINPUT", "LONG_BINPUT"):
                 if arg >= count - 1:
                     raise _Refused(
@@ -308,7 +330,7 @@ def check_opcodes(data: bytes) -> int:
                 stack.items.append(_built(stack.pop(2, name)))
             elif name == "STACK_GLOBAL":
                 stack.pop(2, name)
-                stack.items.append([0, False])
+                stack.items.append([0, False, 1])
             elif name in _MUTATORS:
                 if name in ("APPENDS", "SETITEMS"):
                     items = stack.pop_to_mark(name)

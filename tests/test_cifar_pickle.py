@@ -540,3 +540,24 @@ def test_a_file_larger_than_max_bytes_is_refused_before_it_is_read(tmp_path):
     with pytest.raises(ValueError, match=f"{path}: {size} bytes; a CIFAR-10 batch is at most {size - 1}"):
         cp.unpickle_cifar(path, max_bytes=size - 1)
     assert size < cp.MAX_BATCH_BYTES
+
+
+def _shared_key(refs: int, levels: int = 7) -> bytes:
+    """A batch-shaped dict whose key is ``levels`` nested tuples, each holding ``refs`` memo references to
+    the one below: 1.4 KB at refs = 100, and hashing it visits refs**levels items (it hung the loader)."""
+    b = b"\x80\x02}" + b"(" * levels + b"K\x01" * refs + b"t" + b"q\x01"
+    for k in range(2, levels + 1):
+        b += (b"h" + bytes([k - 1])) * (refs - 1) + b"t" + b"q" + bytes([k])
+    return b + b"K\x01s."
+
+
+@pytest.mark.parametrize("refs", [10, 100])
+def test_memo_references_cannot_expand_a_small_file_into_a_hang(refs):
+    """Depth alone does not bound the work: sharing through the memo does.  Counted with repetition the
+    key holds refs**7 objects (1e7 at refs = 10, 1e14 at 100): refused before the C unpickler hashes it."""
+    blob = _shared_key(refs)
+    assert len(blob) < 1500
+    with pytest.raises(cp._Refused, match="counted with repetition"):
+        cp.check_opcodes(blob)
+    # the same shape with a handful of references is checked through (and is no batch, elsewhere)
+    cp.check_opcodes(_shared_key(2))
