@@ -266,6 +266,11 @@ def _data_sets(pairs: list[tuple[str, str]]) -> dict[str, str]:
             table1_data.load_table1(name, table1_data.table1_data_folders({name: folder})[0][1])
         except (ValueError, FileNotFoundError) as exc:
             raise UsageError(f"--data {name}={folder}: {exc}") from None
+        except MemoryError:  # within the loaders' caps, more than this machine holds
+            raise UsageError(
+                f"--data {name}={folder}: not enough memory to load the data set (8 bytes per pixel "
+                "as float64)"
+            ) from None
         data[name] = folder
     return data
 

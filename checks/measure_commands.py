@@ -39,6 +39,11 @@ def _table1_data(args: argparse.Namespace) -> list[tuple[str, "object", "object"
                 data.append((TABLE1_DATA[key], X, y, f"{flag} {directory}"))
             except ValueError as exc:
                 raise UsageError(f"{flag} {directory}: {exc}") from None
+            except MemoryError:  # within the loaders' caps, more than this machine holds
+                raise UsageError(
+                    f"{flag} {directory}: not enough memory to load the data set (8 bytes per pixel "
+                    "as float64)"
+                ) from None
     return data
 
 

@@ -185,3 +185,25 @@ def test_table1_names_the_flag_when_the_data_cannot_be_trained_on(tmp_path, caps
     assert main(["table1", "--mnist", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"--mnist {tmp_path}: " in err and "must vary" in err
+
+
+@pytest.mark.parametrize("command", ["table1", "audit"])
+def test_a_data_set_too_large_for_memory_is_one_line_not_a_traceback(tmp_path, capsys, monkeypatch, command):
+    """Within the loaders' caps a file can still declare more than the machine holds (a 522 KB gzip at
+    MNIST's cap is 4.8 GB as float64): a MemoryError while loading is exit 2 naming the flag."""
+    from vanishing_minima.checks import commands, measure_commands
+
+    def out_of_memory(name, folder):
+        raise MemoryError()
+
+    monkeypatch.setattr(measure_commands, "load_table1", out_of_memory)
+    monkeypatch.setattr(commands.table1_data, "load_table1", out_of_memory)
+    _good_mnist(tmp_path)
+    argv = (
+        ["table1", "--mnist", str(tmp_path)]
+        if command == "table1"
+        else ["audit", "--claims", "K1", "--json", "", "--docs", "", "--data", f"mnist={tmp_path}"]
+    )
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not enough memory" in err and str(tmp_path) in err
