@@ -10,7 +10,8 @@ The paper's row: MNIST train + test (N = 70,000, d0 = 784), whitened (``nm.white
 and writes it every 5 minutes and at the stop; ``--stop-after`` ends this session after that many seconds
 of training (the checkpoint then continues it).  A progress line at most every ``--progress-seconds``
 (iteration, loss, MCE, evaluations/s, ETA to ``--max-iter`` and, at the latest pace at which the
-misclassified count halved, to 0 errors), then one JSON line with the result.  The package never reads these
+misclassified count halved, to 0 errors), then one JSON line with the result and the session's
+provenance (commit, libraries, BLAS, machine, load at the start and the end).  The package never reads these
 files on its own.  Fashion-MNIST (same IDX format) runs the same way: ``--name Fashion-MNIST`` labels
 the output.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -26,6 +28,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from vanishing_minima import numeric as nm
+from vanishing_minima.checks import provenance
 
 
 def load(directory):
@@ -98,6 +101,7 @@ def main(argv=None) -> int:
     if not 1 <= args.max_iter <= 10**6 or not 1 <= args.threads <= 64 or not 1 <= args.d1 <= 4096:
         print("mnist_table1: --max-iter, --threads or --d1 out of range", file=sys.stderr)
         return 2
+    prov = provenance.collect(script="mnist_table1.py", data=args.name, d1=args.d1)
     t0 = time.perf_counter()
     with threadpool_limits(limits=args.threads, user_api="blas"):
         X, y = load(args.mnist)
@@ -152,6 +156,11 @@ def main(argv=None) -> int:
         "converged": r.converged,
         "stop_reason": r.stop_reason,
         "checkpoint": args.checkpoint,
+        # this session's environment: commit, libraries, BLAS, machine, load at its start and end
+        "provenance": {
+            **{k: v for k, v in prov.to_json(time.perf_counter() - t0).items() if k != "blas_threads_in_checks"},
+            "load_at_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        },
     }
     print(json.dumps(record))
     return 0
