@@ -27,6 +27,7 @@ from vanishing_minima.theory import assumptions, claims, derivations, growth
 
 from . import audit, numbers, pages, provenance, report, report_io, table1_data
 from .claim_index import resolve_claim_ids
+from .measure_commands import load_table1_for
 from .parser import COMMITTED_DOCS, COMMITTED_REPORT, UsageError
 from .tables import bounds_lines, latex_lines
 from .terminal import print_table, terminal_width
@@ -263,14 +264,10 @@ def _data_sets(pairs: list[tuple[str, str]]) -> dict[str, str]:
                 "name is not valid UTF-8 (the report names it); rename it or link it under another name"
             ) from None
         try:
-            table1_data.load_table1(name, table1_data.table1_data_folders({name: folder})[0][1])
-        except (ValueError, FileNotFoundError) as exc:
+            checked = table1_data.table1_data_folders({name: folder})[0][1]
+        except ValueError as exc:
             raise UsageError(f"--data {name}={folder}: {exc}") from None
-        except MemoryError:  # within the loaders' caps, more than this machine holds
-            raise UsageError(
-                f"--data {name}={folder}: not enough memory to load the data set (8 bytes per pixel "
-                "as float64)"
-            ) from None
+        load_table1_for(f"--data {name}={folder}", name, checked)
         data[name] = folder
     return data
 

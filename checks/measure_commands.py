@@ -19,7 +19,7 @@ from .parser import UsageError
 from .table1_data import TABLE1_DATA, load_table1
 from .terminal import print_table
 
-__all__ = ["table1_command", "bench_sizes", "bench_command"]
+__all__ = ["table1_command", "load_table1_for", "bench_sizes", "bench_command"]
 
 
 def _table1_data(args: argparse.Namespace) -> list[tuple[str, "object", "object", str]]:
@@ -34,17 +34,23 @@ def _table1_data(args: argparse.Namespace) -> list[tuple[str, "object", "object"
         ("imagenet", "--imagenet", args.imagenet),
     ):
         if directory:
-            try:  # the loaders raise ValueError naming the file and the rule for every malformed file
-                X, y = load_table1(key, directory)
-                data.append((TABLE1_DATA[key], X, y, f"{flag} {directory}"))
-            except ValueError as exc:
-                raise UsageError(f"{flag} {directory}: {exc}") from None
-            except MemoryError:  # within the loaders' caps, more than this machine holds
-                raise UsageError(
-                    f"{flag} {directory}: not enough memory to load the data set (8 bytes per pixel "
-                    "as float64)"
-                ) from None
+            X, y = load_table1_for(f"{flag} {directory}", key, directory)
+            data.append((TABLE1_DATA[key], X, y, f"{flag} {directory}"))
     return data
+
+
+def load_table1_for(source: str, name: str, folder) -> tuple:
+    """:func:`.table1_data.load_table1` for a command: a missing or malformed file (the loaders name it
+    and the rule) or a data set larger than memory is a :class:`.parser.UsageError` led by ``source``,
+    the flag and folder that asked for it (``table1 --mnist DIR``, ``audit --data mnist=DIR``)."""
+    try:
+        return load_table1(name, folder)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UsageError(f"{source}: {exc}") from None
+    except MemoryError:  # within the loaders' caps, more than this machine holds
+        raise UsageError(
+            f"{source}: not enough memory to load the data set (8 bytes per pixel as float64)"
+        ) from None
 
 
 def table1_command(args: argparse.Namespace) -> int:
