@@ -85,8 +85,11 @@ class _Batch:
     labels: np.ndarray
 
 
-def _member(zf: zipfile.ZipFile, path: Path, name: str, cap: int) -> zipfile.ZipInfo:
-    """The directory entry of ``name``, checked: plain or deflated, not encrypted, declared size <= ``cap``."""
+def _member(
+    zf: zipfile.ZipFile, path: Path, name: str, cap: int, *, limit: str | None = None
+) -> zipfile.ZipInfo:
+    """The directory entry of ``name``, checked: plain or deflated, not encrypted, declared size <= ``cap``
+    (``limit`` says what the cap is, in the refusal; by default ``max_member_bytes``)."""
     info = zf.getinfo(name)
     if info.flag_bits & 0x1:
         raise ValueError(f"{path}: member {name} is encrypted")
@@ -97,8 +100,8 @@ def _member(zf: zipfile.ZipFile, path: Path, name: str, cap: int) -> zipfile.Zip
         )
     if info.file_size > cap:
         raise ValueError(
-            f"{path}: member {name} declares {info.file_size} bytes, more than max_member_bytes = "
-            f"{cap}; pass a larger max_member_bytes to read it"
+            f"{path}: member {name} declares {info.file_size} bytes, more than "
+            + (limit or f"max_member_bytes = {cap}; pass a larger max_member_bytes to read it")
         )
     return info
 

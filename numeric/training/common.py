@@ -10,7 +10,14 @@ import numpy as np
 
 from .._checks import as_array, as_matrix, check_rho
 
-__all__ = ["STEP_OVERHEAD", "training_data", "network_arrays", "check_shapes", "lbfgs_options"]
+__all__ = [
+    "STEP_OVERHEAD",
+    "training_data",
+    "network_arrays",
+    "check_shapes",
+    "lbfgs_options",
+    "check_checkpoint_settings",
+]
 
 #: Operations charged to every training step (or loss evaluation) beside its matrix products, for the work
 #: caps of the trainers: Python, temporaries and SciPy's bookkeeping, about 10 us.
@@ -78,3 +85,17 @@ def lbfgs_options(max_iter: int, gtol: float) -> dict:
     correction pairs.
     """
     return {"maxiter": max_iter, "gtol": gtol, "ftol": 0.0, "maxcor": 30, "maxfun": 4 * max_iter}
+
+
+def check_checkpoint_settings(path, saved: dict, settings: dict) -> None:
+    """Refuse a checkpoint written for other data or settings: ValueError naming ``path`` and each key
+    whose ``saved`` value differs from this run's ``settings``."""
+    diffs = [
+        f"{key} = {saved.get(key)!r} there, {value!r} here"
+        for key, value in settings.items()
+        if saved.get(key) != value
+    ]
+    if diffs:
+        raise ValueError(
+            f"checkpoint {path} was written for other data or settings: " + "; ".join(diffs)
+        )

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.optimize import line_search
 
 from .._checks import as_generator, check_labels, check_work, positive_int, real_number
-from .common import STEP_OVERHEAD, training_data
+from .common import STEP_OVERHEAD, check_checkpoint_settings, training_data
 from .loss import fast_activation, step_flops
 
 __all__ = ["LargeTrainResult", "LargeTrainProgress", "train_large", "LARGE_OPTIMIZERS"]
@@ -443,16 +443,7 @@ class _Run:
             raise ValueError(f"checkpoint {path} is not a train_large checkpoint: {exc}") from None
         if not isinstance(meta, dict) or "settings" not in meta:
             raise ValueError(f"checkpoint {path} is not a train_large checkpoint (no settings)")
-        saved = meta["settings"]
-        diffs = [
-            f"{key} = {saved.get(key)!r} there, {value!r} here"
-            for key, value in self.settings.items()
-            if saved.get(key) != value
-        ]
-        if diffs:
-            raise ValueError(
-                f"checkpoint {path} was written for other data or settings: " + "; ".join(diffs)
-            )
+        check_checkpoint_settings(path, meta["settings"], self.settings)
         if theta.shape != (self.d1 * (self.X.shape[0] + 1),):
             raise ValueError(f"checkpoint {path}: theta has shape {theta.shape}")
         self.theta, self.state, self.scalars = theta.astype(float), dict(state), meta["scalars"]

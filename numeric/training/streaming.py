@@ -39,7 +39,8 @@ import numpy as np
 from scipy.linalg import blas, eigh
 
 from .._checks import as_generator, check_labels, check_rho, check_work, positive_int, real_number
-from ..imagenet import _header
+from ..imagenet import _header, _member
+from .common import check_checkpoint_settings
 from .large import (
     ADAM_BETAS,
     ADAM_EPS,
@@ -955,15 +956,8 @@ def _load_checkpoint(path: Path, settings: dict, n: int, p: int, rng) -> dict:
 
     def header(zf, name):
         """The member's (shape, dtype) from its .npy header, its declared size checked first."""
-        info = zf.getinfo(f"{name}.npy")
-        plain = info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-        if info.flag_bits & 0x1 or not plain:
-            raise refuse(f"member {name}.npy is encrypted or compressed unlike an npz")
-        if info.file_size > caps[name]:
-            raise refuse(
-                f"member {name}.npy declares {info.file_size} bytes, more than the "
-                f"{caps[name]} a checkpoint of this run may hold"
-            )
+        cap = caps[name]
+        info = _member(zf, path, f"{name}.npy", cap, limit=f"the {cap} a checkpoint of this run may hold")
         with zf.open(info) as fh:
             return _header(fh, path, f"{name}.npy", info)
 
@@ -979,16 +973,7 @@ def _load_checkpoint(path: Path, settings: dict, n: int, p: int, rng) -> dict:
                 meta = json.loads(str(data["meta"]))
             if not isinstance(meta, dict) or not isinstance(meta.get("settings"), dict):
                 raise refuse("no settings")
-            saved = meta["settings"]
-            diffs = [
-                f"{key} = {saved.get(key)!r} there, {value!r} here"
-                for key, value in settings.items()
-                if saved.get(key) != value
-            ]
-            if diffs:
-                raise ValueError(
-                    f"checkpoint {path} was written for other data or settings: " + "; ".join(diffs)
-                )
+            check_checkpoint_settings(path, meta["settings"], settings)
             for name in ("theta", "m", "v"):
                 shape, dtype = header(zf, name)
                 if (shape, dtype) != ((p,), np.dtype(np.float64)):
