@@ -132,8 +132,11 @@ MAX_MNIST_BYTES = 2**29
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
-def _idx_header(path: Path, fh, ndim: int | None) -> tuple[tuple[int, ...], np.dtype]:
-    """The shape and dtype an IDX header declares, read from ``fh``; ValueError naming ``path`` and the rule."""
+def _idx_header(
+    path: Path, fh, ndim: int | None, expected: np.dtype | None = None
+) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype an IDX header declares, read from ``fh``; ValueError naming ``path`` and the rule
+    (``expected``: the dtype the type byte must declare, byte order aside)."""
     head = fh.read(4)
     if len(head) < 4:
         raise ValueError(f"{path}: the file ends inside the 4-byte IDX magic number (truncated)")
@@ -154,7 +157,10 @@ def _idx_header(path: Path, fh, ndim: int | None) -> tuple[tuple[int, ...], np.d
             f"{path}: the file ends inside the IDX header ({len(sizes)} of the {4 * dims} bytes of "
             f"its {dims} sizes; truncated)"
         )
-    return struct.unpack(f">{dims}I", sizes), np.dtype(_IDX_TYPES[head[2]])
+    found = np.dtype(_IDX_TYPES[head[2]])
+    if expected is not None and found.newbyteorder("=") != expected:
+        raise ValueError(f"{path}: the IDX type byte declares {found}; must be {expected}")
+    return struct.unpack(f">{dims}I", sizes), found
 
 
 def _read_idx_data(
@@ -229,9 +235,7 @@ def read_idx(
     expected = None if dtype is None else np.dtype(dtype).newbyteorder("=")
     with _named_errors(path):
         with _open(path) as fh:
-            shape, found = _idx_header(path, fh, ndim)
-            if expected is not None and found.newbyteorder("=") != expected:
-                raise ValueError(f"{path}: the IDX type byte declares {found}; must be {expected}")
+            shape, found = _idx_header(path, fh, ndim, expected)
             data = _read_idx_data(path, fh, shape, found, max_bytes)
     return np.frombuffer(data, dtype=found).reshape(shape)
 
@@ -250,13 +254,10 @@ def _named_errors(path: Path):
 
 
 def _idx_shape(path: Path, ndim: int) -> tuple[int, ...]:
-    """The shape an IDX file's header declares (its data not read), each rule of :func:`_idx_header`."""
+    """The shape a uint8 IDX file's header declares (its data not read), each rule of :func:`_idx_header`."""
     with _named_errors(path):
         with _open(path) as fh:
-            shape, found = _idx_header(path, fh, ndim)
-    if found != np.dtype(">u1"):
-        raise ValueError(f"{path}: the IDX type byte declares {found}; must be uint8")
-    return shape
+            return _idx_header(path, fh, ndim, np.dtype(np.uint8))[0]
 
 
 def _variants(stem: str) -> list[str]:
@@ -376,15 +377,15 @@ def load_mnist(
             f"MNIST files disagree: {images_path} declares {shape[0]} images, "
             f"{labels_path} {n_labels} labels"
         )
-    if math.prod(shape) > max_bytes:
+    pixels = math.prod(shape)
+    if pixels > max_bytes:
         raise ValueError(
-            f"{images_path}: the header declares {shape} pixels ({math.prod(shape)} bytes, "
-            f"{8 * math.prod(shape)} as float64), more than max_bytes = {max_bytes}; pass a larger "
-            "max_bytes to read it"
+            f"{images_path}: the header declares {shape} pixels ({pixels} bytes, {8 * pixels} as "
+            f"float64), more than max_bytes = {max_bytes}; pass a larger max_bytes to read it"
         )
     labels = read_idx(labels_path, ndim=1, dtype=np.uint8, max_bytes=max(n_labels, 1))
     _check_class_labels(labels_path, labels)
-    images = read_idx(images_path, ndim=3, dtype=np.uint8, max_bytes=max(math.prod(shape), 1))
+    images = read_idx(images_path, ndim=3, dtype=np.uint8, max_bytes=max(pixels, 1))
     if images.shape[0] != labels.shape[0]:  # the files changed since their headers were read
         raise ValueError(
             f"MNIST files disagree: {images_path} holds {images.shape[0]} images, "
@@ -446,9 +447,10 @@ def load_cifar10(directory, split: str = "train") -> tuple[np.ndarray, np.ndarra
     of at most 128 MiB, read once, and its opcode stream is checked before the unpickler sees it
     (``_cifar_pickle.check_opcodes``, building nothing): only the opcodes a batch uses; at most 200,000
     opcodes (a batch of 10,000 images has up to about 90,000); memo indices below the number of opcodes
-    before them; containers nested at most 8 deep; at most 16 dict entries and 16 empty containers in
-    the file.  So a small file cannot make the unpickler allocate gigabytes, crash it by recursion or
-    make it hash quadratically many colliding keys.
+    before them; containers nested at most 8 deep; at most 1,000,000 objects counted with repetition
+    (memo references repeat one); at most 16 dict entries and 16 empty containers in the file.  So a
+    small file cannot make the unpickler allocate gigabytes, crash it by recursion, or make it hash
+    quadratically many colliding keys or a small key of shared tuples.
 
     Parameters
     ----------
